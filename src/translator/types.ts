@@ -1,0 +1,56 @@
+import type { EndpointSlice, Ingress, IngressClass, Secret, Service } from "../model/k8s.ts";
+import type { ObjectRef } from "../model/object-ref.ts";
+import type { KongConfig } from "../kong/types.ts";
+
+/**
+ * Everything translation reads: a frozen, point-in-time view of the watched objects.
+ * Produced by the store (or the CLI from manifest files); never mutated.
+ */
+export interface Snapshot {
+  readonly ingressClasses: readonly IngressClass[];
+  readonly ingresses: readonly Ingress[];
+  readonly services: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  readonly secrets: readonly Secret[];
+}
+
+export interface TranslateOptions {
+  /** `--ingress-class`: the IngressClass name this controller serves. */
+  readonly ingressClass: string;
+  /** `--cluster-domain`: appended to Service DNS names for `ingress.kubernetes.io/service-upstream`. */
+  readonly clusterDomain: string;
+}
+
+export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = Object.freeze({
+  ingressClass: "kong",
+  clusterDomain: "",
+});
+
+/**
+ * What happened to one input object.
+ * - `translated`: it contributes to the config (problems, if any, name the parts that were dropped);
+ * - `excluded`: it is ours but contributes nothing, because of `problems`;
+ * - `ignored`: not ours or not used (another ingress class, an unreferenced Secret).
+ */
+export type ObjectOutcome = "translated" | "excluded" | "ignored";
+
+export interface Problem {
+  /** A stable, machine-readable reason, e.g. `ServiceNotFound`, `InvalidAnnotation`. */
+  readonly reason: string;
+  /** What is wrong and what to do about it, for an event or a condition message. */
+  readonly message: string;
+}
+
+export interface ObjectResult {
+  readonly ref: ObjectRef;
+  readonly outcome: ObjectOutcome;
+  readonly problems: readonly Problem[];
+  /** Objects whose content this object's translation read (for the fallback dependency graph). */
+  readonly dependsOn: readonly ObjectRef[];
+}
+
+export interface TranslationResult {
+  readonly config: KongConfig;
+  /** One entry per input object, sorted by kind, namespace, name. */
+  readonly results: readonly ObjectResult[];
+}
