@@ -1,0 +1,54 @@
+/**
+ * Two Ingresses that claim the same host, path and match criteria give Kong two identical routes, and
+ * which one serves traffic is then up to Kong's router. KIC passes both through; we keep the oldest
+ * Ingress's claim and tell the newer one, so traffic never silently changes hands.
+ */
+import type { KongRoute } from "../kong/types.ts";
+import type { IngressRoute } from "./ingress.ts";
+import type { ResultsBuilder } from "./results.ts";
+
+export function dropConflictingPaths(
+  routes: readonly IngressRoute[],
+  results: ResultsBuilder,
+): readonly IngressRoute[] {
+  const claims = new Map<string, string>();
+  const kept: IngressRoute[] = [];
+  for (const r of routes) {
+    const owner = `${r.ingress.metadata.namespace ?? ""}/${r.ingress.metadata.name}`;
+    const paths = (r.route.paths ?? []).filter(path => {
+      const conflicts = claimKeys(r.route, path)
+        .map(k => claims.get(k))
+        .filter(o => o !== undefined && o !== owner);
+      if (conflicts.length > 0) {
+        results.problem(
+          r.ingress,
+          "HostPathConflict",
+          `path "${path}" on ${hostsText(r.route)} is already routed by the older Ingress ${conflicts[0] ?? ""}; it is not routed here`,
+        );
+        return false;
+      }
+      for (const k of claimKeys(r.route, path)) claims.set(k, owner);
+      return true;
+    });
+    if (paths.length > 0)
+      kept.push(
+        paths.length === r.route.paths?.length ? r : { ...r, route: { ...r.route, paths } },
+      );
+  }
+  return kept;
+}
+
+function claimKeys(route: KongRoute, path: string): string[] {
+  const criteria = JSON.stringify([
+    route.methods ?? [],
+    route.headers ?? {},
+    route.snis ?? [],
+    route.protocols ?? [],
+  ]);
+  const hosts = route.hosts ?? [""];
+  return hosts.map(host => `${host}\u0000${path}\u0000${criteria}`);
+}
+
+function hostsText(route: KongRoute): string {
+  return route.hosts === undefined ? "any host" : `host ${route.hosts.join(", ")}`;
+}

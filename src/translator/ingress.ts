@@ -1,0 +1,160 @@
+/**
+ * One Ingress to route drafts grouped by backend (kic-conventions.md §2.2): one Kong route per
+ * (Ingress, rule host, Service, port), holding every path of that combination.
+ */
+import type { HTTPIngressPath, Ingress, IngressBackend, Service } from "../model/k8s.ts";
+import { refOf } from "../model/object-ref.ts";
+import type { RouteOverrides } from "./annotations.ts";
+import { canonicalPort, resolveServicePort, type BackendKey } from "./backends.ts";
+import { translatePath } from "./paths.ts";
+import type { ResultsBuilder } from "./results.ts";
+import { buildRoute, type RouteDraft } from "./routes.ts";
+import { tagsFor } from "./tags.ts";
+import type { KongRoute } from "../kong/types.ts";
+
+export interface ServiceLookup {
+  /** The Service, or why it cannot be used. */
+  get(namespace: string, name: string): { service: Service } | { missing: string };
+}
+
+export interface IngressRoute {
+  readonly backend: BackendKey;
+  readonly service: Service;
+  readonly route: KongRoute;
+  readonly ingress: Ingress;
+}
+
+interface Context {
+  readonly ingress: Ingress;
+  readonly overrides: RouteOverrides;
+  readonly services: ServiceLookup;
+  readonly results: ResultsBuilder;
+}
+
+interface Group {
+  backend: BackendKey;
+  service: Service;
+  host: string;
+  paths: string[];
+}
+
+export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
+  const groups = new Map<string, Group>();
+  for (const [ruleIndex, rule] of (ctx.ingress.spec.rules ?? []).entries()) {
+    for (const [pathIndex, path] of (rule.http?.paths ?? []).entries()) {
+      const where = `spec.rules[${ruleIndex}].http.paths[${pathIndex}]`;
+      addPath(ctx, { groups, host: rule.host ?? "", path, where });
+    }
+  }
+  const namespace = ctx.ingress.metadata.namespace ?? "";
+  return [...groups.values()].map(g => {
+    const draft: RouteDraft = {
+      // KIC's name: <ns>.<ingress>.<service>.<host>.<port>, with the wildcard spelled "_".
+      name: `${namespace}.${ctx.ingress.metadata.name}.${g.backend.serviceName}.${g.host.replace("*", "_")}.${g.backend.portKey}`,
+      hosts: g.host === "" ? [] : [g.host],
+      paths: g.paths,
+      tags: tagsFor(refOf(ctx.ingress)),
+    };
+    return finish(ctx, g, draft);
+  });
+}
+
+/** The catch-all route of the (oldest) default backend, KIC's `<ns>.<ingress>`. */
+export function translateDefaultBackend(ctx: Context): IngressRoute | undefined {
+  const backend = ctx.ingress.spec.defaultBackend;
+  if (backend === undefined) return undefined;
+  const resolved = resolveBackend(ctx, backend, "spec.defaultBackend");
+  if (resolved === undefined) return undefined;
+  const namespace = ctx.ingress.metadata.namespace ?? "";
+  const draft: RouteDraft = {
+    name: `${namespace}.${ctx.ingress.metadata.name}`,
+    hosts: [],
+    paths: ["/"],
+    protocols: ["http", "https"],
+    tags: tagsFor(refOf(ctx.ingress)),
+  };
+  return finish(ctx, { ...resolved, host: "", paths: ["/"] }, draft);
+}
+
+function finish(ctx: Context, g: Group, draft: RouteDraft): IngressRoute {
+  const { route, dropped } = buildRoute(draft, ctx.overrides);
+  for (const what of dropped) {
+    ctx.results.problem(
+      ctx.ingress,
+      "InvalidAnnotation",
+      `annotation ${what}; it is ignored for route ${route.name}`,
+    );
+  }
+  return { backend: g.backend, service: g.service, route, ingress: ctx.ingress };
+}
+
+function addPath(
+  ctx: Context,
+  p: { groups: Map<string, Group>; host: string; path: HTTPIngressPath; where: string },
+): void {
+  const resolved = resolveBackend(ctx, p.path.backend, `${p.where}.backend`);
+  if (resolved === undefined) return;
+  const translated = translatePath({
+    path: p.path.path,
+    pathType: p.path.pathType,
+    regexPrefix: ctx.overrides.regexPrefix,
+  });
+  if (!translated.ok) {
+    ctx.results.problem(
+      ctx.ingress,
+      translated.reason,
+      `${p.where}: ${translated.message}; the path is not routed`,
+    );
+    return;
+  }
+  const key = `${p.host}\u0000${resolved.backend.serviceName}\u0000${resolved.backend.portKey}`;
+  let group = p.groups.get(key);
+  if (group === undefined) {
+    group = { ...resolved, host: p.host, paths: [] };
+    p.groups.set(key, group);
+  }
+  for (const kongPath of translated.paths)
+    if (!group.paths.includes(kongPath)) group.paths.push(kongPath);
+}
+
+function resolveBackend(
+  ctx: Context,
+  backend: IngressBackend,
+  where: string,
+): { backend: BackendKey; service: Service } | undefined {
+  const namespace = ctx.ingress.metadata.namespace ?? "";
+  if (backend.service === undefined) {
+    const kind = backend.resource?.kind ?? "unknown";
+    ctx.results.problem(
+      ctx.ingress,
+      "UnsupportedBackend",
+      `${where}: backends of kind ${kind} are not supported; only Services`,
+    );
+    return undefined;
+  }
+  const found = ctx.services.get(namespace, backend.service.name);
+  if ("missing" in found) {
+    ctx.results.problem(
+      ctx.ingress,
+      "ServiceNotFound",
+      `${where}: ${found.missing}; the path is not routed`,
+    );
+    return undefined;
+  }
+  ctx.results.dependsOn(ctx.ingress, found.service);
+  const port = resolveServicePort(found.service, backend.service.port);
+  if (!port.ok) {
+    ctx.results.problem(
+      ctx.ingress,
+      port.reason,
+      `${where}: ${port.message}; the path is not routed`,
+    );
+    return undefined;
+  }
+  const backendKey: BackendKey = {
+    namespace,
+    serviceName: backend.service.name,
+    portKey: canonicalPort(backend.service.port),
+  };
+  return { backend: backendKey, service: found.service };
+}

@@ -1,0 +1,204 @@
+/**
+ * Ingress TLS sections to Kong certificates with SNIs (kic-conventions.md §2.7): a host belongs to one
+ * Secret cluster-wide (the oldest Ingress wins), identical cert/key pairs merge into one certificate
+ * (the oldest Secret's id), and a broken Secret costs only its own hosts.
+ */
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import type { Ingress, Secret } from "../model/k8s.ts";
+import { refOf } from "../model/object-ref.ts";
+import type { KongCertificate } from "../kong/types.ts";
+import { isValidHostname } from "./annotations.ts";
+import { entityId } from "./ids.ts";
+import type { ResultsBuilder } from "./results.ts";
+import { tagsFor } from "./tags.ts";
+
+export type KeyPair =
+  | { readonly ok: true; readonly cert: string; readonly key: string }
+  | { readonly ok: false; readonly message: string };
+
+/** Decodes and checks a TLS Secret the way Kong will (PEM parses, key matches certificate). */
+export function readKeyPair(secret: Secret): KeyPair {
+  const cert = decode(secret.data?.["tls.crt"]);
+  const key = decode(secret.data?.["tls.key"]);
+  if (cert === undefined || key === undefined) {
+    return { ok: false, message: "it must hold PEM data under both tls.crt and tls.key" };
+  }
+  try {
+    const x509 = new X509Certificate(cert);
+    const privateKey = createPrivateKey(key);
+    if (!x509.checkPrivateKey(privateKey))
+      return { ok: false, message: "tls.key does not match the certificate in tls.crt" };
+  } catch (err) {
+    return { ok: false, message: `tls.crt/tls.key is not valid PEM (${(err as Error).message})` };
+  }
+  return { ok: true, cert, key };
+}
+
+function decode(base64: string | undefined): string | undefined {
+  if (base64 === undefined) return undefined;
+  const text = Buffer.from(base64, "base64").toString("utf8").trim();
+  return text === "" ? undefined : text;
+}
+
+interface CertificateGroup {
+  readonly id: string;
+  readonly cert: string;
+  readonly key: string;
+  readonly secret: Secret;
+  readonly snis: Map<string, readonly string[]>;
+}
+
+export class CertificateCollector {
+  readonly #hostOwner = new Map<string, { secretKey: string; ingress: Ingress }>();
+  readonly #groups = new Map<string, CertificateGroup>();
+  readonly #pairs = new Map<string, KeyPair>();
+  readonly #secrets: ReadonlyMap<string, Secret>;
+  readonly #results: ResultsBuilder;
+
+  constructor(secrets: ReadonlyMap<string, Secret>, results: ResultsBuilder) {
+    this.#secrets = secrets;
+    this.#results = results;
+  }
+
+  /** Call for Ingresses oldest first: the first claim on a host wins. */
+  addIngress(ingress: Ingress): void {
+    const namespace = ingress.metadata.namespace ?? "";
+    for (const [index, tls] of (ingress.spec.tls ?? []).entries()) {
+      if (tls.secretName === undefined || tls.secretName === "" || (tls.hosts ?? []).length === 0)
+        continue;
+      const secretKey = `${namespace}/${tls.secretName}`;
+      const hosts = this.#claimHosts(ingress, { secretKey, hosts: tls.hosts ?? [], index });
+      if (hosts.length > 0) this.#attach(ingress, secretKey, hosts);
+    }
+  }
+
+  #claimHosts(
+    ingress: Ingress,
+    tls: { secretKey: string; hosts: readonly string[]; index: number },
+  ): string[] {
+    const claimed: string[] = [];
+    for (const raw of tls.hosts) {
+      const host = raw.toLowerCase();
+      if (!isValidHostname(host)) {
+        this.#results.problem(
+          ingress,
+          "InvalidTLSHost",
+          `spec.tls[${tls.index}] host "${raw}" is not a valid host name; it is skipped`,
+        );
+        continue;
+      }
+      const owner = this.#hostOwner.get(host);
+      if (owner === undefined) {
+        this.#hostOwner.set(host, { secretKey: tls.secretKey, ingress });
+        claimed.push(host);
+      } else if (owner.secretKey !== tls.secretKey) {
+        const other = `${owner.ingress.metadata.namespace ?? ""}/${owner.ingress.metadata.name}`;
+        this.#results.problem(
+          ingress,
+          "TLSHostConflict",
+          `TLS host "${host}" already uses Secret ${owner.secretKey} (from the older Ingress ${other}); Secret ${tls.secretKey} is not used for it`,
+        );
+      }
+    }
+    return claimed;
+  }
+
+  #attach(ingress: Ingress, secretKey: string, hosts: readonly string[]): void {
+    const secret = this.#secrets.get(secretKey);
+    if (secret === undefined) {
+      this.#results.problem(
+        ingress,
+        "SecretNotFound",
+        `TLS Secret ${secretKey} not found; hosts ${hosts.join(", ")} are served without it`,
+      );
+      return;
+    }
+    this.#results.dependsOn(ingress, secret);
+    const pair = this.#pair(secretKey, secret);
+    if (!pair.ok) {
+      const message = `TLS Secret ${secretKey} is unusable: ${pair.message}`;
+      this.#results.problem(
+        ingress,
+        "InvalidCertificate",
+        `${message}; hosts ${hosts.join(", ")} are served without it`,
+      );
+      this.#results.problem(secret, "InvalidCertificate", message);
+      this.#results.excluded(secret);
+      return;
+    }
+    this.#results.translated(secret);
+    const group = this.#group(pair, secret);
+    const tags = tagsFor(refOf(secret));
+    for (const host of hosts) group.snis.set(host, tags);
+  }
+
+  #pair(secretKey: string, secret: Secret): KeyPair {
+    let pair = this.#pairs.get(secretKey);
+    if (pair === undefined) {
+      pair = readKeyPair(secret);
+      this.#pairs.set(secretKey, pair);
+    }
+    return pair;
+  }
+
+  #group(pair: { cert: string; key: string }, secret: Secret): CertificateGroup {
+    const identity = `${pair.cert}\n${pair.key}`;
+    const existing = this.#groups.get(identity);
+    if (existing !== undefined && !isOlder(secret, existing.secret)) return existing;
+    // An older Secret with the same pair takes over the id, so the id does not depend on Ingress order.
+    const group: CertificateGroup = {
+      id: certificateId(secret),
+      cert: pair.cert,
+      key: pair.key,
+      secret,
+      snis: existing?.snis ?? new Map<string, readonly string[]>(),
+    };
+    this.#groups.set(identity, group);
+    return group;
+  }
+
+  certificates(): readonly KongCertificate[] {
+    return [...this.#groups.values()]
+      .map(g => ({
+        id: g.id,
+        cert: g.cert,
+        key: g.key,
+        snis: [...g.snis.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, tags]) => ({ name, tags })),
+        tags: tagsFor(refOf(g.secret)),
+      }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+}
+
+/** KIC uses the Secret's UID; manifests without one (offline use) get a stable derived id. */
+function certificateId(secret: Secret): string {
+  const uid = secret.metadata.uid;
+  if (
+    uid !== undefined &&
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uid)
+  )
+    return uid.toLowerCase();
+  return entityId("certificates", `${secret.metadata.namespace ?? ""}/${secret.metadata.name}`);
+}
+
+export function isOlder(
+  a: { metadata: { creationTimestamp?: string; namespace?: string; name: string } },
+  b: typeof a,
+): boolean {
+  return compareAge(a, b) < 0;
+}
+
+/** Oldest first; ties (and objects without timestamps) by namespace/name, so the order is total. */
+export function compareAge(
+  a: { metadata: { creationTimestamp?: string; namespace?: string; name: string } },
+  b: typeof a,
+): number {
+  const ta = a.metadata.creationTimestamp ?? "";
+  const tb = b.metadata.creationTimestamp ?? "";
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = `${a.metadata.namespace ?? ""}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace ?? ""}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
