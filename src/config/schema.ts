@@ -1,0 +1,629 @@
+/**
+ * Every `kongress run` setting, in one table: flag name (KIC's where the meaning is the same,
+ * kic-conventions.md §6.5), env name, type, default and description. The zod schema, the loader and
+ * `--help` are all derived from this table, so they cannot drift apart.
+ */
+import * as z from "zod";
+import {
+  formatDuration,
+  isDns1123Subdomain,
+  isIpOrHostname,
+  parseBindAddress,
+  parseDuration,
+  parseHeader,
+  parseNamespacedName,
+} from "./parsers.ts";
+
+/** Help sections, in the order `--help` prints them. */
+export const SECTIONS = [
+  "Kong Admin API",
+  "Kubernetes",
+  "Status",
+  "Sync",
+  "Observability",
+] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/**
+ * How a setting reads its raw input: `scalar` takes one value (the last one wins, as with pflag);
+ * `list` collects repeated flags and comma-separated items; `boolean` may be given as a bare `--flag`.
+ */
+export type SettingShape = "scalar" | "list" | "boolean";
+
+export interface SettingMeta {
+  /** The long flag name without dashes; the env name is derived from it. */
+  readonly flag: string;
+  readonly section: Section;
+  readonly shape: SettingShape;
+  /** Placeholder shown in `--help`, e.g. `url`, `duration`. */
+  readonly placeholder: string;
+  readonly description: string;
+  /** Also settable as `--<flag>-file <path>`: the file's content becomes the value at load time. */
+  readonly fileVariant?: true;
+  /** Never logged or dumped in clear text. */
+  readonly sensitive?: true;
+  /** Our own setting, not one of KIC's. */
+  readonly ours?: true;
+  /** The raw default, as a user would type it; absent for settings that are unset by default. */
+  readonly defaultRaw?: string | readonly string[];
+}
+
+/** The raw input of one setting: a string, or a list of strings for `list` settings. */
+export type RawValue = string | readonly string[];
+
+interface Setting<S extends z.ZodType> extends SettingMeta {
+  readonly schema: S;
+}
+
+function withDefault<T extends z.ZodType>(
+  meta: Omit<SettingMeta, "defaultRaw">,
+  type: T,
+  defaultRaw: z.input<T> & RawValue,
+): Setting<z.ZodPrefault<T>> {
+  return { ...meta, defaultRaw, schema: type.prefault(defaultRaw) };
+}
+
+function unset<T extends z.ZodType>(
+  meta: Omit<SettingMeta, "defaultRaw">,
+  type: T,
+): Setting<z.ZodOptional<T>> {
+  return { ...meta, schema: type.optional() };
+}
+
+/** Turns a parser that returns `undefined` on bad input into a schema with a readable message. */
+function parsed<T>(parse: (s: string) => T | undefined, expected: string): z.ZodType<T, string> {
+  return z.string().transform((s, ctx) => {
+    const value = parse(s);
+    if (value === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected ${expected}, got ${JSON.stringify(s)}` });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+const bool = (): z.ZodType<boolean, string> =>
+  z.stringbool({
+    truthy: ["1", "t", "true"],
+    falsy: ["0", "f", "false"],
+    error: issue => `expected true or false, got ${JSON.stringify(issue.input)}`,
+  });
+
+const number = (opts: { min: number; integer?: boolean }): z.ZodType<number, string> =>
+  parsed(
+    s => {
+      const n = s.trim() === "" ? Number.NaN : Number(s);
+      const ok =
+        Number.isFinite(n) && n >= opts.min && (opts.integer !== true || Number.isInteger(n));
+      return ok ? n : undefined;
+    },
+    `${opts.integer === true ? "an integer" : "a number"} >= ${opts.min}`,
+  );
+
+const duration = (): z.ZodType<number, string> =>
+  parsed(parseDuration, "a duration such as 500ms, 3s or 1m30s");
+
+const nonEmpty = (): z.ZodType<string, string> => z.string().trim().min(1, "must not be empty");
+const pem = (): z.ZodType<string, string> =>
+  z.string().refine(s => s.includes("-----BEGIN "), "expected PEM-encoded data");
+const httpUrl = (): z.ZodType<string, string> =>
+  z
+    .string()
+    .trim()
+    .pipe(z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }));
+const bindAddress = (): ReturnType<typeof parsed<{ host: string; port: number }>> =>
+  parsed(parseBindAddress, "[host]:port");
+const dnsSubdomain = (what: string): z.ZodType<string, string> =>
+  z.string().refine(isDns1123Subdomain, `expected ${what} (a DNS-1123 subdomain)`);
+const listOf = <T extends z.ZodType<unknown, string>>(item: T): z.ZodArray<T> => z.array(item);
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+const LOG_FORMATS = ["json", "text"] as const;
+
+const KONG = "Kong Admin API";
+const KUBE = "Kubernetes";
+const STATUS = "Status";
+const SYNC = "Sync";
+const OBS = "Observability";
+
+/** The settings table. Keys are the camelCase names the typed `Config` exposes. */
+export const SETTINGS = {
+  kongAdminUrl: withDefault(
+    {
+      flag: "kong-admin-url",
+      section: KONG,
+      shape: "list",
+      placeholder: "url",
+      description: "Kong Admin API URL; repeat or comma-separate to push to several Kong nodes.",
+    },
+    listOf(httpUrl()).min(1, "needs at least one URL"),
+    ["http://localhost:8001"],
+  ),
+  kongAdminToken: unset(
+    {
+      flag: "kong-admin-token",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "token",
+      description: "Sent as the Kong-Admin-Token header (RBAC).",
+      fileVariant: true,
+      sensitive: true,
+    },
+    nonEmpty(),
+  ),
+  kongAdminHeader: withDefault(
+    {
+      flag: "kong-admin-header",
+      section: KONG,
+      shape: "list",
+      placeholder: "name:value",
+      description: "Extra header on every Admin API request; repeatable.",
+      sensitive: true,
+    },
+    listOf(parsed(parseHeader, "name:value")),
+    [],
+  ),
+  kongAdminTlsSkipVerify: withDefault(
+    {
+      flag: "kong-admin-tls-skip-verify",
+      section: KONG,
+      shape: "boolean",
+      placeholder: "bool",
+      description: "Do not verify the Admin API's TLS certificate.",
+    },
+    bool(),
+    "false",
+  ),
+  kongAdminCaCert: unset(
+    {
+      flag: "kong-admin-ca-cert",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "pem",
+      description: "CA certificate (PEM) that signs the Admin API's certificate.",
+      fileVariant: true,
+    },
+    pem(),
+  ),
+  kongAdminTlsClientCert: unset(
+    {
+      flag: "kong-admin-tls-client-cert",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "pem",
+      description: "Client certificate (PEM) for mTLS to the Admin API; needs the key too.",
+      fileVariant: true,
+    },
+    pem(),
+  ),
+  kongAdminTlsClientKey: unset(
+    {
+      flag: "kong-admin-tls-client-key",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "pem",
+      description: "Client private key (PEM) for mTLS to the Admin API.",
+      fileVariant: true,
+      sensitive: true,
+    },
+    pem(),
+  ),
+  kongAdminTlsServerName: unset(
+    {
+      flag: "kong-admin-tls-server-name",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "name",
+      description: "SNI and name to verify in the Admin API's certificate.",
+    },
+    nonEmpty(),
+  ),
+  kongAdminInitRetries: withDefault(
+    {
+      flag: "kong-admin-init-retries",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "int",
+      description: "Attempts to reach the Admin API at start-up before giving up.",
+    },
+    number({ min: 0, integer: true }),
+    "60",
+  ),
+  kongAdminInitRetryDelayMs: withDefault(
+    {
+      flag: "kong-admin-init-retry-delay",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "duration",
+      description: "Delay between those start-up attempts.",
+    },
+    duration(),
+    "1s",
+  ),
+  proxyTimeoutSeconds: withDefault(
+    {
+      flag: "proxy-timeout-seconds",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "seconds",
+      description: "Timeout of one Admin API request (a config push included).",
+    },
+    number({ min: 0.001 }),
+    "30",
+  ),
+  kubeconfig: unset(
+    {
+      flag: "kubeconfig",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "path",
+      description: "Kubeconfig file; without it the in-cluster service account is used.",
+    },
+    nonEmpty(),
+  ),
+  apiserverHost: unset(
+    {
+      flag: "apiserver-host",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "url",
+      description: "Kubernetes API server URL, overriding the kubeconfig or in-cluster one.",
+    },
+    httpUrl(),
+  ),
+  watchNamespace: withDefault(
+    {
+      flag: "watch-namespace",
+      section: KUBE,
+      shape: "list",
+      placeholder: "namespace",
+      description: "Namespaces to watch; repeat or comma-separate. Empty means all namespaces.",
+    },
+    listOf(dnsSubdomain("a namespace")),
+    [],
+  ),
+  ingressClass: withDefault(
+    {
+      flag: "ingress-class",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "name",
+      description: "The IngressClass this controller serves.",
+    },
+    dnsSubdomain("an IngressClass name"),
+    "kong",
+  ),
+  gatewayApiControllerName: withDefault(
+    {
+      flag: "gateway-api-controller-name",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "name",
+      description: "GatewayClass spec.controllerName this controller serves.",
+    },
+    nonEmpty(),
+    "konghq.com/kic-gateway-controller",
+  ),
+  clusterDomain: withDefault(
+    {
+      flag: "cluster-domain",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "domain",
+      description: "Cluster DNS domain appended to Service hostnames (e.g. cluster.local).",
+    },
+    z.string().refine(s => s === "" || isDns1123Subdomain(s), "expected a DNS domain"),
+    "",
+  ),
+  cacheSyncTimeoutMs: withDefault(
+    {
+      flag: "cache-sync-timeout",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "duration",
+      description: "How long the first list of every watched kind may take before start-up fails.",
+    },
+    duration(),
+    "2m",
+  ),
+  electionId: withDefault(
+    {
+      flag: "election-id",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "name",
+      description: "Name of the Lease used for leader election.",
+    },
+    dnsSubdomain("a Lease name"),
+    "5b374a9e.konghq.com",
+  ),
+  electionNamespace: unset(
+    {
+      flag: "election-namespace",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "namespace",
+      description: "Namespace of that Lease; defaults to the pod's namespace.",
+    },
+    dnsSubdomain("a namespace"),
+  ),
+  updateStatus: withDefault(
+    {
+      flag: "update-status",
+      section: STATUS,
+      shape: "boolean",
+      placeholder: "bool",
+      description:
+        "Write status.loadBalancer on configured Ingresses; needs --publish-service or --publish-status-address.",
+    },
+    bool(),
+    "true",
+  ),
+  publishService: unset(
+    {
+      flag: "publish-service",
+      section: STATUS,
+      shape: "scalar",
+      placeholder: "namespace/name",
+      description:
+        "Service whose addresses (LoadBalancer ingress, else cluster IPs) are published on Ingresses.",
+    },
+    parsed(parseNamespacedName, "namespace/name"),
+  ),
+  publishStatusAddress: withDefault(
+    {
+      flag: "publish-status-address",
+      section: STATUS,
+      shape: "list",
+      placeholder: "address",
+      description:
+        "IPs or hostnames to publish instead of the Service's; repeat or comma-separate.",
+    },
+    listOf(z.string().refine(isIpOrHostname, "expected an IP address or a DNS hostname")),
+    [],
+  ),
+  emitKubernetesEvents: withDefault(
+    {
+      flag: "emit-kubernetes-events",
+      section: STATUS,
+      shape: "boolean",
+      placeholder: "bool",
+      description: "Record translation and apply failures as Kubernetes Events on the objects.",
+    },
+    bool(),
+    "true",
+  ),
+  statusMaxBackoffMs: withDefault(
+    {
+      flag: "status-max-backoff",
+      section: STATUS,
+      shape: "scalar",
+      placeholder: "duration",
+      description: "Longest delay before a failed status write is retried.",
+      ours: true,
+    },
+    duration(),
+    "30s",
+  ),
+  syncHoldoffMs: withDefault(
+    {
+      flag: "sync-holdoff",
+      section: SYNC,
+      shape: "scalar",
+      placeholder: "duration",
+      description: "Quiet time after a relevant change before rebuilding the config.",
+      ours: true,
+    },
+    duration(),
+    "100ms",
+  ),
+  syncMaxDelayMs: withDefault(
+    {
+      flag: "sync-max-delay",
+      section: SYNC,
+      shape: "scalar",
+      placeholder: "duration",
+      description: "Longest a rebuild waits under constant churn.",
+      ours: true,
+    },
+    duration(),
+    "500ms",
+  ),
+  proxySyncSeconds: withDefault(
+    {
+      flag: "proxy-sync-seconds",
+      section: SYNC,
+      shape: "scalar",
+      placeholder: "seconds",
+      description:
+        "Minimum gap between two pushes to the same Kong (KIC's sync period; we push on change, not on a ticker).",
+    },
+    number({ min: 0 }),
+    "3",
+  ),
+  enableReverseSync: withDefault(
+    {
+      flag: "enable-reverse-sync",
+      section: SYNC,
+      shape: "boolean",
+      placeholder: "bool",
+      description: "Push every rebuilt config even when its hash is unchanged.",
+    },
+    bool(),
+    "false",
+  ),
+  termDelayMs: withDefault(
+    {
+      flag: "term-delay",
+      section: SYNC,
+      shape: "scalar",
+      placeholder: "duration",
+      description: "Wait this long after SIGTERM before shutting down.",
+    },
+    duration(),
+    "0s",
+  ),
+  healthProbeBindAddress: withDefault(
+    {
+      flag: "health-probe-bind-address",
+      section: OBS,
+      shape: "scalar",
+      placeholder: "[host]:port",
+      description: "Where /healthz and /readyz are served.",
+    },
+    bindAddress(),
+    ":10254",
+  ),
+  metricsBindAddress: withDefault(
+    {
+      flag: "metrics-bind-address",
+      section: OBS,
+      shape: "scalar",
+      placeholder: "[host]:port",
+      description: "Where /metrics is served.",
+    },
+    bindAddress(),
+    ":10255",
+  ),
+  diagnosticServerPort: withDefault(
+    {
+      flag: "diagnostic-server-port",
+      section: OBS,
+      shape: "scalar",
+      placeholder: "port",
+      description: "Port of /debug/config/*, served only with --dump-config.",
+    },
+    number({ min: 1, integer: true }).refine(n => n <= 65_535, "expected a port number"),
+    "10256",
+  ),
+  dumpConfig: withDefault(
+    {
+      flag: "dump-config",
+      section: OBS,
+      shape: "boolean",
+      placeholder: "bool",
+      description: "Serve the last successful, failed and fallback configs under /debug/config/.",
+    },
+    bool(),
+    "false",
+  ),
+  dumpSensitiveConfig: withDefault(
+    {
+      flag: "dump-sensitive-config",
+      section: OBS,
+      shape: "boolean",
+      placeholder: "bool",
+      description: "Include certificate keys and credentials in those dumps.",
+    },
+    bool(),
+    "false",
+  ),
+  logLevel: withDefault(
+    {
+      flag: "log-level",
+      section: OBS,
+      shape: "scalar",
+      placeholder: LOG_LEVELS.join("|"),
+      description: "Lowest level logged.",
+    },
+    z.enum(LOG_LEVELS),
+    "info",
+  ),
+  logFormat: withDefault(
+    {
+      flag: "log-format",
+      section: OBS,
+      shape: "scalar",
+      placeholder: LOG_FORMATS.join("|"),
+      // KIC defaults to text; one JSON object per line is what log pipelines in a cluster ingest,
+      // so we default to json and keep text for people reading a terminal.
+      description:
+        "json: one JSON object per line; text: human-readable lines. KIC defaults to text.",
+    },
+    z.enum(LOG_FORMATS),
+    "json",
+  ),
+};
+
+export type SettingKey = keyof typeof SETTINGS;
+
+/**
+ * KIC flags that `kongress run` accepts so existing manifests keep working, but that have no effect
+ * here; a warning names them at start-up. Boolean ones may be given bare.
+ */
+export const IGNORED_KIC_FLAGS: Readonly<Record<string, { readonly boolean: boolean }>> = {
+  "anonymous-reports": { boolean: true },
+  profiling: { boolean: true },
+  "feature-gates": { boolean: false },
+  "kong-admin-concurrency": { boolean: false },
+  "kong-admin-filter-tag": { boolean: false },
+  "sync-period": { boolean: false },
+  "init-cache-sync-duration": { boolean: false },
+  "apiserver-qps": { boolean: false },
+  "apiserver-burst": { boolean: false },
+  "update-status-queue-buffer-size": { boolean: false },
+};
+
+type Shape = { [K in SettingKey]: (typeof SETTINGS)[K]["schema"] };
+
+function shapeOf(settings: typeof SETTINGS): Shape {
+  const entries = Object.entries(settings).map(([key, s]) => [key, s.schema] as const);
+  return Object.fromEntries(entries) as Shape;
+}
+
+/** Rules that span settings; each issue names the setting to fix. */
+function crossFieldRules(c: z.output<z.ZodObject<Shape>>, ctx: z.RefinementCtx): void {
+  if (c.updateStatus && c.publishService === undefined && c.publishStatusAddress.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["updateStatus"],
+      message:
+        "status updates are enabled but there is no way to find the data-plane addresses: set --publish-service or --publish-status-address, or --update-status=false",
+    });
+  }
+  if ((c.kongAdminTlsClientCert === undefined) !== (c.kongAdminTlsClientKey === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: [
+        c.kongAdminTlsClientCert === undefined ? "kongAdminTlsClientCert" : "kongAdminTlsClientKey",
+      ],
+      message: "a client certificate and its key must be given together",
+    });
+  }
+  if (c.syncHoldoffMs > c.syncMaxDelayMs) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["syncMaxDelayMs"],
+      message: `must not be shorter than --sync-holdoff (${formatDuration(c.syncHoldoffMs)})`,
+    });
+  }
+}
+
+/**
+ * The one schema for `kongress run`. Input: raw strings (lists for `list` settings) keyed like
+ * `SETTINGS`; output: typed values with defaults applied. `configSchema.parse({})` is the default config
+ * apart from the cross-field rules, which need a publish address when status updates are on.
+ */
+export const configSchema = z.object(shapeOf(SETTINGS)).superRefine(crossFieldRules);
+
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The validated, deep-frozen settings of `kongress run`. */
+export type Config = DeepReadonly<z.output<typeof configSchema>> & {
+  /** KIC flags and `CONTROLLER_*` variables that were given but have no effect; logged as a warning. */
+  readonly ignoredSettings: readonly string[];
+};
+
+/** `kong-admin-url` → `CONTROLLER_KONG_ADMIN_URL`, KIC's binding. */
+export function envNameOf(flag: string): string {
+  return `CONTROLLER_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
+
+/** The settings whose values must not appear in logs or dumps. */
+export const SENSITIVE_KEYS: readonly SettingKey[] = (Object.keys(SETTINGS) as SettingKey[]).filter(
+  key => SETTINGS[key].sensitive === true,
+);
