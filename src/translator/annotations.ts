@@ -384,9 +384,10 @@ function reportForeignAnnotations(
   scope: { own: readonly string[]; other: readonly string[]; where: string },
 ): void {
   for (const key of Object.keys(r.annotations).sort()) {
-    if (!key.startsWith(K) || scope.own.includes(key) || key.startsWith(HEADERS_PREFIX)) continue;
-    if (key === PLUGINS_ANNOTATION) continue;
-    if (scope.other.includes(key)) {
+    if (!key.startsWith(K) || scope.own.includes(key) || key === PLUGINS_ANNOTATION) continue;
+    const isHeader = key.startsWith(HEADERS_PREFIX);
+    if (isHeader && scope.where === "Service") continue;
+    if (scope.other.includes(key) || isHeader) {
       r.problems.push({
         reason: "MisplacedAnnotation",
         message: `annotation ${key} has no effect here; it belongs on the ${scope.where}`,

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import {
+  parseRouteAnnotations,
+  parseServiceAnnotations,
+} from "../../../src/translator/annotations.ts";
+
+const route = (annotations: Record<string, string>) => parseRouteAnnotations(annotations);
+const service = (annotations: Record<string, string>) => parseServiceAnnotations(annotations);
+
+describe("route annotations", () => {
+  it.each([
+    ["konghq.com/strip-path", "true", { stripPath: true }],
+    ["konghq.com/strip-path", "FALSE", { stripPath: false }],
+    ["konghq.com/preserve-host", "false", { preserveHost: false }],
+    ["konghq.com/protocols", "https", { protocols: ["https"] }],
+    ["konghq.com/protocols", "grpc, grpcs", { protocols: ["grpc", "grpcs"] }],
+    ["konghq.com/protocols", "http,grpc", { protocols: ["http", "https"] }],
+    ["konghq.com/methods", "get,Post", { methods: ["GET", "POST"] }],
+    ["konghq.com/regex-priority", "-5", { regexPriority: -5 }],
+    ["konghq.com/https-redirect-status-code", "301", { httpsRedirectStatusCode: 301 }],
+    [
+      "ingress.kubernetes.io/force-ssl-redirect",
+      "true",
+      { httpsRedirectStatusCode: 302, protocols: ["https"] },
+    ],
+    [
+      "konghq.com/host-aliases",
+      "a.example.com, *.b.example.com",
+      { hostAliases: ["a.example.com", "*.b.example.com"] },
+    ],
+    ["konghq.com/snis", "a.example.com", { snis: ["a.example.com"] }],
+    ["konghq.com/path-handling", "v1", { pathHandling: "v1" }],
+    ["konghq.com/request-buffering", "false", { requestBuffering: false }],
+    ["konghq.com/response-buffering", "true", { responseBuffering: true }],
+    ["konghq.com/regex-prefix", "/@", { regexPrefix: "/@" }],
+    ["konghq.com/tags", "a, b,a", { tags: ["a", "b"] }],
+    ["konghq.com/headers.X-Tenant", "blue, green", { headers: { "x-tenant": ["blue", "green"] } }],
+  ])("%s: %j", (key, value, expected) => {
+    const parsed = route({ [key]: value });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.value).toMatchObject(expected);
+  });
+
+  it("splits header values on a custom separator", () => {
+    const parsed = route({ "konghq.com/headers.x-a": "1;2", "konghq.com/headers-separator": ";" });
+    expect(parsed.value.headers).toEqual({ "x-a": ["1", "2"] });
+  });
+
+  it("lets an explicit redirect code win over force-ssl-redirect's 302", () => {
+    const parsed = route({
+      "ingress.kubernetes.io/force-ssl-redirect": "true",
+      "konghq.com/https-redirect-status-code": "307",
+    });
+    expect(parsed.value.httpsRedirectStatusCode).toBe(307);
+  });
+
+  it.each([
+    ["konghq.com/strip-path", "yes", "stripPath", 'expected "true" or "false"'],
+    ["konghq.com/protocols", "http,ftp", "protocols", "http, https, grpc, grpcs"],
+    ["konghq.com/methods", "GET,P0ST", "methods", "HTTP methods"],
+    ["konghq.com/regex-priority", "1.5", "regexPriority", "integer"],
+    [
+      "konghq.com/https-redirect-status-code",
+      "200",
+      "httpsRedirectStatusCode",
+      "426, 301, 302, 307, 308",
+    ],
+    ["konghq.com/path-handling", "v2", "pathHandling", '"v0" or "v1"'],
+    ["konghq.com/headers.host", "x", "headers", "must not be Host"],
+    ["konghq.com/regex-prefix", "@", "regexPrefix", 'starting with "/"'],
+  ])("%s=%j is reported and ignored", (key, value, field, fragment) => {
+    const parsed = route({ [key]: value });
+    expect(parsed.problems).toHaveLength(1);
+    expect(parsed.problems[0]?.reason).toBe("InvalidAnnotation");
+    expect(parsed.problems[0]?.message).toContain(key);
+    expect(parsed.problems[0]?.message).toContain(fragment);
+    const fallback = field === "regexPrefix" ? "/~" : undefined;
+    expect((parsed.value as unknown as Record<string, unknown>)[field]).toEqual(fallback);
+  });
+
+  it("drops only the invalid host aliases", () => {
+    const parsed = route({ "konghq.com/host-aliases": "ok.example.com,bad_host!" });
+    expect(parsed.value.hostAliases).toEqual(["ok.example.com"]);
+    expect(parsed.problems).toHaveLength(1);
+  });
+
+  it("truncates huge values in messages", () => {
+    const parsed = route({ "konghq.com/strip-path": "x".repeat(2_000_000) });
+    expect(parsed.problems[0]?.message.length).toBeLessThan(300);
+  });
+
+  it.each([
+    ["konghq.com/read-timeout", "MisplacedAnnotation"],
+    ["konghq.com/rewrite", "UnsupportedAnnotation"],
+    ["konghq.com/strip-paht", "UnknownAnnotation"],
+  ])("reports %s as %s", (key, reason) => {
+    expect(route({ [key]: "1" }).problems.map(p => p.reason)).toEqual([reason]);
+  });
+
+  it("ignores annotations outside konghq.com", () => {
+    expect(
+      route({ "example.com/anything": "1", "kubernetes.io/ingress.class": "kong" }).problems,
+    ).toEqual([]);
+  });
+});
+
+describe("service annotations", () => {
+  it.each([
+    ["konghq.com/protocol", "HTTPS", { protocol: "https" }],
+    ["konghq.com/path", "/base/v1", { path: "/base/v1" }],
+    ["konghq.com/connect-timeout", "1", { connectTimeout: 1 }],
+    ["konghq.com/read-timeout", "2147483646", { readTimeout: 2147483646 }],
+    ["konghq.com/write-timeout", "5000", { writeTimeout: 5000 }],
+    ["konghq.com/retries", "0", { retries: 0 }],
+    [
+      "konghq.com/host-header",
+      "internal.example.com:8080",
+      { hostHeader: "internal.example.com:8080" },
+    ],
+    ["ingress.kubernetes.io/service-upstream", "true", { serviceUpstream: true }],
+  ])("%s: %j", (key, value, expected) => {
+    const parsed = service({ [key]: value });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.value).toMatchObject(expected);
+  });
+
+  it.each([
+    ["konghq.com/protocol", "smtp"],
+    ["konghq.com/path", "no-slash"],
+    ["konghq.com/path", "/a//b"],
+    ["konghq.com/connect-timeout", "0"],
+    ["konghq.com/read-timeout", "2147483647"],
+    ["konghq.com/retries", "32768"],
+    ["konghq.com/host-header", "bad host"],
+    ["konghq.com/host-header", "a.example.com:99999"],
+  ])("%s=%j is reported and ignored", (key, value) => {
+    const parsed = service({ [key]: value });
+    expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
+  });
+
+  it.each(["konghq.com/strip-path", "konghq.com/headers.x-a"])(
+    "reports the route annotation %s placed on a Service",
+    key => {
+      expect(service({ [key]: "true" }).problems.map(p => p.reason)).toEqual([
+        "MisplacedAnnotation",
+      ]);
+    },
+  );
+});
