@@ -1,0 +1,176 @@
+/**
+ * The controller's own HTTP endpoints: /healthz and /readyz (probes), /metrics, /debug/config/*.
+ * Routes are plain functions grouped per concern, so main can serve them on one port or, as KIC does,
+ * on separate ones (--health-probe-bind-address, --metrics-bind-address, --diagnostic-server-port).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { LoopLagReading } from "./loop-lag.ts";
+import { redactSecrets } from "./redact.ts";
+
+export interface HttpReply {
+  readonly status: number;
+  readonly contentType?: string;
+  readonly body?: string;
+}
+
+/** Exact path → handler. Only GET and HEAD reach a handler. */
+export type Routes = Readonly<Record<string, (url: URL) => HttpReply | Promise<HttpReply>>>;
+
+/** Whether this replica can serve traffic, and if not, why (shown by /readyz). */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface HealthRoutesOptions {
+  readonly loopLag: () => LoopLagReading;
+  /** Lag (or overdue time) above which /healthz fails. */
+  readonly maxLagMs: number;
+  /** Every watcher synced and the first push done, or Kong already holding our config. */
+  readonly readiness: () => Readiness;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+function json(status: number, value: unknown): HttpReply {
+  return { status, contentType: JSON_TYPE, body: `${JSON.stringify(value, null, 2)}\n` };
+}
+
+/**
+ * /healthz says only whether this process is alive, judged by its event loop: never by the API server
+ * or Kong, whose outages must not restart us (STYLE rule 15). /readyz reports the injected readiness.
+ */
+export function healthRoutes(opts: HealthRoutesOptions): Routes {
+  return {
+    "/healthz": () => {
+      const reading = opts.loopLag();
+      const healthy = reading.lagMs <= opts.maxLagMs && reading.overdueMs <= opts.maxLagMs;
+      return json(healthy ? 200 : 503, { healthy, ...reading, maxLagMs: opts.maxLagMs });
+    },
+    "/readyz": () => {
+      const r = opts.readiness();
+      return json(r.ready ? 200 : 503, { ready: r.ready, reasons: r.reasons });
+    },
+  };
+}
+
+/** /metrics in the Prometheus text format, from the injected registry. */
+export function metricsRoutes(registry: Registry): Routes {
+  return {
+    "/metrics": async () => ({
+      status: 200,
+      contentType: registry.contentType,
+      body: await registry.metrics(),
+    }),
+  };
+}
+
+/** A config as it was sent to Kong, with the hash it was sent under. */
+export interface ConfigDump {
+  readonly hash: string;
+  readonly config: unknown;
+}
+
+/** Where the diagnostics routes read the controller's last configs from. */
+export interface ConfigDumpSource {
+  /** The last config Kong accepted. */
+  successful(): ConfigDump | undefined;
+  /** The last config Kong rejected. */
+  failed(): ConfigDump | undefined;
+  /** What the last fallback excluded or backfilled, and why. */
+  fallback(): unknown;
+  /** Kong's raw error body for the last rejection. */
+  rawError?(): string | undefined;
+}
+
+export interface DiagnosticsRoutesOptions {
+  readonly source: ConfigDumpSource;
+  /** --dump-sensitive-config: serve keys and credentials unredacted. */
+  readonly sensitive: boolean;
+}
+
+/** /debug/config/{successful,failed,fallback,raw-error}, KIC's diagnostics (204 when empty). */
+export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
+  const dump = (value: unknown): HttpReply => {
+    if (value === undefined) return { status: 204 };
+    return json(200, opts.sensitive ? value : redactSecrets(value));
+  };
+  return {
+    "/debug/config/successful": () => dump(opts.source.successful()),
+    "/debug/config/failed": () => dump(opts.source.failed()),
+    "/debug/config/fallback": () => dump(opts.source.fallback()),
+    "/debug/config/raw-error": () => {
+      const raw = opts.source.rawError?.();
+      return raw === undefined
+        ? { status: 204 }
+        : { status: 200, contentType: "text/plain", body: raw };
+    },
+  };
+}
+
+export interface TelemetryServerOptions {
+  /** Empty means every interface. */
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly routes: Routes;
+  readonly logger: Logger;
+}
+
+export interface TelemetryServer {
+  /** The port actually bound. */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+async function answer(routes: Routes, req: IncomingMessage, logger: Logger): Promise<HttpReply> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const handler = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+  if (handler === undefined) return { status: 404, body: "not found\n" };
+  if (req.method !== "GET" && req.method !== "HEAD") return { status: 405, body: "GET only\n" };
+  try {
+    return await handler(url);
+  } catch (err) {
+    logger.error({ err, path: url.pathname }, "Telemetry endpoint failed");
+    return { status: 500, body: "internal error\n" };
+  }
+}
+
+function send(res: ServerResponse, reply: HttpReply, head: boolean): void {
+  res.statusCode = reply.status;
+  res.setHeader("content-type", reply.contentType ?? "text/plain; charset=utf-8");
+  res.setHeader("cache-control", "no-store");
+  res.end(head ? undefined : reply.body);
+}
+
+/** Serves `routes` on host:port until `close()`. Resolves once listening. */
+export async function startTelemetryServer(opts: TelemetryServerOptions): Promise<TelemetryServer> {
+  const server = createServer((req, res) => {
+    void answer(opts.routes, req, opts.logger).then(reply => {
+      send(res, reply, req.method === "HEAD");
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host === "" ? undefined : opts.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  opts.logger.info({ host: opts.host, port, paths: Object.keys(opts.routes) }, "Serving telemetry");
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close(err => {
+          if (err === undefined) resolve();
+          else reject(err);
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

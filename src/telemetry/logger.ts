@@ -1,0 +1,59 @@
+import { pino, type DestinationStream, type Logger } from "pino";
+import { PinoPretty } from "pino-pretty";
+
+/**
+ * Fields never written in clear text, wherever a caller logs them: Admin API credentials (under the
+ * config keys and as HTTP headers), TLS private keys, and generic secrets. pino matches `*` against
+ * exactly one level, so each field is listed at the top level and one level down.
+ */
+export const REDACT_PATHS: readonly string[] = [
+  "kongAdminToken",
+  "kongAdminTlsClientKey",
+  "kongAdminHeader",
+  "adminToken",
+  "token",
+  "password",
+  "headers.authorization",
+  'headers["kong-admin-token"]',
+  "tls.key",
+].flatMap(path => [path, `*.${path}`]);
+
+export const REDACTED = "[redacted]";
+
+export interface CreateLoggerOptions {
+  readonly level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
+  /** `json`: one object per line; `text`: pino-pretty lines for a terminal. */
+  readonly format: "json" | "text";
+  /** Reported as the root `version` binding. */
+  readonly version: string;
+  /** Where lines go; stdout by default. */
+  readonly destination?: DestinationStream | NodeJS.WritableStream;
+  /** Colour text lines; by default only when the terminal supports it. */
+  readonly colorize?: boolean;
+}
+
+function textStream(opts: CreateLoggerOptions): DestinationStream {
+  return PinoPretty({
+    destination: opts.destination ?? 1,
+    translateTime: "SYS:standard",
+    ignore: "pid,hostname,service,version",
+    sync: true,
+    ...(opts.colorize === undefined ? {} : { colorize: opts.colorize }),
+  });
+}
+
+/**
+ * The root logger: bindings `{ service, version }`, redaction of credentials and keys, errors under
+ * `err`. Components take `logger.child({ component })`; nothing holds a global logger.
+ */
+export function createLogger(opts: CreateLoggerOptions): Logger {
+  const options = {
+    level: opts.level,
+    base: { service: "kongress", version: opts.version },
+    redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (opts.format === "text") return pino(options, textStream(opts));
+  return opts.destination === undefined ? pino(options) : pino(options, opts.destination);
+}

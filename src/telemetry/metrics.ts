@@ -1,0 +1,226 @@
+/**
+ * Every metric the controller exports, created on an injected registry. Names and labels follow KIC
+ * (kic-conventions.md §6.4) where the meaning is the same, so existing dashboards keep working; our own
+ * metrics (watch, status, events) use the `kongress_` prefix and seconds.
+ */
+import { Counter, exponentialBuckets, Gauge, Histogram, type Registry } from "prom-client";
+
+/** KIC's `failure_reason` values. */
+export type PushFailureReason = "conflict" | "network" | "other";
+
+/** One push to one Kong node, as the sender observed it. */
+export interface PushObservation {
+  /** The Kong Admin API base URL (KIC's `dataplane` label). */
+  readonly dataplane: string;
+  readonly success: boolean;
+  /** Required by KIC's label set when `success` is false. */
+  readonly failureReason?: PushFailureReason;
+  /** Whether the pushed config was the fallback build. */
+  readonly fallback: boolean;
+  readonly durationMs: number;
+  /** Size of the posted body in bytes. */
+  readonly sizeBytes: number;
+  /** Objects Kong reported as broken (0 on success). */
+  readonly brokenResources: number;
+  /** When the push finished, in epoch milliseconds (from the injected clock). */
+  readonly atMs: number;
+}
+
+/** One translation run. */
+export interface TranslationObservation {
+  readonly success: boolean;
+  readonly fallback: boolean;
+  readonly durationMs: number;
+  readonly brokenResources: number;
+}
+
+/** Status-writer outcomes (Contour's set, plus `gone` when the object no longer exists). */
+export type StatusUpdateResult = "success" | "noop" | "conflict" | "error" | "gone";
+
+/** What happened to a Kubernetes Event the recorder tried to write. */
+export type EventWriteResult = "created" | "aggregated" | "error";
+
+const PROTOCOL = "db-less";
+const PUSH_BUCKETS_MS = exponentialBuckets(100, 1.33, 30);
+// KIC: 1 ms to 60 s in 30 exponential steps.
+const TRANSLATION_BUCKETS_MS = exponentialBuckets(1, Math.pow(60_000, 1 / 29), 30);
+
+function kicMetrics(registers: Registry[]) {
+  const pushLabels = ["success", "protocol", "failure_reason", "dataplane"] as const;
+  const durationLabels = ["success", "protocol", "dataplane"] as const;
+  const sizeLabels = ["dataplane", "protocol", "success"] as const;
+  const push = (prefix: string, lastName: string) => ({
+    count: new Counter({
+      name: `${prefix}configuration_push_count`,
+      help: "Config pushes to Kong, by outcome.",
+      labelNames: pushLabels,
+      registers,
+    }),
+    duration: new Histogram({
+      name: `${prefix}configuration_push_duration_milliseconds`,
+      help: "Duration of a config push to Kong, in milliseconds.",
+      labelNames: durationLabels,
+      buckets: PUSH_BUCKETS_MS,
+      registers,
+    }),
+    size: new Gauge({
+      name: `${prefix}configuration_push_size`,
+      help: "Size of the last pushed config, in bytes.",
+      labelNames: sizeLabels,
+      registers,
+    }),
+    last: new Gauge({
+      name: `${prefix}configuration_push_${lastName}`,
+      help: "Unix time (seconds) of the last successful config push.",
+      labelNames: ["dataplane"] as const,
+      registers,
+    }),
+    broken: new Gauge({
+      name: `${prefix}configuration_push_broken_resource_count`,
+      help: "Objects Kong rejected in the last config push.",
+      labelNames: ["dataplane"] as const,
+      registers,
+    }),
+  });
+  const translation = (prefix: string) => ({
+    count: new Counter({
+      name: `${prefix}translation_count`,
+      help: "Translations of the watched objects into a Kong config, by outcome.",
+      labelNames: ["success"] as const,
+      registers,
+    }),
+    duration: new Histogram({
+      name: `${prefix}translation_duration_milliseconds`,
+      help: "Duration of a translation, in milliseconds.",
+      labelNames: ["success"] as const,
+      buckets: TRANSLATION_BUCKETS_MS,
+      registers,
+    }),
+    broken: new Gauge({
+      name: `${prefix}translation_broken_resource_count`,
+      help: "Objects the last translation could not use.",
+      registers,
+    }),
+  });
+  return {
+    push: push("ingress_controller_", "last_successful"),
+    fallbackPush: push("ingress_controller_fallback_", "last"),
+    translation: translation("ingress_controller_"),
+    fallbackTranslation: translation("ingress_controller_fallback_"),
+    snapshotCacheHit: new Counter({
+      name: "ingress_controller_processed_config_snapshot_cache_hit",
+      help: "Rebuilds skipped because the snapshot hash was unchanged.",
+      registers,
+    }),
+    snapshotCacheMiss: new Counter({
+      name: "ingress_controller_processed_config_snapshot_cache_miss",
+      help: "Rebuilds that translated a changed snapshot.",
+      registers,
+    }),
+  };
+}
+
+function ownMetrics(registers: Registry[]) {
+  return {
+    watchEvents: new Counter({
+      name: "kongress_watch_events_total",
+      help: "Watch events received, by kind and type (ADDED, MODIFIED, DELETED).",
+      labelNames: ["kind", "type"] as const,
+      registers,
+    }),
+    watchRestarts: new Counter({
+      name: "kongress_watch_restarts_total",
+      help: "Watches restarted after an error, by kind and reason.",
+      labelNames: ["kind", "reason"] as const,
+      registers,
+    }),
+    watchSynced: new Gauge({
+      name: "kongress_watch_synced",
+      help: "1 once the first list of a kind has been processed, else 0.",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
+    statusQueueDepth: new Gauge({
+      name: "kongress_status_queue_depth",
+      help: "Objects waiting for a status write (ready or backing off).",
+      registers,
+    }),
+    statusUpdates: new Counter({
+      name: "kongress_status_update_total",
+      help: "Status write attempts, by kind and result (success, noop, conflict, error, gone).",
+      labelNames: ["kind", "result"] as const,
+      registers,
+    }),
+    statusUpdateDuration: new Histogram({
+      name: "kongress_status_update_duration_seconds",
+      help: "Duration of one status read-compare-write, in seconds.",
+      labelNames: ["kind"] as const,
+      registers,
+    }),
+    kubernetesEvents: new Counter({
+      name: "kongress_kubernetes_events_total",
+      help: "Kubernetes Events written, by reason, type and result (created, aggregated, error).",
+      labelNames: ["reason", "type", "result"] as const,
+      registers,
+    }),
+    eventLoopLag: new Gauge({
+      name: "kongress_event_loop_lag_seconds",
+      help: "Last measured event-loop lag, in seconds.",
+      registers,
+    }),
+  };
+}
+
+export type KicMetrics = ReturnType<typeof kicMetrics>;
+export type OwnMetrics = ReturnType<typeof ownMetrics>;
+
+/** All metrics, plus recorders that pick KIC's primary or fallback family from one observation. */
+export interface Metrics extends KicMetrics, OwnMetrics {
+  readonly registry: Registry;
+  recordPush(o: PushObservation): void;
+  recordTranslation(o: TranslationObservation): void;
+}
+
+export interface CreateMetricsOptions {
+  readonly registry: Registry;
+  /** KIC puts `instance_id` on every series; set it when several replicas are scraped together. */
+  readonly instanceId?: string;
+}
+
+function recordPush(kic: KicMetrics, o: PushObservation): void {
+  const family = o.fallback ? kic.fallbackPush : kic.push;
+  const success = String(o.success);
+  const failure_reason = o.success ? "" : (o.failureReason ?? "other");
+  family.count.inc({ success, protocol: PROTOCOL, failure_reason, dataplane: o.dataplane });
+  family.duration.observe({ success, protocol: PROTOCOL, dataplane: o.dataplane }, o.durationMs);
+  family.size.set({ dataplane: o.dataplane, protocol: PROTOCOL, success }, o.sizeBytes);
+  family.broken.set({ dataplane: o.dataplane }, o.brokenResources);
+  if (o.success) family.last.set({ dataplane: o.dataplane }, o.atMs / 1000);
+}
+
+function recordTranslation(kic: KicMetrics, o: TranslationObservation): void {
+  const family = o.fallback ? kic.fallbackTranslation : kic.translation;
+  const success = String(o.success);
+  family.count.inc({ success });
+  family.duration.observe({ success }, o.durationMs);
+  family.broken.set(o.brokenResources);
+}
+
+/** Creates every metric on `registry` (never the global one). */
+export function createMetrics(opts: CreateMetricsOptions): Metrics {
+  if (opts.instanceId !== undefined)
+    opts.registry.setDefaultLabels({ instance_id: opts.instanceId });
+  const registers = [opts.registry];
+  const kic = kicMetrics(registers);
+  return {
+    ...kic,
+    ...ownMetrics(registers),
+    registry: opts.registry,
+    recordPush: o => {
+      recordPush(kic, o);
+    },
+    recordTranslation: o => {
+      recordTranslation(kic, o);
+    },
+  };
+}

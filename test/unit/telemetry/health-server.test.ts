@@ -1,0 +1,161 @@
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  diagnosticsRoutes,
+  healthRoutes,
+  metricsRoutes,
+  startTelemetryServer,
+  type ConfigDumpSource,
+  type Readiness,
+  type Routes,
+  type TelemetryServer,
+} from "../../../src/telemetry/health-server.ts";
+import type { LoopLagReading } from "../../../src/telemetry/loop-lag.ts";
+import { createMetrics } from "../../../src/telemetry/metrics.ts";
+import { REDACTED_VALUE } from "../../../src/telemetry/redact.ts";
+
+const logger = pino({ level: "silent" });
+const servers: TelemetryServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map(s => s.close()));
+});
+
+async function serve(routes: Routes): Promise<string> {
+  const server = await startTelemetryServer({ host: "127.0.0.1", port: 0, routes, logger });
+  servers.push(server);
+  return `http://127.0.0.1:${server.port}`;
+}
+
+function health(state: { lag: LoopLagReading; readiness: Readiness }): Routes {
+  return healthRoutes({
+    loopLag: () => state.lag,
+    maxLagMs: 1000,
+    readiness: () => state.readiness,
+  });
+}
+
+describe("health routes", () => {
+  it.each<[string, LoopLagReading, number]>([
+    ["responsive loop", { lagMs: 3, overdueMs: 0 }, 200],
+    ["lagging loop", { lagMs: 1500, overdueMs: 0 }, 503],
+    ["overdue sample", { lagMs: 0, overdueMs: 5000 }, 503],
+    ["at the limit", { lagMs: 1000, overdueMs: 1000 }, 200],
+  ])("/healthz for a %s is %d", async (_name, lag, status) => {
+    const base = await serve(health({ lag, readiness: { ready: false, reasons: ["x"] } }));
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ healthy: status === 200, lagMs: lag.lagMs });
+  });
+
+  it("/readyz follows the injected readiness and says why not", async () => {
+    const state = {
+      lag: { lagMs: 0, overdueMs: 0 },
+      readiness: { ready: false, reasons: ["watch Ingress not synced"] } as Readiness,
+    };
+    const base = await serve(health(state));
+    const before = await fetch(`${base}/readyz`);
+    expect(before.status).toBe(503);
+    expect(await before.json()).toEqual({ ready: false, reasons: ["watch Ingress not synced"] });
+    state.readiness = { ready: true, reasons: [] };
+    const after = await fetch(`${base}/readyz`);
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual({ ready: true, reasons: [] });
+  });
+});
+
+describe("metrics routes", () => {
+  it("/metrics serves the injected registry in the Prometheus format", async () => {
+    const registry = new Registry();
+    createMetrics({ registry }).statusQueueDepth.set(4);
+    const base = await serve(metricsRoutes(registry));
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const body = await res.text();
+    expect(body).toContain("# TYPE kongress_status_queue_depth gauge");
+    expect(body).toContain("kongress_status_queue_depth 4");
+  });
+});
+
+describe("diagnostics routes", () => {
+  const config = {
+    _format_version: "3.0",
+    certificates: [{ id: "c", cert: "CERT", key: "PRIVATE" }],
+  };
+  const source: ConfigDumpSource = {
+    successful: () => ({ hash: "h1", config }),
+    failed: () => undefined,
+    fallback: () => ({ excluded: [{ kind: "Ingress", namespace: "a", name: "b" }] }),
+    rawError: () => '{"code":14}',
+  };
+
+  it("redacts keys by default", async () => {
+    const base = await serve(diagnosticsRoutes({ source, sensitive: false }));
+    const res = await fetch(`${base}/debug/config/successful`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { hash: string; config: typeof config };
+    expect(body.hash).toBe("h1");
+    expect(body.config.certificates[0]?.key).toBe(REDACTED_VALUE);
+    expect(body.config.certificates[0]?.cert).toBe("CERT");
+  });
+
+  it("serves keys with --dump-sensitive-config", async () => {
+    const base = await serve(diagnosticsRoutes({ source, sensitive: true }));
+    const body = (await (await fetch(`${base}/debug/config/successful`)).json()) as {
+      config: typeof config;
+    };
+    expect(body.config.certificates[0]?.key).toBe("PRIVATE");
+  });
+
+  it.each([
+    ["/debug/config/failed", 204, ""],
+    ["/debug/config/fallback", 200, '"excluded"'],
+    ["/debug/config/raw-error", 200, '{"code":14}'],
+  ])("%s answers %d", async (path, status, content) => {
+    const base = await serve(diagnosticsRoutes({ source, sensitive: false }));
+    const res = await fetch(`${base}${path}`);
+    expect(res.status).toBe(status);
+    expect(await res.text()).toContain(content);
+  });
+});
+
+describe("startTelemetryServer", () => {
+  const routes: Routes = {
+    "/ok": () => ({ status: 200, body: "fine" }),
+    "/boom": () => {
+      throw new Error("broken provider");
+    },
+  };
+
+  it.each([
+    ["GET", "/missing", 404],
+    ["POST", "/ok", 405],
+    ["GET", "/boom", 500],
+    ["GET", "/ok?verbose=1", 200],
+    ["HEAD", "/ok", 200],
+  ])("%s %s is %d", async (method, path, status) => {
+    const base = await serve(routes);
+    const res = await fetch(`${base}${path}`, { method });
+    expect(res.status).toBe(status);
+  });
+
+  it("serves several route groups on one port", async () => {
+    const registry = new Registry();
+    const base = await serve({
+      ...health({ lag: { lagMs: 0, overdueMs: 0 }, readiness: { ready: true, reasons: [] } }),
+      ...metricsRoutes(registry),
+    });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+  });
+
+  it("rejects when the port is taken", async () => {
+    const first = await startTelemetryServer({ host: "127.0.0.1", port: 0, routes, logger });
+    servers.push(first);
+    await expect(
+      startTelemetryServer({ host: "127.0.0.1", port: first.port, routes, logger }),
+    ).rejects.toMatchObject({ code: "EADDRINUSE" });
+  });
+});

@@ -1,0 +1,120 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger, REDACTED } from "../../../src/telemetry/logger.ts";
+
+function capture(): { stream: Writable; lines: () => string[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter(l => l !== ""),
+  };
+}
+
+function jsonLines(lines: string[]): Record<string, unknown>[] {
+  return lines.map(l => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe("createLogger json", () => {
+  it("writes one JSON object per line with root bindings and a level label", () => {
+    const out = capture();
+    const logger = createLogger({
+      level: "info",
+      format: "json",
+      version: "1.2.3",
+      destination: out.stream,
+    });
+    logger
+      .child({ component: "sender" })
+      .info({ configHash: "abc", durationMs: 12 }, "Pushed config");
+    logger.debug("not shown at info");
+    const [line, ...rest] = jsonLines(out.lines());
+    expect(rest).toEqual([]);
+    expect(line).toMatchObject({
+      level: "info",
+      service: "kongress",
+      version: "1.2.3",
+      component: "sender",
+      configHash: "abc",
+      durationMs: 12,
+      msg: "Pushed config",
+    });
+    expect(typeof line?.["time"]).toBe("string");
+  });
+
+  it.each([
+    [
+      "config token",
+      { config: { kongAdminToken: "s3cret", ingressClass: "kong" } },
+      ["config", "kongAdminToken"],
+    ],
+    [
+      "client key",
+      { config: { kongAdminTlsClientKey: "-----BEGIN" } },
+      ["config", "kongAdminTlsClientKey"],
+    ],
+    ["admin headers", { kongAdminHeader: [{ name: "x", value: "y" }] }, ["kongAdminHeader"]],
+    [
+      "authorization header",
+      { req: { headers: { authorization: "Bearer t" } } },
+      ["req", "headers", "authorization"],
+    ],
+    [
+      "kong admin token header",
+      { headers: { "kong-admin-token": "t" } },
+      ["headers", "kong-admin-token"],
+    ],
+    ["tls key", { admin: { tls: { key: "k" } } }, ["admin", "tls", "key"]],
+    ["adminToken", { client: { adminToken: "t" } }, ["client", "adminToken"]],
+  ])("redacts %s", (_name, fields, path) => {
+    const out = capture();
+    createLogger({ level: "info", format: "json", version: "0", destination: out.stream }).info(
+      fields,
+      "x",
+    );
+    let value: unknown = jsonLines(out.lines())[0];
+    for (const key of path) value = (value as Record<string, unknown>)[key];
+    expect(value).toBe(REDACTED);
+  });
+
+  it("keeps other fields next to redacted ones", () => {
+    const out = capture();
+    createLogger({ level: "info", format: "json", version: "0", destination: out.stream }).info(
+      { config: { kongAdminToken: "s3cret", ingressClass: "kong" } },
+      "Loaded config",
+    );
+    expect(out.lines()[0]).toContain('"ingressClass":"kong"');
+    expect(out.lines()[0]).not.toContain("s3cret");
+  });
+});
+
+describe("createLogger text", () => {
+  it("writes human-readable lines through pino-pretty, still redacted", () => {
+    const out = capture();
+    const logger = createLogger({
+      level: "debug",
+      format: "text",
+      version: "0",
+      destination: out.stream,
+      colorize: false,
+    });
+    logger.debug({ kind: "Ingress", kongAdminToken: "s3cret" }, "Translated object");
+    const text = out.lines().join("\n");
+    expect(text).toMatch(/DEBUG.*Translated object/);
+    expect(text).toContain('kind: "Ingress"');
+    expect(text).toContain(REDACTED);
+    expect(text).not.toContain("s3cret");
+    expect(() => {
+      JSON.parse(out.lines()[0] ?? "");
+    }).toThrow();
+  });
+});

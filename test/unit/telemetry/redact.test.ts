@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { REDACTED_VALUE, redactSecrets } from "../../../src/telemetry/redact.ts";
+import { deepFreeze } from "../../../src/util/deep-freeze.ts";
+
+describe("redactSecrets", () => {
+  const config = deepFreeze({
+    _format_version: "3.0",
+    certificates: [
+      { id: "c1", cert: "-----BEGIN CERTIFICATE-----", key: "-----BEGIN PRIVATE KEY-----" },
+    ],
+    consumers: [
+      {
+        username: "alice",
+        keyauth_credentials: [{ key: "k1" }],
+        basicauth_credentials: [{ username: "alice", password: "p" }],
+        hmacauth_credentials: [{ username: "alice", secret: "s" }],
+        oauth2_credentials: [{ name: "app", client_id: "id", client_secret: "cs" }],
+      },
+    ],
+    services: [
+      {
+        name: "svc",
+        host: "web",
+        port: 80,
+        plugins: [{ name: "key-auth", config: { key_names: ["apikey"] } }],
+      },
+    ],
+  });
+
+  const redacted = redactSecrets(config) as typeof config;
+
+  it.each([
+    ["certificate key", () => redacted.certificates[0]?.key],
+    ["key-auth key", () => redacted.consumers[0]?.keyauth_credentials[0]?.key],
+    ["basic-auth password", () => redacted.consumers[0]?.basicauth_credentials[0]?.password],
+    ["hmac secret", () => redacted.consumers[0]?.hmacauth_credentials[0]?.secret],
+    ["oauth2 client secret", () => redacted.consumers[0]?.oauth2_credentials[0]?.client_secret],
+  ])("redacts the %s", (_name, get) => {
+    expect(get()).toBe(REDACTED_VALUE);
+  });
+
+  it("keeps everything else", () => {
+    expect(redacted.certificates[0]?.cert).toBe("-----BEGIN CERTIFICATE-----");
+    expect(redacted.consumers[0]?.oauth2_credentials[0]?.client_id).toBe("id");
+    expect(redacted.services).toEqual(config.services);
+  });
+
+  it("does not touch its (frozen) input", () => {
+    expect(config.certificates[0]?.key).toBe("-----BEGIN PRIVATE KEY-----");
+  });
+});
