@@ -134,10 +134,13 @@ function serviceLookup(services: readonly Service[], results: ResultsBuilder): S
   return {
     get(namespace, name) {
       const service = map.get(`${namespace}/${name}`);
-      if (service === undefined) return { missing: `Service ${namespace}/${name} not found` };
+      if (service === undefined) {
+        return { reason: "ServiceNotFound", missing: `Service ${namespace}/${name} not found` };
+      }
       if (service.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
         excludeForPlugins(service, results);
         return {
+          reason: "ServiceExcluded",
           missing: `Service ${namespace}/${name} is left out (annotation ${PLUGINS_ANNOTATION} is not supported yet)`,
         };
       }

@@ -14,7 +14,7 @@ import type { KongRoute } from "../kong/types.ts";
 
 export interface ServiceLookup {
   /** The Service, or why it cannot be used. */
-  get(namespace: string, name: string): { service: Service } | { missing: string };
+  get(namespace: string, name: string): { service: Service } | { reason: string; missing: string };
 }
 
 export interface IngressRoute {
