@@ -1,0 +1,277 @@
+/**
+ * The Kong Admin API client: the only module that imports undici (STYLE.md rule 12). One client per Kong
+ * node, each with its own connection pool, TLS settings, headers and deadlines. Every exchange is handed
+ * to outcome.ts for classification; nothing here interprets a status code.
+ */
+import { createHash } from "node:crypto";
+import { Agent, type Dispatcher } from "undici";
+import type { ZodType } from "zod";
+import { EMPTY_CONFIG_HASH, type KongConfig } from "./types.ts";
+import {
+  classifyPush,
+  classifyRead,
+  type Exchange,
+  type PushOutcome,
+  type ReadOutcome,
+} from "./outcome.ts";
+import {
+  configDumpSchema,
+  rootInfoSchema,
+  statusInfoSchema,
+  type ConfigDump,
+  type RootInfo,
+  type StatusInfo,
+} from "./responses.ts";
+import { stableStringify } from "../util/stable-json.ts";
+import type { Clock } from "../util/clock.ts";
+
+/** undici's dispatcher type, re-exported so callers can inject a MockAgent without importing undici. */
+export type AdminDispatcher = Dispatcher;
+
+export interface AdminTlsOptions {
+  /** PEM CA bundle that signs the Admin API's certificate. */
+  readonly ca?: string;
+  /** PEM client certificate and key, for an Admin API that demands mTLS. */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Development only: accept any server certificate. */
+  readonly skipVerify?: boolean;
+  /** SNI and the name checked against the server certificate. */
+  readonly serverName?: string;
+}
+
+/**
+ * Per-request deadline: `baseMs` plus `perMiBMs` for every MiB of request body, capped at `maxMs`. Kong
+ * parses and validates the whole config before it answers, so a large config needs longer than a GET.
+ */
+export interface AdminTimeouts {
+  readonly baseMs: number;
+  readonly perMiBMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_ADMIN_TIMEOUTS: AdminTimeouts = Object.freeze({
+  baseMs: 30_000,
+  perMiBMs: 10_000,
+  maxMs: 300_000,
+});
+
+export interface AdminClientOptions {
+  /** Base URL, e.g. `https://kong-admin:8444` or `http://proxy/kong-admin`; userinfo becomes Basic auth. */
+  readonly url: string;
+  /** Sent as `Kong-Admin-Token` unless `headers` already has that header (KIC's rule). */
+  readonly token?: string;
+  readonly headers?: readonly { readonly name: string; readonly value: string }[];
+  readonly tls?: AdminTlsOptions;
+  readonly timeouts?: Partial<AdminTimeouts>;
+  readonly clock: Clock;
+  /** Tests inject undici's MockAgent. Without one the client owns an Agent of its own. */
+  readonly dispatcher?: AdminDispatcher;
+  readonly userAgent?: string;
+}
+
+/**
+ * A config as it goes on the wire, with the hash Kong will report for it.
+ *
+ * Why a string body: Kong computes `configuration_hash` as the md5 of the exact bytes only when the config
+ * arrives as a string; for a JSON object (what KIC sends) it hashes an internal map with fresh timestamps,
+ * which nobody can recompute and which makes `check_hash=1` useless (kong-admin-api.md §3.1, §6). So we
+ * send canonical JSON as a raw body with `Content-Type: application/yaml` (JSON is YAML; Kong tries JSON
+ * first). Then (1) `check_hash=1` answers 304 and saves Kong a reload when it already runs these bytes, and
+ * (2) md5 of what we send equals what `GET /status` reports, so we know exactly whether a node runs our
+ * config, across controller restarts too. A raw body also avoids the escaping overhead of the JSON
+ * `{"config": "<string>"}` form, which matters against Kong's 10 MiB body limit.
+ */
+export interface EncodedConfig {
+  readonly body: string;
+  readonly contentType: string;
+  readonly bytes: number;
+  /** What `GET /status` reports once Kong runs this config (all zeros for a config without entities). */
+  readonly hash: string;
+}
+
+const CONTENT_TYPE = "application/yaml";
+
+/** Encodes our config; equal configs give equal bytes and so equal hashes. */
+export function encodeConfig(config: KongConfig): EncodedConfig {
+  return encodeText(stableStringify(config), hasEntities(config));
+}
+
+/** Encodes a config we only have as text (Kong's own `GET /config` YAML dump). */
+export function encodeConfigText(text: string, parsed: unknown): EncodedConfig {
+  return encodeText(text, hasEntities(parsed));
+}
+
+function encodeText(body: string, entities: boolean): EncodedConfig {
+  const bytes = Buffer.byteLength(body);
+  // Kong forces the zero hash for a config without entities (§6), whatever its bytes.
+  const hash = entities ? createHash("md5").update(body).digest("hex") : EMPTY_CONFIG_HASH;
+  return { body, contentType: CONTENT_TYPE, bytes, hash };
+}
+
+function hasEntities(config: unknown): boolean {
+  if (config === null || typeof config !== "object") return false;
+  return Object.entries(config).some(
+    ([key, value]) => !key.startsWith("_") && Array.isArray(value) && value.length > 0,
+  );
+}
+
+/** The deadline for a request with a body of `bytes` bytes. */
+export function requestTimeoutMs(bytes: number, timeouts: AdminTimeouts): number {
+  const scaled = timeouts.baseMs + (timeouts.perMiBMs * bytes) / (1024 * 1024);
+  return Math.min(Math.ceil(scaled), Math.max(timeouts.maxMs, timeouts.baseMs));
+}
+
+/** The Admin API operations the sender needs; `AdminClient` implements them over HTTP. */
+export interface KongAdminApi {
+  /** Display URL: origin and path prefix, never credentials. */
+  readonly url: string;
+  root(): Promise<ReadOutcome<RootInfo>>;
+  status(): Promise<ReadOutcome<StatusInfo>>;
+  config(): Promise<ReadOutcome<ConfigDump>>;
+  postConfig(config: EncodedConfig): Promise<PushOutcome>;
+  close(): Promise<void>;
+}
+
+interface Request {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly body?: EncodedConfig;
+}
+
+/** One Kong node's Admin API. Secrets live only in private fields, so logging the client leaks nothing. */
+export class AdminClient implements KongAdminApi {
+  readonly url: string;
+  readonly #origin: string;
+  readonly #prefix: string;
+  readonly #headers: Record<string, string>;
+  readonly #timeouts: AdminTimeouts;
+  readonly #clock: Clock;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+
+  constructor(options: AdminClientOptions) {
+    const parsed = new URL(options.url);
+    this.#origin = parsed.origin;
+    this.#prefix = parsed.pathname.replace(/\/+$/, "");
+    this.url = `${this.#origin}${this.#prefix}`;
+    this.#headers = buildHeaders(options, parsed);
+    this.#timeouts = { ...DEFAULT_ADMIN_TIMEOUTS, ...options.timeouts };
+    this.#clock = options.clock;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? createAgent(options.tls);
+  }
+
+  async root(): Promise<ReadOutcome<RootInfo>> {
+    return this.#read("/", rootInfoSchema);
+  }
+
+  async status(): Promise<ReadOutcome<StatusInfo>> {
+    return this.#read("/status", statusInfoSchema);
+  }
+
+  async config(): Promise<ReadOutcome<ConfigDump>> {
+    return this.#read("/config", configDumpSchema);
+  }
+
+  /** `POST /config?check_hash=1&flatten_errors=1` with the encoded config. */
+  async postConfig(config: EncodedConfig): Promise<PushOutcome> {
+    const exchange = await this.#exchange({
+      method: "POST",
+      path: "/config?check_hash=1&flatten_errors=1",
+      body: config,
+    });
+    return classifyPush(exchange, { url: this.url, nowMs: this.#clock.now(), bytes: config.bytes });
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  async #read<T>(path: string, schema: ZodType<T>): Promise<ReadOutcome<T>> {
+    const exchange = await this.#exchange({ method: "GET", path });
+    return classifyRead(exchange, schema, { url: this.url, nowMs: this.#clock.now() });
+  }
+
+  async #exchange(request: Request): Promise<Exchange> {
+    const timeoutMs = requestTimeoutMs(request.body?.bytes ?? 0, this.#timeouts);
+    const deadline = new AbortController();
+    const stopTimer = new AbortController();
+    // The deadline runs on the injected clock so tests can expire it without waiting.
+    void this.#clock.sleep(timeoutMs, stopTimer.signal).then(
+      () => {
+        deadline.abort(new Error(`no answer within ${timeoutMs} ms`));
+      },
+      () => undefined,
+    );
+    try {
+      return await this.#send(request, deadline.signal, timeoutMs);
+    } finally {
+      stopTimer.abort();
+    }
+  }
+
+  async #send(request: Request, signal: AbortSignal, timeoutMs: number): Promise<Exchange> {
+    const headers =
+      request.body === undefined
+        ? this.#headers
+        : { ...this.#headers, "content-type": request.body.contentType };
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.#dispatcher.request({
+        origin: this.#origin,
+        path: `${this.#prefix}${request.path}`,
+        method: request.method,
+        headers,
+        body: request.body?.body ?? null,
+        signal,
+        // undici's own timers are a backstop; the deadline above is the one that normally fires.
+        headersTimeout: timeoutMs + 1000,
+        bodyTimeout: timeoutMs + 1000,
+      });
+    } catch (error) {
+      return { kind: "failed", error, timedOut: signal.aborted };
+    }
+    const { statusCode: status, headers: responseHeaders } = response;
+    try {
+      // A successful push echoes every entity; we never read that echo.
+      const discard = request.method === "POST" && status >= 200 && status < 300;
+      const body = discard ? "" : await response.body.text();
+      if (discard) await response.body.dump().catch(() => undefined);
+      return { kind: "answer", status, headers: responseHeaders, body };
+    } catch (error) {
+      return { kind: "bodyFailed", status, headers: responseHeaders, error };
+    }
+  }
+}
+
+function buildHeaders(options: AdminClientOptions, url: URL): Record<string, string> {
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    "user-agent": options.userAgent ?? "kongress",
+  };
+  if (url.username !== "" || url.password !== "") {
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    headers["authorization"] = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  }
+  for (const { name, value } of options.headers ?? []) headers[name.toLowerCase()] = value;
+  if (options.token !== undefined && headers["kong-admin-token"] === undefined) {
+    headers["kong-admin-token"] = options.token;
+  }
+  return headers;
+}
+
+function createAgent(tls: AdminTlsOptions | undefined): Agent {
+  return new Agent({
+    // One push and a status poll can overlap; more connections would only queue on Kong's load lock.
+    connections: 2,
+    connect: {
+      ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
+      ...(tls?.cert === undefined ? {} : { cert: tls.cert }),
+      ...(tls?.key === undefined ? {} : { key: tls.key }),
+      ...(tls?.serverName === undefined ? {} : { servername: tls.serverName }),
+      rejectUnauthorized: tls?.skipVerify !== true,
+    },
+  });
+}
