@@ -1,0 +1,80 @@
+/**
+ * Keeps only what translation (and status publishing) reads, so a cache of thousands of objects does
+ * not also hold their managedFields, last-applied copies and unused status.
+ */
+import { apiVersionOf, type KindInfo, type WatchedKind } from "./kinds.ts";
+
+type Json = Record<string, unknown>;
+
+const KEPT_METADATA = [
+  "name",
+  "namespace",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "labels",
+  "annotations",
+] as const;
+
+// A full copy of the object as last applied by kubectl: often the largest field, and never read.
+const DROPPED_ANNOTATIONS: ReadonlySet<string> = new Set([
+  "kubectl.kubernetes.io/last-applied-configuration",
+]);
+
+const KEPT_FIELDS: Readonly<Record<WatchedKind, readonly string[]>> = {
+  IngressClass: ["spec"],
+  Ingress: ["spec"],
+  Service: ["spec", "status"],
+  EndpointSlice: ["addressType", "endpoints", "ports"],
+  Secret: ["type", "data"],
+};
+
+function isRecord(value: unknown): value is Json {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function pick(from: Json, keys: readonly string[]): Json {
+  const out: Json = {};
+  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
+  return out;
+}
+
+function trimMetadata(metadata: Json): Json {
+  const out = pick(metadata, KEPT_METADATA);
+  const annotations = out["annotations"];
+  if (isRecord(annotations) && Object.keys(annotations).some(k => DROPPED_ANNOTATIONS.has(k))) {
+    const kept = Object.entries(annotations).filter(([k]) => !DROPPED_ANNOTATIONS.has(k));
+    out["annotations"] = Object.fromEntries(kept);
+  }
+  return out;
+}
+
+function trimEndpoints(endpoints: unknown): unknown {
+  if (!Array.isArray(endpoints)) return endpoints;
+  return endpoints.map((e: unknown) => (isRecord(e) ? pick(e, ["addresses", "conditions"]) : e));
+}
+
+function trimServiceStatus(status: unknown): unknown {
+  return isRecord(status) ? pick(status, ["loadBalancer"]) : status;
+}
+
+/**
+ * Returns a trimmed copy of a raw object of `kind`, with `apiVersion` and `kind` set (list items come
+ * without them). Input that is not an object is returned unchanged for the parser to reject.
+ */
+export function trimObject(kind: KindInfo, raw: unknown): unknown {
+  if (!isRecord(raw)) return raw;
+  const out: Json = {
+    apiVersion: apiVersionOf(kind),
+    kind: kind.kind,
+    metadata: isRecord(raw["metadata"]) ? trimMetadata(raw["metadata"]) : raw["metadata"],
+    ...pick(raw, KEPT_FIELDS[kind.kind]),
+  };
+  if (kind.kind === "EndpointSlice" && out["endpoints"] !== undefined)
+    out["endpoints"] = trimEndpoints(out["endpoints"]);
+  if (kind.kind === "Service" && out["status"] !== undefined)
+    out["status"] = trimServiceStatus(out["status"]);
+  return out;
+}
