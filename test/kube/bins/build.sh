@@ -51,7 +51,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 
 start=$SECONDS
-log "building kube-apiserver $kube_version with $(go env GOVERSION) (a cold build takes ~10 min on 2 cores)"
+log "building kube-apiserver $kube_version with $(go env GOVERSION) (cold: 5-8 min on 2 cores)"
 go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" \
   -o "$bin_dir/.kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
 log "kube-apiserver built after $((SECONDS - start))s; building etcd"

@@ -18,7 +18,7 @@ export interface RunOptions {
 
 /**
  * Runs a command to completion and collects its output. Rejects only when the command cannot be
- * started or exceeds `timeoutMs`; a signal death is reported as code 128 + 9 style -1.
+ * started or exceeds `timeoutMs`; a death by signal is reported as code -1.
  */
 export function runCommand(
   file: string,
@@ -50,11 +50,15 @@ export function runCommand(
     child.on("close", (code, signal) => {
       if (partial !== "") opts.onStderrLine?.(partial);
       if (signal !== null && opts.timeoutMs !== undefined && child.killed) {
-        reject(new Error(`${file} ${args.join(" ")} timed out after ${opts.timeoutMs} ms\n${stderr}`));
+        reject(
+          new Error(`${file} ${args.join(" ")} timed out after ${opts.timeoutMs} ms\n${stderr}`),
+        );
         return;
       }
       resolve({ stdout, stderr, code: code ?? -1 });
     });
+    // A command that exits without reading stdin must not turn into an EPIPE crash.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(opts.stdin ?? "");
   });
 }

@@ -1,0 +1,86 @@
+import { readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { kubectlOk } from "./kubectl.ts";
+import { runCommand } from "./run.ts";
+
+export const gatewayApiVersion = "v1.6.1";
+
+/**
+ * Installs the Gateway API standard-channel CRDs (and the safe-upgrades ValidatingAdmissionPolicy
+ * shipped beside them) from the published Go module, and waits until every CRD is Established.
+ * Fetching at test time keeps copies of upstream YAML out of the repo. Returns the CRD names.
+ */
+export async function installGatewayApiCrds(kubeconfigPath: string): Promise<string[]> {
+  const moduleDir = await goModuleDir("sigs.k8s.io/gateway-api", gatewayApiVersion);
+  const crdDir = join(moduleDir, "config", "crd", "standard");
+  const files = (await readdir(crdDir)).filter(f => f.endsWith(".yaml")).sort();
+  if (files.length === 0) throw new Error(`no CRD manifests in ${crdDir}`);
+  const applied = await kubectlOk({ kubeconfigPath }, [
+    "apply",
+    "--server-side",
+    "--field-manager=kongress-tests",
+    "-o",
+    "name",
+    ...files.flatMap(f => ["-f", join(crdDir, f)]),
+  ]);
+  const crds = applied
+    .split("\n")
+    .filter(line => line.startsWith("customresourcedefinition."))
+    .map(line => line.slice(line.indexOf("/") + 1));
+  await waitForCrdsEstablished(kubeconfigPath, crds);
+  return crds;
+}
+
+/** Waits until each named CRD (e.g. "httproutes.gateway.networking.k8s.io") is Established. */
+export async function waitForCrdsEstablished(
+  kubeconfigPath: string,
+  names: readonly string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  if (names.length === 0) return;
+  await kubectlOk(
+    { kubeconfigPath },
+    [
+      "wait",
+      "--for=condition=Established",
+      `--timeout=${Math.ceil(timeoutMs / 1000)}s`,
+      ...names.map(n => `crd/${n}`),
+    ],
+    { timeoutMs: timeoutMs + 30_000 },
+  );
+}
+
+async function goModuleDir(path: string, version: string): Promise<string> {
+  const result = await runCommand("go", ["mod", "download", "-json", `${path}@${version}`], {
+    // Outside any module, so the repo's own go.mod files cannot influence the download.
+    cwd: tmpdir(),
+    env: { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "" },
+    timeoutMs: 300_000,
+  }).catch((err: unknown) => {
+    throw new Error(`fetching ${path}@${version} needs the Go toolchain ('go' on PATH)`, {
+      cause: err,
+    });
+  });
+  const info = parseDownload(result.stdout);
+  if (result.code !== 0 || info.Dir === undefined) {
+    throw new Error(
+      `go mod download ${path}@${version} failed: ${info.Error ?? result.stderr.trim()}`,
+    );
+  }
+  return info.Dir;
+}
+
+function parseDownload(stdout: string): { Dir?: string; Error?: string } {
+  try {
+    const parsed: unknown = JSON.parse(stdout);
+    if (typeof parsed !== "object" || parsed === null) return {};
+    const { Dir, Error: error } = parsed as Record<string, unknown>;
+    return {
+      ...(typeof Dir === "string" ? { Dir } : {}),
+      ...(typeof error === "string" ? { Error: error } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
