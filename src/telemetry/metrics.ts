@@ -38,7 +38,7 @@ export interface TranslationObservation {
 export type StatusUpdateResult = "success" | "noop" | "conflict" | "error" | "gone";
 
 /** What happened to a Kubernetes Event the recorder tried to write. */
-export type EventWriteResult = "created" | "aggregated" | "error";
+export type EventWriteResult = "created" | "aggregated" | "error" | "dropped";
 
 const PROTOCOL = "db-less";
 const PUSH_BUCKETS_MS = exponentialBuckets(100, 1.33, 30);
@@ -159,7 +159,7 @@ function ownMetrics(registers: Registry[]) {
     }),
     kubernetesEvents: new Counter({
       name: "kongress_kubernetes_events_total",
-      help: "Kubernetes Events written, by reason, type and result (created, aggregated, error).",
+      help: "Kubernetes Events written, by reason, type and result (created, aggregated, error, dropped).",
       labelNames: ["reason", "type", "result"] as const,
       registers,
     }),

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { CoalescingQueue } from "../../../src/status/queue.ts";
+import { ManualClock, settle } from "./manual-clock.ts";
+
+function setup(maxDelayMs = 30_000): {
+  clock: ManualClock;
+  queue: CoalescingQueue<string>;
+  depths: number[];
+} {
+  const clock = new ManualClock();
+  const depths: number[] = [];
+  const queue = new CoalescingQueue<string>({ clock, maxDelayMs, onDepth: d => depths.push(d) });
+  return { clock, queue, depths };
+}
+
+const never = new AbortController().signal;
+
+describe("CoalescingQueue", () => {
+  it("keeps only the latest value per key", async () => {
+    const { queue } = setup();
+    queue.add("a", "v1");
+    queue.add("a", "v2");
+    expect(queue.depth).toBe(1);
+    expect(await queue.take(never)).toEqual({ key: "a", value: "v2", failures: 0 });
+    expect(queue.depth).toBe(0);
+  });
+
+  it("hands out keys first come, first served", async () => {
+    const { queue } = setup();
+    queue.add("b", "1");
+    queue.add("a", "1");
+    queue.add("b", "2");
+    expect((await queue.take(never)).key).toBe("b");
+    expect((await queue.take(never)).key).toBe("a");
+  });
+
+  it("wakes a waiting taker when a key is added", async () => {
+    const { queue } = setup();
+    let taken: string | undefined;
+    const waiting = queue.take(never).then(item => (taken = item.value));
+    await settle();
+    expect(taken).toBeUndefined();
+    queue.add("a", "x");
+    await waiting;
+    expect(taken).toBe("x");
+  });
+
+  it("never hands one key to two workers; a value added meanwhile waits for done", async () => {
+    const { queue } = setup();
+    queue.add("a", "v1");
+    await queue.take(never);
+    queue.add("a", "v2");
+    expect(queue.depth).toBe(1);
+    let second: string | undefined;
+    const waiting = queue.take(never).then(item => (second = item.value));
+    await settle();
+    expect(second).toBeUndefined();
+    queue.done("a");
+    await waiting;
+    expect(second).toBe("v2");
+  });
+
+  it.each([
+    [1, 500],
+    [2, 1000],
+    [3, 2000],
+    [7, 30_000],
+    [10, 30_000],
+  ])("after %d failures a key waits %d ms (capped)", async (failures, delay) => {
+    const { queue, clock } = setup();
+    queue.add("a", "v");
+    let last = 0;
+    for (let i = 0; i < failures; i++) {
+      if (i > 0) await clock.advance(last);
+      const item = await queue.take(never);
+      expect(item.failures).toBe(i);
+      last = queue.retry("a", item.value);
+    }
+    expect(last).toBe(delay);
+  });
+
+  it("does not hand out a failed key before its backoff has passed", async () => {
+    const { queue, clock } = setup();
+    queue.add("a", "v");
+    const item = await queue.take(never);
+    expect(queue.retry("a", item.value)).toBe(500);
+    let again: number | undefined;
+    const waiting = queue.take(never).then(i => (again = i.failures));
+    await clock.advance(499);
+    expect(again).toBeUndefined();
+    await clock.advance(1);
+    await waiting;
+    expect(again).toBe(1);
+  });
+
+  it("serves ready keys while another backs off", async () => {
+    const { queue } = setup();
+    queue.add("a", "v");
+    queue.retry("a", (await queue.take(never)).value);
+    queue.add("b", "w");
+    expect((await queue.take(never)).key).toBe("b");
+  });
+
+  it("retries with the newest value when one was added during the failed attempt", async () => {
+    const { queue, clock } = setup();
+    queue.add("a", "old");
+    await queue.take(never);
+    queue.add("a", "new");
+    queue.retry("a", "old");
+    await clock.advance(500);
+    expect(await queue.take(never)).toEqual({ key: "a", value: "new", failures: 1 });
+  });
+
+  it("done forgets failures", async () => {
+    const { queue, clock } = setup();
+    queue.add("a", "v");
+    queue.retry("a", (await queue.take(never)).value);
+    await clock.advance(500);
+    await queue.take(never);
+    queue.done("a");
+    queue.add("a", "v");
+    expect((await queue.take(never)).failures).toBe(0);
+  });
+
+  it("forget drops the key", async () => {
+    const { queue } = setup();
+    queue.add("a", "v");
+    await queue.take(never);
+    queue.forget("a");
+    expect(queue.depth).toBe(0);
+  });
+
+  it("take rejects when its signal aborts", async () => {
+    const { queue } = setup();
+    const stop = new AbortController();
+    const waiting = queue.take(stop.signal);
+    stop.abort(new Error("stopped"));
+    await expect(waiting).rejects.toThrow("stopped");
+  });
+
+  it("reports its depth on every change", async () => {
+    const { queue, depths } = setup();
+    queue.add("a", "1");
+    queue.add("b", "1");
+    await queue.take(never);
+    queue.done("a");
+    expect(depths).toEqual([1, 2, 1, 1]);
+  });
+});
