@@ -1,0 +1,410 @@
+/**
+ * A small reflector (kube-testing.md §5.6 point 3): list, then watch from the list's resourceVersion,
+ * forever, for one kind in one scope. client-node's informer stops on the first error and reports its
+ * own stop() as one; this loop instead restarts after any failure with capped backoff, relists on 410
+ * Gone, and treats a deliberate stop as the end, never as an error.
+ */
+import type { Logger } from "pino";
+import type { Clock } from "../util/clock.ts";
+import { Backoff, DEFAULT_WATCH_BACKOFF, type BackoffOptions } from "./backoff.ts";
+import type { KubeApi, Query } from "./client.ts";
+import { KubeApiError, KubeProtocolError, KubeWatchStalledError, isGone } from "./errors.ts";
+import { collectionPath, scopeLabel, type WatchScope, type WatchedKind } from "./kinds.ts";
+import { trimObject } from "./trim.ts";
+
+/** Namespace ("" when cluster-scoped) and name of an object. */
+export interface ObjectName {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * Where a reflector delivers what it sees; the store implements it. Deletes carry only the name: the
+ * sink resolves them against its own cached copy (incident e), never against the event's payload.
+ */
+export interface ReflectorSink {
+  upsert(kind: WatchedKind, raw: unknown): void;
+  remove(kind: WatchedKind, name: ObjectName): void;
+  /** The objects of `kind` the sink holds in `namespace` (undefined: in every namespace). */
+  names(kind: WatchedKind, namespace: string | undefined): readonly ObjectName[];
+}
+
+export interface ReflectorOptions {
+  readonly api: KubeApi;
+  readonly scope: WatchScope;
+  readonly sink: ReflectorSink;
+  readonly clock: Clock;
+  /** Uniform in [0, 1); jitters backoff and the watch timeout. */
+  readonly random: () => number;
+  readonly logger: Logger;
+  readonly backoff?: BackoffOptions;
+  readonly pageSize?: number;
+  /** The server ends each watch after a random time in this range (client-go: 5 to 10 min). */
+  readonly watchTimeoutSeconds?: { readonly min: number; readonly max: number };
+  /**
+   * A watch silent for this long past its own server timeout is presumed dead (a dropped connection
+   * nobody noticed, client-node #364) and restarted. An idle cluster may send no bookmarks for minutes,
+   * so only the server missing its own deadline is a reliable sign.
+   */
+  readonly stallGraceMs?: number;
+  /** Counts events, restarts and syncs (metrics). */
+  readonly observer?: ReflectorObserver;
+  /** A watch that lasted this long counts as a success, resetting the backoff. */
+  readonly healthyAfterMs?: number;
+}
+
+/** Hooks for metrics; labels are the kind name and the watch event type or error code. */
+export interface ReflectorObserver {
+  onEvent?(kind: string, type: string): void;
+  onRestart?(kind: string, reason: string): void;
+  onSynced?(kind: string): void;
+}
+
+/** What /readyz and metrics read. Times are clock milliseconds. */
+export interface ReflectorHealth {
+  readonly scope: string;
+  /** A first list has completed. Never reverts: the cache stays usable through outages. */
+  readonly synced: boolean;
+  readonly lastListAt: number | undefined;
+  /** The last watch event of any type, bookmarks included. */
+  readonly lastEventAt: number | undefined;
+  /** Restarts after a failure. */
+  readonly restarts: number;
+  readonly lists: number;
+  /** The failure that caused the current retry; cleared by the next successful list or event. */
+  readonly lastError:
+    { readonly code: string; readonly message: string; readonly at: number } | undefined;
+  readonly resourceVersion: string;
+}
+
+type WatchOutcome =
+  { readonly kind: "closed"; readonly resourceVersion: string } | { readonly kind: "expired" };
+
+interface WatchEvent {
+  readonly type: string;
+  readonly object: Record<string, unknown>;
+}
+
+const DEFAULT_PAGE_SIZE = 500;
+const DEFAULT_WATCH_TIMEOUT = { min: 300, max: 600 };
+const DEFAULT_STALL_GRACE_MS = 60_000;
+const DEFAULT_HEALTHY_AFTER_MS = 10_000;
+
+/** Lists and watches one kind in one scope, feeding a sink, until stopped. */
+export class Reflector {
+  readonly #opts: ReflectorOptions;
+  readonly #path: string;
+  readonly #label: string;
+  readonly #log: Logger;
+  readonly #backoff: Backoff;
+  readonly #stop = new AbortController();
+  #running: Promise<void> | undefined;
+  #watchWasHealthy = false;
+  #syncedResolve: () => void = () => undefined;
+  readonly #synced = new Promise<void>(resolve => {
+    this.#syncedResolve = resolve;
+  });
+  #health: {
+    synced: boolean;
+    lastListAt: number | undefined;
+    lastEventAt: number | undefined;
+    restarts: number;
+    lists: number;
+    lastError: ReflectorHealth["lastError"];
+    resourceVersion: string;
+  } = {
+    synced: false,
+    lastListAt: undefined,
+    lastEventAt: undefined,
+    restarts: 0,
+    lists: 0,
+    lastError: undefined,
+    resourceVersion: "",
+  };
+
+  constructor(opts: ReflectorOptions) {
+    this.#opts = opts;
+    this.#path = collectionPath(opts.scope.kind, opts.scope.namespace);
+    this.#label = scopeLabel(opts.scope);
+    this.#log = opts.logger.child({ component: "reflector", scope: this.#label });
+    this.#backoff = new Backoff(opts.backoff ?? DEFAULT_WATCH_BACKOFF, opts.random);
+  }
+
+  get scope(): WatchScope {
+    return this.#opts.scope;
+  }
+
+  /** Starts the list/watch loop in the background. Idempotent. */
+  start(): void {
+    if (this.#running !== undefined || this.#stop.signal.aborted) return;
+    this.#running = this.#run(this.#stop.signal);
+  }
+
+  /** Stops for good and resolves when the loop has ended. Never reported as an error. */
+  async stop(): Promise<void> {
+    this.#stop.abort(new Error("reflector stopped"));
+    await this.#running;
+  }
+
+  /** Resolves after the first successful list: "synced" means the cache is complete, not "started". */
+  waitSynced(): Promise<void> {
+    return this.#synced;
+  }
+
+  hasSynced(): boolean {
+    return this.#health.synced;
+  }
+
+  health(): ReflectorHealth {
+    return { scope: this.#label, ...this.#health };
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    let resourceVersion: string | undefined;
+    let expiredInARow = 0;
+    while (!signal.aborted) {
+      try {
+        resourceVersion ??= await this.#list(signal);
+        const outcome = await this.#watch(resourceVersion, signal);
+        if (outcome.kind === "closed") {
+          resourceVersion = outcome.resourceVersion;
+          expiredInARow = 0;
+          // A server that ends every watch at once, with nothing in it, must not make us spin.
+          if (!this.#watchWasHealthy) await this.#pause(signal);
+          continue;
+        }
+        resourceVersion = undefined;
+        expiredInARow += 1;
+        this.#log.info(
+          { resourceVersion: this.#health.resourceVersion },
+          "Watch expired; relisting",
+        );
+        // One 410 is routine; a second in a row without progress would otherwise spin.
+        if (expiredInARow > 1) await this.#pause(signal);
+      } catch (err) {
+        if (isAborted(signal)) break;
+        resourceVersion = undefined;
+        this.#recordFailure(err);
+        // A 410 on a list continue token just means "start the list again".
+        if (!isGone(err) || expiredInARow++ > 0) await this.#pause(signal);
+      }
+    }
+    this.#log.debug("Reflector stopped");
+  }
+
+  async #pause(signal: AbortSignal): Promise<void> {
+    const delayMs = this.#backoff.next();
+    this.#log.debug({ delayMs, attempt: this.#backoff.attempts }, "Backing off");
+    await this.#opts.clock.sleep(delayMs, signal).catch(() => undefined);
+  }
+
+  #recordFailure(err: unknown): void {
+    this.#health.restarts += 1;
+    const code = err instanceof Error && "code" in err ? String(err.code) : "ERR_UNKNOWN";
+    const message = err instanceof Error ? err.message : String(err);
+    this.#health.lastError = { code, message, at: this.#opts.clock.now() };
+    this.#log.warn({ err, restarts: this.#health.restarts }, "List or watch failed; restarting");
+    this.#opts.observer?.onRestart?.(this.#opts.scope.kind.kind, code);
+  }
+
+  /** Lists every page, then applies the whole list at once, deleting what it no longer contains. */
+  async #list(signal: AbortSignal): Promise<string> {
+    const { kind } = this.#opts.scope;
+    const items: unknown[] = [];
+    let resourceVersion: string;
+    let continueToken: string | undefined;
+    do {
+      const query: Query = {
+        limit: String(this.#opts.pageSize ?? DEFAULT_PAGE_SIZE),
+        ...(continueToken === undefined ? {} : { continue: continueToken }),
+      };
+      const page = readListPage(await this.#opts.api.getJson(this.#path, { query, signal }));
+      for (const item of page.items) items.push(trimObject(kind, item));
+      resourceVersion = page.resourceVersion;
+      continueToken = page.continueToken;
+    } while (continueToken !== undefined);
+    if (signal.aborted) throw signal.reason;
+    this.#applyList(items);
+    this.#markListed(resourceVersion, items.length);
+    return resourceVersion;
+  }
+
+  #applyList(items: readonly unknown[]): void {
+    const { sink, scope } = this.#opts;
+    const kind = scope.kind.kind;
+    const listed = new Set<string>();
+    for (const item of items) {
+      const name = nameOf(item);
+      if (name !== undefined) listed.add(`${name.namespace}/${name.name}`);
+      sink.upsert(kind, item);
+    }
+    // Objects deleted while we were not watching: handled exactly like a watch DELETE (REQ-E2).
+    for (const held of sink.names(kind, scope.namespace)) {
+      if (!listed.has(`${held.namespace}/${held.name}`)) sink.remove(kind, held);
+    }
+  }
+
+  #markListed(resourceVersion: string, count: number): void {
+    const h = this.#health;
+    h.lists += 1;
+    h.lastListAt = this.#opts.clock.now();
+    h.lastError = undefined;
+    h.resourceVersion = resourceVersion;
+    this.#log.debug({ resourceVersion, count }, "Listed");
+    if (!h.synced) {
+      h.synced = true;
+      this.#log.info({ resourceVersion, count }, "Initial list complete");
+      this.#opts.observer?.onSynced?.(this.#opts.scope.kind.kind);
+      this.#syncedResolve();
+    }
+  }
+
+  /** One watch request, from `resourceVersion` until the server or the watchdog ends it. */
+  async #watch(resourceVersion: string, signal: AbortSignal): Promise<WatchOutcome> {
+    const { min, max } = this.#opts.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT;
+    const timeoutSeconds = Math.floor(min + (max - min) * this.#opts.random());
+    const query: Query = {
+      resourceVersion,
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(timeoutSeconds),
+    };
+    const watch = new AbortController();
+    const both = AbortSignal.any([signal, watch.signal]);
+    const startedAt = this.#opts.clock.now();
+    const progress = { lastActivity: startedAt, events: 0, resourceVersion };
+    const stallMs = timeoutSeconds * 1000 + (this.#opts.stallGraceMs ?? DEFAULT_STALL_GRACE_MS);
+    const watchdog = this.#watchdog({ progress, limitMs: stallMs, watch }, both);
+    try {
+      const events = await this.#opts.api.watch(this.#path, { query, signal: both });
+      for await (const raw of events) {
+        const outcome = this.#handleEvent(readWatchEvent(raw), progress);
+        if (outcome !== undefined) return outcome;
+      }
+      if (watch.signal.aborted) throw watch.signal.reason;
+      return { kind: "closed", resourceVersion: progress.resourceVersion };
+    } catch (err) {
+      throw watch.signal.aborted && !signal.aborted ? watch.signal.reason : err;
+    } finally {
+      watch.abort();
+      await watchdog;
+      this.#afterWatch(progress.events, this.#opts.clock.now() - startedAt);
+    }
+  }
+
+  /** Aborts the watch when it has been silent for too long; ends when the watch does. */
+  async #watchdog(
+    opts: { progress: { lastActivity: number }; limitMs: number; watch: AbortController },
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { progress, limitMs, watch } = opts;
+    const { clock } = this.#opts;
+    while (!signal.aborted) {
+      const idleMs = clock.now() - progress.lastActivity;
+      if (idleMs >= limitMs) {
+        watch.abort(new KubeWatchStalledError(`No watch event for ${idleMs} ms`));
+        return;
+      }
+      await clock.sleep(limitMs - idleMs, signal).catch(() => undefined);
+    }
+  }
+
+  #afterWatch(events: number, durationMs: number): void {
+    this.#watchWasHealthy =
+      events > 0 || durationMs >= (this.#opts.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS);
+    if (this.#watchWasHealthy) this.#backoff.reset();
+  }
+
+  #handleEvent(
+    event: WatchEvent,
+    progress: { lastActivity: number; events: number; resourceVersion: string },
+  ): WatchOutcome | undefined {
+    progress.lastActivity = this.#opts.clock.now();
+    progress.events += 1;
+    this.#health.lastEventAt = progress.lastActivity;
+    this.#health.lastError = undefined;
+    const { kind } = this.#opts.scope;
+    this.#opts.observer?.onEvent?.(kind.kind, event.type);
+    if (event.type === "ERROR") return watchError(event.object);
+    const rv = resourceVersionOf(event.object);
+    switch (event.type) {
+      case "ADDED":
+      case "MODIFIED":
+        this.#opts.sink.upsert(kind.kind, trimObject(kind, event.object));
+        break;
+      case "DELETED": {
+        const name = nameOf(event.object);
+        if (name !== undefined) this.#opts.sink.remove(kind.kind, name);
+        break;
+      }
+      case "BOOKMARK":
+        break;
+      default:
+        this.#log.debug({ type: event.type }, "Ignoring an unknown watch event type");
+        return undefined;
+    }
+    if (rv !== undefined) {
+      progress.resourceVersion = rv;
+      this.#health.resourceVersion = rv;
+    }
+    return undefined;
+  }
+}
+
+// A function, so that TypeScript does not keep a narrowing of `aborted` across an await.
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function metadataOf(obj: unknown): Record<string, unknown> | undefined {
+  return isRecord(obj) && isRecord(obj["metadata"]) ? obj["metadata"] : undefined;
+}
+
+function nameOf(obj: unknown): ObjectName | undefined {
+  const meta = metadataOf(obj);
+  const name = meta?.["name"];
+  if (typeof name !== "string") return undefined;
+  const namespace = meta?.["namespace"];
+  return { namespace: typeof namespace === "string" ? namespace : "", name };
+}
+
+function resourceVersionOf(obj: unknown): string | undefined {
+  const rv = metadataOf(obj)?.["resourceVersion"];
+  return typeof rv === "string" && rv !== "" ? rv : undefined;
+}
+
+function readListPage(body: unknown): {
+  items: readonly unknown[];
+  resourceVersion: string;
+  continueToken: string | undefined;
+} {
+  const items = isRecord(body) ? body["items"] : undefined;
+  const rv = resourceVersionOf(body);
+  // A missing items array is how a JSON list with no items looks in some encoders.
+  if (!isRecord(body) || rv === undefined || (items !== undefined && !Array.isArray(items)))
+    throw new KubeProtocolError("A list response had no items or no metadata.resourceVersion");
+  const token = metadataOf(body)?.["continue"];
+  return {
+    items: Array.isArray(items) ? (items as unknown[]) : [],
+    resourceVersion: rv,
+    continueToken: typeof token === "string" && token !== "" ? token : undefined,
+  };
+}
+
+function readWatchEvent(raw: unknown): WatchEvent {
+  if (!isRecord(raw) || typeof raw["type"] !== "string" || !isRecord(raw["object"]))
+    throw new KubeProtocolError("A watch event had no type or no object");
+  return { type: raw["type"], object: raw["object"] };
+}
+
+/** An ERROR event carries a Status; 410 means our resourceVersion is too old to resume from. */
+function watchError(status: Record<string, unknown>): WatchOutcome {
+  const code = typeof status["code"] === "number" ? status["code"] : 500;
+  if (code === 410) return { kind: "expired" };
+  const reason = typeof status["reason"] === "string" ? status["reason"] : "";
+  const message = typeof status["message"] === "string" ? status["message"] : "watch error";
+  throw new KubeApiError(code, { reason, message });
+}

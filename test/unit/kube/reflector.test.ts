@@ -1,0 +1,331 @@
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts";
+import { INGRESS, INGRESS_CLASS, SECRET } from "../../../src/kube/kinds.ts";
+import { Reflector, type ReflectorOptions } from "../../../src/kube/reflector.ts";
+import { FakeKubeApi, ManualClock, RecordingSink, list, obj, settle } from "./fakes.ts";
+
+const logger = pino({ level: "silent" });
+const running: Reflector[] = [];
+
+function setup(overrides: Partial<ReflectorOptions> = {}) {
+  const api = new FakeKubeApi();
+  const clock = new ManualClock();
+  const sink = new RecordingSink();
+  const reflector = new Reflector({
+    api,
+    clock,
+    sink,
+    logger,
+    scope: { kind: INGRESS, namespace: undefined },
+    random: () => 0,
+    backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 },
+    watchTimeoutSeconds: { min: 300, max: 600 },
+    stallGraceMs: 60_000,
+    healthyAfterMs: 10_000,
+    ...overrides,
+  });
+  running.push(reflector);
+  return { api, clock, sink, reflector };
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map(r => r.stop()));
+});
+
+const gone = { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" };
+
+describe("Reflector: list then watch", () => {
+  it("lists every page, marks synced, then watches from the list's resourceVersion", async () => {
+    const { api, sink, reflector } = setup({ pageSize: 2 });
+    api.onList = ({ query }) =>
+      query["continue"] === undefined
+        ? list("10", [obj("a", "3"), obj("b", "4")], "token-1")
+        : list("10", [obj("c", "5")]);
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    expect(api.lists.map(c => c.query)).toEqual([
+      { limit: "2" },
+      { limit: "2", continue: "token-1" },
+    ]);
+    expect(api.lists[0]?.path).toBe("/apis/networking.k8s.io/v1/ingresses");
+    expect(sink.log).toEqual([
+      "upsert Ingress ns/a@3",
+      "upsert Ingress ns/b@4",
+      "upsert Ingress ns/c@5",
+    ]);
+    // List items come without kind/apiVersion; the reflector adds them.
+    expect(sink.held.get("ns/a")).toMatchObject({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+    });
+    expect(api.lastWatch.query).toEqual({
+      resourceVersion: "10",
+      allowWatchBookmarks: "true",
+      timeoutSeconds: "300",
+    });
+    expect(reflector.health()).toMatchObject({
+      synced: true,
+      lists: 1,
+      restarts: 0,
+      resourceVersion: "10",
+    });
+  });
+
+  it("reaches synced on an empty list (incident a)", async () => {
+    const { api, reflector } = setup();
+    api.onList = () => ({ kind: "List", metadata: { resourceVersion: "1" } });
+    expect(reflector.hasSynced()).toBe(false);
+    reflector.start();
+    await reflector.waitSynced();
+    expect(reflector.hasSynced()).toBe(true);
+  });
+
+  it("uses the namespaced path for a namespace scope", async () => {
+    const { api, reflector } = setup({ scope: { kind: SECRET, namespace: "team-a" } });
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    expect(api.lists[0]?.path).toBe("/api/v1/namespaces/team-a/secrets");
+    expect(api.lastWatch.path).toBe("/api/v1/namespaces/team-a/secrets");
+  });
+
+  it("randomizes the server-side watch timeout within the range", async () => {
+    const { api, reflector } = setup({ random: () => 0.5 });
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    expect(api.lastWatch.query["timeoutSeconds"]).toBe("450");
+  });
+});
+
+describe("Reflector: watch events", () => {
+  it("applies ADDED, MODIFIED and DELETED, tracks bookmarks, and deletes by name only", async () => {
+    const { api, sink, reflector } = setup();
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    const w = api.lastWatch;
+    w.push("ADDED", obj("a", "2"));
+    w.push("MODIFIED", obj("a", "3"));
+    w.push("BOOKMARK", { kind: "Ingress", metadata: { resourceVersion: "7" } });
+    // A delete event's payload may be a stub; the sink resolves it against its own copy.
+    w.push("DELETED", { metadata: { name: "a", namespace: "ns", resourceVersion: "8" } });
+    await settle();
+    expect(sink.log).toEqual([
+      "upsert Ingress ns/a@2",
+      "upsert Ingress ns/a@3",
+      "remove Ingress ns/a",
+    ]);
+    expect(reflector.health().resourceVersion).toBe("8");
+    expect(reflector.health().lastEventAt).toBeDefined();
+  });
+
+  it("re-watches from the last resourceVersion after a clean close, without relisting", async () => {
+    const { api, clock, reflector } = setup();
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    api.lastWatch.push("BOOKMARK", { metadata: { resourceVersion: "5" } });
+    api.lastWatch.end();
+    await settle();
+    expect(api.watches).toHaveLength(2);
+    expect(api.lastWatch.query["resourceVersion"]).toBe("5");
+    expect(api.lists).toHaveLength(1);
+    expect(clock.sleeps.filter(ms => ms < 300_000)).toEqual([]);
+  });
+
+  it("backs off when the server keeps closing empty watches at once", async () => {
+    const { api, clock, reflector } = setup();
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    api.lastWatch.end();
+    await settle();
+    expect(api.watches).toHaveLength(1);
+    await clock.advance(100);
+    expect(api.watches).toHaveLength(2);
+    expect(api.lists).toHaveLength(1);
+  });
+
+  it("relists on a 410 ERROR event and deletes what the new list lacks (REQ-E2)", async () => {
+    const { api, sink, reflector } = setup();
+    api.onList = () => list("10", [obj("a", "1"), obj("b", "2")]);
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    api.onList = () => list("20", [obj("b", "2"), obj("c", "9")]);
+    api.lastWatch.push("ERROR", gone);
+    await settle();
+    expect(api.lists).toHaveLength(2);
+    expect(sink.log.slice(2)).toEqual([
+      "upsert Ingress ns/b@2",
+      "upsert Ingress ns/c@9",
+      "remove Ingress ns/a",
+    ]);
+    expect(api.lastWatch.query["resourceVersion"]).toBe("20");
+    expect(reflector.health().restarts).toBe(0);
+  });
+
+  it("relists at once when the watch request itself answers 410", async () => {
+    const { api, clock, reflector } = setup();
+    let refused = false;
+    api.onWatch = () => {
+      if (refused) return;
+      refused = true;
+      throw new KubeApiError(410, { reason: "Gone", message: "too old" });
+    };
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    expect(api.lists).toHaveLength(2);
+    expect(api.watches).toHaveLength(1);
+    expect(clock.sleeps.filter(ms => ms < 300_000)).toEqual([]);
+  });
+
+  it("restarts with a relist after a non-410 ERROR event", async () => {
+    const { api, clock, reflector } = setup();
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    api.lastWatch.push("ERROR", {
+      kind: "Status",
+      code: 500,
+      reason: "InternalError",
+      message: "boom",
+    });
+    await settle();
+    expect(reflector.health().lastError).toMatchObject({ code: "ERR_KUBE_API", message: "boom" });
+    await clock.advance(100);
+    expect(api.lists).toHaveLength(2);
+    expect(reflector.health().restarts).toBe(1);
+  });
+});
+
+describe("Reflector: failures", () => {
+  it("retries a failing initial list with capped exponential backoff, then syncs", async () => {
+    const { api, clock, reflector } = setup();
+    let failures = 5;
+    api.onList = () => {
+      if (failures-- > 0) throw new KubeUnreachableError("connection refused");
+      return list("3", []);
+    };
+    reflector.start();
+    await settle();
+    for (const delay of [100, 200, 400, 800, 1000]) {
+      expect(reflector.hasSynced()).toBe(false);
+      await clock.advance(delay);
+    }
+    expect(reflector.hasSynced()).toBe(true);
+    expect(clock.sleeps.filter(ms => ms < 300_000)).toEqual([100, 200, 400, 800, 1000]);
+    expect(reflector.health()).toMatchObject({ restarts: 5, lastError: undefined });
+  });
+
+  it("relists after a broken watch, and resets the backoff once a watch works", async () => {
+    const { api, clock, sink, reflector } = setup();
+    api.onList = () => list("1", [obj("a", "1")]);
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+    await clock.advance(100);
+    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+    await clock.advance(200);
+    expect(api.lists).toHaveLength(3);
+    api.lastWatch.push("ADDED", obj("b", "2"));
+    await settle();
+    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+    await settle();
+    // The event proved the connection healthy: the next delay starts from the beginning again.
+    expect(clock.sleeps.filter(ms => ms < 300_000)).toEqual([100, 200, 100]);
+    expect(sink.held.has("ns/a")).toBe(true);
+  });
+
+  it("presumes a silent watch dead after its timeout plus grace, and restarts it", async () => {
+    const { api, clock, reflector } = setup();
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    const first = api.lastWatch;
+    await clock.advance(300_000 + 59_999);
+    expect(first.aborted).toBe(false);
+    await clock.advance(1);
+    expect(first.aborted).toBe(true);
+    expect(reflector.health().lastError?.code).toBe("ERR_KUBE_WATCH_STALLED");
+    await clock.advance(100);
+    expect(api.watches).toHaveLength(2);
+  });
+
+  it("counts events, restarts and sync through the observer", async () => {
+    const seen: string[] = [];
+    const { api, clock, reflector } = setup({
+      scope: { kind: INGRESS_CLASS, namespace: undefined },
+      observer: {
+        onEvent: (kind, type) => seen.push(`event ${kind} ${type}`),
+        onRestart: (kind, reason) => seen.push(`restart ${kind} ${reason}`),
+        onSynced: kind => seen.push(`synced ${kind}`),
+      },
+    });
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    api.lastWatch.push("ADDED", obj("kong", "2", ""));
+    api.lastWatch.fail(new KubeUnreachableError("reset"));
+    await clock.advance(100);
+    expect(seen).toEqual([
+      "synced IngressClass",
+      "event IngressClass ADDED",
+      "restart IngressClass ERR_KUBE_UNREACHABLE",
+    ]);
+  });
+});
+
+describe("Reflector: stop", () => {
+  it("stops a running watch without recording an error or restarting", async () => {
+    const { api, reflector } = setup();
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    await reflector.stop();
+    expect(api.lastWatch.aborted).toBe(true);
+    await settle();
+    expect(api.watches).toHaveLength(1);
+    expect(reflector.health()).toMatchObject({ restarts: 0, lastError: undefined });
+  });
+
+  it("stops during a backoff wait", async () => {
+    const { api, clock, reflector } = setup();
+    api.onList = () => {
+      throw new KubeUnreachableError("down");
+    };
+    reflector.start();
+    await settle();
+    expect(clock.pendingTimers).toBe(1);
+    await reflector.stop();
+    expect(clock.pendingTimers).toBe(0);
+    expect(api.lists).toHaveLength(1);
+  });
+
+  it("stops during the initial list, and start after stop does nothing", async () => {
+    const { api, reflector } = setup();
+    let release: () => void = () => undefined;
+    api.onList = () =>
+      new Promise(
+        resolve =>
+          (release = () => {
+            resolve(list("1", []));
+          }),
+      );
+    reflector.start();
+    await settle();
+    const stopping = reflector.stop();
+    release();
+    await stopping;
+    reflector.start();
+    await settle();
+    expect(reflector.hasSynced()).toBe(false);
+    expect(api.watches).toHaveLength(0);
+    expect(reflector.health().restarts).toBe(0);
+  });
+});
