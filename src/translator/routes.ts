@@ -64,8 +64,12 @@ function matchCriteria(o: RouteOverrides, t: ProtocolTraits): Partial<KongRoute>
 /** Annotation values Kong's route schema would reject for these protocols (kong-admin-api.md §2.6). */
 function droppedCriteria(o: RouteOverrides, t: ProtocolTraits): string[] {
   const dropped: string[] = [];
-  if (t.grpc && o.methods !== undefined)
+  if (t.grpc && o.methods !== undefined) {
     dropped.push("konghq.com/methods (gRPC routes cannot match on methods)");
+  }
+  if (t.grpc && o.stripPath !== undefined) {
+    dropped.push("konghq.com/strip-path (gRPC routes cannot strip the path)");
+  }
   if (!t.sniAllowed && o.snis !== undefined && o.snis.length > 0) {
     dropped.push("konghq.com/snis (SNIs need an https or grpcs protocol)");
   }
