@@ -57,3 +57,22 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
   if (opts.format === "text") return pino(options, textStream(opts));
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination);
 }
+
+/** The one info line per push (STYLE §3.4 push fields). */
+export interface PushLog {
+  readonly dataplane: string;
+  readonly configHash: string;
+  readonly sizeBytes: number;
+  readonly durationMs: number;
+  /** e.g. `applied`, `unchanged`, `rejected`, `busy`, `unreachable`. */
+  readonly outcome: string;
+  readonly fallback: boolean;
+  readonly attempt?: number;
+  readonly err?: unknown;
+}
+
+/** Logs a push with the project's field names: info when Kong took it, warn otherwise. */
+export function logPush(logger: Logger, push: PushLog, accepted: boolean): void {
+  if (accepted) logger.info(push, "Pushed config to Kong");
+  else logger.warn(push, "Config push to Kong failed");
+}

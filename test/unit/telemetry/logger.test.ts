@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, REDACTED } from "../../../src/telemetry/logger.ts";
+import { createLogger, logPush, REDACTED } from "../../../src/telemetry/logger.ts";
 
 function capture(): { stream: Writable; lines: () => string[] } {
   const chunks: string[] = [];
@@ -116,5 +116,33 @@ describe("createLogger text", () => {
     expect(() => {
       JSON.parse(out.lines()[0] ?? "");
     }).toThrow();
+  });
+});
+
+describe("logPush", () => {
+  const push = {
+    dataplane: "http://kong:8001",
+    configHash: "abc123",
+    sizeBytes: 4096,
+    durationMs: 87,
+    outcome: "applied",
+    fallback: false,
+  };
+
+  it.each([
+    [true, "info", "Pushed config to Kong"],
+    [false, "warn", "Config push to Kong failed"],
+  ])("accepted %s logs one %s line with the push fields", (accepted, level, msg) => {
+    const out = capture();
+    const logger = createLogger({
+      level: "info",
+      format: "json",
+      version: "0",
+      destination: out.stream,
+    });
+    logPush(logger, push, accepted);
+    const lines = jsonLines(out.lines());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ ...push, level, msg });
   });
 });

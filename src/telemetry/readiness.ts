@@ -1,0 +1,36 @@
+import type { Readiness } from "./health-server.ts";
+
+export interface ReadinessTrackerOptions {
+  /** Every watched kind; readiness needs each one's first list processed. */
+  readonly watchedKinds: readonly string[];
+}
+
+/**
+ * What /readyz reports (STYLE rule 15, KIC's `IsReady`): ready once every watcher has synced and a
+ * config is known to be in Kong, either pushed by us or found there already (same hash). Both are
+ * one-way: a watch that restarts keeps its cache, and a later failed push does not empty Kong.
+ */
+export class ReadinessTracker {
+  readonly #pending: Set<string>;
+  #configApplied = false;
+
+  constructor(opts: ReadinessTrackerOptions) {
+    this.#pending = new Set(opts.watchedKinds);
+  }
+
+  /** The first list of `kind` has been processed. */
+  watcherSynced(kind: string): void {
+    this.#pending.delete(kind);
+  }
+
+  /** Kong accepted a config from us, or already held the one we would push. */
+  configApplied(): void {
+    this.#configApplied = true;
+  }
+
+  report(): Readiness {
+    const reasons = [...this.#pending].sort().map(kind => `watch of ${kind} has not synced`);
+    if (!this.#configApplied) reasons.push("no config has reached Kong yet");
+    return { ready: reasons.length === 0, reasons };
+  }
+}

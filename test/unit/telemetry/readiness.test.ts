@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ReadinessTracker } from "../../../src/telemetry/readiness.ts";
+
+describe("ReadinessTracker", () => {
+  it("is not ready before anything happened, and says why", () => {
+    const t = new ReadinessTracker({ watchedKinds: ["Service", "Ingress"] });
+    expect(t.report()).toEqual({
+      ready: false,
+      reasons: [
+        "watch of Ingress has not synced",
+        "watch of Service has not synced",
+        "no config has reached Kong yet",
+      ],
+    });
+  });
+
+  it.each([
+    [["Ingress", "Service"], true, true],
+    [["Ingress"], true, false],
+    [["Ingress", "Service"], false, false],
+    [[], true, false],
+  ])("synced %j, config applied %s → ready %s", (synced, applied, ready) => {
+    const t = new ReadinessTracker({ watchedKinds: ["Ingress", "Service"] });
+    for (const kind of synced) t.watcherSynced(kind);
+    if (applied) t.configApplied();
+    expect(t.report().ready).toBe(ready);
+  });
+
+  it("stays ready once ready", () => {
+    const t = new ReadinessTracker({ watchedKinds: ["Ingress"] });
+    t.watcherSynced("Ingress");
+    t.configApplied();
+    t.watcherSynced("Ingress");
+    expect(t.report()).toEqual({ ready: true, reasons: [] });
+  });
+});
