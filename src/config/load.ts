@@ -5,6 +5,8 @@ import { deepFreeze } from "../util/deep-freeze.ts";
 import { splitList } from "./parsers.ts";
 import {
   configSchema,
+  CROSS_FIELD_RULES,
+  type CrossFieldRule,
   envNameOf,
   IGNORED_KIC_FLAGS,
   SETTINGS,
@@ -216,19 +218,39 @@ function gather(opts: LoadConfigOptions): Gathered {
 export function loadConfig(opts: LoadConfigOptions): Config {
   const gathered = gather(opts);
   const result = configSchema.safeParse(gathered.raw);
-  const problems = [...gathered.problems];
-  if (!result.success) {
+  if (result.success && gathered.problems.length === 0) {
+    return deepFreeze({ ...result.data, ignoredSettings: gathered.ignored });
+  }
+  throw new ConfigSettingsInvalidError([...gathered.problems, ...settingProblems(gathered)]);
+}
+
+/**
+ * Validates each setting on its own, then every cross-field rule whose settings are all valid: zod
+ * skips an object's refinements once a field fails, but an operator should see every problem at once.
+ */
+function settingProblems(gathered: Gathered): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  const parsed: Partial<Record<SettingKey, unknown>> = {};
+  const push = (key: SettingKey, message: string): void => {
+    problems.push({ setting: labelOf(key, gathered.sources[key]), message });
+  };
+  for (const key of KEYS) {
+    const result = SETTINGS[key].schema.safeParse(gathered.raw[key]);
+    if (result.success) {
+      parsed[key] = result.data;
+      continue;
+    }
     for (const issue of result.error.issues) {
-      const key = issue.path[0] as SettingKey;
-      const index = issue.path.length > 1 ? ` (item ${String(issue.path[1])})` : "";
-      problems.push({
-        setting: labelOf(key, gathered.sources[key]),
-        message: issue.message + index,
-      });
+      const item = issue.path.length > 0 ? ` (item ${String(issue.path[0])})` : "";
+      push(key, issue.message + item);
     }
   }
-  if (problems.length > 0 || !result.success) throw new ConfigSettingsInvalidError(problems);
-  return deepFreeze({ ...result.data, ignoredSettings: gathered.ignored });
+  for (const rule of CROSS_FIELD_RULES) {
+    if (!rule.keys.every(k => Object.hasOwn(parsed, k))) continue;
+    const problem = rule.check(parsed as Parameters<CrossFieldRule["check"]>[0]);
+    if (problem !== undefined) push(problem.blame, problem.message);
+  }
+  return problems;
 }
 
 /** True when argv asks for `--help` (or `-h`), which the CLI answers with `renderHelp()`. */

@@ -571,31 +571,58 @@ function shapeOf(settings: typeof SETTINGS): Shape {
   return Object.fromEntries(entries) as Shape;
 }
 
-/** Rules that span settings; each issue names the setting to fix. */
-function crossFieldRules(c: z.output<z.ZodObject<Shape>>, ctx: z.RefinementCtx): void {
-  if (c.updateStatus && c.publishService === undefined && c.publishStatusAddress.length === 0) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["updateStatus"],
-      message:
-        "status updates are enabled but there is no way to find the data-plane addresses: set --publish-service or --publish-status-address, or --update-status=false",
-    });
-  }
-  if ((c.kongAdminTlsClientCert === undefined) !== (c.kongAdminTlsClientKey === undefined)) {
-    ctx.addIssue({
-      code: "custom",
-      path: [
-        c.kongAdminTlsClientCert === undefined ? "kongAdminTlsClientCert" : "kongAdminTlsClientKey",
-      ],
-      message: "a client certificate and its key must be given together",
-    });
-  }
-  if (c.syncHoldoffMs > c.syncMaxDelayMs) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["syncMaxDelayMs"],
-      message: `must not be shorter than --sync-holdoff (${formatDuration(c.syncHoldoffMs)})`,
-    });
+type Parsed = z.output<z.ZodObject<Shape>>;
+
+/** A rule spanning settings. It runs only when every setting in `keys` parsed, and names `blame`. */
+export interface CrossFieldRule {
+  readonly keys: readonly SettingKey[];
+  check(c: Parsed): { readonly blame: SettingKey; readonly message: string } | undefined;
+}
+
+export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
+  {
+    // KIC refuses to start in this case too (kic-conventions.md §5.1).
+    keys: ["updateStatus", "publishService", "publishStatusAddress"],
+    check: c =>
+      c.updateStatus && c.publishService === undefined && c.publishStatusAddress.length === 0
+        ? {
+            blame: "updateStatus",
+            message:
+              "status updates are enabled but there is no way to find the data-plane addresses: set --publish-service or --publish-status-address, or --update-status=false",
+          }
+        : undefined,
+  },
+  {
+    keys: ["kongAdminTlsClientCert", "kongAdminTlsClientKey"],
+    check: c =>
+      (c.kongAdminTlsClientCert === undefined) === (c.kongAdminTlsClientKey === undefined)
+        ? undefined
+        : {
+            blame:
+              c.kongAdminTlsClientCert === undefined
+                ? "kongAdminTlsClientCert"
+                : "kongAdminTlsClientKey",
+            message: "a client certificate and its key must be given together",
+          },
+  },
+  {
+    keys: ["syncHoldoffMs", "syncMaxDelayMs"],
+    check: c =>
+      c.syncHoldoffMs > c.syncMaxDelayMs
+        ? {
+            blame: "syncMaxDelayMs",
+            message: `must not be shorter than --sync-holdoff (${formatDuration(c.syncHoldoffMs)})`,
+          }
+        : undefined,
+  },
+];
+
+function crossFieldRules(c: Parsed, ctx: z.RefinementCtx): void {
+  for (const rule of CROSS_FIELD_RULES) {
+    const problem = rule.check(c);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: "custom", path: [problem.blame], message: problem.message });
+    }
   }
 }
 

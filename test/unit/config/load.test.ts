@@ -306,6 +306,20 @@ describe("loadConfig errors", () => {
     ]);
   });
 
+  it("reports cross-field problems next to field problems", () => {
+    const problems = problemsOf(() => load(["--proxy-timeout-seconds=x", "--sync-holdoff=1s"]));
+    expect(problems.map(p => p.setting).sort()).toEqual([
+      "--proxy-timeout-seconds",
+      "--sync-max-delay",
+      "--update-status",
+    ]);
+  });
+
+  it("skips a cross-field rule whose settings are themselves invalid", () => {
+    const problems = problemsOf(() => load(["--publish-service=bad", "--sync-holdoff=x"]));
+    expect(problems.map(p => p.setting).sort()).toEqual(["--publish-service", "--sync-holdoff"]);
+  });
+
   it.each<[string, string[], string, RegExp]>([
     ["status updates without an address source", [], "--update-status", /--publish-service/],
     [
