@@ -1,0 +1,91 @@
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { KubeUnreachableError } from "../../../src/kube/errors.ts";
+import { KubeWatchers } from "../../../src/kube/watchers.ts";
+import { FakeKubeApi, ManualClock, RecordingSink, list, settle } from "./fakes.ts";
+
+const started: KubeWatchers[] = [];
+
+function setup(watchNamespaces: string[] = []) {
+  const api = new FakeKubeApi();
+  const watchers = new KubeWatchers({
+    api,
+    sink: new RecordingSink(),
+    clock: new ManualClock(),
+    random: () => 0,
+    logger: pino({ level: "silent" }),
+    watchNamespaces,
+  });
+  started.push(watchers);
+  return { api, watchers };
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map(w => w.stop()));
+});
+
+describe("KubeWatchers", () => {
+  it("watches every kind cluster-wide, Secrets last, and syncs on an empty cluster", async () => {
+    const { api, watchers } = setup();
+    watchers.start();
+    await watchers.waitSynced();
+    expect(watchers.hasSynced()).toBe(true);
+    expect(api.lists.map(c => c.path)).toEqual([
+      "/apis/networking.k8s.io/v1/ingressclasses",
+      "/apis/networking.k8s.io/v1/ingresses",
+      "/api/v1/services",
+      "/apis/discovery.k8s.io/v1/endpointslices",
+      "/api/v1/secrets",
+    ]);
+    expect(watchers.health().map(h => h.scope)).toEqual([
+      "IngressClass",
+      "Ingress",
+      "Service",
+      "EndpointSlice",
+      "Secret",
+    ]);
+  });
+
+  it("holds Secrets back until every other kind has synced", async () => {
+    const { api, watchers } = setup();
+    api.onList = ({ path }) => {
+      if (path.includes("ingresses")) throw new KubeUnreachableError("not yet");
+      return list("1", []);
+    };
+    watchers.start();
+    await settle();
+    expect(api.lists.some(c => c.path.includes("secrets"))).toBe(false);
+    expect(watchers.hasSynced()).toBe(false);
+  });
+
+  it("limits every namespaced watcher to --watch-namespace", async () => {
+    const { api, watchers } = setup(["b", "a"]);
+    watchers.start();
+    await watchers.waitSynced();
+    await settle();
+    expect(api.watches.map(w => w.path).sort()).toEqual([
+      "/api/v1/namespaces/a/secrets",
+      "/api/v1/namespaces/a/services",
+      "/api/v1/namespaces/b/secrets",
+      "/api/v1/namespaces/b/services",
+      "/apis/discovery.k8s.io/v1/namespaces/a/endpointslices",
+      "/apis/discovery.k8s.io/v1/namespaces/b/endpointslices",
+      "/apis/networking.k8s.io/v1/ingressclasses",
+      "/apis/networking.k8s.io/v1/namespaces/a/ingresses",
+      "/apis/networking.k8s.io/v1/namespaces/b/ingresses",
+    ]);
+  });
+
+  it("rejects waitSynced with the signal's reason when aborted first", async () => {
+    const { api, watchers } = setup();
+    api.onList = () => {
+      throw new KubeUnreachableError("down");
+    };
+    watchers.start();
+    const ac = new AbortController();
+    const waiting = watchers.waitSynced(ac.signal);
+    const reason = new Error("cache sync timeout");
+    ac.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+  });
+});
