@@ -1,0 +1,69 @@
+/**
+ * Pure predicates deciding what the store must keep and which changes matter: is this Ingress ours,
+ * which Services and Secrets does it read, is this Secret labelled for us.
+ */
+import type { EndpointSlice, Ingress, IngressClass, Secret } from "../model/k8s.ts";
+import { SERVICE_NAME_LABEL } from "../model/k8s.ts";
+import { matchIngressClass } from "../translator/ingress-class.ts";
+
+/** Secrets carrying either label are read by later translation stages whether or not anything names them. */
+export const CA_CERT_LABEL = "konghq.com/ca-cert";
+export const CREDENTIAL_LABEL = "konghq.com/credential";
+
+/** `namespace/name`; cluster-scoped objects use the empty namespace. */
+export function nameKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/** Whether translation would take this Ingress as ours (the translator's own rule, reused). */
+export function isOurIngress(
+  ingress: Ingress,
+  classes: ReadonlyMap<string, IngressClass>,
+  className: string,
+): boolean {
+  return matchIngressClass(ingress, classes, className).ours;
+}
+
+/** Objects one of our objects reads, as `namespace/name` keys. */
+export interface References {
+  readonly services: readonly string[];
+  readonly secrets: readonly string[];
+}
+
+/** The Services (rule and default backends) and TLS Secrets an Ingress names, in its namespace. */
+export function ingressReferences(ingress: Ingress): References {
+  const namespace = ingress.metadata.namespace ?? "";
+  const services = new Set<string>();
+  const secrets = new Set<string>();
+  const addBackend = (name: string | undefined): void => {
+    if (name !== undefined && name !== "") services.add(nameKey(namespace, name));
+  };
+  addBackend(ingress.spec.defaultBackend?.service?.name);
+  for (const rule of ingress.spec.rules ?? []) {
+    for (const path of rule.http?.paths ?? []) addBackend(path.backend.service?.name);
+  }
+  for (const tls of ingress.spec.tls ?? []) {
+    if (tls.secretName !== undefined && tls.secretName !== "")
+      secrets.add(nameKey(namespace, tls.secretName));
+  }
+  return { services: [...services], secrets: [...secrets] };
+}
+
+/** The Service an EndpointSlice belongs to, as a `namespace/name` key. */
+export function sliceServiceKey(slice: EndpointSlice): string | undefined {
+  const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+  return service === undefined || service === ""
+    ? undefined
+    : nameKey(slice.metadata.namespace ?? "", service);
+}
+
+/** Labelled for us: kept with its data even when nothing references it (yet). */
+export function isLabelledSecret(secret: Secret): boolean {
+  const labels = secret.metadata.labels;
+  return labels?.[CA_CERT_LABEL] === "true" || labels?.[CREDENTIAL_LABEL] !== undefined;
+}
+
+/** `--watch-namespace`: an empty list allows every namespace; cluster-scoped objects always pass. */
+export function namespaceAllowed(namespace: string, watchNamespaces: readonly string[]): boolean {
+  return namespace === "" || watchNamespaces.length === 0 || watchNamespaces.includes(namespace);
+}

@@ -1,0 +1,64 @@
+import type { References } from "./ownership.ts";
+
+/** Secrets that became referenced, or stopped being referenced, by one index update. */
+export interface SecretTransitions {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * Reference counts of Services and Secrets named by the objects we translate, so the store can tell
+ * in O(1) whether a Service/Secret change matters and which Secrets must be kept with their data.
+ */
+export class ReferenceIndex {
+  readonly #byOwner = new Map<string, References>();
+  readonly #services = new Map<string, number>();
+  readonly #secrets = new Map<string, number>();
+
+  /** Replaces what `owner` references (`undefined`: nothing, e.g. deleted or not ours). */
+  set(owner: string, refs: References | undefined): SecretTransitions {
+    const before = this.#byOwner.get(owner);
+    if (refs === undefined) this.#byOwner.delete(owner);
+    else this.#byOwner.set(owner, refs);
+    for (const key of before?.services ?? []) decrement(this.#services, key);
+    for (const key of refs?.services ?? []) increment(this.#services, key);
+    const removed = (before?.secrets ?? []).filter(key => decrement(this.#secrets, key));
+    const added = (refs?.secrets ?? []).filter(key => increment(this.#secrets, key));
+    // A Secret dropped and re-added by the same update did not change.
+    return {
+      added: added.filter(key => !removed.includes(key)),
+      removed: removed.filter(key => !added.includes(key)),
+    };
+  }
+
+  /** Whether `owner` is currently indexed (i.e. one of ours). */
+  has(owner: string): boolean {
+    return this.#byOwner.has(owner);
+  }
+
+  isServiceReferenced(key: string): boolean {
+    return this.#services.has(key);
+  }
+
+  isSecretReferenced(key: string): boolean {
+    return this.#secrets.has(key);
+  }
+}
+
+/** Returns true when the count went from 0 to 1. */
+function increment(counts: Map<string, number>, key: string): boolean {
+  const n = counts.get(key) ?? 0;
+  counts.set(key, n + 1);
+  return n === 0;
+}
+
+/** Returns true when the count went from 1 to 0. */
+function decrement(counts: Map<string, number>, key: string): boolean {
+  const n = counts.get(key) ?? 0;
+  if (n <= 1) {
+    counts.delete(key);
+    return n === 1;
+  }
+  counts.set(key, n - 1);
+  return false;
+}

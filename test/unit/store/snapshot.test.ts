@@ -1,0 +1,133 @@
+import { createHash } from "node:crypto";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { Snapshotter, snapshotHash, takeSnapshot } from "../../../src/store/snapshot.ts";
+import { Store } from "../../../src/store/store.ts";
+import type { KubeObject } from "../../../src/model/k8s.ts";
+import { broken, ingress, ingressClass, secret, service, slice, testParse } from "./fixtures.ts";
+
+function storeWith(objects: { kind: Parameters<Store["upsert"]>[0]; raw: unknown }[]): Store {
+  const store = new Store({
+    ingressClass: "kong",
+    parse: testParse,
+    logger: pino({ level: "silent" }),
+  });
+  for (const { kind, raw } of objects) store.upsert(kind, raw);
+  return store;
+}
+
+const fixed = [
+  {
+    kind: "Service" as const,
+    raw: service("b", { namespace: "z", uid: "s1", resourceVersion: "5" }),
+  },
+  {
+    kind: "Service" as const,
+    raw: service("a", { namespace: "z", uid: "s2", resourceVersion: "6" }),
+  },
+  {
+    kind: "Service" as const,
+    raw: service("c", { namespace: "a", uid: "s3", resourceVersion: "7" }),
+  },
+  {
+    kind: "Ingress" as const,
+    raw: ingress("web", {
+      className: "kong",
+      tlsSecrets: ["tls"],
+      uid: "i1",
+      resourceVersion: "8",
+    }),
+  },
+  { kind: "Secret" as const, raw: secret("tls", { uid: "x1", resourceVersion: "9" }) },
+  { kind: "Secret" as const, raw: secret("unused", { uid: "x2", resourceVersion: "10" }) },
+  {
+    kind: "IngressClass" as const,
+    raw: ingressClass("kong", { uid: "c1", resourceVersion: "11" }),
+  },
+  { kind: "EndpointSlice" as const, raw: slice("c-1", "c", { uid: "e1", resourceVersion: "12" }) },
+];
+
+const names = (list: readonly KubeObject[]) =>
+  list.map(o => `${o.metadata.namespace ?? ""}/${o.metadata.name}`);
+
+describe("takeSnapshot", () => {
+  it("sorts every list by namespace, then name, and leaves out Secret stubs", () => {
+    const snap = takeSnapshot(storeWith(fixed));
+    expect(names(snap.services)).toEqual(["a/c", "z/a", "z/b"]);
+    expect(names(snap.ingresses)).toEqual(["shop/web"]);
+    expect(names(snap.secrets)).toEqual(["shop/tls"]);
+    expect(names(snap.ingressClasses)).toEqual(["/kong"]);
+    expect(names(snap.endpointSlices)).toEqual(["shop/c-1"]);
+  });
+
+  it("is deep-frozen", () => {
+    const snap = takeSnapshot(storeWith(fixed));
+    expect(Object.isFrozen(snap)).toBe(true);
+    expect(Object.isFrozen(snap.services)).toBe(true);
+    expect(Object.isFrozen(snap.services[0]?.metadata)).toBe(true);
+  });
+
+  it("hashes the sorted uid:resourceVersion pairs, whatever the insertion order", () => {
+    const forward = takeSnapshot(storeWith(fixed));
+    // Reversed, except that the Ingress still precedes its Secret (else the Secret would wait for a fetch).
+    const reordered = [...fixed]
+      .reverse()
+      .sort((a, b) => Number(a.kind === "Secret") - Number(b.kind === "Secret"));
+    const backward = takeSnapshot(storeWith(reordered));
+    expect(forward.hash).toBe(backward.hash);
+    expect(forward.hash).toMatch(/^[0-9a-f]{64}$/);
+    // x2 (the unused Secret) is a stub, so it is not part of the input.
+    const pairs = ["c1:11", "e1:12", "i1:8", "s1:5", "s2:6", "s3:7", "x1:9"].join("\n");
+    expect(forward.hash).toBe(createHash("sha256").update(pairs).digest("hex"));
+  });
+
+  it("changes the hash when an object's resourceVersion changes", () => {
+    const store = storeWith(fixed);
+    const before = takeSnapshot(store).hash;
+    store.upsert("Service", service("a", { namespace: "z", uid: "s2", resourceVersion: "60" }));
+    expect(takeSnapshot(store).hash).not.toBe(before);
+  });
+
+  it("lists invalid objects sorted, outside the translation input", () => {
+    const store = storeWith([
+      { kind: "Service", raw: broken(service("b")) },
+      { kind: "Ingress", raw: broken(ingress("a")) },
+      { kind: "Service", raw: broken(service("a")) },
+    ]);
+    const snap = takeSnapshot(store);
+    expect(snap.services).toEqual([]);
+    expect(snap.invalid.map(i => `${i.ref.kind}/${i.ref.name}`)).toEqual([
+      "Ingress/a",
+      "Service/a",
+      "Service/b",
+    ]);
+  });
+
+  it("hashes an empty store to the hash of nothing", () => {
+    expect(takeSnapshot(storeWith([])).hash).toBe(snapshotHash([]));
+  });
+});
+
+describe("Snapshotter", () => {
+  it("returns the same snapshot until the store changes", () => {
+    const store = storeWith(fixed);
+    const snapshotter = new Snapshotter(store);
+    const first = snapshotter.take();
+    expect(snapshotter.take()).toBe(first);
+    expect(snapshotter.cacheHits).toBe(1);
+    // An unchanged relist does not invalidate it.
+    store.upsert("Service", fixed[0]!.raw);
+    expect(snapshotter.take()).toBe(first);
+    store.remove("Service", { namespace: "z", name: "b" });
+    const second = snapshotter.take();
+    expect(second).not.toBe(first);
+    expect(names(second.services)).toEqual(["a/c", "z/a"]);
+  });
+
+  it("does not change after the store does (a snapshot is a point in time)", () => {
+    const store = storeWith(fixed);
+    const snap = new Snapshotter(store).take();
+    store.remove("Service", { namespace: "a", name: "c" });
+    expect(names(snap.services)).toEqual(["a/c", "z/a", "z/b"]);
+  });
+});

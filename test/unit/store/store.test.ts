@@ -1,0 +1,276 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import type { Secret } from "../../../src/model/k8s.ts";
+import { Store, type StoreChange } from "../../../src/store/store.ts";
+import { broken, ingress, ingressClass, secret, service, slice, testParse } from "./fixtures.ts";
+
+function newStore(opts: { watchNamespaces?: string[] } = {}) {
+  const store = new Store({
+    ingressClass: "kong",
+    parse: testParse,
+    logger: pino({ level: "silent" }),
+    ...opts,
+  });
+  const changes: StoreChange[] = [];
+  const needed: string[] = [];
+  store.onChange(c => changes.push(c));
+  store.onSecretNeeded(n => needed.push(`${n.namespace}/${n.name}`));
+  return { store, changes, needed };
+}
+
+const secretNames = (store: Store) => store.objects("Secret").map(s => s.metadata.name);
+
+describe("Store: Ingress relevance", () => {
+  it.each([
+    { className: "kong", relevant: true },
+    { className: "nginx", relevant: false },
+  ])("an Ingress of class $className is relevant: $relevant", ({ className, relevant }) => {
+    const { store, changes } = newStore();
+    expect(store.upsert("Ingress", ingress("web", { className }))).toBe(relevant);
+    expect(changes).toHaveLength(relevant ? 1 : 0);
+    // Held either way: the snapshot shows foreign Ingresses as ignored.
+    expect(store.get("Ingress", "shop", "web")).toBeDefined();
+  });
+
+  it("an Ingress moving to a foreign class is relevant, because it was ours", () => {
+    const { store } = newStore();
+    store.upsert("Ingress", ingress("web", { className: "kong" }));
+    expect(store.upsert("Ingress", ingress("web", { className: "nginx" }))).toBe(true);
+    expect(store.upsert("Ingress", ingress("web", { className: "other" }))).toBe(false);
+  });
+
+  it("resolves a delete against the cached copy, needing only the name (incident e)", () => {
+    const { store, changes } = newStore();
+    store.upsert("Ingress", ingress("web", { className: "kong" }));
+    store.upsert("Ingress", ingress("foreign", { className: "nginx" }));
+    expect(store.remove("Ingress", { namespace: "shop", name: "web" })).toBe(true);
+    expect(store.remove("Ingress", { namespace: "shop", name: "foreign" })).toBe(false);
+    expect(store.remove("Ingress", { namespace: "shop", name: "never-seen" })).toBe(false);
+    expect(changes.at(-1)).toEqual({
+      kind: "Ingress",
+      namespace: "shop",
+      name: "web",
+      type: "remove",
+    });
+  });
+
+  it("a classless Ingress becomes ours when our IngressClass becomes the default", () => {
+    const { store, needed } = newStore();
+    store.upsert("Secret", secret("tls"));
+    expect(store.upsert("Ingress", ingress("web", { tlsSecrets: ["tls"] }))).toBe(false);
+    expect(store.upsert("IngressClass", ingressClass("kong", { isDefault: true }))).toBe(true);
+    expect(needed).toEqual(["shop/tls"]);
+    expect(store.upsert("Ingress", ingress("web", { tlsSecrets: ["tls"] }))).toBe(true);
+  });
+
+  it("a foreign IngressClass is not relevant", () => {
+    const { store } = newStore();
+    expect(store.upsert("IngressClass", ingressClass("nginx"))).toBe(false);
+    expect(store.upsert("IngressClass", ingressClass("kong"))).toBe(true);
+    expect(store.remove("IngressClass", { namespace: "", name: "kong" })).toBe(true);
+  });
+
+  it("ignores an upsert of the version it already holds (a relist)", () => {
+    const { store } = newStore();
+    const raw = ingress("web", { className: "kong" });
+    expect(store.upsert("Ingress", raw)).toBe(true);
+    const version = store.version;
+    expect(store.upsert("Ingress", raw)).toBe(false);
+    expect(store.version).toBe(version);
+    // Same name, new uid: recreated while we were not watching.
+    expect(store.upsert("Ingress", { ...raw, metadata: { ...raw.metadata, uid: "new" } })).toBe(
+      true,
+    );
+  });
+});
+
+describe("Store: Services and EndpointSlices", () => {
+  it.each([
+    { via: "a rule", ing: ingress("web", { className: "kong", services: ["api"] }) },
+    {
+      via: "the default backend",
+      ing: ingress("web", { className: "kong", defaultBackend: "api" }),
+    },
+  ])("a Service referenced by $via is relevant, others are not", ({ ing }) => {
+    const { store } = newStore();
+    store.upsert("Ingress", ing);
+    expect(store.upsert("Service", service("api"))).toBe(true);
+    expect(store.upsert("Service", service("other"))).toBe(false);
+    expect(store.upsert("Service", service("api", { namespace: "elsewhere" }))).toBe(false);
+    expect(store.remove("Service", { namespace: "shop", name: "api" })).toBe(true);
+  });
+
+  it("an EndpointSlice is relevant when its Service is referenced, judged from the cached label", () => {
+    const { store } = newStore();
+    store.upsert("Ingress", ingress("web", { className: "kong", services: ["api"] }));
+    expect(store.upsert("EndpointSlice", slice("api-1", "api"))).toBe(true);
+    expect(store.upsert("EndpointSlice", slice("other-1", "other"))).toBe(false);
+    expect(store.remove("EndpointSlice", { namespace: "shop", name: "api-1" })).toBe(true);
+    expect(store.remove("EndpointSlice", { namespace: "shop", name: "other-1" })).toBe(false);
+  });
+
+  it("a Service of a foreign Ingress is not relevant", () => {
+    const { store } = newStore();
+    store.upsert("Ingress", ingress("web", { className: "nginx", services: ["api"] }));
+    expect(store.upsert("Service", service("api"))).toBe(false);
+  });
+});
+
+describe("Store: Secrets", () => {
+  it("keeps an unreferenced Secret only as a stub, out of snapshots", () => {
+    const { store } = newStore();
+    expect(store.upsert("Secret", secret("tls"))).toBe(false);
+    expect(secretNames(store)).toEqual([]);
+    expect(store.names("Secret", "shop")).toEqual([{ namespace: "shop", name: "tls" }]);
+  });
+
+  it.each([
+    { labels: { "konghq.com/ca-cert": "true" }, kept: true },
+    { labels: { "konghq.com/credential": "basic-auth" }, kept: true },
+    { labels: { "konghq.com/ca-cert": "false" }, kept: false },
+  ])("labels $labels keep the data: $kept", ({ labels, kept }) => {
+    const { store } = newStore();
+    expect(store.upsert("Secret", secret("s", { labels }))).toBe(kept);
+    expect(secretNames(store)).toEqual(kept ? ["s"] : []);
+  });
+
+  it("keeps a Secret referenced when it arrives, with its data", () => {
+    const { store } = newStore();
+    store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
+    expect(store.upsert("Secret", secret("tls"))).toBe(true);
+    expect((store.get("Secret", "shop", "tls") as Secret).data).toBeDefined();
+    expect(store.pendingSecrets()).toEqual([]);
+  });
+
+  it("asks for a stub's data when it becomes referenced, and takes the fetched copy", () => {
+    const { store, needed, changes } = newStore();
+    const raw = secret("tls");
+    store.upsert("Secret", raw);
+    store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
+    expect(needed).toEqual(["shop/tls"]);
+    expect(store.pendingSecrets()).toEqual([{ namespace: "shop", name: "tls" }]);
+    expect(secretNames(store)).toEqual([]);
+    changes.length = 0;
+    expect(store.fillSecret(raw)).toBe(true);
+    expect(secretNames(store)).toEqual(["tls"]);
+    expect(store.pendingSecrets()).toEqual([]);
+    expect(changes).toEqual([{ kind: "Secret", namespace: "shop", name: "tls", type: "upsert" }]);
+  });
+
+  it("refuses a fetched copy that is no longer needed or of another incarnation", () => {
+    const { store } = newStore();
+    store.upsert("Secret", secret("tls", { uid: "old" }));
+    store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
+    expect(store.fillSecret(secret("tls", { uid: "new" }))).toBe(false);
+    expect(store.pendingSecrets()).toEqual([]);
+    store.upsert("Secret", secret("other"));
+    expect(store.fillSecret(secret("other"))).toBe(false);
+  });
+
+  it("drops the data again when the last reference goes", () => {
+    const { store } = newStore();
+    store.upsert("Ingress", ingress("a", { className: "kong", tlsSecrets: ["tls"] }));
+    store.upsert("Ingress", ingress("b", { className: "kong", tlsSecrets: ["tls"] }));
+    store.upsert("Secret", secret("tls"));
+    store.remove("Ingress", { namespace: "shop", name: "a" });
+    expect(secretNames(store)).toEqual(["tls"]);
+    const version = store.version;
+    store.upsert("Ingress", ingress("b", { className: "kong" }));
+    expect(secretNames(store)).toEqual([]);
+    expect(store.version).toBeGreaterThan(version);
+    expect(store.remove("Secret", { namespace: "shop", name: "tls" })).toBe(false);
+  });
+
+  it("a referenced Secret's delete is relevant even before its data arrived", () => {
+    const { store } = newStore();
+    store.upsert("Secret", secret("tls"));
+    store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
+    expect(store.remove("Secret", { namespace: "shop", name: "tls" })).toBe(true);
+    expect(store.pendingSecrets()).toEqual([]);
+  });
+});
+
+describe("Store: invalid objects", () => {
+  it("reports an object that fails parsing, keeps it out of snapshots, and clears it when fixed", () => {
+    const { store } = newStore();
+    const raw = ingress("web", { className: "kong" });
+    expect(store.upsert("Ingress", broken(raw))).toBe(true);
+    expect(store.objects("Ingress")).toEqual([]);
+    expect(store.invalidObjects()).toEqual([
+      {
+        ref: {
+          group: "networking.k8s.io",
+          version: "v1",
+          kind: "Ingress",
+          namespace: "shop",
+          name: "web",
+          uid: "uid-shop-web",
+        },
+        reason: "spec: broken on purpose",
+      },
+    ]);
+    expect(
+      store.upsert("Ingress", { ...raw, metadata: { ...raw.metadata, resourceVersion: "999" } }),
+    ).toBe(true);
+    expect(store.invalidObjects()).toEqual([]);
+    expect(store.objects("Ingress")).toHaveLength(1);
+  });
+
+  it("reports an unsupported kind with its reason, and its delete is relevant", () => {
+    const { store } = newStore();
+    store.upsert("Service", { ...service("odd"), kind: "Widget" });
+    expect(store.invalidObjects()[0]?.reason).toMatch(/unsupported kind Widget/);
+    expect(store.remove("Service", { namespace: "shop", name: "odd" })).toBe(true);
+    expect(store.invalidObjects()).toEqual([]);
+  });
+
+  it("ignores an object without a name", () => {
+    const { store } = newStore();
+    expect(store.upsert("Service", { metadata: {} })).toBe(false);
+    expect(store.names("Service", undefined)).toEqual([]);
+  });
+});
+
+describe("Store: scope and listeners", () => {
+  it("ignores objects outside --watch-namespace, but not cluster-scoped ones", () => {
+    const { store } = newStore({ watchNamespaces: ["shop"] });
+    store.upsert("Service", service("a", { namespace: "shop" }));
+    store.upsert("Service", service("b", { namespace: "other" }));
+    store.upsert("IngressClass", ingressClass("kong"));
+    expect(store.names("Service", undefined)).toEqual([{ namespace: "shop", name: "a" }]);
+    expect(store.names("IngressClass", undefined)).toEqual([{ namespace: "", name: "kong" }]);
+  });
+
+  it("lists names per namespace, invalid and stub entries included", () => {
+    const { store } = newStore();
+    store.upsert("Secret", secret("stub", { namespace: "a" }));
+    store.upsert("Secret", broken(secret("bad", { namespace: "a" })));
+    store.upsert("Secret", secret("other", { namespace: "b" }));
+    expect(
+      store
+        .names("Secret", "a")
+        .map(n => n.name)
+        .sort(),
+    ).toEqual(["bad", "stub"]);
+    expect(store.names("Secret", undefined)).toHaveLength(3);
+  });
+
+  it("keeps going when a listener throws, and stops notifying after unsubscribe", () => {
+    const { store } = newStore();
+    const seen: string[] = [];
+    store.onChange(() => {
+      throw new Error("listener bug");
+    });
+    const off = store.onChange(c => seen.push(c.name));
+    expect(store.upsert("Ingress", ingress("a", { className: "kong" }))).toBe(true);
+    off();
+    store.upsert("Ingress", ingress("b", { className: "kong" }));
+    expect(seen).toEqual(["a"]);
+  });
+
+  it("freezes what it holds", () => {
+    const { store } = newStore();
+    store.upsert("Service", service("a"));
+    expect(Object.isFrozen(store.get("Service", "shop", "a")?.metadata)).toBe(true);
+  });
+});
