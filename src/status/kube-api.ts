@@ -45,10 +45,15 @@ export interface CoreApiLike {
   patchNamespacedEvent(param: { name: string; namespace: string; body: object }): Promise<unknown>;
 }
 
-/** client-node's ApiException carries the HTTP status as a numeric `code`. */
+/**
+ * The HTTP status of a failed API call: client-node's ApiException carries it as a numeric `code`,
+ * our own KubeApiError as `statusCode`.
+ */
 export function httpStatusOf(err: unknown): number | undefined {
-  if (typeof err !== "object" || err === null || !("code" in err)) return undefined;
-  return typeof err.code === "number" ? err.code : undefined;
+  if (typeof err !== "object" || err === null) return undefined;
+  if ("statusCode" in err && typeof err.statusCode === "number") return err.statusCode;
+  if ("code" in err && typeof err.code === "number") return err.code;
+  return undefined;
 }
 
 function loadBalancerOf(ingress: IngressLike): LoadBalancerIngress[] {

@@ -7,6 +7,7 @@ import {
   type IngressLike,
   type NetworkingApiLike,
 } from "../../../src/status/kube-api.ts";
+import { KubeApiError } from "../../../src/kube/errors.ts";
 import type { CoreEvent } from "../../../src/status/events.ts";
 
 const apiError = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { code });
@@ -34,6 +35,7 @@ function networking(opts: { read?: () => Promise<IngressLike>; replace?: () => P
 describe("httpStatusOf", () => {
   it.each([
     [apiError(409), 409],
+    [new KubeApiError(404, { reason: "NotFound", message: "not found" }), 404],
     [new Error("x"), undefined],
     [{ code: "ECONNREFUSED" }, undefined],
     [null, undefined],
