@@ -1,0 +1,114 @@
+/**
+ * Fallback after a rejection (kic-conventions.md §4.7, done with less collateral): leave out each object
+ * Kong named as broken and every object whose translation read it, then translate again.
+ *
+ * Granularity. A rejected Kong entity is mapped to exactly one object through its `k8s-*` tags, and that
+ * object is what is left out — the Ingress for a bad route or route plugin, the Service for a bad Kong
+ * service or upstream, the EndpointSlice for a bad target, the Secret for a bad certificate. The edges are
+ * the `dependsOn` lists translation recorded (what each object actually read), not a kind-level graph, so:
+ * a broken Ingress excludes nothing else (its Service, Secret and sibling Ingresses stay); a broken Service
+ * excludes the Ingresses that route to it and its EndpointSlices; a broken EndpointSlice excludes nothing
+ * else (the upstream keeps its other targets); a broken Secret excludes the Ingresses that use it for TLS
+ * (rather than serving their hosts with Kong's default certificate). Finer than one object is not
+ * possible: tags name objects, not rules, and an object's translation is all-or-nothing for us.
+ */
+import type { EntityFailure } from "../kong/flattened-errors.ts";
+import type { KubeObject } from "../model/k8s.ts";
+import { objectKey, refKey, type ObjectRef } from "../model/object-ref.ts";
+import type { ObjectResult, Snapshot } from "../translator/types.ts";
+
+export interface FallbackPlan {
+  /** The snapshot without the excluded objects. */
+  readonly snapshot: Snapshot;
+  /** Objects Kong named as broken (present in the snapshot). */
+  readonly broken: readonly ObjectRef[];
+  /** Broken objects plus everything that depends on them, sorted by key. */
+  readonly excluded: readonly ObjectRef[];
+}
+
+/** dependency key → keys of the objects whose translation read it. */
+export function dependantsOf(results: readonly ObjectResult[]): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const result of results) {
+    const dependant = refKey(result.ref);
+    for (const dependency of result.dependsOn) {
+      const key = refKey(dependency);
+      const set = graph.get(key) ?? new Set<string>();
+      set.add(dependant);
+      graph.set(key, set);
+    }
+  }
+  return graph;
+}
+
+/** The broken keys and all their transitive dependants. */
+export function exclusionClosure(
+  broken: Iterable<string>,
+  dependants: ReadonlyMap<string, ReadonlySet<string>>,
+): Set<string> {
+  const excluded = new Set<string>();
+  const stack = [...broken];
+  for (let key = stack.pop(); key !== undefined; key = stack.pop()) {
+    if (excluded.has(key)) continue;
+    excluded.add(key);
+    for (const next of dependants.get(key) ?? []) stack.push(next);
+  }
+  return excluded;
+}
+
+/**
+ * A copy of the snapshot without the objects whose key is in `keys`. Works on every list in the
+ * snapshot, so kinds added to `Snapshot` later are filtered too.
+ */
+export function withoutObjects(snapshot: Snapshot, keys: ReadonlySet<string>): Snapshot {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(snapshot)) {
+    out[name] = Array.isArray(value)
+      ? (value as readonly KubeObject[]).filter(obj => !keys.has(objectKey(obj)))
+      : value;
+  }
+  return out as unknown as Snapshot;
+}
+
+function snapshotObjects(snapshot: Snapshot): Map<string, KubeObject> {
+  const objects = new Map<string, KubeObject>();
+  for (const value of Object.values(snapshot)) {
+    if (!Array.isArray(value)) continue;
+    for (const obj of value as readonly KubeObject[]) objects.set(objectKey(obj), obj);
+  }
+  return objects;
+}
+
+/**
+ * What to leave out after Kong rejected the config built from `snapshot`. Undefined when no failure
+ * names an object of the snapshot (nothing to exclude: only last-known-good can help).
+ */
+export function planFallback(input: {
+  readonly snapshot: Snapshot;
+  readonly results: readonly ObjectResult[];
+  readonly failures: readonly EntityFailure[];
+}): FallbackPlan | undefined {
+  const present = snapshotObjects(input.snapshot);
+  const broken = new Map<string, ObjectRef>();
+  for (const failure of input.failures) {
+    if (failure.ref === undefined) continue;
+    const key = refKey(failure.ref);
+    if (present.has(key)) broken.set(key, failure.ref);
+  }
+  if (broken.size === 0) return undefined;
+  const closure = exclusionClosure(broken.keys(), dependantsOf(input.results));
+  const refs = new Map(input.results.map(r => [refKey(r.ref), r.ref]));
+  const excluded = [...closure]
+    .filter(key => present.has(key))
+    .sort()
+    .map(key => refs.get(key) ?? broken.get(key))
+    .filter(ref => ref !== undefined);
+  return {
+    snapshot: withoutObjects(input.snapshot, closure),
+    broken: [...broken.keys()]
+      .sort()
+      .map(key => broken.get(key))
+      .filter(ref => ref !== undefined),
+    excluded,
+  };
+}

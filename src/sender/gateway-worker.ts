@@ -1,0 +1,452 @@
+/**
+ * One Kong node's push loop. At most one request in flight; each attempt reads the newest plan, so a
+ * config that arrives while a push is in flight or backing off supersedes the older one (nothing piles
+ * up). Between attempts the loop idles until woken by a new config or until the next status poll, which
+ * is how a node that restarted empty (zero hash) is noticed and re-pushed at once.
+ */
+import type { Logger } from "pino";
+import { KongNotAppliedError, KongUnsupportedError, type KongClientError } from "../kong/errors.ts";
+import type { KongAdminApi } from "../kong/admin-client.ts";
+import { failuresByObject, type EntityFailure } from "../kong/flattened-errors.ts";
+import type { PushOutcome } from "../kong/outcome.ts";
+import { unsupportedReason } from "../kong/responses.ts";
+import { EMPTY_CONFIG_HASH } from "../kong/types.ts";
+import type { ObjectRef } from "../model/object-ref.ts";
+import type { Clock } from "../util/clock.ts";
+import { retryWithBackoff, type BackoffOptions } from "./backoff.ts";
+import { decideSync } from "./change-detection.ts";
+import type { Degradation, GatewayState } from "./gateway-state.ts";
+import {
+  candidateFromDump,
+  runs,
+  type Candidate,
+  type CandidateOrigin,
+} from "./last-known-good.ts";
+
+/** What the worker asks of the sender. */
+export interface PlanSource {
+  /** The newest translation, undefined before the first update. */
+  primary(): Candidate | undefined;
+  /** The fallback for `primaryHash` without the objects `failures` name; undefined when none helps. */
+  fallback(primaryHash: string, failures: readonly EntityFailure[]): Candidate | undefined;
+  lastKnownGood(): Candidate | undefined;
+  /** A node confirmed it runs `candidate`. */
+  accepted(candidate: Candidate): void;
+  /** A node rejected the primary config. */
+  rejected(primaryHash: string, failures: readonly EntityFailure[]): void;
+  /** A config read back from a node at start-up; becomes last-known-good if there is none yet. */
+  discovered(candidate: Candidate): void;
+  /** Something observable changed (state, running config). */
+  changed(): void;
+}
+
+/** One push as the metrics module records it (telemetry/metrics.ts `PushObservation`). */
+export interface PushRecord {
+  readonly dataplane: string;
+  readonly success: boolean;
+  readonly failureReason?: "network" | "other";
+  readonly fallback: boolean;
+  readonly durationMs: number;
+  readonly sizeBytes: number;
+  readonly brokenResources: number;
+  readonly atMs: number;
+}
+
+export interface GatewayWorkerOptions {
+  readonly admin: KongAdminApi;
+  readonly plans: PlanSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly backoff: BackoffOptions;
+  readonly random: () => number;
+  readonly pollIntervalMs: number;
+  readonly minPushIntervalMs: number;
+  readonly onPush?: (record: PushRecord) => void;
+}
+
+type Stage = "primary" | "fallback" | "lastKnownGood" | "exhausted";
+
+/** Progress through primary → fallback → last-known-good for one primary config. */
+interface Chain {
+  readonly primaryHash: string;
+  stage: Stage;
+  candidate?: Candidate;
+  readonly rejected: Set<string>;
+  degraded?: Degradation;
+}
+
+/** What the node runs, as far as we know. */
+type Running =
+  | { readonly kind: "unknown" }
+  | { readonly kind: "empty" }
+  | { readonly kind: "config"; readonly candidate: Candidate };
+
+const UNKNOWN: Running = { kind: "unknown" };
+const EMPTY: Running = { kind: "empty" };
+const NO_OBJECTS: ReadonlyMap<string, ObjectRef> = new Map();
+
+export class GatewayWorker {
+  readonly url: string;
+  readonly #o: GatewayWorkerOptions;
+  readonly #log: Logger;
+  readonly #stop = new AbortController();
+  #state: GatewayState;
+  #kongHash: string | undefined;
+  #running: Running = UNKNOWN;
+  #discovered = false;
+  #chain: Chain | undefined;
+  #lastPushAt = Number.NEGATIVE_INFINITY;
+  #wake: (() => void) | undefined;
+  #done: Promise<void> | undefined;
+
+  constructor(options: GatewayWorkerOptions) {
+    this.#o = options;
+    this.url = options.admin.url;
+    this.#log = options.logger.child({ dataplane: this.url });
+    this.#state = Object.freeze({ url: this.url, phase: "pending", since: options.clock.now() });
+  }
+
+  get state(): GatewayState {
+    return this.#state;
+  }
+
+  /** Objects of the config the node runs; undefined while that is unknown. */
+  get runningObjects(): ReadonlyMap<string, ObjectRef> | undefined {
+    if (this.#running.kind === "unknown") return undefined;
+    return this.#running.kind === "empty" ? NO_OBJECTS : this.#running.candidate.objects;
+  }
+
+  start(): void {
+    this.#done ??= this.#run();
+  }
+
+  /** A new config is available: attempt now unless an attempt or backoff is under way. */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort(new Error("sender stopped"));
+    await this.#done;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      try {
+        await retryWithBackoff(() => this.#attempt(), {
+          clock: this.#o.clock,
+          signal,
+          backoff: this.#o.backoff,
+          random: this.#o.random,
+          onRetry: info => {
+            this.#failed(info.error, info.attempt, info.delayMs);
+          },
+        });
+      } catch (err) {
+        if (this.#stop.signal.aborted) break;
+        // Only a bug gets here: p-retry waits once (onRetry) but never retries a TypeError. Keep running.
+        this.#log.error({ err }, "Push loop failed unexpectedly");
+        continue;
+      }
+      if (!this.#needsPush()) await this.#idle(signal);
+    }
+  }
+
+  #needsPush(): boolean {
+    const target = this.#target();
+    return target !== undefined && !runs(target, this.#kongHash);
+  }
+
+  #idle(signal: AbortSignal): Promise<void> {
+    const timer = new AbortController();
+    return new Promise<void>(resolve => {
+      const done = (): void => {
+        this.#wake = undefined;
+        timer.abort();
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.#wake = done;
+      signal.addEventListener("abort", done, { once: true });
+      void this.#o.clock.sleep(this.#o.pollIntervalMs, timer.signal).then(done, () => undefined);
+    });
+  }
+
+  /** One attempt: learn what the node runs, then push until it runs the target or nothing is left. */
+  async #attempt(): Promise<void> {
+    await this.#readStatus();
+    if (!this.#discovered) await this.#discover();
+    // primary → fallback → last-known-good: at most three pushes, each advancing the chain on rejection.
+    for (let step = 0; step < 3; step++) {
+      const target = this.#target();
+      if (target === undefined) break;
+      if (runs(target, this.#kongHash)) {
+        this.#confirmed(target);
+        return;
+      }
+      if (await this.#push(target)) return;
+    }
+    this.#settled();
+  }
+
+  async #readStatus(): Promise<void> {
+    const status = await this.#o.admin.status();
+    if (!status.ok) throw status.error;
+    const hash = status.value.configuration_hash;
+    if (hash !== this.#kongHash) {
+      this.#kongHash = hash;
+      this.#updateRunning();
+    }
+  }
+
+  /** Keeps `#running` consistent with the hash the node just reported. */
+  #updateRunning(): void {
+    const hash = this.#kongHash;
+    if (this.#running.kind === "config" && runs(this.#running.candidate, hash)) return;
+    const known = [this.#target(), this.#o.plans.lastKnownGood()].find(
+      c => c !== undefined && runs(c, hash),
+    );
+    const next: Running =
+      hash === EMPTY_CONFIG_HASH
+        ? EMPTY
+        : known === undefined
+          ? UNKNOWN
+          : { kind: "config", candidate: known };
+    if (next !== this.#running) {
+      this.#running = next;
+      this.#o.plans.changed();
+    }
+  }
+
+  /** First contact (and again after the node was unreachable): check it can take our config, see what it runs. */
+  async #discover(): Promise<void> {
+    const root = await this.#o.admin.root();
+    if (!root.ok) throw root.error;
+    const unsupported = unsupportedReason(root.value);
+    if (unsupported !== undefined) throw new KongUnsupportedError(this.url, unsupported);
+    this.#discovered = true;
+    if (this.#running.kind !== "unknown" || this.#kongHash === undefined) return;
+    // Kong runs something we cannot name: read it back, so its objects count as accepted and it can
+    // serve as last-known-good, before we push anything (a restarted controller must not blank Kong).
+    const dump = await this.#o.admin.config();
+    const candidate = dump.ok ? candidateFromDump(dump.value.config, this.#kongHash) : undefined;
+    if (candidate === undefined) {
+      this.#log.debug({ err: dump.ok ? undefined : dump.error }, "Running config not readable");
+      return;
+    }
+    this.#log.info(
+      { configHash: this.#kongHash, objects: candidate.objects.size },
+      "Read the config Kong already runs",
+    );
+    this.#running = { kind: "config", candidate };
+    this.#o.plans.discovered(candidate);
+    this.#o.plans.changed();
+  }
+
+  /** The config this node should run now, following the rejection chain for the newest primary. */
+  #target(): Candidate | undefined {
+    const primary = this.#o.plans.primary();
+    if (primary === undefined) return undefined;
+    if (this.#chain?.primaryHash !== primary.encoded.hash) {
+      this.#chain = { primaryHash: primary.encoded.hash, stage: "primary", rejected: new Set() };
+    }
+    return this.#chain.stage === "primary" ? primary : this.#chain.candidate;
+  }
+
+  /** Returns true once the node runs `target`; false when it was refused for good (chain advanced). */
+  async #push(target: Candidate): Promise<boolean> {
+    await this.#respectMinInterval();
+    const decision = decideSync(target, this.#kongHash);
+    const started = this.#o.clock.now();
+    const outcome = await this.#o.admin.postConfig(target.encoded);
+    this.#lastPushAt = this.#o.clock.now();
+    this.#record(target, outcome, this.#lastPushAt - started);
+    switch (outcome.kind) {
+      case "applied":
+      case "unchanged":
+        await this.#verify(target);
+        this.#log.info(
+          {
+            configHash: target.encoded.hash,
+            durationMs: this.#lastPushAt - started,
+            fallback: this.#role(target) !== "primary",
+            config: this.#role(target),
+            why: decision.action === "push" ? decision.reason : "check",
+          },
+          outcome.kind === "applied" ? "Config pushed" : "Config already loaded",
+        );
+        return true;
+      case "rejected":
+        this.#refused(target, outcome.error, outcome.error.failures);
+        return false;
+      case "tooLarge":
+        this.#refused(target, outcome.error, []);
+        return false;
+      case "busy":
+      case "unreachable":
+      case "unexpectedBody":
+      case "httpError":
+        throw outcome.error;
+    }
+  }
+
+  async #respectMinInterval(): Promise<void> {
+    const wait = this.#lastPushAt + this.#o.minPushIntervalMs - this.#o.clock.now();
+    if (wait > 0) await this.#o.clock.sleep(wait, this.#stop.signal);
+  }
+
+  /** Kong said yes; make sure it runs our bytes (an accepted-but-not-applied answer is a failure). */
+  async #verify(target: Candidate): Promise<void> {
+    await this.#readStatus();
+    if (!runs(target, this.#kongHash)) {
+      throw new KongNotAppliedError(this.url, target.encoded.hash, this.#kongHash ?? "none");
+    }
+    this.#confirmed(target);
+  }
+
+  /** The node refused `target` for good: move along the chain; never re-push it unchanged. */
+  #refused(target: Candidate, error: KongClientError, failures: readonly EntityFailure[]): void {
+    const chain = this.#chain;
+    if (chain === undefined) return;
+    chain.rejected.add(target.encoded.hash);
+    this.#log.warn(
+      {
+        err: error,
+        configHash: target.encoded.hash,
+        config: this.#role(target),
+        brokenObjects: failures.filter(f => f.ref !== undefined).length,
+      },
+      "Config refused",
+    );
+    if (chain.stage === "primary") {
+      chain.degraded = { code: error.code, reason: error.message };
+      this.#o.plans.rejected(chain.primaryHash, failures);
+    }
+    const next = this.#nextInChain(chain, failures, error.code === "ERR_KONG_REJECTED");
+    chain.stage = next.stage;
+    if (next.candidate === undefined) delete chain.candidate;
+    else chain.candidate = next.candidate;
+  }
+
+  #nextInChain(
+    chain: Chain,
+    failures: readonly EntityFailure[],
+    rejected: boolean,
+  ): { stage: Stage; candidate?: Candidate } {
+    const usable = (c: Candidate | undefined): c is Candidate =>
+      c !== undefined && !chain.rejected.has(c.encoded.hash);
+    if (chain.stage === "primary" && rejected) {
+      const fallback = this.#o.plans.fallback(chain.primaryHash, failures);
+      if (usable(fallback)) return { stage: "fallback", candidate: fallback };
+    }
+    if (chain.stage !== "lastKnownGood" && chain.stage !== "exhausted") {
+      const lkg = this.#o.plans.lastKnownGood();
+      if (usable(lkg)) return { stage: "lastKnownGood", candidate: lkg };
+    }
+    return { stage: "exhausted" };
+  }
+
+  /** The part `target` plays now: a former primary re-pushed as last-known-good is last-known-good. */
+  #role(target: Candidate): CandidateOrigin {
+    const chain = this.#chain;
+    if (chain === undefined || chain.stage === "primary" || chain.candidate !== target) {
+      return target.origin;
+    }
+    return chain.stage === "exhausted" ? target.origin : chain.stage;
+  }
+
+  #confirmed(target: Candidate): void {
+    const news = this.#running.kind !== "config" || this.#running.candidate !== target;
+    this.#running = { kind: "config", candidate: target };
+    const role = this.#role(target);
+    const degraded = role === "primary" ? undefined : this.#chain?.degraded;
+    const changed = this.#setState({
+      url: this.url,
+      phase: "synced",
+      since:
+        this.#state.phase === "synced" && this.#state.hash === this.#kongHash
+          ? this.#state.since
+          : this.#o.clock.now(),
+      ...(this.#kongHash === undefined ? {} : { hash: this.#kongHash }),
+      config: role,
+      ...(degraded === undefined ? {} : { degraded }),
+    });
+    // Polls confirm the same config every few seconds; only news is worth telling.
+    if (news || changed) this.#o.plans.accepted(target);
+  }
+
+  /** Nothing (more) to push: no config yet, or every option was refused. */
+  #settled(): void {
+    const degraded = this.#chain?.stage === "exhausted" ? this.#chain.degraded : undefined;
+    const hash = this.#kongHash === undefined ? {} : { hash: this.#kongHash };
+    if (degraded !== undefined) {
+      const since = this.#state.phase === "failing" ? this.#state.since : this.#o.clock.now();
+      this.#setState({ url: this.url, phase: "failing", since, ...hash, ...degraded, attempts: 1 });
+    } else if (this.#running.kind === "config") {
+      this.#confirmedWithoutPlan(this.#running.candidate);
+    } else if (this.#state.phase !== "pending") {
+      this.#setState({ url: this.url, phase: "pending", since: this.#o.clock.now(), ...hash });
+    }
+  }
+
+  #confirmedWithoutPlan(candidate: Candidate): void {
+    if (this.#state.phase === "synced" && this.#state.hash === this.#kongHash) return;
+    this.#setState({
+      url: this.url,
+      phase: "synced",
+      since: this.#o.clock.now(),
+      ...(this.#kongHash === undefined ? {} : { hash: this.#kongHash }),
+      config: candidate.origin,
+    });
+  }
+
+  #failed(error: unknown, attempt: number, delayMs: number): void {
+    const code = codeOf(error);
+    // After an outage the node may come back as another process (new version, lost config).
+    if (code === "ERR_KONG_UNREACHABLE") this.#discovered = false;
+    const reason = error instanceof Error ? error.message : String(error);
+    const since = this.#state.phase === "failing" ? this.#state.since : this.#o.clock.now();
+    const hash = this.#kongHash === undefined ? {} : { hash: this.#kongHash };
+    this.#setState({
+      url: this.url,
+      phase: "failing",
+      since,
+      ...hash,
+      code,
+      reason,
+      attempts: attempt,
+    });
+    this.#log.warn({ err: error, attempt, delayMs }, "Kong not in sync; retrying");
+  }
+
+  /** Replaces the state; tells the sender only when it actually changed. */
+  #setState(state: GatewayState): boolean {
+    const before = JSON.stringify(this.#state);
+    this.#state = Object.freeze(state);
+    if (JSON.stringify(state) === before) return false;
+    this.#o.plans.changed();
+    return true;
+  }
+
+  #record(target: Candidate, outcome: PushOutcome, durationMs: number): void {
+    const success = outcome.kind === "applied" || outcome.kind === "unchanged";
+    const broken =
+      outcome.kind === "rejected" ? failuresByObject(outcome.error.failures).length : 0;
+    this.#o.onPush?.({
+      dataplane: this.url,
+      success,
+      ...(success ? {} : { failureReason: outcome.kind === "unreachable" ? "network" : "other" }),
+      fallback: this.#role(target) !== "primary",
+      durationMs,
+      sizeBytes: target.encoded.bytes,
+      brokenResources: broken,
+      atMs: this.#lastPushAt,
+    });
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "ERR_UNEXPECTED";
+}

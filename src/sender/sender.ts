@@ -1,0 +1,244 @@
+/**
+ * The sender: takes each translation, pushes it to every configured Kong node in parallel (one worker per
+ * node, gateway-worker.ts), recovers from rejections (fallback, then last-known-good) and publishes which
+ * objects the configs Kong accepted contain. That record — not "the last push succeeded" — is what status
+ * writing reads (incidents-and-gateway-api.md, incident c, REQ-C1..C3).
+ */
+import type { Logger } from "pino";
+import type { KongAdminApi } from "../kong/admin-client.ts";
+import {
+  failuresByObject,
+  type EntityFailure,
+  type ObjectFailure,
+} from "../kong/flattened-errors.ts";
+import { refKey, type ObjectRef } from "../model/object-ref.ts";
+import type { Snapshot, TranslationResult } from "../translator/types.ts";
+import type { Clock } from "../util/clock.ts";
+import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
+import { planFallback } from "./fallback.ts";
+import type { GatewayState, SenderView } from "./gateway-state.ts";
+import { GatewayWorker, type PlanSource, type PushRecord } from "./gateway-worker.ts";
+import { candidateOf, type Candidate } from "./last-known-good.ts";
+
+/** One translation, with the snapshot it came from (fallback re-translates a filtered copy of it). */
+export interface SenderInput {
+  readonly snapshot: Snapshot;
+  readonly result: TranslationResult;
+}
+
+export interface SenderOptions {
+  /** One Admin API client per Kong node. The sender owns them: it closes them on stop/removal. */
+  readonly gateways: readonly KongAdminApi[];
+  /** The translator with its options bound; used only to build fallback configs. */
+  readonly translate: (snapshot: Snapshot) => TranslationResult;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly backoff?: Partial<BackoffOptions>;
+  /** How often an idle worker checks `GET /status` (catches a node that restarted empty). */
+  readonly pollIntervalMs?: number;
+  /** Minimum gap between two pushes to the same node (KIC's `--proxy-sync-seconds`). */
+  readonly minPushIntervalMs?: number;
+  /** Jitter source; tests pass a constant. */
+  readonly random?: () => number;
+  /** Called after every `POST /config`; wire it to `Metrics.recordPush`. */
+  readonly onPush?: (record: PushRecord) => void;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 10_000;
+
+interface Plan {
+  readonly input: SenderInput;
+  readonly primary: Candidate;
+}
+
+export class Sender {
+  readonly #o: SenderOptions;
+  readonly #log: Logger;
+  readonly #backoff: BackoffOptions;
+  readonly #workers = new Map<string, GatewayWorker>();
+  readonly #admins = new Map<string, KongAdminApi>();
+  readonly #listeners = new Set<(view: SenderView) => void>();
+  readonly #fallbacks = new Map<string, Candidate | null>();
+  #plan: Plan | undefined;
+  #lastKnownGood: Candidate | undefined;
+  #rejected: readonly ObjectFailure[] = [];
+  #started = false;
+  #stopped = false;
+
+  constructor(options: SenderOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: "sender" });
+    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    for (const admin of options.gateways) this.#addWorker(admin);
+  }
+
+  /** Starts every worker: each reads what its node runs, then pushes once a config is given. */
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    for (const worker of this.#workers.values()) worker.start();
+  }
+
+  /** Hands over a new translation. Cheap: the newest one wins, older queued ones are dropped. */
+  update(input: SenderInput): void {
+    const primary = candidateOf(input.result.config, "primary");
+    if (this.#plan?.primary.encoded.hash !== primary.encoded.hash) {
+      this.#fallbacks.clear();
+      this.#rejected = [];
+    }
+    this.#plan = { input, primary };
+    for (const worker of this.#workers.values()) worker.wake();
+    this.#notify();
+  }
+
+  /** A new Kong node (e.g. a replica discovered mid-way): it gets the current config at once. */
+  addGateway(admin: KongAdminApi): void {
+    if (this.#stopped || this.#workers.has(admin.url)) return;
+    const worker = this.#addWorker(admin);
+    if (this.#started) worker.start();
+    this.#notify();
+  }
+
+  async removeGateway(url: string): Promise<void> {
+    const worker = this.#workers.get(url);
+    if (worker === undefined) return;
+    this.#workers.delete(url);
+    await worker.stop();
+    await this.#admins.get(url)?.close();
+    this.#admins.delete(url);
+    this.#notify();
+  }
+
+  /** The current view: per-node state, accepted objects, objects Kong named as broken. */
+  view(): SenderView {
+    return Object.freeze({
+      gateways: [...this.#workers.values()].map(w => w.state),
+      acceptedObjects: this.acceptedObjects(),
+      rejectedObjects: this.#rejected,
+    });
+  }
+
+  gateways(): readonly GatewayState[] {
+    return [...this.#workers.values()].map(w => w.state);
+  }
+
+  /**
+   * Objects contained in the configs the nodes accepted and still run (union over nodes), keyed by
+   * `refKey`. Undefined while no node's running config is known: "not yet known", not "none".
+   */
+  acceptedObjects(): ReadonlyMap<string, ObjectRef> | undefined {
+    let union: Map<string, ObjectRef> | undefined;
+    for (const worker of this.#workers.values()) {
+      const objects = worker.runningObjects;
+      if (objects === undefined) continue;
+      union ??= new Map();
+      for (const [key, ref] of objects) union.set(key, ref);
+    }
+    return union;
+  }
+
+  /** Calls `listener` with the new view after every change. Returns the unsubscribe function. */
+  subscribe(listener: (view: SenderView) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const workers = [...this.#workers.values()];
+    await Promise.all(workers.map(w => w.stop()));
+    await Promise.all([...this.#admins.values()].map(a => a.close()));
+  }
+
+  #addWorker(admin: KongAdminApi): GatewayWorker {
+    const worker = new GatewayWorker({
+      admin,
+      plans: this.#planSource,
+      clock: this.#o.clock,
+      logger: this.#log,
+      backoff: this.#backoff,
+      random: this.#o.random ?? Math.random,
+      pollIntervalMs: this.#o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+      minPushIntervalMs: this.#o.minPushIntervalMs ?? 0,
+      ...(this.#o.onPush === undefined ? {} : { onPush: this.#o.onPush }),
+    });
+    this.#workers.set(admin.url, worker);
+    this.#admins.set(admin.url, admin);
+    return worker;
+  }
+
+  readonly #planSource: PlanSource = {
+    primary: () => this.#plan?.primary,
+    fallback: (primaryHash, failures) => this.#fallbackFor(primaryHash, failures),
+    lastKnownGood: () => this.#lastKnownGood,
+    accepted: candidate => {
+      this.#lastKnownGood = candidate;
+      if (candidate === this.#plan?.primary) this.#rejected = [];
+      this.#notify();
+    },
+    rejected: (primaryHash, failures) => {
+      if (this.#plan?.primary.encoded.hash !== primaryHash) return;
+      this.#rejected = failuresByObject(failures);
+      this.#notify();
+    },
+    discovered: candidate => {
+      this.#lastKnownGood ??= candidate;
+    },
+    changed: () => {
+      this.#notify();
+    },
+  };
+
+  /**
+   * The fallback for the current primary, built once per set of broken objects and shared by all nodes.
+   * Null (memoised) when no failure names an object of the snapshot, when leaving them out changes
+   * nothing, or when it would leave no object at all: a fallback never blanks Kong.
+   */
+  #fallbackFor(primaryHash: string, failures: readonly EntityFailure[]): Candidate | undefined {
+    const plan = this.#plan;
+    if (plan?.primary.encoded.hash !== primaryHash) return undefined;
+    const fallback = planFallback({
+      snapshot: plan.input.snapshot,
+      results: plan.input.result.results,
+      failures,
+    });
+    if (fallback === undefined) return undefined;
+    const key = [primaryHash, ...fallback.broken.map(refKey)].join("|");
+    if (!this.#fallbacks.has(key)) this.#fallbacks.set(key, this.#buildFallback(plan, fallback));
+    return this.#fallbacks.get(key) ?? undefined;
+  }
+
+  #buildFallback(
+    plan: Plan,
+    fallback: NonNullable<ReturnType<typeof planFallback>>,
+  ): Candidate | null {
+    let candidate: Candidate;
+    try {
+      const result = this.#o.translate(fallback.snapshot);
+      candidate = candidateOf(result.config, "fallback", fallback.excluded);
+    } catch (err) {
+      this.#log.error({ err }, "Fallback translation failed");
+      return null;
+    }
+    const keys = (refs: readonly ObjectRef[]): string[] => refs.map(refKey);
+    const usable =
+      candidate.encoded.hash !== plan.primary.encoded.hash && candidate.objects.size > 0;
+    this.#log.warn(
+      { broken: keys(fallback.broken), excluded: keys(fallback.excluded), usable },
+      "Built a fallback config without the broken objects",
+    );
+    return usable ? candidate : null;
+  }
+
+  #notify(): void {
+    if (this.#listeners.size === 0) return;
+    const view = this.view();
+    for (const listener of this.#listeners) {
+      try {
+        listener(view);
+      } catch (err) {
+        this.#log.error({ err }, "Sender listener failed");
+      }
+    }
+  }
+}

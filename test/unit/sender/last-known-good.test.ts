@@ -1,0 +1,72 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { candidateFromDump, candidateOf, runs } from "../../../src/sender/last-known-good.ts";
+import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
+
+const KONG_HASH = "feedfacefeedfacefeedfacefeedface";
+
+const dump = `_format_version: "3.0"
+_transform: false
+services:
+- id: 0855b320-0dd2-547d-891d-601e9b38647f
+  name: shop.web.80
+  host: web.shop.80.svc
+  port: 80
+  protocol: http
+  tags:
+  - k8s-name:web
+  - k8s-namespace:shop
+  - k8s-kind:Service
+  - k8s-version:v1
+routes:
+- name: shop.a.web.80..
+  service: 0855b320-0dd2-547d-891d-601e9b38647f
+  paths: [/a]
+  tags: [k8s-name:a, k8s-namespace:shop, k8s-kind:Ingress, k8s-group:networking.k8s.io, k8s-version:v1]
+`;
+
+describe("candidateFromDump", () => {
+  it("reads the objects of Kong's YAML dump and knows Kong's hash for it", () => {
+    const candidate = candidateFromDump(dump, KONG_HASH);
+    expect(candidate?.origin).toBe("kong");
+    expect([...(candidate?.objects.keys() ?? [])].sort()).toEqual([
+      "Ingress/shop/a",
+      "Service/shop/web",
+    ]);
+    expect(candidate?.encoded.body).toBe(dump);
+    expect(candidate?.encoded.hash).toBe(createHash("md5").update(dump).digest("hex"));
+    expect(runs(candidate!, KONG_HASH)).toBe(true);
+    expect(runs(candidate!, candidate!.encoded.hash)).toBe(true);
+    expect(runs(candidate!, EMPTY_CONFIG_HASH)).toBe(false);
+  });
+
+  it.each([
+    ["not YAML", "services: [unclosed"],
+    ["a scalar", "hello"],
+    ["no format version", "services: []"],
+  ])("gives up on %s", (_name, text) => {
+    expect(candidateFromDump(text, KONG_HASH)).toBeUndefined();
+  });
+});
+
+describe("candidateOf", () => {
+  it("collects the tagged objects of our config", () => {
+    const candidate = candidateOf(
+      {
+        _format_version: "3.0",
+        services: [
+          {
+            name: "s",
+            protocol: "http",
+            host: "h",
+            port: 80,
+            tags: ["k8s-name:web", "k8s-namespace:shop", "k8s-kind:Service"],
+          },
+        ],
+      },
+      "primary",
+    );
+    expect([...candidate.objects.keys()]).toEqual(["Service/shop/web"]);
+    expect(runs(candidate, undefined)).toBe(false);
+  });
+});

@@ -1,0 +1,527 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MockAgent } from "undici";
+import { stringify as toYaml } from "yaml";
+import { encodeConfig } from "../../../src/kong/admin-client.ts";
+import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
+import { Sender, type SenderInput, type SenderOptions } from "../../../src/sender/sender.ts";
+import type { PushRecord } from "../../../src/sender/gateway-worker.ts";
+import { ManualClock, settle } from "./manual-clock.ts";
+import {
+  adminClient,
+  ingress,
+  MockKong,
+  service,
+  silentLogger,
+  snapshot,
+  translate,
+} from "./helpers.ts";
+import type { Snapshot } from "../../../src/translator/types.ts";
+
+const POLL_MS = 10_000;
+const BACKOFF = { initialMs: 1000, maxMs: 8000, factor: 2, jitter: 0.5, maxRetryAfterMs: 60_000 };
+
+let agent: MockAgent;
+let clock: ManualClock;
+let senders: Sender[];
+
+beforeEach(() => {
+  agent = new MockAgent();
+  agent.disableNetConnect();
+  clock = new ManualClock();
+  senders = [];
+});
+
+afterEach(async () => {
+  await Promise.all(senders.map(s => s.stop()));
+  await agent.close();
+});
+
+function kongNode(n = 1): MockKong {
+  return new MockKong(agent, `http://kong-${n}.test:8001`, clock);
+}
+
+function startSender(kongs: MockKong[], options: Partial<SenderOptions> = {}): Sender {
+  const sender = new Sender({
+    gateways: kongs.map(k => adminClient(agent, k.origin, clock)),
+    translate,
+    clock,
+    logger: silentLogger,
+    backoff: BACKOFF,
+    pollIntervalMs: POLL_MS,
+    random: () => 0,
+    ...options,
+  });
+  senders.push(sender);
+  sender.start();
+  return sender;
+}
+
+function input(snap: Snapshot): SenderInput {
+  return { snapshot: snap, result: translate(snap) };
+}
+
+function hashOf(snap: Snapshot): string {
+  return encodeConfig(translate(snap).config).hash;
+}
+
+function keys(map: ReadonlyMap<string, unknown> | undefined): string[] | undefined {
+  return map === undefined ? undefined : [...map.keys()].sort();
+}
+
+const shop = snapshot({
+  services: [service("shop", "web"), service("shop", "api")],
+  ingresses: [ingress("shop", "a", ["web"]), ingress("shop", "b", ["api"])],
+});
+
+describe("Sender: first push and change detection", () => {
+  it("pushes the first config and records the objects Kong accepted", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    await clock.advance(0);
+    expect(sender.acceptedObjects()).toEqual(new Map());
+    expect(sender.gateways()[0]?.phase).toBe("pending");
+
+    sender.update(input(shop));
+    await clock.advance(0);
+
+    expect(kong.posts).toHaveLength(1);
+    expect(kong.hash).toBe(hashOf(shop));
+    expect(sender.gateways()[0]).toMatchObject({
+      phase: "synced",
+      hash: hashOf(shop),
+      config: "primary",
+    });
+    expect(keys(sender.acceptedObjects())).toEqual([
+      "Ingress/shop/a",
+      "Ingress/shop/b",
+      "Service/shop/api",
+      "Service/shop/web",
+    ]);
+  });
+
+  it("does not push what Kong already runs (a restarted controller)", async () => {
+    const kong = kongNode();
+    kong.hash = hashOf(shop);
+    const sender = startSender([kong]);
+    sender.update(input(shop));
+    await clock.advance(POLL_MS * 3);
+    expect(kong.posts).toHaveLength(0);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "synced", hash: hashOf(shop) });
+    expect(keys(sender.acceptedObjects())).toHaveLength(4);
+  });
+
+  it("does not push again for an unchanged config, only polls /status", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    sender.update(input(shop));
+    await clock.advance(0);
+    sender.update(input(shop));
+    await clock.advance(POLL_MS * 3);
+    expect(kong.posts).toHaveLength(1);
+    expect(kong.statusReads.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("re-pushes at once when a poll finds the zero hash (Kong restarted empty)", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    sender.update(input(shop));
+    await clock.advance(0);
+    kong.loseConfig();
+    await clock.advance(POLL_MS - 1);
+    expect(kong.posts).toHaveLength(1);
+    await clock.advance(1);
+    expect(kong.posts).toHaveLength(2);
+    expect(kong.hash).toBe(hashOf(shop));
+    expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+
+  it("reads back a config Kong runs before pushing, so its objects count as accepted", async () => {
+    const kong = kongNode();
+    const previous = snapshot({
+      services: [service("old", "legacy")],
+      ingresses: [ingress("old", "x", ["legacy"])],
+    });
+    kong.hash = "feedfacefeedfacefeedfacefeedface";
+    kong.dump = toYaml({ ...translate(previous).config, _transform: false });
+    const sender = startSender([kong]);
+    await clock.advance(0);
+    expect(keys(sender.acceptedObjects())).toEqual(["Ingress/old/x", "Service/old/legacy"]);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "synced", config: "kong" });
+    expect(kong.posts).toHaveLength(0);
+  });
+
+  it("keeps Kong's own config as last-known-good when the first push is rejected", async () => {
+    const kong = kongNode();
+    kong.hash = "feedfacefeedfacefeedfacefeedface";
+    kong.dump = toYaml(translate(shop).config);
+    const sender = startSender([kong]);
+    // Every object broken: no fallback can help, and Kong's running config must stay.
+    sender.update(input(snapshot({ services: [service("shop", "web", true)] })));
+    await clock.advance(POLL_MS * 2);
+    expect(kong.posts).toHaveLength(1);
+    expect(kong.hash).toBe("feedfacefeedfacefeedfacefeedface");
+    expect(sender.gateways()[0]).toMatchObject({
+      phase: "synced",
+      config: "lastKnownGood",
+      degraded: { code: "ERR_KONG_REJECTED" },
+    });
+    expect(keys(sender.acceptedObjects())).toHaveLength(4);
+  });
+
+  it("refuses a node that runs with a database", async () => {
+    const kong = kongNode();
+    kong.faults.root.push({
+      status: 200,
+      data: { version: "3.9.1", configuration: { database: "postgres" } },
+    });
+    const sender = startSender([kong]);
+    sender.update(input(shop));
+    await clock.advance(0);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "failing", code: "ERR_KONG_UNSUPPORTED" });
+    expect(kong.posts).toHaveLength(0);
+    await clock.advance(BACKOFF.initialMs);
+    expect(kong.posts).toHaveLength(1);
+  });
+});
+
+describe("Sender: rejection, fallback and last-known-good", () => {
+  it("leaves out only the broken Ingress and records which objects Kong accepted", async () => {
+    const kong = kongNode();
+    const records: PushRecord[] = [];
+    const sender = startSender([kong], { onPush: r => records.push(r) });
+    const snap = snapshot({
+      services: [service("shop", "web"), service("shop", "api")],
+      ingresses: [
+        ingress("shop", "a", ["web"]),
+        ingress("shop", "b", ["api"], true),
+        ingress("shop", "c", ["api"]),
+      ],
+    });
+    sender.update(input(snap));
+    await clock.advance(POLL_MS * 3);
+
+    expect(kong.posts).toHaveLength(2);
+    expect(keys(sender.acceptedObjects())).toEqual([
+      "Ingress/shop/a",
+      "Ingress/shop/c",
+      "Service/shop/api",
+      "Service/shop/web",
+    ]);
+    const view = sender.view();
+    expect(view.rejectedObjects).toEqual([
+      {
+        ref: {
+          group: "networking.k8s.io",
+          version: "v1",
+          kind: "Ingress",
+          namespace: "shop",
+          name: "b",
+          uid: "uid-shop-b",
+        },
+        messages: ["route (shop.b.api): invalid host: invalid value: nope"],
+      },
+    ]);
+    expect(view.gateways[0]).toMatchObject({
+      phase: "synced",
+      config: "fallback",
+      degraded: { code: "ERR_KONG_REJECTED" },
+    });
+    expect(records.map(r => [r.success, r.fallback, r.brokenResources])).toEqual([
+      [false, false, 1],
+      [true, true, 0],
+    ]);
+  });
+
+  it("leaves out a broken Service with the Ingresses that route to it, and nothing else", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    const snap = snapshot({
+      services: [service("shop", "web"), service("shop", "api", true)],
+      ingresses: [ingress("shop", "a", ["web"]), ingress("shop", "b", ["api", "web"])],
+    });
+    sender.update(input(snap));
+    await clock.advance(0);
+    expect(keys(sender.acceptedObjects())).toEqual(["Ingress/shop/a", "Service/shop/web"]);
+  });
+
+  it("re-pushes last-known-good when the fallback is rejected too, and never loops", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    sender.update(input(shop));
+    await clock.advance(0);
+    const good = kong.hash;
+
+    // Service "new" is broken; once it is left out, Kong finds fault with Service "extra" as well.
+    kong.reject = (entity, names) => entity.name === "shop.extra" && !names.includes("shop.new");
+    const next = snapshot({
+      services: [...shop.services, service("shop", "extra"), service("shop", "new", true)],
+      ingresses: [...shop.ingresses, ingress("shop", "n", ["new"])],
+    });
+    sender.update(input(next));
+    await clock.advance(POLL_MS * 5);
+
+    expect(kong.posts.map(p => p.hash === good)).toEqual([true, false, false]);
+    expect(kong.hash).toBe(good);
+    expect(sender.gateways()[0]).toMatchObject({
+      phase: "synced",
+      config: "lastKnownGood",
+      hash: good,
+      degraded: { code: "ERR_KONG_REJECTED" },
+    });
+
+    // A node added now gets last-known-good pushed after both rejections, not nothing.
+    const fresh = kongNode(2);
+    fresh.reject = kong.reject;
+    sender.addGateway(adminClient(agent, fresh.origin, clock));
+    await clock.advance(0);
+    expect(fresh.posts).toHaveLength(3);
+    expect(fresh.hash).toBe(good);
+    expect(sender.gateways()[1]).toMatchObject({
+      phase: "synced",
+      config: "lastKnownGood",
+      degraded: { code: "ERR_KONG_REJECTED" },
+    });
+  });
+
+  it("reports 413 once and does not push the same config again", async () => {
+    const kong = kongNode();
+    const records: PushRecord[] = [];
+    const sender = startSender([kong], { onPush: r => records.push(r) });
+    kong.faults.post.push({
+      status: 413,
+      data: "<html><title>413 Request Entity Too Large</title></html>",
+    });
+    sender.update(input(shop));
+    await clock.advance(POLL_MS * 10);
+    expect(kong.posts).toHaveLength(1);
+    expect(records).toHaveLength(1);
+    expect(sender.gateways()[0]).toMatchObject({
+      phase: "failing",
+      code: "ERR_KONG_CONFIG_TOO_LARGE",
+    });
+
+    sender.update(input(snapshot({ services: [service("shop", "web")] })));
+    await clock.advance(0);
+    expect(kong.posts).toHaveLength(2);
+    expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+
+  it("does not re-push a rejected config when the same translation arrives again", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    const broken = snapshot({ services: [service("shop", "web", true)] });
+    sender.update(input(broken));
+    await clock.advance(0);
+    sender.update(input(broken));
+    await clock.advance(POLL_MS * 3);
+    expect(kong.posts).toHaveLength(1);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "failing", code: "ERR_KONG_REJECTED" });
+    expect(sender.acceptedObjects()).toEqual(new Map());
+  });
+});
+
+describe("Sender: retry timing", () => {
+  it("honours Retry-After on 429", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    kong.faults.post.push({
+      status: 429,
+      data: { message: "Currently loading previous configuration" },
+      headers: { "retry-after": "3" },
+    });
+    sender.update(input(shop));
+    await clock.advance(0);
+    expect(kong.posts).toHaveLength(1);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "failing", code: "ERR_KONG_BUSY" });
+    await clock.advance(2999);
+    expect(kong.posts).toHaveLength(1);
+    await clock.advance(1);
+    expect(kong.posts).toHaveLength(2);
+    expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+
+  it("backs off exponentially on 503 and 504, capped", async () => {
+    const kong = kongNode();
+    startSender([kong]);
+    for (let i = 0; i < 5; i++)
+      kong.faults.post.push({ status: i % 2 === 0 ? 503 : 504, data: {} });
+    const start = clock.now();
+    // First update at once; the pushes fail five times.
+    const sender = senders[0]!;
+    sender.update(input(shop));
+    await clock.advance(60_000);
+    expect(kong.posts.map(p => p.at - start)).toEqual([0, 1000, 3000, 7000, 15000, 23000]);
+    expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+
+  it("treats timeouts and resets as unreachable and backs off", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    kong.faults.post.push({ error: "UND_ERR_HEADERS_TIMEOUT" }, { error: "ECONNRESET" });
+    sender.update(input(shop));
+    await clock.advance(0);
+    expect(sender.gateways()[0]).toMatchObject({
+      phase: "failing",
+      code: "ERR_KONG_UNREACHABLE",
+      attempts: 1,
+    });
+    await clock.advance(1000);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "failing", attempts: 2 });
+    await clock.advance(2000);
+    expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+
+  it("jitter shortens delays, never lengthens them", async () => {
+    const kong = kongNode();
+    startSender([kong], { random: () => 1 });
+    kong.faults.post.push({ status: 503, data: {} }, { status: 503, data: {} });
+    const start = clock.now();
+    senders[0]!.update(input(shop));
+    await clock.advance(10_000);
+    expect(kong.posts.map(p => p.at - start)).toEqual([0, 500, 1500]);
+  });
+
+  it("gets the newest config to a node that was down, within one backoff step of its return", async () => {
+    const kong = kongNode();
+    kong.down = true;
+    const sender = startSender([kong]);
+    sender.update(input(shop));
+    await clock.advance(10_000);
+    const newest = snapshot({
+      services: [service("shop", "web")],
+      ingresses: [ingress("shop", "a", ["web"])],
+    });
+    sender.update(input(newest));
+    await clock.advance(20_000);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "failing", code: "ERR_KONG_UNREACHABLE" });
+    expect(sender.acceptedObjects()).toBeUndefined();
+
+    kong.down = false;
+    const back = clock.now();
+    await clock.advance(BACKOFF.maxMs);
+    expect(kong.posts).toHaveLength(1);
+    expect(kong.posts[0]!.at - back).toBeLessThanOrEqual(BACKOFF.maxMs);
+    expect(kong.hash).toBe(hashOf(newest));
+  });
+
+  it("keeps a minimum gap between two pushes to the same node", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong], { minPushIntervalMs: 3000 });
+    sender.update(input(shop));
+    await clock.advance(100);
+    sender.update(input(snapshot({ services: [service("shop", "web")] })));
+    await clock.advance(2800);
+    expect(kong.posts).toHaveLength(1);
+    await clock.advance(100);
+    expect(kong.posts.map(p => p.at - kong.posts[0]!.at)).toEqual([0, 3000]);
+  });
+});
+
+describe("Sender: unexpected answers", () => {
+  it.each([
+    ["HTML", { status: 200, data: "<html><title>Sign in</title></html>" }],
+    ["garbage", { status: 200, data: "\u0000\u0001garbage" }],
+    ["truncated JSON", { status: 200, data: '{"configuration_hash":"0000' }],
+    ["wrong shape", { status: 200, data: { configuration_hash: 12 } }],
+  ])("reports a %s /status body and keeps running", async (_name, reply) => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    kong.faults.status.push(reply);
+    sender.update(input(shop));
+    await clock.advance(0);
+    expect(sender.gateways()[0]).toMatchObject({
+      phase: "failing",
+      code: "ERR_KONG_UNEXPECTED_RESPONSE",
+    });
+    await clock.advance(BACKOFF.initialMs);
+    expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+
+  it("retries a 201 that Kong did not apply", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    kong.ignorePosts = true;
+    sender.update(input(shop));
+    await clock.advance(0);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "failing", code: "ERR_KONG_NOT_APPLIED" });
+    kong.ignorePosts = false;
+    await clock.advance(BACKOFF.initialMs);
+    expect(kong.posts).toHaveLength(2);
+    expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+
+  it("keeps going when a node answers 500", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    kong.faults.post.push({ status: 500, data: { message: "An unexpected error occurred" } });
+    sender.update(input(shop));
+    await clock.advance(0);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "failing", code: "ERR_KONG_HTTP" });
+    await clock.advance(BACKOFF.initialMs);
+    expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+});
+
+describe("Sender: several nodes", () => {
+  it("pushes to every node independently; a failing node does not hold back the others", async () => {
+    const kongs = [kongNode(1), kongNode(2), kongNode(3)];
+    kongs[1]!.down = true;
+    const sender = startSender(kongs);
+    sender.update(input(shop));
+    await clock.advance(0);
+    expect(sender.gateways().map(g => g.phase)).toEqual(["synced", "failing", "synced"]);
+    expect(keys(sender.acceptedObjects())).toHaveLength(4);
+    kongs[1]!.down = false;
+    await clock.advance(BACKOFF.initialMs);
+    expect(kongs.map(k => k.hash)).toEqual(Array(3).fill(hashOf(shop)));
+  });
+
+  it("builds the fallback once for all nodes", async () => {
+    const kongs = [kongNode(1), kongNode(2)];
+    let translations = 0;
+    const sender = startSender(kongs, {
+      translate: snap => {
+        translations++;
+        return translate(snap);
+      },
+    });
+    sender.update(
+      input(snapshot({ services: [service("shop", "web"), service("shop", "api", true)] })),
+    );
+    await clock.advance(0);
+    expect(translations).toBe(1);
+    expect(kongs.map(k => k.posts.length)).toEqual([2, 2]);
+  });
+
+  it("forgets a removed node", async () => {
+    const kongs = [kongNode(1), kongNode(2)];
+    const sender = startSender(kongs);
+    sender.update(input(shop));
+    await clock.advance(0);
+    await sender.removeGateway(kongs[1]!.origin);
+    expect(sender.gateways().map(g => g.url)).toEqual([kongs[0]!.origin]);
+  });
+
+  it("tells subscribers about every change", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    const phases: string[] = [];
+    const unsubscribe = sender.subscribe(v => phases.push(v.gateways[0]?.phase ?? "none"));
+    sender.update(input(shop));
+    await clock.advance(0);
+    unsubscribe();
+    expect(phases.at(-1)).toBe("synced");
+    expect(phases.length).toBeGreaterThan(1);
+  });
+
+  it("says nothing is known while no node answered", async () => {
+    const kong = kongNode();
+    kong.down = true;
+    const sender = startSender([kong]);
+    await clock.advance(0);
+    expect(sender.acceptedObjects()).toBeUndefined();
+    expect(sender.view().acceptedObjects).toBeUndefined();
+    expect(EMPTY_CONFIG_HASH).toHaveLength(32);
+    await settle();
+  });
+});
