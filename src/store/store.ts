@@ -119,7 +119,7 @@ export class Store implements ReflectorSink {
     const prev = this.#map(kind).get(key);
     if (prev !== undefined && sameEntry(prev, next)) return false;
     this.#map(kind).set(key, next);
-    this.#version++;
+    this.#bumpVersion(prev, next);
     return this.#changed({ kind, key, type: "upsert" }, prev, next);
   }
 
@@ -128,7 +128,7 @@ export class Store implements ReflectorSink {
     const prev = this.#map(kind).get(key);
     if (prev === undefined) return false;
     this.#map(kind).delete(key);
-    this.#version++;
+    this.#bumpVersion(prev, undefined);
     return this.#changed({ kind, key, type: "remove" }, prev, undefined);
   }
 
@@ -178,6 +178,11 @@ export class Store implements ReflectorSink {
   get(kind: KindName, namespace: string, name: string): KubeObject | undefined {
     const entry = this.#map(kind).get(nameKey(namespace, name));
     return entry?.state === "kept" ? entry.obj : undefined;
+  }
+
+  // Stubs are not in snapshots: churn of unused Secrets (Helm releases, tokens) keeps the cached one.
+  #bumpVersion(prev: Entry | undefined, next: Entry | undefined): void {
+    if (inSnapshots(prev) || inSnapshots(next)) this.#version++;
   }
 
   #map(kind: KindName): Map<string, Entry> {
@@ -309,6 +314,11 @@ export class Store implements ReflectorSink {
       this.#log.error({ err }, "Store listener failed");
     }
   }
+}
+
+/** Kept objects are translation input; invalid ones are reported with the snapshot. */
+function inSnapshots(entry: Entry | undefined): boolean {
+  return entry !== undefined && entry.state !== "stub";
 }
 
 function sameEntry(a: Entry, b: Entry): boolean {

@@ -124,6 +124,16 @@ describe("Snapshotter", () => {
     expect(names(second.services)).toEqual(["a/c", "z/a"]);
   });
 
+  it("keeps the cached snapshot while only unused Secrets change", () => {
+    const store = storeWith(fixed);
+    const snapshotter = new Snapshotter(store);
+    const first = snapshotter.take();
+    store.upsert("Secret", secret("unused", { uid: "x2", resourceVersion: "77" }));
+    store.upsert("Secret", secret("helm-release", { resourceVersion: "78" }));
+    store.remove("Secret", { namespace: "shop", name: "helm-release" });
+    expect(snapshotter.take()).toBe(first);
+  });
+
   it("does not change after the store does (a snapshot is a point in time)", () => {
     const store = storeWith(fixed);
     const snap = new Snapshotter(store).take();
