@@ -59,13 +59,13 @@ const trusted: AdminTlsOptions = {
   key: clientKey,
 };
 
-async function statusWith(tls: AdminTlsOptions, token: string | undefined = TOKEN) {
+async function statusWith(tls: AdminTlsOptions, token = TOKEN) {
   const client = new AdminClient({
     url,
     clock: systemClock,
     tls,
+    token,
     timeouts: { baseMs: 5000 },
-    ...(token === undefined ? {} : { token }),
   });
   try {
     return await client.status();
