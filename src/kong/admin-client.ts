@@ -126,10 +126,11 @@ export function requestTimeoutMs(bytes: number, timeouts: AdminTimeouts): number
 export interface KongAdminApi {
   /** Display URL: origin and path prefix, never credentials. */
   readonly url: string;
-  root(): Promise<ReadOutcome<RootInfo>>;
-  status(): Promise<ReadOutcome<StatusInfo>>;
-  config(): Promise<ReadOutcome<ConfigDump>>;
-  postConfig(config: EncodedConfig): Promise<PushOutcome>;
+  /** Every call takes an optional signal that abandons the request (the caller is shutting down). */
+  root(signal?: AbortSignal): Promise<ReadOutcome<RootInfo>>;
+  status(signal?: AbortSignal): Promise<ReadOutcome<StatusInfo>>;
+  config(signal?: AbortSignal): Promise<ReadOutcome<ConfigDump>>;
+  postConfig(config: EncodedConfig, signal?: AbortSignal): Promise<PushOutcome>;
   close(): Promise<void>;
 }
 
@@ -137,6 +138,7 @@ interface Request {
   readonly method: "GET" | "POST";
   readonly path: string;
   readonly body?: EncodedConfig;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** One Kong node's Admin API. Secrets live only in private fields, so logging the client leaks nothing. */
@@ -162,24 +164,25 @@ export class AdminClient implements KongAdminApi {
     this.#dispatcher = options.dispatcher ?? createAgent(options.tls);
   }
 
-  async root(): Promise<ReadOutcome<RootInfo>> {
-    return this.#read("/", rootInfoSchema);
+  async root(signal?: AbortSignal): Promise<ReadOutcome<RootInfo>> {
+    return this.#read("/", rootInfoSchema, signal);
   }
 
-  async status(): Promise<ReadOutcome<StatusInfo>> {
-    return this.#read("/status", statusInfoSchema);
+  async status(signal?: AbortSignal): Promise<ReadOutcome<StatusInfo>> {
+    return this.#read("/status", statusInfoSchema, signal);
   }
 
-  async config(): Promise<ReadOutcome<ConfigDump>> {
-    return this.#read("/config", configDumpSchema);
+  async config(signal?: AbortSignal): Promise<ReadOutcome<ConfigDump>> {
+    return this.#read("/config", configDumpSchema, signal);
   }
 
   /** `POST /config?check_hash=1&flatten_errors=1` with the encoded config. */
-  async postConfig(config: EncodedConfig): Promise<PushOutcome> {
+  async postConfig(config: EncodedConfig, signal?: AbortSignal): Promise<PushOutcome> {
     const exchange = await this.#exchange({
       method: "POST",
       path: "/config?check_hash=1&flatten_errors=1",
       body: config,
+      signal,
     });
     return classifyPush(exchange, { url: this.url, nowMs: this.#clock.now(), bytes: config.bytes });
   }
@@ -188,8 +191,12 @@ export class AdminClient implements KongAdminApi {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
-  async #read<T>(path: string, schema: ZodType<T>): Promise<ReadOutcome<T>> {
-    const exchange = await this.#exchange({ method: "GET", path });
+  async #read<T>(
+    path: string,
+    schema: ZodType<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<ReadOutcome<T>> {
+    const exchange = await this.#exchange({ method: "GET", path, signal });
     return classifyRead(exchange, schema, { url: this.url, nowMs: this.#clock.now() });
   }
 
@@ -204,14 +211,23 @@ export class AdminClient implements KongAdminApi {
       },
       () => undefined,
     );
+    const signal =
+      request.signal === undefined
+        ? deadline.signal
+        : AbortSignal.any([deadline.signal, request.signal]);
     try {
-      return await this.#send(request, deadline.signal, timeoutMs);
+      return await this.#send(request, { signal, deadline: deadline.signal }, timeoutMs);
     } finally {
       stopTimer.abort();
     }
   }
 
-  async #send(request: Request, signal: AbortSignal, timeoutMs: number): Promise<Exchange> {
+  async #send(
+    request: Request,
+    signals: { signal: AbortSignal; deadline: AbortSignal },
+    timeoutMs: number,
+  ): Promise<Exchange> {
+    const { signal } = signals;
     const headers =
       request.body === undefined
         ? this.#headers
@@ -230,7 +246,7 @@ export class AdminClient implements KongAdminApi {
         bodyTimeout: timeoutMs + 1000,
       });
     } catch (error) {
-      return { kind: "failed", error, timedOut: signal.aborted };
+      return { kind: "failed", error, timedOut: signals.deadline.aborted };
     }
     const { statusCode: status, headers: responseHeaders } = response;
     try {

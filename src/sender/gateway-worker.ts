@@ -191,7 +191,7 @@ export class GatewayWorker {
   }
 
   async #readStatus(): Promise<void> {
-    const status = await this.#o.admin.status();
+    const status = await this.#o.admin.status(this.#stop.signal);
     if (!status.ok) throw status.error;
     const hash = status.value.configuration_hash;
     if (hash !== this.#kongHash) {
@@ -221,7 +221,7 @@ export class GatewayWorker {
 
   /** First contact (and again after the node was unreachable): check it can take our config, see what it runs. */
   async #discover(): Promise<void> {
-    const root = await this.#o.admin.root();
+    const root = await this.#o.admin.root(this.#stop.signal);
     if (!root.ok) throw root.error;
     const unsupported = unsupportedReason(root.value);
     if (unsupported !== undefined) throw new KongUnsupportedError(this.url, unsupported);
@@ -229,7 +229,7 @@ export class GatewayWorker {
     if (this.#running.kind !== "unknown" || this.#kongHash === undefined) return;
     // Kong runs something we cannot name: read it back, so its objects count as accepted and it can
     // serve as last-known-good, before we push anything (a restarted controller must not blank Kong).
-    const dump = await this.#o.admin.config();
+    const dump = await this.#o.admin.config(this.#stop.signal);
     const candidate = dump.ok ? candidateFromDump(dump.value.config, this.#kongHash) : undefined;
     if (candidate === undefined) {
       this.#log.debug({ err: dump.ok ? undefined : dump.error }, "Running config not readable");
@@ -259,7 +259,7 @@ export class GatewayWorker {
     await this.#respectMinInterval();
     const decision = decideSync(target, this.#kongHash);
     const started = this.#o.clock.now();
-    const outcome = await this.#o.admin.postConfig(target.encoded);
+    const outcome = await this.#o.admin.postConfig(target.encoded, this.#stop.signal);
     this.#lastPushAt = this.#o.clock.now();
     this.#record(target, outcome, this.#lastPushAt - started);
     switch (outcome.kind) {

@@ -189,6 +189,25 @@ describe("AdminClient requests", () => {
     expect(outcome.kind === "unreachable" && outcome.error.reason).toBe("timeout");
   });
 
+  it("abandons a request when the caller's signal aborts, without calling it a timeout", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: "/status" })
+      .reply(200, { configuration_hash: HASH })
+      .delay(3_600_000);
+    const controller = new AbortController();
+    const pending = client().status(controller.signal);
+    await settle();
+    controller.abort(new Error("stopping"));
+    const outcome = await pending;
+    expect(
+      outcome.ok
+        ? "ok"
+        : [outcome.error.code, "reason" in outcome.error ? outcome.error.reason : ""],
+    ).toEqual(["ERR_KONG_UNREACHABLE", "other"]);
+    expect(clock.pending).toBe(0);
+  });
+
   it("scales the deadline with the body size", async () => {
     agent
       .get(ORIGIN)
