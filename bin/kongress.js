@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-import "../src/cli/main.ts";
+import { main } from "../src/cli/main.ts";
+
+await main();

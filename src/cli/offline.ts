@@ -1,0 +1,150 @@
+/**
+ * What `kongress translate` and `kongress validate` share: read the manifests, build a snapshot, run the
+ * same translation the controller runs, and describe every note and problem as one line for stderr.
+ */
+import { isDns1123Subdomain } from "../config/parsers.ts";
+import { DEFAULT_NAMESPACE, buildSnapshot } from "../model/parse.ts";
+import type { ObjectRef } from "../model/object-ref.ts";
+import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../translator/index.ts";
+import type { TranslationResult } from "../translator/types.ts";
+import { UsageError } from "./command.ts";
+import {
+  loadManifests,
+  type InvalidObject,
+  type LoadedObject,
+  type LoadResult,
+  type SkippedObject,
+  type Source,
+} from "./load-manifests.ts";
+
+/** The `parseArgs` options both offline commands take. */
+export const COMMON_OPTIONS = {
+  filename: { type: "string", short: "f", multiple: true },
+  "ingress-class": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Help lines for {@link COMMON_OPTIONS}. */
+export const COMMON_OPTIONS_HELP = `  -f, --filename PATH       A manifest file, or a directory searched recursively for .yaml, .yml
+                            and .json files. Repeatable. Multi-document YAML and kind: List are
+                            accepted; objects without a namespace go to "default".
+      --ingress-class NAME  The IngressClass this controller serves (default: ${DEFAULT_TRANSLATE_OPTIONS.ingressClass}).`;
+
+export interface CommonArgs {
+  readonly files: readonly string[];
+  readonly ingressClass: string;
+}
+
+/** Checks the shared options' values; throws `UsageError`. */
+export function commonArgs(values: {
+  filename?: string[] | undefined;
+  "ingress-class"?: string | undefined;
+}): CommonArgs {
+  const files = values.filename ?? [];
+  if (files.length === 0) throw new UsageError("at least one -f PATH is required");
+  if (files.some(f => f === "")) throw new UsageError("-f needs a non-empty PATH");
+  const ingressClass = values["ingress-class"] ?? DEFAULT_TRANSLATE_OPTIONS.ingressClass;
+  if (!isDns1123Subdomain(ingressClass))
+    throw new UsageError(
+      `--ingress-class ${JSON.stringify(ingressClass)}: expected an IngressClass name (a DNS-1123 subdomain)`,
+    );
+  return { files, ingressClass };
+}
+
+export interface OfflineRun {
+  readonly result: TranslationResult;
+  /** Notes first, then problems; each one line without a trailing newline. */
+  readonly notes: readonly string[];
+  readonly problems: readonly string[];
+}
+
+function objectName(kind: string, namespace: string | undefined, name: string | undefined): string {
+  const shownName = name === undefined || name === "" ? "(unnamed)" : name;
+  if (kind === "IngressClass") return `${kind} ${shownName}`;
+  const ns = namespace === undefined || namespace === "" ? DEFAULT_NAMESPACE : namespace;
+  return `${kind} ${ns}/${shownName}`;
+}
+
+function at(source: Source): string {
+  return `${source.file}:${source.line}`;
+}
+
+/** The API version each handled kind is read at. */
+const HANDLED_VERSIONS: Readonly<Record<string, string>> = {
+  Ingress: "networking.k8s.io/v1",
+  IngressClass: "networking.k8s.io/v1",
+  Service: "v1",
+  Secret: "v1",
+  EndpointSlice: "discovery.k8s.io/v1",
+};
+
+function skippedNote(s: SkippedObject): string {
+  const name =
+    s.name === "" ? "(unnamed)" : s.namespace === "" ? s.name : `${s.namespace}/${s.name}`;
+  const handled = HANDLED_VERSIONS[s.kind];
+  const why =
+    handled === undefined
+      ? "not a kind kongress translates"
+      : `kongress reads ${s.kind} only as ${handled}`;
+  return `note: ${at(s.source)}: ignoring ${s.apiVersion} ${s.kind} ${name} (${why})`;
+}
+
+function invalidProblem(i: InvalidObject): string {
+  return `${objectName(i.kind, i.namespace, i.name)}: InvalidObject: ${i.reason} (${at(i.source)})`;
+}
+
+function refName(ref: ObjectRef): string {
+  return objectName(ref.kind, ref.namespace, ref.name);
+}
+
+/** Later definitions of the same object replace earlier ones, as successive applies would; say so. */
+function duplicateNotes(objects: readonly LoadedObject[]): string[] {
+  const seen = new Map<string, Source>();
+  const notes: string[] = [];
+  for (const { object, source } of objects) {
+    const key = `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+    const earlier = seen.get(key);
+    const name = objectName(object.kind, object.metadata.namespace, object.metadata.name);
+    if (earlier !== undefined)
+      notes.push(`note: ${at(source)}: ${name} replaces the one defined at ${at(earlier)}`);
+    seen.set(key, source);
+  }
+  return notes;
+}
+
+function translationProblems(result: TranslationResult): string[] {
+  return result.results.flatMap(r =>
+    r.problems.map(p => `${refName(r.ref)}: ${p.reason}: ${p.message}`),
+  );
+}
+
+/** Translates already loaded manifests. */
+export function translateLoaded(loaded: LoadResult, args: CommonArgs): OfflineRun {
+  const snapshot = buildSnapshot(loaded.objects.map(o => o.object));
+  const result = translate(snapshot, {
+    ...DEFAULT_TRANSLATE_OPTIONS,
+    ingressClass: args.ingressClass,
+  });
+  return {
+    result,
+    notes: [...loaded.skipped.map(skippedNote), ...duplicateNotes(loaded.objects)],
+    problems: [...loaded.invalid.map(invalidProblem), ...translationProblems(result)],
+  };
+}
+
+/** Reads the manifests and translates them; throws `ManifestError` for unreadable or unparsable files. */
+export async function loadAndTranslate(args: CommonArgs, cwd: string): Promise<OfflineRun> {
+  return translateLoaded(await loadManifests(args.files, { cwd }), args);
+}
+
+/**
+ * Writes each entry as exactly one line (inner line breaks become spaces, so one problem is always one
+ * line for grep and CI logs), in a single write.
+ */
+export function writeLines(
+  sink: { write(chunk: string): unknown },
+  lines: readonly string[],
+): void {
+  if (lines.length > 0)
+    sink.write(lines.map(l => `${l.replace(/\s*[\r\n]+\s*/g, " ")}\n`).join(""));
+}

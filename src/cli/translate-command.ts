@@ -1,0 +1,56 @@
+import { parseArgs } from "node:util";
+import { EXIT_OK, EXIT_PROBLEMS, UsageError, type CliContext, type Command } from "./command.ts";
+import {
+  COMMON_OPTIONS,
+  COMMON_OPTIONS_HELP,
+  commonArgs,
+  loadAndTranslate,
+  writeLines,
+} from "./offline.ts";
+import { isOutputFormat, OUTPUT_FORMATS, renderConfig } from "./output.ts";
+
+const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--ingress-class NAME]
+
+Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret) offline into the
+Kong declarative configuration the controller would POST to Kong's /config, and prints it on stdout.
+
+Options:
+${COMMON_OPTIONS_HELP}
+  -o, --output FORMAT       json (default; 2-space indented, keys sorted) or yaml.
+  -h, --help                Show this help.
+
+Each object problem is one line on stderr: KIND NAMESPACE/NAME: REASON: MESSAGE. Objects of other kinds
+are ignored with a note on stderr.
+
+Exit status:
+  0  every object translated
+  1  some object has a problem; the configuration without it is still printed
+  2  usage, file or parse error (the message names the file and, for YAML, the line); nothing on stdout
+`;
+
+async function run(args: readonly string[], ctx: CliContext): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { ...COMMON_OPTIONS, output: { type: "string", short: "o" } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const common = commonArgs(values);
+  const format = values.output ?? "json";
+  if (!isOutputFormat(format))
+    throw new UsageError(
+      `-o ${JSON.stringify(format)}: expected one of ${OUTPUT_FORMATS.join(", ")}`,
+    );
+  const { result, notes, problems } = await loadAndTranslate(common, ctx.cwd);
+  writeLines(ctx.stderr, [...notes, ...problems]);
+  ctx.stdout.write(renderConfig(result.config, format));
+  return problems.length === 0 ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+/** `kongress translate`: manifests in, Kong declarative config out. */
+export const translateCommand: Command = {
+  name: "translate",
+  summary: "Print the Kong configuration the controller would send for some manifests.",
+  help: () => HELP,
+  run,
+};
