@@ -151,6 +151,7 @@ export class AdminClient implements KongAdminApi {
   readonly #clock: Clock;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
+  #closed = false;
 
   constructor(options: AdminClientOptions) {
     const parsed = new URL(options.url);
@@ -187,8 +188,11 @@ export class AdminClient implements KongAdminApi {
     return classifyPush(exchange, { url: this.url, nowMs: this.#clock.now(), bytes: config.bytes });
   }
 
+  /** Closes the client's own connection pool; idempotent. An injected dispatcher stays open. */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    if (!this.#ownsDispatcher || this.#closed) return;
+    this.#closed = true;
+    await this.#dispatcher.close();
   }
 
   async #read<T>(

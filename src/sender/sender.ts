@@ -143,7 +143,9 @@ export class Sender {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Stops every worker (abandoning requests in flight) and closes the clients. Idempotent. */
   async stop(): Promise<void> {
+    if (this.#stopped) return;
     this.#stopped = true;
     const workers = [...this.#workers.values()];
     await Promise.all(workers.map(w => w.stop()));
