@@ -265,6 +265,14 @@ export class AdminClient implements KongAdminApi {
   }
 }
 
+/** One client per Admin API URL (`--kong-admin-url` is repeatable), all with the same settings. */
+export function createAdminClients(
+  options: Omit<AdminClientOptions, "url"> & { readonly urls: readonly string[] },
+): AdminClient[] {
+  const { urls, ...common } = options;
+  return [...new Set(urls)].map(url => new AdminClient({ ...common, url }));
+}
+
 function buildHeaders(options: AdminClientOptions, url: URL): Record<string, string> {
   const headers: Record<string, string> = {
     accept: "application/json",

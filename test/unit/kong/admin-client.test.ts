@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MockAgent } from "undici";
 import {
   AdminClient,
+  createAdminClients,
   DEFAULT_ADMIN_TIMEOUTS,
   encodeConfig,
   encodeConfigText,
@@ -227,5 +228,23 @@ describe("AdminClient requests", () => {
     expect(clock.sleeps).toEqual([requestTimeoutMs(encoded.bytes, DEFAULT_ADMIN_TIMEOUTS)]);
     expect(clock.sleeps[0]).toBeGreaterThan(DEFAULT_ADMIN_TIMEOUTS.baseMs);
     expect(clock.pending).toBe(0);
+  });
+});
+
+describe("createAdminClients", () => {
+  it("makes one client per distinct URL with shared settings", async () => {
+    agent
+      .get("http://a.test:8001")
+      .intercept({ path: "/status" })
+      .reply(200, { configuration_hash: HASH });
+    const clients = createAdminClients({
+      urls: ["http://a.test:8001", "http://b.test:8444/", "http://a.test:8001"],
+      token: "t",
+      clock,
+      dispatcher: agent,
+    });
+    expect(clients.map(c => c.url)).toEqual(["http://a.test:8001", "http://b.test:8444"]);
+    await clients[0]!.status();
+    expect(lastCall().headers).toMatchObject({ "kong-admin-token": "t" });
   });
 });
