@@ -95,7 +95,7 @@ function entryFor(
   if (isUuid(entity["id"])) entry.entity_id = entity["id"];
   const tags = entity["tags"];
   if (Array.isArray(tags) && tags.every(t => typeof t === "string")) {
-    entry.entity_tags = [...(tags)];
+    entry.entity_tags = [...tags];
   }
   return { ...entry, entity, errors } as FlatEntityError;
 }

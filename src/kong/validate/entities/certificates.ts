@@ -32,7 +32,7 @@ export const certificates: EntitySchema = {
         if (certificateMatchesKey(r["cert"], r["key"]) === false) {
           return { entity: ["certificate does not match key"] };
         }
-        if (r["cert_alt"] === null) return undefined;
+        if (r["cert_alt"] === null || r["key_alt"] === null) return undefined;
         if (certificateMatchesKey(r["cert_alt"], r["key_alt"]) === false) {
           return { entity: ["alternative certificate does not match key"] };
         }
