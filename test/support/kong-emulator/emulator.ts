@@ -376,6 +376,26 @@ class Emulator implements KongEmulator {
     return this.#route({ req, method, path, query: url.searchParams, body });
   }
 
+  /** `OPTIONS` on a known path: 204 with the allowed methods (§1). */
+  #optionsReply(path: string): Reply {
+    const known =
+      path === "/" ||
+      path === "/status" ||
+      path === "/config" ||
+      entityEndpoint(
+        {},
+        {
+          method: "GET",
+          segments: path.split("/").filter(s => s !== ""),
+          path,
+          query: new URLSearchParams(),
+        },
+      ) !== undefined;
+    if (!known) return NOT_FOUND;
+    const methods = path === "/config" ? "GET, HEAD, OPTIONS, POST" : "GET, HEAD, OPTIONS";
+    return { status: 204, headers: { Allow: methods, "Access-Control-Allow-Methods": methods } };
+  }
+
   #statusFault(fault: Extract<Fault, { kind: "status" }>): Reply {
     const base = defaultFaultBody(fault.status);
     const headers = { ...base.headers, ...fault.headers };
@@ -449,6 +469,7 @@ class Emulator implements KongEmulator {
   }): Promise<Reply> {
     const gate = this.#contentGate(r.req, r.method, r.path, r.body);
     if (gate !== undefined) return gate;
+    if (r.method === "OPTIONS") return this.#optionsReply(r.path);
     const read = r.method === "GET" || r.method === "HEAD";
     if (r.path === "/") {
       if (!read) return METHOD_NOT_ALLOWED;

@@ -179,6 +179,17 @@ describe("common behaviour (§1)", () => {
     if (body !== undefined) expect(res.json).toEqual(body);
   });
 
+  it("answers OPTIONS with the allowed methods", async () => {
+    const emu = await emulator();
+    const res = await call(emu.url, "/config", { method: "OPTIONS" });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("allow")).toBe("GET, HEAD, OPTIONS, POST");
+    expect((await call(emu.url, "/services", { method: "OPTIONS" })).headers.get("allow")).toBe(
+      "GET, HEAD, OPTIONS",
+    );
+    expect((await call(emu.url, "/nope", { method: "OPTIONS" })).status).toBe(404);
+  });
+
   it("rejects two Content-Type headers with 400", async () => {
     const emu = await emulator();
     const url = new URL(emu.url);

@@ -2,13 +2,26 @@
 import * as t from "../typedefs.ts";
 import type { EntitySchema } from "../types.ts";
 
+/** Vault implementations shipped with Kong OSS (`constants.BUNDLED_VAULTS`). */
+const BUNDLED_VAULTS = ["env", "aws", "gcp", "hcv", "azure"];
+
 export const vaults: EntitySchema = {
   collection: "vaults",
   endpointKey: "prefix",
   cacheKey: ["prefix"],
   fields: [
     ["id", t.id],
-    ["name", { type: "string", required: true }],
+    [
+      "name",
+      {
+        type: "string",
+        required: true,
+        custom: v =>
+          typeof v === "string" && !BUNDLED_VAULTS.includes(v)
+            ? `vault '${v}' is not installed`
+            : undefined,
+      },
+    ],
     ["prefix", { type: "string", required: true, match: /^[a-z][a-z\d-]*[a-z\d]+$/ }],
     ["description", t.str],
     ["config", t.anyRecord],

@@ -16,6 +16,11 @@ describe("top level (§2.1)", () => {
     ["enterprise key", { ...V3, consumer_groups: [] }, { consumer_groups: "unknown field" }],
     ["collection not an array", { ...V3, services: "x" }, { services: "expected an array" }],
     ["entity not a record", { ...V3, services: ["x"] }, { services: ["expected a record"] }],
+    [
+      "vault not installed",
+      { ...V3, vaults: [{ name: "nope", prefix: "my-vault" }] },
+      { vaults: [{ name: "vault 'nope' is not installed" }] },
+    ],
     ["_transform not boolean", { ...V3, _transform: "yes" }, { _transform: "expected a boolean" }],
   ])("%s", (_name, doc, expected) => {
     expect(fieldsOf(doc)).toEqual(expected);
