@@ -8,6 +8,7 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import { isMap, isNode, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
 import { ManifestError } from "../errors.ts";
+import { checkYamlLimits, DEFAULT_YAML_LIMITS, type YamlLimits } from "./yaml-limits.ts";
 import { parseKubeObject, type SupportedObject } from "../model/parse.ts";
 
 /** Files bigger than this are refused unread: no real manifest comes close, and parsing one would stall. */
@@ -55,6 +56,7 @@ export interface LoadOptions {
   /** Relative paths are resolved against it. */
   readonly cwd: string;
   readonly maxFileBytes?: number;
+  readonly yamlLimits?: YamlLimits;
 }
 
 interface Accumulator {
@@ -178,7 +180,15 @@ function lineAt(counter: LineCounter, offset: number | undefined): number {
 }
 
 /** The documents of one file as plain data, each with the line it starts on; null documents dropped. */
-function parseDocuments(file: string, text: string, counter: LineCounter): ParsedDocument[] {
+function parseDocuments(
+  file: string,
+  text: string,
+  counter: LineCounter,
+  limits: YamlLimits,
+): ParsedDocument[] {
+  const excess = checkYamlLimits(text, limits);
+  if (excess !== undefined)
+    throw new ManifestError(file, `${file}:${excess.line}: ${excess.message}`, excess.line);
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
   const out: ParsedDocument[] = [];
   for (const doc of docs) {
@@ -238,9 +248,14 @@ function listItems(value: Record<string, unknown>): unknown[] | undefined {
   );
 }
 
-function parseDocumentsSafely(file: string, text: string, counter: LineCounter): ParsedDocument[] {
+function parseDocumentsSafely(
+  file: string,
+  text: string,
+  counter: LineCounter,
+  limits: YamlLimits,
+): ParsedDocument[] {
   try {
-    return parseDocuments(file, text, counter);
+    return parseDocuments(file, text, counter, limits);
   } catch (err) {
     if (err instanceof ManifestError) throw err;
     // The YAML library can still fail on pathological input (e.g. nesting deeper than the stack).
@@ -249,9 +264,9 @@ function parseDocumentsSafely(file: string, text: string, counter: LineCounter):
   }
 }
 
-function addFile(file: string, text: string, acc: Accumulator): void {
+function addFile(file: string, text: string, acc: Accumulator, limits: YamlLimits): void {
   const counter = new LineCounter();
-  const docs = parseDocumentsSafely(file, text, counter);
+  const docs = parseDocumentsSafely(file, text, counter, limits);
   for (const { value, line, doc } of docs) {
     const items = isRecord(value) ? listItems(value) : undefined;
     if (items === undefined) {
@@ -275,10 +290,14 @@ export async function loadManifests(
   paths: readonly string[],
   options: LoadOptions,
 ): Promise<LoadResult> {
-  const opts = { maxFileBytes: DEFAULT_MAX_FILE_BYTES, ...options };
+  const opts = {
+    maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+    yamlLimits: DEFAULT_YAML_LIMITS,
+    ...options,
+  };
   const acc: Accumulator = { objects: [], invalid: [], skipped: [] };
   for (const file of await listManifestFiles(paths, opts.cwd)) {
-    addFile(file, await readText(file, opts), acc);
+    addFile(file, await readText(file, opts), acc, opts.yamlLimits);
   }
   return acc;
 }
