@@ -1,0 +1,64 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { APP, cli, ingressYaml, SERVICE, SLICE, stderrLines, tempTree } from "./support.ts";
+
+const { dir, cleanup } = tempTree({
+  "app.yaml": APP,
+  "kong-rejects.yaml": [SERVICE, SLICE, ingressYaml({ host: "a..example.com" })].join("---\n"),
+  "translation-problem.yaml": `${APP}---\n${ingressYaml({ name: "lost", host: "l.example.com", service: "gone" })}`,
+  "with-config-map.yaml": `${APP}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: shop\n`,
+});
+afterAll(cleanup);
+
+describe("kongress validate", () => {
+  it.each([["traditional"], ["traditional_compatible"], ["expressions"]])(
+    "accepts the examples with the %s router, with a summary on stdout",
+    async flavor => {
+      const run = await cli(["validate", "-f", "examples", "--router-flavor", flavor]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /^valid: \d+ services, \d+ routes, \d+ upstreams, \d+ targets, 1 certificate\n$/,
+      );
+    },
+  );
+
+  it("counts what it checked", async () => {
+    const run = await cli(["validate", "-f", "app.yaml"], dir);
+    expect(run).toEqual({
+      code: 0,
+      stdout: "valid: 1 service, 1 route, 1 upstream, 1 target, 0 certificates\n",
+      stderr: "",
+    });
+  });
+
+  it("exits 1 with Kong's own words for a config Kong would reject", async () => {
+    const run = await cli(["validate", "-f", "kong-rejects.yaml"], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(stderrLines(run)).toEqual([
+      "route shop.shop.web.a..example.com.80 (Ingress/shop/shop): hosts.1: invalid hostname: a..example.com",
+    ]);
+  });
+
+  it("translate prints that config and exits 0: only validate applies Kong's rules", async () => {
+    const run = await cli(["translate", "-f", "kong-rejects.yaml"], dir);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+  });
+
+  it("exits 1 for a translation problem, one line per problem", async () => {
+    const run = await cli(["validate", "-f", "translation-problem.yaml"], dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    const lines = stderrLines(run);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Ingress shop\/lost: ServiceNotFound: /);
+  });
+
+  it("notes objects of other kinds and still exits 0", async () => {
+    const run = await cli(["validate", "-f", "with-config-map.yaml"], dir);
+    expect(run.code).toBe(0);
+    expect(stderrLines(run)).toEqual([
+      expect.stringMatching(/^note: with-config-map\.yaml:\d+: ignoring v1 ConfigMap shop\/c /),
+    ]);
+  });
+});
