@@ -15,7 +15,7 @@ const layering = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "coverage/", "test/golden/**/*.yaml", "test/kube/bins/"] },
+  { ignores: ["node_modules/", "dist/", "coverage/", ".cache/", "test/golden/**/*.yaml", "test/kube/bins/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
