@@ -6,16 +6,65 @@ import tseslint from "typescript-eslint";
 const layering = {
   // The translator is pure: no I/O, clock, logger, env, nor any module that does I/O.
   "src/translator/**": [
-    { group: ["**/kube/**", "**/kong/admin-client*", "**/sender/**", "**/status/**", "**/pipeline/**", "**/telemetry/**"], message: "translator/ is pure: it must not depend on I/O layers." },
-    { group: ["undici", "pino", "prom-client", "p-retry", "@kubernetes/client-node", "node:fs", "node:fs/promises", "node:http", "node:https", "node:net", "node:process", "node:timers", "node:child_process"], message: "translator/ is pure: no I/O, logger, metrics, clock or env." },
+    {
+      group: [
+        "**/kube/**",
+        "**/kong/admin-client*",
+        "**/sender/**",
+        "**/status/**",
+        "**/pipeline/**",
+        "**/telemetry/**",
+      ],
+      message: "translator/ is pure: it must not depend on I/O layers.",
+    },
+    {
+      group: [
+        "undici",
+        "pino",
+        "prom-client",
+        "p-retry",
+        "@kubernetes/client-node",
+        "node:fs",
+        "node:fs/promises",
+        "node:http",
+        "node:https",
+        "node:net",
+        "node:process",
+        "node:timers",
+        "node:child_process",
+      ],
+      message: "translator/ is pure: no I/O, logger, metrics, clock or env.",
+    },
   ],
   "src/kong/validate/**": [
-    { group: ["undici", "pino", "prom-client", "@kubernetes/client-node", "node:fs", "node:http", "node:https", "node:net", "node:process"], message: "Kong validation is pure." },
+    {
+      group: [
+        "undici",
+        "pino",
+        "prom-client",
+        "@kubernetes/client-node",
+        "node:fs",
+        "node:http",
+        "node:https",
+        "node:net",
+        "node:process",
+      ],
+      message: "Kong validation is pure.",
+    },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "coverage/", ".cache/", "test/golden/**/*.yaml", "test/kube/bins/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "coverage/",
+      ".cache/",
+      "test/golden/**/*.yaml",
+      "test/kube/bins/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -31,7 +80,14 @@ export default tseslint.config(
       eqeqeq: "error",
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["fs", "http", "https", "net", "crypto", "path", "url", "os", "child_process"], message: "Use the node: prefix." }] },
+        {
+          patterns: [
+            {
+              group: ["fs", "http", "https", "net", "crypto", "path", "url", "os", "child_process"],
+              message: "Use the node: prefix.",
+            },
+          ],
+        },
       ],
       complexity: ["error", 15],
       "max-depth": ["error", 4],

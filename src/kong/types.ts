@@ -4,16 +4,7 @@
  */
 
 export type KongProtocol =
-  | "http"
-  | "https"
-  | "grpc"
-  | "grpcs"
-  | "tcp"
-  | "tls"
-  | "tls_passthrough"
-  | "udp"
-  | "ws"
-  | "wss";
+  "http" | "https" | "grpc" | "grpcs" | "tcp" | "tls" | "tls_passthrough" | "udp" | "ws" | "wss";
 
 export interface KongRoute {
   readonly id?: string;

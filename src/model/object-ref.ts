@@ -33,9 +33,15 @@ export function refOf(obj: KubeObject): ObjectRef {
 
 /** A stable key for maps and sorting: `Kind/namespace/name` (`Kind/name` when cluster-scoped). */
 export function refKey(ref: Pick<ObjectRef, "kind" | "namespace" | "name">): string {
-  return ref.namespace === "" ? `${ref.kind}/${ref.name}` : `${ref.kind}/${ref.namespace}/${ref.name}`;
+  return ref.namespace === ""
+    ? `${ref.kind}/${ref.name}`
+    : `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
 export function objectKey(obj: KubeObject): string {
-  return refKey({ kind: obj.kind, namespace: obj.metadata.namespace ?? "", name: obj.metadata.name });
+  return refKey({
+    kind: obj.kind,
+    namespace: obj.metadata.namespace ?? "",
+    name: obj.metadata.name,
+  });
 }
