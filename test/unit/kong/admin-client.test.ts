@@ -11,7 +11,7 @@ import {
   type AdminClientOptions,
 } from "../../../src/kong/admin-client.ts";
 import { EMPTY_CONFIG_HASH, type KongConfig } from "../../../src/kong/types.ts";
-import { ManualClock, settle } from "../sender/manual-clock.ts";
+import { ManualClock, settle } from "../../support/manual-clock.ts";
 
 const ORIGIN = "http://kong.test:8001";
 const HASH = "0123456789abcdef0123456789abcdef";

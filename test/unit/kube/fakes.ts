@@ -2,69 +2,8 @@
 import type { KubeApi, Query, RequestOptions } from "../../../src/kube/client.ts";
 import type { WatchedKind } from "../../../src/kube/kinds.ts";
 import type { ObjectName, ReflectorSink } from "../../../src/kube/reflector.ts";
-import type { Clock } from "../../../src/util/clock.ts";
 
-/** Lets every pending promise chain run to its next real wait. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise(resolve => setImmediate(resolve));
-}
-
-interface Timer {
-  readonly at: number;
-  readonly resolve: () => void;
-}
-
-export class ManualClock implements Clock {
-  #now = 1_000_000;
-  #timers = new Set<Timer>();
-  readonly sleeps: number[] = [];
-
-  now(): number {
-    return this.#now;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    this.sleeps.push(ms);
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted === true) {
-        reject(signal.reason as Error);
-        return;
-      }
-      const timer: Timer = {
-        at: this.#now + ms,
-        resolve: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-      };
-      const onAbort = (): void => {
-        this.#timers.delete(timer);
-        reject(signal?.reason as Error);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#timers.add(timer);
-    });
-  }
-
-  /** Moves time forward, firing due timers in order and letting their continuations run. */
-  async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
-    for (;;) {
-      await settle();
-      const due = [...this.#timers].filter(t => t.at <= target).sort((a, b) => a.at - b.at)[0];
-      if (due === undefined) break;
-      this.#timers.delete(due);
-      this.#now = Math.max(this.#now, due.at);
-      due.resolve();
-    }
-    this.#now = target;
-    await settle();
-  }
-
-  get pendingTimers(): number {
-    return this.#timers.size;
-  }
-}
+export { ManualClock, settle } from "../../support/manual-clock.ts";
 
 type Item = { type: "event"; value: unknown } | { type: "end" } | { type: "fail"; err: unknown };
 

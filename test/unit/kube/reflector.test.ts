@@ -301,9 +301,9 @@ describe("Reflector: stop", () => {
     };
     reflector.start();
     await settle();
-    expect(clock.pendingTimers).toBe(1);
+    expect(clock.pending).toBe(1);
     await reflector.stop();
-    expect(clock.pendingTimers).toBe(0);
+    expect(clock.pending).toBe(0);
     expect(api.lists).toHaveLength(1);
   });
 

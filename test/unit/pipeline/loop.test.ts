@@ -1,7 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { SyncLoop } from "../../../src/pipeline/loop.ts";
-import { ManualClock, settle } from "../status/manual-clock.ts";
+import { ManualClock, settle } from "../../support/manual-clock.ts";
 
 function setup(cycleMs = 0) {
   const clock = new ManualClock();

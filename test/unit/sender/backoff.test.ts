@@ -6,7 +6,7 @@ import {
   retryWithBackoff,
 } from "../../../src/sender/backoff.ts";
 import { KongBusyError, KongUnreachableError } from "../../../src/kong/errors.ts";
-import { ManualClock, settle } from "./manual-clock.ts";
+import { ManualClock, settle } from "../../support/manual-clock.ts";
 
 const options = { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0.2, maxRetryAfterMs: 60_000 };
 

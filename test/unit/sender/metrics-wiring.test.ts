@@ -3,7 +3,7 @@ import { MockAgent } from "undici";
 import { Registry } from "prom-client";
 import { createMetrics } from "../../../src/telemetry/metrics.ts";
 import { Sender } from "../../../src/sender/sender.ts";
-import { ManualClock } from "./manual-clock.ts";
+import { ManualClock } from "../../support/manual-clock.ts";
 import { adminClient, MockKong, service, silentLogger, snapshot, translate } from "./helpers.ts";
 
 let agent: MockAgent | undefined;

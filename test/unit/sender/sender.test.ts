@@ -5,7 +5,7 @@ import { encodeConfig } from "../../../src/kong/admin-client.ts";
 import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
 import { Sender, type SenderInput, type SenderOptions } from "../../../src/sender/sender.ts";
 import type { PushRecord } from "../../../src/sender/gateway-worker.ts";
-import { ManualClock, settle } from "./manual-clock.ts";
+import { ManualClock, settle } from "../../support/manual-clock.ts";
 import {
   adminClient,
   ingress,

@@ -4,7 +4,7 @@ import type { PushOutcome, ReadOutcome } from "../../../src/kong/outcome.ts";
 import type { ConfigDump, RootInfo, StatusInfo } from "../../../src/kong/responses.ts";
 import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
 import { Sender } from "../../../src/sender/sender.ts";
-import { ManualClock } from "./manual-clock.ts";
+import { ManualClock } from "../../support/manual-clock.ts";
 import { service, silentLogger, snapshot, translate } from "./helpers.ts";
 
 /** An Admin API whose pushes complete only when the test says so. */

@@ -9,7 +9,7 @@ import {
   type KubeEventsApi,
 } from "../../../src/status/events.ts";
 import { createMetrics } from "../../../src/telemetry/metrics.ts";
-import { ManualClock } from "./manual-clock.ts";
+import { ManualClock } from "../../support/manual-clock.ts";
 
 const INGRESS: ObjectRef = {
   group: "networking.k8s.io",

@@ -10,7 +10,7 @@ import {
 } from "../../../src/status/ingress-publisher.ts";
 import { CoalescingQueue } from "../../../src/status/queue.ts";
 import type { DesiredStatus } from "../../../src/status/writer.ts";
-import { ManualClock } from "./manual-clock.ts";
+import { ManualClock } from "../../support/manual-clock.ts";
 
 const ingress = (name: string): ObjectRef => ({
   group: "networking.k8s.io",

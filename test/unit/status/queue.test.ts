@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CoalescingQueue } from "../../../src/status/queue.ts";
-import { ManualClock, settle } from "./manual-clock.ts";
+import { ManualClock, settle } from "../../support/manual-clock.ts";
 
 function setup(maxDelayMs = 30_000): {
   clock: ManualClock;

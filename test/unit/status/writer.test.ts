@@ -6,7 +6,7 @@ import { CoalescingQueue } from "../../../src/status/queue.ts";
 import { statusKey, StatusWriter, type DesiredStatus } from "../../../src/status/writer.ts";
 import { createMetrics } from "../../../src/telemetry/metrics.ts";
 import { FakeIngressStatusApi } from "./fake-status-api.ts";
-import { ManualClock, settle } from "./manual-clock.ts";
+import { ManualClock, settle } from "../../support/manual-clock.ts";
 
 const LB = [{ ip: "10.0.0.1" }];
 const stops: AbortController[] = [];

@@ -100,8 +100,8 @@ describe("SecretFetcher", () => {
     fetcher.start();
     store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
     await settle();
-    expect(clock.pendingTimers).toBe(1);
+    expect(clock.pending).toBe(1);
     await fetcher.stop();
-    expect(clock.pendingTimers).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });

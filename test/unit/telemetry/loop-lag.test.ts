@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLoopLagMonitor } from "../../../src/telemetry/loop-lag.ts";
-import { ManualClock, settle } from "../status/manual-clock.ts";
+import { ManualClock, settle } from "../../support/manual-clock.ts";
 
 describe("createLoopLagMonitor", () => {
   it("reports no lag while timers fire on time, and samples each interval", async () => {
