@@ -4,10 +4,14 @@
  * classes would turn timestamps into Dates and drop fields they do not know.
  */
 import {
+  CoreV1Api,
+  createConfiguration,
   HttpMethod,
   IsomorphicFetchHttpLibrary,
   KubeConfig,
+  NetworkingV1Api,
   RequestContext,
+  ServerConfiguration,
 } from "@kubernetes/client-node";
 import { KubeApiError, KubeProtocolError, KubeUnreachableError } from "./errors.ts";
 
@@ -44,18 +48,95 @@ export interface KubeClientOptions {
 
 type Dispatcher = ReturnType<RequestContext["getDispatcher"]>;
 
-/** Builds a KubeApi from a kubeconfig file or the in-cluster environment. */
-export function createKubeApi(opts: KubeClientOptions): KubeApi {
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+function loadKubeConfig(opts: KubeClientOptions): { kc: KubeConfig; baseUrl: string } {
   const kc = new KubeConfig();
   if (opts.kubeconfig === undefined) kc.loadFromCluster();
   else kc.loadFromFile(opts.kubeconfig);
   const cluster = kc.getCurrentCluster();
   if (cluster === null) throw new KubeUnreachableError("The kubeconfig names no current cluster");
+  return { kc, baseUrl: (opts.apiserverHost ?? cluster.server).replace(/\/+$/, "") };
+}
+
+/** Builds a KubeApi from a kubeconfig file or the in-cluster environment. */
+export function createKubeApi(opts: KubeClientOptions): KubeApi {
+  const { kc, baseUrl } = loadKubeConfig(opts);
   return new RawKubeApi({
     kc,
-    baseUrl: (opts.apiserverHost ?? cluster.server).replace(/\/+$/, ""),
-    requestTimeoutMs: opts.requestTimeoutMs ?? 60_000,
+    baseUrl,
+    requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   });
+}
+
+/**
+ * Everything the controller talks to the API server with, from one KubeConfig: the raw JSON access of
+ * the watch layer, and the generated API objects the status writer and the event recorder adapt
+ * (src/status/kube-api.ts).
+ */
+export interface KubeClients {
+  readonly api: KubeApi;
+  readonly networking: NetworkingV1Api;
+  readonly core: CoreV1Api;
+  /** Aborts requests in flight and releases every pooled connection. */
+  close(): Promise<void>;
+}
+
+/** Builds {@link KubeClients}; `apiserverHost` and the request timeout apply to all of them. */
+export function createKubeClients(opts: KubeClientOptions): KubeClients {
+  const { kc, baseUrl } = loadKubeConfig(opts);
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const api = new RawKubeApi({ kc, baseUrl, requestTimeoutMs });
+  const auth = new PooledAuthentication(kc, requestTimeoutMs);
+  // Not kc.makeApiClient: it ignores --apiserver-host, and its requests would get no deadline.
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(baseUrl, {}),
+    authMethods: { default: auth },
+  });
+  return {
+    api,
+    networking: new NetworkingV1Api(configuration),
+    core: new CoreV1Api(configuration),
+    close: async () => {
+      await Promise.all([api.close(), auth.close()]);
+    },
+  };
+}
+
+/**
+ * The KubeConfig's credentials for the generated API objects, with what client-node 2.0.1 leaves out:
+ * one connection pool for every request (it builds a new undici Agent per request), a deadline per
+ * request, and a way to abort them all on shutdown.
+ */
+class PooledAuthentication {
+  readonly #kc: KubeConfig;
+  readonly #timeoutMs: number;
+  readonly #stop = new AbortController();
+  #dispatcher: Dispatcher;
+
+  constructor(kc: KubeConfig, timeoutMs: number) {
+    this.#kc = kc;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  getName(): string {
+    return "kubeconfig authentication";
+  }
+
+  async applySecurityAuthentication(ctx: RequestContext): Promise<void> {
+    this.#stop.signal.throwIfAborted();
+    await this.#kc.applySecurityAuthentication(ctx);
+    this.#dispatcher ??= ctx.getDispatcher();
+    if (this.#dispatcher !== undefined) ctx.setDispatcher(this.#dispatcher);
+    ctx.setSignal(AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#timeoutMs)]));
+  }
+
+  async close(): Promise<void> {
+    this.#stop.abort(new KubeUnreachableError("The Kubernetes client was closed"));
+    const dispatcher = this.#dispatcher;
+    this.#dispatcher = undefined;
+    await dispatcher?.close();
+  }
 }
 
 class RawKubeApi implements KubeApi {
