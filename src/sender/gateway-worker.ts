@@ -43,6 +43,10 @@ export interface PlanSource {
 /** One push as the metrics module records it (telemetry/metrics.ts `PushObservation`). */
 export interface PushRecord {
   readonly dataplane: string;
+  /** The hash of the pushed config (what Kong reports once it runs it). */
+  readonly configHash: string;
+  /** How the Admin API answered. */
+  readonly outcome: PushOutcome["kind"];
   readonly success: boolean;
   readonly failureReason?: "network" | "other";
   readonly fallback: boolean;
@@ -435,6 +439,8 @@ export class GatewayWorker {
       outcome.kind === "rejected" ? failuresByObject(outcome.error.failures).length : 0;
     this.#o.onPush?.({
       dataplane: this.url,
+      configHash: target.encoded.hash,
+      outcome: outcome.kind,
       success,
       ...(success ? {} : { failureReason: outcome.kind === "unreachable" ? "network" : "other" }),
       fallback: this.#role(target) !== "primary",
