@@ -1,0 +1,134 @@
+/**
+ * One sync cycle: snapshot the store, translate (unless the snapshot is the one last translated), report
+ * what could not be used as Warning events, and hand the translation to the sender. It never waits on
+ * Kong or on status writes: the sender and the status writer run loops of their own.
+ */
+import type { Logger } from "pino";
+import { refKey } from "../model/object-ref.ts";
+import { EventReason, type EventRequest } from "../status/events.ts";
+import type { StoreSnapshot } from "../store/snapshot.ts";
+import type { Metrics } from "../telemetry/metrics.ts";
+import type { ObjectResult, Snapshot, TranslationResult } from "../translator/types.ts";
+import type { Clock } from "../util/clock.ts";
+
+/** One translation as the sender and the status side receive it. */
+export interface Translated {
+  readonly snapshot: StoreSnapshot;
+  readonly result: TranslationResult;
+}
+
+export interface SyncCycleOptions {
+  /** The store's snapshotter: the same frozen snapshot until the store changes. */
+  readonly snapshots: { take(): StoreSnapshot };
+  /** The translator with its options bound. */
+  readonly translate: (snapshot: Snapshot) => TranslationResult;
+  /** Takes the newest translation; must not block (the sender's `update`). */
+  readonly send: (input: Translated) => void;
+  readonly events: { record(request: EventRequest): void };
+  readonly metrics: Pick<Metrics, "recordTranslation" | "snapshotCacheHit" | "snapshotCacheMiss">;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Told about every new translation (status reporting, config dumps). */
+  readonly onTranslated?: (input: Translated) => void;
+}
+
+function hasProblems(result: ObjectResult): boolean {
+  return result.problems.length > 0;
+}
+
+/** Runs cycles for the sync loop; keeps the last translation so an unchanged snapshot costs nothing. */
+export class SyncCycle {
+  readonly #o: SyncCycleOptions;
+  readonly #log: Logger;
+  #last: Translated | undefined;
+  #lastSnapshot: StoreSnapshot | undefined;
+
+  constructor(options: SyncCycleOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: "sync-cycle" });
+  }
+
+  /** The newest translation, if any. */
+  get last(): Translated | undefined {
+    return this.#last;
+  }
+
+  /** One cycle. Synchronous: nothing here waits on Kong or on the API server. */
+  run(): void {
+    const snapshot = this.#o.snapshots.take();
+    // Invalid objects are not part of the hash, so a change to one alone still reaches here.
+    if (snapshot !== this.#lastSnapshot) this.#reportInvalid(snapshot);
+    this.#lastSnapshot = snapshot;
+    if (this.#last?.snapshot.hash === snapshot.hash) {
+      this.#o.metrics.snapshotCacheHit.inc();
+      this.#log.debug({ snapshotHash: snapshot.hash }, "Snapshot unchanged; translation skipped");
+      return;
+    }
+    this.#o.metrics.snapshotCacheMiss.inc();
+    const result = this.#translate(snapshot);
+    const translated: Translated = { snapshot, result };
+    this.#last = translated;
+    this.#reportProblems(result);
+    this.#o.send(translated);
+    this.#o.onTranslated?.(translated);
+  }
+
+  #translate(snapshot: StoreSnapshot): TranslationResult {
+    const started = this.#o.clock.now();
+    let result: TranslationResult;
+    try {
+      result = this.#o.translate(snapshot);
+    } catch (err) {
+      // A throw inside the translator is a bug; Kong keeps what it runs and the next change retries.
+      const durationMs = this.#o.clock.now() - started;
+      this.#o.metrics.recordTranslation({
+        success: false,
+        fallback: false,
+        durationMs,
+        brokenResources: 0,
+      });
+      throw err;
+    }
+    const durationMs = this.#o.clock.now() - started;
+    const broken = result.results.filter(hasProblems).length;
+    this.#o.metrics.recordTranslation({
+      success: broken === 0,
+      fallback: false,
+      durationMs,
+      brokenResources: broken,
+    });
+    this.#log.debug(
+      { snapshotHash: snapshot.hash, durationMs, objects: result.results.length, broken },
+      "Translated",
+    );
+    return result;
+  }
+
+  #reportProblems(result: TranslationResult): void {
+    for (const r of result.results) {
+      for (const problem of r.problems) {
+        this.#o.events.record({
+          ref: r.ref,
+          type: "Warning",
+          reason: EventReason.TranslationFailed,
+          message: problem.message,
+        });
+      }
+    }
+  }
+
+  #reportInvalid(snapshot: StoreSnapshot): void {
+    for (const invalid of snapshot.invalid) {
+      this.#log.debug(
+        { object: refKey(invalid.ref), reason: invalid.reason },
+        "Object left out: it does not parse",
+      );
+      this.#o.events.record({
+        ref: invalid.ref,
+        type: "Warning",
+        reason: EventReason.TranslationFailed,
+        message: `invalid object: ${invalid.reason}`,
+      });
+    }
+  }
+}
