@@ -2,7 +2,6 @@
  * `kongress`: the command table, top-level `--help` and `--version`, and the mapping of errors to exit
  * statuses. `runCli` does all the work against injected streams so tests run it in-process.
  */
-import { readFileSync } from "node:fs";
 import { ControllerError } from "../errors.ts";
 import {
   asUsageError,
@@ -12,11 +11,19 @@ import {
   type Command,
   type TextSink,
 } from "./command.ts";
+import { runControllerCommand } from "./run-command.ts";
 import { translateCommand } from "./translate-command.ts";
 import { validateCommand } from "./validate-command.ts";
+import { packageVersion } from "./version.ts";
+
+export { packageVersion } from "./version.ts";
 
 /** Every sub-command, in help order. */
-export const COMMANDS: readonly Command[] = [translateCommand, validateCommand];
+export const COMMANDS: readonly Command[] = [
+  translateCommand,
+  validateCommand,
+  runControllerCommand,
+];
 
 /** A bug, not bad input: the message carries the stack. */
 export const EXIT_INTERNAL = 3;
@@ -33,13 +40,6 @@ export interface RunCliOptions {
   readonly version?: string;
   /** Defaults to {@link COMMANDS}. */
   readonly commands?: readonly Command[];
-}
-
-/** The version from package.json, read where it sits next to `src/` (also from a built `dist/`). */
-export function packageVersion(): string {
-  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
-  const pkg = JSON.parse(text) as { version?: unknown };
-  return typeof pkg.version === "string" ? pkg.version : "unknown";
 }
 
 function topHelp(commands: readonly Command[]): string {

@@ -1,0 +1,117 @@
+/**
+ * `kongress run`: loads the settings (flags, then CONTROLLER_* variables, then defaults), starts the
+ * controller, and runs until SIGTERM or SIGINT. Bad settings exit 2 with every problem listed; a
+ * controller that cannot start, or gives up at start-up, exits 1; a clean stop exits 0.
+ */
+import { Registry } from "prom-client";
+import type { Logger } from "pino";
+import { renderHelp } from "../config/help.ts";
+import { loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { startController, type Controller } from "../runtime/controller.ts";
+import { createLogger } from "../telemetry/logger.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
+import { EXIT_OK, type CliContext, type Command } from "./command.ts";
+import { packageVersion } from "./version.ts";
+
+/** The controller could not start, or gave up during start-up. */
+export const EXIT_FAILED = 1;
+
+export interface RunCommandDeps {
+  /** The environment the CONTROLLER_* settings and POD_NAME are read from. */
+  readonly env: () => Readonly<Record<string, string | undefined>>;
+  /** Resolves with the name of the first stop signal received. */
+  readonly stopSignal: () => Promise<string>;
+  readonly clock?: Clock;
+  /** Tests inject a wrapper; defaults to the real controller. */
+  readonly start?: typeof startController;
+}
+
+/** SIGTERM (the kubelet) or SIGINT (a terminal), whichever comes first. */
+export function processStopSignal(): Promise<string> {
+  return new Promise(resolve => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+type Outcome =
+  | { readonly kind: "signal"; readonly name: string }
+  | { readonly kind: "fatal"; readonly err: Error };
+
+async function runUntilStopped(
+  controller: Controller,
+  opts: { deps: RunCommandDeps; config: Config; logger: Logger; clock: Clock },
+): Promise<number> {
+  const outcome: Outcome = await Promise.race([
+    opts.deps.stopSignal().then(name => ({ kind: "signal", name }) as const),
+    controller.fatal.then(err => ({ kind: "fatal", err }) as const),
+  ]);
+  if (outcome.kind === "fatal") {
+    opts.logger.fatal({ err: outcome.err }, "Controller gave up");
+    await controller.stop();
+    return EXIT_FAILED;
+  }
+  opts.logger.info({ signal: outcome.name }, "Stop signal received");
+  // KIC's --term-delay: keep serving while the endpoints controller takes this pod out of rotation.
+  if (opts.config.termDelayMs > 0) await opts.clock.sleep(opts.config.termDelayMs);
+  await controller.stop();
+  return EXIT_OK;
+}
+
+function errorLine(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function run(
+  deps: RunCommandDeps,
+  args: readonly string[],
+  ctx: CliContext,
+): Promise<number> {
+  const env = deps.env();
+  // Throws ConfigSettingsInvalidError, which the CLI prints (every bad setting) and exits 2 for.
+  const config = loadConfig({ argv: args, env });
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    version: packageVersion(),
+    destination: ctx.stdout,
+  });
+  const clock = deps.clock ?? systemClock;
+  let controller: Controller;
+  try {
+    controller = await (deps.start ?? startController)({
+      config,
+      env,
+      logger,
+      registry: new Registry(),
+      clock,
+    });
+  } catch (err) {
+    logger.fatal({ err }, "Controller could not start");
+    ctx.stderr.write(`kongress run: cannot start: ${errorLine(err)}\n`);
+    return EXIT_FAILED;
+  }
+  return runUntilStopped(controller, { deps, config, logger, clock });
+}
+
+/** Builds the `run` command over the given process hooks. */
+export function createRunCommand(deps: RunCommandDeps): Command {
+  return {
+    name: "run",
+    summary: "Run the controller: watch Kubernetes, push the config to Kong, publish status.",
+    help: renderHelp,
+    run: (args, ctx) => run(deps, args, ctx),
+  };
+}
+
+/** `kongress run` in this process: its environment and its signals. */
+export const runControllerCommand: Command = createRunCommand({
+  env: () => process.env,
+  stopSignal: processStopSignal,
+});

@@ -1,0 +1,162 @@
+/**
+ * Turns what the sender knows (the objects in the configs Kong runs, the objects Kong rejected) and the
+ * newest translation into the report the Ingress status publisher takes. Incident c
+ * (incidents-and-gateway-api.md, REQ-C1..C3): whatever Kong accepted last, primary, fallback or
+ * last-known-good, decides which objects are configured; before any config is known nothing is reported.
+ */
+import type { Logger } from "pino";
+import { refKey } from "../model/object-ref.ts";
+import type { GatewayState, SenderView } from "../sender/gateway-state.ts";
+import { EventReason } from "../status/events.ts";
+import type { AppliedConfigReport, ExcludedObject } from "../status/ingress-publisher.ts";
+import type { ObjectResult, TranslationResult } from "../translator/types.ts";
+import type { Clock } from "../util/clock.ts";
+
+export interface AppliedReportInput {
+  readonly view: SenderView;
+  /** The newest translation handed to the sender. */
+  readonly latest: TranslationResult | undefined;
+  /**
+   * Whether a node has confirmed a fallback or last-known-good config since Kong rejected the newest
+   * translation: only then are objects missing from the accepted config known to be left out.
+   */
+  readonly degradedSinceRejection: boolean;
+}
+
+function isOurIngress(r: ObjectResult): boolean {
+  return r.ref.kind === "Ingress" && r.outcome !== "ignored";
+}
+
+function sourceOf(gateways: readonly GatewayState[]): AppliedConfigReport["source"] {
+  const synced = gateways.filter(g => g.phase === "synced");
+  if (synced.some(g => g.config === "fallback")) return "fallback";
+  if (synced.some(g => g.config === "lastKnownGood" || g.config === "kong"))
+    return "last-known-good";
+  return "primary";
+}
+
+/** Why an object of ours is not in the accepted config, when that is known; undefined otherwise. */
+function exclusionOf(
+  r: ObjectResult,
+  rejected: ReadonlyMap<string, readonly string[]>,
+  degradedSinceRejection: boolean,
+): ExcludedObject | undefined {
+  if (r.outcome === "excluded") {
+    const message = r.problems.map(p => p.message).join("; ") || "translation left it out";
+    return { ref: r.ref, reason: EventReason.TranslationFailed, message };
+  }
+  const messages = rejected.get(refKey(r.ref));
+  if (messages !== undefined) {
+    return { ref: r.ref, reason: EventReason.ApplyFailed, message: messages.join("; ") };
+  }
+  if (!degradedSinceRejection) return undefined;
+  return {
+    ref: r.ref,
+    reason: EventReason.ApplyFailed,
+    message:
+      "left out of the configuration Kong accepted, because it depends on objects Kong rejected",
+  };
+}
+
+/**
+ * The report for the publisher, or undefined while no node's running config is known ("not yet
+ * known" is not "not configured"). An object of ours that is neither in the accepted config nor known
+ * to be left out (e.g. created a moment ago, its push still under way) is in neither list, so its
+ * status is left as it is.
+ */
+export function appliedReport(input: AppliedReportInput): AppliedConfigReport | undefined {
+  const accepted = input.view.acceptedObjects;
+  if (accepted === undefined) return undefined;
+  const rejected = new Map(input.view.rejectedObjects.map(f => [refKey(f.ref), f.messages]));
+  const excluded: ExcludedObject[] = [];
+  for (const r of input.latest?.results ?? []) {
+    if (!isOurIngress(r) || accepted.has(refKey(r.ref))) continue;
+    const exclusion = exclusionOf(r, rejected, input.degradedSinceRejection);
+    if (exclusion !== undefined) excluded.push(exclusion);
+  }
+  return {
+    source: sourceOf(input.view.gateways),
+    configured: [...accepted.values()],
+    excluded,
+  };
+}
+
+function reportKey(report: AppliedConfigReport): string {
+  const configured = report.configured.map(refKey).sort();
+  const excluded = report.excluded.map(x => [refKey(x.ref), x.reason, x.message]);
+  return JSON.stringify([configured, excluded]);
+}
+
+export interface AppliedStatusFeedOptions {
+  readonly publisher: { onConfigApplied(report: AppliedConfigReport): void };
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/**
+ * Feeds the publisher from sender views and translations, only when the report changes: the sender
+ * publishes a view on every state change (polls included), and each report may write statuses and
+ * events.
+ */
+export class AppliedStatusFeed {
+  readonly #o: AppliedStatusFeedOptions;
+  #view: SenderView | undefined;
+  #latest: TranslationResult | undefined;
+  /** When Kong was first seen rejecting the newest translation. */
+  #rejectedAt: number | undefined;
+  #lastKey: string | undefined;
+
+  constructor(options: AppliedStatusFeedOptions) {
+    this.#o = options;
+  }
+
+  /** The cycle handed a new translation to the sender. */
+  translated(result: TranslationResult): void {
+    this.#latest = result;
+    this.#rejectedAt = undefined;
+    this.#publish();
+  }
+
+  /** The sender's view changed. */
+  viewChanged(view: SenderView): void {
+    this.#view = view;
+    if (view.rejectedObjects.length === 0) this.#rejectedAt = undefined;
+    else this.#rejectedAt ??= this.#o.clock.now();
+    this.#publish();
+  }
+
+  #degradedSinceRejection(view: SenderView): boolean {
+    const since = this.#rejectedAt;
+    if (since === undefined) return false;
+    return view.gateways.some(
+      g =>
+        g.phase === "synced" &&
+        g.degraded !== undefined &&
+        (g.config === "fallback" || g.config === "lastKnownGood") &&
+        g.since >= since,
+    );
+  }
+
+  #publish(): void {
+    const view = this.#view;
+    if (view === undefined) return;
+    const report = appliedReport({
+      view,
+      latest: this.#latest,
+      degradedSinceRejection: this.#degradedSinceRejection(view),
+    });
+    if (report === undefined) return;
+    const key = reportKey(report);
+    if (key === this.#lastKey) return;
+    this.#lastKey = key;
+    this.#o.logger.debug(
+      {
+        source: report.source,
+        configured: report.configured.length,
+        excluded: report.excluded.map(x => refKey(x.ref)),
+      },
+      "Accepted config changed",
+    );
+    this.#o.publisher.onConfigApplied(report);
+  }
+}

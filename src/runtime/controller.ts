@@ -1,0 +1,373 @@
+/**
+ * The composition root of `kongress run`, built by hand (STYLE §3.1): kube clients → store → watchers
+ * → sync loop → cycle → sender → Kong, and sender → applied-status feed → publisher → status writer
+ * → Kubernetes, plus probes, metrics and dumps. Nothing here decides anything; every rule lives in the
+ * module that owns it. Losing the API server or Kong never ends the process: watchers back off, the
+ * sender keeps Kong's config, status writes requeue.
+ */
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Config } from "../config/schema.ts";
+import { createKubeClients, type KubeClients } from "../kube/client.ts";
+import type { BackoffOptions as WatchBackoffOptions } from "../kube/backoff.ts";
+import { INGRESS_KINDS, scopeLabel, watchScopes } from "../kube/kinds.ts";
+import type { Reflector } from "../kube/reflector.ts";
+import { KubeWatchers } from "../kube/watchers.ts";
+import { parseSupportedObject } from "../model/parse.ts";
+import { SyncCycle } from "../pipeline/cycle.ts";
+import { SyncLoop } from "../pipeline/loop.ts";
+import type { BackoffOptions as SenderBackoffOptions } from "../sender/backoff.ts";
+import { anySynced } from "../sender/gateway-state.ts";
+import type { Sender } from "../sender/sender.ts";
+import { SecretFetcher } from "../store/secret-fetcher.ts";
+import { Snapshotter } from "../store/snapshot.ts";
+import { Store } from "../store/store.ts";
+import type { Readiness } from "../telemetry/health-server.ts";
+import { createMetrics, type Metrics } from "../telemetry/metrics.ts";
+import { ReadinessTracker } from "../telemetry/readiness.ts";
+import { translate } from "../translator/index.ts";
+import type { Snapshot } from "../translator/types.ts";
+import type { Clock } from "../util/clock.ts";
+import { AppliedStatusFeed } from "./applied-status.ts";
+import { ConfigDumps } from "./config-dumps.ts";
+import { CacheSyncTimeoutError } from "./errors.ts";
+import { buildSender, kongReachedWithin } from "./kong-side.ts";
+import { watchPublishService } from "./publish-service.ts";
+import { buildStatusSide, type StatusSide } from "./status-side.ts";
+import { startControllerTelemetry } from "./controller-telemetry.ts";
+import type { TelemetryPorts } from "./telemetry.ts";
+
+/** Knobs tests turn to make outages and retries fit in seconds; production uses the defaults. */
+export interface ControllerTuning {
+  readonly watchBackoff?: WatchBackoffOptions;
+  readonly senderBackoff?: Partial<SenderBackoffOptions>;
+  /** How often the sender checks each Kong's /status while idle. */
+  readonly kongPollIntervalMs?: number;
+  readonly statusBaseDelayMs?: number;
+  readonly kubeRequestTimeoutMs?: number;
+}
+
+export interface StartControllerOptions {
+  readonly config: Config;
+  /** Read for POD_NAME (the events' reporting instance); defaults to none. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly random?: () => number;
+  readonly tuning?: ControllerTuning;
+}
+
+export interface Controller {
+  /** The ports the telemetry servers bound. */
+  readonly ports: TelemetryPorts;
+  /**
+   * Settles with the reason the controller gave up: only a start-up deadline (--cache-sync-timeout,
+   * --kong-admin-init-retries) can end it. Pending for as long as it runs well.
+   */
+  readonly fatal: Promise<Error>;
+  /** What /readyz reports. */
+  readiness(): Readiness;
+  /** Stops everything and releases every connection and port. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A loop that runs until the controller stops. `leaderOnly` ones will wait for leadership. */
+interface Runnable {
+  readonly name: string;
+  readonly leaderOnly: boolean;
+  run(signal: AbortSignal): Promise<void>;
+}
+
+interface Parts {
+  readonly metrics: Metrics;
+  readonly kube: KubeClients;
+  readonly store: Store;
+  readonly watchers: KubeWatchers;
+  readonly fetcher: SecretFetcher;
+  readonly sender: Sender;
+  readonly status: StatusSide;
+  readonly loop: SyncLoop;
+  readonly publishService: Reflector | undefined;
+  readonly readiness: () => Readiness;
+  readonly dumps: ConfigDumps | undefined;
+}
+
+function watchObserver(metrics: Metrics) {
+  return {
+    onEvent: (kind: string, type: string) => {
+      metrics.watchEvents.inc({ kind, type });
+    },
+    onRestart: (kind: string, reason: string) => {
+      metrics.watchRestarts.inc({ kind, reason });
+    },
+    onSynced: (kind: string) => {
+      metrics.watchSynced.set({ kind }, 1);
+    },
+  };
+}
+
+function buildKubeSide(opts: StartControllerOptions, metrics: Metrics, kube: KubeClients) {
+  const { config, clock, logger } = opts;
+  const random = opts.random ?? Math.random;
+  const backoff = opts.tuning?.watchBackoff;
+  const store = new Store({
+    ingressClass: config.ingressClass,
+    parse: parseSupportedObject,
+    watchNamespaces: config.watchNamespace,
+    logger,
+  });
+  const watchers = new KubeWatchers({
+    api: kube.api,
+    sink: store,
+    clock,
+    random,
+    logger,
+    watchNamespaces: config.watchNamespace,
+    observer: watchObserver(metrics),
+    ...(backoff === undefined ? {} : { tuning: { backoff } }),
+  });
+  const fetcher = new SecretFetcher({
+    api: kube.api,
+    store,
+    clock,
+    random,
+    logger,
+    ...(backoff === undefined ? {} : { backoff }),
+  });
+  return { store, watchers, fetcher };
+}
+
+function buildReadiness(config: Config, watchers: KubeWatchers, sender: Sender) {
+  const scopes = watchScopes(INGRESS_KINDS, config.watchNamespace).map(scopeLabel);
+  const tracker = new ReadinessTracker({ watchedKinds: scopes });
+  sender.subscribe(view => {
+    if (anySynced(view)) tracker.configApplied();
+  });
+  // Re-evaluated on every probe (REQ-A3): no event is needed for a synced watcher to count.
+  return (): Readiness => {
+    for (const health of watchers.health()) if (health.synced) tracker.watcherSynced(health.scope);
+    return tracker.report();
+  };
+}
+
+function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
+  const { config, clock, logger } = opts;
+  const metrics = createMetrics({ registry: opts.registry });
+  const { store, watchers, fetcher } = buildKubeSide(opts, metrics, kube);
+  const options = { ingressClass: config.ingressClass, clusterDomain: config.clusterDomain };
+  const translateBound = (snapshot: Snapshot) => translate(snapshot, options);
+  const sender = buildSender({
+    config,
+    translate: translateBound,
+    metrics,
+    clock,
+    logger,
+    random: opts.random ?? Math.random,
+    ...(opts.tuning?.senderBackoff === undefined ? {} : { backoff: opts.tuning.senderBackoff }),
+    ...(opts.tuning?.kongPollIntervalMs === undefined
+      ? {}
+      : { pollIntervalMs: opts.tuning.kongPollIntervalMs }),
+  });
+  const status = buildStatusSide({
+    config,
+    kube,
+    metrics,
+    clock,
+    logger,
+    env: opts.env ?? {},
+    ...(opts.tuning?.statusBaseDelayMs === undefined
+      ? {}
+      : { statusBaseDelayMs: opts.tuning.statusBaseDelayMs }),
+  });
+  const feed = new AppliedStatusFeed({ publisher: status.publisher, clock, logger });
+  const dumps = config.dumpConfig ? new ConfigDumps() : undefined;
+  const cycle = new SyncCycle({
+    snapshots: new Snapshotter(store),
+    translate: translateBound,
+    send: input => {
+      sender.update(input);
+    },
+    events: status.recorder,
+    metrics,
+    clock,
+    logger,
+    onTranslated: ({ result }) => {
+      feed.translated(result);
+      dumps?.translated(result);
+    },
+  });
+  const loop = new SyncLoop({
+    clock,
+    holdoffMs: config.syncHoldoffMs,
+    maxDelayMs: config.syncMaxDelayMs,
+    // A throw (a translator bug) becomes a rejection the loop logs; the next change retries.
+    cycle: () =>
+      new Promise<void>(resolve => {
+        cycle.run();
+        resolve();
+      }),
+    logger,
+  });
+  store.onChange(() => {
+    loop.notify();
+  });
+  sender.subscribe(view => {
+    feed.viewChanged(view);
+    dumps?.viewChanged(view);
+  });
+  const publishService = publishServiceWatch(opts, kube, status);
+  const readiness = buildReadiness(config, watchers, sender);
+  return {
+    ...{ metrics, kube, store, watchers, fetcher, sender, status, loop },
+    ...{ publishService, readiness, dumps },
+  };
+}
+
+/** The publish Service is watched only when its addresses are the ones published. */
+function publishServiceWatch(
+  opts: StartControllerOptions,
+  kube: KubeClients,
+  status: StatusSide,
+): Reflector | undefined {
+  const { config } = opts;
+  const service = config.publishService;
+  if (!config.updateStatus || service === undefined || config.publishStatusAddress.length > 0)
+    return undefined;
+  return watchPublishService({
+    api: kube.api,
+    service,
+    onChange: svc => {
+      status.publisher.onPublishServiceChanged(svc);
+    },
+    clock: opts.clock,
+    random: opts.random ?? Math.random,
+    logger: opts.logger,
+  });
+}
+
+function runnablesOf(parts: Parts): Runnable[] {
+  const writer = parts.status.writer;
+  return [
+    { name: "sync-loop", leaderOnly: false, run: signal => parts.loop.run(signal) },
+    ...(writer === undefined
+      ? []
+      : [{ name: "status-writer", leaderOnly: true, run: (s: AbortSignal) => writer.run(s) }]),
+  ];
+}
+
+/** Start-up deadlines: the first lists, then a first answer from Kong. */
+async function startupChecks(
+  opts: StartControllerOptions,
+  parts: Parts,
+  signal: AbortSignal,
+): Promise<Error> {
+  const { config, clock } = opts;
+  const timeout = new AbortController();
+  const done = new AbortController();
+  const synced = parts.watchers.waitSynced(AbortSignal.any([signal, timeout.signal]));
+  const timer = clock.sleep(config.cacheSyncTimeoutMs, AbortSignal.any([signal, done.signal])).then(
+    () => true,
+    () => false,
+  );
+  const winner = await Promise.race([synced.then(() => "synced" as const), timer]).catch(
+    () => false,
+  );
+  done.abort();
+  if (winner === true) {
+    timeout.abort();
+    const pending = parts.watchers
+      .health()
+      .filter(h => !h.synced)
+      .map(h => h.scope);
+    return new CacheSyncTimeoutError(config.cacheSyncTimeoutMs, pending);
+  }
+  if (winner !== "synced") return new Promise<never>(() => undefined);
+  const unreachable = await kongReachedWithin({ sender: parts.sender, config, clock, signal });
+  return unreachable ?? new Promise<never>(() => undefined);
+}
+
+function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSignal) {
+  const log = opts.logger.child({ component: "controller" });
+  const running = runnablesOf(parts).map(r =>
+    // Leader election is not built yet: a single replica runs the leader-only loops too.
+    r.run(signal).catch((err: unknown) => {
+      log.error({ err, runnable: r.name, leaderOnly: r.leaderOnly }, "Runnable failed");
+    }),
+  );
+  parts.watchers.start();
+  parts.fetcher.start();
+  parts.sender.start();
+  parts.publishService?.start();
+  void parts.watchers.waitSynced(signal).then(
+    () => {
+      log.info("Every watcher has synced");
+      parts.loop.markSynced();
+    },
+    () => undefined,
+  );
+  return running;
+}
+
+/** Builds the controller and starts it; resolves once the telemetry endpoints listen. */
+export async function startController(opts: StartControllerOptions): Promise<Controller> {
+  const { config, logger } = opts;
+  const log = logger.child({ component: "controller" });
+  if (config.ignoredSettings.length > 0)
+    log.warn({ settings: config.ignoredSettings }, "Ignoring KIC settings that have no effect");
+  const kube = createKubeClients({
+    kubeconfig: config.kubeconfig,
+    apiserverHost: config.apiserverHost,
+    ...(opts.tuning?.kubeRequestTimeoutMs === undefined
+      ? {}
+      : { requestTimeoutMs: opts.tuning.kubeRequestTimeoutMs }),
+  });
+  const parts = buildParts(opts, kube);
+  const stopping = new AbortController();
+  let telemetry: Awaited<ReturnType<typeof startControllerTelemetry>>;
+  try {
+    telemetry = await startControllerTelemetry({
+      ...{ config, clock: opts.clock, logger, metrics: parts.metrics },
+      ...{ readiness: parts.readiness, dumps: parts.dumps, signal: stopping.signal },
+    });
+  } catch (err) {
+    await parts.sender.stop();
+    await kube.close();
+    throw err;
+  }
+  const running = startAll(opts, parts, stopping.signal);
+  const fatal = startupChecks(opts, parts, stopping.signal);
+  log.info(
+    { ports: telemetry.ports, watchNamespaces: config.watchNamespace },
+    "Controller started",
+  );
+  let stopped: Promise<void> | undefined;
+  return {
+    ports: telemetry.ports,
+    fatal,
+    readiness: parts.readiness,
+    stop: () => (stopped ??= stopAll({ parts, running, telemetry, stopping, log })),
+  };
+}
+
+async function stopAll(s: {
+  parts: Parts;
+  running: Promise<void>[];
+  telemetry: { close(): Promise<void> };
+  stopping: AbortController;
+  log: Logger;
+}): Promise<void> {
+  const { parts } = s;
+  s.log.info("Stopping");
+  s.stopping.abort();
+  await Promise.all(s.running);
+  await Promise.all([
+    parts.watchers.stop(),
+    parts.fetcher.stop(),
+    parts.publishService?.stop(),
+    parts.sender.stop(),
+  ]);
+  await s.telemetry.close();
+  await parts.kube.close();
+  s.log.info("Stopped");
+}
