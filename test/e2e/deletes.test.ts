@@ -1,0 +1,260 @@
+/**
+ * Deletes reach Kong (incident e), with the controller's watch intact and with it cut while the delete
+ * happens, and an API server outage that Kong does not notice (its config stays). The controller reaches
+ * the API server through a TCP proxy the tests cut; kubectl talks to the API server directly.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
+import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
+import { kubectlOk } from "../support/kube/kubectl.ts";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
+import { waitFor } from "../support/wait.ts";
+import {
+  apply,
+  CLUSTER_START_TIMEOUT_MS,
+  ensureNamespaces,
+  kongNames,
+  report,
+  runController,
+  type ConfigNames,
+  type RunningController,
+} from "./harness.ts";
+
+const NS = "deletes";
+const certs = new URL("../fixtures/certs/", import.meta.url);
+const b64 = (file: string): string => readFileSync(new URL(file, certs)).toString("base64");
+
+/**
+ * An Ingress without a class: ours only while IngressClass `kong` exists and is the default. It must be
+ * created before that IngressClass exists, or the API server's DefaultIngressClass admission plugin
+ * would write `spec.ingressClassName: kong` into it.
+ */
+const CLASSLESS = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: classless, namespace: ${NS} }
+spec:
+  rules:
+    - host: classless.example.com
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: other, port: { number: 80 } } } }
+`;
+
+/**
+ * Every kind the controller watches, each deletable on its own: a TLS Ingress, the classless one, their
+ * Services and an EndpointSlice.
+ */
+const MANIFEST = `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: kong
+  annotations: { ingressclass.kubernetes.io/is-default-class: "true" }
+spec: { controller: ingress-controllers.konghq.com/kong }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: ${NS} }
+spec: { ports: [{ name: http, port: 80, targetPort: 8080 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: other, namespace: ${NS} }
+spec: { ports: [{ name: http, port: 80, targetPort: 8080 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-1
+  namespace: ${NS}
+  labels: { kubernetes.io/service-name: web }
+addressType: IPv4
+ports: [{ name: http, port: 8080, protocol: TCP }]
+endpoints:
+  - addresses: ["10.1.0.1"]
+    conditions: { ready: true }
+  - addresses: ["10.1.0.2"]
+    conditions: { ready: true }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: shop-tls, namespace: ${NS} }
+type: kubernetes.io/tls
+data:
+  tls.crt: ${b64("shop.crt")}
+  tls.key: ${b64("shop.key")}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: shop, namespace: ${NS} }
+spec:
+  ingressClassName: kong
+  tls: [{ hosts: [shop.example.com], secretName: shop-tls }]
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+---
+${CLASSLESS}`;
+
+interface DeleteCase {
+  /** `kubectl delete` arguments. */
+  readonly target: readonly string[];
+  /** True while Kong still holds what the deleted object produced. */
+  readonly present: (names: ConfigNames) => boolean;
+}
+
+const has = (list: readonly string[], part: string): boolean => list.some(n => n.includes(part));
+
+const CASES: Readonly<Record<string, DeleteCase>> = {
+  "Ingress → its routes": {
+    target: ["ingress", "shop", "-n", NS],
+    present: n => has(n.routes, "shop"),
+  },
+  "Service → its Kong service": {
+    target: ["service", "web", "-n", NS],
+    present: n => has(n.services, "web"),
+  },
+  "EndpointSlice → its targets": {
+    target: ["endpointslice", "web-1", "-n", NS],
+    present: n => n.targets.length > 0,
+  },
+  "Secret → its certificate": {
+    target: ["secret", "shop-tls", "-n", NS],
+    present: n => n.certificates.length > 0,
+  },
+  "IngressClass kong → the Ingresses it made ours": {
+    target: ["ingressclass", "kong"],
+    present: n => has(n.routes, "classless"),
+  },
+};
+
+let cluster: KubeCluster;
+let proxy: TcpProxy;
+let kong: KongEmulator;
+let run: RunningController;
+
+function complete(names: ConfigNames): boolean {
+  return Object.values(CASES).every(c => c.present(names));
+}
+
+/** Re-creates whatever an earlier case deleted and waits until Kong holds all of it again. */
+async function restoreAll(): Promise<void> {
+  await apply(cluster, MANIFEST);
+  await waitFor("Kong to hold every object's entities", () => complete(kongNames(kong)), {
+    timeoutMs: 15_000,
+  });
+}
+
+async function deleteObject(target: readonly string[]): Promise<void> {
+  await kubectlOk(cluster, ["delete", ...target, "--wait=false"]);
+}
+
+beforeAll(async () => {
+  cluster = await startKubeCluster();
+  const port = Number(new URL(cluster.server).port);
+  proxy = await startTcpProxy({ host: "127.0.0.1", port });
+  await ensureNamespaces(cluster, [NS]);
+  await apply(cluster, CLASSLESS);
+  kong = await startKongEmulator();
+  run = await runController({
+    cluster,
+    kong,
+    apiserverHost: `https://127.0.0.1:${String(proxy.port)}`,
+  });
+}, CLUSTER_START_TIMEOUT_MS);
+
+afterAll(async () => {
+  await run.stop();
+  await kong.stop();
+  await proxy.close();
+  await cluster.stop();
+}, 60_000);
+
+describe("incident e: a delete reaches Kong", () => {
+  it.each(Object.entries(CASES))("%s, within 1 s", async (what, c) => {
+    await restoreAll();
+    const before = Date.now();
+    await deleteObject(c.target);
+    const deleted = Date.now();
+    await waitFor(`${what} to be gone from Kong`, () => !c.present(kongNames(kong)), {
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
+    const sinceDelete = Date.now() - deleted;
+    report(
+      `incident e: ${what} gone ${String(sinceDelete)} ms after kubectl delete returned (${String(Date.now() - before)} ms after it started)`,
+    );
+    expect(sinceDelete).toBeLessThan(1000);
+  });
+
+  it.each(Object.entries(CASES))(
+    "%s, deleted while the controller's watch is cut: gone soon after the watch is back",
+    async (what, c) => {
+      await restoreAll();
+      await proxy.cut();
+      await deleteObject(c.target);
+      // Long enough for the watchers to fail, back off and fail again.
+      await new Promise(resolve => setTimeout(resolve, 2000));
+      expect(c.present(kongNames(kong))).toBe(true);
+      const restored = Date.now();
+      await proxy.restore();
+      await waitFor(`${what} to be gone after the restore`, () => !c.present(kongNames(kong)), {
+        timeoutMs: 10_000,
+        intervalMs: 5,
+      });
+      const ms = Date.now() - restored;
+      report(
+        `incident e (watch cut 2 s, backoff capped at 1 s): ${what} gone ${String(ms)} ms after the restore`,
+      );
+      // At most one backoff (1 s cap) to notice the API server is back, then a relist and a push.
+      expect(ms).toBeLessThan(1000 + 1000);
+    },
+  );
+});
+
+describe("API server outage", () => {
+  it("the controller keeps running, Kong keeps its config, and a change after recovery reaches Kong", async () => {
+    await restoreAll();
+    const hash = kong.configHash();
+    const posts = kong.accepted().length;
+
+    const stopping = Date.now();
+    await cluster.stopApiServer();
+    const stopped = Date.now();
+    await new Promise(resolve => setTimeout(resolve, 5000));
+    expect((await run.get("/healthz")).status).toBe(200);
+    expect((await run.get("/readyz")).status).toBe(200);
+    expect(kong.configHash()).toBe(hash);
+    expect(kong.accepted()).toHaveLength(posts);
+
+    await cluster.startApiServer();
+    const back = Date.now();
+    report(
+      `API server outage: shutdown took ${String(stopped - stopping)} ms, then down for ${String(back - stopped)} ms; Kong kept config ${hash}`,
+    );
+    await apply(
+      cluster,
+      `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: after-outage, namespace: ${NS} }
+spec:
+  ingressClassName: kong
+  rules:
+    - host: after.example.com
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+`,
+    );
+    const applied = Date.now();
+    await waitFor("the Ingress created after the outage to reach Kong", () =>
+      has(kongNames(kong).routes, "after-outage"),
+    );
+    report(
+      `API server outage: a change made after recovery reached Kong ${String(Date.now() - applied)} ms after kubectl apply (${String(Date.now() - back)} ms after the API server was back)`,
+    );
+    expect((await run.get("/healthz")).status).toBe(200);
+  });
+});
