@@ -4,6 +4,8 @@
  * address and from a publish Service, readiness in an empty cluster (incident a), a broken Ingress
  * across a restart (incident c) and input that makes no sense.
  */
+import { spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
@@ -29,6 +31,7 @@ import {
 } from "./harness.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/kongress.js", import.meta.url));
 const NAMESPACES = ["shop", "platform", "kong", "quiet", "bad-input", "restart"];
 
 let cluster: KubeCluster;
@@ -409,5 +412,127 @@ ${ingress("dangling", "nowhere")}${ingress("bad-annotations", "web", {
     expect(Date.now() - changed).toBeLessThan(10_000);
     expect((await run.get("/healthz")).status).toBe(200);
     expect((await run.get("/readyz")).status).toBe(200);
+  });
+});
+
+interface Child {
+  readonly exited: Promise<number | null>;
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function kongress(args: readonly string[], env: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (b: Buffer) => (out += b.toString("utf8")));
+  child.stderr.on("data", (b: Buffer) => (err += b.toString("utf8")));
+  const exited = new Promise<number | null>(resolve => child.on("close", resolve));
+  return {
+    exited,
+    stdout: () => out,
+    stderr: () => err,
+    kill: signal => child.kill(signal),
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+async function httpGet(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text() };
+}
+
+describe("bin/kongress.js run, as a process", () => {
+  it("exits 2 and names every bad setting, from flags and from CONTROLLER_* variables", async () => {
+    const child = kongress(["run", "--sync-holdoff=soon", "--log-level=loud", "--no-such-flag=1"], {
+      CONTROLLER_KONG_ADMIN_URL: "ftp://kong:8001",
+    });
+    expect(await child.exited).toBe(2);
+    for (const setting of [
+      "--sync-holdoff",
+      "--log-level",
+      "--no-such-flag",
+      "CONTROLLER_KONG_ADMIN_URL",
+      "--update-status",
+    ]) {
+      expect(child.stderr()).toContain(setting);
+    }
+  });
+
+  it("serves /healthz, /readyz and /metrics, logs one line per push, and exits 0 on SIGTERM", async () => {
+    kong = await startKongEmulator();
+    await kubectlOk(cluster, ["apply", "-f", EXAMPLES]);
+    const [health, metrics] = [await freePort(), await freePort()];
+    const started = Date.now();
+    const child = kongress(
+      [
+        "run",
+        `--kubeconfig=${cluster.kubeconfigPath}`,
+        `--health-probe-bind-address=127.0.0.1:${String(health)}`,
+        `--metrics-bind-address=127.0.0.1:${String(metrics)}`,
+      ],
+      {
+        CONTROLLER_KONG_ADMIN_URL: kong.url,
+        CONTROLLER_PUBLISH_STATUS_ADDRESS: STATUS_ADDRESS,
+        CONTROLLER_PROXY_SYNC_SECONDS: "0",
+      },
+    );
+    try {
+      await waitFor(
+        "/healthz 200",
+        async () => (await httpGet(`http://127.0.0.1:${String(health)}/healthz`)).status === 200,
+        { timeoutMs: 15_000, intervalMs: 50 },
+      );
+      const ready = await waitFor(
+        "/readyz 200",
+        async () => (await httpGet(`http://127.0.0.1:${String(health)}/readyz`)).status === 200,
+        { timeoutMs: 15_000, intervalMs: 50 },
+      );
+      report(
+        `bin run: ready ${String(Date.now() - started)} ms after spawn (${String(ready.ms)} ms after /healthz)`,
+      );
+      const scraped = await httpGet(`http://127.0.0.1:${String(metrics)}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(scraped.body).toMatch(
+        /ingress_controller_configuration_push_count\{[^}]*success="true"/,
+      );
+      expect(scraped.body).toContain("kongress_watch_synced");
+      expect((await httpGet(`http://127.0.0.1:${String(metrics)}/healthz`)).status).toBe(404);
+      await waitFor("shop/shop to get its address", async () =>
+        sameAddresses(await ingressAddresses(cluster, "shop", "shop"), [{ ip: STATUS_ADDRESS }]),
+      );
+    } finally {
+      const signalled = Date.now();
+      child.kill("SIGTERM");
+      const code = await child.exited;
+      report(`bin run: exited ${String(code)} ${String(Date.now() - signalled)} ms after SIGTERM`);
+      expect(code).toBe(0);
+    }
+    const pushes = child
+      .stdout()
+      .split("\n")
+      .filter(line => line.includes('"Pushed config to Kong"'))
+      .map(line => JSON.parse(line) as Record<string, unknown>);
+    expect(pushes.length).toBeGreaterThan(0);
+    expect(pushes[0]).toMatchObject({ component: "push", dataplane: kong.url, outcome: "applied" });
+    expect(Object.keys(pushes[0] ?? {})).toEqual(
+      expect.arrayContaining(["configHash", "sizeBytes", "durationMs", "fallback"]),
+    );
   });
 });
