@@ -1,0 +1,88 @@
+/** `kongress run`'s exit statuses around the controller's life, with the controller and signals faked. */
+import { describe, expect, it, vi } from "vitest";
+import { createRunCommand, EXIT_FAILED } from "../../../src/cli/run-command.ts";
+import type { Controller } from "../../../src/runtime/controller.ts";
+import { ManualClock } from "../../support/manual-clock.ts";
+
+const ARGS = ["--publish-status-address=192.0.2.1", "--log-level=fatal", "--term-delay=2s"];
+
+function io() {
+  let err = "";
+  return {
+    ctx: {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (err += s) },
+      cwd: "/",
+      now: () => 0,
+    },
+    stderr: () => err,
+  };
+}
+
+function fakeController(fatal: Promise<Error> = new Promise(() => undefined)) {
+  const stop = vi.fn(() => Promise.resolve());
+  const controller: Controller = {
+    ports: { health: 1, metrics: 1 },
+    fatal,
+    readiness: () => ({ ready: true, reasons: [] }),
+    stop,
+  };
+  return { controller, stop };
+}
+
+describe("kongress run", () => {
+  it("stops the controller after SIGTERM and --term-delay, and exits 0", async () => {
+    const clock = new ManualClock();
+    const { controller, stop } = fakeController();
+    let signal: (name: string) => void = () => undefined;
+    const command = createRunCommand({
+      env: () => ({}),
+      stopSignal: () => new Promise(resolve => (signal = resolve)),
+      clock,
+      start: () => Promise.resolve(controller),
+    });
+    const { ctx } = io();
+    const exit = command.run(ARGS, ctx);
+    await clock.advance(10);
+    signal("SIGTERM");
+    await clock.advance(1999);
+    expect(stop).not.toHaveBeenCalled();
+    await clock.advance(1);
+    expect(await exit).toBe(0);
+    expect(stop).toHaveBeenCalledOnce();
+  });
+
+  it("exits 1, after stopping, when the controller gives up at start-up", async () => {
+    const { controller, stop } = fakeController(Promise.resolve(new Error("never synced")));
+    const command = createRunCommand({
+      env: () => ({}),
+      stopSignal: () => new Promise(() => undefined),
+      start: () => Promise.resolve(controller),
+    });
+    expect(await command.run(ARGS, io().ctx)).toBe(EXIT_FAILED);
+    expect(stop).toHaveBeenCalledOnce();
+  });
+
+  it("exits 1 with one line on stderr when the controller cannot start", async () => {
+    const command = createRunCommand({
+      env: () => ({}),
+      stopSignal: () => new Promise(() => undefined),
+      start: () => Promise.reject(new Error("ENOENT: no kubeconfig")),
+    });
+    const { ctx, stderr } = io();
+    expect(await command.run(ARGS, ctx)).toBe(EXIT_FAILED);
+    expect(stderr()).toBe("kongress run: cannot start: ENOENT: no kubeconfig\n");
+  });
+
+  it("reads CONTROLLER_* settings from the environment it is given", async () => {
+    const command = createRunCommand({
+      env: () => ({ CONTROLLER_SYNC_HOLDOFF: "soon" }),
+      stopSignal: () => new Promise(() => undefined),
+      start: () => Promise.reject(new Error("not reached")),
+    });
+    await expect(command.run(ARGS, io().ctx)).rejects.toMatchObject({
+      code: "ERR_CONFIG_INVALID",
+      message: expect.stringContaining("CONTROLLER_SYNC_HOLDOFF") as unknown,
+    });
+  });
+});
