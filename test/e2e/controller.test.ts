@@ -99,7 +99,12 @@ afterAll(async () => {
 
 describe("kubectl apply -f examples/", () => {
   it("Kong gets what `kongress translate -f examples/` prints, and every Ingress the status address", async () => {
-    const run = await start();
+    const dumpPort = await freePort();
+    const run = await start([
+      `--publish-status-address=${STATUS_ADDRESS}`,
+      "--dump-config",
+      `--diagnostic-server-port=${String(dumpPort)}`,
+    ]);
     const expected = await translateExamples();
     const applied = Date.now();
     await kubectlOk(cluster, ["apply", "-f", EXAMPLES]);
@@ -127,6 +132,15 @@ describe("kubectl apply -f examples/", () => {
       `examples: ${String(ingresses.length)} Ingresses have status.loadBalancer ${String(Date.now() - applied)} ms after kubectl apply`,
     );
     expect((await run.get("/readyz")).status).toBe(200);
+
+    // The dump shows what Kong runs, with the TLS key redacted (no --dump-sensitive-config).
+    const dump = await httpGet(`http://127.0.0.1:${String(dumpPort)}/debug/config/successful`);
+    expect(dump.status).toBe(200);
+    const dumped = JSON.parse(dump.body) as { hash: string; config: unknown };
+    expect(dumped.hash).toBe(emulator.configHash());
+    expect(namesIn(dumped.config)).toEqual(namesIn(expected));
+    expect(dump.body).not.toContain("PRIVATE KEY");
+    expect(dump.body).toContain("{vault://redacted-value}");
   });
 
   it("publishes the --publish-service's cluster IP, then its load-balancer address once it has one", async () => {
