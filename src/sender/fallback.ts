@@ -1,17 +1,17 @@
 /**
  * Fallback after a rejection (kic-conventions.md §4.7, done with less collateral): leave out each object
- * Kong named as broken and every object whose translation read it, then translate again.
+ * Kong named as broken, and nothing else, then translate again.
  *
  * Granularity. A rejected Kong entity is mapped to exactly one object through its `k8s-*` tags, and that
- * object is what is left out — the Ingress for a bad route or route plugin, the Service for a bad Kong
- * service or upstream, the EndpointSlice for a bad target, the Secret for a bad certificate. The edges are
- * the `dependsOn` lists translation recorded (what each object actually read), not a kind-level graph, so:
- * a broken Ingress excludes nothing else (its Service, Secret and sibling Ingresses stay); a broken Service
- * excludes the Ingresses that route to it and its EndpointSlices; a broken EndpointSlice excludes nothing
- * else (the upstream keeps its other targets); a broken Secret excludes the Ingresses that use it for TLS
- * (rather than serving their hosts with Kong's default certificate). Finer than one object is not
- * possible: tags name objects, not rules, and an object's translation is all-or-nothing for us.
+ * object is what is left out — the Ingress for a bad route, the Service for a bad Kong service or
+ * upstream, the EndpointSlice for a bad target, the Secret for a bad certificate. Objects that read it
+ * (the `dependsOn` lists translation recorded) are not dropped wholesale as KIC does: translation already
+ * degrades around a missing reference, so an Ingress keeps every path that does not route to a broken
+ * Service, and keeps serving its hosts when its TLS Secret is broken (each with a problem saying why).
+ * Those dependants are returned as `affected`; the sender reports the ones that end up contributing nothing
+ * as excluded. Finer than one object is not possible: tags name objects, not rules.
  */
+
 import type { EntityFailure } from "../kong/flattened-errors.ts";
 import type { KubeObject } from "../model/k8s.ts";
 import { objectKey, refKey, type ObjectRef } from "../model/object-ref.ts";
@@ -22,8 +22,10 @@ export interface FallbackPlan {
   readonly snapshot: Snapshot;
   /** Objects Kong named as broken (present in the snapshot). */
   readonly broken: readonly ObjectRef[];
-  /** Broken objects plus everything that depends on them, sorted by key. */
+  /** The objects left out: the broken ones, sorted by key. */
   readonly excluded: readonly ObjectRef[];
+  /** Objects that read a broken object (transitively) and are translated again without it, sorted by key. */
+  readonly affected: readonly ObjectRef[];
 }
 
 /** dependency key → keys of the objects whose translation read it. */
@@ -98,17 +100,16 @@ export function planFallback(input: {
   if (broken.size === 0) return undefined;
   const closure = exclusionClosure(broken.keys(), dependantsOf(input.results));
   const refs = new Map(input.results.map(r => [refKey(r.ref), r.ref]));
-  const excluded = [...closure]
-    .filter(key => present.has(key))
-    .sort()
-    .map(key => refs.get(key) ?? broken.get(key))
-    .filter(ref => ref !== undefined);
-  return {
-    snapshot: withoutObjects(input.snapshot, closure),
-    broken: [...broken.keys()]
+  const sortedRefs = (keys: Iterable<string>): ObjectRef[] =>
+    [...keys]
+      .filter(key => present.has(key))
       .sort()
-      .map(key => broken.get(key))
-      .filter(ref => ref !== undefined),
-    excluded,
+      .map(key => refs.get(key) ?? broken.get(key))
+      .filter(ref => ref !== undefined);
+  return {
+    snapshot: withoutObjects(input.snapshot, new Set(broken.keys())),
+    broken: sortedRefs(broken.keys()),
+    excluded: sortedRefs(broken.keys()),
+    affected: sortedRefs([...closure].filter(key => !broken.has(key))),
   };
 }

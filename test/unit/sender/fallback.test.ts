@@ -49,31 +49,28 @@ describe("dependency graph", () => {
 
 describe("planFallback", () => {
   it.each([
-    ["a broken Ingress excludes only itself", [ingress("shop", "b", ["api"])], ["Ingress/shop/b"]],
+    ["a broken Ingress affects nothing else", [ingress("shop", "b", ["api"])], []],
     [
-      "a broken Service excludes the Ingresses that route to it",
+      "a broken Service affects the Ingresses that route to it",
       [service("shop", "api")],
-      ["Ingress/shop/b", "Ingress/shop/c", "Service/shop/api"],
+      ["Ingress/shop/b", "Ingress/shop/c"],
     ],
-    [
-      "an unused broken Service excludes nothing else",
-      [service("shop", "idle")],
-      ["Service/shop/idle"],
-    ],
-  ])("%s", (_name, broken, excluded) => {
+    ["an unused broken Service affects nothing else", [service("shop", "idle")], []],
+  ])("%s", (_name, broken, affected) => {
     const plan = planFallback({ snapshot: snap, results, failures: broken.map(failure) });
-    expect(keysOf(plan?.excluded ?? [])).toEqual(excluded);
+    expect(keysOf(plan?.excluded ?? [])).toEqual(broken.map(o => refKey(refOf(o))));
+    expect(keysOf(plan?.affected ?? [])).toEqual(affected);
     expect(keysOf(plan?.broken ?? [])).toEqual(broken.map(o => refKey(refOf(o))));
   });
 
-  it("filters every list of the snapshot", () => {
+  it("filters only the broken objects out of every list of the snapshot", () => {
     const plan = planFallback({
       snapshot: snap,
       results,
       failures: [failure(service("shop", "api"))],
     });
     expect(plan?.snapshot.services.map(s => s.metadata.name)).toEqual(["web", "idle"]);
-    expect(plan?.snapshot.ingresses.map(i => i.metadata.name)).toEqual(["a"]);
+    expect(plan?.snapshot.ingresses.map(i => i.metadata.name)).toEqual(["a", "b", "c"]);
     expect(snap.services).toHaveLength(3);
   });
 

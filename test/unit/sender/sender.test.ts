@@ -232,16 +232,25 @@ describe("Sender: rejection, fallback and last-known-good", () => {
     ]);
   });
 
-  it("leaves out a broken Service with the Ingresses that route to it, and nothing else", async () => {
+  it("leaves out a broken Service and keeps the other paths of the Ingresses that use it", async () => {
     const kong = kongNode();
     const sender = startSender([kong]);
     const snap = snapshot({
       services: [service("shop", "web"), service("shop", "api", true)],
-      ingresses: [ingress("shop", "a", ["web"]), ingress("shop", "b", ["api", "web"])],
+      ingresses: [
+        ingress("shop", "a", ["web"]),
+        ingress("shop", "b", ["api", "web"]),
+        ingress("shop", "c", ["api"]),
+      ],
     });
     sender.update(input(snap));
     await clock.advance(0);
-    expect(keys(sender.acceptedObjects())).toEqual(["Ingress/shop/a", "Service/shop/web"]);
+    // Ingress b keeps its route to web; Ingress c routed only to the broken Service and drops out.
+    expect(keys(sender.acceptedObjects())).toEqual([
+      "Ingress/shop/a",
+      "Ingress/shop/b",
+      "Service/shop/web",
+    ]);
   });
 
   it("re-pushes last-known-good when the fallback is rejected too, and never loops", async () => {
