@@ -351,13 +351,20 @@ export class GatewayWorker {
     return { stage: "exhausted" };
   }
 
-  /** The part `target` plays now: a former primary re-pushed as last-known-good is last-known-good. */
+  /**
+   * The part `target` plays now: a former primary re-pushed as last-known-good is last-known-good, also
+   * after its push chain is over (a later poll confirming it must not call it the primary again).
+   */
   #role(target: Candidate): CandidateOrigin {
     const chain = this.#chain;
-    if (chain === undefined || chain.stage === "primary" || chain.candidate !== target) {
-      return target.origin;
+    if (chain !== undefined && chain.stage !== "primary" && chain.candidate === target) {
+      if (chain.stage !== "exhausted") return chain.stage;
     }
-    return chain.stage === "exhausted" ? target.origin : chain.stage;
+    const current = this.#o.plans.primary();
+    if (target.origin === "primary" && current !== undefined && current !== target) {
+      return "lastKnownGood";
+    }
+    return target.origin;
   }
 
   #confirmed(target: Candidate): void {
@@ -401,7 +408,7 @@ export class GatewayWorker {
       phase: "synced",
       since: this.#o.clock.now(),
       ...(this.#kongHash === undefined ? {} : { hash: this.#kongHash }),
-      config: candidate.origin,
+      config: this.#role(candidate),
     });
   }
 

@@ -226,7 +226,7 @@ export class Sender {
     const usable =
       candidate.encoded.hash !== plan.primary.encoded.hash && candidate.objects.size > 0;
     this.#log.warn(
-      { broken: keys(fallback.broken), excluded: keys(fallback.excluded), usable },
+      { broken: keys(fallback.broken), affected: keys(fallback.affected), usable },
       "Built a fallback config without the broken objects",
     );
     return usable ? candidate : null;

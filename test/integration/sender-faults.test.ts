@@ -201,7 +201,11 @@ describe("sender against a Kong emulator that answers nonsense", () => {
     });
     const sender = startSender(e);
     const hash = push(sender, shop());
-    await waitFor("synced", () => e.configHash() === hash, 5000);
+    await waitFor(
+      "synced",
+      () => e.configHash() === hash && sender.gateways()[0]?.phase === "synced",
+      5000,
+    );
     expect(posts(e).map(p => p.status)).toEqual([400, 201]);
     expect(sender.view().rejectedObjects).toEqual([]);
   });

@@ -166,7 +166,11 @@ describe("sender against Kong emulators", () => {
     await waitFor("synced", () => first.configHash() === hash);
     const added = await emulator();
     sender.addGateway(client(added));
-    await waitFor("new replica synced", () => added.configHash() === hash);
+    // Kong applies the config before the sender has read the 201: wait for both.
+    await waitFor(
+      "new replica synced",
+      () => added.configHash() === hash && sender.gateways().every(g => g.phase === "synced"),
+    );
     expect(sender.gateways().map(g => g.phase)).toEqual(["synced", "synced"]);
   });
 });
@@ -209,12 +213,22 @@ describe("sender rejection handling against Kong emulators", () => {
     const good = push(sender, shop());
     await waitFor("synced", () => e.configHash() === good);
 
-    // The new Ingress is rejected; without it, Kong finds fault with Service web as well.
+    // The new Ingress "newcomer" is rejected; the fallback without it (which still carries the valid new
+    // Ingress "other", so it differs from last-known-good) is rejected too, for Service web.
     e.inject({ kind: "rejectTagged", tag: "k8s-name:newcomer", times: 1 });
     e.inject({ kind: "rejectTagged", tag: "k8s-name:web", times: 1 });
     e.loseConfig();
-    push(sender, [...shop(), svc("shop", "extra"), ing("shop", "newcomer", ["extra"])]);
-    await waitFor("last-known-good back", () => e.configHash() === good, 5000);
+    push(sender, [
+      ...shop(),
+      svc("shop", "extra"),
+      ing("shop", "newcomer", ["extra"]),
+      ing("shop", "other", ["extra"]),
+    ]);
+    await waitFor(
+      "last-known-good back",
+      () => e.configHash() === good && sender.gateways()[0]?.phase === "synced",
+      5000,
+    );
 
     expect(posts(e).map(p => p.status)).toEqual([201, 400, 400, 201]);
     expect(sender.gateways()[0]).toMatchObject({
