@@ -270,7 +270,8 @@ export class GatewayWorker {
       case "applied":
       case "unchanged":
         await this.#verify(target);
-        this.#log.info(
+        // The one info line per push comes from the push hook (telemetry/logger.ts logPush); this is detail.
+        this.#log.debug(
           {
             configHash: target.encoded.hash,
             durationMs: this.#lastPushAt - started,
@@ -314,7 +315,7 @@ export class GatewayWorker {
     const chain = this.#chain;
     if (chain === undefined) return;
     chain.rejected.add(target.encoded.hash);
-    this.#log.warn(
+    this.#log.debug(
       {
         err: error,
         configHash: target.encoded.hash,
