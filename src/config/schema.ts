@@ -441,17 +441,6 @@ export const SETTINGS = {
     number({ min: 0 }),
     "3",
   ),
-  enableReverseSync: withDefault(
-    {
-      flag: "enable-reverse-sync",
-      section: SYNC,
-      shape: "boolean",
-      placeholder: "bool",
-      description: "Push every rebuilt config even when its hash is unchanged.",
-    },
-    bool(),
-    "false",
-  ),
   termDelayMs: withDefault(
     {
       flag: "term-delay",
@@ -562,6 +551,8 @@ export const IGNORED_KIC_FLAGS: Readonly<Record<string, { readonly boolean: bool
   "apiserver-qps": { boolean: false },
   "apiserver-burst": { boolean: false },
   "update-status-queue-buffer-size": { boolean: false },
+  // Hash-based skipping is how the sender avoids needless Kong reloads; it is not switched off.
+  "enable-reverse-sync": { boolean: true },
 };
 
 type Shape = { [K in SettingKey]: (typeof SETTINGS)[K]["schema"] };

@@ -71,7 +71,6 @@ describe("loadConfig defaults", () => {
     ["cacheSyncTimeoutMs", 120_000],
     ["statusMaxBackoffMs", 30_000],
     ["termDelayMs", 0],
-    ["enableReverseSync", false],
     ["ignoredSettings", []],
   ])("%s defaults to %j", (key, expected) => {
     expect(config[key]).toEqual(expected);
@@ -189,12 +188,13 @@ describe("loadConfig sources and precedence", () => {
   it("lists KIC flags without effect and unknown CONTROLLER_ variables as ignored", () => {
     const config = load(
       [PUBLISH, "--anonymous-reports=false", "--profiling", "--enable-controller-kongplugin=false"],
-      { CONTROLLER_NOT_A_SETTING: "x", HOME: "/root" },
+      { CONTROLLER_NOT_A_SETTING: "x", CONTROLLER_ENABLE_REVERSE_SYNC: "true", HOME: "/root" },
     );
     expect(config.ignoredSettings).toEqual([
       "--anonymous-reports",
       "--enable-controller-kongplugin",
       "--profiling",
+      "CONTROLLER_ENABLE_REVERSE_SYNC",
       "CONTROLLER_NOT_A_SETTING",
     ]);
   });
