@@ -10,14 +10,13 @@ import { AdminClient, type AdminClientOptions } from "../../src/kong/admin-clien
 import type { KubeObject } from "../../src/model/k8s.ts";
 import type { PushRecord } from "../../src/sender/gateway-worker.ts";
 import { Sender, type SenderOptions } from "../../src/sender/sender.ts";
-import { encodeConfig } from "../../src/kong/admin-client.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import {
   startKongEmulator,
   type KongEmulator,
   type KongEmulatorOptions,
 } from "../support/kong-emulator/index.ts";
-import { clusterSnapshot, ing, svc, translate, waitFor } from "../unit/sender/cluster.ts";
+import { ing, pushObjects, svc, translate, waitFor } from "../unit/sender/cluster.ts";
 
 const POLL_MS = 200;
 const BACKOFF = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.2, maxRetryAfterMs: 5000 };
@@ -61,12 +60,7 @@ function startSender(
   return sender;
 }
 
-function push(sender: Sender, objects: readonly KubeObject[]): string {
-  const snapshot = clusterSnapshot(objects);
-  const result = translate(snapshot);
-  sender.update({ snapshot, result });
-  return encodeConfig(result.config).hash;
-}
+const push = pushObjects;
 
 const shop = (extra: readonly KubeObject[] = []): KubeObject[] => [
   svc("shop", "web"),

@@ -5,14 +5,14 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { AdminClient, encodeConfig } from "../../src/kong/admin-client.ts";
+import { AdminClient } from "../../src/kong/admin-client.ts";
 import { EMPTY_CONFIG_HASH } from "../../src/kong/types.ts";
 import type { KubeObject } from "../../src/model/k8s.ts";
 import type { PushRecord } from "../../src/sender/gateway-worker.ts";
 import { Sender, type SenderOptions } from "../../src/sender/sender.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
-import { clusterSnapshot, ing, svc, translate, waitFor } from "../unit/sender/cluster.ts";
+import { ing, pushObjects, svc, translate, waitFor } from "../unit/sender/cluster.ts";
 
 const POLL_MS = 200;
 const BACKOFF = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.2, maxRetryAfterMs: 5000 };
@@ -50,12 +50,7 @@ function startSender(nodes: KongEmulator[], options: Partial<SenderOptions> = {}
   return sender;
 }
 
-function push(sender: Sender, objects: readonly KubeObject[]): string {
-  const snapshot = clusterSnapshot(objects);
-  const result = translate(snapshot);
-  sender.update({ snapshot, result });
-  return encodeConfig(result.config).hash;
-}
+const push = pushObjects;
 
 const posts = (e: KongEmulator) => e.requests().filter(r => r.method === "POST");
 const statusReads = (e: KongEmulator) => e.requests().filter(r => r.path === "/status");

@@ -3,6 +3,7 @@
  * wait for tests that run on real time.
  */
 import type { Ingress, IngressClass, KubeObject, Service } from "../../../src/model/k8s.ts";
+import { encodeConfig } from "../../../src/kong/admin-client.ts";
 import { buildSnapshot } from "../../../src/model/parse.ts";
 import {
   DEFAULT_TRANSLATE_OPTIONS,
@@ -71,6 +72,17 @@ export function translate(snapshot: Snapshot): TranslationResult {
 }
 
 /** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
+/** Hands the sender a translation of `objects`; returns the hash Kong reports once it runs it. */
+export function pushObjects(
+  sender: { update(input: { snapshot: Snapshot; result: TranslationResult }): void },
+  objects: readonly KubeObject[],
+): string {
+  const snapshot = clusterSnapshot(objects);
+  const result = translate(snapshot);
+  sender.update({ snapshot, result });
+  return encodeConfig(result.config).hash;
+}
+
 export async function waitFor(
   what: string,
   check: () => boolean,
