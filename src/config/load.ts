@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import type * as z from "zod";
 import { ConfigInvalidError } from "../errors.ts";
 import { deepFreeze } from "../util/deep-freeze.ts";
 import { splitList } from "./parsers.ts";
@@ -224,6 +225,13 @@ export function loadConfig(opts: LoadConfigOptions): Config {
   throw new ConfigSettingsInvalidError([...gathered.problems, ...settingProblems(gathered)]);
 }
 
+/** `, got "…"` for a value a parser refused, unless the setting is sensitive (a token, a header). */
+function badValue(key: SettingKey, issue: z.core.$ZodIssue): string {
+  const got: unknown = issue.code === "custom" ? issue.params?.["got"] : undefined;
+  if (typeof got !== "string" || metaOf(key).sensitive === true) return "";
+  return `, got ${JSON.stringify(got)}`;
+}
+
 /**
  * Validates each setting on its own, then every cross-field rule whose settings are all valid: zod
  * skips an object's refinements once a field fails, but an operator should see every problem at once.
@@ -242,7 +250,7 @@ function settingProblems(gathered: Gathered): SettingProblem[] {
     }
     for (const issue of result.error.issues) {
       const item = issue.path.length > 0 ? ` (item ${String(issue.path[0])})` : "";
-      push(key, issue.message + item);
+      push(key, issue.message + badValue(key, issue) + item);
     }
   }
   for (const rule of CROSS_FIELD_RULES) {

@@ -70,12 +70,15 @@ function unset<T extends z.ZodType>(
   return { ...meta, schema: type.optional() };
 }
 
-/** Turns a parser that returns `undefined` on bad input into a schema with a readable message. */
+/**
+ * Turns a parser that returns `undefined` on bad input into a schema with a readable message. The bad
+ * input travels in the issue's `params.got`, so the loader can leave it out for a sensitive setting.
+ */
 function parsed<T>(parse: (s: string) => T | undefined, expected: string): z.ZodType<T, string> {
   return z.string().transform((s, ctx) => {
     const value = parse(s);
     if (value === undefined) {
-      ctx.addIssue({ code: "custom", message: `expected ${expected}, got ${JSON.stringify(s)}` });
+      ctx.addIssue({ code: "custom", message: `expected ${expected}`, params: { got: s } });
       return z.NEVER;
     }
     return value;

@@ -347,6 +347,16 @@ describe("loadConfig errors", () => {
     expect(problems[0]?.message).toMatch(message);
   });
 
+  it("names a bad value, except a sensitive one", () => {
+    const problems = problemsOf(() =>
+      load([PUBLISH, "--kong-admin-header=Authorization Bearer s3cret", "--sync-holdoff=soon"]),
+    );
+    expect(problems).toEqual([
+      { setting: "--kong-admin-header", message: "expected name:value (item 0)" },
+      { setting: "--sync-holdoff", message: expect.stringContaining('got "soon"') as string },
+    ]);
+  });
+
   it("puts every problem in the error message", () => {
     expect(() => load(["--bogus"])).toThrow(/--bogus: unknown flag\n {2}--update-status: /);
   });
