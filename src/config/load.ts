@@ -260,10 +260,3 @@ function settingProblems(gathered: Gathered): SettingProblem[] {
   }
   return problems;
 }
-
-/** True when argv asks for `--help` (or `-h`), which the CLI answers with `renderHelp()`. */
-export function isHelpRequested(argv: readonly string[]): boolean {
-  const end = argv.indexOf("--");
-  const args = end < 0 ? argv : argv.slice(0, end);
-  return args.includes("--help") || args.includes("-h");
-}

@@ -643,8 +643,3 @@ export type Config = DeepReadonly<z.output<typeof configSchema>> & {
 export function envNameOf(flag: string): string {
   return `CONTROLLER_${flag.toUpperCase().replaceAll("-", "_")}`;
 }
-
-/** The settings whose values must not appear in logs or dumps. */
-export const SENSITIVE_KEYS: readonly SettingKey[] = (Object.keys(SETTINGS) as SettingKey[]).filter(
-  key => SETTINGS[key].sensitive === true,
-);

@@ -85,23 +85,14 @@ export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
 export class Snapshotter {
   readonly #source: SnapshotSource;
   #last: { version: number; snapshot: StoreSnapshot } | undefined;
-  #hits = 0;
 
   constructor(source: SnapshotSource) {
     this.#source = source;
   }
 
-  /** Snapshots served from the cache (STYLE.md `snapshot_cache_hits_total`). */
-  get cacheHits(): number {
-    return this.#hits;
-  }
-
   take(): StoreSnapshot {
     const version = this.#source.version;
-    if (this.#last?.version === version) {
-      this.#hits++;
-      return this.#last.snapshot;
-    }
+    if (this.#last?.version === version) return this.#last.snapshot;
     const snapshot = takeSnapshot(this.#source);
     this.#last = { version, snapshot };
     return snapshot;

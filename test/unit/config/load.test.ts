@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConfigSettingsInvalidError,
-  isHelpRequested,
-  loadConfig,
-} from "../../../src/config/load.ts";
+import { ConfigSettingsInvalidError, loadConfig } from "../../../src/config/load.ts";
 import type { LoadConfigOptions } from "../../../src/config/load.ts";
 import type { Config } from "../../../src/config/schema.ts";
 
@@ -359,21 +355,5 @@ describe("loadConfig errors", () => {
 
   it("puts every problem in the error message", () => {
     expect(() => load(["--bogus"])).toThrow(/--bogus: unknown flag\n {2}--update-status: /);
-  });
-});
-
-describe("isHelpRequested", () => {
-  it.each([
-    [["--help"], true],
-    [["-h"], true],
-    [["--ingress-class=x", "--help"], true],
-    [["--", "--help"], false],
-    [["--ingress-class=help"], false],
-  ])("%j is %s", (argv, expected) => {
-    expect(isHelpRequested(argv)).toBe(expected);
-  });
-
-  it("a --help flag is not reported as unknown", () => {
-    expect(load([PUBLISH, "--help"]).ingressClass).toBe("kong");
   });
 });
