@@ -5,10 +5,10 @@
  * across a restart (incident c) and input that makes no sense.
  */
 import { spawn } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
+import { freePort } from "../support/free-port.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { kubectl, kubectlOk } from "../support/kube/kubectl.ts";
@@ -452,19 +452,6 @@ function kongress(args: readonly string[], env: Record<string, string> = {}): Ch
     stderr: () => err,
     kill: signal => child.kill(signal),
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 async function httpGet(url: string): Promise<{ status: number; body: string }> {

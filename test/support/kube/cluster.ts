@@ -3,10 +3,10 @@ import { closeSync, openSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "../free-port.ts";
 import { resolveKubeBinaries, stderrLog, type LogFn } from "./binaries.ts";
 import { generateClusterPki, type ClusterPki } from "./certs.ts";
 import { runCommand } from "./run.ts";
@@ -196,20 +196,6 @@ async function withFreePort(
       if (attempt >= portAttempts || !String(err).includes("address already in use")) throw err;
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not allocate a port"));
-      });
-    });
-  });
 }
 
 async function launch(

@@ -3,7 +3,6 @@
  * say why it is not ready, give up only at the start-up deadline, and stop cleanly.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -11,26 +10,13 @@ import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.ts";
 import { startController } from "../../../src/runtime/controller.ts";
+import { freePort } from "../../support/free-port.ts";
 import { ManualClock, settle } from "../../support/manual-clock.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kongress-runtime-"));
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A loopback port with nothing listening on it. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 async function kubeconfigTo(port: number): Promise<string> {
   const path = join(dir, `kubeconfig-${String(port)}`);
@@ -48,8 +34,8 @@ current-context: x
 }
 
 async function setup(extra: readonly string[] = []) {
-  const apiPort = await closedPort();
-  const kongPort = await closedPort();
+  const apiPort = await freePort();
+  const kongPort = await freePort();
   const config = loadConfig({
     argv: [
       `--kubeconfig=${await kubeconfigTo(apiPort)}`,
@@ -108,7 +94,7 @@ describe("startController against unreachable servers", () => {
   });
 
   it("serves the config dumps on their own loopback port with --dump-config", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { controller } = await setup([
       "--dump-config",
       `--diagnostic-server-port=${String(port)}`,
