@@ -8,6 +8,7 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import { isMap, isNode, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
 import { ManifestError } from "../errors.ts";
+import { compareStrings } from "../util/compare.ts";
 import { checkYamlLimits, DEFAULT_YAML_LIMITS, type YamlLimits } from "./yaml-limits.ts";
 import { parseKubeObject, type SupportedObject } from "../model/parse.ts";
 
@@ -139,7 +140,7 @@ export async function listManifestFiles(paths: readonly string[], cwd: string): 
       await walkDirectory(path, absolute, state);
       if (state.files.length === 0)
         throw new ManifestError(path, `${path}: no .yaml, .yml or .json files in this directory`);
-      out.push(...state.files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      out.push(...state.files.sort(compareStrings));
     } else if (info.isFile()) out.push(path);
     else throw new ManifestError(path, `${path}: not a regular file or directory`);
   }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Snapshot } from "../translator/types.ts";
+import { compareStrings } from "../util/compare.ts";
 import { deepFreeze } from "../util/deep-freeze.ts";
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from "./k8s.ts";
 
@@ -345,11 +346,10 @@ export function parseSupportedObject(
 }
 
 function compareObjects(a: KubeObject, b: KubeObject): number {
-  const an = a.metadata.namespace ?? "";
-  const bn = b.metadata.namespace ?? "";
-  if (an !== bn) return an < bn ? -1 : 1;
-  if (a.metadata.name === b.metadata.name) return 0;
-  return a.metadata.name < b.metadata.name ? -1 : 1;
+  return (
+    compareStrings(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
+    compareStrings(a.metadata.name, b.metadata.name)
+  );
 }
 
 function sortedOf<T extends KubeObject>(byKey: ReadonlyMap<string, KubeObject>, kind: string): T[] {

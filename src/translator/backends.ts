@@ -5,6 +5,7 @@
 import type { EndpointSlice, Service, ServiceBackendPort, ServicePort } from "../model/k8s.ts";
 import { refOf } from "../model/object-ref.ts";
 import type { KongService, KongTarget, KongUpstream } from "../kong/types.ts";
+import { compareStrings } from "../util/compare.ts";
 import { parseServiceAnnotations, type ServiceOverrides } from "./annotations.ts";
 import { tagsFor } from "./tags.ts";
 import type { Problem } from "./types.ts";
@@ -177,9 +178,7 @@ function endpointTargets(
     }
     used.push(slice);
   }
-  const targets = [...byTarget.values()].sort((a, b) =>
-    a.target < b.target ? -1 : a.target > b.target ? 1 : 0,
-  );
+  const targets = [...byTarget.values()].sort((a, b) => compareStrings(a.target, b.target));
   return { targets, slices: used };
 }
 

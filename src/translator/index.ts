@@ -24,7 +24,8 @@ import {
   type IngressRoute,
   type ServiceLookup,
 } from "./ingress.ts";
-import { compareStrings, ResultsBuilder } from "./results.ts";
+import { compareStrings } from "../util/compare.ts";
+import { ResultsBuilder } from "./results.ts";
 import { CertificateCollector, compareAge } from "./tls.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";

@@ -1,5 +1,6 @@
 import type { KubeObject } from "../model/k8s.ts";
 import { refKey, refOf, type ObjectRef } from "../model/object-ref.ts";
+import { compareStrings } from "../util/compare.ts";
 import type { ObjectOutcome, ObjectResult, Problem } from "./types.ts";
 
 interface Entry {
@@ -70,9 +71,4 @@ export class ResultsBuilder {
           .map(([, ref]) => ref),
       }));
   }
-}
-
-/** Code-unit order: locale-independent, so output bytes never depend on the machine. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { Ingress, Secret } from "../model/k8s.ts";
 import { refOf } from "../model/object-ref.ts";
 import type { KongCertificate } from "../kong/types.ts";
+import { compareStrings } from "../util/compare.ts";
 import { isValidHostname } from "./annotations.ts";
 import { entityId } from "./ids.ts";
 import type { ResultsBuilder } from "./results.ts";
@@ -164,11 +165,11 @@ export class CertificateCollector {
         cert: g.cert,
         key: g.key,
         snis: [...g.snis.entries()]
-          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .sort(([a], [b]) => compareStrings(a, b))
           .map(([name, tags]) => ({ name, tags })),
         tags: tagsFor(refOf(g.secret)),
       }))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      .sort((a, b) => compareStrings(a.id, b.id));
   }
 }
 
@@ -197,8 +198,11 @@ export function compareAge(
 ): number {
   const ta = a.metadata.creationTimestamp ?? "";
   const tb = b.metadata.creationTimestamp ?? "";
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ka = `${a.metadata.namespace ?? ""}/${a.metadata.name}`;
-  const kb = `${b.metadata.namespace ?? ""}/${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return (
+    compareStrings(ta, tb) ||
+    compareStrings(
+      `${a.metadata.namespace ?? ""}/${a.metadata.name}`,
+      `${b.metadata.namespace ?? ""}/${b.metadata.name}`,
+    )
+  );
 }
