@@ -16,8 +16,6 @@ import { translateCommand } from "./translate-command.ts";
 import { validateCommand } from "./validate-command.ts";
 import { packageVersion } from "./version.ts";
 
-export { packageVersion } from "./version.ts";
-
 /** Every sub-command, in help order. */
 export const COMMANDS: readonly Command[] = [
   translateCommand,

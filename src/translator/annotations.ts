@@ -144,7 +144,7 @@ class Reader {
   }
 }
 
-export function truncate(value: string, max = 80): string {
+function truncate(value: string, max = 80): string {
   return value.length > max ? `${value.slice(0, max)}… (${value.length} characters)` : value;
 }
 

@@ -55,10 +55,6 @@ export class ResultsBuilder {
     this.#entry(obj).dependsOn.set(refKey(ref), ref);
   }
 
-  outcomeOf(obj: KubeObject): ObjectOutcome {
-    return this.#entry(obj).outcome;
-  }
-
   build(): readonly ObjectResult[] {
     return [...this.#entries.entries()]
       .sort(([a], [b]) => compareStrings(a, b))

@@ -184,7 +184,7 @@ function certificateId(secret: Secret): string {
   return entityId("certificates", `${secret.metadata.namespace ?? ""}/${secret.metadata.name}`);
 }
 
-export function isOlder(
+function isOlder(
   a: { metadata: { creationTimestamp?: string; namespace?: string; name: string } },
   b: typeof a,
 ): boolean {

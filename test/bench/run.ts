@@ -34,7 +34,7 @@ function meta(name: string, i: number): KubeObject["metadata"] {
 }
 
 /** One namespace-spread app per index: a Service, its EndpointSlice, an Ingress with two paths, and a TLS Secret for every tenth. */
-export function syntheticCluster(size: number): KubeObject[] {
+function syntheticCluster(size: number): KubeObject[] {
   const objects: KubeObject[] = [
     {
       apiVersion: "networking.k8s.io/v1",
