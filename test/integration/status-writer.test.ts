@@ -1,5 +1,4 @@
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
-import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { createMetrics, type Metrics } from "../../src/telemetry/metrics.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
+import { waitFor } from "../support/wait.ts";
 
 // The first run on a fresh machine includes the cold build of kube-apiserver and etcd.
 const coldStartTimeoutMs = 30 * 60_000;
@@ -22,15 +22,8 @@ function ingressRef(name: string): ObjectRef {
   return { group: "networking.k8s.io", version: "v1", kind: "Ingress", namespace: NS, name };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** The API server answers within ms, but a cold one may take seconds for the first write. */
+const POLL = { timeoutMs: 20_000, intervalMs: 100 };
 
 async function counterValue(metrics: Metrics, result: string): Promise<number> {
   const json = await metrics.statusUpdates.get();
@@ -111,12 +104,16 @@ spec:
 
   it("writes status.loadBalancer through the status subresource", async () => {
     enqueue("web", [{ ip: "10.0.0.1" }, { hostname: "lb.example.com" }]);
-    const lb = await waitFor("the web address", async () => {
-      const ingress = await readIngress("web");
-      return ingress.status?.loadBalancer?.ingress?.length === 2
-        ? ingress.status.loadBalancer.ingress
-        : undefined;
-    });
+    const { value: lb } = await waitFor(
+      "the web address",
+      async () => {
+        const ingress = await readIngress("web");
+        return ingress.status?.loadBalancer?.ingress?.length === 2
+          ? ingress.status.loadBalancer.ingress
+          : undefined;
+      },
+      POLL,
+    );
     expect(lb.map(e => ({ ip: e.ip, hostname: e.hostname }))).toEqual([
       { ip: "10.0.0.1", hostname: undefined },
       { ip: undefined, hostname: "lb.example.com" },
@@ -127,16 +124,15 @@ spec:
 
   it("skips a write when the status is already right", async () => {
     enqueue("noop", [{ ip: "10.0.0.2" }]);
-    await waitFor("the first write", async () => {
-      const ingress = await readIngress("noop");
-      return ingress.status?.loadBalancer?.ingress?.[0]?.ip === "10.0.0.2" ? true : undefined;
-    });
+    await waitFor(
+      "the first write",
+      async () => (await readIngress("noop")).status?.loadBalancer?.ingress?.[0]?.ip === "10.0.0.2",
+      POLL,
+    );
     const before = (await readIngress("noop")).metadata?.resourceVersion;
     const noops = await counterValue(metrics, "noop");
     enqueue("noop", [{ ip: "10.0.0.2" }]);
-    await waitFor("a no-op", async () =>
-      (await counterValue(metrics, "noop")) > noops ? true : undefined,
-    );
+    await waitFor("a no-op", async () => (await counterValue(metrics, "noop")) > noops, POLL);
     expect((await readIngress("noop")).metadata?.resourceVersion).toBe(before);
   });
 
@@ -155,9 +151,7 @@ spec:
   it("drops an Ingress that does not exist", async () => {
     const gone = await counterValue(metrics, "gone");
     enqueue("missing", [{ ip: "10.0.0.4" }]);
-    await waitFor("gone", async () =>
-      (await counterValue(metrics, "gone")) > gone ? true : undefined,
-    );
+    await waitFor("gone", async () => (await counterValue(metrics, "gone")) > gone, POLL);
     expect(queue.depth).toBe(0);
   });
 
@@ -203,10 +197,12 @@ spec:
         },
       ],
     });
-    await waitFor("the good address", async () => {
-      const ingress = await readIngress("good");
-      return ingress.status?.loadBalancer?.ingress?.[0]?.ip === "192.0.2.10" ? true : undefined;
-    });
+    await waitFor(
+      "the good address",
+      async () =>
+        (await readIngress("good")).status?.loadBalancer?.ingress?.[0]?.ip === "192.0.2.10",
+      POLL,
+    );
     await recorder.idle();
     expect((await readIngress("broken")).status?.loadBalancer?.ingress ?? []).toEqual([]);
     const events = await core.listNamespacedEvent({

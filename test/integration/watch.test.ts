@@ -18,6 +18,7 @@ import { systemClock } from "../../src/util/clock.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
+import { waitFor as waitUntil } from "../support/wait.ts";
 
 // The first run on a fresh machine includes the cold build of kube-apiserver and etcd.
 const coldStartTimeoutMs = 30 * 60_000;
@@ -94,15 +95,9 @@ function startController(
   return controller;
 }
 
-/** Polls until `done` holds; resolves with the elapsed milliseconds, rejects after `timeoutMs`. */
+/** Polls until `done` holds, finely enough to measure latency; resolves with the elapsed milliseconds. */
 async function waitFor(done: () => boolean, timeoutMs = 5_000): Promise<number> {
-  const start = performance.now();
-  while (!done()) {
-    if (performance.now() - start > timeoutMs)
-      throw new Error(`condition not met in ${timeoutMs} ms`);
-    await new Promise(resolve => setTimeout(resolve, 5));
-  }
-  return performance.now() - start;
+  return (await waitUntil("the watched change", done, { timeoutMs, intervalMs: 5 })).ms;
 }
 
 /** Runs kubectl; returns how long after it exited `done` held, and how long after it started. */

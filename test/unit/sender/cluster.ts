@@ -10,6 +10,7 @@ import {
   translate as translateSnapshot,
 } from "../../../src/translator/index.ts";
 import type { Snapshot, TranslationResult } from "../../../src/translator/types.ts";
+import { waitFor as poll } from "../../support/wait.ts";
 
 let uid = 0;
 const meta = (name: string, namespace?: string) => ({
@@ -83,14 +84,11 @@ export function pushObjects(
   return encodeConfig(result.config).hash;
 }
 
+/** test/support/wait.ts's poll, with the positional timeout these tests pass. */
 export async function waitFor(
   what: string,
   check: () => boolean,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
+  await poll(what, check, { timeoutMs, intervalMs: 20 });
 }
