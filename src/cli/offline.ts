@@ -4,7 +4,7 @@
  */
 import { isDns1123Subdomain } from "../config/parsers.ts";
 import { DEFAULT_NAMESPACE, buildSnapshot } from "../model/parse.ts";
-import type { ObjectRef } from "../model/object-ref.ts";
+import { objectKey, type ObjectRef } from "../model/object-ref.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../translator/index.ts";
 import type { TranslationResult } from "../translator/types.ts";
 import { UsageError } from "./command.ts";
@@ -102,7 +102,7 @@ function duplicateNotes(objects: readonly LoadedObject[]): string[] {
   const seen = new Map<string, Source>();
   const notes: string[] = [];
   for (const { object, source } of objects) {
-    const key = `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+    const key = objectKey(object);
     const earlier = seen.get(key);
     const name = objectName(object.kind, object.metadata.namespace, object.metadata.name);
     if (earlier !== undefined)

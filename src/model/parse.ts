@@ -8,6 +8,7 @@ import type { Snapshot } from "../translator/types.ts";
 import { compareStrings } from "../util/compare.ts";
 import { deepFreeze } from "../util/deep-freeze.ts";
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from "./k8s.ts";
+import { objectKey } from "./object-ref.ts";
 
 /** An object of a kind and API version that translation reads. */
 export type SupportedObject = Ingress | IngressClass | Service | EndpointSlice | Secret;
@@ -363,8 +364,7 @@ function sortedOf<T extends KubeObject>(byKey: ReadonlyMap<string, KubeObject>, 
  */
 export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
   const byKey = new Map<string, KubeObject>();
-  for (const obj of objects)
-    byKey.set(`${obj.kind}/${obj.metadata.namespace ?? ""}/${obj.metadata.name}`, obj);
+  for (const obj of objects) byKey.set(objectKey(obj), obj);
   return deepFreeze({
     ingressClasses: sortedOf<IngressClass>(byKey, "IngressClass"),
     ingresses: sortedOf<Ingress>(byKey, "Ingress"),
