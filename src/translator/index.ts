@@ -11,12 +11,7 @@ import type { EndpointSlice, Ingress, Secret, Service } from "../model/k8s.ts";
 import { SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import type { KongConfig, KongRoute, KongService, KongUpstream } from "../kong/types.ts";
 import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
-import {
-  kongServiceName,
-  resolveServicePort,
-  translateBackend,
-  type BackendKey,
-} from "./backends.ts";
+import { kongServiceName, translateBackend } from "./backends.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import {
   translateDefaultBackend,
@@ -174,18 +169,18 @@ interface AssembleInput {
 }
 
 function assemble(input: AssembleInput): KongConfig {
-  const byBackend = new Map<string, { key: BackendKey; service: Service; routes: KongRoute[] }>();
+  // Routes of one backend name share its Service and port: the name spells namespace, Service and port.
+  const byBackend = new Map<string, { first: IngressRoute; routes: KongRoute[] }>();
   for (const r of input.routes) {
     const name = kongServiceName(r.backend);
-    const entry = byBackend.get(name) ?? { key: r.backend, service: r.service, routes: [] };
+    const entry = byBackend.get(name) ?? { first: r, routes: [] };
     entry.routes.push(r.route);
     byBackend.set(name, entry);
   }
   const services: KongService[] = [];
   const upstreams: KongUpstream[] = [];
   for (const entry of byBackend.values()) {
-    const built = buildBackend(entry, input);
-    if (built === undefined) continue;
+    const built = buildBackend(entry.first, input);
     services.push({ ...built.service, routes: [...entry.routes].sort(byName) });
     upstreams.push(built.upstream);
   }
@@ -201,18 +196,16 @@ function assemble(input: AssembleInput): KongConfig {
 }
 
 function buildBackend(
-  entry: { key: BackendKey; service: Service },
+  route: IngressRoute,
   input: AssembleInput,
-): { service: KongService; upstream: KongUpstream } | undefined {
-  const { service } = entry;
-  const port = resolveServicePort(service, portOf(entry.key));
-  if (!port.ok) return undefined;
+): { service: KongService; upstream: KongUpstream } {
+  const { service } = route;
   const namespace = service.metadata.namespace ?? "";
   const slices = input.slicesByService.get(`${namespace}/${service.metadata.name}`) ?? [];
   const built = translateBackend({
-    key: entry.key,
+    key: route.backend,
     service,
-    port: port.port,
+    port: route.port,
     slices,
     clusterDomain: input.options.clusterDomain,
   });
@@ -223,11 +216,6 @@ function buildBackend(
     input.results.dependsOn(slice, service);
   }
   return built;
-}
-
-function portOf(key: BackendKey): { number: number } | { name: string } | undefined {
-  if (key.portKey === "implicitPort") return undefined;
-  return /^\d+$/.test(key.portKey) ? { number: Number(key.portKey) } : { name: key.portKey };
 }
 
 function byName(a: { name: string }, b: { name: string }): number {

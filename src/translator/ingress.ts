@@ -2,7 +2,13 @@
  * One Ingress to route drafts grouped by backend (kic-conventions.md §2.2): one Kong route per
  * (Ingress, rule host, Service, port), holding every path of that combination.
  */
-import type { HTTPIngressPath, Ingress, IngressBackend, Service } from "../model/k8s.ts";
+import type {
+  HTTPIngressPath,
+  Ingress,
+  IngressBackend,
+  Service,
+  ServicePort,
+} from "../model/k8s.ts";
 import { refOf } from "../model/object-ref.ts";
 import type { RouteOverrides } from "./annotations.ts";
 import { canonicalPort, resolveServicePort, type BackendKey } from "./backends.ts";
@@ -20,6 +26,8 @@ export interface ServiceLookup {
 export interface IngressRoute {
   readonly backend: BackendKey;
   readonly service: Service;
+  /** The Service port the backend resolved to. */
+  readonly port: ServicePort;
   readonly route: KongRoute;
   readonly ingress: Ingress;
 }
@@ -34,6 +42,7 @@ interface Context {
 interface Group {
   backend: BackendKey;
   service: Service;
+  port: ServicePort;
   host: string;
   paths: string[];
 }
@@ -85,7 +94,7 @@ function finish(ctx: Context, g: Group, draft: RouteDraft): IngressRoute {
       `annotation ${what}; it is ignored for route ${route.name}`,
     );
   }
-  return { backend: g.backend, service: g.service, route, ingress: ctx.ingress };
+  return { backend: g.backend, service: g.service, port: g.port, route, ingress: ctx.ingress };
 }
 
 function addPath(
@@ -121,7 +130,7 @@ function resolveBackend(
   ctx: Context,
   backend: IngressBackend,
   where: string,
-): { backend: BackendKey; service: Service } | undefined {
+): { backend: BackendKey; service: Service; port: ServicePort } | undefined {
   const namespace = ctx.ingress.metadata.namespace ?? "";
   if (backend.service === undefined) {
     const kind = backend.resource?.kind ?? "unknown";
@@ -156,5 +165,5 @@ function resolveBackend(
     serviceName: backend.service.name,
     portKey: canonicalPort(backend.service.port),
   };
-  return { backend: backendKey, service: found.service };
+  return { backend: backendKey, service: found.service, port: port.port };
 }
