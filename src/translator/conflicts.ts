@@ -16,9 +16,8 @@ export function dropConflictingPaths(
   for (const r of routes) {
     const owner = `${r.ingress.metadata.namespace ?? ""}/${r.ingress.metadata.name}`;
     const paths = (r.route.paths ?? []).filter(path => {
-      const conflicts = claimKeys(r.route, path)
-        .map(k => claims.get(k))
-        .filter(o => o !== undefined && o !== owner);
+      const keys = claimKeys(r.route, path);
+      const conflicts = keys.map(k => claims.get(k)).filter(o => o !== undefined && o !== owner);
       if (conflicts.length > 0) {
         results.problem(
           r.ingress,
@@ -27,7 +26,7 @@ export function dropConflictingPaths(
         );
         return false;
       }
-      for (const k of claimKeys(r.route, path)) claims.set(k, owner);
+      for (const k of keys) claims.set(k, owner);
       return true;
     });
     if (paths.length > 0)
