@@ -3,6 +3,7 @@
  * ignore them too (the rest of the object still works) but say so, as a problem on the object.
  */
 import type { KongProtocol } from "../kong/types.ts";
+import { PROTOCOLS } from "../kong/validate/typedefs.ts";
 import type { Problem } from "./types.ts";
 import { DEFAULT_REGEX_PREFIX } from "./paths.ts";
 
@@ -330,16 +331,8 @@ function userTags(r: Reader): readonly string[] {
   return [...new Set(valid)];
 }
 
-const SERVICE_PROTOCOLS: ReadonlySet<string> = new Set([
-  "http",
-  "https",
-  "grpc",
-  "grpcs",
-  "tcp",
-  "tls",
-  "tls_passthrough",
-  "udp",
-]);
+/** Every protocol Kong's service schema accepts. */
+const SERVICE_PROTOCOLS: ReadonlySet<string> = new Set(PROTOCOLS);
 
 function serviceProtocol(r: Reader): KongProtocol | undefined {
   const key = `${K}protocol`;
@@ -348,11 +341,7 @@ function serviceProtocol(r: Reader): KongProtocol | undefined {
   const value = raw.trim().toLowerCase();
   return SERVICE_PROTOCOLS.has(value)
     ? (value as KongProtocol)
-    : r.invalid(
-        key,
-        raw,
-        "expected one of grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp",
-      );
+    : r.invalid(key, raw, `expected one of ${PROTOCOLS.join(", ")}`);
 }
 
 function servicePath(r: Reader): string | undefined {
