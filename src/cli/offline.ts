@@ -3,7 +3,7 @@
  * same translation the controller runs, and describe every note and problem as one line for stderr.
  */
 import { isDns1123Subdomain } from "../config/parsers.ts";
-import { DEFAULT_NAMESPACE, buildSnapshot } from "../model/parse.ts";
+import { DEFAULT_NAMESPACE, SUPPORTED_API_VERSIONS, buildSnapshot } from "../model/parse.ts";
 import { objectKey, type ObjectRef } from "../model/object-ref.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../translator/index.ts";
 import type { TranslationResult } from "../translator/types.ts";
@@ -69,19 +69,10 @@ function at(source: Source): string {
   return `${source.file}:${source.line}`;
 }
 
-/** The API version each handled kind is read at. */
-const HANDLED_VERSIONS: Readonly<Record<string, string>> = {
-  Ingress: "networking.k8s.io/v1",
-  IngressClass: "networking.k8s.io/v1",
-  Service: "v1",
-  Secret: "v1",
-  EndpointSlice: "discovery.k8s.io/v1",
-};
-
 function skippedNote(s: SkippedObject): string {
   const name =
     s.name === "" ? "(unnamed)" : s.namespace === "" ? s.name : `${s.namespace}/${s.name}`;
-  const handled = HANDLED_VERSIONS[s.kind];
+  const handled = SUPPORTED_API_VERSIONS[s.kind];
   const why =
     handled === undefined
       ? "not a kind kongress translates"

@@ -190,6 +190,16 @@ const schemas = {
 
 type SchemaKey = keyof typeof schemas;
 
+/** The one API version each supported kind is read at, by kind. */
+export const SUPPORTED_API_VERSIONS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(
+    Object.keys(schemas).map(key => {
+      const [apiVersion = "", kind = ""] = key.split(" ");
+      return [kind, apiVersion];
+    }),
+  ),
+);
+
 const CLUSTER_SCOPED: ReadonlySet<string> = new Set(["IngressClass"]);
 
 /** Kinds that need a `spec` object even when the manifest leaves it out. */
