@@ -37,12 +37,16 @@ export function dropConflictingPaths(
   return kept;
 }
 
+/** Kong's default for a route that names no protocols. */
+const DEFAULT_PROTOCOLS = ["http", "https"];
+
 function claimKeys(route: KongRoute, path: string): string[] {
+  // Compared as Kong matches: no protocols means http+https (the default backend names them), in any order.
   const criteria = JSON.stringify([
     route.methods ?? [],
     route.headers ?? {},
     route.snis ?? [],
-    route.protocols ?? [],
+    [...(route.protocols ?? DEFAULT_PROTOCOLS)].sort(),
   ]);
   const hosts = route.hosts ?? [""];
   return hosts.map(host => `${host}\u0000${path}\u0000${criteria}`);
