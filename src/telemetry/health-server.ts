@@ -127,7 +127,10 @@ export interface TelemetryServer {
 }
 
 async function answer(routes: Routes, req: IncomingMessage, logger: Logger): Promise<HttpReply> {
-  const url = new URL(req.url ?? "/", "http://localhost");
+  // The parser lets through request targets such as `//[` that are no URL; a throw here would be an
+  // unhandled rejection, which ends the process.
+  const url = URL.parse(req.url ?? "/", "http://localhost");
+  if (url === null) return { status: 400, body: "bad request target\n" };
   const handler = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
   if (handler === undefined) return { status: 404, body: "not found\n" };
   if (req.method !== "GET" && req.method !== "HEAD") return { status: 405, body: "GET only\n" };

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
@@ -139,6 +140,26 @@ describe("startTelemetryServer", () => {
     const base = await serve(routes);
     const res = await fetch(`${base}${path}`, { method });
     expect(res.status).toBe(status);
+  });
+
+  it("answers 400 to a request target that is not a URL, and keeps serving", async () => {
+    const base = await serve(routes);
+    const { port } = new URL(base);
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write("GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      });
+      let received = "";
+      socket.on("data", (chunk: Buffer) => (received += chunk.toString("latin1")));
+      socket.on("error", reject);
+      // Without an answer the test fails here rather than at the test timeout.
+      socket.setTimeout(5000, () => socket.destroy());
+      socket.on("close", () => {
+        resolve(received.split("\r\n")[0] ?? "");
+      });
+    });
+    expect(statusLine).toBe("HTTP/1.1 400 Bad Request");
+    expect((await fetch(`${base}/ok`)).status).toBe(200);
   });
 
   it("serves several route groups on one port", async () => {
