@@ -13,6 +13,7 @@ import type {
   Service,
 } from "../model/k8s.ts";
 import type { Snapshot } from "../translator/types.ts";
+import { compareStrings } from "../util/compare.ts";
 import { deepFreeze } from "../util/deep-freeze.ts";
 import type { InvalidObject } from "./store.ts";
 
@@ -32,14 +33,10 @@ export interface SnapshotSource {
   invalidObjects(): InvalidObject[];
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function byNamespaceName(a: KubeObject, b: KubeObject): number {
   return (
-    compare(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
-    compare(a.metadata.name, b.metadata.name)
+    compareStrings(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
+    compareStrings(a.metadata.name, b.metadata.name)
   );
 }
 
@@ -56,7 +53,7 @@ export function snapshotHash(objects: Iterable<KubeObject>): string {
     const id = m.uid ?? `${obj.kind}/${m.namespace ?? ""}/${m.name}`;
     pairs.push(`${id}:${m.resourceVersion ?? ""}`);
   }
-  pairs.sort(compare);
+  pairs.sort(compareStrings);
   return createHash("sha256").update(pairs.join("\n")).digest("hex");
 }
 
@@ -73,9 +70,9 @@ export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
     .invalidObjects()
     .sort(
       (a, b) =>
-        compare(a.ref.kind, b.ref.kind) ||
-        compare(a.ref.namespace, b.ref.namespace) ||
-        compare(a.ref.name, b.ref.name),
+        compareStrings(a.ref.kind, b.ref.kind) ||
+        compareStrings(a.ref.namespace, b.ref.namespace) ||
+        compareStrings(a.ref.name, b.ref.name),
     );
   const hash = snapshotHash(Object.values(lists).flat());
   return deepFreeze({ ...lists, hash, invalid });
