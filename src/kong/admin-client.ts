@@ -22,6 +22,7 @@ import {
   type RootInfo,
   type StatusInfo,
 } from "./responses.ts";
+import { ConfigInvalidError } from "../errors.ts";
 import { stableStringify } from "../util/stable-json.ts";
 import type { Clock } from "../util/clock.ts";
 
@@ -158,7 +159,7 @@ export class AdminClient implements KongAdminApi {
     this.#origin = parsed.origin;
     this.#prefix = parsed.pathname.replace(/\/+$/, "");
     this.url = `${this.#origin}${this.#prefix}`;
-    this.#headers = buildHeaders(options, parsed);
+    this.#headers = buildHeaders(options, parsed, this.url);
     this.#timeouts = { ...DEFAULT_ADMIN_TIMEOUTS, ...options.timeouts };
     this.#clock = options.clock;
     this.#ownsDispatcher = options.dispatcher === undefined;
@@ -273,14 +274,18 @@ export function createAdminClients(
   return [...new Set(urls)].map(url => new AdminClient({ ...common, url }));
 }
 
-function buildHeaders(options: AdminClientOptions, url: URL): Record<string, string> {
+function buildHeaders(
+  options: AdminClientOptions,
+  url: URL,
+  displayUrl: string,
+): Record<string, string> {
   const headers: Record<string, string> = {
     accept: "application/json",
     "user-agent": options.userAgent ?? "kongress",
   };
   if (url.username !== "" || url.password !== "") {
-    const user = decodeURIComponent(url.username);
-    const password = decodeURIComponent(url.password);
+    const user = decodeUserinfo(url.username, displayUrl);
+    const password = decodeUserinfo(url.password, displayUrl);
     headers["authorization"] = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
   }
   for (const { name, value } of options.headers ?? []) headers[name.toLowerCase()] = value;
@@ -288,6 +293,22 @@ function buildHeaders(options: AdminClientOptions, url: URL): Record<string, str
     headers["kong-admin-token"] = options.token;
   }
   return headers;
+}
+
+/**
+ * A URL parser keeps a malformed escape such as `%zz` in the userinfo as it is, so the URL passes config
+ * validation; decoding it must end as a clear setting error at start-up, not as a bare URIError.
+ */
+function decodeUserinfo(part: string, displayUrl: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch (error) {
+    // The display URL carries no userinfo, so the credentials never reach a log.
+    throw new ConfigInvalidError(
+      `Kong Admin API URL ${displayUrl}: its user info has a malformed percent-escape`,
+      { cause: error },
+    );
+  }
 }
 
 function createAgent(tls: AdminTlsOptions | undefined): Agent {

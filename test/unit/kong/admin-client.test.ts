@@ -133,6 +133,17 @@ describe("AdminClient requests", () => {
     );
   });
 
+  it("refuses userinfo with a malformed escape as a setting error that does not quote it", () => {
+    const build = (): AdminClient => client({ url: "http://admin:p%zz@kong.test:8001/admin" });
+    expect(build).toThrow(
+      expect.objectContaining({
+        code: "ERR_CONFIG_INVALID",
+        message:
+          "Kong Admin API URL http://kong.test:8001/admin: its user info has a malformed percent-escape",
+      }),
+    );
+  });
+
   it("posts the encoded bytes as YAML with check_hash and flatten_errors", async () => {
     agent
       .get(ORIGIN)
