@@ -4,6 +4,7 @@
  * config (which objects a config Kong accepted contains).
  */
 import { refKey, type ObjectRef } from "../model/object-ref.ts";
+import { compareStrings } from "../util/compare.ts";
 import type { ErrorBody, FlatEntityError } from "./responses.ts";
 
 /** One thing Kong found wrong with an entity: a field error carries the dotted field path. */
@@ -111,7 +112,7 @@ export function failuresByObject(failures: readonly EntityFailure[]): ObjectFail
     }
     byKey.set(key, entry);
   }
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  return [...byKey.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, v]) => v);
 }
 
 /**
