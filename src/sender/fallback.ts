@@ -8,8 +8,8 @@
  * (the `dependsOn` lists translation recorded) are not dropped wholesale as KIC does: translation already
  * degrades around a missing reference, so an Ingress keeps every path that does not route to a broken
  * Service, and keeps serving its hosts when its TLS Secret is broken (each with a problem saying why).
- * Those dependants are returned as `affected`; the sender reports the ones that end up contributing nothing
- * as excluded. Finer than one object is not possible: tags name objects, not rules.
+ * Those dependants are returned as `affected`; the status report (runtime/applied-status.ts) names the
+ * ones that end up contributing nothing as excluded. Finer than one object is not possible: tags name objects, not rules.
  */
 
 import type { EntityFailure } from "../kong/flattened-errors.ts";
@@ -18,12 +18,10 @@ import { objectKey, refKey, type ObjectRef } from "../model/object-ref.ts";
 import type { ObjectResult, Snapshot } from "../translator/types.ts";
 
 export interface FallbackPlan {
-  /** The snapshot without the excluded objects. */
+  /** The snapshot without the broken objects. */
   readonly snapshot: Snapshot;
-  /** Objects Kong named as broken (present in the snapshot). */
+  /** Objects Kong named as broken (present in the snapshot), sorted by key: the ones left out. */
   readonly broken: readonly ObjectRef[];
-  /** The objects left out: the broken ones, sorted by key. */
-  readonly excluded: readonly ObjectRef[];
   /** Objects that read a broken object (transitively) and are translated again without it, sorted by key. */
   readonly affected: readonly ObjectRef[];
 }
@@ -109,7 +107,6 @@ export function planFallback(input: {
   return {
     snapshot: withoutObjects(input.snapshot, new Set(broken.keys())),
     broken: sortedRefs(broken.keys()),
-    excluded: sortedRefs(broken.keys()),
     affected: sortedRefs([...closure].filter(key => !broken.has(key))),
   };
 }

@@ -17,8 +17,6 @@ export interface Candidate {
   /** Every object named by the `k8s-*` tags of the config's entities, keyed by `refKey`. */
   readonly objects: ReadonlyMap<string, ObjectRef>;
   readonly origin: CandidateOrigin;
-  /** Fallback only: the objects left out, broken ones and their dependants. */
-  readonly excluded: readonly ObjectRef[];
   /**
    * Other hashes under which a node runs this same config. A config read back from Kong has the hash
    * Kong reported for it, which differs from the md5 of Kong's YAML rendering of it.
@@ -26,16 +24,11 @@ export interface Candidate {
   readonly aliases: readonly string[];
 }
 
-export function candidateOf(
-  config: KongConfig,
-  origin: CandidateOrigin,
-  excluded: readonly ObjectRef[] = [],
-): Candidate {
+export function candidateOf(config: KongConfig, origin: CandidateOrigin): Candidate {
   return {
     encoded: encodeConfig(config),
     objects: objectsInConfig(config),
     origin,
-    excluded,
     aliases: [],
   };
 }
@@ -65,7 +58,6 @@ export function candidateFromDump(yamlText: string, hash: string): Candidate | u
     encoded: encodeConfigText(yamlText, parsed),
     objects: objectsInConfig(parsed),
     origin: "kong",
-    excluded: [],
     aliases: [hash],
   };
 }

@@ -217,7 +217,7 @@ export class Sender {
     let candidate: Candidate;
     try {
       const result = this.#o.translate(fallback.snapshot);
-      candidate = candidateOf(result.config, "fallback", fallback.excluded);
+      candidate = candidateOf(result.config, "fallback");
     } catch (err) {
       this.#log.error({ err }, "Fallback translation failed");
       return null;
