@@ -157,7 +157,7 @@ export class AdminClient implements KongAdminApi {
   constructor(options: AdminClientOptions) {
     const parsed = new URL(options.url);
     this.#origin = parsed.origin;
-    this.#prefix = parsed.pathname.replace(/\/+$/, "");
+    this.#prefix = pathPrefix(parsed);
     this.url = `${this.#origin}${this.#prefix}`;
     this.#headers = buildHeaders(options, parsed, this.url);
     this.#timeouts = { ...DEFAULT_ADMIN_TIMEOUTS, ...options.timeouts };
@@ -266,12 +266,25 @@ export class AdminClient implements KongAdminApi {
   }
 }
 
-/** One client per Admin API URL (`--kong-admin-url` is repeatable), all with the same settings. */
+/**
+ * One client per Admin API (`--kong-admin-url` is repeatable), all with the same settings. URLs that name
+ * the same display URL (a trailing slash, other credentials) are one node: the sender keys nodes by it.
+ */
 export function createAdminClients(
   options: Omit<AdminClientOptions, "url"> & { readonly urls: readonly string[] },
 ): AdminClient[] {
   const { urls, ...common } = options;
-  return [...new Set(urls)].map(url => new AdminClient({ ...common, url }));
+  const byDisplayUrl = new Map<string, string>();
+  for (const url of urls) {
+    const parsed = new URL(url);
+    const key = `${parsed.origin}${pathPrefix(parsed)}`;
+    if (!byDisplayUrl.has(key)) byDisplayUrl.set(key, url);
+  }
+  return [...byDisplayUrl.values()].map(url => new AdminClient({ ...common, url }));
+}
+
+function pathPrefix(url: URL): string {
+  return url.pathname.replace(/\/+$/, "");
 }
 
 function buildHeaders(

@@ -249,7 +249,12 @@ describe("createAdminClients", () => {
       .intercept({ path: "/status" })
       .reply(200, { configuration_hash: HASH });
     const clients = createAdminClients({
-      urls: ["http://a.test:8001", "http://b.test:8444/", "http://a.test:8001"],
+      urls: [
+        "http://a.test:8001",
+        "http://b.test:8444/",
+        "http://a.test:8001",
+        "http://b.test:8444",
+      ],
       token: "t",
       clock,
       dispatcher: agent,
