@@ -60,8 +60,6 @@ export type PushOutcome =
   | { readonly kind: "unexpectedBody"; readonly error: KongUnexpectedResponseError }
   | { readonly kind: "httpError"; readonly error: KongHttpError };
 
-export type PushOutcomeKind = PushOutcome["kind"];
-
 /** The meaning of a read (`GET /`, `/status`, `/config`). */
 export type ReadOutcome<T> =
   | { readonly ok: true; readonly value: T }

@@ -44,7 +44,6 @@ export const rootInfoSchema = z.object({
 });
 
 export type RootInfo = z.infer<typeof rootInfoSchema>;
-export type KongListener = z.infer<typeof listener>;
 
 /** `GET /status`: DB-less nodes carry `configuration_hash`; database-mode nodes do not. */
 export const statusInfoSchema = z.object({
