@@ -77,7 +77,6 @@ export const boolTrue: FieldDef = { type: "boolean", required: true, default: tr
 export const boolFalse: FieldDef = { type: "boolean", required: true, default: false };
 export const str: FieldDef = { type: "string" };
 export const strArray: FieldDef = { type: "array", elements: { type: "string" } };
-export const strSet: FieldDef = { type: "set", elements: { type: "string" } };
 export const uuidArray: FieldDef = { type: "array", elements: { type: "string", uuid: true } };
 export const anyRecord: FieldDef = {
   type: "map",
