@@ -107,8 +107,9 @@ function validateChildren(
     }
     const schema = wc.registry.schemas.get(childCollection);
     if (schema === undefined) continue;
+    // cjson decodes `{}` like `[]`: an empty nested collection given as a map has no children.
     const childErrors = validateList(
-      list as unknown[],
+      Array.isArray(list) ? list : [],
       { schema, parent: node, parentLink: link },
       wc,
     );

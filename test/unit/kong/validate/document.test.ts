@@ -36,6 +36,17 @@ describe("top level (§2.1)", () => {
     expect(Object.values(entities["services"] ?? {})[0]).not.toHaveProperty("_comment");
   });
 
+  it("takes an empty map for an empty nested collection, as cjson does", () => {
+    const entities = accepted({
+      ...V3,
+      services: [{ name: "s", host: "h", routes: {}, plugins: {} }],
+      upstreams: [{ name: "u", targets: {} }],
+    });
+    expect(Object.keys(entities["services"] ?? {})).toHaveLength(1);
+    expect(Object.keys(entities["upstreams"] ?? {})).toHaveLength(1);
+    expect(entities["routes"]).toBeUndefined();
+  });
+
   it("answers an empty map for an empty config", () => {
     expect(accepted(V3)).toEqual({});
   });
