@@ -39,3 +39,14 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export function isUuid(value: unknown): value is string {
   return typeof value === "string" && UUID_RE.test(value);
 }
+
+/**
+ * Lua's `tostring` of a decoded JSON value, for messages that echo one. Never calls the value's own
+ * `toString`: a JSON object may carry a `toString` key, which makes `String(value)` throw.
+ */
+export function luaString(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (value === null) return "userdata: NULL";
+  return "table";
+}

@@ -15,7 +15,7 @@ import type {
   SchemaContext,
   SubschemaChoice,
 } from "../types.ts";
-import { isNonEmpty } from "../values.ts";
+import { isNonEmpty, luaString } from "../values.ts";
 
 const asString = (f: (s: string) => string | undefined) => (v: unknown) =>
   typeof v === "string" ? f(v) : undefined;
@@ -319,7 +319,7 @@ export function routesSchema(ctx: SchemaContext): EntitySchema {
       if (!Array.isArray(protocols) || protocols.length === 0) return {};
       const first: unknown = protocols[0];
       const chosen = typeof first === "string" ? SUBSCHEMAS[first] : undefined;
-      if (chosen === undefined) return { error: ["protocols", msg.unknownType(String(first))] };
+      if (chosen === undefined) return { error: ["protocols", msg.unknownType(luaString(first))] };
       return chosen;
     },
   };

@@ -38,6 +38,11 @@ describe("routes: protocols and matchers (§2.6)", () => {
       { protocols: "unknown type: ftp" },
     ],
     [
+      "first protocol an object with a toString key",
+      { protocols: [JSON.parse('{"toString":"x"}')], paths: ["/"] },
+      { protocols: "unknown type: table" },
+    ],
+    [
       "unknown later protocol",
       { protocols: ["http", "ftp"], paths: ["/"] },
       {
