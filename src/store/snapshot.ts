@@ -1,8 +1,8 @@
 /**
- * Frozen, sorted views of the store for translation, with KIC's content hash (cache_stores_snapshot.go):
- * sha256 of the sorted `uid:resourceVersion` pairs, so an unchanged input can skip translation.
+ * Frozen, sorted views of the store for translation, with a content hash (KIC's
+ * cache_stores_snapshot.go skips translation when its hash is unchanged; ours hashes content, not
+ * resourceVersions, so a status write is not new input).
  */
-import { createHash } from "node:crypto";
 import type { WatchedKind } from "../kube/kinds.ts";
 import type {
   EndpointSlice,
@@ -19,7 +19,7 @@ import type { InvalidObject } from "./store.ts";
 
 /** A translation input plus what identifies it and what had to be left out of it. */
 export interface StoreSnapshot extends Snapshot {
-  /** Hex sha256 of the sorted `uid:resourceVersion` pairs of every object in the snapshot. */
+  /** Hex digest of the content of every object in the snapshot (the store's `contentHash`). */
   readonly hash: string;
   /** Objects that failed parsing, sorted by kind, namespace, name. */
   readonly invalid: readonly InvalidObject[];
@@ -29,6 +29,10 @@ export interface StoreSnapshot extends Snapshot {
 export interface SnapshotSource {
   /** Changes whenever the content changes. */
   readonly version: number;
+  /** Changes whenever the objects of `kind` change. */
+  kindVersion(kind: WatchedKind): number;
+  /** Digest of the content of every object `objects` returns. */
+  contentHash(): string;
   objects(kind: WatchedKind): KubeObject[];
   invalidObjects(): InvalidObject[];
 }
@@ -40,33 +44,23 @@ function byNamespaceName(a: KubeObject, b: KubeObject): number {
   );
 }
 
-function sorted<T extends KubeObject>(source: SnapshotSource, kind: WatchedKind): T[] {
-  return (source.objects(kind) as T[]).sort(byNamespaceName);
+const LISTS = {
+  ingressClasses: "IngressClass",
+  ingresses: "Ingress",
+  services: "Service",
+  endpointSlices: "EndpointSlice",
+  secrets: "Secret",
+} as const satisfies Record<keyof Snapshot, WatchedKind>;
+
+type ListName = keyof typeof LISTS;
+
+function sortedList(source: SnapshotSource, kind: WatchedKind): readonly KubeObject[] {
+  // The objects are frozen by the store already; freezing the array is enough.
+  return Object.freeze(source.objects(kind).sort(byNamespaceName));
 }
 
-/** The content hash of a set of objects; independent of their order. */
-export function snapshotHash(objects: Iterable<KubeObject>): string {
-  const pairs: string[] = [];
-  for (const obj of objects) {
-    const m = obj.metadata;
-    // Objects without a uid (never the case for API server objects) are identified by name.
-    const id = m.uid ?? `${obj.kind}/${m.namespace ?? ""}/${m.name}`;
-    pairs.push(`${id}:${m.resourceVersion ?? ""}`);
-  }
-  pairs.sort(compareStrings);
-  return createHash("sha256").update(pairs.join("\n")).digest("hex");
-}
-
-/** Takes a deep-frozen snapshot; every list is sorted by namespace, then name. */
-export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
-  const lists = {
-    ingressClasses: sorted<IngressClass>(source, "IngressClass"),
-    ingresses: sorted<Ingress>(source, "Ingress"),
-    services: sorted<Service>(source, "Service"),
-    endpointSlices: sorted<EndpointSlice>(source, "EndpointSlice"),
-    secrets: sorted<Secret>(source, "Secret"),
-  };
-  const invalid = source
+function sortedInvalid(source: SnapshotSource): readonly InvalidObject[] {
+  return source
     .invalidObjects()
     .sort(
       (a, b) =>
@@ -74,13 +68,39 @@ export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
         compareStrings(a.ref.namespace, b.ref.namespace) ||
         compareStrings(a.ref.name, b.ref.name),
     );
-  const hash = snapshotHash(Object.values(lists).flat());
-  return deepFreeze({ ...lists, hash, invalid });
 }
 
-/** Hands out the same snapshot object until the source changes. */
+function assemble(
+  lists: Record<ListName, readonly KubeObject[]>,
+  hash: string,
+  invalid: readonly InvalidObject[],
+): StoreSnapshot {
+  return deepFreeze({
+    ingressClasses: lists.ingressClasses as readonly IngressClass[],
+    ingresses: lists.ingresses as readonly Ingress[],
+    services: lists.services as readonly Service[],
+    endpointSlices: lists.endpointSlices as readonly EndpointSlice[],
+    secrets: lists.secrets as readonly Secret[],
+    hash,
+    invalid,
+  });
+}
+
+/** Takes a deep-frozen snapshot; every list is sorted by namespace, then name. */
+export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
+  const lists = {} as Record<ListName, readonly KubeObject[]>;
+  for (const [list, kind] of Object.entries(LISTS) as [ListName, WatchedKind][])
+    lists[list] = sortedList(source, kind);
+  return assemble(lists, source.contentHash(), sortedInvalid(source));
+}
+
+/**
+ * Hands out the same snapshot object until the source changes, and then re-sorts only the kinds that
+ * changed: one edited Ingress costs a sort of the Ingresses, not of every object in the cluster.
+ */
 export class Snapshotter {
   readonly #source: SnapshotSource;
+  readonly #lists = new Map<ListName, { version: number; list: readonly KubeObject[] }>();
   #last: { version: number; snapshot: StoreSnapshot } | undefined;
 
   constructor(source: SnapshotSource) {
@@ -90,7 +110,17 @@ export class Snapshotter {
   take(): StoreSnapshot {
     const version = this.#source.version;
     if (this.#last?.version === version) return this.#last.snapshot;
-    const snapshot = takeSnapshot(this.#source);
+    const lists = {} as Record<ListName, readonly KubeObject[]>;
+    for (const [list, kind] of Object.entries(LISTS) as [ListName, WatchedKind][]) {
+      const kindVersion = this.#source.kindVersion(kind);
+      let cached = this.#lists.get(list);
+      if (cached?.version !== kindVersion) {
+        cached = { version: kindVersion, list: sortedList(this.#source, kind) };
+        this.#lists.set(list, cached);
+      }
+      lists[list] = cached.list;
+    }
+    const snapshot = assemble(lists, this.#source.contentHash(), sortedInvalid(this.#source));
     this.#last = { version, snapshot };
     return snapshot;
   }

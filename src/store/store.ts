@@ -23,6 +23,7 @@ import {
 } from "./ownership.ts";
 import { ReferenceIndex } from "./references.ts";
 import { identityOf, rawIdentity, type Identity } from "./identity.ts";
+import { fingerprintOf, SetDigest } from "./fingerprint.ts";
 
 /** Result of checking one raw object (the shape of `parseKubeObject` in src/model/parse.ts). */
 export type ParseOutcome =
@@ -55,11 +56,13 @@ export interface StoreOptions {
   readonly logger: Logger;
 }
 
-type Entry =
+/** Every entry carries the fingerprint of its content (fingerprint.ts): equal content, no change. */
+type Entry = { readonly fingerprint: Buffer } & (
   | { readonly state: "kept"; readonly obj: KubeObject; readonly id: Identity }
   /** A Secret we do not need, held without its data. */
   | { readonly state: "stub"; readonly obj: Secret; readonly id: Identity }
-  | { readonly state: "invalid"; readonly invalid: InvalidObject; readonly id: Identity };
+  | { readonly state: "invalid"; readonly invalid: InvalidObject; readonly id: Identity }
+);
 
 const ALL_KINDS: readonly KindName[] = [
   "IngressClass",
@@ -78,6 +81,10 @@ export class Store implements ReflectorSink {
   readonly #pendingSecrets = new Set<string>();
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #secretListeners = new Set<(name: ObjectName) => void>();
+  /** Per kind: bumped whenever the kind's kept objects change, so snapshots re-sort only that kind. */
+  readonly #kindVersions = new Map<KindName, number>(ALL_KINDS.map(k => [k, 0]));
+  /** The fingerprints of every kept object: the snapshot's content hash. */
+  readonly #digest = new SetDigest();
   #version = 0;
 
   constructor(opts: StoreOptions) {
@@ -88,6 +95,16 @@ export class Store implements ReflectorSink {
   /** Increases whenever anything a snapshot shows changed (relevant or not). */
   get version(): number {
     return this.#version;
+  }
+
+  /** Increases whenever the kept objects of `kind` change. */
+  kindVersion(kind: KindName): number {
+    return this.#kindVersions.get(kind) ?? 0;
+  }
+
+  /** Hex digest of the content of every kept object; equal content, equal hash, whatever the order. */
+  contentHash(): string {
+    return this.#digest.hex();
   }
 
   /** Subscribes to relevant changes; returns the unsubscribe function. */
@@ -115,11 +132,14 @@ export class Store implements ReflectorSink {
     }
     if (!namespaceAllowed(id.namespace, this.#opts.watchNamespaces ?? [])) return false;
     const key = nameKey(id.namespace, id.name);
-    const next = this.#entryFor(kind, key, raw);
+    const fingerprint = fingerprintOf(kind, key, raw);
     const prev = this.#map(kind).get(key);
-    if (prev !== undefined && sameEntry(prev, next)) return false;
-    this.#map(kind).set(key, next);
-    this.#bumpVersion(prev, next);
+    // Same content (a status write, a relist, a resync): nothing to do, and the cached object stays.
+    if (prev !== undefined && prev.fingerprint.equals(fingerprint) && prev.id.uid === id.uid) {
+      if (prev.state !== "stub" || !this.#wantsSecretData(key, prev.obj)) return false;
+    }
+    const next = this.#entryFor(kind, key, raw, fingerprint);
+    this.#set(kind, key, prev, next);
     return this.#changed({ kind, key, type: "upsert" }, prev, next);
   }
 
@@ -127,8 +147,7 @@ export class Store implements ReflectorSink {
     const key = nameKey(name.namespace, name.name);
     const prev = this.#map(kind).get(key);
     if (prev === undefined) return false;
-    this.#map(kind).delete(key);
-    this.#bumpVersion(prev, undefined);
+    this.#set(kind, key, prev, undefined);
     return this.#changed({ kind, key, type: "remove" }, prev, undefined);
   }
 
@@ -180,9 +199,16 @@ export class Store implements ReflectorSink {
     return entry?.state === "kept" ? entry.obj : undefined;
   }
 
-  // Stubs are not in snapshots: churn of unused Secrets (Helm releases, tokens) keeps the cached one.
-  #bumpVersion(prev: Entry | undefined, next: Entry | undefined): void {
+  /** Replaces (or, with `next` undefined, deletes) an entry and keeps versions and digest in step. */
+  #set(kind: KindName, key: string, prev: Entry | undefined, next: Entry | undefined): void {
+    if (next === undefined) this.#map(kind).delete(key);
+    else this.#map(kind).set(key, next);
+    // Stubs are not in snapshots: churn of unused Secrets (Helm releases, tokens) keeps the cached one.
     if (inSnapshots(prev) || inSnapshots(next)) this.#version++;
+    if (prev?.state === "kept") this.#digest.toggle(prev.fingerprint);
+    if (next?.state === "kept") this.#digest.toggle(next.fingerprint);
+    if (prev?.state === "kept" || next?.state === "kept")
+      this.#kindVersions.set(kind, this.kindVersion(kind) + 1);
   }
 
   #map(kind: KindName): Map<string, Entry> {
@@ -191,7 +217,7 @@ export class Store implements ReflectorSink {
     return map;
   }
 
-  #entryFor(kind: KindName, key: string, raw: unknown): Entry {
+  #entryFor(kind: KindName, key: string, raw: unknown, fingerprint: Buffer): Entry {
     const parsed = this.#opts.parse(raw);
     if (parsed.ok !== true) {
       const id = rawIdentity(raw) ?? { namespace: "", name: "", uid: "", resourceVersion: "" };
@@ -199,13 +225,13 @@ export class Store implements ReflectorSink {
         parsed.ok === false
           ? parsed.reason
           : `unsupported kind ${parsed.kind} in API version ${parsed.apiVersion}`;
-      return { state: "invalid", invalid: invalidOf(kind, raw, reason), id };
+      return { state: "invalid", invalid: invalidOf(kind, raw, reason), id, fingerprint };
     }
     const obj = deepFreeze(parsed.object);
     const id = identityOf(obj);
     if (kind === "Secret" && !this.#wantsSecretData(key, obj as Secret))
-      return { state: "stub", obj: stubOf(obj as Secret), id };
-    return { state: "kept", obj, id };
+      return { state: "stub", obj: stubOf(obj as Secret), id, fingerprint };
+    return { state: "kept", obj, id, fingerprint };
   }
 
   #wantsSecretData(key: string, secret: Secret): boolean {
@@ -294,8 +320,8 @@ export class Store implements ReflectorSink {
     this.#pendingSecrets.delete(key);
     const entry = this.#map("Secret").get(key);
     if (entry?.state !== "kept" || isLabelledSecret(entry.obj as Secret)) return;
-    this.#map("Secret").set(key, { state: "stub", obj: stubOf(entry.obj as Secret), id: entry.id });
-    this.#version++;
+    const stub: Entry = { ...entry, state: "stub", obj: stubOf(entry.obj as Secret) };
+    this.#set("Secret", key, entry, stub);
   }
 
   #emit(change: StoreChange): void {
@@ -319,16 +345,6 @@ export class Store implements ReflectorSink {
 /** Kept objects are translation input; invalid ones are reported with the snapshot. */
 function inSnapshots(entry: Entry | undefined): boolean {
   return entry !== undefined && entry.state !== "stub";
-}
-
-function sameEntry(a: Entry, b: Entry): boolean {
-  return (
-    a.state === b.state &&
-    a.id.uid === b.id.uid &&
-    a.id.resourceVersion === b.id.resourceVersion &&
-    // Without a resourceVersion (e.g. hand-made objects) only a full comparison would be safe.
-    a.id.resourceVersion !== ""
-  );
 }
 
 function stubOf(secret: Secret): Secret {

@@ -64,6 +64,17 @@ class FakeSource implements SnapshotSource {
     this.version++;
   }
 
+  kindVersion(): number {
+    return this.version;
+  }
+
+  /** The fake's content is its objects' uid:resourceVersion pairs. */
+  contentHash(): string {
+    return this.#objects
+      .map(o => `${o.metadata.uid ?? ""}:${o.metadata.resourceVersion ?? ""}`)
+      .join();
+  }
+
   objects(kind: string): KubeObject[] {
     return this.#objects.filter(o => o.kind === kind);
   }

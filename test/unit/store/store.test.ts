@@ -60,7 +60,10 @@ describe("Store: Ingress relevance", () => {
     expect(store.upsert("Ingress", ingress("web", { tlsSecrets: ["tls"] }))).toBe(false);
     expect(store.upsert("IngressClass", ingressClass("kong", { isDefault: true }))).toBe(true);
     expect(needed).toEqual(["shop/tls"]);
-    expect(store.upsert("Ingress", ingress("web", { tlsSecrets: ["tls"] }))).toBe(true);
+    // The class change already reported it; the same Ingress delivered again (a resync) is no change.
+    expect(store.upsert("Ingress", ingress("web", { tlsSecrets: ["tls"] }))).toBe(false);
+    const edited = ingress("web", { tlsSecrets: ["tls"], services: ["other"] });
+    expect(store.upsert("Ingress", edited)).toBe(true);
   });
 
   it("a foreign IngressClass is not relevant", () => {
