@@ -3,10 +3,9 @@
  * node, each with its own connection pool, TLS settings, headers and deadlines. Every exchange is handed
  * to outcome.ts for classification; nothing here interprets a status code.
  */
-import { createHash } from "node:crypto";
 import { Agent, type Dispatcher } from "undici";
 import type { ZodType } from "zod";
-import { EMPTY_CONFIG_HASH, type KongConfig } from "./types.ts";
+import type { EncodedConfig } from "./encode.ts";
 import {
   classifyPush,
   classifyRead,
@@ -23,7 +22,6 @@ import {
   type StatusInfo,
 } from "./responses.ts";
 import { ConfigInvalidError } from "../errors.ts";
-import { stableStringify } from "../util/stable-json.ts";
 import type { Clock } from "../util/clock.ts";
 
 /** undici's dispatcher type, re-exported so callers can inject a MockAgent without importing undici. */
@@ -71,51 +69,7 @@ export interface AdminClientOptions {
   readonly userAgent?: string;
 }
 
-/**
- * A config as it goes on the wire, with the hash Kong will report for it.
- *
- * Why a string body: Kong computes `configuration_hash` as the md5 of the exact bytes only when the config
- * arrives as a string; for a JSON object (what KIC sends) it hashes an internal map with fresh timestamps,
- * which nobody can recompute and which makes `check_hash=1` useless (kong-admin-api.md §3.1, §6). So we
- * send canonical JSON as a raw body with `Content-Type: application/yaml` (JSON is YAML; Kong tries JSON
- * first). Then (1) `check_hash=1` answers 304 and saves Kong a reload when it already runs these bytes, and
- * (2) md5 of what we send equals what `GET /status` reports, so we know exactly whether a node runs our
- * config, across controller restarts too. A raw body also avoids the escaping overhead of the JSON
- * `{"config": "<string>"}` form, which matters against Kong's 10 MiB body limit.
- */
-export interface EncodedConfig {
-  readonly body: string;
-  readonly contentType: string;
-  readonly bytes: number;
-  /** What `GET /status` reports once Kong runs this config (all zeros for a config without entities). */
-  readonly hash: string;
-}
-
-const CONTENT_TYPE = "application/yaml";
-
-/** Encodes our config; equal configs give equal bytes and so equal hashes. */
-export function encodeConfig(config: KongConfig): EncodedConfig {
-  return encodeText(stableStringify(config), hasEntities(config));
-}
-
-/** Encodes a config we only have as text (Kong's own `GET /config` YAML dump). */
-export function encodeConfigText(text: string, parsed: unknown): EncodedConfig {
-  return encodeText(text, hasEntities(parsed));
-}
-
-function encodeText(body: string, entities: boolean): EncodedConfig {
-  const bytes = Buffer.byteLength(body);
-  // Kong forces the zero hash for a config without entities (§6), whatever its bytes.
-  const hash = entities ? createHash("md5").update(body).digest("hex") : EMPTY_CONFIG_HASH;
-  return { body, contentType: CONTENT_TYPE, bytes, hash };
-}
-
-function hasEntities(config: unknown): boolean {
-  if (config === null || typeof config !== "object") return false;
-  return Object.entries(config).some(
-    ([key, value]) => !key.startsWith("_") && Array.isArray(value) && value.length > 0,
-  );
-}
+export { ConfigEncoder, encodeConfig, encodeConfigText, type EncodedConfig } from "./encode.ts";
 
 /** The deadline for a request with a body of `bytes` bytes. */
 export function requestTimeoutMs(bytes: number, timeouts: AdminTimeouts): number {

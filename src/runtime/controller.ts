@@ -25,8 +25,7 @@ import { Store } from "../store/store.ts";
 import type { Readiness } from "../telemetry/health-server.ts";
 import { createMetrics, type Metrics } from "../telemetry/metrics.ts";
 import { ReadinessTracker } from "../telemetry/readiness.ts";
-import { translate } from "../translator/index.ts";
-import type { Snapshot } from "../translator/types.ts";
+import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { AppliedStatusFeed } from "./applied-status.ts";
 import { ConfigDumps } from "./config-dumps.ts";
@@ -156,7 +155,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const metrics = createMetrics({ registry: opts.registry });
   const { store, watchers, fetcher } = buildKubeSide(opts, metrics, kube);
   const options = { ingressClass: config.ingressClass, clusterDomain: config.clusterDomain };
-  const translateBound = (snapshot: Snapshot) => translate(snapshot, options);
+  // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
+  const translateBound = createTranslator(options);
   const sender = buildSender({
     config,
     translate: translateBound,

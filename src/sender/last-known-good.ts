@@ -3,10 +3,10 @@
  * restarted controller knows the last config Kong accepted without having pushed it itself.
  */
 import { parse as parseYaml } from "yaml";
-import { encodeConfig, encodeConfigText, type EncodedConfig } from "../kong/admin-client.ts";
+import { ConfigEncoder, encodeConfigText, type EncodedConfig } from "../kong/admin-client.ts";
 import { objectsInConfig } from "../kong/flattened-errors.ts";
-import type { KongConfig } from "../kong/types.ts";
-import type { ObjectRef } from "../model/object-ref.ts";
+import { refKey, type ObjectRef } from "../model/object-ref.ts";
+import type { TranslationResult } from "../translator/types.ts";
 
 /** Where a candidate came from. `kong`: read back from a node at start-up (`GET /config`). */
 export type CandidateOrigin = "primary" | "fallback" | "lastKnownGood" | "kong";
@@ -14,7 +14,10 @@ export type CandidateOrigin = "primary" | "fallback" | "lastKnownGood" | "kong";
 /** A config the sender may push, with the objects its entities are tagged with. */
 export interface Candidate {
   readonly encoded: EncodedConfig;
-  /** Every object named by the `k8s-*` tags of the config's entities, keyed by `refKey`. */
+  /**
+   * The objects the config contains, keyed by `refKey`: for our translations, those whose result is
+   * `translated`; for a config read back from Kong, those its entities' `k8s-*` tags name.
+   */
   readonly objects: ReadonlyMap<string, ObjectRef>;
   readonly origin: CandidateOrigin;
   /**
@@ -24,10 +27,27 @@ export interface Candidate {
   readonly aliases: readonly string[];
 }
 
-export function candidateOf(config: KongConfig, origin: CandidateOrigin): Candidate {
+/**
+ * A translation as the sender pushes it. The encoder should be long-lived (it caches each entity's
+ * encoding); the objects come from the translation's own results, not from walking every tag.
+ */
+export function candidateOf(
+  result: TranslationResult,
+  origin: CandidateOrigin,
+  encoder: ConfigEncoder = new ConfigEncoder(),
+): Candidate {
+  let objects: Map<string, ObjectRef> | undefined;
   return {
-    encoded: encodeConfig(config),
-    objects: objectsInConfig(config),
+    encoded: encoder.encode(result.config),
+    // Built on first use: most candidates are superseded before a node confirms them.
+    get objects(): ReadonlyMap<string, ObjectRef> {
+      if (objects === undefined) {
+        objects = new Map();
+        for (const r of result.results)
+          if (r.outcome === "translated") objects.set(refKey(r.ref), r.ref);
+      }
+      return objects;
+    },
     origin,
     aliases: [],
   };

@@ -5,7 +5,7 @@
  * writing reads (incidents-and-gateway-api.md, incident c, REQ-C1..C3).
  */
 import type { Logger } from "pino";
-import type { KongAdminApi } from "../kong/admin-client.ts";
+import { ConfigEncoder, type KongAdminApi } from "../kong/admin-client.ts";
 import {
   failuresByObject,
   type EntityFailure,
@@ -59,6 +59,7 @@ export class Sender {
   readonly #admins = new Map<string, KongAdminApi>();
   readonly #listeners = new Set<(view: SenderView) => void>();
   readonly #fallbacks = new Map<string, Candidate | null>();
+  readonly #encoder = new ConfigEncoder();
   #plan: Plan | undefined;
   #lastKnownGood: Candidate | undefined;
   #rejected: readonly ObjectFailure[] = [];
@@ -81,7 +82,7 @@ export class Sender {
 
   /** Hands over a new translation. Cheap: the newest one wins, older queued ones are dropped. */
   update(input: SenderInput): void {
-    const primary = candidateOf(input.result.config, "primary");
+    const primary = candidateOf(input.result, "primary", this.#encoder);
     if (this.#plan?.primary.encoded.hash !== primary.encoded.hash) {
       this.#fallbacks.clear();
       this.#rejected = [];
@@ -217,7 +218,7 @@ export class Sender {
     let candidate: Candidate;
     try {
       const result = this.#o.translate(fallback.snapshot);
-      candidate = candidateOf(result.config, "fallback");
+      candidate = candidateOf(result, "fallback", this.#encoder);
     } catch (err) {
       this.#log.error({ err }, "Fallback translation failed");
       return null;

@@ -5,18 +5,25 @@
  */
 import type { KongRoute } from "../kong/types.ts";
 import type { IngressRoute } from "./ingress.ts";
-import type { ResultsBuilder } from "./results.ts";
+import type { ResultSink } from "./results.ts";
+
+/** How a route's match criteria are keyed; a memo passes a caching one. */
+export type CriteriaOf = (route: KongRoute, compute: (route: KongRoute) => string) => string;
+
+const computeEachTime: CriteriaOf = (route, compute) => compute(route);
 
 export function dropConflictingPaths(
   routes: readonly IngressRoute[],
-  results: ResultsBuilder,
+  results: ResultSink,
+  criteriaOf: CriteriaOf = computeEachTime,
 ): readonly IngressRoute[] {
   const claims = new Map<string, string>();
   const kept: IngressRoute[] = [];
   for (const r of routes) {
     const owner = `${r.ingress.metadata.namespace ?? ""}/${r.ingress.metadata.name}`;
+    const criteria = criteriaOf(r.route, matchCriteria);
     const paths = (r.route.paths ?? []).filter(path => {
-      const keys = claimKeys(r.route, path);
+      const keys = claimKeys(r.route, path, criteria);
       const conflicts = keys.map(k => claims.get(k)).filter(o => o !== undefined && o !== owner);
       if (conflicts.length > 0) {
         results.problem(
@@ -40,14 +47,17 @@ export function dropConflictingPaths(
 /** Kong's default for a route that names no protocols. */
 const DEFAULT_PROTOCOLS = ["http", "https"];
 
-function claimKeys(route: KongRoute, path: string): string[] {
-  // Compared as Kong matches: no protocols means http+https (the default backend names them), in any order.
-  const criteria = JSON.stringify([
+/** Compared as Kong matches: no protocols means http+https (the default backend names them), in any order. */
+function matchCriteria(route: KongRoute): string {
+  return JSON.stringify([
     route.methods ?? [],
     route.headers ?? {},
     route.snis ?? [],
     [...(route.protocols ?? DEFAULT_PROTOCOLS)].sort(),
   ]);
+}
+
+function claimKeys(route: KongRoute, path: string, criteria: string): string[] {
   const hosts = route.hosts ?? [""];
   return hosts.map(host => `${host}\u0000${path}\u0000${criteria}`);
 }

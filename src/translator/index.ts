@@ -2,16 +2,18 @@
  * The translator: a pure function from a frozen snapshot to the Kong declarative config plus one result per
  * input object. No I/O, clock, logger or environment; invalid input becomes a problem on its object.
  *
- * Stages, each a function of a small part of the snapshot so it can be memoised by the (uid,
- * resourceVersion) of what it reads: Ingress → route drafts (ingress.ts), Service + port + EndpointSlices →
- * Kong service and upstream (backends.ts), TLS sections → certificates (tls.ts); then a merge that resolves
- * cross-object conflicts (oldest wins) and sorts every list.
+ * Stages, each a function of a small part of the snapshot so it can be memoised by the identity of what
+ * it reads (memo.ts): Ingress → route drafts (ingress.ts), Service + port + EndpointSlices → Kong service
+ * and upstream (backends.ts), TLS sections → certificates (tls.ts); then a merge that resolves
+ * cross-object conflicts (oldest wins) and sorts every list. `translate` starts from nothing;
+ * `createTranslator` keeps the memo between calls, so one changed object costs about one object's work
+ * plus the merge, and its output is byte-identical to `translate`'s.
  */
 import type { EndpointSlice, Ingress, Secret, Service } from "../model/k8s.ts";
 import { SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import type { KongConfig, KongRoute, KongService, KongUpstream } from "../kong/types.ts";
 import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
-import { kongServiceName, translateBackend } from "./backends.ts";
+import { translateBackend } from "./backends.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import {
   translateDefaultBackend,
@@ -20,8 +22,9 @@ import {
   type ServiceLookup,
 } from "./ingress.ts";
 import { compareStrings } from "../util/compare.ts";
-import { ResultsBuilder } from "./results.ts";
-import { CertificateCollector, compareAge } from "./tls.ts";
+import { derivedFrom, TranslationMemo, type BackendEntry, type IngressUnit } from "./memo.ts";
+import { RecordedResults, ResultsBuilder, type ResultSink } from "./results.ts";
+import { CertificateCollector } from "./tls.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
@@ -31,46 +34,70 @@ export { DEFAULT_TRANSLATE_OPTIONS } from "./types.ts";
 /** Upstream KIC adds to an otherwise empty config so Kong's `/status/ready` turns 200 (KIC PR #4316). */
 export const STUB_UPSTREAM_NAME = "kong";
 
-export function translate(snapshot: Snapshot, options: TranslateOptions): TranslationResult {
-  const results = new ResultsBuilder();
-  const all = [
-    ...snapshot.ingressClasses,
-    ...snapshot.ingresses,
-    ...snapshot.services,
-    ...snapshot.endpointSlices,
-    ...snapshot.secrets,
-  ];
-  for (const obj of all) results.seen(obj);
+export type Translator = (snapshot: Snapshot) => TranslationResult;
 
-  const ingresses = selectIngresses(snapshot, options, results);
-  const services = serviceLookup(snapshot.services, results);
-  const certificates = new CertificateCollector(byKey(snapshot.secrets), results);
+/** Translates from scratch. */
+export function translate(snapshot: Snapshot, options: TranslateOptions): TranslationResult {
+  return translateWith(snapshot, options, new TranslationMemo());
+}
+
+/** A translator that remembers per-object work between calls (for the controller's sync loop). */
+export function createTranslator(options: TranslateOptions): Translator {
+  const memo = new TranslationMemo();
+  return snapshot => translateWith(snapshot, options, memo);
+}
+
+function translateWith(
+  snapshot: Snapshot,
+  options: TranslateOptions,
+  memo: TranslationMemo,
+): TranslationResult {
+  const results = new ResultsBuilder(memo.refOf);
+  // In key order (Kind/namespace/name), so the results rarely need sorting.
+  const all = [
+    snapshot.endpointSlices,
+    snapshot.ingresses,
+    snapshot.ingressClasses,
+    snapshot.secrets,
+    snapshot.services,
+  ];
+  for (const list of all) for (const obj of list) results.seen(obj);
+
+  const ingresses = selectIngresses(snapshot, options, results, memo);
+  memo.services = derivedFrom(memo.services, snapshot.services, byKey);
+  memo.secrets = derivedFrom(memo.secrets, snapshot.secrets, byKey);
+  const services = memo.services.value;
+  const certificates = new CertificateCollector(memo.secrets.value, results, memo.keyPair);
   const routes: IngressRoute[] = [];
   let defaultBackendOwner: Ingress | undefined;
 
   for (const ingress of ingresses) {
-    const parsed = parseRouteAnnotations(ingress.metadata.annotations);
-    for (const p of parsed.problems) results.problem(ingress, p.reason, p.message);
-    if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
-      excludeForPlugins(ingress, results);
-      continue;
-    }
-    const ctx = { ingress, overrides: parsed.value, services, results };
-    routes.push(...translateIngressRules(ctx));
+    const unit = ingressUnit(ingress, services, memo);
+    unit.said.replay(results);
+    if (unit.leftOut) continue;
+    routes.push(...unit.routes);
     certificates.addIngress(ingress);
+    const ctx = {
+      ingress,
+      overrides: unit.overrides,
+      services: serviceLookup(services, results),
+      results,
+    };
     defaultBackendOwner = addDefaultBackend(ctx, { routes, owner: defaultBackendOwner });
   }
 
-  const kept = dropConflictingPaths(routes, results);
+  const kept = dropConflictingPaths(routes, results, memo.criteria);
   for (const r of kept) results.translated(r.ingress);
   for (const ingress of ingresses) results.excluded(ingress);
 
+  memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
   const config = assemble({
     routes: kept,
-    certificates: certificates.certificates(),
-    slicesByService: slicesByService(snapshot.endpointSlices),
+    certificates: certificates.certificates(memo.certificates),
+    slicesByService: memo.slices.value,
     options,
     results,
+    memo,
   });
   return { config, results: results.build() };
 }
@@ -78,9 +105,15 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
 function selectIngresses(
   snapshot: Snapshot,
   options: TranslateOptions,
-  results: ResultsBuilder,
+  results: ResultSink,
+  memo: TranslationMemo,
 ): Ingress[] {
-  const classes = new Map(snapshot.ingressClasses.map(c => [c.metadata.name, c]));
+  memo.classes = derivedFrom(
+    memo.classes,
+    snapshot.ingressClasses,
+    list => new Map(list.map(c => [c.metadata.name, c])),
+  );
+  const classes = memo.classes.value;
   for (const ingressClass of snapshot.ingressClasses) {
     if (isOurIngressClass(ingressClass, options.ingressClass)) results.translated(ingressClass);
   }
@@ -92,10 +125,54 @@ function selectIngresses(
     ours.push(ingress);
   }
   // Oldest first: on conflicts (default backend, TLS hosts, duplicate routes) the oldest Ingress wins.
-  return ours.sort(compareAge);
+  return ours.sort((a, b) => compareStrings(memo.ageKey(a), memo.ageKey(b)));
 }
 
-function excludeForPlugins(obj: Ingress | Service, results: ResultsBuilder): void {
+/** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
+function ingressUnit(
+  ingress: Ingress,
+  services: ReadonlyMap<string, Service>,
+  memo: TranslationMemo,
+): IngressUnit {
+  const namespace = ingress.metadata.namespace ?? "";
+  const cached = memo.ingresses.get(ingress);
+  if (cached !== undefined && sameLookups(cached, namespace, services)) return cached;
+  const said = new RecordedResults();
+  const lookups = new Map<string, Service | undefined>();
+  const parsed = parseRouteAnnotations(ingress.metadata.annotations);
+  for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
+  let unit: IngressUnit;
+  if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
+    excludeForPlugins(ingress, said);
+    unit = { lookups, overrides: parsed.value, leftOut: true, routes: [], said };
+  } else {
+    const lookup = serviceLookup(services, said);
+    const recording: ServiceLookup = {
+      get(ns, name) {
+        lookups.set(name, services.get(`${ns}/${name}`));
+        return lookup.get(ns, name);
+      },
+    };
+    const ctx = { ingress, overrides: parsed.value, services: recording, results: said };
+    const routes = translateIngressRules(ctx);
+    unit = { lookups, overrides: parsed.value, leftOut: false, routes, said };
+  }
+  memo.ingresses.set(ingress, unit);
+  return unit;
+}
+
+function sameLookups(
+  unit: IngressUnit,
+  namespace: string,
+  services: ReadonlyMap<string, Service>,
+): boolean {
+  for (const [name, service] of unit.lookups) {
+    if (services.get(`${namespace}/${name}`) !== service) return false;
+  }
+  return true;
+}
+
+function excludeForPlugins(obj: Ingress | Service, results: ResultSink): void {
   results.problem(
     obj,
     "PluginsNotSupported",
@@ -125,11 +202,10 @@ function addDefaultBackend(
   return ingress;
 }
 
-function serviceLookup(services: readonly Service[], results: ResultsBuilder): ServiceLookup {
-  const map = byKey(services);
+function serviceLookup(services: ReadonlyMap<string, Service>, results: ResultSink): ServiceLookup {
   return {
     get(namespace, name) {
-      const service = map.get(`${namespace}/${name}`);
+      const service = services.get(`${namespace}/${name}`);
       if (service === undefined) {
         return { reason: "ServiceNotFound", missing: `Service ${namespace}/${name} not found` };
       }
@@ -155,7 +231,9 @@ function slicesByService(slices: readonly EndpointSlice[]): Map<string, Endpoint
     const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
     if (service === undefined) continue;
     const key = `${slice.metadata.namespace ?? ""}/${service}`;
-    map.set(key, [...(map.get(key) ?? []), slice]);
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [slice]);
+    else list.push(slice);
   }
   return map;
 }
@@ -165,25 +243,29 @@ interface AssembleInput {
   readonly certificates: ReturnType<CertificateCollector["certificates"]>;
   readonly slicesByService: ReadonlyMap<string, readonly EndpointSlice[]>;
   readonly options: TranslateOptions;
-  readonly results: ResultsBuilder;
+  readonly results: ResultSink;
+  readonly memo: TranslationMemo;
 }
 
 function assemble(input: AssembleInput): KongConfig {
   // Routes of one backend name share its Service and port: the name spells namespace, Service and port.
   const byBackend = new Map<string, { first: IngressRoute; routes: KongRoute[] }>();
   for (const r of input.routes) {
-    const name = kongServiceName(r.backend);
-    const entry = byBackend.get(name) ?? { first: r, routes: [] };
-    entry.routes.push(r.route);
-    byBackend.set(name, entry);
+    const entry = byBackend.get(r.serviceName);
+    if (entry === undefined) byBackend.set(r.serviceName, { first: r, routes: [r.route] });
+    else entry.routes.push(r.route);
   }
   const services: KongService[] = [];
   const upstreams: KongUpstream[] = [];
-  for (const entry of byBackend.values()) {
-    const built = buildBackend(entry.first, input);
-    services.push({ ...built.service, routes: [...entry.routes].sort(byName) });
-    upstreams.push(built.upstream);
+  const used = new Map<string, BackendEntry>();
+  for (const [name, entry] of byBackend) {
+    if (entry.routes.length > 1) entry.routes.sort(byName);
+    const backend = buildBackend(entry.first, entry.routes, input);
+    used.set(name, backend);
+    services.push(backend.entity);
+    upstreams.push(backend.built.upstream);
   }
+  input.memo.backends = used;
   if (services.length === 0 && input.certificates.length === 0) {
     upstreams.push({ name: STUB_UPSTREAM_NAME, algorithm: "round-robin" });
   }
@@ -195,27 +277,46 @@ function assemble(input: AssembleInput): KongConfig {
   };
 }
 
+/** The Kong service (with `routes`) and upstream of one backend; reused while its inputs are the same. */
 function buildBackend(
   route: IngressRoute,
+  routes: readonly KongRoute[],
   input: AssembleInput,
-): { service: KongService; upstream: KongUpstream } {
-  const { service } = route;
+): BackendEntry {
+  const { service, port } = route;
   const namespace = service.metadata.namespace ?? "";
-  const slices = input.slicesByService.get(`${namespace}/${service.metadata.name}`) ?? [];
-  const built = translateBackend({
-    key: route.backend,
-    service,
-    port: route.port,
-    slices,
-    clusterDomain: input.options.clusterDomain,
-  });
-  input.results.translated(service);
-  for (const p of built.problems) input.results.problem(service, p.reason, p.message);
+  const slices = input.slicesByService.get(`${namespace}/${service.metadata.name}`) ?? NO_SLICES;
+  const previous = input.memo.backends.get(route.serviceName);
+  const sameInput =
+    previous !== undefined &&
+    previous.service === service &&
+    previous.port === port &&
+    sameItems(previous.slices, slices);
+  const built = sameInput
+    ? previous.built
+    : translateBackend({
+        key: route.backend,
+        service,
+        port,
+        slices,
+        clusterDomain: input.options.clusterDomain,
+      });
+  const { results } = input;
+  results.translated(service);
+  for (const p of built.problems) results.problem(service, p.reason, p.message);
   for (const slice of built.slices) {
-    input.results.translated(slice);
-    input.results.dependsOn(slice, service);
+    results.translated(slice);
+    results.dependsOn(slice, service);
   }
-  return built;
+  if (sameInput && sameItems(previous.routes, routes)) return previous;
+  const entity = { ...built.service, routes: [...routes] };
+  return { service, port, slices, built, routes, entity };
+}
+
+const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function byName(a: { name: string }, b: { name: string }): number {

@@ -11,9 +11,9 @@ import type {
 } from "../model/k8s.ts";
 import { refOf } from "../model/object-ref.ts";
 import type { RouteOverrides } from "./annotations.ts";
-import { canonicalPort, resolveServicePort, type BackendKey } from "./backends.ts";
+import { canonicalPort, kongServiceName, resolveServicePort, type BackendKey } from "./backends.ts";
 import { translatePath } from "./paths.ts";
-import type { ResultsBuilder } from "./results.ts";
+import type { ResultSink } from "./results.ts";
 import { buildRoute, type RouteDraft } from "./routes.ts";
 import { tagsFor } from "./tags.ts";
 import type { KongRoute } from "../kong/types.ts";
@@ -25,6 +25,8 @@ export interface ServiceLookup {
 
 export interface IngressRoute {
   readonly backend: BackendKey;
+  /** The Kong service this route belongs to (`kongServiceName(backend)`). */
+  readonly serviceName: string;
   readonly service: Service;
   /** The Service port the backend resolved to. */
   readonly port: ServicePort;
@@ -36,7 +38,7 @@ interface Context {
   readonly ingress: Ingress;
   readonly overrides: RouteOverrides;
   readonly services: ServiceLookup;
-  readonly results: ResultsBuilder;
+  readonly results: ResultSink;
 }
 
 interface Group {
@@ -94,7 +96,14 @@ function finish(ctx: Context, g: Group, draft: RouteDraft): IngressRoute {
       `annotation ${what}; it is ignored for route ${route.name}`,
     );
   }
-  return { backend: g.backend, service: g.service, port: g.port, route, ingress: ctx.ingress };
+  return {
+    backend: g.backend,
+    serviceName: kongServiceName(g.backend),
+    service: g.service,
+    port: g.port,
+    route,
+    ingress: ctx.ingress,
+  };
 }
 
 function addPath(

@@ -3,27 +3,55 @@ import { refKey, refOf, type ObjectRef } from "../model/object-ref.ts";
 import { compareStrings } from "../util/compare.ts";
 import type { ObjectOutcome, ObjectResult, Problem } from "./types.ts";
 
-interface Entry {
-  ref: ObjectRef;
-  outcome: ObjectOutcome;
-  problems: Problem[];
-  dependsOn: Map<string, ObjectRef>;
+/** What translation stages say about objects; the builder collects it, a recording replays it. */
+export interface ResultSink {
+  translated(obj: KubeObject): void;
+  /** Marks an object that is ours but produced nothing; it stays `translated` if something else used it. */
+  excluded(obj: KubeObject): void;
+  problem(obj: KubeObject, reason: string, message: string): void;
+  dependsOn(obj: KubeObject, dependency: KubeObject): void;
 }
+
+/** An object's ref and its key; objects are frozen, so both can be computed once per object. */
+export interface RefOf {
+  (obj: KubeObject): { readonly ref: ObjectRef; readonly key: string };
+}
+
+export const freshRef: RefOf = obj => {
+  const ref = refOf(obj);
+  return { ref, key: refKey(ref) };
+};
+
+interface Entry {
+  readonly ref: ObjectRef;
+  readonly key: string;
+  outcome: ObjectOutcome;
+  problems: Problem[] | undefined;
+  dependsOn: Map<string, ObjectRef> | undefined;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * Collects one result per input object while translation runs. Outcomes only move "up":
  * ignored → excluded → translated, so a later contribution is never hidden by an earlier skip.
+ * Entries are keyed by the object itself (a snapshot holds one object per key), which is cheaper
+ * than hashing its key on every call.
  */
-export class ResultsBuilder {
-  readonly #entries = new Map<string, Entry>();
+export class ResultsBuilder implements ResultSink {
+  readonly #entries = new Map<KubeObject, Entry>();
+  readonly #refs: RefOf;
+
+  constructor(refs: RefOf = freshRef) {
+    this.#refs = refs;
+  }
 
   #entry(obj: KubeObject): Entry {
-    const ref = refOf(obj);
-    const key = refKey(ref);
-    let entry = this.#entries.get(key);
+    let entry = this.#entries.get(obj);
     if (entry === undefined) {
-      entry = { ref, outcome: "ignored", problems: [], dependsOn: new Map() };
-      this.#entries.set(key, entry);
+      const { ref, key } = this.#refs(obj);
+      entry = { ref, key, outcome: "ignored", problems: undefined, dependsOn: undefined };
+      this.#entries.set(obj, entry);
     }
     return entry;
   }
@@ -37,7 +65,6 @@ export class ResultsBuilder {
     this.#entry(obj).outcome = "translated";
   }
 
-  /** Marks an object that is ours but produced nothing; it stays `translated` if something else used it. */
   excluded(obj: KubeObject): void {
     const entry = this.#entry(obj);
     if (entry.outcome === "ignored") entry.outcome = "excluded";
@@ -45,26 +72,94 @@ export class ResultsBuilder {
 
   problem(obj: KubeObject, reason: string, message: string): void {
     const entry = this.#entry(obj);
+    entry.problems ??= [];
     if (!entry.problems.some(p => p.reason === reason && p.message === message)) {
       entry.problems.push({ reason, message });
     }
   }
 
   dependsOn(obj: KubeObject, dependency: KubeObject): void {
-    const ref = refOf(dependency);
-    this.#entry(obj).dependsOn.set(refKey(ref), ref);
+    const { ref, key } = this.#refs(dependency);
+    const entry = this.#entry(obj);
+    (entry.dependsOn ??= new Map()).set(key, ref);
   }
 
   build(): readonly ObjectResult[] {
-    return [...this.#entries.entries()]
-      .sort(([a], [b]) => compareStrings(a, b))
-      .map(([, e]) => ({
-        ref: e.ref,
-        outcome: e.outcome,
-        problems: e.problems,
-        dependsOn: [...e.dependsOn.entries()]
-          .sort(([a], [b]) => compareStrings(a, b))
-          .map(([, ref]) => ref),
-      }));
+    const entries = [...this.#entries.values()];
+    // Usually registered in order already (the snapshot's lists are sorted); sort only if not.
+    if (!isSortedByKey(entries)) entries.sort((a, b) => compareStrings(a.key, b.key));
+    return entries.map(e => ({
+      ref: e.ref,
+      outcome: e.outcome,
+      problems: e.problems ?? NONE,
+      dependsOn: e.dependsOn === undefined ? NONE : sortedRefs(e.dependsOn),
+    }));
+  }
+}
+
+function sortedRefs(refs: ReadonlyMap<string, ObjectRef>): ObjectRef[] {
+  if (refs.size === 1) return [...refs.values()];
+  return [...refs.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, ref]) => ref);
+}
+
+function isSortedByKey(entries: readonly Entry[]): boolean {
+  for (let i = 1; i < entries.length; i++) {
+    const previous = entries[i - 1];
+    const current = entries[i];
+    if (
+      previous !== undefined &&
+      current !== undefined &&
+      compareStrings(previous.key, current.key) > 0
+    )
+      return false;
+  }
+  return true;
+}
+
+type Recorded =
+  | { readonly op: "translated" | "excluded"; readonly obj: KubeObject }
+  | { readonly op: "problem"; readonly obj: KubeObject; readonly problem: Problem }
+  | { readonly op: "dependsOn"; readonly obj: KubeObject; readonly dependency: KubeObject };
+
+/**
+ * Records what a memoisable stage says, so that a cached stage output can say it again, in the same
+ * order, into a later translation's builder.
+ */
+export class RecordedResults implements ResultSink {
+  readonly #ops: Recorded[] = [];
+
+  translated(obj: KubeObject): void {
+    this.#ops.push({ op: "translated", obj });
+  }
+
+  excluded(obj: KubeObject): void {
+    this.#ops.push({ op: "excluded", obj });
+  }
+
+  problem(obj: KubeObject, reason: string, message: string): void {
+    this.#ops.push({ op: "problem", obj, problem: { reason, message } });
+  }
+
+  dependsOn(obj: KubeObject, dependency: KubeObject): void {
+    this.#ops.push({ op: "dependsOn", obj, dependency });
+  }
+
+  replay(into: ResultSink): void {
+    for (const r of this.#ops) {
+      switch (r.op) {
+        case "translated":
+          into.translated(r.obj);
+          break;
+        case "excluded":
+          into.excluded(r.obj);
+          break;
+        case "problem":
+          into.problem(r.obj, r.problem.reason, r.problem.message);
+          break;
+        case "dependsOn":
+          into.dependsOn(r.obj, r.dependency);
+          break;
+      }
+    }
   }
 }

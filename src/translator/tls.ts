@@ -3,18 +3,24 @@
  * Secret cluster-wide (the oldest Ingress wins), identical cert/key pairs merge into one certificate
  * (the oldest Secret's id), and a broken Secret costs only its own hosts.
  */
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import type { Ingress, Secret } from "../model/k8s.ts";
 import { refOf } from "../model/object-ref.ts";
 import type { KongCertificate } from "../kong/types.ts";
 import { compareStrings } from "../util/compare.ts";
 import { isValidHostname } from "./annotations.ts";
 import { entityId } from "./ids.ts";
-import type { ResultsBuilder } from "./results.ts";
+import type { ResultSink } from "./results.ts";
 import { tagsFor } from "./tags.ts";
 
 export type KeyPair =
-  | { readonly ok: true; readonly cert: string; readonly key: string }
+  | {
+      readonly ok: true;
+      readonly cert: string;
+      readonly key: string;
+      /** Equal for equal cert and key: identical pairs of different Secrets merge on it. */
+      readonly identity: string;
+    }
   | { readonly ok: false; readonly message: string };
 
 /** Decodes and checks a TLS Secret the way Kong will (PEM parses, key matches certificate). */
@@ -32,13 +38,20 @@ export function readKeyPair(secret: Secret): KeyPair {
   } catch (err) {
     return { ok: false, message: `tls.crt/tls.key is not valid PEM (${(err as Error).message})` };
   }
-  return { ok: true, cert, key };
+  const identity = createHash("sha256").update(cert).update("\n").update(key).digest("hex");
+  return { ok: true, cert, key, identity };
 }
 
 function decode(base64: string | undefined): string | undefined {
   if (base64 === undefined) return undefined;
   const text = Buffer.from(base64, "base64").toString("utf8").trim();
   return text === "" ? undefined : text;
+}
+
+/** A certificate entity built before, with the SNI list it was built for. */
+export interface ReusedCertificate {
+  readonly signature: string;
+  readonly entity: KongCertificate;
 }
 
 interface CertificateGroup {
@@ -52,13 +65,19 @@ interface CertificateGroup {
 export class CertificateCollector {
   readonly #hostOwner = new Map<string, { secretKey: string; ingress: Ingress }>();
   readonly #groups = new Map<string, CertificateGroup>();
-  readonly #pairs = new Map<string, KeyPair>();
   readonly #secrets: ReadonlyMap<string, Secret>;
-  readonly #results: ResultsBuilder;
+  readonly #results: ResultSink;
+  readonly #keyPair: (secret: Secret) => KeyPair;
 
-  constructor(secrets: ReadonlyMap<string, Secret>, results: ResultsBuilder) {
+  /** `keyPair` reads a Secret's pair; a memoising one parses each Secret version once. */
+  constructor(
+    secrets: ReadonlyMap<string, Secret>,
+    results: ResultSink,
+    keyPair: (secret: Secret) => KeyPair = readKeyPair,
+  ) {
     this.#secrets = secrets;
     this.#results = results;
+    this.#keyPair = keyPair;
   }
 
   /** Call for Ingresses oldest first: the first claim on a host wins. */
@@ -115,7 +134,7 @@ export class CertificateCollector {
       return;
     }
     this.#results.dependsOn(ingress, secret);
-    const pair = this.#pair(secretKey, secret);
+    const pair = this.#keyPair(secret);
     if (!pair.ok) {
       const message = `TLS Secret ${secretKey} is unusable: ${pair.message}`;
       this.#results.problem(
@@ -133,17 +152,8 @@ export class CertificateCollector {
     for (const host of hosts) group.snis.set(host, tags);
   }
 
-  #pair(secretKey: string, secret: Secret): KeyPair {
-    let pair = this.#pairs.get(secretKey);
-    if (pair === undefined) {
-      pair = readKeyPair(secret);
-      this.#pairs.set(secretKey, pair);
-    }
-    return pair;
-  }
-
-  #group(pair: { cert: string; key: string }, secret: Secret): CertificateGroup {
-    const identity = `${pair.cert}\n${pair.key}`;
+  #group(pair: { cert: string; key: string; identity: string }, secret: Secret): CertificateGroup {
+    const { identity } = pair;
     const existing = this.#groups.get(identity);
     if (existing !== undefined && !isOlder(secret, existing.secret)) return existing;
     // An older Secret with the same pair takes over the id, so the id does not depend on Ingress order.
@@ -158,17 +168,28 @@ export class CertificateCollector {
     return group;
   }
 
-  certificates(): readonly KongCertificate[] {
+  /**
+   * The certificates, sorted by id. With `reuse`, a certificate whose Secret (the same frozen object)
+   * and SNIs are unchanged since the last call is the same object as then, so what is cached per
+   * entity downstream (its encoded form) stays valid.
+   */
+  certificates(reuse?: WeakMap<Secret, ReusedCertificate>): readonly KongCertificate[] {
     return [...this.#groups.values()]
-      .map(g => ({
-        id: g.id,
-        cert: g.cert,
-        key: g.key,
-        snis: [...g.snis.entries()]
-          .sort(([a], [b]) => compareStrings(a, b))
-          .map(([name, tags]) => ({ name, tags })),
-        tags: tagsFor(refOf(g.secret)),
-      }))
+      .map(g => {
+        const snis = [...g.snis.entries()].sort(([a], [b]) => compareStrings(a, b));
+        const signature = snis.map(([name, tags]) => `${name}\u0000${tags.join(",")}`).join("\n");
+        const previous = reuse?.get(g.secret);
+        if (previous?.signature === signature) return previous.entity;
+        const entity: KongCertificate = {
+          id: g.id,
+          cert: g.cert,
+          key: g.key,
+          snis: snis.map(([name, tags]) => ({ name, tags })),
+          tags: tagsFor(refOf(g.secret)),
+        };
+        reuse?.set(g.secret, { signature, entity });
+        return entity;
+      })
       .sort((a, b) => compareStrings(a.id, b.id));
   }
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { decideSync } from "../../../src/sender/change-detection.ts";
-import { candidateOf } from "../../../src/sender/last-known-good.ts";
+import { candidateFromDump, candidateOf } from "../../../src/sender/last-known-good.ts";
 import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
+import { buildSnapshot } from "../../../src/model/parse.ts";
+import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/index.ts";
 
-const target = candidateOf(
-  { _format_version: "3.0", upstreams: [{ name: "kong", algorithm: "round-robin" }] },
-  "primary",
-);
+// An empty cluster: the translator's config holds only the stub upstream.
+const target = candidateOf(translate(buildSnapshot([]), DEFAULT_TRANSLATE_OPTIONS), "primary");
 const aliased = { ...target, aliases: ["feedfacefeedfacefeedfacefeedface"] };
 
 describe("decideSync", () => {
@@ -31,7 +31,9 @@ describe("decideSync", () => {
   });
 
   it("skips an empty target on an empty Kong (never blanks twice)", () => {
-    const empty = candidateOf({ _format_version: "3.0" }, "primary");
+    // A config without entities: what a Kong that was never configured dumps.
+    const empty = candidateFromDump('_format_version: "3.0"\n', EMPTY_CONFIG_HASH);
+    if (empty === undefined) throw new Error("the dump did not parse");
     expect(decideSync(empty, EMPTY_CONFIG_HASH)).toEqual({ action: "skip" });
   });
 });

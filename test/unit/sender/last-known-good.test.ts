@@ -2,6 +2,11 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { candidateFromDump, candidateOf, runs } from "../../../src/sender/last-known-good.ts";
 import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
+import { ConfigEncoder, encodeConfig } from "../../../src/kong/admin-client.ts";
+import { objectsInConfig } from "../../../src/kong/flattened-errors.ts";
+import type { Ingress, Service } from "../../../src/model/k8s.ts";
+import { buildSnapshot } from "../../../src/model/parse.ts";
+import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/index.ts";
 
 const KONG_HASH = "feedfacefeedfacefeedfacefeedface";
 
@@ -50,23 +55,55 @@ describe("candidateFromDump", () => {
 });
 
 describe("candidateOf", () => {
-  it("collects the tagged objects of our config", () => {
-    const candidate = candidateOf(
-      {
-        _format_version: "3.0",
-        services: [
+  const snapshot = buildSnapshot([
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web", namespace: "shop", uid: "u-web" },
+      spec: { ports: [{ port: 80, protocol: "TCP" }] },
+    } as Service,
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "a", namespace: "shop", uid: "u-a" },
+      spec: {
+        ingressClassName: "kong",
+        rules: [
           {
-            name: "s",
-            protocol: "http",
-            host: "h",
-            port: 80,
-            tags: ["k8s-name:web", "k8s-namespace:shop", "k8s-kind:Service"],
+            http: {
+              paths: [
+                {
+                  path: "/a",
+                  pathType: "Prefix",
+                  backend: { service: { name: "web", port: { number: 80 } } },
+                },
+              ],
+            },
           },
         ],
       },
-      "primary",
+    } as Ingress,
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "unused", namespace: "shop", uid: "u-unused" },
+      spec: { ports: [{ port: 80, protocol: "TCP" }] },
+    } as Service,
+  ]);
+  const result = translate(snapshot, DEFAULT_TRANSLATE_OPTIONS);
+
+  it("holds the objects whose translation contributed, as the config's tags name them", () => {
+    const candidate = candidateOf(result, "primary");
+    expect([...candidate.objects.keys()].sort()).toEqual(["Ingress/shop/a", "Service/shop/web"]);
+    expect([...candidate.objects.keys()].sort()).toEqual(
+      [...objectsInConfig(result.config).keys()].sort(),
     );
-    expect([...candidate.objects.keys()]).toEqual(["Service/shop/web"]);
     expect(runs(candidate, undefined)).toBe(false);
+  });
+
+  it("encodes exactly as encodeConfig does, also through a shared encoder", () => {
+    const encoder = new ConfigEncoder();
+    expect(candidateOf(result, "primary", encoder).encoded).toEqual(encodeConfig(result.config));
+    expect(candidateOf(result, "fallback", encoder).encoded).toEqual(encodeConfig(result.config));
   });
 });

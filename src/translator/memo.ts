@@ -1,0 +1,116 @@
+/**
+ * What one translation remembers for the next (issue: a one-object change must not cost a full
+ * rebuild). Every entry is keyed by the identity of frozen snapshot objects — the store hands out the
+ * same object until its content changes — or by the snapshot's lists, which the store's snapshotter
+ * reuses for kinds that did not change. So a cached value is only ever reused for exactly the input it
+ * was computed from, and `translate` stays a pure function of its snapshot: the golden and property
+ * tests compare every memoised translation with a cold one, byte for byte.
+ *
+ * Per-object caches are WeakMaps (an object that leaves the snapshot takes its entries with it); the
+ * per-backend cache is rebuilt by every translation from the entries it used.
+ */
+import type {
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  KubeObject,
+  Secret,
+  Service,
+  ServicePort,
+} from "../model/k8s.ts";
+import type { KongRoute, KongService } from "../kong/types.ts";
+import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
+import type { BackendTranslation } from "./backends.ts";
+import type { IngressRoute } from "./ingress.ts";
+import { readKeyPair, type KeyPair, type ReusedCertificate } from "./tls.ts";
+import type { RouteOverrides } from "./annotations.ts";
+
+/** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
+export interface IngressUnit {
+  readonly lookups: ReadonlyMap<string, Service | undefined>;
+  readonly overrides: RouteOverrides;
+  /** Left out for `konghq.com/plugins`: no routes, no certificates, no default backend. */
+  readonly leftOut: boolean;
+  readonly routes: readonly IngressRoute[];
+  readonly said: RecordedResults;
+}
+
+/** One Kong service (and upstream): its inputs, its translation, and the assembled entity. */
+export interface BackendEntry {
+  readonly service: Service;
+  /** The Service's port object (an Ingress unit hands out the same one while it is reused). */
+  readonly port: ServicePort;
+  readonly slices: readonly EndpointSlice[];
+  readonly built: BackendTranslation;
+  readonly routes: readonly KongRoute[];
+  readonly entity: KongService;
+}
+
+/** A value derived from one snapshot list; reused while the snapshot hands out the same list. */
+export interface ListDerived<L, V> {
+  readonly list: L;
+  readonly value: V;
+}
+
+export class TranslationMemo {
+  readonly #refs = new WeakMap<KubeObject, ReturnType<RefOf>>();
+  readonly #pairs = new WeakMap<Secret, KeyPair>();
+  readonly #ageKeys = new WeakMap<Ingress, string>();
+  readonly #claims = new WeakMap<KongRoute, string>();
+  readonly ingresses = new WeakMap<Ingress, IngressUnit>();
+  readonly certificates = new WeakMap<Secret, ReusedCertificate>();
+  backends: ReadonlyMap<string, BackendEntry> = new Map();
+  classes: ListDerived<readonly IngressClass[], ReadonlyMap<string, IngressClass>> | undefined;
+  services: ListDerived<readonly Service[], ReadonlyMap<string, Service>> | undefined;
+  secrets: ListDerived<readonly Secret[], ReadonlyMap<string, Secret>> | undefined;
+  slices: ListDerived<readonly EndpointSlice[], ReadonlyMap<string, EndpointSlice[]>> | undefined;
+
+  readonly refOf: RefOf = obj => {
+    let cached = this.#refs.get(obj);
+    if (cached === undefined) {
+      cached = freshRef(obj);
+      this.#refs.set(obj, cached);
+    }
+    return cached;
+  };
+
+  /** Parsing and checking a certificate and key is costly; once per Secret version is enough. */
+  readonly keyPair = (secret: Secret): KeyPair => {
+    let pair = this.#pairs.get(secret);
+    if (pair === undefined) {
+      pair = readKeyPair(secret);
+      this.#pairs.set(secret, pair);
+    }
+    return pair;
+  };
+
+  /** `compareAge`'s order as one string: creation time, then namespace/name. */
+  readonly ageKey = (ingress: Ingress): string => {
+    let key = this.#ageKeys.get(ingress);
+    if (key === undefined) {
+      const m = ingress.metadata;
+      key = `${m.creationTimestamp ?? ""}\u0000${m.namespace ?? ""}/${m.name}`;
+      this.#ageKeys.set(ingress, key);
+    }
+    return key;
+  };
+
+  /** The match criteria of a route as a key (conflicts.ts), once per route object. */
+  readonly criteria = (route: KongRoute, compute: (route: KongRoute) => string): string => {
+    let key = this.#claims.get(route);
+    if (key === undefined) {
+      key = compute(route);
+      this.#claims.set(route, key);
+    }
+    return key;
+  };
+}
+
+/** `value` of `cached` if it was derived from `list`, else a fresh derivation. */
+export function derivedFrom<L, V>(
+  cached: ListDerived<L, V> | undefined,
+  list: L,
+  derive: (list: L) => V,
+): ListDerived<L, V> {
+  return cached?.list === list ? cached : { list, value: derive(list) };
+}
