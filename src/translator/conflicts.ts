@@ -4,44 +4,67 @@
  * Ingress's claim and tell the newer one, so traffic never silently changes hands.
  */
 import type { KongRoute } from "../kong/types.ts";
+import type { Ingress } from "../model/k8s.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { ResultSink } from "./results.ts";
 
-/** How a route's match criteria are keyed; a memo passes a caching one. */
-export type CriteriaOf = (route: KongRoute, compute: (route: KongRoute) => string) => string;
+/** A route's claim keys, one list per path (in `paths` order); a memo passes a caching one. */
+export type ClaimsOf = (route: KongRoute, compute: (route: KongRoute) => ClaimKeys) => ClaimKeys;
 
-const computeEachTime: CriteriaOf = (route, compute) => compute(route);
+export type ClaimKeys = readonly (readonly string[])[];
+
+const computeEachTime: ClaimsOf = (route, compute) => compute(route);
 
 export function dropConflictingPaths(
   routes: readonly IngressRoute[],
   results: ResultSink,
-  criteriaOf: CriteriaOf = computeEachTime,
+  claimsOf: ClaimsOf = computeEachTime,
 ): readonly IngressRoute[] {
-  const claims = new Map<string, string>();
+  // Claim key → the Ingress holding it (a snapshot has one object per namespace/name).
+  const claims = new Map<string, Ingress>();
   const kept: IngressRoute[] = [];
   for (const r of routes) {
-    const owner = `${r.ingress.metadata.namespace ?? ""}/${r.ingress.metadata.name}`;
-    const criteria = criteriaOf(r.route, matchCriteria);
-    const paths = (r.route.paths ?? []).filter(path => {
-      const keys = claimKeys(r.route, path, criteria);
-      const conflicts = keys.map(k => claims.get(k)).filter(o => o !== undefined && o !== owner);
-      if (conflicts.length > 0) {
+    const paths = r.route.paths ?? [];
+    // A route without paths claims nothing and is not kept (translation never makes one).
+    if (paths.length === 0) continue;
+    const keysPerPath = claimsOf(r.route, routeClaims);
+    let keptPaths: string[] | undefined;
+    for (const [index, path] of paths.entries()) {
+      const keys = keysPerPath[index] ?? [];
+      const holder = firstOtherHolder(claims, keys, r.ingress);
+      if (holder !== undefined) {
         results.problem(
           r.ingress,
           "HostPathConflict",
-          `path "${path}" on ${hostsText(r.route)} is already routed by the older Ingress ${conflicts[0] ?? ""}; it is not routed here`,
+          `path "${path}" on ${hostsText(r.route)} is already routed by the older Ingress ${holder.metadata.namespace ?? ""}/${holder.metadata.name}; it is not routed here`,
         );
-        return false;
+        keptPaths ??= paths.slice(0, index);
+        continue;
       }
-      for (const k of keys) claims.set(k, owner);
-      return true;
-    });
-    if (paths.length > 0)
-      kept.push(
-        paths.length === r.route.paths?.length ? r : { ...r, route: { ...r.route, paths } },
-      );
+      for (const k of keys) claims.set(k, r.ingress);
+      keptPaths?.push(path);
+    }
+    if (keptPaths === undefined) kept.push(r);
+    else if (keptPaths.length > 0) kept.push({ ...r, route: { ...r.route, paths: keptPaths } });
   }
   return kept;
+}
+
+function firstOtherHolder(
+  claims: ReadonlyMap<string, Ingress>,
+  keys: readonly string[],
+  ingress: Ingress,
+): Ingress | undefined {
+  for (const key of keys) {
+    const holder = claims.get(key);
+    if (holder !== undefined && holder !== ingress) return holder;
+  }
+  return undefined;
+}
+
+function routeClaims(route: KongRoute): ClaimKeys {
+  const criteria = matchCriteria(route);
+  return (route.paths ?? []).map(path => claimKeys(route, path, criteria));
 }
 
 /** Kong's default for a route that names no protocols. */

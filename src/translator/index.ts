@@ -71,22 +71,19 @@ function translateWith(
   const routes: IngressRoute[] = [];
   let defaultBackendOwner: Ingress | undefined;
 
+  const lookup = serviceLookup(services, results);
   for (const ingress of ingresses) {
     const unit = ingressUnit(ingress, services, memo);
     unit.said.replay(results);
     if (unit.leftOut) continue;
-    routes.push(...unit.routes);
+    for (const route of unit.routes) routes.push(route);
     certificates.addIngress(ingress);
-    const ctx = {
-      ingress,
-      overrides: unit.overrides,
-      services: serviceLookup(services, results),
-      results,
-    };
+    if (ingress.spec.defaultBackend === undefined) continue;
+    const ctx = { ingress, overrides: unit.overrides, services: lookup, results };
     defaultBackendOwner = addDefaultBackend(ctx, { routes, owner: defaultBackendOwner });
   }
 
-  const kept = dropConflictingPaths(routes, results, memo.criteria);
+  const kept = dropConflictingPaths(routes, results, memo.claims);
   for (const r of kept) results.translated(r.ingress);
   for (const ingress of ingresses) results.excluded(ingress);
 
@@ -134,9 +131,8 @@ function ingressUnit(
   services: ReadonlyMap<string, Service>,
   memo: TranslationMemo,
 ): IngressUnit {
-  const namespace = ingress.metadata.namespace ?? "";
   const cached = memo.ingresses.get(ingress);
-  if (cached !== undefined && sameLookups(cached, namespace, services)) return cached;
+  if (cached !== undefined && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
   const lookups = new Map<string, Service | undefined>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
@@ -149,7 +145,8 @@ function ingressUnit(
     const lookup = serviceLookup(services, said);
     const recording: ServiceLookup = {
       get(ns, name) {
-        lookups.set(name, services.get(`${ns}/${name}`));
+        const key = `${ns}/${name}`;
+        lookups.set(key, services.get(key));
         return lookup.get(ns, name);
       },
     };
@@ -161,14 +158,8 @@ function ingressUnit(
   return unit;
 }
 
-function sameLookups(
-  unit: IngressUnit,
-  namespace: string,
-  services: ReadonlyMap<string, Service>,
-): boolean {
-  for (const [name, service] of unit.lookups) {
-    if (services.get(`${namespace}/${name}`) !== service) return false;
-  }
+function sameLookups(unit: IngressUnit, services: ReadonlyMap<string, Service>): boolean {
+  for (const [key, service] of unit.lookups) if (services.get(key) !== service) return false;
   return true;
 }
 
@@ -314,6 +305,7 @@ function buildBackend(
 }
 
 const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
+
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);

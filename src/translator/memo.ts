@@ -24,6 +24,7 @@ import type { BackendTranslation } from "./backends.ts";
 import type { IngressRoute } from "./ingress.ts";
 import { readKeyPair, type KeyPair, type ReusedCertificate } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
+import type { ClaimKeys } from "./conflicts.ts";
 
 /** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
 export interface IngressUnit {
@@ -56,7 +57,7 @@ export class TranslationMemo {
   readonly #refs = new WeakMap<KubeObject, ReturnType<RefOf>>();
   readonly #pairs = new WeakMap<Secret, KeyPair>();
   readonly #ageKeys = new WeakMap<Ingress, string>();
-  readonly #claims = new WeakMap<KongRoute, string>();
+  readonly #claims = new WeakMap<KongRoute, ClaimKeys>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
   readonly certificates = new WeakMap<Secret, ReusedCertificate>();
   backends: ReadonlyMap<string, BackendEntry> = new Map();
@@ -95,8 +96,8 @@ export class TranslationMemo {
     return key;
   };
 
-  /** The match criteria of a route as a key (conflicts.ts), once per route object. */
-  readonly criteria = (route: KongRoute, compute: (route: KongRoute) => string): string => {
+  /** A route's claim keys (conflicts.ts), once per route object. */
+  readonly claims = (route: KongRoute, compute: (route: KongRoute) => ClaimKeys): ClaimKeys => {
     let key = this.#claims.get(route);
     if (key === undefined) {
       key = compute(route);
