@@ -262,10 +262,13 @@ export class GatewayWorker {
   async #push(target: Candidate): Promise<boolean> {
     await this.#respectMinInterval();
     const decision = decideSync(target, this.#kongHash);
+    // The part the config plays when it is sent: a newer translation arriving during the POST does not
+    // turn this push into a fallback after the fact.
+    const role = this.#role(target);
     const started = this.#o.clock.now();
     const outcome = await this.#o.admin.postConfig(target.encoded, this.#stop.signal);
     this.#lastPushAt = this.#o.clock.now();
-    this.#record(target, outcome, this.#lastPushAt - started);
+    this.#record({ target, role, outcome, started, ended: this.#lastPushAt });
     switch (outcome.kind) {
       case "applied":
       case "unchanged":
@@ -275,8 +278,8 @@ export class GatewayWorker {
           {
             configHash: target.encoded.hash,
             durationMs: this.#lastPushAt - started,
-            fallback: this.#role(target) !== "primary",
-            config: this.#role(target),
+            fallback: role !== "primary",
+            config: role,
             why: decision.action === "push" ? decision.reason : "check",
           },
           outcome.kind === "applied" ? "Config pushed" : "Config already loaded",
@@ -441,7 +444,14 @@ export class GatewayWorker {
     return true;
   }
 
-  #record(target: Candidate, outcome: PushOutcome, durationMs: number): void {
+  #record(push: {
+    target: Candidate;
+    role: CandidateOrigin;
+    outcome: PushOutcome;
+    started: number;
+    ended: number;
+  }): void {
+    const { target, outcome } = push;
     const success = outcome.kind === "applied" || outcome.kind === "unchanged";
     const broken =
       outcome.kind === "rejected" ? failuresByObject(outcome.error.failures).length : 0;
@@ -451,11 +461,11 @@ export class GatewayWorker {
       outcome: outcome.kind,
       success,
       ...(success ? {} : { failureReason: outcome.kind === "unreachable" ? "network" : "other" }),
-      fallback: this.#role(target) !== "primary",
-      durationMs,
+      fallback: push.role !== "primary",
+      durationMs: push.ended - push.started,
       sizeBytes: target.encoded.bytes,
       brokenResources: broken,
-      atMs: this.#lastPushAt,
+      atMs: push.ended,
     });
   }
 }

@@ -81,12 +81,16 @@ export class Sender {
 
   /** Hands over a new translation. Cheap: the newest one wins, older queued ones are dropped. */
   update(input: SenderInput): void {
-    const primary = candidateOf(input.result.config, "primary");
-    if (this.#plan?.primary.encoded.hash !== primary.encoded.hash) {
+    const built = candidateOf(input.result.config, "primary");
+    const previous = this.#plan?.primary;
+    // A byte-identical re-translation is the same config: keeping its candidate keeps the workers'
+    // view of it (its role in a push under way, its push chain) instead of making it look replaced.
+    const same = previous?.encoded.hash === built.encoded.hash;
+    if (!same) {
       this.#fallbacks.clear();
       this.#rejected = [];
     }
-    this.#plan = { input, primary };
+    this.#plan = { input, primary: same ? previous : built };
     for (const worker of this.#workers.values()) worker.wake();
     this.#notify();
   }
