@@ -1,8 +1,9 @@
 /**
- * One Kong node's push loop. At most one request in flight; each attempt reads the newest plan, so a
- * config that arrives while a push is in flight or backing off supersedes the older one (nothing piles
- * up). Between attempts the loop idles until woken by a new config or until the next status poll, which
- * is how a node that restarted empty (zero hash) is noticed and re-pushed at once.
+ * One Kong node's push loop. At most one request in flight; each push reads the newest plan right before
+ * it starts, so a config that arrives while a push is in flight, paced (pacing.ts) or backing off
+ * supersedes the older one (nothing piles up). Between attempts the loop idles until woken by a new
+ * config or until the next status poll, which is how a node that restarted empty (zero hash) is noticed
+ * and re-pushed at once.
  */
 import type { Logger } from "pino";
 import { KongNotAppliedError, KongUnsupportedError, type KongClientError } from "../kong/errors.ts";
@@ -16,6 +17,7 @@ import type { Clock } from "../util/clock.ts";
 import { retryWithBackoff, type BackoffOptions } from "./backoff.ts";
 import { decideSync } from "./change-detection.ts";
 import type { Degradation, GatewayState } from "./gateway-state.ts";
+import { PushPacer, type PacingOptions } from "./pacing.ts";
 import {
   candidateFromDump,
   runs,
@@ -64,7 +66,7 @@ export interface GatewayWorkerOptions {
   readonly backoff: BackoffOptions;
   readonly random: () => number;
   readonly pollIntervalMs: number;
-  readonly minPushIntervalMs: number;
+  readonly pacing: PacingOptions;
   readonly onPush?: (record: PushRecord) => void;
 }
 
@@ -99,7 +101,7 @@ export class GatewayWorker {
   #running: Running = UNKNOWN;
   #discovered = false;
   #chain: Chain | undefined;
-  #lastPushAt = Number.NEGATIVE_INFINITY;
+  readonly #pacer: PushPacer;
   #wake: (() => void) | undefined;
   #done: Promise<void> | undefined;
 
@@ -107,6 +109,7 @@ export class GatewayWorker {
     this.#o = options;
     this.url = options.admin.url;
     this.#log = options.logger.child({ dataplane: this.url });
+    this.#pacer = new PushPacer(options.pacing);
     this.#state = Object.freeze({ url: this.url, phase: "pending", since: options.clock.now() });
   }
 
@@ -183,7 +186,7 @@ export class GatewayWorker {
     if (!this.#discovered) await this.#discover();
     // primary → fallback → last-known-good: at most three pushes, each advancing the chain on rejection.
     for (let step = 0; step < 3; step++) {
-      const target = this.#target();
+      const target = await this.#pacedTarget();
       if (target === undefined) break;
       if (runs(target, this.#kongHash)) {
         this.#confirmed(target);
@@ -192,6 +195,17 @@ export class GatewayWorker {
       if (await this.#push(target)) return;
     }
     this.#settled();
+  }
+
+  /** The target once the node may take a push: a config that arrives during the wait replaces it. */
+  async #pacedTarget(): Promise<Candidate | undefined> {
+    for (;;) {
+      const target = this.#target();
+      if (target === undefined || runs(target, this.#kongHash)) return target;
+      const wait = this.#pacer.waitMs(this.#o.clock.now());
+      if (wait === 0) return target;
+      await this.#o.clock.sleep(wait, this.#stop.signal);
+    }
   }
 
   async #readStatus(): Promise<void> {
@@ -260,15 +274,15 @@ export class GatewayWorker {
 
   /** Returns true once the node runs `target`; false when it was refused for good (chain advanced). */
   async #push(target: Candidate): Promise<boolean> {
-    await this.#respectMinInterval();
     const decision = decideSync(target, this.#kongHash);
     // The part the config plays when it is sent: a newer translation arriving during the POST does not
     // turn this push into a fallback after the fact.
     const role = this.#role(target);
     const started = this.#o.clock.now();
     const outcome = await this.#o.admin.postConfig(target.encoded, this.#stop.signal);
-    this.#lastPushAt = this.#o.clock.now();
-    this.#record({ target, role, outcome, started, ended: this.#lastPushAt });
+    const ended = this.#o.clock.now();
+    if (outcome.kind === "applied") this.#pacer.loaded(ended, ended - started);
+    this.#record({ target, role, outcome, started, ended });
     switch (outcome.kind) {
       case "applied":
       case "unchanged":
@@ -277,7 +291,7 @@ export class GatewayWorker {
         this.#log.debug(
           {
             configHash: target.encoded.hash,
-            durationMs: this.#lastPushAt - started,
+            durationMs: ended - started,
             fallback: role !== "primary",
             config: role,
             why: decision.action === "push" ? decision.reason : "check",
@@ -297,11 +311,6 @@ export class GatewayWorker {
       case "httpError":
         throw outcome.error;
     }
-  }
-
-  async #respectMinInterval(): Promise<void> {
-    const wait = this.#lastPushAt + this.#o.minPushIntervalMs - this.#o.clock.now();
-    if (wait > 0) await this.#o.clock.sleep(wait, this.#stop.signal);
   }
 
   /** Kong said yes; make sure it runs our bytes (an accepted-but-not-applied answer is a failure). */

@@ -19,6 +19,7 @@ import { planFallback } from "./fallback.ts";
 import type { GatewayState, SenderView } from "./gateway-state.ts";
 import { GatewayWorker, type PlanSource, type PushRecord } from "./gateway-worker.ts";
 import { candidateOf, type Candidate } from "./last-known-good.ts";
+import { DEFAULT_PACING, type PacingOptions } from "./pacing.ts";
 
 /** One translation, with the snapshot it came from (fallback re-translates a filtered copy of it). */
 export interface SenderInput {
@@ -36,8 +37,8 @@ export interface SenderOptions {
   readonly backoff?: Partial<BackoffOptions>;
   /** How often an idle worker checks `GET /status` (catches a node that restarted empty). */
   readonly pollIntervalMs?: number;
-  /** Minimum gap between two pushes to the same node (KIC's `--proxy-sync-seconds`). */
-  readonly minPushIntervalMs?: number;
+  /** How long a node is left alone after it loaded a config (pacing.ts); adaptive by default. */
+  readonly pacing?: Partial<PacingOptions>;
   /** Jitter source; tests pass a constant. */
   readonly random?: () => number;
   /** Called after every `POST /config`; wire it to `Metrics.recordPush`. */
@@ -55,6 +56,7 @@ export class Sender {
   readonly #o: SenderOptions;
   readonly #log: Logger;
   readonly #backoff: BackoffOptions;
+  readonly #pacing: PacingOptions;
   readonly #workers = new Map<string, GatewayWorker>();
   readonly #admins = new Map<string, KongAdminApi>();
   readonly #listeners = new Set<(view: SenderView) => void>();
@@ -69,6 +71,7 @@ export class Sender {
     this.#o = options;
     this.#log = options.logger.child({ component: "sender" });
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.#pacing = { ...DEFAULT_PACING, ...options.pacing };
     for (const admin of options.gateways) this.#addWorker(admin);
   }
 
@@ -165,7 +168,7 @@ export class Sender {
       backoff: this.#backoff,
       random: this.#o.random ?? Math.random,
       pollIntervalMs: this.#o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
-      minPushIntervalMs: this.#o.minPushIntervalMs ?? 0,
+      pacing: this.#pacing,
       ...(this.#o.onPush === undefined ? {} : { onPush: this.#o.onPush }),
     });
     this.#workers.set(admin.url, worker);
