@@ -90,6 +90,9 @@ export function buildSender(opts: KongSideOptions): Sender {
       ? {}
       : { pacing: { capMs: config.proxySyncSeconds * 1000 } }),
     onPush,
+    onChangePushed: record => {
+      metrics.eventToPush.observe({ dataplane: record.dataplane }, record.delayMs / 1000);
+    },
     ...(opts.backoff === undefined ? {} : { backoff: opts.backoff }),
     ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
   });

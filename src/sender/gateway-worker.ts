@@ -58,6 +58,12 @@ export interface PushRecord {
   readonly atMs: number;
 }
 
+/** A change carried to a node: from the store's report to the start of the first POST carrying it. */
+export interface ChangePushRecord {
+  readonly dataplane: string;
+  readonly delayMs: number;
+}
+
 export interface GatewayWorkerOptions {
   readonly admin: KongAdminApi;
   readonly plans: PlanSource;
@@ -68,6 +74,7 @@ export interface GatewayWorkerOptions {
   readonly pollIntervalMs: number;
   readonly pacing: PacingOptions;
   readonly onPush?: (record: PushRecord) => void;
+  readonly onChangePushed?: (record: ChangePushRecord) => void;
 }
 
 type Stage = "primary" | "fallback" | "lastKnownGood" | "exhausted";
@@ -90,6 +97,11 @@ type Running =
 const UNKNOWN: Running = { kind: "unknown" };
 const EMPTY: Running = { kind: "empty" };
 const NO_OBJECTS: ReadonlyMap<string, ObjectRef> = new Map();
+/**
+ * Changes remembered per node until a POST carries them. Only a node that stays unreachable through
+ * hundreds of rebuilds reaches it; the changes beyond it are then not measured.
+ */
+const MAX_UNPUSHED_CHANGES = 256;
 
 export class GatewayWorker {
   readonly url: string;
@@ -102,6 +114,8 @@ export class GatewayWorker {
   #discovered = false;
   #chain: Chain | undefined;
   readonly #pacer: PushPacer;
+  /** When the store reported each change handed over since the last POST of a newest config. */
+  #unpushedChanges: number[] = [];
   #wake: (() => void) | undefined;
   #done: Promise<void> | undefined;
 
@@ -130,6 +144,11 @@ export class GatewayWorker {
   /** A new config is available: attempt now unless an attempt or backoff is under way. */
   wake(): void {
     this.#wake?.();
+  }
+
+  /** A new config carries a change the store reported at `at`; the POST that first carries it measures it. */
+  changed(at: number): void {
+    if (this.#unpushedChanges.length < MAX_UNPUSHED_CHANGES) this.#unpushedChanges.push(at);
   }
 
   async stop(): Promise<void> {
@@ -189,6 +208,8 @@ export class GatewayWorker {
       const target = await this.#pacedTarget();
       if (target === undefined) break;
       if (runs(target, this.#kongHash)) {
+        // No POST will carry these changes: the node already runs what they lead to.
+        this.#unpushedChanges = [];
         this.#confirmed(target);
         return;
       }
@@ -279,6 +300,7 @@ export class GatewayWorker {
     // turn this push into a fallback after the fact.
     const role = this.#role(target);
     const started = this.#o.clock.now();
+    this.#carryChanges(role, started);
     const outcome = await this.#o.admin.postConfig(target.encoded, this.#stop.signal);
     const ended = this.#o.clock.now();
     if (outcome.kind === "applied") this.#pacer.loaded(ended, ended - started);
@@ -311,6 +333,18 @@ export class GatewayWorker {
       case "httpError":
         throw outcome.error;
     }
+  }
+
+  /**
+   * A POST of the newest translation (or of its fallback) carries every change handed over so far; one
+   * of last-known-good carries none of them, and they never reach the node.
+   */
+  #carryChanges(role: CandidateOrigin, startedAt: number): void {
+    const changes = this.#unpushedChanges;
+    this.#unpushedChanges = [];
+    if (role !== "primary" && role !== "fallback") return;
+    const report = this.#o.onChangePushed;
+    for (const at of changes) report?.({ dataplane: this.url, delayMs: startedAt - at });
   }
 
   /** Kong said yes; make sure it runs our bytes (an accepted-but-not-applied answer is a failure). */
@@ -402,6 +436,8 @@ export class GatewayWorker {
 
   /** Nothing (more) to push: no config yet, or every option was refused. */
   #settled(): void {
+    // Nothing left to push for the newest translation: its changes will not reach this node.
+    this.#unpushedChanges = [];
     const degraded = this.#chain?.stage === "exhausted" ? this.#chain.degraded : undefined;
     const hash = this.#kongHash === undefined ? {} : { hash: this.#kongHash };
     if (degraded !== undefined) {

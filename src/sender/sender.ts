@@ -17,7 +17,12 @@ import type { Clock } from "../util/clock.ts";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { planFallback } from "./fallback.ts";
 import type { GatewayState, SenderView } from "./gateway-state.ts";
-import { GatewayWorker, type PlanSource, type PushRecord } from "./gateway-worker.ts";
+import {
+  GatewayWorker,
+  type ChangePushRecord,
+  type PlanSource,
+  type PushRecord,
+} from "./gateway-worker.ts";
 import { candidateOf, type Candidate } from "./last-known-good.ts";
 import { DEFAULT_PACING, type PacingOptions } from "./pacing.ts";
 
@@ -25,6 +30,12 @@ import { DEFAULT_PACING, type PacingOptions } from "./pacing.ts";
 export interface SenderInput {
   readonly snapshot: Snapshot;
   readonly result: TranslationResult;
+  /**
+   * When the store reported the first change this translation carries (epoch ms, injected clock); the
+   * start of the first POST carrying it to a node is measured against it. Absent for the translation
+   * of the initial lists.
+   */
+  readonly changedAt?: number;
 }
 
 export interface SenderOptions {
@@ -43,6 +54,8 @@ export interface SenderOptions {
   readonly random?: () => number;
   /** Called after every `POST /config`; wire it to `Metrics.recordPush`. */
   readonly onPush?: (record: PushRecord) => void;
+  /** Called for each change when the first POST carrying it to a node starts (event-to-push latency). */
+  readonly onChangePushed?: (record: ChangePushRecord) => void;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
@@ -94,7 +107,10 @@ export class Sender {
       this.#rejected = [];
     }
     this.#plan = { input, primary: same ? previous : built };
-    for (const worker of this.#workers.values()) worker.wake();
+    for (const worker of this.#workers.values()) {
+      if (input.changedAt !== undefined) worker.changed(input.changedAt);
+      worker.wake();
+    }
     this.#notify();
   }
 
@@ -170,6 +186,7 @@ export class Sender {
       pollIntervalMs: this.#o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
       pacing: this.#pacing,
       ...(this.#o.onPush === undefined ? {} : { onPush: this.#o.onPush }),
+      ...(this.#o.onChangePushed === undefined ? {} : { onChangePushed: this.#o.onChangePushed }),
     });
     this.#workers.set(admin.url, worker);
     this.#admins.set(admin.url, admin);
