@@ -414,7 +414,8 @@ export const SETTINGS = {
       section: SYNC,
       shape: "scalar",
       placeholder: "duration",
-      description: "Quiet time after a relevant change before rebuilding the config.",
+      description:
+        "A change after this long without a rebuild is rebuilt at once; later ones are batched until this long after the last.",
       ours: true,
     },
     duration(),
@@ -426,23 +427,25 @@ export const SETTINGS = {
       section: SYNC,
       shape: "scalar",
       placeholder: "duration",
-      description: "Longest a rebuild waits under constant churn.",
+      description: "Longest a batched change waits under constant churn.",
       ours: true,
     },
     duration(),
     "500ms",
   ),
-  proxySyncSeconds: withDefault(
+  // KIC pushes every --proxy-sync-seconds (3 s by default), so every change waits for the ticker. We push
+  // on change and pace each Kong by its own load time (sender/pacing.ts); the flag stays for KIC's users
+  // as the longest that pacing may hold a push back.
+  proxySyncSeconds: unset(
     {
       flag: "proxy-sync-seconds",
       section: SYNC,
       shape: "scalar",
       placeholder: "seconds",
       description:
-        "Minimum gap between two pushes to the same Kong (KIC's sync period; we push on change, not on a ticker).",
+        "Longest a push waits after the same Kong's last config load. Unset: adaptive, 2 × that load's duration, within 0.25 s to 3 s (a push after a quiet period goes out at once); 0: push as soon as a config is ready. KIC instead pushes on a fixed 3 s period.",
     },
     number({ min: 0 }),
-    "3",
   ),
   termDelayMs: withDefault(
     {

@@ -15,6 +15,8 @@ import type { Clock } from "../util/clock.ts";
 export interface Translated {
   readonly snapshot: StoreSnapshot;
   readonly result: TranslationResult;
+  /** When the store reported the first change this translation carries (the sync loop's batch). */
+  readonly changedAt?: number;
 }
 
 export interface SyncCycleOptions {
@@ -53,8 +55,11 @@ export class SyncCycle {
     return this.#last;
   }
 
-  /** One cycle. Synchronous: nothing here waits on Kong or on the API server. */
-  run(): void {
+  /**
+   * One cycle. Synchronous: nothing here waits on Kong or on the API server. `changedAt` travels with the
+   * translation to the sender, which measures event-to-push latency from it.
+   */
+  run(changedAt?: number): void {
     const snapshot = this.#o.snapshots.take();
     // Invalid objects are not part of the hash, so a change to one alone still reaches here.
     if (snapshot !== this.#lastSnapshot) this.#reportInvalid(snapshot);
@@ -66,7 +71,11 @@ export class SyncCycle {
     }
     this.#o.metrics.snapshotCacheMiss.inc();
     const result = this.#translate(snapshot);
-    const translated: Translated = { snapshot, result };
+    const translated: Translated = {
+      snapshot,
+      result,
+      ...(changedAt === undefined ? {} : { changedAt }),
+    };
     this.#last = translated;
     this.#reportProblems(result);
     this.#o.send(translated);

@@ -202,9 +202,9 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     holdoffMs: config.syncHoldoffMs,
     maxDelayMs: config.syncMaxDelayMs,
     // A throw (a translator bug) becomes a rejection the loop logs; the next change retries.
-    cycle: () =>
+    cycle: (_signal, firstChangeAt) =>
       new Promise<void>(resolve => {
-        cycle.run();
+        cycle.run(firstChangeAt);
         resolve();
       }),
     logger,

@@ -85,8 +85,14 @@ export function buildSender(opts: KongSideOptions): Sender {
     clock,
     logger: opts.logger,
     random: opts.random,
-    minPushIntervalMs: config.proxySyncSeconds * 1000,
+    // Unset: adaptive pacing with its own cap; set: that cap (0 = no pacing).
+    ...(config.proxySyncSeconds === undefined
+      ? {}
+      : { pacing: { capMs: config.proxySyncSeconds * 1000 } }),
     onPush,
+    onChangePushed: record => {
+      metrics.eventToPush.observe({ dataplane: record.dataplane }, record.delayMs / 1000);
+    },
     ...(opts.backoff === undefined ? {} : { backoff: opts.backoff }),
     ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
   });

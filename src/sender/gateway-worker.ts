@@ -1,8 +1,9 @@
 /**
- * One Kong node's push loop. At most one request in flight; each attempt reads the newest plan, so a
- * config that arrives while a push is in flight or backing off supersedes the older one (nothing piles
- * up). Between attempts the loop idles until woken by a new config or until the next status poll, which
- * is how a node that restarted empty (zero hash) is noticed and re-pushed at once.
+ * One Kong node's push loop. At most one request in flight; each push reads the newest plan right before
+ * it starts, so a config that arrives while a push is in flight, paced (pacing.ts) or backing off
+ * supersedes the older one (nothing piles up). Between attempts the loop idles until woken by a new
+ * config or until the next status poll, which is how a node that restarted empty (zero hash) is noticed
+ * and re-pushed at once.
  */
 import type { Logger } from "pino";
 import { KongNotAppliedError, KongUnsupportedError, type KongClientError } from "../kong/errors.ts";
@@ -16,6 +17,7 @@ import type { Clock } from "../util/clock.ts";
 import { retryWithBackoff, type BackoffOptions } from "./backoff.ts";
 import { decideSync } from "./change-detection.ts";
 import type { Degradation, GatewayState } from "./gateway-state.ts";
+import { PushPacer, type PacingOptions } from "./pacing.ts";
 import {
   candidateFromDump,
   runs,
@@ -56,6 +58,12 @@ export interface PushRecord {
   readonly atMs: number;
 }
 
+/** A change carried to a node: from the store's report to the start of the first POST carrying it. */
+export interface ChangePushRecord {
+  readonly dataplane: string;
+  readonly delayMs: number;
+}
+
 export interface GatewayWorkerOptions {
   readonly admin: KongAdminApi;
   readonly plans: PlanSource;
@@ -64,8 +72,9 @@ export interface GatewayWorkerOptions {
   readonly backoff: BackoffOptions;
   readonly random: () => number;
   readonly pollIntervalMs: number;
-  readonly minPushIntervalMs: number;
+  readonly pacing: PacingOptions;
   readonly onPush?: (record: PushRecord) => void;
+  readonly onChangePushed?: (record: ChangePushRecord) => void;
 }
 
 type Stage = "primary" | "fallback" | "lastKnownGood" | "exhausted";
@@ -88,6 +97,11 @@ type Running =
 const UNKNOWN: Running = { kind: "unknown" };
 const EMPTY: Running = { kind: "empty" };
 const NO_OBJECTS: ReadonlyMap<string, ObjectRef> = new Map();
+/**
+ * Changes remembered per node until a POST carries them. Only a node that stays unreachable through
+ * hundreds of rebuilds reaches it; the changes beyond it are then not measured.
+ */
+const MAX_UNPUSHED_CHANGES = 256;
 
 export class GatewayWorker {
   readonly url: string;
@@ -99,7 +113,9 @@ export class GatewayWorker {
   #running: Running = UNKNOWN;
   #discovered = false;
   #chain: Chain | undefined;
-  #lastPushAt = Number.NEGATIVE_INFINITY;
+  readonly #pacer: PushPacer;
+  /** When the store reported each change handed over since the last POST of a newest config. */
+  #unpushedChanges: number[] = [];
   #wake: (() => void) | undefined;
   #done: Promise<void> | undefined;
 
@@ -107,6 +123,7 @@ export class GatewayWorker {
     this.#o = options;
     this.url = options.admin.url;
     this.#log = options.logger.child({ dataplane: this.url });
+    this.#pacer = new PushPacer(options.pacing);
     this.#state = Object.freeze({ url: this.url, phase: "pending", since: options.clock.now() });
   }
 
@@ -127,6 +144,11 @@ export class GatewayWorker {
   /** A new config is available: attempt now unless an attempt or backoff is under way. */
   wake(): void {
     this.#wake?.();
+  }
+
+  /** A new config carries a change the store reported at `at`; the POST that first carries it measures it. */
+  changed(at: number): void {
+    if (this.#unpushedChanges.length < MAX_UNPUSHED_CHANGES) this.#unpushedChanges.push(at);
   }
 
   async stop(): Promise<void> {
@@ -183,15 +205,28 @@ export class GatewayWorker {
     if (!this.#discovered) await this.#discover();
     // primary → fallback → last-known-good: at most three pushes, each advancing the chain on rejection.
     for (let step = 0; step < 3; step++) {
-      const target = this.#target();
+      const target = await this.#pacedTarget();
       if (target === undefined) break;
       if (runs(target, this.#kongHash)) {
+        // No POST will carry these changes: the node already runs what they lead to.
+        this.#unpushedChanges = [];
         this.#confirmed(target);
         return;
       }
       if (await this.#push(target)) return;
     }
     this.#settled();
+  }
+
+  /** The target once the node may take a push: a config that arrives during the wait replaces it. */
+  async #pacedTarget(): Promise<Candidate | undefined> {
+    for (;;) {
+      const target = this.#target();
+      if (target === undefined || runs(target, this.#kongHash)) return target;
+      const wait = this.#pacer.waitMs(this.#o.clock.now());
+      if (wait === 0) return target;
+      await this.#o.clock.sleep(wait, this.#stop.signal);
+    }
   }
 
   async #readStatus(): Promise<void> {
@@ -260,12 +295,16 @@ export class GatewayWorker {
 
   /** Returns true once the node runs `target`; false when it was refused for good (chain advanced). */
   async #push(target: Candidate): Promise<boolean> {
-    await this.#respectMinInterval();
     const decision = decideSync(target, this.#kongHash);
+    // The part the config plays when it is sent: a newer translation arriving during the POST does not
+    // turn this push into a fallback after the fact.
+    const role = this.#role(target);
     const started = this.#o.clock.now();
+    this.#carryChanges(role, started);
     const outcome = await this.#o.admin.postConfig(target.encoded, this.#stop.signal);
-    this.#lastPushAt = this.#o.clock.now();
-    this.#record(target, outcome, this.#lastPushAt - started);
+    const ended = this.#o.clock.now();
+    if (outcome.kind === "applied") this.#pacer.loaded(ended, ended - started);
+    this.#record({ target, role, outcome, started, ended });
     switch (outcome.kind) {
       case "applied":
       case "unchanged":
@@ -274,9 +313,9 @@ export class GatewayWorker {
         this.#log.debug(
           {
             configHash: target.encoded.hash,
-            durationMs: this.#lastPushAt - started,
-            fallback: this.#role(target) !== "primary",
-            config: this.#role(target),
+            durationMs: ended - started,
+            fallback: role !== "primary",
+            config: role,
             why: decision.action === "push" ? decision.reason : "check",
           },
           outcome.kind === "applied" ? "Config pushed" : "Config already loaded",
@@ -296,9 +335,16 @@ export class GatewayWorker {
     }
   }
 
-  async #respectMinInterval(): Promise<void> {
-    const wait = this.#lastPushAt + this.#o.minPushIntervalMs - this.#o.clock.now();
-    if (wait > 0) await this.#o.clock.sleep(wait, this.#stop.signal);
+  /**
+   * A POST of the newest translation (or of its fallback) carries every change handed over so far; one
+   * of last-known-good carries none of them, and they never reach the node.
+   */
+  #carryChanges(role: CandidateOrigin, startedAt: number): void {
+    const changes = this.#unpushedChanges;
+    this.#unpushedChanges = [];
+    if (role !== "primary" && role !== "fallback") return;
+    const report = this.#o.onChangePushed;
+    for (const at of changes) report?.({ dataplane: this.url, delayMs: startedAt - at });
   }
 
   /** Kong said yes; make sure it runs our bytes (an accepted-but-not-applied answer is a failure). */
@@ -390,6 +436,8 @@ export class GatewayWorker {
 
   /** Nothing (more) to push: no config yet, or every option was refused. */
   #settled(): void {
+    // Nothing left to push for the newest translation: its changes will not reach this node.
+    this.#unpushedChanges = [];
     const degraded = this.#chain?.stage === "exhausted" ? this.#chain.degraded : undefined;
     const hash = this.#kongHash === undefined ? {} : { hash: this.#kongHash };
     if (degraded !== undefined) {
@@ -441,7 +489,14 @@ export class GatewayWorker {
     return true;
   }
 
-  #record(target: Candidate, outcome: PushOutcome, durationMs: number): void {
+  #record(push: {
+    target: Candidate;
+    role: CandidateOrigin;
+    outcome: PushOutcome;
+    started: number;
+    ended: number;
+  }): void {
+    const { target, outcome } = push;
     const success = outcome.kind === "applied" || outcome.kind === "unchanged";
     const broken =
       outcome.kind === "rejected" ? failuresByObject(outcome.error.failures).length : 0;
@@ -451,11 +506,11 @@ export class GatewayWorker {
       outcome: outcome.kind,
       success,
       ...(success ? {} : { failureReason: outcome.kind === "unreachable" ? "network" : "other" }),
-      fallback: this.#role(target) !== "primary",
-      durationMs,
+      fallback: push.role !== "primary",
+      durationMs: push.ended - push.started,
       sizeBytes: target.encoded.bytes,
       brokenResources: broken,
-      atMs: this.#lastPushAt,
+      atMs: push.ended,
     });
   }
 }

@@ -17,13 +17,25 @@ import type { Clock } from "../util/clock.ts";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { planFallback } from "./fallback.ts";
 import type { GatewayState, SenderView } from "./gateway-state.ts";
-import { GatewayWorker, type PlanSource, type PushRecord } from "./gateway-worker.ts";
+import {
+  GatewayWorker,
+  type ChangePushRecord,
+  type PlanSource,
+  type PushRecord,
+} from "./gateway-worker.ts";
 import { candidateOf, type Candidate } from "./last-known-good.ts";
+import { DEFAULT_PACING, type PacingOptions } from "./pacing.ts";
 
 /** One translation, with the snapshot it came from (fallback re-translates a filtered copy of it). */
 export interface SenderInput {
   readonly snapshot: Snapshot;
   readonly result: TranslationResult;
+  /**
+   * When the store reported the first change this translation carries (epoch ms, injected clock); the
+   * start of the first POST carrying it to a node is measured against it. Absent for the translation
+   * of the initial lists.
+   */
+  readonly changedAt?: number;
 }
 
 export interface SenderOptions {
@@ -36,12 +48,14 @@ export interface SenderOptions {
   readonly backoff?: Partial<BackoffOptions>;
   /** How often an idle worker checks `GET /status` (catches a node that restarted empty). */
   readonly pollIntervalMs?: number;
-  /** Minimum gap between two pushes to the same node (KIC's `--proxy-sync-seconds`). */
-  readonly minPushIntervalMs?: number;
+  /** How long a node is left alone after it loaded a config (pacing.ts); adaptive by default. */
+  readonly pacing?: Partial<PacingOptions>;
   /** Jitter source; tests pass a constant. */
   readonly random?: () => number;
   /** Called after every `POST /config`; wire it to `Metrics.recordPush`. */
   readonly onPush?: (record: PushRecord) => void;
+  /** Called for each change when the first POST carrying it to a node starts (event-to-push latency). */
+  readonly onChangePushed?: (record: ChangePushRecord) => void;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
@@ -55,6 +69,7 @@ export class Sender {
   readonly #o: SenderOptions;
   readonly #log: Logger;
   readonly #backoff: BackoffOptions;
+  readonly #pacing: PacingOptions;
   readonly #workers = new Map<string, GatewayWorker>();
   readonly #admins = new Map<string, KongAdminApi>();
   readonly #listeners = new Set<(view: SenderView) => void>();
@@ -70,6 +85,7 @@ export class Sender {
     this.#o = options;
     this.#log = options.logger.child({ component: "sender" });
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.#pacing = { ...DEFAULT_PACING, ...options.pacing };
     for (const admin of options.gateways) this.#addWorker(admin);
   }
 
@@ -82,13 +98,20 @@ export class Sender {
 
   /** Hands over a new translation. Cheap: the newest one wins, older queued ones are dropped. */
   update(input: SenderInput): void {
-    const primary = candidateOf(input.result, "primary", this.#encoder);
-    if (this.#plan?.primary.encoded.hash !== primary.encoded.hash) {
+    const built = candidateOf(input.result, "primary", this.#encoder);
+    const previous = this.#plan?.primary;
+    // A byte-identical re-translation is the same config: keeping its candidate keeps the workers'
+    // view of it (its role in a push under way, its push chain) instead of making it look replaced.
+    const same = previous?.encoded.hash === built.encoded.hash;
+    if (!same) {
       this.#fallbacks.clear();
       this.#rejected = [];
     }
-    this.#plan = { input, primary };
-    for (const worker of this.#workers.values()) worker.wake();
+    this.#plan = { input, primary: same ? previous : built };
+    for (const worker of this.#workers.values()) {
+      if (input.changedAt !== undefined) worker.changed(input.changedAt);
+      worker.wake();
+    }
     this.#notify();
   }
 
@@ -162,8 +185,9 @@ export class Sender {
       backoff: this.#backoff,
       random: this.#o.random ?? Math.random,
       pollIntervalMs: this.#o.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
-      minPushIntervalMs: this.#o.minPushIntervalMs ?? 0,
+      pacing: this.#pacing,
       ...(this.#o.onPush === undefined ? {} : { onPush: this.#o.onPush }),
+      ...(this.#o.onChangePushed === undefined ? {} : { onChangePushed: this.#o.onChangePushed }),
     });
     this.#workers.set(admin.url, worker);
     this.#admins.set(admin.url, admin);

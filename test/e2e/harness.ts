@@ -46,8 +46,8 @@ export interface RunOptions {
 }
 
 /**
- * Starts a controller with test-friendly settings: loopback telemetry on free ports, pushes without the
- * 3 s minimum gap, status published from {@link STATUS_ADDRESS}, short watch and push backoffs.
+ * Starts a controller with test-friendly settings: loopback telemetry on free ports, pushes without
+ * pacing, status published from {@link STATUS_ADDRESS}, short watch and push backoffs.
  */
 export async function runController(opts: RunOptions): Promise<RunningController> {
   const argv = [

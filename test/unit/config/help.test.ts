@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderHelp } from "../../../src/config/help.ts";
 import { envNameOf, IGNORED_KIC_FLAGS, SETTINGS } from "../../../src/config/schema.ts";
+import { DEFAULT_PACING } from "../../../src/sender/pacing.ts";
 
 const help = renderHelp();
 
@@ -30,6 +31,16 @@ describe("renderHelp", () => {
   ])("shows facts for --%s: %s", (flag, fact) => {
     const block = help.slice(help.indexOf(`  --${flag} `)).split("\n  --")[0] ?? "";
     expect(block.replace(/\s+/g, " ")).toContain(fact);
+  });
+
+  it("describes --proxy-sync-seconds' adaptive default with the sender's figures", () => {
+    const block = help.slice(help.indexOf("  --proxy-sync-seconds ")).split("\n  --")[0] ?? "";
+    const text = block.replace(/\s+/g, " ");
+    expect(text).toContain(`${String(DEFAULT_PACING.factor)} × that load's duration`);
+    expect(text).toContain(
+      `${String(DEFAULT_PACING.floorMs / 1000)} s to ${String(DEFAULT_PACING.capMs / 1000)} s`,
+    );
+    expect(text).not.toContain("default");
   });
 
   it("lists the KIC flags accepted without effect", () => {

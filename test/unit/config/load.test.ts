@@ -63,7 +63,6 @@ describe("loadConfig defaults", () => {
     ["dumpSensitiveConfig", false],
     ["syncHoldoffMs", 100],
     ["syncMaxDelayMs", 500],
-    ["proxySyncSeconds", 3],
     ["cacheSyncTimeoutMs", 120_000],
     ["statusMaxBackoffMs", 30_000],
     ["termDelayMs", 0],
@@ -72,12 +71,16 @@ describe("loadConfig defaults", () => {
     expect(config[key]).toEqual(expected);
   });
 
-  it.each<keyof Config>(["kongAdminToken", "publishService", "kubeconfig", "electionNamespace"])(
-    "%s is unset by default",
-    key => {
-      expect(config[key]).toBeUndefined();
-    },
-  );
+  it.each<keyof Config>([
+    "kongAdminToken",
+    "publishService",
+    "kubeconfig",
+    "electionNamespace",
+    // Unset means adaptive pacing (sender/pacing.ts), not KIC's fixed 3 s.
+    "proxySyncSeconds",
+  ])("%s is unset by default", key => {
+    expect(config[key]).toBeUndefined();
+  });
 
   it("is deep-frozen", () => {
     expect(Object.isFrozen(config)).toBe(true);
@@ -136,6 +139,8 @@ describe("loadConfig sources and precedence", () => {
     ],
     ["duration", ["--sync-holdoff=250ms", "--sync-max-delay=2s"], {}, "syncMaxDelayMs", 2000],
     ["float seconds", ["--proxy-timeout-seconds=2.5"], {}, "proxyTimeoutSeconds", 2.5],
+    ["pacing cap", ["--proxy-sync-seconds=0.5"], {}, "proxySyncSeconds", 0.5],
+    ["no pacing", [], { CONTROLLER_PROXY_SYNC_SECONDS: "0" }, "proxySyncSeconds", 0],
     [
       "publish service",
       ["--publish-service", "kong/kong-proxy"],

@@ -135,6 +135,17 @@ describe("SyncCycle", () => {
     expect(translations.values).toEqual([expect.objectContaining({ labels: { success: "true" } })]);
   });
 
+  it("hands the sender the time of the first change the cycle carries", () => {
+    const t = setup();
+    t.source.set([kong, web(), ingress("shop", "web")]);
+    t.cycle.run();
+    t.source.set([kong, web("2"), ingress("shop", "web")]);
+    t.cycle.run(1_700_000_000_123);
+
+    // The first cycle after sync carries the initial lists: there is no change to measure from.
+    expect(t.sent.map(s => s.changedAt)).toEqual([undefined, 1_700_000_000_123]);
+  });
+
   it("skips translating and sending when the snapshot hash is unchanged", async () => {
     const t = setup();
     t.source.set([kong, web(), ingress("shop", "web")]);

@@ -411,18 +411,6 @@ describe("Sender: retry timing", () => {
     expect(kong.posts[0]!.at - back).toBeLessThanOrEqual(BACKOFF.maxMs);
     expect(kong.hash).toBe(hashOf(newest));
   });
-
-  it("keeps a minimum gap between two pushes to the same node", async () => {
-    const kong = kongNode();
-    const sender = startSender([kong], { minPushIntervalMs: 3000 });
-    sender.update(input(shop));
-    await clock.advance(100);
-    sender.update(input(snapshot({ services: [service("shop", "web")] })));
-    await clock.advance(2800);
-    expect(kong.posts).toHaveLength(1);
-    await clock.advance(100);
-    expect(kong.posts.map(p => p.at - kong.posts[0]!.at)).toEqual([0, 3000]);
-  });
 });
 
 describe("Sender: unexpected answers", () => {

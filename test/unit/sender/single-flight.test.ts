@@ -3,6 +3,7 @@ import type { EncodedConfig, KongAdminApi } from "../../../src/kong/admin-client
 import type { PushOutcome, ReadOutcome } from "../../../src/kong/outcome.ts";
 import type { ConfigDump, RootInfo, StatusInfo } from "../../../src/kong/responses.ts";
 import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
+import { DEFAULT_PACING } from "../../../src/sender/pacing.ts";
 import { Sender } from "../../../src/sender/sender.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 import { service, silentLogger, snapshot, translate } from "./helpers.ts";
@@ -80,7 +81,10 @@ describe("Sender single flight", () => {
     expect(admin.posted).toHaveLength(1);
 
     admin.release();
-    await clock.advance(0);
+    // The node loaded the first config: the next push waits for the pacing floor (pacing.ts).
+    await clock.advance(DEFAULT_PACING.floorMs - 1);
+    expect(admin.posted).toHaveLength(1);
+    await clock.advance(1);
     admin.release();
     await clock.advance(0);
 

@@ -36,6 +36,7 @@ describe("createMetrics", () => {
     ["ingress_controller_fallback_configuration_push_broken_resource_count", "gauge"],
     ["ingress_controller_processed_config_snapshot_cache_hit", "counter"],
     ["ingress_controller_processed_config_snapshot_cache_miss", "counter"],
+    ["ingress_controller_event_to_push_seconds", "histogram"],
     ["kongress_watch_events_total", "counter"],
     ["kongress_watch_restarts_total", "counter"],
     ["kongress_watch_synced", "gauge"],
@@ -74,6 +75,25 @@ describe("createMetrics", () => {
     expect(les[0]).toBe(first);
     expect(les[30]).toBe("+Inf");
     if (lastApprox !== "0.1") expect(Number(les[29])).toBeCloseTo(Number(lastApprox), -1);
+  });
+
+  it("buckets event-to-push from 1 ms to 10 s, ten per decade, per dataplane", async () => {
+    const registry = new Registry();
+    const m = createMetrics({ registry });
+    m.eventToPush.observe({ dataplane: "http://kong:8001" }, 0.042);
+    const text = await registry.metrics();
+    const les = [
+      ...text.matchAll(/^ingress_controller_event_to_push_seconds_bucket\{le="([^"]+)"/gm),
+    ].map(x => x[1]);
+    expect(les.slice(0, 3)).toEqual(["0.001", "0.00126", "0.00158"]);
+    expect(les).toEqual(expect.arrayContaining(["0.0501", "0.1", "1", "3.16", "10", "+Inf"]));
+    expect(les).toHaveLength(42);
+    expect(
+      await valueOf(registry, "ingress_controller_event_to_push_seconds", {
+        le: "0.0501",
+        dataplane: "http://kong:8001",
+      }),
+    ).toBe(1);
   });
 
   it("recordPush counts a primary success with KIC's labels", async () => {
