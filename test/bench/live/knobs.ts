@@ -17,6 +17,11 @@ export interface LiveKnobs {
   /** Longest wait for the first POST, for every Ingress's status, and for a marker to reach Kong. */
   readonly syncTimeoutSeconds: number;
   readonly seed: number;
+  /**
+   * The stand-in's `nginx_admin_client_max_body_size`. Kong's default is 10 MiB, which the 10k config
+   * exceeds; the default here is that of a Kong configured for large configs.
+   */
+  readonly kongMaxBodyMiB: number;
   /** More `kongress run` flags for every controller start (e.g. `--log-level=warn`). */
   readonly controllerArgs: readonly string[];
 }
@@ -67,6 +72,7 @@ export function readLiveKnobs(env: Env): LiveKnobs {
     applyConcurrency: Math.max(1, number(env, "BENCH_APPLY_CONCURRENCY", 24)),
     syncTimeoutSeconds: number(env, "BENCH_SYNC_TIMEOUT_SECONDS", 600),
     seed: number(env, "BENCH_SEED", 1),
+    kongMaxBodyMiB: number(env, "BENCH_KONG_MAX_BODY_MIB", 64),
     controllerArgs: (env["BENCH_CONTROLLER_ARGS"] ?? "").split(/\s+/).filter(a => a !== ""),
   };
 }

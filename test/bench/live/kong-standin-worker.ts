@@ -2,27 +2,27 @@
  * The Kong stand-in's HTTP server, on a worker thread so that its timestamps do not wait for the
  * benchmark's own work on the main thread. It follows the DB-less Admin API contract the controller uses
  * (kong-admin-api.md §3–§6): `GET /` and `GET /status` with the emulator's bodies, `GET /config`, and
- * `POST /config` with `check_hash=1` (304 when the md5 of the exact body equals the running hash) and
- * Kong's 10 MiB body limit. It does not validate: the emulator's validator costs too much at 10k objects
+ * `POST /config` with `check_hash=1` (304 when the md5 of the exact body equals the running hash) and a
+ * body limit (`nginx_admin_client_max_body_size`, from the worker data). It does not validate: the emulator's validator costs too much at 10k objects
  * to answer "at once" (see docs/benchmarks.md). Every POST is reported to the main thread.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { parentPort, type MessagePort } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
 import { BUNDLED_PLUGINS } from "../../../src/kong/validate/index.ts";
 import { DEFAULT_PROXY_LISTENERS } from "../../support/kong-emulator/listeners.ts";
 import { rootBody, statusBody } from "../../support/kong-emulator/node-info.ts";
 import { MARKER_PREFIX } from "../synthetic-cluster.ts";
-import type { PostRecord, StandInReply, StandInRequest } from "./kong-standin.ts";
+import type { PostRecord, StandInOptions, StandInReply, StandInRequest } from "./kong-standin.ts";
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const VERSION = "3.9.1";
 const PIDS = { master: 1, workers: [1281, 1282] };
 
 if (parentPort === null) throw new Error("kong-standin-worker runs only as a worker thread");
 const port: MessagePort = parentPort;
+const { maxBodyBytes } = workerData as StandInOptions;
 
 const now = (): number => performance.timeOrigin + performance.now();
 const nodeId = randomUUID();
@@ -53,7 +53,7 @@ function root(): unknown {
     streamListeners: [],
     adminListeners: [{ ip: "127.0.0.1", port: listenPort }],
     statusListeners: [],
-    maxBodyBytes: MAX_BODY_BYTES,
+    maxBodyBytes: maxBodyBytes,
     configurationOverrides: {},
   });
 }
@@ -81,7 +81,7 @@ function postConfig(req: IncomingMessage, res: ServerResponse, url: URL, startMs
   let bytes = 0;
   req.on("data", (chunk: Buffer) => {
     bytes += chunk.length;
-    if (bytes <= MAX_BODY_BYTES) chunks.push(chunk);
+    if (bytes <= maxBodyBytes) chunks.push(chunk);
   });
   req.on("end", () => {
     const receivedMs = now();
@@ -98,7 +98,7 @@ function postConfig(req: IncomingMessage, res: ServerResponse, url: URL, startMs
       };
       port.postMessage({ type: "post", record: posted } satisfies StandInReply);
     };
-    if (bytes > MAX_BODY_BYTES) {
+    if (bytes > maxBodyBytes) {
       res.writeHead(413, { "Content-Type": "text/html", Connection: "close" });
       res.end("<html><body>413 Request Entity Too Large</body></html>");
       report(413, "", "");

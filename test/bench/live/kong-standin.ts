@@ -21,6 +21,11 @@ export interface PostRecord {
   readonly markers: readonly number[];
 }
 
+export interface StandInOptions {
+  /** Kong's `nginx_admin_client_max_body_size`: a larger POST gets nginx's 413. */
+  readonly maxBodyBytes: number;
+}
+
 export type StandInRequest = { readonly type: "lastBody" } | { readonly type: "close" };
 
 export type StandInReply =
@@ -52,8 +57,10 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 /** Starts a fresh stand-in (running no config) on a loopback port. */
-export async function startKongStandIn(): Promise<KongStandIn> {
-  const worker = new Worker(new URL("./kong-standin-worker.ts", import.meta.url));
+export async function startKongStandIn(options: StandInOptions): Promise<KongStandIn> {
+  const worker = new Worker(new URL("./kong-standin-worker.ts", import.meta.url), {
+    workerData: options,
+  });
   const posts: PostRecord[] = [];
   const waiters = new Set<Waiter>();
   let bodyRequest: ((body: string | undefined) => void) | undefined;

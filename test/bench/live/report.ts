@@ -59,6 +59,11 @@ const ROWS: readonly Row[] = [
     "",
   ],
   ["spawn → first POST (s)", r => fmtS(r.startup?.firstPostS), ""],
+  [
+    "first POST: body (MiB)",
+    r => (r.startup === undefined ? DASH : (r.startup.firstPostBytes / 2 ** 20).toFixed(2)),
+    "",
+  ],
   ["every Ingress has status, after the first POST (s)", r => status(r.startup), "≤ 5 s, linear"],
   ["same, second start (`--proxy-sync-seconds=0`)", r => status(r.eagerStartup), ""],
   [

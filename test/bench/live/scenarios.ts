@@ -48,7 +48,7 @@ export async function startRun(
   ctx: ScaleContext,
   opts: { readonly label: string; readonly address: string; readonly args: readonly string[] },
 ): Promise<Run> {
-  const kong = await startKongStandIn();
+  const kong = await startKongStandIn({ maxBodyBytes: ctx.knobs.kongMaxBodyMiB * 2 ** 20 });
   let controller: ControllerProcess;
   try {
     controller = await startControllerProcess({
@@ -125,6 +125,11 @@ export async function measureStartup(ctx: ScaleContext, run: Run): Promise<Start
     run.kong.waitForPost(() => true, timeoutMs),
   );
   if (first === undefined) throw new Error(`no POST within ${ctx.knobs.syncTimeoutSeconds} s`);
+  if (first.status === 413) {
+    throw new Error(
+      `the Kong stand-in refused the ${(first.bytes / 2 ** 20).toFixed(2)} MiB config as too large (413); raise BENCH_KONG_MAX_BODY_MIB`,
+    );
+  }
   const time = translationTime(await run.controller.metrics());
   const firstPostS = (first.startMs - spawned) / 1000;
   ctx.log(
