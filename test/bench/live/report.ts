@@ -46,6 +46,13 @@ function status(s: StartupResult | undefined): string {
   return `${fmtS(s.statusAfterFirstPostS)} (${fmtS(s.statusAfterSpawnS)} after spawn)`;
 }
 
+/** `a − b` in MiB, signed. */
+function delta(aKiB: number | undefined, bKiB: number | undefined): string {
+  if (aKiB === undefined || bKiB === undefined) return DASH;
+  const mib = (aKiB - bKiB) / 1024;
+  return `${mib >= 0 ? "+" : ""}${mib.toFixed(0)}`;
+}
+
 function memory(m: MemoryResult | undefined): string {
   return m === undefined ? DASH : `${fmtMiB(m.rssKiB)} / ${fmtMiB(m.hwmKiB)}`;
 }
@@ -103,11 +110,7 @@ const ROWS: readonly Row[] = [
     r =>
       r.noiseMemory === undefined
         ? DASH
-        : `${memory(r.noiseMemory)} (Δ RSS ${
-            r.noiseMemory.rssKiB === undefined || r.memory?.rssKiB === undefined
-              ? DASH
-              : fmtMiB(r.noiseMemory.rssKiB - r.memory.rssKiB)
-          })`,
+        : `${memory(r.noiseMemory)} (Δ ${delta(r.noiseMemory.rssKiB, r.memory?.rssKiB)} / ${delta(r.noiseMemory.hwmKiB, r.memory?.hwmKiB)})`,
     "Δ ≤ 10 MiB",
   ],
   [
