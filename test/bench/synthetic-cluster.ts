@@ -1,0 +1,135 @@
+/**
+ * The synthetic cluster both benchmarks use: per app a Service (one named port), an EndpointSlice with
+ * three ready endpoints, an Ingress with a Prefix and an Exact path on its own host, and for every tenth
+ * app a TLS Secret (the same test certificate). Apps are spread over {@link NAMESPACE_COUNT} namespaces.
+ * The objects are manifests as a user writes them (no uid, no resourceVersion); the offline benchmark adds
+ * those itself.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type {
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  KubeObject,
+  Secret,
+  Service,
+} from "../../src/model/k8s.ts";
+
+export const NAMESPACE_COUNT = 50;
+export const INGRESS_CLASS = "kong";
+
+/** The path the benchmark's edits replace (the Exact one), so every edit changes Kong's config. */
+const EDITABLE_PATH = "/api/v1";
+
+/** Marks an edited path: `/bench-seq-<n>`, found again in Kong's config as `bench-seq-<n>`. */
+export const MARKER_PREFIX = "bench-seq-";
+
+const certDir = join(import.meta.dirname, "..", "fixtures", "certs");
+const b64 = (file: string): string =>
+  Buffer.from(readFileSync(join(certDir, file))).toString("base64");
+let tlsData: Readonly<Record<string, string>> | undefined;
+
+export function namespaceOf(app: number): string {
+  return `ns-${app % NAMESPACE_COUNT}`;
+}
+
+export function appName(app: number): string {
+  return `app-${app}`;
+}
+
+/** Objects in a cluster of `apps` apps, IngressClass included (namespaces not counted). */
+export function objectCount(apps: number): number {
+  return apps * 3 + Math.ceil(apps / 10) + 1;
+}
+
+export function ingressClass(): IngressClass {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "IngressClass",
+    metadata: { name: INGRESS_CLASS },
+    spec: { controller: "ingress-controllers.konghq.com/kong" },
+  };
+}
+
+/** The app's Ingress; with a `marker`, its Exact path becomes `/bench-seq-<marker>`. */
+export function appIngress(app: number, marker?: number): Ingress {
+  const name = appName(app);
+  const tls = app % 10 === 0 ? [{ hosts: [`${name}.example.com`], secretName: `${name}-tls` }] : [];
+  const exactPath = marker === undefined ? EDITABLE_PATH : `/${MARKER_PREFIX}${marker}`;
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: {
+      name,
+      namespace: namespaceOf(app),
+      annotations: { "konghq.com/strip-path": "true" },
+    },
+    spec: {
+      ingressClassName: INGRESS_CLASS,
+      tls,
+      rules: [
+        {
+          host: `${name}.example.com`,
+          http: {
+            paths: [
+              {
+                path: "/",
+                pathType: "Prefix",
+                backend: { service: { name, port: { number: 80 } } },
+              },
+              {
+                path: exactPath,
+                pathType: "Exact",
+                backend: { service: { name, port: { name: "http" } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** Service, EndpointSlice, Ingress and (every tenth app) TLS Secret of one app. */
+export function appObjects(app: number): KubeObject[] {
+  const name = appName(app);
+  const namespace = namespaceOf(app);
+  const service: Service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace },
+    spec: { ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }] },
+  };
+  const slice: EndpointSlice = {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: { name: `${name}-x`, namespace, labels: { "kubernetes.io/service-name": name } },
+    addressType: "IPv4",
+    ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+    endpoints: [1, 2, 3].map(e => ({
+      addresses: [`10.${app % 250}.${Math.floor(app / 250) % 250}.${e}`],
+      conditions: { ready: true },
+    })),
+  };
+  const objects: KubeObject[] = [service, slice, appIngress(app)];
+  if (app % 10 === 0) {
+    tlsData ??= { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") };
+    const secret: Secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `${name}-tls`, namespace },
+      type: "kubernetes.io/tls",
+      data: tlsData,
+    };
+    objects.push(secret);
+  }
+  return objects;
+}
+
+/** The whole cluster: the IngressClass, then every app's objects. */
+export function syntheticCluster(apps: number): KubeObject[] {
+  const objects: KubeObject[] = [ingressClass()];
+  for (let app = 0; app < apps; app++) objects.push(...appObjects(app));
+  return objects;
+}
