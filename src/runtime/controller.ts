@@ -315,9 +315,12 @@ export async function startController(opts: StartControllerOptions): Promise<Con
   const log = logger.child({ component: "controller" });
   if (config.ignoredSettings.length > 0)
     log.warn({ settings: config.ignoredSettings }, "Ignoring KIC settings that have no effect");
+  // Throws KubeConfigError (start-up fails, naming what was tried) when there are no credentials.
   const kube = createKubeClients({
     kubeconfig: config.kubeconfig,
     apiserverHost: config.apiserverHost,
+    env: opts.env ?? {},
+    clock: opts.clock,
     ...(opts.tuning?.kubeRequestTimeoutMs === undefined
       ? {}
       : { requestTimeoutMs: opts.tuning.kubeRequestTimeoutMs }),
