@@ -299,13 +299,18 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
   parts.fetcher.start();
   parts.sender.start();
   parts.publishService?.start();
-  void parts.watchers.waitSynced(signal).then(
-    () => {
-      log.info("Every watcher has synced");
-      parts.loop.markSynced();
-    },
-    () => undefined,
-  );
+  // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
+  void parts.watchers
+    .waitSynced(signal)
+    .then(() => parts.fetcher.waitSettled(signal))
+    .then(
+      () => {
+        if (signal.aborted) return;
+        log.info("Every watcher has synced and every needed Secret is fetched");
+        parts.loop.markSynced();
+      },
+      () => undefined,
+    );
   return running;
 }
 

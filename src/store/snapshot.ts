@@ -31,6 +31,8 @@ export interface SnapshotSource {
   readonly version: number;
   objects(kind: WatchedKind): KubeObject[];
   invalidObjects(): InvalidObject[];
+  /** Data translation reads is still on its way (a Secret being fetched): a snapshot would lack it. */
+  awaitingData?(): boolean;
 }
 
 function byNamespaceName(a: KubeObject, b: KubeObject): number {
@@ -78,7 +80,10 @@ export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
   return deepFreeze({ ...lists, hash, invalid });
 }
 
-/** Hands out the same snapshot object until the source changes. */
+/**
+ * Hands out the same snapshot object until the source changes, and never one that lacks data on its
+ * way (the first snapshot waits at start-up: see the controller).
+ */
 export class Snapshotter {
   readonly #source: SnapshotSource;
   #last: { version: number; snapshot: StoreSnapshot } | undefined;
@@ -90,6 +95,9 @@ export class Snapshotter {
   take(): StoreSnapshot {
     const version = this.#source.version;
     if (this.#last?.version === version) return this.#last.snapshot;
+    // The last complete snapshot until the data arrives, which is a change of its own.
+    if (this.#last !== undefined && this.#source.awaitingData?.() === true)
+      return this.#last.snapshot;
     const snapshot = takeSnapshot(this.#source);
     this.#last = { version, snapshot };
     return snapshot;
