@@ -153,7 +153,7 @@ function buildReadiness(config: Config, watchers: KubeWatchers, sender: Sender) 
 
 function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const { config, clock, logger } = opts;
-  const metrics = createMetrics({ registry: opts.registry });
+  const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
   const { store, watchers, fetcher } = buildKubeSide(opts, metrics, kube);
   const options = { ingressClass: config.ingressClass, clusterDomain: config.clusterDomain };
   const translateBound = (snapshot: Snapshot) => translate(snapshot, options);
