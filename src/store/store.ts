@@ -153,9 +153,9 @@ export class Store implements ReflectorSink {
     if (!namespaceAllowed(id.namespace, this.#opts.watchNamespaces ?? [])) return false;
     const key = nameKey(id.namespace, id.name);
     if (kind === "Secret" && isMetadataOnly(raw)) return this.#upsertSecretMetadata(key, raw);
+    const changed = this.#put(kind, key, this.#entryFor(kind, key, raw));
     // A whole Secret: its data is now held (or not wanted).
-    const lifted = kind === "Secret" && this.#clearSecretNeed(key);
-    return this.#put(kind, key, this.#entryFor(kind, key, raw)) || lifted;
+    return kind === "Secret" ? this.#endSecretNeed(key, changed) : changed;
   }
 
   #put(kind: KindName, key: string, next: Entry): boolean {
@@ -172,15 +172,12 @@ export class Store implements ReflectorSink {
    */
   #upsertSecretMetadata(key: string, raw: unknown): boolean {
     const next = this.#entryFor("Secret", key, secretOfMetadata(raw));
-    if (next.state !== "kept") {
-      const lifted = this.#clearSecretNeed(key);
-      return this.#put("Secret", key, next) || lifted;
-    }
+    if (next.state !== "kept") return this.#endSecretNeed(key, this.#put("Secret", key, next));
     const prev = this.#map("Secret").get(key);
     if (prev?.state === "kept") {
       // The version held is the one announced: whatever was needed has arrived.
-      if (sameEntry(prev, next)) this.#clearSecretNeed(key);
-      else this.#needSecret(key, next.id, false);
+      if (sameEntry(prev, next)) return this.#endSecretNeed(key, false);
+      this.#needSecret(key, next.id, false);
       return false;
     }
     const changed = this.#put("Secret", key, {
@@ -196,10 +193,10 @@ export class Store implements ReflectorSink {
     const key = nameKey(name.namespace, name.name);
     const prev = this.#map(kind).get(key);
     if (prev === undefined) return false;
-    if (kind === "Secret") this.#clearSecretNeed(key);
     this.#map(kind).delete(key);
     this.#bumpVersion(prev, undefined);
-    return this.#changed({ kind, key, type: "remove" }, prev, undefined);
+    const changed = this.#changed({ kind, key, type: "remove" }, prev, undefined);
+    return kind === "Secret" ? this.#endSecretNeed(key, changed) : changed;
   }
 
   names(kind: KindName, namespace: string | undefined): ObjectName[] {
@@ -375,11 +372,21 @@ export class Store implements ReflectorSink {
     }
   }
 
-  /** Drops a need; returns whether snapshots were waiting for it (so that its end is a change). */
+  /** Drops a need; returns whether snapshots were waiting for it. */
   #clearSecretNeed(key: string): boolean {
     const need = this.#secretNeeds.get(key);
     this.#secretNeeds.delete(key);
     return need?.blocking === true;
+  }
+
+  /**
+   * Ends a need after a change (`changed`: already reported). When snapshots were waiting for it, its
+   * end is a change of its own, so that the next cycle takes the now complete snapshot.
+   */
+  #endSecretNeed(key: string, changed: boolean): boolean {
+    const lifted = this.#clearSecretNeed(key);
+    if (lifted && !changed) this.#emit({ kind: "Secret", ...splitKey(key), type: "upsert" });
+    return changed || lifted;
   }
 
   // The Ingress change that unreferences a Secret is relevant itself, also when it ends a need.

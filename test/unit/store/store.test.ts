@@ -293,6 +293,16 @@ describe("Store: Secrets watched as metadata only", () => {
     expect([store.awaitingData(), store.needsSecretData(tlsKey)]).toEqual([false, true]);
   });
 
+  it("reports the end of a wait as a change, also when nothing else changed", () => {
+    const { store, changes } = newStore();
+    const labels = { "konghq.com/ca-cert": "true" };
+    store.upsert("Secret", secretMetadata("ca", { labels, resourceVersion: "5" }));
+    expect(store.awaitingData()).toBe(true);
+    expect(store.upsert("Secret", secretMetadata("ca", { resourceVersion: "6" }))).toBe(true);
+    expect(store.awaitingData()).toBe(false);
+    expect(changes).toEqual([{ kind: "Secret", namespace: "shop", name: "ca", type: "upsert" }]);
+  });
+
   it("ends the wait when the last reference goes before the data arrived", () => {
     const { store } = newStore();
     store.upsert("Ingress", ours(["tls"]));
