@@ -260,7 +260,8 @@ export const SETTINGS = {
       section: KUBE,
       shape: "scalar",
       placeholder: "path",
-      description: "Kubeconfig file; without it the in-cluster service account is used.",
+      description:
+        "Kubeconfig file; without it $KUBECONFIG, then the in-cluster service account, then ~/.kube/config.",
     },
     nonEmpty(),
   ),

@@ -1,19 +1,19 @@
 /**
- * The one module that uses @kubernetes/client-node values. It loads the KubeConfig and sends raw
- * requests through it (auth headers and TLS from client-node), returning plain JSON: the generated API
- * classes would turn timestamps into Dates and drop fields they do not know.
+ * The HTTP client of the API server, on undici directly: one Agent (a connection pool per API server)
+ * with the kubeconfig's TLS settings, authentication headers per request (credentials.ts), a deadline
+ * per request, and `close()` aborting everything in flight. Bodies are plain JSON both ways.
  */
+import { Agent, type Dispatcher } from "undici";
+import { systemClock, type Clock } from "../util/clock.ts";
+import { createAuthenticator, type Authenticator } from "./credentials.ts";
 import {
-  CoreV1Api,
-  createConfiguration,
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  KubeConfig,
-  NetworkingV1Api,
-  RequestContext,
-  ServerConfiguration,
-} from "@kubernetes/client-node";
-import { KubeApiError, KubeProtocolError, KubeUnreachableError } from "./errors.ts";
+  KubeApiError,
+  KubeConfigError,
+  KubeProtocolError,
+  KubeUnreachableError,
+} from "./errors.ts";
+import { resolveClusterAccess, type ClusterAccess } from "./kubeconfig.ts";
+import { legacyStatusApis, type LegacyStatusApis } from "./legacy-status-apis.ts";
 
 export type Query = Readonly<Record<string, string>>;
 
@@ -21,9 +21,13 @@ export interface RequestOptions {
   readonly query?: Query;
   /** Aborting rejects the request (or ends the watch) with the signal's reason. */
   readonly signal: AbortSignal;
+  /** The Accept header; `application/json` when unset. */
+  readonly accept?: string;
 }
 
-/** Raw JSON access to the API server: all the watch layer needs. */
+export type WriteMethod = "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Raw JSON access to the API server. */
 export interface KubeApi {
   /** GETs a JSON document. Rejects with KubeApiError (non-2xx) or KubeUnreachableError. */
   getJson(path: string, opts: RequestOptions): Promise<unknown>;
@@ -33,169 +37,221 @@ export interface KubeApi {
    * throws KubeUnreachableError.
    */
   watch(path: string, opts: RequestOptions): Promise<AsyncIterable<unknown>>;
-  /** Releases pooled connections. */
+  /**
+   * Sends a write with a JSON body (or none); resolves with the parsed JSON response (undefined when
+   * empty). Rejects with KubeApiError (non-2xx, statusCode set) or KubeUnreachableError, like getJson.
+   */
+  send(
+    method: WriteMethod,
+    path: string,
+    opts: RequestOptions & { readonly body?: unknown; readonly contentType?: string },
+  ): Promise<unknown>;
+  /** Aborts requests and watches in flight and releases pooled connections. */
   close(): Promise<void>;
 }
 
 export interface KubeClientOptions {
-  /** A kubeconfig file; without it the in-cluster service account is used. */
+  /** `--kubeconfig`; without it `$KUBECONFIG`, the in-cluster service account, then ~/.kube/config. */
   readonly kubeconfig?: string | undefined;
   /** Overrides the server URL of the kubeconfig (or in-cluster) cluster. */
   readonly apiserverHost?: string | undefined;
-  /** Limit for one non-watch request. */
+  /** Where KUBECONFIG, KUBERNETES_SERVICE_HOST/PORT and HOME are read; none when unset. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Limit for one non-watch request, and for a watch to be accepted. */
   readonly requestTimeoutMs?: number;
+  /** Runs the request deadlines and the token-file refresh. */
+  readonly clock?: Clock;
+  /** Tests inject undici's MockAgent; without one the client owns an Agent built from the TLS settings. */
+  readonly dispatcher?: Dispatcher;
+  /** Tests point the in-cluster lookup elsewhere. */
+  readonly serviceAccountDir?: string;
 }
-
-type Dispatcher = ReturnType<RequestContext["getDispatcher"]>;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const JSON_TYPE = "application/json";
 
-function loadKubeConfig(opts: KubeClientOptions): { kc: KubeConfig; baseUrl: string } {
-  const kc = new KubeConfig();
-  if (opts.kubeconfig === undefined) kc.loadFromCluster();
-  else kc.loadFromFile(opts.kubeconfig);
-  const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new KubeUnreachableError("The kubeconfig names no current cluster");
-  return { kc, baseUrl: (opts.apiserverHost ?? cluster.server).replace(/\/+$/, "") };
-}
-
-/** Builds a KubeApi from a kubeconfig file or the in-cluster environment. */
+/** Finds the credentials (throwing KubeConfigError when there are none) and builds a KubeApi. */
 export function createKubeApi(opts: KubeClientOptions): KubeApi {
-  const { kc, baseUrl } = loadKubeConfig(opts);
-  return new RawKubeApi({
-    kc,
-    baseUrl,
-    requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  const access = resolveClusterAccess({
+    kubeconfig: opts.kubeconfig,
+    env: opts.env ?? {},
+    ...(opts.serviceAccountDir === undefined ? {} : { serviceAccountDir: opts.serviceAccountDir }),
   });
+  return new UndiciKubeApi({ ...opts, access });
 }
 
-/**
- * Everything the controller talks to the API server with, from one KubeConfig: the raw JSON access of
- * the watch layer, and the generated API objects the status writer and the event recorder adapt
- * (src/status/kube-api.ts).
- */
-export interface KubeClients {
+/** Everything the controller talks to the API server with. */
+export interface KubeClients extends LegacyStatusApis {
   readonly api: KubeApi;
-  readonly networking: NetworkingV1Api;
-  readonly core: CoreV1Api;
   /** Aborts requests in flight and releases every pooled connection. */
   close(): Promise<void>;
 }
 
 /** Builds {@link KubeClients}; `apiserverHost` and the request timeout apply to all of them. */
 export function createKubeClients(opts: KubeClientOptions): KubeClients {
-  const { kc, baseUrl } = loadKubeConfig(opts);
-  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const api = new RawKubeApi({ kc, baseUrl, requestTimeoutMs });
-  const auth = new PooledAuthentication(kc, requestTimeoutMs);
-  // Not kc.makeApiClient: it ignores --apiserver-host, and its requests would get no deadline.
-  const configuration = createConfiguration({
-    baseServer: new ServerConfiguration(baseUrl, {}),
-    authMethods: { default: auth },
-  });
-  return {
-    api,
-    networking: new NetworkingV1Api(configuration),
-    core: new CoreV1Api(configuration),
-    close: async () => {
-      await Promise.all([api.close(), auth.close()]);
-    },
-  };
+  const api = createKubeApi(opts);
+  return { api, ...legacyStatusApis(api), close: () => api.close() };
 }
 
-/**
- * The KubeConfig's credentials for the generated API objects, with what client-node 2.0.1 leaves out:
- * one connection pool for every request (it builds a new undici Agent per request), a deadline per
- * request, and a way to abort them all on shutdown.
- */
-class PooledAuthentication {
-  readonly #kc: KubeConfig;
+class UndiciKubeApi implements KubeApi {
+  readonly #origin: string;
+  readonly #prefix: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #auth: Authenticator;
+  readonly #clock: Clock;
   readonly #timeoutMs: number;
-  readonly #stop = new AbortController();
-  #dispatcher: Dispatcher;
+  readonly #closed = new AbortController();
 
-  constructor(kc: KubeConfig, timeoutMs: number) {
-    this.#kc = kc;
-    this.#timeoutMs = timeoutMs;
-  }
-
-  getName(): string {
-    return "kubeconfig authentication";
-  }
-
-  async applySecurityAuthentication(ctx: RequestContext): Promise<void> {
-    this.#stop.signal.throwIfAborted();
-    await this.#kc.applySecurityAuthentication(ctx);
-    this.#dispatcher ??= ctx.getDispatcher();
-    if (this.#dispatcher !== undefined) ctx.setDispatcher(this.#dispatcher);
-    ctx.setSignal(AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#timeoutMs)]));
-  }
-
-  async close(): Promise<void> {
-    this.#stop.abort(new KubeUnreachableError("The Kubernetes client was closed"));
-    const dispatcher = this.#dispatcher;
-    this.#dispatcher = undefined;
-    await dispatcher?.close();
-  }
-}
-
-class RawKubeApi implements KubeApi {
-  readonly #kc: KubeConfig;
-  readonly #baseUrl: string;
-  readonly #requestTimeoutMs: number;
-  readonly #http = new IsomorphicFetchHttpLibrary();
-  // client-node 2.0.1 builds a new undici Agent for every request; reusing the first one keeps
-  // connections pooled instead of leaving one idle pool behind per request.
-  #dispatcher: Dispatcher;
-
-  constructor(opts: { kc: KubeConfig; baseUrl: string; requestTimeoutMs: number }) {
-    this.#kc = opts.kc;
-    this.#baseUrl = opts.baseUrl;
-    this.#requestTimeoutMs = opts.requestTimeoutMs;
+  constructor(opts: KubeClientOptions & { access: ClusterAccess }) {
+    const url = new URL(opts.apiserverHost ?? opts.access.server);
+    this.#origin = url.origin;
+    this.#prefix = url.pathname.replace(/\/+$/, "");
+    this.#ownsDispatcher = opts.dispatcher === undefined;
+    this.#dispatcher = opts.dispatcher ?? agentFor(opts.access);
+    this.#clock = opts.clock ?? systemClock;
+    this.#auth = createAuthenticator(opts.access.credentials, { clock: this.#clock });
+    this.#timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   async getJson(path: string, opts: RequestOptions): Promise<unknown> {
-    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(this.#requestTimeoutMs)]);
-    const res = await this.#send(path, { ...opts, signal });
-    const text = await guard(res.body.text(), signal, "reading a response");
-    if (res.httpStatusCode < 200 || res.httpStatusCode > 299)
-      throw apiError(res.httpStatusCode, text);
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (err) {
-      throw new KubeProtocolError(`GET ${path} returned a body that is not JSON`, { cause: err });
-    }
+    return this.#withDeadline(opts.signal, async signal => {
+      const res = await this.#request("GET", path, { ...opts, signal });
+      const text = await guard(res.body.text(), signal, "reading a response");
+      if (!isSuccess(res.statusCode)) throw apiError(res.statusCode, text);
+      return parseJson(text, `GET ${path}`);
+    });
+  }
+
+  async send(
+    method: WriteMethod,
+    path: string,
+    opts: RequestOptions & { readonly body?: unknown; readonly contentType?: string },
+  ): Promise<unknown> {
+    return this.#withDeadline(opts.signal, async signal => {
+      const { body, contentType, ...rest } = opts;
+      const res = await this.#request(method, path, {
+        ...rest,
+        signal,
+        ...(body === undefined
+          ? {}
+          : { body: { text: JSON.stringify(body), type: contentType ?? JSON_TYPE } }),
+      });
+      const text = await guard(res.body.text(), signal, "reading a response");
+      if (!isSuccess(res.statusCode)) throw apiError(res.statusCode, text);
+      return text.trim() === "" ? undefined : parseJson(text, `${method} ${path}`);
+    });
   }
 
   async watch(path: string, opts: RequestOptions): Promise<AsyncIterable<unknown>> {
-    const res = await this.#send(path, {
-      query: { ...opts.query, watch: "true" },
-      signal: opts.signal,
-    });
-    if (res.httpStatusCode !== 200) {
-      const text = await guard(res.body.text(), opts.signal, "reading a response");
-      throw apiError(res.httpStatusCode, text);
+    // The server must accept within the deadline; the stream itself may then stay quiet for minutes
+    // (the reflector's watchdog, not a timer here, decides when it is dead).
+    const deadline = this.#deadline();
+    const signal = AbortSignal.any([opts.signal, this.#closed.signal, deadline.signal]);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#request("GET", path, {
+        ...opts,
+        query: { ...opts.query, watch: "true" },
+        signal,
+      });
+    } finally {
+      deadline.stop();
     }
-    const stream = res.body.stream();
-    if (stream === null) throw new KubeProtocolError(`WATCH ${path} returned no body`);
-    return watchEvents(stream, opts.signal);
+    if (res.statusCode !== 200) {
+      const text = await guard(res.body.text(), signal, "reading a response");
+      throw apiError(res.statusCode, text);
+    }
+    return watchEvents(res.body, signal);
   }
 
   async close(): Promise<void> {
-    const dispatcher = this.#dispatcher;
-    this.#dispatcher = undefined;
-    await dispatcher?.close();
+    if (this.#closed.signal.aborted) return;
+    this.#closed.abort(new KubeUnreachableError("The Kubernetes client was closed"));
+    if (this.#ownsDispatcher) await this.#dispatcher.destroy();
   }
 
-  async #send(path: string, opts: RequestOptions) {
-    const ctx = new RequestContext(`${this.#baseUrl}${path}`, HttpMethod.GET);
-    for (const [key, value] of Object.entries(opts.query ?? {})) ctx.setQueryParam(key, value);
-    ctx.setHeaderParam("Accept", "application/json");
-    await this.#kc.applySecurityAuthentication(ctx);
-    this.#dispatcher ??= ctx.getDispatcher();
-    if (this.#dispatcher !== undefined) ctx.setDispatcher(this.#dispatcher);
-    ctx.setSignal(opts.signal);
-    return guard(this.#http.send(ctx).toPromise(), opts.signal, `GET ${path}`);
+  /** Runs `fn` with a signal that also fires on close() and after the request deadline. */
+  async #withDeadline<T>(caller: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadline = this.#deadline();
+    try {
+      return await fn(AbortSignal.any([caller, this.#closed.signal, deadline.signal]));
+    } finally {
+      deadline.stop();
+    }
+  }
+
+  /** A signal that fires after the request timeout, on the injected clock (tests expire it at will). */
+  #deadline(): { signal: AbortSignal; stop: () => void } {
+    const deadline = new AbortController();
+    const stopTimer = new AbortController();
+    void this.#clock.sleep(this.#timeoutMs, stopTimer.signal).then(
+      () => {
+        deadline.abort(new DOMException(`no answer within ${this.#timeoutMs} ms`, "TimeoutError"));
+      },
+      () => undefined,
+    );
+    return {
+      signal: deadline.signal,
+      stop: () => {
+        stopTimer.abort();
+      },
+    };
+  }
+
+  async #request(
+    method: "GET" | WriteMethod,
+    path: string,
+    opts: RequestOptions & { readonly body?: { readonly text: string; readonly type: string } },
+  ): Promise<Dispatcher.ResponseData> {
+    const { signal } = opts;
+    const what = `${method} ${path}`;
+    const auth = await guard(this.#auth.headers(), signal, what);
+    const query = new URLSearchParams(opts.query).toString();
+    return guard(
+      this.#dispatcher.request({
+        origin: this.#origin,
+        path: `${this.#prefix}${path}${query === "" ? "" : `?${query}`}`,
+        method,
+        headers: {
+          accept: opts.accept ?? JSON_TYPE,
+          "user-agent": "kongress",
+          ...auth,
+          ...(opts.body === undefined ? {} : { "content-type": opts.body.type }),
+        },
+        body: opts.body?.text ?? null,
+        signal,
+        // Deadlines come from the signal; undici's own timers would cut a quiet watch at 300 s.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      }),
+      signal,
+      what,
+    );
+  }
+}
+
+function agentFor(access: ClusterAccess): Agent {
+  const { tls } = access;
+  return new Agent({
+    connect: {
+      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+      ...(tls.cert === undefined ? {} : { cert: tls.cert, key: tls.key }),
+      ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+      rejectUnauthorized: !tls.insecureSkipVerify,
+    },
+  });
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status <= 299;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new KubeProtocolError(`${what} returned a body that is not JSON`, { cause: err });
   }
 }
 
@@ -217,6 +273,7 @@ function transportError(err: unknown, signal: AbortSignal, what: string): unknow
       : reason;
   }
   if (err instanceof KubeApiError || err instanceof KubeProtocolError) return err;
+  if (err instanceof KubeConfigError) return err;
   const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new KubeUnreachableError(`${what} failed: ${detail}`, { cause: err });
@@ -237,7 +294,7 @@ export function apiError(statusCode: number, body: string): KubeApiError {
 }
 
 async function* watchEvents(
-  stream: ReadableStream<Uint8Array>,
+  stream: AsyncIterable<Uint8Array>,
   signal: AbortSignal,
 ): AsyncGenerator {
   try {

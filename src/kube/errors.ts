@@ -43,3 +43,13 @@ export class KubeProtocolError extends ControllerError {
     super("ERR_KUBE_PROTOCOL", message, options);
   }
 }
+
+/**
+ * No usable credentials: the kubeconfig is missing, unreadable or incomplete, or no source of
+ * credentials exists at all. Raised at start-up, before anything is watched.
+ */
+export class KubeConfigError extends ControllerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_KUBECONFIG", message, options);
+  }
+}

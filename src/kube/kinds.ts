@@ -11,6 +11,11 @@ export interface KindInfo {
   /** The resource name in URLs. */
   readonly plural: string;
   readonly namespaced: boolean;
+  /**
+   * Listed and watched as metadata only (PartialObjectMetadata): the content is fetched one object at a
+   * time when it is needed. For Secrets, most of which (Helm releases, tokens) are never read.
+   */
+  readonly metadataOnly?: boolean;
 }
 
 export const INGRESS_CLASS: KindInfo = Object.freeze({
@@ -51,6 +56,7 @@ export const SECRET: KindInfo = Object.freeze({
   version: "v1",
   plural: "secrets",
   namespaced: true,
+  metadataOnly: true,
 });
 
 /** Every kind the Ingress translation reads. */

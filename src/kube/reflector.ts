@@ -86,6 +86,19 @@ interface WatchEvent {
 }
 
 const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * What a metadata-only kind asks for: the object's metadata without its content (for a Secret, without
+ * its data). Plain JSON stays acceptable, so a server that cannot send metadata only still answers.
+ */
+const METADATA_ONLY = Object.freeze({
+  list: {
+    accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+  },
+  watch: {
+    accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json",
+  },
+});
 const DEFAULT_WATCH_TIMEOUT = { min: 300, max: 600 };
 const DEFAULT_STALL_GRACE_MS = 60_000;
 const DEFAULT_HEALTHY_AFTER_MS = 10_000;
@@ -97,6 +110,7 @@ export class Reflector {
   readonly #label: string;
   readonly #log: Logger;
   readonly #backoff: Backoff;
+  readonly #accept: { readonly list: { accept?: string }; readonly watch: { accept?: string } };
   readonly #stop = new AbortController();
   #running: Promise<void> | undefined;
   #watchWasHealthy = false;
@@ -128,6 +142,7 @@ export class Reflector {
     this.#label = scopeLabel(opts.scope);
     this.#log = opts.logger.child({ component: "reflector", scope: this.#label });
     this.#backoff = new Backoff(opts.backoff ?? DEFAULT_WATCH_BACKOFF, opts.random);
+    this.#accept = opts.scope.kind.metadataOnly === true ? METADATA_ONLY : { list: {}, watch: {} };
   }
 
   get scope(): WatchScope {
@@ -207,10 +222,13 @@ export class Reflector {
     this.#opts.observer?.onRestart?.(this.#opts.scope.kind.kind, code);
   }
 
-  /** Lists every page, then applies the whole list at once, deleting what it no longer contains. */
+  /**
+   * Lists every page, applying each to the sink as it arrives (a list of large objects is never held
+   * whole), then deletes what the complete list did not contain.
+   */
   async #list(signal: AbortSignal): Promise<string> {
     const { kind } = this.#opts.scope;
-    const items: unknown[] = [];
+    const listed = new Set<string>();
     let resourceVersion: string;
     let continueToken: string | undefined;
     do {
@@ -218,27 +236,31 @@ export class Reflector {
         limit: String(this.#opts.pageSize ?? DEFAULT_PAGE_SIZE),
         ...(continueToken === undefined ? {} : { continue: continueToken }),
       };
-      const page = readListPage(await this.#opts.api.getJson(this.#path, { query, signal }));
-      for (const item of page.items) items.push(trimObject(kind, item));
+      const body = await this.#opts.api.getJson(this.#path, {
+        ...this.#accept.list,
+        query,
+        signal,
+      });
+      const page = readListPage(body);
+      if (signal.aborted) throw signal.reason;
+      for (const item of page.items) {
+        const trimmed = trimObject(kind, item);
+        const name = nameOf(trimmed);
+        if (name !== undefined) listed.add(`${name.namespace}/${name.name}`);
+        this.#opts.sink.upsert(kind.kind, trimmed);
+      }
       resourceVersion = page.resourceVersion;
       continueToken = page.continueToken;
     } while (continueToken !== undefined);
-    if (signal.aborted) throw signal.reason;
-    this.#applyList(items);
-    this.#markListed(resourceVersion, items.length);
+    this.#removeUnlisted(listed);
+    this.#markListed(resourceVersion, listed.size);
     return resourceVersion;
   }
 
-  #applyList(items: readonly unknown[]): void {
+  /** Objects deleted while we were not watching: handled exactly like a watch DELETE (REQ-E2). */
+  #removeUnlisted(listed: ReadonlySet<string>): void {
     const { sink, scope } = this.#opts;
     const kind = scope.kind.kind;
-    const listed = new Set<string>();
-    for (const item of items) {
-      const name = nameOf(item);
-      if (name !== undefined) listed.add(`${name.namespace}/${name.name}`);
-      sink.upsert(kind, item);
-    }
-    // Objects deleted while we were not watching: handled exactly like a watch DELETE (REQ-E2).
     for (const held of sink.names(kind, scope.namespace)) {
       if (!listed.has(`${held.namespace}/${held.name}`)) sink.remove(kind, held);
     }
@@ -275,7 +297,11 @@ export class Reflector {
     const stallMs = timeoutSeconds * 1000 + (this.#opts.stallGraceMs ?? DEFAULT_STALL_GRACE_MS);
     const watchdog = this.#watchdog({ progress, limitMs: stallMs, watch }, both);
     try {
-      const events = await this.#opts.api.watch(this.#path, { query, signal: both });
+      const events = await this.#opts.api.watch(this.#path, {
+        ...this.#accept.watch,
+        query,
+        signal: both,
+      });
       for await (const raw of events) {
         const outcome = this.#handleEvent(readWatchEvent(raw), progress);
         if (outcome !== undefined) return outcome;
@@ -383,8 +409,10 @@ function readListPage(body: unknown): {
 } {
   const items = isRecord(body) ? body["items"] : undefined;
   const rv = resourceVersionOf(body);
-  // A missing items array is how a JSON list with no items looks in some encoders.
-  if (!isRecord(body) || rv === undefined || (items !== undefined && !Array.isArray(items)))
+  // A list with no items comes without the array from some encoders, and as `"items": null` in an
+  // empty PartialObjectMetadataList.
+  const noItems = items === undefined || items === null;
+  if (!isRecord(body) || rv === undefined || (!noItems && !Array.isArray(items)))
     throw new KubeProtocolError("A list response had no items or no metadata.resourceVersion");
   const token = metadataOf(body)?.["continue"];
   return {

@@ -60,12 +60,26 @@ function trimServiceStatus(status: unknown): unknown {
   return isRecord(status) ? pick(status, ["loadBalancer"]) : status;
 }
 
+/** The kind of the items of a metadata-only list or watch (`as=PartialObjectMetadata`). */
+export const PARTIAL_OBJECT_METADATA = "PartialObjectMetadata";
+
+/** An object the API server sent as metadata only: the object's own content was not sent. */
+export function isMetadataOnly(raw: unknown): boolean {
+  return isRecord(raw) && raw["kind"] === PARTIAL_OBJECT_METADATA;
+}
+
 /**
  * Returns a trimmed copy of a raw object of `kind`, with `apiVersion` and `kind` set (list items come
- * without them). Input that is not an object is returned unchanged for the parser to reject.
+ * without them). A PartialObjectMetadata keeps its kind: only its metadata is trimmed. Input that is
+ * not an object is returned unchanged for the parser to reject.
  */
 export function trimObject(kind: KindInfo, raw: unknown): unknown {
   if (!isRecord(raw)) return raw;
+  // Kept as metadata-only, so that nobody mistakes it for an object without content.
+  if (isMetadataOnly(raw)) {
+    const metadata = isRecord(raw["metadata"]) ? trimMetadata(raw["metadata"]) : raw["metadata"];
+    return { apiVersion: raw["apiVersion"], kind: PARTIAL_OBJECT_METADATA, metadata };
+  }
   const out: Json = {
     apiVersion: apiVersionOf(kind),
     kind: kind.kind,

@@ -152,7 +152,7 @@ function buildReadiness(config: Config, watchers: KubeWatchers, sender: Sender) 
 
 function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const { config, clock, logger } = opts;
-  const metrics = createMetrics({ registry: opts.registry });
+  const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
   const { store, watchers, fetcher } = buildKubeSide(opts, metrics, kube);
   const options = { ingressClass: config.ingressClass, clusterDomain: config.clusterDomain };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
@@ -299,13 +299,18 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
   parts.fetcher.start();
   parts.sender.start();
   parts.publishService?.start();
-  void parts.watchers.waitSynced(signal).then(
-    () => {
-      log.info("Every watcher has synced");
-      parts.loop.markSynced();
-    },
-    () => undefined,
-  );
+  // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
+  void parts.watchers
+    .waitSynced(signal)
+    .then(() => parts.fetcher.waitSettled(signal))
+    .then(
+      () => {
+        if (signal.aborted) return;
+        log.info("Every watcher has synced and every needed Secret is fetched");
+        parts.loop.markSynced();
+      },
+      () => undefined,
+    );
   return running;
 }
 
@@ -315,9 +320,12 @@ export async function startController(opts: StartControllerOptions): Promise<Con
   const log = logger.child({ component: "controller" });
   if (config.ignoredSettings.length > 0)
     log.warn({ settings: config.ignoredSettings }, "Ignoring KIC settings that have no effect");
+  // Throws KubeConfigError (start-up fails, naming what was tried) when there are no credentials.
   const kube = createKubeClients({
     kubeconfig: config.kubeconfig,
     apiserverHost: config.apiserverHost,
+    env: opts.env ?? {},
+    clock: opts.clock,
     ...(opts.tuning?.kubeRequestTimeoutMs === undefined
       ? {}
       : { requestTimeoutMs: opts.tuning.kubeRequestTimeoutMs }),

@@ -1,7 +1,9 @@
 /**
- * Fetches the data of Secrets the store holds only as stubs once something starts referencing them
- * (an Ingress gains a TLS section, or starts being ours). The watch would only resend a Secret when it
- * changes, which may be never.
+ * Fetches the data of the Secrets the store needs: Secrets are watched as metadata only, so every
+ * referenced (or labelled) Secret is read with one GET when it becomes needed, and again whenever the
+ * watch announces a new version of it. Several GETs run at once, so that a cold start with hundreds of
+ * TLS Secrets does not take hundreds of round trips in a row; one Secret is never fetched twice at
+ * once, so that an older answer cannot land after a newer one.
  */
 import type { Logger } from "pino";
 import { Backoff, DEFAULT_WATCH_BACKOFF, type BackoffOptions } from "../kube/backoff.ts";
@@ -14,30 +16,53 @@ import type { Clock } from "../util/clock.ts";
 import type { Store } from "./store.ts";
 
 export interface SecretFetcherOptions {
-  readonly api: KubeApi;
-  readonly store: Pick<Store, "onSecretNeeded" | "pendingSecrets" | "fillSecret">;
+  readonly api: Pick<KubeApi, "getJson">;
+  readonly store: Pick<
+    Store,
+    | "onSecretNeeded"
+    | "secretsToFetch"
+    | "needsSecretData"
+    | "fillSecret"
+    | "secretUnavailable"
+    | "awaitingData"
+  >;
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
+  /** Between attempts for one Secret. */
   readonly backoff?: BackoffOptions;
+  /** GETs in flight at once. */
+  readonly parallelism?: number;
+  /**
+   * Failed attempts after which snapshots stop waiting for a Secret (translation then reports it
+   * missing); the fetcher itself keeps trying.
+   */
+  readonly attemptsBeforeUnavailable?: number;
 }
 
-/** One worker that GETs each needed Secret and hands it to the store, retrying with backoff. */
+const DEFAULT_PARALLELISM = 8;
+const DEFAULT_ATTEMPTS_BEFORE_UNAVAILABLE = 3;
+
+const keyOf = (name: ObjectName): string => `${name.namespace}/${name.name}`;
+
+/** A small work queue (client-go's shape): queued, in progress, and asked for again meanwhile. */
 export class SecretFetcher {
   readonly #opts: SecretFetcherOptions;
   readonly #log: Logger;
-  readonly #backoff: Backoff;
   readonly #queue = new Map<string, ObjectName>();
+  readonly #inProgress = new Set<string>();
+  readonly #askedAgain = new Set<string>();
+  readonly #failing = new Map<string, Backoff>();
+  readonly #idleWorkers: (() => void)[] = [];
+  readonly #settledWaiters = new Set<() => void>();
   readonly #stop = new AbortController();
-  #wake: (() => void) | undefined;
-  #running: Promise<void> | undefined;
+  #workers: Promise<void>[] = [];
   #unsubscribe: (() => void) | undefined;
   #fetched = 0;
 
   constructor(opts: SecretFetcherOptions) {
     this.#opts = opts;
     this.#log = opts.logger.child({ component: "secret-fetcher" });
-    this.#backoff = new Backoff(opts.backoff ?? DEFAULT_WATCH_BACKOFF, opts.random);
   }
 
   /** Secrets taken into the store so far. */
@@ -46,66 +71,120 @@ export class SecretFetcher {
   }
 
   start(): void {
-    if (this.#running !== undefined || this.#stop.signal.aborted) return;
+    if (this.#unsubscribe !== undefined || this.#stop.signal.aborted) return;
     this.#unsubscribe = this.#opts.store.onSecretNeeded(name => {
       this.#enqueue(name);
     });
-    for (const name of this.#opts.store.pendingSecrets()) this.#enqueue(name);
-    this.#running = this.#run(this.#stop.signal);
+    for (const name of this.#opts.store.secretsToFetch()) this.#enqueue(name);
+    const parallelism = Math.max(1, this.#opts.parallelism ?? DEFAULT_PARALLELISM);
+    const signal = this.#stop.signal;
+    this.#workers = Array.from({ length: parallelism }, () => this.#work(signal));
   }
 
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#stop.abort();
-    this.#wake?.();
-    await this.#running;
+    for (const wake of this.#idleWorkers.splice(0)) wake();
+    await Promise.all(this.#workers);
+  }
+
+  /**
+   * Resolves once no snapshot waits for a Secret's data (each has arrived, or its fetching has been
+   * failing for a while), or when `signal` aborts.
+   */
+  async waitSettled(signal: AbortSignal): Promise<void> {
+    if (!this.#opts.store.awaitingData() || signal.aborted) return;
+    await new Promise<void>(resolve => {
+      const done = (): void => {
+        signal.removeEventListener("abort", done);
+        this.#settledWaiters.delete(done);
+        resolve();
+      };
+      this.#settledWaiters.add(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   #enqueue(name: ObjectName): void {
-    this.#queue.set(`${name.namespace}/${name.name}`, name);
-    this.#wake?.();
+    const key = keyOf(name);
+    if (this.#inProgress.has(key)) {
+      this.#askedAgain.add(key);
+      return;
+    }
+    this.#queue.set(key, name);
+    this.#idleWorkers.shift()?.();
   }
 
-  async #run(signal: AbortSignal): Promise<void> {
+  async #work(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const next = this.#queue.entries().next();
       if (next.done === true) {
-        await new Promise<void>(resolve => (this.#wake = resolve));
-        this.#wake = undefined;
+        await new Promise<void>(resolve => this.#idleWorkers.push(resolve));
         continue;
       }
       const [key, name] = next.value;
       this.#queue.delete(key);
-      if (!this.#stillNeeded(key)) continue;
-      if (!(await this.#fetch(name, signal))) {
-        this.#queue.set(key, name);
-        const delayMs = this.#backoff.next();
-        await this.#opts.clock.sleep(delayMs, signal).catch(() => undefined);
+      this.#inProgress.add(key);
+      try {
+        if (this.#opts.store.needsSecretData(name)) await this.#attempt(key, name, signal);
+      } finally {
+        this.#inProgress.delete(key);
+        if (this.#askedAgain.delete(key)) this.#enqueue(name);
+        this.#notifyIfSettled();
       }
     }
   }
 
-  #stillNeeded(key: string): boolean {
-    return this.#opts.store.pendingSecrets().some(n => `${n.namespace}/${n.name}` === key);
+  async #attempt(key: string, name: ObjectName, signal: AbortSignal): Promise<void> {
+    const failure = await this.#fetch(name, signal);
+    if (failure === undefined) {
+      this.#failing.delete(key);
+      return;
+    }
+    if (signal.aborted) return;
+    let backoff = this.#failing.get(key);
+    if (backoff === undefined) {
+      backoff = new Backoff(this.#opts.backoff ?? DEFAULT_WATCH_BACKOFF, this.#opts.random);
+      this.#failing.set(key, backoff);
+    }
+    const delayMs = backoff.next();
+    this.#log.warn(
+      {
+        err: failure,
+        namespace: name.namespace,
+        name: name.name,
+        attempt: backoff.attempts,
+        delayMs,
+      },
+      "Fetching a Secret failed; retrying",
+    );
+    const limit = this.#opts.attemptsBeforeUnavailable ?? DEFAULT_ATTEMPTS_BEFORE_UNAVAILABLE;
+    if (backoff.attempts >= limit) this.#opts.store.secretUnavailable(name);
+    // The retry waits without holding a worker, so one failing Secret does not delay the others.
+    void this.#opts.clock.sleep(delayMs, signal).then(
+      () => {
+        this.#enqueue(name);
+      },
+      () => undefined,
+    );
   }
 
-  /** Returns false when the fetch should be retried. */
-  async #fetch(name: ObjectName, signal: AbortSignal): Promise<boolean> {
+  /** Returns the error when the fetch should be retried. */
+  async #fetch(name: ObjectName, signal: AbortSignal): Promise<unknown> {
     const path = `${collectionPath(SECRET, name.namespace)}/${encodeURIComponent(name.name)}`;
     try {
       const raw = await this.#opts.api.getJson(path, { signal });
       if (this.#opts.store.fillSecret(trimObject(SECRET, raw))) this.#fetched++;
-      this.#backoff.reset();
-      return true;
+      return undefined;
     } catch (err) {
-      if (signal.aborted) return true;
-      // Gone meanwhile: the watch delivers the delete, which drops the stub and the need for it.
-      if (err instanceof KubeApiError && err.statusCode === 404) return true;
-      this.#log.warn(
-        { err, namespace: name.namespace, name: name.name },
-        "Fetching a Secret failed",
-      );
-      return false;
+      // Gone meanwhile: the watch delivers the delete, which ends the need.
+      if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+      return err;
     }
+  }
+
+  #notifyIfSettled(): void {
+    if (this.#settledWaiters.size === 0 || this.#opts.store.awaitingData()) return;
+    for (const done of [...this.#settledWaiters]) done();
   }
 }

@@ -35,6 +35,8 @@ export interface SnapshotSource {
   contentHash(): string;
   objects(kind: WatchedKind): KubeObject[];
   invalidObjects(): InvalidObject[];
+  /** Data translation reads is still on its way (a Secret being fetched): a snapshot would lack it. */
+  awaitingData?(): boolean;
 }
 
 function byNamespaceName(a: KubeObject, b: KubeObject): number {
@@ -96,7 +98,8 @@ export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
 
 /**
  * Hands out the same snapshot object until the source changes, and then re-sorts only the kinds that
- * changed: one edited Ingress costs a sort of the Ingresses, not of every object in the cluster.
+ * changed: one edited Ingress costs a sort of the Ingresses, not of every object in the cluster. It never
+ * hands out one that lacks data on its way (the first snapshot waits at start-up: see the controller).
  */
 export class Snapshotter {
   readonly #source: SnapshotSource;
@@ -110,6 +113,9 @@ export class Snapshotter {
   take(): StoreSnapshot {
     const version = this.#source.version;
     if (this.#last?.version === version) return this.#last.snapshot;
+    // The last complete snapshot until the data arrives, which is a change of its own.
+    if (this.#last !== undefined && this.#source.awaitingData?.() === true)
+      return this.#last.snapshot;
     const lists = {} as Record<ListName, readonly KubeObject[]>;
     for (const [list, kind] of Object.entries(LISTS) as [ListName, WatchedKind][]) {
       const kindVersion = this.#source.kindVersion(kind);

@@ -2,16 +2,20 @@
  * The in-memory cache the watchers fill and snapshots read. Every upsert/remove says whether the change
  * matters to the Kong config, judged from the store's own cached copy (so a delete needs no payload).
  *
- * Secrets: every Secret in the watched namespaces is watched, but only those referenced by an Ingress
- * we translate, or labelled for us, are kept with their data; the rest are kept as metadata-only stubs.
- * When a stub becomes referenced, its data is fetched with one GET (see secret-fetcher.ts), because the
- * watch would only resend it on the Secret's next change.
+ * Secrets: every Secret in the watched namespaces is watched as metadata only; those referenced by an
+ * Ingress we translate, or labelled for us, are kept with their data, fetched with one GET each (see
+ * secret-fetcher.ts) when they become needed and again whenever the watch announces a new version. The
+ * rest are kept as stubs. Metadata is never taken for a Secret without data: a Secret whose data has
+ * not arrived stays out of snapshots, and while one that translation needs is on its way the
+ * snapshotter keeps handing out the last complete snapshot (`awaitingData`), so that a certificate is
+ * never dropped from Kong's config just because its bytes are still in flight.
  */
 import type { Logger } from "pino";
 import type { WatchedKind as KindName } from "../kube/kinds.ts";
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret } from "../model/k8s.ts";
 import { splitApiVersion, type ObjectRef } from "../model/object-ref.ts";
 import type { ObjectName, ReflectorSink } from "../kube/reflector.ts";
+import { isMetadataOnly } from "../kube/trim.ts";
 import { deepFreeze } from "../util/deep-freeze.ts";
 import {
   ingressReferences,
@@ -78,7 +82,14 @@ export class Store implements ReflectorSink {
   readonly #entries = new Map<KindName, Map<string, Entry>>(ALL_KINDS.map(k => [k, new Map()]));
   readonly #classes = new Map<string, IngressClass>();
   readonly #refs = new ReferenceIndex();
-  readonly #pendingSecrets = new Set<string>();
+  /**
+   * Needed Secrets whose data, at the version the watch last announced, has not arrived. `blocking`:
+   * no data is held at all (and fetching has not given up), so a snapshot now would miss it.
+   */
+  readonly #secretNeeds = new Map<
+    string,
+    { readonly uid: string; readonly resourceVersion: string; blocking: boolean }
+  >();
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #secretListeners = new Set<(name: ObjectName) => void>();
   /** Per kind: bumped whenever the kind's kept objects change, so snapshots re-sort only that kind. */
@@ -119,9 +130,35 @@ export class Store implements ReflectorSink {
     return () => this.#secretListeners.delete(listener);
   }
 
-  /** Referenced Secrets whose data has not arrived yet; translation without them would miss TLS. */
-  pendingSecrets(): ObjectName[] {
-    return [...this.#pendingSecrets].map(splitKey);
+  /** Needed Secrets whose data is still to be fetched (at the version last announced). */
+  secretsToFetch(): ObjectName[] {
+    return [...this.#secretNeeds.keys()].map(splitKey);
+  }
+
+  /** Whether this Secret's data is still to be fetched. */
+  needsSecretData(name: ObjectName): boolean {
+    return this.#secretNeeds.has(nameKey(name.namespace, name.name));
+  }
+
+  /**
+   * A Secret translation reads has no data yet: a snapshot taken now would lack it. Its arrival (or
+   * the end of the need) is a relevant change of its own.
+   */
+  awaitingData(): boolean {
+    for (const need of this.#secretNeeds.values()) if (need.blocking) return true;
+    return false;
+  }
+
+  /**
+   * Fetching this Secret keeps failing: snapshots stop waiting for it (translation reports it missing)
+   * while fetching goes on.
+   */
+  secretUnavailable(name: ObjectName): void {
+    const key = nameKey(name.namespace, name.name);
+    const need = this.#secretNeeds.get(key);
+    if (need?.blocking !== true) return;
+    need.blocking = false;
+    this.#emit({ kind: "Secret", ...name, type: "upsert" });
   }
 
   upsert(kind: KindName, raw: unknown): boolean {
@@ -132,15 +169,46 @@ export class Store implements ReflectorSink {
     }
     if (!namespaceAllowed(id.namespace, this.#opts.watchNamespaces ?? [])) return false;
     const key = nameKey(id.namespace, id.name);
-    const fingerprint = fingerprintOf(kind, key, raw);
-    const prev = this.#map(kind).get(key);
+    if (kind === "Secret" && isMetadataOnly(raw)) return this.#upsertSecretMetadata(key, raw);
     // Same content (a status write, a relist, a resync): nothing to do, and the cached object stays.
-    if (prev !== undefined && prev.fingerprint.equals(fingerprint) && prev.id.uid === id.uid) {
-      if (prev.state !== "stub" || !this.#wantsSecretData(key, prev.obj)) return false;
+    const prev = this.#map(kind).get(key);
+    if (kind !== "Secret" && prev !== undefined && prev.id.uid === id.uid) {
+      if (prev.fingerprint.equals(fingerprintOf(kind, key, raw))) return false;
     }
-    const next = this.#entryFor(kind, key, raw, fingerprint);
+    const changed = this.#put(kind, key, this.#entryFor(kind, key, raw));
+    // A whole Secret: its data is now held (or not wanted).
+    return kind === "Secret" ? this.#endSecretNeed(key, changed) : changed;
+  }
+
+  #put(kind: KindName, key: string, next: Entry): boolean {
+    const prev = this.#map(kind).get(key);
+    if (prev !== undefined && sameContent(prev, next)) return false;
     this.#set(kind, key, prev, next);
     return this.#changed({ kind, key, type: "upsert" }, prev, next);
+  }
+
+  /**
+   * A Secret as the metadata-only watch sends it. A Secret we need the data of is fetched; until the
+   * data arrives, a version held before stays in use.
+   */
+  #upsertSecretMetadata(key: string, raw: unknown): boolean {
+    const next = this.#entryFor("Secret", key, secretOfMetadata(raw));
+    if (next.state !== "kept") return this.#endSecretNeed(key, this.#put("Secret", key, next));
+    const prev = this.#map("Secret").get(key);
+    if (prev?.state === "kept") {
+      // The version held is the one announced: whatever was needed has arrived.
+      if (sameVersion(prev, next)) return this.#endSecretNeed(key, false);
+      this.#needSecret(key, next.id, false);
+      return false;
+    }
+    const changed = this.#put("Secret", key, {
+      state: "stub",
+      obj: stubOf(next.obj as Secret),
+      id: next.id,
+      fingerprint: next.fingerprint,
+    });
+    this.#needSecret(key, next.id, true);
+    return changed;
   }
 
   remove(kind: KindName, name: ObjectName): boolean {
@@ -148,7 +216,8 @@ export class Store implements ReflectorSink {
     const prev = this.#map(kind).get(key);
     if (prev === undefined) return false;
     this.#set(kind, key, prev, undefined);
-    return this.#changed({ kind, key, type: "remove" }, prev, undefined);
+    const changed = this.#changed({ kind, key, type: "remove" }, prev, undefined);
+    return kind === "Secret" ? this.#endSecretNeed(key, changed) : changed;
   }
 
   names(kind: KindName, namespace: string | undefined): ObjectName[] {
@@ -161,19 +230,22 @@ export class Store implements ReflectorSink {
   }
 
   /**
-   * Stores a Secret fetched on demand, if it is still a referenced stub with the same uid. Returns
-   * whether it was taken (a relevant change).
+   * Stores a whole Secret fetched on demand, if its data is still needed and it is the incarnation
+   * (uid) the watch last announced. The need ends when it is the version announced; a fetch may also
+   * return a newer one than the watch has told of yet, which is held and ends the need once the watch
+   * announces it. Returns whether that was a relevant change.
    */
   fillSecret(raw: unknown): boolean {
     const id = rawIdentity(raw);
-    if (id === undefined) return false;
+    if (id === undefined || isMetadataOnly(raw)) return false;
     const key = nameKey(id.namespace, id.name);
-    const prev = this.#map("Secret").get(key);
-    if (prev?.state !== "stub" || prev.id.uid !== id.uid || !this.#refs.isSecretReferenced(key)) {
-      this.#pendingSecrets.delete(key);
-      return false;
-    }
-    return this.upsert("Secret", raw);
+    const need = this.#secretNeeds.get(key);
+    // Another uid: the watch has yet to tell of the delete and re-create, and will.
+    if (need === undefined || need.uid !== id.uid) return false;
+    const lifted = need.blocking;
+    if (id.resourceVersion === need.resourceVersion) this.#secretNeeds.delete(key);
+    else need.blocking = false;
+    return this.#put("Secret", key, this.#entryFor("Secret", key, raw)) || lifted;
   }
 
   /** Objects that go into a snapshot: valid, and (for Secrets) kept with their data. Unsorted. */
@@ -217,7 +289,8 @@ export class Store implements ReflectorSink {
     return map;
   }
 
-  #entryFor(kind: KindName, key: string, raw: unknown, fingerprint: Buffer): Entry {
+  #entryFor(kind: KindName, key: string, raw: unknown): Entry {
+    const fingerprint = fingerprintOf(kind, key, raw);
     const parsed = this.#opts.parse(raw);
     if (parsed.ok !== true) {
       const id = rawIdentity(raw) ?? { namespace: "", name: "", uid: "", resourceVersion: "" };
@@ -300,14 +373,26 @@ export class Store implements ReflectorSink {
   }
 
   #secretChanged(key: string, prev: Entry | undefined, next: Entry | undefined): boolean {
-    if (next?.state === "kept" || next === undefined) this.#pendingSecrets.delete(key);
-    return prev?.state === "kept" || next?.state === "kept" || this.#refs.isSecretReferenced(key);
+    // A new stub of a needed Secret changes nothing yet: the arrival of its data will.
+    const referencedDelete = next === undefined && this.#refs.isSecretReferenced(key);
+    return prev?.state === "kept" || next?.state === "kept" || referencedDelete;
   }
 
   #secretReferenced(key: string): void {
     const entry = this.#map("Secret").get(key);
-    if (entry?.state !== "stub") return;
-    this.#pendingSecrets.add(key);
+    if (entry?.state === "stub") this.#needSecret(key, entry.id, true);
+  }
+
+  /** Records that this Secret's data (at version `id`) is needed, and asks for it. */
+  #needSecret(key: string, id: Identity, blocking: boolean): void {
+    const known = this.#secretNeeds.get(key);
+    // A relist re-announcing a Secret whose fetching gave up must not hold snapshots back again.
+    const givenUp = known?.uid === id.uid && !known.blocking;
+    this.#secretNeeds.set(key, {
+      uid: id.uid,
+      resourceVersion: id.resourceVersion,
+      blocking: blocking && !givenUp,
+    });
     const name = splitKey(key);
     for (const listener of this.#secretListeners) {
       this.#safely(() => {
@@ -316,12 +401,31 @@ export class Store implements ReflectorSink {
     }
   }
 
+  /** Drops a need; returns whether snapshots were waiting for it. */
+  #clearSecretNeed(key: string): boolean {
+    const need = this.#secretNeeds.get(key);
+    this.#secretNeeds.delete(key);
+    return need?.blocking === true;
+  }
+
+  /**
+   * Ends a need after a change (`changed`: already reported). When snapshots were waiting for it, its
+   * end is a change of its own, so that the next cycle takes the now complete snapshot.
+   */
+  #endSecretNeed(key: string, changed: boolean): boolean {
+    const lifted = this.#clearSecretNeed(key);
+    if (lifted && !changed) this.#emit({ kind: "Secret", ...splitKey(key), type: "upsert" });
+    return changed || lifted;
+  }
+
+  // The Ingress change that unreferences a Secret is relevant itself, also when it ends a need.
   #secretUnreferenced(key: string): void {
-    this.#pendingSecrets.delete(key);
     const entry = this.#map("Secret").get(key);
-    if (entry?.state !== "kept" || isLabelledSecret(entry.obj as Secret)) return;
-    const stub: Entry = { ...entry, state: "stub", obj: stubOf(entry.obj as Secret) };
-    this.#set("Secret", key, entry, stub);
+    if (entry === undefined || entry.state === "invalid" || isLabelledSecret(entry.obj as Secret))
+      return;
+    this.#clearSecretNeed(key);
+    if (entry.state !== "kept") return;
+    this.#set("Secret", key, entry, { ...entry, state: "stub", obj: stubOf(entry.obj as Secret) });
   }
 
   #emit(change: StoreChange): void {
@@ -345,6 +449,27 @@ export class Store implements ReflectorSink {
 /** Kept objects are translation input; invalid ones are reported with the snapshot. */
 function inSnapshots(entry: Entry | undefined): boolean {
   return entry !== undefined && entry.state !== "stub";
+}
+
+/** Same state and same content: nothing translation reads changed (a status write, a relist). */
+function sameContent(a: Entry, b: Entry): boolean {
+  return a.state === b.state && a.id.uid === b.id.uid && a.fingerprint.equals(b.fingerprint);
+}
+
+/** The same version of the same object (a Secret with data and its metadata-only announcement). */
+function sameVersion(a: Entry, b: Entry): boolean {
+  return (
+    a.id.uid === b.id.uid &&
+    a.id.resourceVersion === b.id.resourceVersion &&
+    // Without a resourceVersion (e.g. hand-made objects) only a full comparison would be safe.
+    a.id.resourceVersion !== ""
+  );
+}
+
+/** A metadata-only Secret as the Secret it describes, without data (the parser checks the metadata). */
+function secretOfMetadata(raw: unknown): unknown {
+  const metadata = (raw as { metadata?: unknown }).metadata;
+  return { apiVersion: "v1", kind: "Secret", metadata };
 }
 
 function stubOf(secret: Secret): Secret {

@@ -4,7 +4,14 @@
  * metrics (watch, status, events) use the `kongress_` prefix and seconds, except event-to-push, which
  * sits beside KIC's push metrics.
  */
-import { Counter, exponentialBuckets, Gauge, Histogram, type Registry } from "prom-client";
+import {
+  collectDefaultMetrics,
+  Counter,
+  exponentialBuckets,
+  Gauge,
+  Histogram,
+  type Registry,
+} from "prom-client";
 
 /** KIC's `failure_reason` values. */
 export type PushFailureReason = "conflict" | "network" | "other";
@@ -199,6 +206,13 @@ export interface CreateMetricsOptions {
   readonly registry: Registry;
   /** KIC puts `instance_id` on every series; set it when several replicas are scraped together. */
   readonly instanceId?: string;
+  /**
+   * Adds prom-client's process and Node.js runtime metrics (`process_*`, `nodejs_*`: memory, CPU,
+   * event-loop lag, GC), the counterpart of the `process_*` and `go_*` metrics KIC exports. Only the
+   * controller asks: they watch this whole process, and the event-loop monitor they start runs for
+   * the rest of its life.
+   */
+  readonly processMetrics?: boolean;
 }
 
 function recordPush(kic: KicMetrics, o: PushObservation): void {
@@ -225,6 +239,7 @@ export function createMetrics(opts: CreateMetricsOptions): Metrics {
   if (opts.instanceId !== undefined)
     opts.registry.setDefaultLabels({ instance_id: opts.instanceId });
   const registers = [opts.registry];
+  if (opts.processMetrics === true) collectDefaultMetrics({ register: opts.registry });
   const kic = kicMetrics(registers);
   return {
     ...kic,

@@ -69,7 +69,7 @@ function loadedStore(objects: readonly KubeObject[]): Store {
       secrets.set(`${object.metadata.namespace ?? ""}/${object.metadata.name}`, stored);
     store.upsert(object.kind as WatchedKind, stored);
   }
-  for (const name of store.pendingSecrets())
+  for (const name of store.secretsToFetch())
     store.fillSecret(secrets.get(`${name.namespace}/${name.name}`));
   return store;
 }

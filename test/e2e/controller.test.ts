@@ -514,6 +514,8 @@ describe("bin/kongress.js run, as a process", () => {
         /ingress_controller_configuration_push_count\{[^}]*success="true"/,
       );
       expect(scraped.body).toContain("kongress_watch_synced");
+      expect(scraped.body).toMatch(/^process_resident_memory_bytes\{?[^\n]* \d+/m);
+      expect(scraped.body).toContain("nodejs_eventloop_lag_seconds");
       expect((await httpGet(`http://127.0.0.1:${String(metrics)}/healthz`)).status).toBe(404);
       await waitFor("shop/shop to get its address", async () =>
         sameAddresses(await ingressAddresses(cluster, "shop", "shop"), [{ ip: STATUS_ADDRESS }]),

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeApi, RequestOptions } from "../../src/kube/client.ts";
 import { createKubeApi } from "../../src/kube/client.ts";
-import { INGRESS_KINDS, collectionPath, type WatchedKind } from "../../src/kube/kinds.ts";
+import { INGRESS_KINDS, SECRET, collectionPath, type WatchedKind } from "../../src/kube/kinds.ts";
 import { KubeWatchers, type KubeWatchersOptions } from "../../src/kube/watchers.ts";
 import type { Secret } from "../../src/model/k8s.ts";
 import { parseSupportedObject } from "../../src/model/parse.ts";
@@ -38,6 +38,8 @@ interface Controller {
   readonly watchers: KubeWatchers;
   readonly fetcher: SecretFetcher;
   readonly snapshots: Snapshotter;
+  /** As the controller's first cycle waits: every list done, and the needed Secrets fetched. */
+  ready(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,10 @@ function startController(
     watchers,
     fetcher,
     snapshots: new Snapshotter(store),
+    ready: async () => {
+      await watchers.waitSynced();
+      await fetcher.waitSettled(new AbortController().signal);
+    },
     stop: async () => {
       await Promise.all([watchers.stop(), fetcher.stop()]);
       await api.close();
@@ -236,7 +242,7 @@ beforeAll(async () => {
     ...["kw-empty", "kw-initial", "kw-events", "kw-cut", "kw-gone", "kw-ns-a", "kw-ns-b"].map(
       m.namespace,
     ),
-    ...["kw-secrets", "kw-outage"].map(m.namespace),
+    ...["kw-secrets", "kw-meta", "kw-outage"].map(m.namespace),
     m.ingressClass("kong"),
   ]);
 }, coldStartTimeoutMs);
@@ -272,7 +278,7 @@ describe("watch layer against a real kube-apiserver", () => {
       m.ingress(ns, "web", { tlsSecret: "tls" }),
     ]);
     const c = startController({ watchNamespaces: [ns] });
-    await c.watchers.waitSynced();
+    await c.ready();
     const snap = c.snapshots.take();
     const names = (list: readonly { metadata: { name: string } }[]) =>
       list.map(o => o.metadata.name);
@@ -286,7 +292,7 @@ describe("watch layer against a real kube-apiserver", () => {
     );
     expect(held(c.store, "Secret", ns, "unused")).toBe(true);
     expect(c.store.get("Secret", ns, "unused")).toBeUndefined();
-    expect(c.fetcher.fetched).toBe(0);
+    expect(c.fetcher.fetched).toBe(1);
     expect(snap.hash).toMatch(/^[0-9a-f]{64}$/);
     await c.stop();
   });
@@ -347,6 +353,7 @@ describe("watch layer against a real kube-apiserver", () => {
           return body;
         },
         watch: (path, o) => api.watch(path, o),
+        send: (method, path, o) => api.send(method, path, o),
         close: () => api.close(),
       }),
     });
@@ -414,6 +421,7 @@ describe("watch layer against a real kube-apiserver", () => {
     const watchedRvs: string[] = [];
     const wrap = (api: KubeApi): KubeApi => ({
       getJson: (path, o) => api.getJson(path, o),
+      send: (method, path, o) => api.send(method, path, o),
       close: () => api.close(),
       watch: async (path: string, o: RequestOptions) => {
         let query = o.query;
@@ -493,9 +501,10 @@ describe("watch layer against a real kube-apiserver", () => {
       m.ingress(ns, "web", { tlsSecret: "s1" }),
     ]);
     const c = startController({ watchNamespaces: [ns] });
-    await c.watchers.waitSynced();
+    await c.ready();
     const kept = () => c.snapshots.take().secrets.map(s => s.metadata.name);
     expect(kept()).toEqual(["ca", "s1"]);
+    expect(c.fetcher.fetched).toBe(2);
     const t = await timed(
       ["apply", "-f", "-"],
       JSON.stringify(m.ingress(ns, "web", { tlsSecret: "s2" })),
@@ -505,11 +514,79 @@ describe("watch layer against a real kube-apiserver", () => {
       `a newly referenced Secret was fetched ${t.afterExit.toFixed(0)} ms after kubectl exited`,
     );
     expect(t.afterExit).toBeLessThan(1000);
-    expect(c.fetcher.fetched).toBe(1);
+    expect(c.fetcher.fetched).toBe(3);
     expect(c.store.get("Secret", ns, "s1")).toBeUndefined();
     expect((c.store.get("Secret", ns, "s2") as Secret).data?.["tls.key"]).toBe(
       Buffer.from("key of s2").toString("base64"),
     );
+    await c.stop();
+  });
+
+  it("never receives an unreferenced Secret's data; fetches the referenced one and each change of it", async () => {
+    const ns = "kw-meta";
+    const releases = ["sh.helm.release.v1.a.v1", "sh.helm.release.v1.a.v2"];
+    await apply([
+      m.secret(ns, "tls"),
+      ...releases.map(r => m.secret(ns, r)),
+      m.ingress(ns, "web", { tlsSecret: "tls" }),
+    ]);
+    const secretsPath = collectionPath(SECRET, ns);
+    // Every Secret that reached this process, and whether it came with its data.
+    const received: string[] = [];
+    const record = (how: string, obj: unknown): void => {
+      const o = obj as { metadata?: { name?: string }; data?: unknown };
+      received.push(`${how} ${o.metadata?.name ?? "?"}${o.data === undefined ? "" : " +data"}`);
+    };
+    const c = startController({
+      watchNamespaces: [ns],
+      wrap: api => ({
+        getJson: async (path, o) => {
+          const body = await api.getJson(path, o);
+          if (path === secretsPath)
+            for (const item of (body as { items?: unknown[] }).items ?? []) record("list", item);
+          else if (path.startsWith(`${secretsPath}/`)) record("get", body);
+          return body;
+        },
+        watch: async (path, o) => {
+          const events = await api.watch(path, o);
+          if (path !== secretsPath) return events;
+          return (async function* () {
+            for await (const e of events) {
+              const event = e as { type: string; object: unknown };
+              if (event.type !== "BOOKMARK") record(`watch ${event.type}`, event.object);
+              yield e;
+            }
+          })();
+        },
+        send: (method, path, o) => api.send(method, path, o),
+        close: () => api.close(),
+      }),
+    });
+    await c.ready();
+    expect(c.snapshots.take().secrets.map(x => x.metadata.name)).toEqual(["tls"]);
+    expect(received.sort()).toEqual([
+      "get tls +data",
+      ...releases.map(r => `list ${r}`),
+      "list tls",
+    ]);
+    received.length = 0;
+
+    const renewed = Buffer.from("renewed cert").toString("base64");
+    const t = await timed(
+      ["apply", "-f", "-"],
+      JSON.stringify({ ...m.secret(ns, "tls"), stringData: { "tls.crt": "renewed cert" } }),
+      () => (c.store.get("Secret", ns, "tls") as Secret | undefined)?.data?.["tls.crt"] === renewed,
+    );
+    report(
+      `a referenced Secret's new data reached the store ${t.afterExit.toFixed(0)} ms after kubectl exited`,
+    );
+    expect(t.afterExit).toBeLessThan(1000);
+    const release = releases[0] ?? "";
+    await apply([{ ...m.secret(ns, release), stringData: { release: "x".repeat(100_000) } }]);
+    await waitFor(() => received.includes(`watch MODIFIED ${release}`));
+    expect(received).toEqual(["watch MODIFIED tls", "get tls +data", `watch MODIFIED ${release}`]);
+    expect(held(c.store, "Secret", ns, release)).toBe(true);
+    expect(c.store.get("Secret", ns, release)).toBeUndefined();
     await c.stop();
   });
 

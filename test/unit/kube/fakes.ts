@@ -1,5 +1,5 @@
 /** Test doubles for the watch layer's unit tests: a manual clock, a scripted KubeApi and a sink. */
-import type { KubeApi, Query, RequestOptions } from "../../../src/kube/client.ts";
+import type { KubeApi, Query, RequestOptions, WriteMethod } from "../../../src/kube/client.ts";
 import type { WatchedKind } from "../../../src/kube/kinds.ts";
 import type { ObjectName, ReflectorSink } from "../../../src/kube/reflector.ts";
 
@@ -11,6 +11,7 @@ type Item = { type: "event"; value: unknown } | { type: "end" } | { type: "fail"
 export class FakeWatch {
   readonly path: string;
   readonly query: Query;
+  readonly accept: string | undefined;
   readonly #signal: AbortSignal;
   readonly #queue: Item[] = [];
   #wake: (() => void) | undefined;
@@ -18,6 +19,7 @@ export class FakeWatch {
   constructor(path: string, opts: RequestOptions) {
     this.path = path;
     this.query = opts.query ?? {};
+    this.accept = opts.accept;
     this.#signal = opts.signal;
     this.#signal.addEventListener("abort", () => this.#wake?.(), { once: true });
   }
@@ -63,26 +65,49 @@ export class FakeWatch {
 export interface ListCall {
   readonly path: string;
   readonly query: Query;
+  readonly accept?: string | undefined;
 }
 
-/** A scripted API: `onList` answers lists (throw to fail), `onWatch` may throw to refuse a watch. */
+export interface SendCall {
+  readonly method: WriteMethod;
+  readonly path: string;
+  readonly body: unknown;
+}
+
+/**
+ * A scripted API: `onList` answers GETs (throw to fail; may return a promise), `onWatch` may throw to
+ * refuse a watch, `onSend` answers writes.
+ */
 export class FakeKubeApi implements KubeApi {
   onList: (call: ListCall) => unknown = () => list("1", []);
   onWatch: (call: ListCall) => void = () => undefined;
+  onSend: (call: SendCall) => unknown = () => undefined;
   readonly lists: ListCall[] = [];
   readonly watches: FakeWatch[] = [];
+  readonly sends: SendCall[] = [];
 
   async getJson(path: string, opts: RequestOptions): Promise<unknown> {
     await Promise.resolve();
     if (opts.signal.aborted) throw opts.signal.reason;
-    const call = { path, query: opts.query ?? {} };
+    const call = { path, query: opts.query ?? {}, accept: opts.accept };
     this.lists.push(call);
     return this.onList(call);
   }
 
+  async send(
+    method: WriteMethod,
+    path: string,
+    opts: RequestOptions & { readonly body?: unknown },
+  ): Promise<unknown> {
+    await Promise.resolve();
+    const call = { method, path, body: opts.body };
+    this.sends.push(call);
+    return this.onSend(call);
+  }
+
   async watch(path: string, opts: RequestOptions): Promise<AsyncIterable<unknown>> {
     await Promise.resolve();
-    this.onWatch({ path, query: opts.query ?? {} });
+    this.onWatch({ path, query: opts.query ?? {}, accept: opts.accept });
     const w = new FakeWatch(path, opts);
     this.watches.push(w);
     return w.events();

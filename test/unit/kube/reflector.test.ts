@@ -73,9 +73,76 @@ describe("Reflector: list then watch", () => {
     });
   });
 
-  it("reaches synced on an empty list (incident a)", async () => {
+  it("applies each page as it arrives, and deletes what the complete list lacked only at its end", async () => {
+    const { api, sink, reflector } = setup({ pageSize: 1 });
+    sink.upsert("Ingress", obj("old", "1"));
+    const seenBeforePage: string[][] = [];
+    api.onList = ({ query }) => {
+      seenBeforePage.push([...sink.log]);
+      return query["continue"] === undefined
+        ? list("10", [obj("a", "3")], "token-1")
+        : list("10", [obj("b", "4")]);
+    };
+    reflector.start();
+    await reflector.waitSynced();
+    expect(seenBeforePage).toEqual([
+      ["upsert Ingress ns/old@1"],
+      ["upsert Ingress ns/old@1", "upsert Ingress ns/a@3"],
+    ]);
+    expect(sink.log.slice(2)).toEqual(["upsert Ingress ns/b@4", "remove Ingress ns/old"]);
+  });
+
+  it("deletes nothing and is not synced when a list fails after its first page", async () => {
+    const { api, sink, reflector } = setup({ pageSize: 1 });
+    sink.upsert("Ingress", obj("old", "1"));
+    api.onList = ({ query }) => {
+      if (query["continue"] !== undefined) throw new KubeUnreachableError("down");
+      return list("10", [obj("a", "3")], "token-1");
+    };
+    reflector.start();
+    await settle();
+    expect(sink.log).toEqual(["upsert Ingress ns/old@1", "upsert Ingress ns/a@3"]);
+    expect(reflector.hasSynced()).toBe(false);
+  });
+
+  it("lists and watches a metadata-only kind as PartialObjectMetadata, passing it on as such", async () => {
+    const { api, sink, reflector } = setup({ scope: { kind: SECRET, namespace: undefined } });
+    const partial = (name: string, rv: string) => ({
+      apiVersion: "meta.k8s.io/v1",
+      kind: "PartialObjectMetadata",
+      metadata: { name, namespace: "ns", resourceVersion: rv, managedFields: [{}] },
+    });
+    api.onList = () => ({
+      ...(list("10", [partial("a", "3")]) as object),
+      kind: "PartialObjectMetadataList",
+    });
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    api.lastWatch.push("MODIFIED", partial("a", "11"));
+    await settle();
+    expect(api.lists[0]?.accept).toBe(
+      "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+    );
+    expect(api.lastWatch.accept).toBe(
+      "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json",
+    );
+    expect(sink.held.get("ns/a")).toEqual({
+      apiVersion: "meta.k8s.io/v1",
+      kind: "PartialObjectMetadata",
+      metadata: { name: "a", namespace: "ns", resourceVersion: "11" },
+    });
+  });
+
+  it.each([
+    { form: "without items", body: { kind: "List", metadata: { resourceVersion: "1" } } },
+    {
+      form: "with null items (an empty PartialObjectMetadataList)",
+      body: { kind: "PartialObjectMetadataList", metadata: { resourceVersion: "1" }, items: null },
+    },
+  ])("reaches synced on an empty list $form (incident a)", async ({ body }) => {
     const { api, reflector } = setup();
-    api.onList = () => ({ kind: "List", metadata: { resourceVersion: "1" } });
+    api.onList = () => body;
     expect(reflector.hasSynced()).toBe(false);
     reflector.start();
     await reflector.waitSynced();

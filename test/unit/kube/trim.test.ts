@@ -20,6 +20,28 @@ const metadata = {
 };
 
 describe("trimObject", () => {
+  it("keeps a PartialObjectMetadata as metadata only, so it is never taken for an object without content", () => {
+    const out = trimObject(SECRET, {
+      apiVersion: "meta.k8s.io/v1",
+      kind: "PartialObjectMetadata",
+      metadata,
+    });
+    expect(out).toEqual({
+      apiVersion: "meta.k8s.io/v1",
+      kind: "PartialObjectMetadata",
+      metadata: {
+        name: "web",
+        namespace: "shop",
+        uid: "u1",
+        resourceVersion: "7",
+        generation: 2,
+        creationTimestamp: "2026-01-01T00:00:00Z",
+        labels: { app: "web" },
+        annotations: { "konghq.com/strip-path": "true" },
+      },
+    });
+  });
+
   it("keeps translation's metadata and drops managedFields and the last-applied copy", () => {
     const out = trimObject(INGRESS, {
       metadata,

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 describe("KubeWatchers", () => {
-  it("watches every kind cluster-wide, Secrets last, and syncs on an empty cluster", async () => {
+  it("watches every kind cluster-wide and syncs on an empty cluster", async () => {
     const { api, watchers } = setup();
     watchers.start();
     await watchers.waitSynced();
@@ -46,7 +46,28 @@ describe("KubeWatchers", () => {
     ]);
   });
 
-  it("holds Secrets back until every other kind has synced", async () => {
+  it("lists and watches Secrets as metadata only, every other kind whole", async () => {
+    const { api, watchers } = setup();
+    watchers.start();
+    await watchers.waitSynced();
+    await settle();
+    const metadataList =
+      "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+    const metadataWatch =
+      "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+    expect(api.lists.map(c => [c.path, c.accept])).toEqual([
+      ["/apis/networking.k8s.io/v1/ingressclasses", undefined],
+      ["/apis/networking.k8s.io/v1/ingresses", undefined],
+      ["/api/v1/services", undefined],
+      ["/apis/discovery.k8s.io/v1/endpointslices", undefined],
+      ["/api/v1/secrets", metadataList],
+    ]);
+    const secretWatch = api.watches.find(w => w.path === "/api/v1/secrets");
+    const serviceWatch = api.watches.find(w => w.path === "/api/v1/services");
+    expect([secretWatch?.accept, serviceWatch?.accept]).toEqual([metadataWatch, undefined]);
+  });
+
+  it("is not synced while one kind has not completed its first list", async () => {
     const { api, watchers } = setup();
     api.onList = ({ path }) => {
       if (path.includes("ingresses")) throw new KubeUnreachableError("not yet");
@@ -54,7 +75,7 @@ describe("KubeWatchers", () => {
     };
     watchers.start();
     await settle();
-    expect(api.lists.some(c => c.path.includes("secrets"))).toBe(false);
+    expect(api.lists.some(c => c.path.includes("secrets"))).toBe(true);
     expect(watchers.hasSynced()).toBe(false);
   });
 

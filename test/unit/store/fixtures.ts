@@ -111,6 +111,15 @@ export function secret(name: string, meta: Meta = {}) {
   };
 }
 
+/** A Secret as the metadata-only watch sends it (`as=PartialObjectMetadata`): no type, no data. */
+export function secretMetadata(name: string, meta: Meta = {}) {
+  return {
+    apiVersion: "meta.k8s.io/v1",
+    kind: "PartialObjectMetadata",
+    metadata: metadata(name, meta),
+  };
+}
+
 /** Marks a raw object so that {@link testParse} rejects it. */
 export function broken<T extends object>(raw: T): T {
   return { ...raw, broken: true };

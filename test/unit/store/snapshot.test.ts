@@ -3,7 +3,16 @@ import { describe, expect, it } from "vitest";
 import { Snapshotter, takeSnapshot } from "../../../src/store/snapshot.ts";
 import { Store } from "../../../src/store/store.ts";
 import type { KubeObject } from "../../../src/model/k8s.ts";
-import { broken, ingress, ingressClass, secret, service, slice, testParse } from "./fixtures.ts";
+import {
+  broken,
+  ingress,
+  ingressClass,
+  secret,
+  secretMetadata,
+  service,
+  slice,
+  testParse,
+} from "./fixtures.ts";
 
 function storeWith(objects: { kind: Parameters<Store["upsert"]>[0]; raw: unknown }[]): Store {
   const store = new Store({
@@ -150,6 +159,21 @@ describe("Snapshotter", () => {
     store.upsert("Secret", secret("helm-release", { resourceVersion: "78" }));
     store.remove("Secret", { namespace: "shop", name: "helm-release" });
     expect(snapshotter.take()).toBe(first);
+  });
+
+  it("hands out the last complete snapshot while a referenced Secret's data is on its way", () => {
+    const store = storeWith(fixed);
+    const snapshotter = new Snapshotter(store);
+    const first = snapshotter.take();
+    store.upsert("Ingress", ingress("shop", { className: "kong", tlsSecrets: ["shop-tls"] }));
+    store.upsert("Secret", secretMetadata("shop-tls", { uid: "x9", resourceVersion: "20" }));
+    store.upsert("Service", service("d", { namespace: "a" }));
+    expect(snapshotter.take()).toBe(first);
+    store.fillSecret(secret("shop-tls", { uid: "x9", resourceVersion: "20" }));
+    const complete = snapshotter.take();
+    expect(names(complete.ingresses)).toEqual(["shop/shop", "shop/web"]);
+    expect(names(complete.secrets)).toEqual(["shop/shop-tls", "shop/tls"]);
+    expect(names(complete.services)).toEqual(["a/c", "a/d", "z/a", "z/b"]);
   });
 
   it("does not change after the store does (a snapshot is a point in time)", () => {

@@ -2,7 +2,16 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { Secret } from "../../../src/model/k8s.ts";
 import { Store, type StoreChange } from "../../../src/store/store.ts";
-import { broken, ingress, ingressClass, secret, service, slice, testParse } from "./fixtures.ts";
+import {
+  broken,
+  ingress,
+  ingressClass,
+  secret,
+  secretMetadata,
+  service,
+  slice,
+  testParse,
+} from "./fixtures.ts";
 
 function newStore(opts: { watchNamespaces?: string[] } = {}) {
   const store = new Store({
@@ -142,7 +151,7 @@ describe("Store: Secrets", () => {
     store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
     expect(store.upsert("Secret", secret("tls"))).toBe(true);
     expect((store.get("Secret", "shop", "tls") as Secret).data).toBeDefined();
-    expect(store.pendingSecrets()).toEqual([]);
+    expect(store.secretsToFetch()).toEqual([]);
   });
 
   it("asks for a stub's data when it becomes referenced, and takes the fetched copy", () => {
@@ -151,23 +160,25 @@ describe("Store: Secrets", () => {
     store.upsert("Secret", raw);
     store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
     expect(needed).toEqual(["shop/tls"]);
-    expect(store.pendingSecrets()).toEqual([{ namespace: "shop", name: "tls" }]);
+    expect(store.secretsToFetch()).toEqual([{ namespace: "shop", name: "tls" }]);
     expect(secretNames(store)).toEqual([]);
     changes.length = 0;
     expect(store.fillSecret(raw)).toBe(true);
     expect(secretNames(store)).toEqual(["tls"]);
-    expect(store.pendingSecrets()).toEqual([]);
+    expect(store.secretsToFetch()).toEqual([]);
     expect(changes).toEqual([{ kind: "Secret", namespace: "shop", name: "tls", type: "upsert" }]);
   });
 
-  it("refuses a fetched copy that is no longer needed or of another incarnation", () => {
+  it("refuses a fetched copy that is not needed, or of another incarnation than announced", () => {
     const { store } = newStore();
-    store.upsert("Secret", secret("tls", { uid: "old" }));
+    store.upsert("Secret", secretMetadata("tls", { uid: "old" }));
     store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
     expect(store.fillSecret(secret("tls", { uid: "new" }))).toBe(false);
-    expect(store.pendingSecrets()).toEqual([]);
-    store.upsert("Secret", secret("other"));
+    expect(secretNames(store)).toEqual([]);
+    expect(store.secretsToFetch()).toEqual([{ namespace: "shop", name: "tls" }]);
+    store.upsert("Secret", secretMetadata("other"));
     expect(store.fillSecret(secret("other"))).toBe(false);
+    expect(secretNames(store)).toEqual([]);
   });
 
   it("drops the data again when the last reference goes", () => {
@@ -189,7 +200,119 @@ describe("Store: Secrets", () => {
     store.upsert("Secret", secret("tls"));
     store.upsert("Ingress", ingress("web", { className: "kong", tlsSecrets: ["tls"] }));
     expect(store.remove("Secret", { namespace: "shop", name: "tls" })).toBe(true);
-    expect(store.pendingSecrets()).toEqual([]);
+    expect(store.secretsToFetch()).toEqual([]);
+  });
+});
+
+describe("Store: Secrets watched as metadata only", () => {
+  const ours = (tlsSecrets: string[]) => ingress("web", { className: "kong", tlsSecrets });
+  const tlsKey = { namespace: "shop", name: "tls" };
+
+  it("never holds data for an unreferenced Secret, nor asks for it", () => {
+    const { store, changes, needed } = newStore();
+    const version = store.version;
+    expect(store.upsert("Secret", secretMetadata("release.v1"))).toBe(false);
+    expect(store.upsert("Secret", secretMetadata("release.v1"))).toBe(false);
+    expect(store.names("Secret", "shop")).toEqual([{ namespace: "shop", name: "release.v1" }]);
+    expect([secretNames(store), changes, needed]).toEqual([[], [], []]);
+    expect([store.version, store.awaitingData()]).toEqual([version, false]);
+  });
+
+  it("takes a referenced Secret's metadata for a need, not for a Secret without data", () => {
+    const { store, changes, needed } = newStore();
+    store.upsert("Ingress", ours(["tls"]));
+    changes.length = 0;
+    expect(store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }))).toBe(false);
+    expect(secretNames(store)).toEqual([]);
+    expect(needed).toEqual(["shop/tls"]);
+    expect(store.awaitingData()).toBe(true);
+    expect(store.fillSecret(secret("tls", { resourceVersion: "5" }))).toBe(true);
+    expect((store.get("Secret", "shop", "tls") as Secret).data).toBeDefined();
+    expect([store.awaitingData(), store.needsSecretData(tlsKey)]).toEqual([false, false]);
+    expect(changes).toEqual([{ kind: "Secret", ...tlsKey, type: "upsert" }]);
+  });
+
+  it("keeps the data it holds while a new version announced by the watch is fetched", () => {
+    const { store, changes, needed } = newStore();
+    store.upsert("Ingress", ours(["tls"]));
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }));
+    store.fillSecret(secret("tls", { resourceVersion: "5" }));
+    changes.length = 0;
+    needed.length = 0;
+    const version = store.version;
+    expect(store.upsert("Secret", secretMetadata("tls", { resourceVersion: "6" }))).toBe(false);
+    expect(needed).toEqual(["shop/tls"]);
+    expect(store.get("Secret", "shop", "tls")?.metadata.resourceVersion).toBe("5");
+    expect([store.awaitingData(), store.version]).toEqual([false, version]);
+    const renewed = { ...secret("tls", { resourceVersion: "6" }), data: { "tls.crt": "bmV3" } };
+    expect(store.fillSecret(renewed)).toBe(true);
+    expect((store.get("Secret", "shop", "tls") as Secret).data).toEqual({ "tls.crt": "bmV3" });
+    expect(store.needsSecretData(tlsKey)).toBe(false);
+    expect(changes).toEqual([{ kind: "Secret", ...tlsKey, type: "upsert" }]);
+  });
+
+  it("asks for nothing when the watch announces the version held", () => {
+    const { store, needed } = newStore();
+    store.upsert("Ingress", ours(["tls"]));
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }));
+    store.fillSecret(secret("tls", { resourceVersion: "5" }));
+    needed.length = 0;
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }));
+    expect([needed, store.secretsToFetch()]).toEqual([[], []]);
+  });
+
+  it("holds a fetched version newer than the watch announced, until the watch catches up", () => {
+    const { store } = newStore();
+    store.upsert("Ingress", ours(["tls"]));
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }));
+    expect(store.fillSecret(secret("tls", { resourceVersion: "7" }))).toBe(true);
+    expect(store.get("Secret", "shop", "tls")?.metadata.resourceVersion).toBe("7");
+    expect([store.awaitingData(), store.needsSecretData(tlsKey)]).toEqual([false, true]);
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "7" }));
+    expect(store.needsSecretData(tlsKey)).toBe(false);
+  });
+
+  it("needs a labelled Secret's data, and drops it when the label goes", () => {
+    const { store, needed } = newStore();
+    const labels = { "konghq.com/ca-cert": "true" };
+    store.upsert("Secret", secretMetadata("ca", { labels, resourceVersion: "5" }));
+    expect(needed).toEqual(["shop/ca"]);
+    store.fillSecret(secret("ca", { labels, resourceVersion: "5" }));
+    expect(secretNames(store)).toEqual(["ca"]);
+    expect(store.upsert("Secret", secretMetadata("ca", { resourceVersion: "6" }))).toBe(true);
+    expect(secretNames(store)).toEqual([]);
+    expect(store.secretsToFetch()).toEqual([]);
+  });
+
+  it("stops holding snapshots back for a Secret whose fetching keeps failing, also after a relist", () => {
+    const { store, changes } = newStore();
+    store.upsert("Ingress", ours(["tls"]));
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }));
+    changes.length = 0;
+    store.secretUnavailable(tlsKey);
+    expect(store.awaitingData()).toBe(false);
+    expect(changes).toEqual([{ kind: "Secret", ...tlsKey, type: "upsert" }]);
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }));
+    expect([store.awaitingData(), store.needsSecretData(tlsKey)]).toEqual([false, true]);
+  });
+
+  it("reports the end of a wait as a change, also when nothing else changed", () => {
+    const { store, changes } = newStore();
+    const labels = { "konghq.com/ca-cert": "true" };
+    store.upsert("Secret", secretMetadata("ca", { labels, resourceVersion: "5" }));
+    expect(store.awaitingData()).toBe(true);
+    expect(store.upsert("Secret", secretMetadata("ca", { resourceVersion: "6" }))).toBe(true);
+    expect(store.awaitingData()).toBe(false);
+    expect(changes).toEqual([{ kind: "Secret", namespace: "shop", name: "ca", type: "upsert" }]);
+  });
+
+  it("ends the wait when the last reference goes before the data arrived", () => {
+    const { store } = newStore();
+    store.upsert("Ingress", ours(["tls"]));
+    store.upsert("Secret", secretMetadata("tls"));
+    expect(store.awaitingData()).toBe(true);
+    expect(store.upsert("Ingress", ours([]))).toBe(true);
+    expect([store.awaitingData(), store.secretsToFetch()]).toEqual([false, []]);
   });
 });
 

@@ -185,6 +185,24 @@ describe("createMetrics", () => {
     );
   });
 
+  it("adds the process and Node.js runtime metrics only when asked, on the injected registry", async () => {
+    const plain = new Registry();
+    createMetrics({ registry: plain });
+    const controller = new Registry();
+    createMetrics({ registry: controller, processMetrics: true });
+    const runtime = [
+      "process_resident_memory_bytes",
+      "process_cpu_seconds_total",
+      "nodejs_heap_size_used_bytes",
+      "nodejs_eventloop_lag_seconds",
+      "nodejs_gc_duration_seconds",
+    ];
+    const names = (r: Registry) => r.getMetricsAsArray().map(m => m.name);
+    expect(names(plain).filter(n => runtime.includes(n))).toEqual([]);
+    expect(names(controller)).toEqual(expect.arrayContaining(runtime));
+    expect(await valueOf(controller, "process_resident_memory_bytes")).toBeGreaterThan(0);
+  });
+
   it("uses only the injected registry", () => {
     const a = new Registry();
     const b = new Registry();

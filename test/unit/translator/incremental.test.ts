@@ -202,7 +202,7 @@ describe("incremental translation", () => {
         } else {
           store.remove(change.kind, change.remove);
         }
-        for (const pending of store.pendingSecrets()) {
+        for (const pending of store.secretsToFetch()) {
           const raw = secrets.get(`${pending.namespace}/${pending.name}`);
           if (raw !== undefined) store.fillSecret(raw);
         }
