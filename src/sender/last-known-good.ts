@@ -28,6 +28,12 @@ export interface Candidate {
 }
 
 /**
+ * Kinds translation reports as `translated` (they are ours) although no entity carries their tags. Left
+ * out, so a candidate holds what the config contains, as a config read back from Kong shows it.
+ */
+const CLASS_KINDS: ReadonlySet<string> = new Set(["IngressClass"]);
+
+/**
  * A translation as the sender pushes it. The encoder should be long-lived (it caches each entity's
  * encoding); the objects come from the translation's own results, not from walking every tag.
  */
@@ -44,7 +50,8 @@ export function candidateOf(
       if (objects === undefined) {
         objects = new Map();
         for (const r of result.results)
-          if (r.outcome === "translated") objects.set(refKey(r.ref), r.ref);
+          if (r.outcome === "translated" && !CLASS_KINDS.has(r.ref.kind))
+            objects.set(refKey(r.ref), r.ref);
       }
       return objects;
     },

@@ -4,7 +4,7 @@ import { candidateFromDump, candidateOf, runs } from "../../../src/sender/last-k
 import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
 import { ConfigEncoder, encodeConfig } from "../../../src/kong/admin-client.ts";
 import { objectsInConfig } from "../../../src/kong/flattened-errors.ts";
-import type { Ingress, Service } from "../../../src/model/k8s.ts";
+import type { Ingress, IngressClass, Service } from "../../../src/model/k8s.ts";
 import { buildSnapshot } from "../../../src/model/parse.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/index.ts";
 
@@ -57,6 +57,12 @@ describe("candidateFromDump", () => {
 describe("candidateOf", () => {
   const snapshot = buildSnapshot([
     {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "IngressClass",
+      metadata: { name: "kong", uid: "u-class" },
+      spec: { controller: "ingress-controllers.konghq.com/kong" },
+    } as IngressClass,
+    {
       apiVersion: "v1",
       kind: "Service",
       metadata: { name: "web", namespace: "shop", uid: "u-web" },
@@ -93,6 +99,8 @@ describe("candidateOf", () => {
   const result = translate(snapshot, DEFAULT_TRANSLATE_OPTIONS);
 
   it("holds the objects whose translation contributed, as the config's tags name them", () => {
+    // Our IngressClass is translated (it is ours) but no entity carries it.
+    expect(result.results.find(r => r.ref.kind === "IngressClass")?.outcome).toBe("translated");
     const candidate = candidateOf(result, "primary");
     expect([...candidate.objects.keys()].sort()).toEqual(["Ingress/shop/a", "Service/shop/web"]);
     expect([...candidate.objects.keys()].sort()).toEqual(
