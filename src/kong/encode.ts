@@ -25,8 +25,23 @@ export interface EncodedConfig {
 
 const CONTENT_TYPE = "application/yaml";
 
-/** Pieces (entities and punctuation) between two saved md5 states. */
-const CHECKPOINT = 256;
+/** Pieces (entities and punctuation) per block of the body. */
+const BLOCK = 256;
+
+interface Blocks {
+  readonly pieces: readonly string[];
+  readonly texts: readonly string[];
+  readonly bytes: readonly number[];
+  readonly states: readonly Hash[];
+  readonly hash: string;
+}
+
+/** Whether `a` and `b` hold the same pieces in the block [from, to) of `a`, and `b`'s block ends there too. */
+function sameRange(a: readonly string[], b: readonly string[], from: number, to: number): boolean {
+  if (Math.min(b.length, from + BLOCK) !== to) return false;
+  for (let i = from; i < to; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Encodes our config; equal configs give equal bytes and so equal hashes. */
 export function encodeConfig(config: KongConfig): EncodedConfig {
@@ -41,11 +56,10 @@ export function encodeConfig(config: KongConfig): EncodedConfig {
  */
 export class ConfigEncoder {
   readonly #fragments = new WeakMap<object, string>();
-  /** The last body's pieces and md5 states saved along them, to resume hashing after a change. */
-  #last: { readonly pieces: readonly string[]; readonly checkpoints: readonly Hash[] } | undefined;
+  /** The last body, as blocks of pieces, to reuse its unchanged blocks and resume its md5. */
+  #last: Blocks | undefined;
 
   encode(config: KongConfig): EncodedConfig {
-    // One flat list of pieces joined once: no intermediate copy of each entity list.
     const pieces: string[] = [];
     for (const key of Object.keys(config).sort()) {
       const value: unknown = (config as unknown as Record<string, unknown>)[key];
@@ -63,34 +77,54 @@ export class ConfigEncoder {
       pieces.push("]");
     }
     pieces.push(pieces.length === 0 ? "{}" : "}");
-    const body = pieces.join("");
-    if (!hasEntities(config)) return encodeText(body, false);
-    return { body, contentType: CONTENT_TYPE, bytes: Buffer.byteLength(body), hash: this.#md5(pieces) };
+    if (!hasEntities(config)) return encodeText(pieces.join(""), false);
+    const blocks = this.#blocks(pieces);
+    this.#last = blocks;
+    return {
+      body: blocks.texts.join(""),
+      contentType: CONTENT_TYPE,
+      bytes: blocks.bytes.reduce((sum, n) => sum + n, 0),
+      hash: blocks.hash,
+    };
   }
 
   /**
-   * md5 of the pieces' concatenation. The md5 state is saved every CHECKPOINT pieces; the next body is
-   * hashed from the last saved state before its first piece that differs, so a change near the end
-   * costs a little hashing and one in the middle half of it. Unchanged pieces are the same cached
-   * strings, so finding the first difference is a pointer comparison per piece.
+   * The pieces in blocks of BLOCK, each joined once, and the md5 of their concatenation. A block whose
+   * pieces are the ones of last time (the same cached strings: a pointer comparison each) keeps its
+   * text; md5 resumes from the state saved before the first block that changed. So after a one-entity
+   * change, what is built again is one block, and what is hashed again is the rest of the body from it.
    */
-  #md5(pieces: readonly string[]): string {
+  #blocks(pieces: readonly string[]): Blocks {
     const last = this.#last;
-    let same = 0;
-    if (last !== undefined) {
-      const limit = Math.min(pieces.length, last.pieces.length);
-      while (same < limit && pieces[same] === last.pieces[same]) same++;
+    const count = Math.ceil(pieces.length / BLOCK);
+    const texts: string[] = [];
+    const bytes: number[] = [];
+    let firstChanged = count;
+    for (let b = 0; b < count; b++) {
+      const from = b * BLOCK;
+      const to = Math.min(pieces.length, from + BLOCK);
+      if (last !== undefined && sameRange(pieces, last.pieces, from, to)) {
+        texts.push(last.texts[b] ?? "");
+        bytes.push(last.bytes[b] ?? 0);
+        continue;
+      }
+      const text = pieces.slice(from, to).join("");
+      texts.push(text);
+      bytes.push(Buffer.byteLength(text));
+      firstChanged = Math.min(firstChanged, b);
     }
-    const resumeAt = Math.floor(same / CHECKPOINT);
-    const checkpoints = last?.checkpoints.slice(0, resumeAt + 1) ?? [];
-    // checkpoints[k] is the state before piece k × CHECKPOINT; resume from the last one kept.
-    let hash = checkpoints.at(-1)?.copy() ?? createHash("md5");
-    for (let i = Math.max(0, checkpoints.length - 1) * CHECKPOINT; i < pieces.length; i++) {
-      if (i === checkpoints.length * CHECKPOINT) checkpoints.push(hash.copy());
-      hash = hash.update(pieces[i] ?? "");
+    // A body that only lost blocks at its end has no changed block, but ends earlier.
+    if (last !== undefined && count !== last.texts.length)
+      firstChanged = Math.min(firstChanged, count);
+    // states[b] is the md5 state before block b; the ones before the first change are still right.
+    const k = last === undefined ? 0 : Math.min(firstChanged, last.states.length - 1);
+    const states = last === undefined ? [createHash("md5")] : last.states.slice(0, k + 1);
+    let hash = (states[k] ?? createHash("md5")).copy();
+    for (let b = k; b < count; b++) {
+      if (b > k) states.push(hash.copy());
+      hash = hash.update(texts[b] ?? "");
     }
-    this.#last = { pieces, checkpoints };
-    return hash.digest("hex");
+    return { pieces, texts, bytes, states, hash: hash.digest("hex") };
   }
 
   #fragment(item: unknown): string {

@@ -55,6 +55,13 @@ describe("ConfigEncoder", () => {
       apps[i] = app(i, `/v${step}`);
       check();
     }
+    // Entities lost or added at the very end only.
+    apps.pop();
+    check();
+    apps.splice(-40, 40);
+    check();
+    apps.push(app(2000));
+    check();
     // Fewer entities, then more again.
     apps.splice(400, 150);
     check();
