@@ -27,7 +27,8 @@ interface Entry {
   readonly key: string;
   outcome: ObjectOutcome;
   problems: Problem[] | undefined;
-  dependsOn: Map<string, ObjectRef> | undefined;
+  /** Usually one or two: a list searched in place costs less than a Map per object. */
+  dependsOn: { readonly key: string; readonly ref: ObjectRef }[] | undefined;
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -79,9 +80,10 @@ export class ResultsBuilder implements ResultSink {
   }
 
   dependsOn(obj: KubeObject, dependency: KubeObject): void {
-    const { ref, key } = this.#refs(dependency);
+    const dep = this.#refs(dependency);
     const entry = this.#entry(obj);
-    (entry.dependsOn ??= new Map()).set(key, ref);
+    if (entry.dependsOn === undefined) entry.dependsOn = [dep];
+    else if (!entry.dependsOn.some(d => d.key === dep.key)) entry.dependsOn.push(dep);
   }
 
   build(): readonly ObjectResult[] {
@@ -97,9 +99,11 @@ export class ResultsBuilder implements ResultSink {
   }
 }
 
-function sortedRefs(refs: ReadonlyMap<string, ObjectRef>): ObjectRef[] {
-  if (refs.size === 1) return [...refs.values()];
-  return [...refs.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, ref]) => ref);
+function sortedRefs(
+  refs: readonly { readonly key: string; readonly ref: ObjectRef }[],
+): ObjectRef[] {
+  if (refs.length === 1) return [refs[0]?.ref as ObjectRef];
+  return [...refs].sort((a, b) => compareStrings(a.key, b.key)).map(d => d.ref);
 }
 
 function isSortedByKey(entries: readonly Entry[]): boolean {
