@@ -3,30 +3,27 @@
  * src/. Built here the way the image's build stage builds it (tsc -p tsconfig.build.json), then the same
  * commands as from a checkout must give the same output.
  */
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildImageLayout } from "../support/image-layout.ts";
 import { runCommand } from "../support/kube/run.ts";
 
 const repo = join(import.meta.dirname, "..", "..");
-const image = mkdtempSync(join(tmpdir(), "kongress-image-"));
+const dir = mkdtempSync(join(tmpdir(), "kongress-image-"));
+let image = "";
 
-beforeAll(async () => {
-  const tsc = join(repo, "node_modules", "typescript", "bin", "tsc");
-  const built = await runCommand(
-    process.execPath,
-    [tsc, "-p", join(repo, "tsconfig.build.json"), "--outDir", join(image, "dist")],
-    { cwd: repo, timeoutMs: 240_000 },
+beforeAll(() => {
+  image = join(
+    buildImageLayout(join(dir, "image"), () => undefined),
+    "..",
+    "..",
   );
-  expect(built.stderr + built.stdout).toBe("");
-  cpSync(join(repo, "bin"), join(image, "bin"), { recursive: true });
-  cpSync(join(repo, "package.json"), join(image, "package.json"));
-  symlinkSync(join(repo, "node_modules"), join(image, "node_modules"));
 }, 300_000);
 
 afterAll(() => {
-  rmSync(image, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function kongress(root: string, args: readonly string[]) {

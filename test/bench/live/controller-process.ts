@@ -57,6 +57,8 @@ export interface StartControllerOptions {
   /** Names the log file. */
   readonly label: string;
   readonly extraArgs: readonly string[];
+  /** The `bin/kongress.js` to run (default: the checkout's). */
+  readonly bin?: string;
 }
 
 let clockTicks: number | undefined;
@@ -168,7 +170,7 @@ export async function startControllerProcess(
   ];
   const logPath = join(opts.logDir, `controller-${opts.label}.log`);
   const fd = openSync(logPath, "a");
-  const argv = [BIN, "run", ...args];
+  const argv = [opts.bin ?? BIN, "run", ...args];
   const [file, fileArgs] = canSetPdeathsig()
     ? ["setpriv", ["--pdeathsig", "KILL", "--", process.execPath, ...argv]]
     : [process.execPath, argv];

@@ -24,6 +24,13 @@ export interface LiveKnobs {
   readonly kongMaxBodyMiB: number;
   /** More `kongress run` flags for every controller start (e.g. `--log-level=warn`). */
   readonly controllerArgs: readonly string[];
+  /**
+   * Run `bin/kongress.js` from the checkout (Node strips the TypeScript types at start-up) instead of
+   * from the image's layout (compiled JavaScript, no sources), which is how the image runs it.
+   */
+  readonly fromSources: boolean;
+  /** The `bin/kongress.js` to run; set by the benchmark once it has built the image's layout. */
+  readonly controllerBin?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -73,6 +80,7 @@ export function readLiveKnobs(env: Env): LiveKnobs {
     syncTimeoutSeconds: number(env, "BENCH_SYNC_TIMEOUT_SECONDS", 600),
     seed: number(env, "BENCH_SEED", 1),
     kongMaxBodyMiB: number(env, "BENCH_KONG_MAX_BODY_MIB", 64),
+    fromSources: env["BENCH_FROM_SOURCES"] === "1",
     controllerArgs: (env["BENCH_CONTROLLER_ARGS"] ?? "").split(/\s+/).filter(a => a !== ""),
   };
 }

@@ -16,6 +16,7 @@ import { churn, singleChanges } from "./changes.ts";
 import { createApps, createNoiseSecrets } from "./cluster-setup.ts";
 import { watchIngressStatus } from "./ingress-status.ts";
 import type { LiveKnobs } from "./knobs.ts";
+import { buildImageLayout } from "../../support/image-layout.ts";
 import { connectKube } from "./kube-http.ts";
 import { renderTable, type ScaleResult } from "./report.ts";
 import {
@@ -158,12 +159,18 @@ async function runScale(
 }
 
 /** Runs every scale in turn and prints the closing table; resolves false when a scale stopped early. */
-export async function runLive(knobs: LiveKnobs, write: (text: string) => void): Promise<boolean> {
+export async function runLive(
+  settings: LiveKnobs,
+  write: (text: string) => void,
+): Promise<boolean> {
   const log = (line: string): void => {
     write(`live: ${line}\n`);
   };
   const logDir = mkdtempSync(join(tmpdir(), "kongress-bench-"));
   log(`controller logs in ${logDir}`);
+  const knobs = settings.fromSources
+    ? settings
+    : { ...settings, controllerBin: buildImageLayout(join(logDir, "image"), log) };
   const cleanup = new Cleanup();
   const onSignal = (signal: NodeJS.Signals): void => {
     log(`${signal}: stopping everything the benchmark started`);

@@ -58,6 +58,7 @@ export async function startRun(
       logDir: ctx.logDir,
       label: `${ctx.scale}-${opts.label}`,
       extraArgs: [...opts.args, ...ctx.knobs.controllerArgs],
+      ...(ctx.knobs.controllerBin === undefined ? {} : { bin: ctx.knobs.controllerBin }),
     });
   } catch (err) {
     await kong.stop();
