@@ -81,12 +81,6 @@ export function appliedReport(input: AppliedReportInput): AppliedConfigReport | 
   };
 }
 
-function reportKey(report: AppliedConfigReport): string {
-  const configured = report.configured.map(refKey).sort();
-  const excluded = report.excluded.map(x => [refKey(x.ref), x.reason, x.message]);
-  return JSON.stringify([configured, excluded]);
-}
-
 export interface AppliedStatusFeedOptions {
   readonly publisher: { onConfigApplied(report: AppliedConfigReport): void };
   readonly clock: Clock;
@@ -104,7 +98,8 @@ export class AppliedStatusFeed {
   #latest: TranslationResult | undefined;
   /** When Kong was first seen rejecting the newest translation. */
   #rejectedAt: number | undefined;
-  #lastKey: string | undefined;
+  /** What the last report was made from; the same inputs make the same report. */
+  #lastInputs: readonly unknown[] | undefined;
 
   constructor(options: AppliedStatusFeedOptions) {
     this.#o = options;
@@ -140,15 +135,20 @@ export class AppliedStatusFeed {
   #publish(): void {
     const view = this.#view;
     if (view === undefined) return;
-    const report = appliedReport({
-      view,
-      latest: this.#latest,
-      degradedSinceRejection: this.#degradedSinceRejection(view),
-    });
+    const degradedSinceRejection = this.#degradedSinceRejection(view);
+    // Views come on every state change, polls included; most carry the very same accepted objects
+    // (the running config's own map), rejections and translation, and then nothing is to be done.
+    const inputs = [
+      view.acceptedObjects,
+      view.rejectedObjects,
+      this.#latest,
+      degradedSinceRejection,
+      sourceOf(view.gateways),
+    ];
+    if (this.#lastInputs?.every((input, i) => input === inputs[i]) === true) return;
+    const report = appliedReport({ view, latest: this.#latest, degradedSinceRejection });
     if (report === undefined) return;
-    const key = reportKey(report);
-    if (key === this.#lastKey) return;
-    this.#lastKey = key;
+    this.#lastInputs = inputs;
     this.#o.logger.debug(
       {
         source: report.source,

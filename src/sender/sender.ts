@@ -151,13 +151,16 @@ export class Sender {
    * `refKey`. Undefined while no node's running config is known: "not yet known", not "none".
    */
   acceptedObjects(): ReadonlyMap<string, ObjectRef> | undefined {
-    let union: Map<string, ObjectRef> | undefined;
+    const known = new Set<ReadonlyMap<string, ObjectRef>>();
     for (const worker of this.#workers.values()) {
       const objects = worker.runningObjects;
-      if (objects === undefined) continue;
-      union ??= new Map();
-      for (const [key, ref] of objects) union.set(key, ref);
+      if (objects !== undefined) known.add(objects);
     }
+    // Usually every node runs the same config: its map is the answer, the same object each time
+    // (so views that did not change can be told apart from ones that did without reading them).
+    if (known.size <= 1) return known.values().next().value;
+    const union = new Map<string, ObjectRef>();
+    for (const objects of known) for (const [key, ref] of objects) union.set(key, ref);
     return union;
   }
 
