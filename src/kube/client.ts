@@ -33,6 +33,16 @@ export interface KubeApi {
    * throws KubeUnreachableError.
    */
   watch(path: string, opts: RequestOptions): Promise<AsyncIterable<unknown>>;
+  /**
+   * Sends a write with a JSON body (`contentType` defaults to `application/json`; a PATCH names its
+   * patch type there). Resolves with the parsed JSON answer (undefined if empty); rejects with
+   * KubeApiError (non-2xx) or KubeUnreachableError.
+   */
+  send(
+    method: "POST" | "PUT" | "PATCH" | "DELETE",
+    path: string,
+    opts: RequestOptions & { readonly body?: unknown; readonly contentType?: string },
+  ): Promise<unknown>;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }
@@ -179,6 +189,36 @@ class RawKubeApi implements KubeApi {
     const stream = res.body.stream();
     if (stream === null) throw new KubeProtocolError(`WATCH ${path} returned no body`);
     return watchEvents(stream, opts.signal);
+  }
+
+  async send(
+    method: "POST" | "PUT" | "PATCH" | "DELETE",
+    path: string,
+    opts: RequestOptions & { readonly body?: unknown; readonly contentType?: string },
+  ): Promise<unknown> {
+    const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(this.#requestTimeoutMs)]);
+    const what = `${method} ${path}`;
+    const ctx = new RequestContext(`${this.#baseUrl}${path}`, HttpMethod[method]);
+    for (const [key, value] of Object.entries(opts.query ?? {})) ctx.setQueryParam(key, value);
+    ctx.setHeaderParam("Accept", "application/json");
+    if (opts.body !== undefined) {
+      ctx.setHeaderParam("Content-Type", opts.contentType ?? "application/json");
+      ctx.setBody(JSON.stringify(opts.body));
+    }
+    await this.#kc.applySecurityAuthentication(ctx);
+    this.#dispatcher ??= ctx.getDispatcher();
+    if (this.#dispatcher !== undefined) ctx.setDispatcher(this.#dispatcher);
+    ctx.setSignal(signal);
+    const res = await guard(this.#http.send(ctx).toPromise(), signal, what);
+    const text = await guard(res.body.text(), signal, "reading a response");
+    if (res.httpStatusCode < 200 || res.httpStatusCode > 299)
+      throw apiError(res.httpStatusCode, text);
+    if (text.trim() === "") return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new KubeProtocolError(`${what} returned a body that is not JSON`, { cause: err });
+    }
   }
 
   async close(): Promise<void> {

@@ -347,6 +347,7 @@ describe("watch layer against a real kube-apiserver", () => {
           return body;
         },
         watch: (path, o) => api.watch(path, o),
+        send: (method, path, o) => api.send(method, path, o),
         close: () => api.close(),
       }),
     });
@@ -414,6 +415,7 @@ describe("watch layer against a real kube-apiserver", () => {
     const watchedRvs: string[] = [];
     const wrap = (api: KubeApi): KubeApi => ({
       getJson: (path, o) => api.getJson(path, o),
+      send: (method, path, o) => api.send(method, path, o),
       close: () => api.close(),
       watch: async (path: string, o: RequestOptions) => {
         let query = o.query;

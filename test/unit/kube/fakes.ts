@@ -88,6 +88,11 @@ export class FakeKubeApi implements KubeApi {
     return w.events();
   }
 
+  async send(method: string, path: string): Promise<unknown> {
+    await Promise.resolve();
+    throw new Error(`the watch layer does not write (${method} ${path})`);
+  }
+
   async close(): Promise<void> {
     await Promise.resolve();
   }
