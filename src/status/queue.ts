@@ -34,6 +34,9 @@ interface Delayed {
 
 const DEFAULT_BASE_DELAY_MS = 500;
 
+// A wake-up is routine, not an error: one shared reason spares a DOMException (and its stack) per wake.
+const WOKEN = Symbol("woken");
+
 function waitForAbort(signal: AbortSignal): Promise<void> {
   return new Promise(resolve => {
     signal.addEventListener(
@@ -179,7 +182,7 @@ export class CoalescingQueue<T> {
   async #waitForChange(signal: AbortSignal): Promise<void> {
     const waker = new AbortController();
     const onAbort = (): void => {
-      waker.abort();
+      waker.abort(WOKEN);
     };
     signal.addEventListener("abort", onAbort, { once: true });
     this.#wakers.add(waker);
@@ -197,6 +200,6 @@ export class CoalescingQueue<T> {
 
   #changed(): void {
     this.#onDepth?.(this.depth);
-    for (const waker of this.#wakers) waker.abort();
+    for (const waker of this.#wakers) waker.abort(WOKEN);
   }
 }

@@ -40,6 +40,9 @@ export interface StatusWriterOptions {
 
 const DEFAULTS = { attemptTimeoutMs: 30_000, concurrency: 16 } as const;
 
+/** Why a write's timer is cancelled once the write has settled. */
+const SETTLED = Symbol("settled");
+
 /** What a decision that writes nothing counts as (`awaiting-echo`: the write was counted already). */
 const SKIPPED: Readonly<Record<Exclude<StatusDecision, "write">, StatusUpdateResult | undefined>> =
   {
@@ -229,7 +232,8 @@ export class StatusWriter {
     try {
       return await Promise.race([work(AbortSignal.any([stop, cancel.signal])), timeout]);
     } finally {
-      cancel.abort();
+      // A shared reason: the default one is a DOMException, whose stack costs more than the write.
+      cancel.abort(SETTLED);
     }
   }
 
