@@ -78,7 +78,11 @@ export class StatusWriter {
   desire(desired: DesiredStatus): void {
     const key = statusKey(desired);
     const previous = this.#desired.get(key);
-    if (previous !== undefined && mutatorFor(this.#o.mutators, previous).same(previous, desired))
+    if (
+      previous !== undefined &&
+      previous.uid === desired.uid &&
+      mutatorFor(this.#o.mutators, previous).same(previous, desired)
+    )
       return;
     this.#desired.set(key, desired);
     const decision = this.#decide(key, desired);
@@ -220,20 +224,23 @@ export class StatusWriter {
 
   async #withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, stop: AbortSignal): Promise<T> {
     const timeoutMs = this.#o.attemptTimeoutMs ?? DEFAULTS.attemptTimeoutMs;
-    const cancel = new AbortController();
-    const timeout = this.#o.clock.sleep(timeoutMs, cancel.signal).then(
+    // Two signals: the request's is aborted only when it must end early (timeout, stop), never after
+    // it settled; the timer's is cancelled once the write is done.
+    const expire = new AbortController();
+    const timer = new AbortController();
+    const timeout = this.#o.clock.sleep(timeoutMs, timer.signal).then(
       () => {
         const error = new StatusWriteTimeoutError(timeoutMs);
-        cancel.abort(error);
+        expire.abort(error);
         throw error;
       },
       () => undefined as never,
     );
     try {
-      return await Promise.race([work(AbortSignal.any([stop, cancel.signal])), timeout]);
+      return await Promise.race([work(AbortSignal.any([stop, expire.signal])), timeout]);
     } finally {
       // A shared reason: the default one is a DOMException, whose stack costs more than the write.
-      cancel.abort(SETTLED);
+      timer.abort(SETTLED);
     }
   }
 

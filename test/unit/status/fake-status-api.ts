@@ -51,9 +51,14 @@ export class FakeStatusApi implements Pick<KubeApi, "send"> {
   }
 
   /** Creates (or replaces) an Ingress with this load balancer list. */
-  put(namespace: string, name: string, loadBalancer: readonly LoadBalancerIngress[] = []): void {
+  put(
+    namespace: string,
+    name: string,
+    loadBalancer: readonly LoadBalancerIngress[] = [],
+    uid = `uid-${name}`,
+  ): void {
     const ingress = loadBalancer.length === 0 ? {} : { ingress: loadBalancer.map(e => ({ ...e })) };
-    this.#store(namespace, name, { loadBalancer: ingress }, `uid-${name}`);
+    this.#store(namespace, name, { loadBalancer: ingress }, uid);
   }
 
   /** Someone else (another controller, kubectl) sets the status. */

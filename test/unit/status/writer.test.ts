@@ -169,6 +169,24 @@ describe("StatusWriter", () => {
     expect(await count("gone")).toBe(2);
   });
 
+  it("writes a re-created Ingress of the same name once it is desired under its new uid", async () => {
+    const { api, writer } = setup();
+    const want = (uid: string): void => {
+      writer.desire({ kind: "Ingress", namespace: "default", name: "web", uid, loadBalancer: LB });
+    };
+    api.put("default", "web", LB, "uid-1");
+    want("uid-1");
+    api.delete("default", "web", { watch: true });
+    api.put("default", "web", [], "uid-2");
+    // The accepted config still names the old object: nothing to write on its namesake.
+    want("uid-1");
+    await settle();
+    expect(api.requests).toEqual([]);
+    want("uid-2");
+    await settle();
+    expect(api.statusOf("default", "web")).toEqual(LB);
+  });
+
   it("requeues a 409 with backoff and writes on the next try", async () => {
     const { api, desire, count, clock, queue } = setup();
     api.put("default", "web");
