@@ -13,7 +13,6 @@ import {
   KubeUnreachableError,
 } from "./errors.ts";
 import { resolveClusterAccess, type ClusterAccess } from "./kubeconfig.ts";
-import { legacyStatusApis, type LegacyStatusApis } from "./legacy-status-apis.ts";
 
 export type Query = Readonly<Record<string, string>>;
 
@@ -81,7 +80,7 @@ export function createKubeApi(opts: KubeClientOptions): KubeApi {
 }
 
 /** Everything the controller talks to the API server with. */
-export interface KubeClients extends LegacyStatusApis {
+export interface KubeClients {
   readonly api: KubeApi;
   /** Aborts requests in flight and releases every pooled connection. */
   close(): Promise<void>;
@@ -90,7 +89,7 @@ export interface KubeClients extends LegacyStatusApis {
 /** Builds {@link KubeClients}; `apiserverHost` and the request timeout apply to all of them. */
 export function createKubeClients(opts: KubeClientOptions): KubeClients {
   const api = createKubeApi(opts);
-  return { api, ...legacyStatusApis(api), close: () => api.close() };
+  return { api, close: () => api.close() };
 }
 
 class UndiciKubeApi implements KubeApi {

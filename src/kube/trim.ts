@@ -1,6 +1,8 @@
 /**
  * Keeps only what translation (and status publishing) reads, so a cache of thousands of objects does
- * not also hold their managedFields, last-applied copies and unused status.
+ * not also hold their managedFields, last-applied copies and unused status. An Ingress keeps
+ * `status.loadBalancer`, the part we write: the status writer compares against it instead of reading
+ * the object back (src/status/observed.ts takes it off before the store sees the object).
  */
 import { apiVersionOf, type KindInfo, type WatchedKind } from "./kinds.ts";
 
@@ -25,7 +27,7 @@ const DROPPED_ANNOTATIONS: ReadonlySet<string> = new Set([
 
 const KEPT_FIELDS: Readonly<Record<WatchedKind, readonly string[]>> = {
   IngressClass: ["spec"],
-  Ingress: ["spec"],
+  Ingress: ["spec", "status"],
   Service: ["spec", "status"],
   EndpointSlice: ["addressType", "endpoints", "ports"],
   Secret: ["type", "data"],
@@ -56,7 +58,7 @@ function trimEndpoints(endpoints: unknown): unknown {
   return endpoints.map((e: unknown) => (isRecord(e) ? pick(e, ["addresses", "conditions"]) : e));
 }
 
-function trimServiceStatus(status: unknown): unknown {
+function trimLoadBalancerStatus(status: unknown): unknown {
   return isRecord(status) ? pick(status, ["loadBalancer"]) : status;
 }
 
@@ -88,7 +90,7 @@ export function trimObject(kind: KindInfo, raw: unknown): unknown {
   };
   if (kind.kind === "EndpointSlice" && out["endpoints"] !== undefined)
     out["endpoints"] = trimEndpoints(out["endpoints"]);
-  if (kind.kind === "Service" && out["status"] !== undefined)
-    out["status"] = trimServiceStatus(out["status"]);
+  if ((kind.kind === "Service" || kind.kind === "Ingress") && out["status"] !== undefined)
+    out["status"] = trimLoadBalancerStatus(out["status"]);
   return out;
 }

@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import { refKey } from "../model/object-ref.ts";
 import { EventReason, type EventRequest } from "../status/events.ts";
+import type { ProblemReporter } from "../status/problem-events.ts";
 import type { StoreSnapshot } from "../store/snapshot.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { ObjectResult, Snapshot, TranslationResult } from "../translator/types.ts";
@@ -26,7 +27,8 @@ export interface SyncCycleOptions {
   readonly translate: (snapshot: Snapshot) => TranslationResult;
   /** Takes the newest translation; must not block (the sender's `update`). */
   readonly send: (input: Translated) => void;
-  readonly events: { record(request: EventRequest): void };
+  /** Gets every problem of every translation; writes an Event only when an object's problems change. */
+  readonly events: ProblemReporter;
   readonly metrics: Pick<Metrics, "recordTranslation" | "snapshotCacheHit" | "snapshotCacheMiss">;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -114,9 +116,10 @@ export class SyncCycle {
   }
 
   #reportProblems(result: TranslationResult): void {
+    const problems: EventRequest[] = [];
     for (const r of result.results) {
       for (const problem of r.problems) {
-        this.#o.events.record({
+        problems.push({
           ref: r.ref,
           type: "Warning",
           reason: EventReason.TranslationFailed,
@@ -124,20 +127,23 @@ export class SyncCycle {
         });
       }
     }
+    this.#o.events.report("translation", problems);
   }
 
   #reportInvalid(snapshot: StoreSnapshot): void {
+    const problems: EventRequest[] = [];
     for (const invalid of snapshot.invalid) {
       this.#log.debug(
         { object: refKey(invalid.ref), reason: invalid.reason },
         "Object left out: it does not parse",
       );
-      this.#o.events.record({
+      problems.push({
         ref: invalid.ref,
         type: "Warning",
         reason: EventReason.TranslationFailed,
         message: `invalid object: ${invalid.reason}`,
       });
     }
+    this.#o.events.report("invalid", problems);
   }
 }

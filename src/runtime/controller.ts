@@ -22,6 +22,7 @@ import type { Sender } from "../sender/sender.ts";
 import { SecretFetcher } from "../store/secret-fetcher.ts";
 import { Snapshotter } from "../store/snapshot.ts";
 import { Store } from "../store/store.ts";
+import { ObservedStatusIndex, StatusObservingSink } from "../status/observed.ts";
 import type { Readiness } from "../telemetry/health-server.ts";
 import { createMetrics, type Metrics } from "../telemetry/metrics.ts";
 import { ReadinessTracker } from "../telemetry/readiness.ts";
@@ -32,7 +33,7 @@ import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
 import { buildSender, kongReachedWithin } from "./kong-side.ts";
 import { watchPublishService } from "./publish-service.ts";
-import { buildStatusSide, type StatusSide } from "./status-side.ts";
+import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
 import { startControllerTelemetry } from "./controller-telemetry.ts";
 import type { TelemetryPorts } from "./telemetry.ts";
 
@@ -106,7 +107,12 @@ function watchObserver(metrics: Metrics) {
   };
 }
 
-function buildKubeSide(opts: StartControllerOptions, metrics: Metrics, kube: KubeClients) {
+function buildKubeSide(
+  opts: StartControllerOptions,
+  metrics: Metrics,
+  kube: KubeClients,
+  observed: ObservedStatusIndex,
+) {
   const { config, clock, logger } = opts;
   const random = opts.random ?? Math.random;
   const backoff = opts.tuning?.watchBackoff;
@@ -118,7 +124,8 @@ function buildKubeSide(opts: StartControllerOptions, metrics: Metrics, kube: Kub
   });
   const watchers = new KubeWatchers({
     api: kube.api,
-    sink: store,
+    // Statuses go to the index the status writer compares with; the store gets objects without them.
+    sink: new StatusObservingSink({ inner: store, index: observed, kinds: OBSERVED_STATUS_KINDS }),
     clock,
     random,
     logger,
@@ -153,7 +160,8 @@ function buildReadiness(config: Config, watchers: KubeWatchers, sender: Sender) 
 function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const { config, clock, logger } = opts;
   const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
-  const { store, watchers, fetcher } = buildKubeSide(opts, metrics, kube);
+  const observed = new ObservedStatusIndex();
+  const { store, watchers, fetcher } = buildKubeSide(opts, metrics, kube, observed);
   const options = { ingressClass: config.ingressClass, clusterDomain: config.clusterDomain };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
@@ -171,7 +179,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   });
   const status = buildStatusSide({
     config,
-    kube,
+    api: kube.api,
+    observed,
     metrics,
     clock,
     logger,
@@ -188,7 +197,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     send: input => {
       sender.update(input);
     },
-    events: status.recorder,
+    events: status.problems,
     metrics,
     clock,
     logger,
@@ -375,6 +384,7 @@ async function stopAll(s: {
     parts.publishService?.stop(),
     parts.sender.stop(),
   ]);
+  parts.status.problems.close();
   await s.telemetry.close();
   await parts.kube.close();
   s.log.info("Stopped");

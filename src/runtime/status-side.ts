@@ -1,18 +1,30 @@
 /**
- * The status half of the graph: the coalescing queue, the Ingress status writer, the event recorder
- * and the publisher that decides what goes on which Ingress. The writer is the leader-only part.
+ * The status half of the graph: the observed-status index the watch feeds, the coalescing queue, the
+ * status writer (one mutator per kind), the event recorder with its change-only problem reporting, and
+ * the publisher that decides what goes on which Ingress. The writer is the leader-only part.
  */
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
-import type { KubeClients } from "../kube/client.ts";
-import { EventReason, EventRecorder, type EventRequest } from "../status/events.ts";
+import type { KubeApi } from "../kube/client.ts";
+import type { WatchedKind } from "../kube/kinds.ts";
+import { EventReason, EventRecorder } from "../status/events.ts";
 import { IngressStatusPublisher } from "../status/ingress-publisher.ts";
-import { eventsApiFrom, ingressStatusApiFrom } from "../status/kube-api.ts";
+import { ingressStatusMutator } from "../status/ingress-status.ts";
+import { kubeEventsApi } from "../status/kube-api.ts";
+import type { DesiredStatus, StatusMutators } from "../status/mutator.ts";
+import type { ObservedStatusIndex } from "../status/observed.ts";
+import { ProblemEvents, type ProblemReporter } from "../status/problem-events.ts";
 import { CoalescingQueue } from "../status/queue.ts";
-import { StatusWriter, type DesiredStatus } from "../status/writer.ts";
+import { StatusWriter } from "../status/writer.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { Clock } from "../util/clock.ts";
+
+/** The status mutator of every kind we write status on. */
+export const STATUS_MUTATORS: StatusMutators = { Ingress: ingressStatusMutator };
+
+/** The watched kinds whose status the observed index keeps (and the store never sees). */
+export const OBSERVED_STATUS_KINDS: ReadonlySet<WatchedKind> = new Set<WatchedKind>(["Ingress"]);
 
 export interface StatusSideOptions {
   readonly config: Pick<
@@ -23,7 +35,9 @@ export interface StatusSideOptions {
     | "emitKubernetesEvents"
     | "statusMaxBackoffMs"
   >;
-  readonly kube: Pick<KubeClients, "networking" | "core">;
+  readonly api: Pick<KubeApi, "send" | "getJson">;
+  /** Fed by the watch (src/status/observed.ts `StatusObservingSink`). */
+  readonly observed: ObservedStatusIndex;
   readonly metrics: Metrics;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -34,6 +48,8 @@ export interface StatusSideOptions {
 
 export interface StatusSide {
   readonly recorder: EventRecorder;
+  /** Where the sync cycle reports translation problems; writes Events only on change. */
+  readonly problems: ProblemEvents;
   readonly publisher: IngressStatusPublisher;
   /** Undefined with --update-status=false. Leader-only once leader election exists. */
   readonly writer: StatusWriter | undefined;
@@ -51,36 +67,40 @@ export function buildStatusSide(opts: StatusSideOptions): StatusSide {
     },
   });
   const recorder = new EventRecorder({
-    api: eventsApiFrom(opts.kube.core),
+    api: kubeEventsApi(opts.api),
     clock,
     logger,
     metrics,
     enabled: config.emitKubernetesEvents,
     instance: opts.env["POD_NAME"] ?? hostname(),
   });
-  // Translation failures are recorded by the sync cycle on every translation; the publisher reports
-  // apply failures only, so one problem does not count twice on the same Event.
-  const applyEvents = {
-    record: (request: EventRequest): void => {
-      if (request.reason !== EventReason.TranslationFailed) recorder.record(request);
+  const problems = new ProblemEvents({ recorder, clock });
+  // Translation failures are reported by the sync cycle with one Event per problem; the publisher
+  // reports apply failures only, so one problem does not count twice.
+  const applyProblems: ProblemReporter = {
+    report: (source, list) => {
+      problems.report(
+        source,
+        list.filter(r => r.reason !== EventReason.TranslationFailed),
+      );
     },
   };
-  const publisher = new IngressStatusPublisher({
+  const writer = new StatusWriter({
+    api: opts.api,
+    mutators: STATUS_MUTATORS,
+    observed: opts.observed,
     queue,
-    events: applyEvents,
+    clock,
+    logger,
+    metrics,
+  });
+  const publisher = new IngressStatusPublisher({
+    statuses: writer,
+    problems: applyProblems,
     logger,
     updateStatus: config.updateStatus,
     statusAddresses: config.publishStatusAddress,
     ...(config.publishService === undefined ? {} : { publishService: config.publishService }),
   });
-  const writer = config.updateStatus
-    ? new StatusWriter({
-        queue,
-        ingressApi: ingressStatusApiFrom(opts.kube.networking),
-        clock,
-        logger,
-        metrics,
-      })
-    : undefined;
-  return { recorder, publisher, writer };
+  return { recorder, problems, publisher, writer: config.updateStatus ? writer : undefined };
 }

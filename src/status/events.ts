@@ -1,8 +1,11 @@
 /**
  * Kubernetes Events on the objects we translate, with KIC's reasons (kic-conventions.md §6.4).
  * Identical events are aggregated as client-go's EventCorrelator does: the first creates an Event,
- * repeats bump its `count` and `lastTimestamp`, so a broken object seen on every sync stays one Event.
+ * repeats bump its `count` and `lastTimestamp`. The Event's name is derived from the object and the
+ * event itself, so after a restart the same problem finds its Event (the create answers 409) and bumps
+ * it instead of adding a second one.
  */
+import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { EventWriteResult, Metrics } from "../telemetry/metrics.ts";
@@ -51,9 +54,15 @@ export interface CoreEvent {
   readonly reportingInstance: string;
 }
 
-/** The calls the recorder needs; tests use a fake, main adapts client-node's CoreV1Api. */
+/** The calls the recorder needs; tests use a fake, src/status/kube-api.ts the API server. */
 export interface KubeEventsApi {
-  createEvent(event: CoreEvent): Promise<void>;
+  /** `exists` when an Event of that name is there already (409). */
+  createEvent(event: CoreEvent): Promise<"created" | "exists">;
+  /** The `count` of an existing Event; undefined when it is gone (404). */
+  readEventCount(ref: {
+    readonly namespace: string;
+    readonly name: string;
+  }): Promise<number | undefined>;
   /** Sets `count` and `lastTimestamp`; `gone` when the Event has expired (404). */
   updateEventCount(update: {
     readonly namespace: string;
@@ -82,7 +91,7 @@ export interface EventRecorderOptions {
 interface Aggregate {
   readonly namespace: string;
   readonly name: string;
-  count: number;
+  readonly count: number;
 }
 
 /** core/v1 allows more, but events.k8s.io caps notes at 1 kB; stay within both. */
@@ -98,6 +107,23 @@ function truncate(message: string): string {
   return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 3)}...`;
 }
 
+/** Object names are DNS subdomains of at most 253 characters; the suffix takes 17 of them. */
+const MAX_NAME_PREFIX = 253 - 17;
+
+/**
+ * `<object>.<16 hex digits>`, the shape client-go's names have, but the digits hash the object (uid
+ * included, so a re-created object gets fresh Events) and the event, not the time.
+ */
+export function eventName(request: EventRequest, message: string): string {
+  const { ref } = request;
+  const identity = [ref.group, ref.kind, ref.namespace, ref.name, ref.uid ?? ""];
+  const digest = createHash("sha256")
+    .update(JSON.stringify([identity, request.type, request.reason, message]))
+    .digest("hex")
+    .slice(0, 16);
+  return `${ref.name.slice(0, MAX_NAME_PREFIX).replace(/\.+$/, "")}.${digest}`;
+}
+
 /**
  * Records Events without ever blocking the caller: `record` queues the write and returns; writes run
  * one at a time in order; failures are logged and counted, never thrown.
@@ -108,7 +134,6 @@ export class EventRecorder {
   readonly #seen = new Map<string, Aggregate>();
   #tail: Promise<void> = Promise.resolve();
   #backlog = 0;
-  #seq = 0;
 
   constructor(opts: EventRecorderOptions) {
     this.#opts = opts;
@@ -136,22 +161,22 @@ export class EventRecorder {
 
   async #write(request: EventRequest): Promise<void> {
     const message = truncate(request.message);
-    const key = JSON.stringify([request.ref, request.type, request.reason, message]);
     const now = conditionTime(this.#opts.clock.now());
+    const event = this.#build(request, message, now);
+    const key = `${event.metadata.namespace}/${event.metadata.name}`;
     try {
       const known = this.#seen.get(key);
       if (known !== undefined && (await this.#bump(key, known, now)) === "ok") {
         this.#count(request, "aggregated");
         return;
       }
-      const event = this.#build(request, message, now);
-      await this.#opts.api.createEvent(event);
-      this.#remember(key, {
-        namespace: event.metadata.namespace,
-        name: event.metadata.name,
-        count: 1,
-      });
-      this.#count(request, "created");
+      if ((await this.#opts.api.createEvent(event)) === "created") {
+        this.#remember(key, { ...event.metadata, count: 1 });
+        this.#count(request, "created");
+        return;
+      }
+      // Written before a restart (or by another replica): bump it.
+      await this.#adopt(key, request, event, now);
     } catch (err) {
       this.#count(request, "error");
       const { kind, namespace, name } = request.ref;
@@ -162,12 +187,26 @@ export class EventRecorder {
     }
   }
 
+  /** Bumps an Event that exists but this process has not written (or has forgotten). */
+  async #adopt(key: string, request: EventRequest, event: CoreEvent, now: string): Promise<void> {
+    const count = await this.#opts.api.readEventCount(event.metadata);
+    const adopted = { ...event.metadata, count: count ?? 0 };
+    if (count !== undefined && (await this.#bump(key, adopted, now)) === "ok") {
+      this.#count(request, "aggregated");
+      return;
+    }
+    // It expired between the create and the bump: create it as if never seen. Should it be back
+    // once more, someone else is writing it, and their Event stands.
+    const created = await this.#opts.api.createEvent(event);
+    if (created === "created") this.#remember(key, { ...event.metadata, count: 1 });
+    this.#count(request, created === "created" ? "created" : "aggregated");
+  }
+
   async #bump(key: string, known: Aggregate, now: string): Promise<"ok" | "gone"> {
     const count = known.count + 1;
     const outcome = await this.#opts.api.updateEventCount({ ...known, count, lastTimestamp: now });
     if (outcome === "ok") {
-      known.count = count;
-      this.#remember(key, known);
+      this.#remember(key, { ...known, count });
     } else {
       this.#seen.delete(key);
     }
@@ -188,11 +227,9 @@ export class EventRecorder {
   #build(request: EventRequest, message: string, now: string): CoreEvent {
     const { ref } = request;
     const component = this.#opts.component ?? "kongress";
-    // client-go names events `<object>.<unix nanos in hex>`; a sequence keeps same-ms names apart.
-    const nanos = BigInt(this.#opts.clock.now()) * 1_000_000n + BigInt(this.#seq++ % 1_000_000);
     return {
       metadata: {
-        name: `${ref.name}.${nanos.toString(16)}`,
+        name: eventName(request, message),
         namespace: ref.namespace === "" ? CLUSTER_SCOPED_NAMESPACE : ref.namespace,
       },
       involvedObject: {

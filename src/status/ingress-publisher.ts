@@ -1,21 +1,22 @@
 /**
  * Decides which Ingresses get which `status.loadBalancer`, from the config Kong last accepted and the
- * published addresses, and feeds the status queue. Incident c (incidents-and-gateway-api.md): every
- * accepted apply — primary, fallback or last-known-good — replaces the configured set atomically,
- * and "nothing applied yet" is a state of its own, distinct from "not configured".
+ * published addresses, and hands that to the status writer (which writes only what the cluster does
+ * not show yet). Incident c (incidents-and-gateway-api.md): every accepted apply — primary, fallback
+ * or last-known-good — replaces the configured set atomically, and "nothing applied yet" is a state of
+ * its own, distinct from "not configured".
  */
 import type { Logger } from "pino";
 import type { Service } from "../model/k8s.ts";
 import type { ObjectRef } from "../model/object-ref.ts";
-import type { EventRecorder } from "./events.ts";
 import {
   resolvePublishAddresses,
   sameLoadBalancer,
   type LoadBalancerIngress,
   type PublishAddresses,
 } from "./ingress-address.ts";
-import type { CoalescingQueue } from "./queue.ts";
-import { statusKey, type DesiredStatus } from "./writer.ts";
+import { statusKey, type DesiredStatus } from "./mutator.ts";
+import type { ProblemReporter } from "./problem-events.ts";
+import type { StatusWriter } from "./writer.ts";
 
 /** An object of ours that the accepted config leaves out, and why (for a Warning event). */
 export interface ExcludedObject {
@@ -36,8 +37,9 @@ export interface AppliedConfigReport {
 }
 
 export interface IngressStatusPublisherOptions {
-  readonly queue: CoalescingQueue<DesiredStatus>;
-  readonly events: Pick<EventRecorder, "record">;
+  readonly statuses: Pick<StatusWriter, "desire" | "release">;
+  /** Gets the objects left out of each accepted config (source `apply`). */
+  readonly problems: ProblemReporter;
   readonly logger: Logger;
   /** --update-status. */
   readonly updateStatus: boolean;
@@ -62,6 +64,8 @@ export class IngressStatusPublisher {
   /** `undefined` until the first accepted apply: statuses are unknown, not empty. */
   #configured: readonly ObjectRef[] | undefined;
   #excluded: readonly ObjectRef[] = [];
+  /** The keys handed to the writer last time, so those left out now can be released. */
+  #desiredKeys: ReadonlySet<string> = new Set();
   #addresses: PublishAddresses;
   /** The pending reason last logged, so every push does not repeat the same warning. */
   #warned: string | undefined;
@@ -80,14 +84,15 @@ export class IngressStatusPublisher {
 
   /** Kong accepted a config: publish addresses on what it contains, clear them on what it excludes. */
   onConfigApplied(report: AppliedConfigReport): void {
-    for (const x of report.excluded) {
-      this.#opts.events.record({
+    this.#opts.problems.report(
+      "apply",
+      report.excluded.map(x => ({
         ref: x.ref,
-        type: "Warning",
+        type: "Warning" as const,
         reason: x.reason,
         message: x.message,
-      });
-    }
+      })),
+    );
     this.#configured = report.configured.filter(isIngress);
     this.#excluded = report.excluded.map(x => x.ref).filter(isIngress);
     this.#logger.debug(
@@ -111,9 +116,13 @@ export class IngressStatusPublisher {
     this.resync();
   }
 
-  /** Enqueues every known status again, e.g. after this replica becomes the leader. */
+  /**
+   * Hands every Ingress's status to the writer again; the writer skips those that did not change.
+   * Ingresses no longer in the accepted config are released: their status stays as it is.
+   */
   resync(): void {
     if (!this.#opts.updateStatus || this.#configured === undefined) return;
+    const next = new Map<string, DesiredStatus>();
     const addresses = this.#addresses;
     if (addresses.kind === "pending") {
       if (this.#warned !== addresses.reason) {
@@ -125,19 +134,27 @@ export class IngressStatusPublisher {
       this.#warned = addresses.reason;
     } else {
       this.#warned = undefined;
-      for (const ref of this.#configured) this.#enqueue(ref, addresses.ingress);
+      for (const ref of this.#configured) this.#want(next, ref, addresses.ingress);
     }
-    for (const ref of this.#excluded) this.#enqueue(ref, []);
+    for (const ref of this.#excluded) this.#want(next, ref, []);
+    for (const key of this.#desiredKeys) if (!next.has(key)) this.#opts.statuses.release(key);
+    for (const desired of next.values()) this.#opts.statuses.desire(desired);
+    this.#desiredKeys = new Set(next.keys());
   }
 
-  #enqueue(ref: ObjectRef, loadBalancer: readonly LoadBalancerIngress[]): void {
+  #want(
+    into: Map<string, DesiredStatus>,
+    ref: ObjectRef,
+    loadBalancer: readonly LoadBalancerIngress[],
+  ): void {
     const desired: DesiredStatus = {
       kind: "Ingress",
       namespace: ref.namespace,
       name: ref.name,
+      ...(ref.uid === undefined ? {} : { uid: ref.uid }),
       loadBalancer,
     };
-    this.#opts.queue.add(statusKey(desired), desired);
+    into.set(statusKey(desired), desired);
   }
 
   #addressOptions(service: Service | undefined): Parameters<typeof resolvePublishAddresses>[0] {

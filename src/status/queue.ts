@@ -1,4 +1,5 @@
 import type { Clock } from "../util/clock.ts";
+import { MinHeap } from "./min-heap.ts";
 
 /** One unit of work handed to a worker. */
 export interface QueueItem<T> {
@@ -21,13 +22,20 @@ export interface CoalescingQueueOptions {
 
 interface Entry<T> {
   value: T;
-  /** Epoch ms before which the entry is not handed out (backoff). */
-  notBefore: number;
-  /** Insertion order, so equal deadlines are served first come, first served. */
-  seq: number;
+}
+
+/** A key backing off: handed out no earlier than `notBefore` (epoch ms). */
+interface Delayed {
+  readonly key: string;
+  readonly notBefore: number;
+  /** Release order, so equal deadlines are served first come, first served. */
+  readonly seq: number;
 }
 
 const DEFAULT_BASE_DELAY_MS = 500;
+
+// A wake-up is routine, not an error: one shared reason spares a DOMException (and its stack) per wake.
+const WOKEN = Symbol("woken");
 
 function waitForAbort(signal: AbortSignal): Promise<void> {
   return new Promise(resolve => {
@@ -46,6 +54,9 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
  * waiting replaces its value (the latest desired status wins), a key is never handed to two workers
  * at once, and a failed key comes back after a capped exponential backoff. `add` never blocks, so a
  * producer (the sync loop) never waits on the status writer.
+ *
+ * Nothing scans: ready keys wait in a FIFO, keys backing off in a min-heap by deadline, and `take`
+ * moves the due ones over. A waiting key is in exactly one of the two, since only `take` removes it.
  */
 export class CoalescingQueue<T> {
   readonly #clock: Clock;
@@ -53,6 +64,12 @@ export class CoalescingQueue<T> {
   readonly #maxDelayMs: number;
   readonly #onDepth: ((depth: number) => void) | undefined;
   readonly #waiting = new Map<string, Entry<T>>();
+  /** Keys ready to be handed out, oldest first; `#head` is the first one not yet taken. */
+  #ready: string[] = [];
+  #head = 0;
+  readonly #delayed = new MinHeap<Delayed>(
+    (a, b) => a.notBefore < b.notBefore || (a.notBefore === b.notBefore && a.seq < b.seq),
+  );
   readonly #processing = new Set<string>();
   /** Values added while their key was being processed; they wait for `done`/`retry`. */
   readonly #dirty = new Map<string, T>();
@@ -79,7 +96,8 @@ export class CoalescingQueue<T> {
     } else {
       const existing = this.#waiting.get(key);
       if (existing === undefined) {
-        this.#waiting.set(key, { value, notBefore: this.#clock.now(), seq: this.#seq++ });
+        this.#waiting.set(key, { value });
+        this.#ready.push(key);
       } else {
         existing.value = value;
       }
@@ -127,38 +145,51 @@ export class CoalescingQueue<T> {
     if (this.#dirty.has(key)) {
       const value = this.#dirty.get(key) as T;
       this.#dirty.delete(key);
-      this.#waiting.set(key, { value, notBefore, seq: this.#seq++ });
+      this.#waiting.set(key, { value });
+      if (notBefore <= this.#clock.now()) this.#ready.push(key);
+      else this.#delayed.push({ key, notBefore, seq: this.#seq++ });
     }
     this.#changed();
   }
 
   #takeReady(): QueueItem<T> | undefined {
     const now = this.#clock.now();
-    let best: [string, Entry<T>] | undefined;
-    for (const pair of this.#waiting) {
-      const [, e] = pair;
-      if (e.notBefore > now) continue;
-      if (best === undefined || e.seq < best[1].seq) best = pair;
+    for (let due = this.#delayed.peek(); due !== undefined && due.notBefore <= now;) {
+      this.#delayed.pop();
+      this.#ready.push(due.key);
+      due = this.#delayed.peek();
     }
-    if (best === undefined) return undefined;
-    const [key, entry] = best;
+    const key = this.#nextReady();
+    if (key === undefined) return undefined;
+    const entry = this.#waiting.get(key) as Entry<T>;
     this.#waiting.delete(key);
     this.#processing.add(key);
     this.#onDepth?.(this.depth);
     return { key, value: entry.value, failures: this.#failures.get(key) ?? 0 };
   }
 
+  #nextReady(): string | undefined {
+    if (this.#head >= this.#ready.length) return undefined;
+    const key = this.#ready[this.#head++];
+    // Drop the taken prefix once it is half the array: amortised O(1) per take.
+    if (this.#head > 1024 && this.#head * 2 > this.#ready.length) {
+      this.#ready = this.#ready.slice(this.#head);
+      this.#head = 0;
+    }
+    return key;
+  }
+
   async #waitForChange(signal: AbortSignal): Promise<void> {
     const waker = new AbortController();
     const onAbort = (): void => {
-      waker.abort();
+      waker.abort(WOKEN);
     };
     signal.addEventListener("abort", onAbort, { once: true });
     this.#wakers.add(waker);
-    const deadlines = [...this.#waiting.values()].map(e => e.notBefore);
+    const deadline = this.#delayed.peek()?.notBefore;
     try {
-      if (deadlines.length === 0) await waitForAbort(waker.signal);
-      else await this.#clock.sleep(Math.min(...deadlines) - this.#clock.now(), waker.signal);
+      if (deadline === undefined) await waitForAbort(waker.signal);
+      else await this.#clock.sleep(deadline - this.#clock.now(), waker.signal);
     } catch {
       // Woken early by a change or by `signal`; the caller's loop decides which.
     } finally {
@@ -169,6 +200,6 @@ export class CoalescingQueue<T> {
 
   #changed(): void {
     this.#onDepth?.(this.depth);
-    for (const waker of this.#wakers) waker.abort();
+    for (const waker of this.#wakers) waker.abort(WOKEN);
   }
 }

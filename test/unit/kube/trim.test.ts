@@ -46,7 +46,7 @@ describe("trimObject", () => {
     const out = trimObject(INGRESS, {
       metadata,
       spec: { rules: [] },
-      status: { loadBalancer: {} },
+      status: { loadBalancer: { ingress: [{ ip: "10.0.0.1" }] }, somethingElse: {} },
     });
     expect(out).toEqual({
       apiVersion: "networking.k8s.io/v1",
@@ -62,6 +62,8 @@ describe("trimObject", () => {
         annotations: { "konghq.com/strip-path": "true" },
       },
       spec: { rules: [] },
+      // The status writer compares against the load balancer we publish; nothing else is ours.
+      status: { loadBalancer: { ingress: [{ ip: "10.0.0.1" }] } },
     });
   });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Ingress, IngressClass, KubeObject, Service } from "../../../src/model/k8s.ts";
 import { SyncCycle, type Translated } from "../../../src/pipeline/cycle.ts";
 import type { EventRequest } from "../../../src/status/events.ts";
+import { ProblemEvents } from "../../../src/status/problem-events.ts";
 import { Snapshotter, type SnapshotSource } from "../../../src/store/snapshot.ts";
 import type { InvalidObject } from "../../../src/store/store.ts";
 import { createMetrics, type Metrics } from "../../../src/telemetry/metrics.ts";
@@ -106,13 +107,13 @@ function setup(translator: (s: Snapshot) => TranslationResult = defaultTranslate
       return translator(snapshot);
     },
     send: input => sent.push(input),
-    events: { record: request => events.push(request) },
+    events: new ProblemEvents({ recorder: { record: request => events.push(request) }, clock }),
     metrics,
     clock,
     logger: pino({ level: "silent" }),
     onTranslated: input => told.push(input),
   });
-  return { source, cycle, sent, told, events, metrics, translations: () => translations };
+  return { source, cycle, sent, told, events, clock, metrics, translations: () => translations };
 }
 
 function defaultTranslate(snapshot: Snapshot): TranslationResult {
@@ -191,6 +192,28 @@ describe("SyncCycle", () => {
     ]);
     // The valid Ingress still goes to Kong: bad input is data, not a stop.
     expect(t.sent).toHaveLength(1);
+  });
+
+  it("records a problem once, not again on each translation that still finds it", async () => {
+    const t = setup();
+    t.source.set([kong, web(), ingress("ok", "web"), ingress("lost", "missing")]);
+    t.cycle.run();
+    for (let rv = 2; rv < 6; rv++) {
+      await t.clock.advance(60_000);
+      t.source.set([kong, web(String(rv)), ingress("ok", "web"), ingress("lost", "missing")]);
+      t.cycle.run();
+    }
+    expect(t.translations()).toBe(5);
+    expect(t.events).toHaveLength(1);
+    // Fixed, then broken in another way: the new problem is recorded.
+    t.source.set([kong, web("9"), ingress("ok", "web"), ingress("lost", "web", "2")]);
+    t.cycle.run();
+    t.source.set([kong, web("9"), ingress("ok", "web"), ingress("lost", "gone", "3")]);
+    t.cycle.run();
+    expect(t.events.map(e => e.message)).toEqual([
+      expect.stringContaining("missing"),
+      expect.stringContaining("gone"),
+    ]);
   });
 
   it("records invalid objects the store reports, even when the translation is reused", () => {

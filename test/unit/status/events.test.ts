@@ -3,6 +3,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { ObjectRef } from "../../../src/model/object-ref.ts";
 import {
+  eventName,
   EventReason,
   EventRecorder,
   type CoreEvent,
@@ -25,14 +26,21 @@ class FakeEventsApi implements KubeEventsApi {
   readonly calls: string[] = [];
   failCreates = 0;
 
-  async createEvent(event: CoreEvent): Promise<void> {
+  async createEvent(event: CoreEvent): Promise<"created" | "exists"> {
     this.calls.push(`create ${event.metadata.name}`);
     if (this.failCreates > 0) {
       this.failCreates--;
       throw new Error("forbidden");
     }
-    this.events.set(`${event.metadata.namespace}/${event.metadata.name}`, event);
-    return Promise.resolve();
+    const key = `${event.metadata.namespace}/${event.metadata.name}`;
+    if (this.events.has(key)) return Promise.resolve("exists");
+    this.events.set(key, event);
+    return Promise.resolve("created");
+  }
+
+  async readEventCount(ref: { namespace: string; name: string }): Promise<number | undefined> {
+    this.calls.push(`read ${ref.name}`);
+    return Promise.resolve(this.events.get(`${ref.namespace}/${ref.name}`)?.count);
   }
 
   async updateEventCount(u: {
@@ -50,10 +58,12 @@ class FakeEventsApi implements KubeEventsApi {
   }
 }
 
-function setup(opts: { enabled?: boolean; cacheSize?: number; maxBacklog?: number } = {}) {
+function setup(
+  opts: { enabled?: boolean; cacheSize?: number; maxBacklog?: number; api?: FakeEventsApi } = {},
+) {
   const clock = new ManualClock(Date.UTC(2026, 0, 2, 3, 4, 5));
   const registry = new Registry();
-  const api = new FakeEventsApi();
+  const api = opts.api ?? new FakeEventsApi();
   const recorder = new EventRecorder({
     api,
     clock,
@@ -87,7 +97,10 @@ describe("EventRecorder", () => {
     await recorder.idle();
     const [event] = [...api.events.values()];
     expect(event).toEqual({
-      metadata: { name: expect.stringMatching(/^web\.[0-9a-f]+$/) as unknown, namespace: "shop" },
+      metadata: {
+        name: expect.stringMatching(/^web\.[0-9a-f]{16}$/) as unknown,
+        namespace: "shop",
+      },
       involvedObject: {
         apiVersion: "networking.k8s.io/v1",
         kind: "Ingress",
@@ -147,13 +160,34 @@ describe("EventRecorder", () => {
     expect([...api.events.values()].map(e => e.count)).toEqual([1]);
   });
 
-  it("gives each Event a distinct name, even within one millisecond", async () => {
-    const { api, recorder } = setup();
+  it("names an Event after the object and the event, not the time", async () => {
+    const { api, recorder, clock } = setup();
     recorder.record(warning("a"));
     recorder.record(warning("b"));
+    recorder.record(warning("a", { ...INGRESS, uid: "u-2" }));
     await recorder.idle();
     const names = [...api.events.values()].map(e => e.metadata.name);
-    expect(new Set(names).size).toBe(2);
+    expect(new Set(names).size).toBe(3);
+    clock.jump(3_600_000);
+    expect(eventName(warning("a"), "a")).toBe(names[0]);
+  });
+
+  it("after a restart, bumps the Event the previous process wrote instead of adding one", async () => {
+    const api = new FakeEventsApi();
+    const before = setup({ api });
+    before.recorder.record(warning("broken"));
+    await before.recorder.idle();
+    const after = setup({ api });
+    after.clock.jump(60_000);
+    after.recorder.record(warning("broken"));
+    await after.recorder.idle();
+    const [event] = [...api.events.values()];
+    expect(api.events.size).toBe(1);
+    expect(event?.count).toBe(2);
+    expect(event?.lastTimestamp).toBe("2026-01-02T03:05:05Z");
+    expect(api.calls.slice(1).map(c => c.split(" ")[0])).toEqual(["create", "read", "update"]);
+    expect(await after.count("aggregated")).toBe(1);
+    expect(await after.count("created")).toBe(0);
   });
 
   it("records nothing with --emit-kubernetes-events=false", async () => {

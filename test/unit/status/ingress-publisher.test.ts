@@ -8,9 +8,7 @@ import {
   type AppliedConfigReport,
   type IngressStatusPublisherOptions,
 } from "../../../src/status/ingress-publisher.ts";
-import { CoalescingQueue } from "../../../src/status/queue.ts";
-import type { DesiredStatus } from "../../../src/status/writer.ts";
-import { ManualClock } from "../../support/manual-clock.ts";
+import type { DesiredStatus } from "../../../src/status/mutator.ts";
 
 const ingress = (name: string): ObjectRef => ({
   group: "networking.k8s.io",
@@ -28,29 +26,32 @@ const svc: ObjectRef = {
 };
 
 function setup(opts: Partial<IngressStatusPublisherOptions> = {}) {
-  const clock = new ManualClock();
-  const queue = new CoalescingQueue<DesiredStatus>({ clock, maxDelayMs: 1000 });
+  /** What the writer was last told, by key; released keys are removed. */
+  const desired = new Map<string, DesiredStatus>();
+  const handed: string[] = [];
   const events: EventRequest[] = [];
   const publisher = new IngressStatusPublisher({
-    queue,
-    events: { record: e => events.push(e) },
+    statuses: {
+      desire: d => {
+        const key = `${d.kind}/${d.namespace}/${d.name}`;
+        desired.set(key, d);
+        handed.push(key);
+      },
+      release: key => desired.delete(key),
+    },
+    problems: { report: (_source, list) => events.push(...list) },
     logger: pino({ level: "silent" }),
     updateStatus: true,
     statusAddresses: ["10.0.0.1"],
     ...opts,
   });
-  /** Everything waiting in the queue, by key. */
-  const drain = async (): Promise<Record<string, unknown>> => {
+  /** What each Ingress should show now, by key; and the keys handed over since the last call. */
+  const drain = (): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
-    const signal = new AbortController().signal;
-    while (queue.depth > 0) {
-      const item = await queue.take(signal);
-      out[item.key] = item.value.loadBalancer;
-      queue.done(item.key);
-    }
+    for (const key of handed.splice(0)) out[key] = desired.get(key)?.loadBalancer;
     return out;
   };
-  return { queue, events, publisher, drain };
+  return { desired, events, publisher, drain };
 }
 
 const report = (r: Partial<AppliedConfigReport>): AppliedConfigReport => ({
@@ -71,27 +72,27 @@ function lbService(ingressIps: string[]): Service {
 }
 
 describe("IngressStatusPublisher", () => {
-  it("publishes nothing before Kong has accepted any config", async () => {
+  it("publishes nothing before Kong has accepted any config", () => {
     const { publisher, drain } = setup();
     publisher.resync();
-    expect(await drain()).toEqual({});
+    expect(drain()).toEqual({});
   });
 
   it.each<AppliedConfigReport["source"]>(["primary", "fallback", "last-known-good"])(
     "publishes addresses on every configured Ingress after a %s apply",
-    async source => {
+    source => {
       const { publisher, drain } = setup();
       publisher.onConfigApplied(
         report({ source, configured: [ingress("web"), ingress("api"), svc] }),
       );
-      expect(await drain()).toEqual({
+      expect(drain()).toEqual({
         "Ingress/shop/web": [{ ip: "10.0.0.1" }],
         "Ingress/shop/api": [{ ip: "10.0.0.1" }],
       });
     },
   );
 
-  it("clears the address of an excluded Ingress and records a Warning event saying why", async () => {
+  it("clears the address of an excluded Ingress and records a Warning event saying why", () => {
     const { publisher, drain, events } = setup();
     publisher.onConfigApplied(
       report({
@@ -107,7 +108,7 @@ describe("IngressStatusPublisher", () => {
         ],
       }),
     );
-    expect(await drain()).toEqual({
+    expect(drain()).toEqual({
       "Ingress/shop/good": [{ ip: "10.0.0.1" }],
       "Ingress/shop/broken": [],
     });
@@ -127,32 +128,45 @@ describe("IngressStatusPublisher", () => {
     ]);
   });
 
-  it("replaces the configured set with each accepted apply", async () => {
-    const { publisher, drain } = setup();
+  it("replaces the configured set with each accepted apply, releasing what left it", () => {
+    const { publisher, drain, desired } = setup();
     publisher.onConfigApplied(report({ configured: [ingress("a"), ingress("b")] }));
-    await drain();
+    drain();
     publisher.onConfigApplied(report({ configured: [ingress("b")] }));
     publisher.resync();
-    expect(Object.keys(await drain())).toEqual(["Ingress/shop/b"]);
+    expect(Object.keys(drain())).toEqual(["Ingress/shop/b"]);
+    expect([...desired.keys()]).toEqual(["Ingress/shop/b"]);
   });
 
-  it("waits for the publish Service's addresses, then publishes and follows their changes", async () => {
+  it("passes the object's uid along, so a re-created namesake is not written", () => {
+    const { publisher, desired } = setup();
+    publisher.onConfigApplied(report({ configured: [{ ...ingress("web"), uid: "u-web" }] }));
+    expect(desired.get("Ingress/shop/web")).toEqual({
+      kind: "Ingress",
+      namespace: "shop",
+      name: "web",
+      uid: "u-web",
+      loadBalancer: [{ ip: "10.0.0.1" }],
+    });
+  });
+
+  it("waits for the publish Service's addresses, then publishes and follows their changes", () => {
     const { publisher, drain } = setup({
       statusAddresses: [],
       publishService: { namespace: "kong", name: "proxy" },
     });
     expect(publisher.addresses.kind).toBe("pending");
     publisher.onConfigApplied(report({ configured: [ingress("web")] }));
-    expect(await drain()).toEqual({});
+    expect(drain()).toEqual({});
     publisher.onPublishServiceChanged(lbService(["203.0.113.1"]));
-    expect(await drain()).toEqual({ "Ingress/shop/web": [{ ip: "203.0.113.1" }] });
+    expect(drain()).toEqual({ "Ingress/shop/web": [{ ip: "203.0.113.1" }] });
     publisher.onPublishServiceChanged(lbService(["203.0.113.1"]));
-    expect(await drain()).toEqual({});
+    expect(drain()).toEqual({});
     publisher.onPublishServiceChanged(lbService(["203.0.113.2"]));
-    expect(await drain()).toEqual({ "Ingress/shop/web": [{ ip: "203.0.113.2" }] });
+    expect(drain()).toEqual({ "Ingress/shop/web": [{ ip: "203.0.113.2" }] });
   });
 
-  it("writes no status with --update-status=false but still records events", async () => {
+  it("writes no status with --update-status=false but still records events", () => {
     const { publisher, drain, events } = setup({ updateStatus: false });
     publisher.onConfigApplied(
       report({
@@ -160,7 +174,7 @@ describe("IngressStatusPublisher", () => {
         excluded: [{ ref: ingress("x"), reason: "R", message: "m" }],
       }),
     );
-    expect(await drain()).toEqual({});
+    expect(drain()).toEqual({});
     expect(events).toHaveLength(1);
   });
 });

@@ -1,41 +1,16 @@
 import { describe, expect, it } from "vitest";
-import {
-  eventsApiFrom,
-  httpStatusOf,
-  ingressStatusApiFrom,
-  type CoreApiLike,
-  type IngressLike,
-  type NetworkingApiLike,
-} from "../../../src/status/kube-api.ts";
+import type { KubeApi } from "../../../src/kube/client.ts";
 import { KubeApiError } from "../../../src/kube/errors.ts";
 import type { CoreEvent } from "../../../src/status/events.ts";
+import { httpStatusOf, kubeEventsApi, resourceVersionOf } from "../../../src/status/kube-api.ts";
 
-const apiError = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { code });
-
-const INGRESS = {
-  metadata: { name: "web", namespace: "shop", resourceVersion: "7", labels: { app: "web" } },
-  spec: { rules: [] },
-  status: {
-    loadBalancer: { ingress: [{ ip: "10.0.0.1", ports: [{ port: 80, protocol: "TCP" }] }] },
-  },
-};
-
-function networking(opts: { read?: () => Promise<IngressLike>; replace?: () => Promise<unknown> }) {
-  const bodies: unknown[] = [];
-  const api: NetworkingApiLike = {
-    readNamespacedIngress: opts.read ?? (() => Promise.resolve(INGRESS)),
-    replaceNamespacedIngressStatus: p => {
-      bodies.push(p.body);
-      return (opts.replace ?? (() => Promise.resolve(p.body)))();
-    },
-  };
-  return { api: ingressStatusApiFrom(api), bodies };
-}
+const apiError = (statusCode: number): KubeApiError =>
+  new KubeApiError(statusCode, { reason: "", message: `HTTP ${String(statusCode)}` });
 
 describe("httpStatusOf", () => {
   it.each([
-    [apiError(409), 409],
     [new KubeApiError(404, { reason: "NotFound", message: "not found" }), 404],
+    [Object.assign(new Error("HTTP 409"), { code: 409 }), 409],
     [new Error("x"), undefined],
     [{ code: "ECONNREFUSED" }, undefined],
     [null, undefined],
@@ -44,58 +19,21 @@ describe("httpStatusOf", () => {
   });
 });
 
-describe("ingressStatusApiFrom", () => {
-  it("reads the load balancer list, ports included", async () => {
-    const { api } = networking({});
-    const record = await api.getIngress({ namespace: "shop", name: "web" });
-    expect(record?.loadBalancer).toEqual([
-      { ip: "10.0.0.1", ports: [{ port: 80, protocol: "TCP" }] },
-    ]);
-  });
-
-  it("maps a 404 on read to undefined and rethrows other errors", async () => {
-    await expect(
-      networking({ read: () => Promise.reject(apiError(404)) }).api.getIngress({
-        namespace: "a",
-        name: "b",
-      }),
-    ).resolves.toBeUndefined();
-    await expect(
-      networking({ read: () => Promise.reject(apiError(500)) }).api.getIngress({
-        namespace: "a",
-        name: "b",
-      }),
-    ).rejects.toThrow("HTTP 500");
-  });
-
-  it("sends back the whole object with only the load balancer replaced", async () => {
-    const { api, bodies } = networking({});
-    const record = await api.getIngress({ namespace: "shop", name: "web" });
-    expect(await api.replaceIngressStatus(record!, [{ hostname: "lb.example" }])).toBe("ok");
-    expect(bodies).toEqual([
-      { ...INGRESS, status: { loadBalancer: { ingress: [{ hostname: "lb.example" }] } } },
-    ]);
-  });
-
+describe("resourceVersionOf", () => {
   it.each([
-    [409, "conflict"],
-    [404, "gone"],
-  ])("maps %d on write to %s", async (code, outcome) => {
-    const { api } = networking({ replace: () => Promise.reject(apiError(code)) });
-    const record = await api.getIngress({ namespace: "shop", name: "web" });
-    expect(await api.replaceIngressStatus(record!, [])).toBe(outcome);
-  });
-
-  it("rethrows other write errors", async () => {
-    const { api } = networking({ replace: () => Promise.reject(apiError(422)) });
-    const record = await api.getIngress({ namespace: "shop", name: "web" });
-    await expect(api.replaceIngressStatus(record!, [])).rejects.toThrow("HTTP 422");
+    [{ metadata: { resourceVersion: "42" } }, "42"],
+    [{ metadata: { resourceVersion: 42 } }, undefined],
+    [{ metadata: {} }, undefined],
+    [{}, undefined],
+    [undefined, undefined],
+  ])("%j → %s", (answer, version) => {
+    expect(resourceVersionOf(answer)).toBe(version);
   });
 });
 
-describe("eventsApiFrom", () => {
+describe("kubeEventsApi", () => {
   const event: CoreEvent = {
-    metadata: { name: "web.1", namespace: "shop" },
+    metadata: { name: "web.0123456789abcdef", namespace: "shop" },
     involvedObject: {
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
@@ -113,38 +51,51 @@ describe("eventsApiFrom", () => {
     reportingInstance: "pod",
   };
 
-  function core(patch: () => Promise<unknown> = () => Promise.resolve({})) {
-    const calls: unknown[] = [];
-    const api: CoreApiLike = {
-      createNamespacedEvent: p => {
-        calls.push(p);
-        return Promise.resolve(p.body);
+  function fake(answer: () => Promise<unknown> = () => Promise.resolve({})) {
+    const calls: { method: string; path: string; body?: unknown; contentType?: string }[] = [];
+    const api: Pick<KubeApi, "send" | "getJson"> = {
+      send: (method, path, opts) => {
+        calls.push({
+          method,
+          path,
+          body: opts.body,
+          ...(opts.contentType === undefined ? {} : { contentType: opts.contentType }),
+        });
+        return answer();
       },
-      patchNamespacedEvent: p => {
-        calls.push(p);
-        return patch();
+      getJson: (path: string) => {
+        calls.push({ method: "GET", path });
+        return answer();
       },
     };
-    return { api: eventsApiFrom(api), calls };
+    return { api: kubeEventsApi(api), calls };
   }
 
-  it("creates the Event in its namespace with Date timestamps for client-node", async () => {
-    const { api, calls } = core();
-    await api.createEvent(event);
+  it("creates the Event with a POST to its namespace's collection", async () => {
+    const { api, calls } = fake();
+    expect(await api.createEvent(event)).toBe("created");
     expect(calls).toEqual([
-      {
-        namespace: "shop",
-        body: {
-          ...event,
-          firstTimestamp: new Date("2026-01-02T03:04:05Z"),
-          lastTimestamp: new Date("2026-01-02T03:04:05Z"),
-        },
-      },
+      { method: "POST", path: "/api/v1/namespaces/shop/events", body: event },
     ]);
   });
 
-  it("bumps the count with a JSON patch", async () => {
-    const { api, calls } = core();
+  it("reports a 409 on create as an Event that exists", async () => {
+    const { api } = fake(() => Promise.reject(apiError(409)));
+    expect(await api.createEvent(event)).toBe("exists");
+  });
+
+  it("reads the count of an existing Event, undefined once it is gone", async () => {
+    const { api, calls } = fake(() => Promise.resolve({ count: 7 }));
+    expect(await api.readEventCount(event.metadata)).toBe(7);
+    expect(calls).toEqual([
+      { method: "GET", path: "/api/v1/namespaces/shop/events/web.0123456789abcdef" },
+    ]);
+    const gone = fake(() => Promise.reject(apiError(404)));
+    expect(await gone.api.readEventCount(event.metadata)).toBeUndefined();
+  });
+
+  it("bumps the count with a merge patch", async () => {
+    const { api, calls } = fake();
     const outcome = await api.updateEventCount({
       namespace: "shop",
       name: "web.1",
@@ -154,20 +105,24 @@ describe("eventsApiFrom", () => {
     expect(outcome).toBe("ok");
     expect(calls).toEqual([
       {
-        name: "web.1",
-        namespace: "shop",
-        body: [
-          { op: "replace", path: "/count", value: 4 },
-          { op: "replace", path: "/lastTimestamp", value: "T" },
-        ],
+        method: "PATCH",
+        path: "/api/v1/namespaces/shop/events/web.1",
+        contentType: "application/merge-patch+json",
+        body: { count: 4, lastTimestamp: "T" },
       },
     ]);
   });
 
-  it("reports an expired Event as gone", async () => {
-    const { api } = core(() => Promise.reject(apiError(404)));
-    expect(
-      await api.updateEventCount({ namespace: "shop", name: "x", count: 2, lastTimestamp: "T" }),
-    ).toBe("gone");
+  it("reports an expired Event as gone and rethrows other failures", async () => {
+    const update = { namespace: "shop", name: "x", count: 2, lastTimestamp: "T" };
+    expect(await fake(() => Promise.reject(apiError(404))).api.updateEventCount(update)).toBe(
+      "gone",
+    );
+    await expect(
+      fake(() => Promise.reject(apiError(500))).api.updateEventCount(update),
+    ).rejects.toThrow("HTTP 500");
+    await expect(fake(() => Promise.reject(apiError(403))).api.createEvent(event)).rejects.toThrow(
+      "HTTP 403",
+    );
   });
 });

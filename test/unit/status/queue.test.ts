@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CoalescingQueue } from "../../../src/status/queue.ts";
 import { ManualClock, settle } from "../../support/manual-clock.ts";
 
@@ -145,5 +145,55 @@ describe("CoalescingQueue", () => {
     await queue.take(never);
     queue.done("a");
     expect(depths).toEqual([1, 2, 1, 1]);
+  });
+});
+
+describe("CoalescingQueue at scale", () => {
+  it("hands out retries in deadline order once they are due", async () => {
+    const { queue, clock } = setup();
+    for (const key of ["a", "b", "c"]) queue.add(key, key);
+    for (let i = 0; i < 3; i++) await queue.take(never);
+    queue.retry("c", "c");
+    await clock.advance(100);
+    queue.retry("a", "a");
+    queue.retry("b", "b");
+    await clock.advance(400);
+    expect((await queue.take(never)).key).toBe("c");
+    await clock.advance(100);
+    expect((await queue.take(never)).key).toBe("a");
+    expect((await queue.take(never)).key).toBe("b");
+  });
+
+  it("takes from 100k waiting keys without iterating any collection", async () => {
+    const { queue } = setup();
+    const n = 50_000;
+    for (let i = 0; i < n; i++) queue.add(`late-${String(i)}`, "v");
+    for (let i = 0; i < n; i++) queue.retry((await queue.take(never)).key, "v");
+    for (let i = 0; i < n; i++) queue.add(`ready-${String(i)}`, "v");
+    expect(queue.depth).toBe(2 * n);
+
+    // A scan would go through an iterator or an array callback; take's synchronous part (which finds
+    // the ready key) must use neither.
+    const scans = [
+      vi.spyOn(Map.prototype, "values"),
+      vi.spyOn(Map.prototype, "keys"),
+      vi.spyOn(Map.prototype, "entries"),
+      vi.spyOn(Map.prototype, "forEach"),
+      vi.spyOn(Map.prototype, Symbol.iterator),
+      vi.spyOn(Array.prototype, "filter"),
+      vi.spyOn(Array.prototype, "map"),
+      vi.spyOn(Array.prototype, "forEach"),
+      vi.spyOn(Array.prototype, "indexOf"),
+      vi.spyOn(Array.prototype, "findIndex"),
+      vi.spyOn(Array.prototype, "sort"),
+    ];
+    const takes = Array.from({ length: 100 }, () => queue.take(never));
+    let calls = 0;
+    for (const s of scans) calls += s.mock.calls.length;
+    for (const s of scans) s.mockRestore();
+
+    expect(calls).toBe(0);
+    const keys = (await Promise.all(takes)).map(i => i.key);
+    expect(keys).toEqual(Array.from({ length: 100 }, (_, i) => `ready-${String(i)}`));
   });
 });
