@@ -174,7 +174,7 @@ function ownMetrics(registers: Registry[]) {
     }),
     statusUpdateDuration: new Histogram({
       name: "kongress_status_update_duration_seconds",
-      help: "Duration of one status read-compare-write, in seconds.",
+      help: "Duration of one status write decision and, when needed, its PATCH, in seconds.",
       labelNames: ["kind"] as const,
       registers,
     }),
