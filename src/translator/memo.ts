@@ -66,45 +66,30 @@ export class TranslationMemo {
   secrets: ListDerived<readonly Secret[], ReadonlyMap<string, Secret>> | undefined;
   slices: ListDerived<readonly EndpointSlice[], ReadonlyMap<string, EndpointSlice[]>> | undefined;
 
-  readonly refOf: RefOf = obj => {
-    let cached = this.#refs.get(obj);
-    if (cached === undefined) {
-      cached = freshRef(obj);
-      this.#refs.set(obj, cached);
-    }
-    return cached;
-  };
+  readonly refOf: RefOf = obj => once(this.#refs, obj, freshRef);
 
   /** Parsing and checking a certificate and key is costly; once per Secret version is enough. */
-  readonly keyPair = (secret: Secret): KeyPair => {
-    let pair = this.#pairs.get(secret);
-    if (pair === undefined) {
-      pair = readKeyPair(secret);
-      this.#pairs.set(secret, pair);
-    }
-    return pair;
-  };
+  readonly keyPair = (secret: Secret): KeyPair => once(this.#pairs, secret, readKeyPair);
 
   /** `compareAge`'s order as one string: creation time, then namespace/name. */
-  readonly ageKey = (ingress: Ingress): string => {
-    let key = this.#ageKeys.get(ingress);
-    if (key === undefined) {
-      const m = ingress.metadata;
-      key = `${m.creationTimestamp ?? ""}\u0000${m.namespace ?? ""}/${m.name}`;
-      this.#ageKeys.set(ingress, key);
-    }
-    return key;
-  };
+  readonly ageKey = (ingress: Ingress): string =>
+    once(this.#ageKeys, ingress, ({ metadata: m }) => {
+      return `${m.creationTimestamp ?? ""}\u0000${m.namespace ?? ""}/${m.name}`;
+    });
 
   /** A route's claim keys (conflicts.ts), once per route object. */
-  readonly claims = (route: KongRoute, compute: (route: KongRoute) => ClaimKeys): ClaimKeys => {
-    let key = this.#claims.get(route);
-    if (key === undefined) {
-      key = compute(route);
-      this.#claims.set(route, key);
-    }
-    return key;
-  };
+  readonly claims = (route: KongRoute, compute: (route: KongRoute) => ClaimKeys): ClaimKeys =>
+    once(this.#claims, route, compute);
+}
+
+/** The value `map` holds for `key`, computed and kept on first use. */
+function once<K extends object, V>(map: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    map.set(key, value);
+  }
+  return value;
 }
 
 /** `value` of `cached` if it was derived from `list`, else a fresh derivation. */
