@@ -306,7 +306,6 @@ function buildBackend(
 
 const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
 
-
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
 }
