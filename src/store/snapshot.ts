@@ -90,10 +90,7 @@ function assemble(
 
 /** Takes a deep-frozen snapshot; every list is sorted by namespace, then name. */
 export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
-  const lists = {} as Record<ListName, readonly KubeObject[]>;
-  for (const [list, kind] of Object.entries(LISTS) as [ListName, WatchedKind][])
-    lists[list] = sortedList(source, kind);
-  return assemble(lists, source.contentHash(), sortedInvalid(source));
+  return new Snapshotter(source).take();
 }
 
 /**
