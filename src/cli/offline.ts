@@ -3,7 +3,8 @@
  * same translation the controller runs, and describe every note and problem as one line for stderr.
  */
 import { isDns1123Subdomain } from "../config/parsers.ts";
-import { DEFAULT_NAMESPACE, SUPPORTED_API_VERSIONS, buildSnapshot } from "../model/parse.ts";
+import { DEFAULT_NAMESPACE, SUPPORTED_API_VERSIONS } from "../model/parse.ts";
+import { buildSnapshot } from "../model/snapshot.ts";
 import { objectKey, type ObjectRef } from "../model/object-ref.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../translator/index.ts";
 import type { TranslationResult } from "../translator/types.ts";

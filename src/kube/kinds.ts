@@ -1,72 +1,36 @@
-/** The kinds the controller watches, where their collections live, and how the watches are scoped. */
+/**
+ * Where the collections of the registered kinds (src/model/kinds.ts) live and how the watches are
+ * scoped. A kind is watched at one version: the first of its versions the API server serves (discovery
+ * decides for optional kinds; required kinds use their first).
+ */
+import { KIND_DEFINITIONS, KINDS, type KindDefinition, type KindName } from "../model/kinds.ts";
 
-/** Kinds the store keeps. Later issues add Gateway API kinds here. */
-export type WatchedKind = "IngressClass" | "Ingress" | "Service" | "EndpointSlice" | "Secret";
+/** Kinds the store keeps. */
+export type WatchedKind = KindName;
 
-export interface KindInfo {
-  readonly kind: WatchedKind;
-  /** Empty for the core group. */
-  readonly group: string;
+/** A registered kind at the version it is watched at. */
+export interface KindInfo extends KindDefinition {
   readonly version: string;
-  /** The resource name in URLs. */
-  readonly plural: string;
-  readonly namespaced: boolean;
-  /**
-   * Listed and watched as metadata only (PartialObjectMetadata): the content is fetched one object at a
-   * time when it is needed. For Secrets, most of which (Helm releases, tokens) are never read.
-   */
-  readonly metadataOnly?: boolean;
 }
 
-export const INGRESS_CLASS: KindInfo = Object.freeze({
-  kind: "IngressClass",
-  group: "networking.k8s.io",
-  version: "v1",
-  plural: "ingressclasses",
-  namespaced: false,
-});
+/** The kind at `version` (by default its preferred one). */
+export function kindAt(def: KindDefinition, version: string = def.versions[0]): KindInfo {
+  return Object.freeze({ ...def, version });
+}
 
-export const INGRESS: KindInfo = Object.freeze({
-  kind: "Ingress",
-  group: "networking.k8s.io",
-  version: "v1",
-  plural: "ingresses",
-  namespaced: true,
-});
+export const INGRESS_CLASS: KindInfo = kindAt(KINDS.IngressClass);
+export const INGRESS: KindInfo = kindAt(KINDS.Ingress);
+export const SERVICE: KindInfo = kindAt(KINDS.Service);
+export const ENDPOINT_SLICE: KindInfo = kindAt(KINDS.EndpointSlice);
+export const SECRET: KindInfo = kindAt(KINDS.Secret);
 
-export const SERVICE: KindInfo = Object.freeze({
-  kind: "Service",
-  group: "",
-  version: "v1",
-  plural: "services",
-  namespaced: true,
-});
+/** Every kind that is always served (no CRD needed), at its version: watched from the start. */
+export const REQUIRED_KINDS: readonly KindInfo[] = Object.freeze(
+  KIND_DEFINITIONS.filter(def => !def.optional).map(def => kindAt(def)),
+);
 
-export const ENDPOINT_SLICE: KindInfo = Object.freeze({
-  kind: "EndpointSlice",
-  group: "discovery.k8s.io",
-  version: "v1",
-  plural: "endpointslices",
-  namespaced: true,
-});
-
-export const SECRET: KindInfo = Object.freeze({
-  kind: "Secret",
-  group: "",
-  version: "v1",
-  plural: "secrets",
-  namespaced: true,
-  metadataOnly: true,
-});
-
-/** Every kind the Ingress translation reads. */
-export const INGRESS_KINDS: readonly KindInfo[] = Object.freeze([
-  INGRESS_CLASS,
-  INGRESS,
-  SERVICE,
-  ENDPOINT_SLICE,
-  SECRET,
-]);
+/** The kinds the Ingress translation reads (the required ones). */
+export const INGRESS_KINDS: readonly KindInfo[] = REQUIRED_KINDS;
 
 export function apiVersionOf(kind: KindInfo): string {
   return kind.group === "" ? kind.version : `${kind.group}/${kind.version}`;

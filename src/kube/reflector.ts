@@ -142,7 +142,7 @@ export class Reflector {
     this.#label = scopeLabel(opts.scope);
     this.#log = opts.logger.child({ component: "reflector", scope: this.#label });
     this.#backoff = new Backoff(opts.backoff ?? DEFAULT_WATCH_BACKOFF, opts.random);
-    this.#accept = opts.scope.kind.metadataOnly === true ? METADATA_ONLY : { list: {}, watch: {} };
+    this.#accept = opts.scope.kind.metadataOnly ? METADATA_ONLY : { list: {}, watch: {} };
   }
 
   get scope(): WatchScope {

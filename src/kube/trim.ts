@@ -4,7 +4,7 @@
  * `status.loadBalancer`, the part we write: the status writer compares against it instead of reading
  * the object back (src/status/observed.ts takes it off before the store sees the object).
  */
-import { apiVersionOf, type KindInfo, type WatchedKind } from "./kinds.ts";
+import { apiVersionOf, type KindInfo } from "./kinds.ts";
 
 type Json = Record<string, unknown>;
 
@@ -24,14 +24,6 @@ const KEPT_METADATA = [
 const DROPPED_ANNOTATIONS: ReadonlySet<string> = new Set([
   "kubectl.kubernetes.io/last-applied-configuration",
 ]);
-
-const KEPT_FIELDS: Readonly<Record<WatchedKind, readonly string[]>> = {
-  IngressClass: ["spec"],
-  Ingress: ["spec", "status"],
-  Service: ["spec", "status"],
-  EndpointSlice: ["addressType", "endpoints", "ports"],
-  Secret: ["type", "data"],
-};
 
 function isRecord(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -86,7 +78,7 @@ export function trimObject(kind: KindInfo, raw: unknown): unknown {
     apiVersion: apiVersionOf(kind),
     kind: kind.kind,
     metadata: isRecord(raw["metadata"]) ? trimMetadata(raw["metadata"]) : raw["metadata"],
-    ...pick(raw, KEPT_FIELDS[kind.kind]),
+    ...pick(raw, kind.keptFields),
   };
   if (kind.kind === "EndpointSlice" && out["endpoints"] !== undefined)
     out["endpoints"] = trimEndpoints(out["endpoints"]);

@@ -4,14 +4,20 @@
  * copies and unknown fields are dropped, which also bounds memory), and reports bad input as data.
  */
 import { z } from "zod";
-import type { Snapshot } from "../translator/types.ts";
-import { compareStrings } from "../util/compare.ts";
-import { deepFreeze } from "../util/deep-freeze.ts";
-import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from "./k8s.ts";
-import { objectKey } from "./object-ref.ts";
+import { bool, int, metadata, str, stringMap } from "./schema-common.ts";
+import { GATEWAY_API_SCHEMAS } from "./parse-gateway-api.ts";
+import {
+  apiVersionFor,
+  isKindName,
+  KIND_DEFINITIONS,
+  KINDS,
+  type KindDefinition,
+  type KindName,
+  type KindObjects,
+} from "./kinds.ts";
 
 /** An object of a kind and API version that translation reads. */
-export type SupportedObject = Ingress | IngressClass | Service | EndpointSlice | Secret;
+export type SupportedObject = KindObjects[KindName];
 
 /** The outcome of {@link parseKubeObject}. */
 export type ParseResult =
@@ -41,24 +47,6 @@ export const DEFAULT_NAMESPACE = "default";
 const DROPPED_ANNOTATIONS: ReadonlySet<string> = new Set([
   "kubectl.kubernetes.io/last-applied-configuration",
 ]);
-
-// Kubernetes serialises absent optional fields as null in places (kubectl's `creationTimestamp: null`),
-// so every optional field accepts null; `compact` removes them again.
-const str = z.string();
-const int = z.number().int();
-const bool = z.boolean();
-const stringMap = z.record(z.string(), z.string());
-
-const metadata = z.object({
-  name: z.string().min(1, "must not be empty").max(253, "must be at most 253 characters"),
-  namespace: str.nullish(),
-  uid: str.nullish(),
-  resourceVersion: str.nullish(),
-  generation: int.nullish(),
-  creationTimestamp: str.nullish(),
-  labels: stringMap.nullish(),
-  annotations: stringMap.nullish(),
-});
 
 const backend = z
   .object({
@@ -144,24 +132,24 @@ const base64 = z
 
 const head = { apiVersion: str, metadata };
 
-const schemas = {
-  "networking.k8s.io/v1 Ingress": z.object({
+const CORE_SCHEMAS = {
+  Ingress: z.object({
     ...head,
     kind: z.literal("Ingress"),
     spec: ingressSpec.nullish(),
   }),
-  "networking.k8s.io/v1 IngressClass": z.object({
+  IngressClass: z.object({
     ...head,
     kind: z.literal("IngressClass"),
     spec: ingressClassSpec.nullish(),
   }),
-  "v1 Service": z.object({
+  Service: z.object({
     ...head,
     kind: z.literal("Service"),
     spec: serviceSpec.nullish(),
     status: serviceStatus.nullish(),
   }),
-  "discovery.k8s.io/v1 EndpointSlice": z.object({
+  EndpointSlice: z.object({
     ...head,
     kind: z.literal("EndpointSlice"),
     addressType: str.nullish(),
@@ -179,7 +167,7 @@ const schemas = {
       .array(z.object({ name: str.nullish(), protocol: str.nullish(), port: int.nullish() }))
       .nullish(),
   }),
-  "v1 Secret": z.object({
+  Secret: z.object({
     ...head,
     kind: z.literal("Secret"),
     type: str.nullish(),
@@ -188,19 +176,25 @@ const schemas = {
   }),
 } as const;
 
-type SchemaKey = keyof typeof schemas;
+/** One schema per registered kind, whatever its version. */
+const SCHEMAS: Readonly<Record<KindName, z.ZodType>> = { ...CORE_SCHEMAS, ...GATEWAY_API_SCHEMAS };
 
-/** The one API version each supported kind is read at, by kind. */
-export const SUPPORTED_API_VERSIONS: Readonly<Record<string, string>> = Object.freeze(
-  Object.fromEntries(
-    Object.keys(schemas).map(key => {
-      const [apiVersion = "", kind = ""] = key.split(" ");
-      return [kind, apiVersion];
-    }),
+/** `apiVersion kind` of every version of every kind we read. */
+const ACCEPTED: ReadonlyMap<string, KindDefinition> = new Map(
+  KIND_DEFINITIONS.flatMap(def =>
+    def.versions.map(v => [`${apiVersionFor(def.group, v)} ${def.kind}`, def] as const),
   ),
 );
 
-const CLUSTER_SCOPED: ReadonlySet<string> = new Set(["IngressClass"]);
+/** The API versions each kind is read at, by kind (`networking.k8s.io/v1`; `a/v1 or a/v1beta1`). */
+export const SUPPORTED_API_VERSIONS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(
+    KIND_DEFINITIONS.map(def => [
+      def.kind,
+      def.versions.map(v => apiVersionFor(def.group, v)).join(" or "),
+    ]),
+  ),
+);
 
 /** Kinds that need a `spec` object even when the manifest leaves it out. */
 const NEEDS_SPEC: ReadonlySet<string> = new Set(["Ingress", "IngressClass", "Service"]);
@@ -281,7 +275,7 @@ function failure(id: Identity, reason: string): ParseResult {
 
 function normaliseMetadata(kind: string, meta: Record<string, unknown>): Record<string, unknown> {
   const out = { ...meta };
-  if (CLUSTER_SCOPED.has(kind)) delete out["namespace"];
+  if (isKindName(kind) && !KINDS[kind].namespaced) delete out["namespace"];
   else if (typeof out["namespace"] !== "string" || out["namespace"] === "")
     out["namespace"] = DEFAULT_NAMESPACE;
   const annotations = out["annotations"];
@@ -326,7 +320,8 @@ export function parseKubeObject(raw: unknown): ParseResult {
   if (id.apiVersion === undefined) return failure(id, "apiVersion: expected a non-empty string");
   if (id.kind === undefined) return failure(id, "kind: expected a non-empty string");
   const key = `${id.apiVersion} ${id.kind}`;
-  if (!Object.hasOwn(schemas, key))
+  const def = ACCEPTED.get(key);
+  if (def === undefined)
     return {
       ok: "unsupported",
       kind: id.kind,
@@ -334,7 +329,7 @@ export function parseKubeObject(raw: unknown): ParseResult {
       namespace: id.namespace ?? "",
       name: id.name ?? "",
     };
-  const result = schemas[key as SchemaKey].safeParse(raw, {
+  const result = SCHEMAS[def.kind].safeParse(raw, {
     reportInput: true,
     error: errorMessage,
   });
@@ -354,32 +349,4 @@ export function parseSupportedObject(
     return { ok: false, reason: `unsupported: ${parsed.apiVersion} ${parsed.kind}` };
   if (parsed.ok) return { ok: true, object: parsed.object };
   return { ok: false, reason: parsed.reason };
-}
-
-function compareObjects(a: KubeObject, b: KubeObject): number {
-  return (
-    compareStrings(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
-    compareStrings(a.metadata.name, b.metadata.name)
-  );
-}
-
-function sortedOf<T extends KubeObject>(byKey: ReadonlyMap<string, KubeObject>, kind: string): T[] {
-  return [...byKey.values()].filter(o => o.kind === kind).sort(compareObjects) as T[];
-}
-
-/**
- * Groups parsed objects into a deep-frozen {@link Snapshot}, each list sorted by namespace then name.
- * When two objects share kind, namespace and name, the later one wins (as successive applies would).
- * Objects of other kinds are left out. The objects themselves are frozen in place, not copied.
- */
-export function buildSnapshot(objects: readonly KubeObject[]): Snapshot {
-  const byKey = new Map<string, KubeObject>();
-  for (const obj of objects) byKey.set(objectKey(obj), obj);
-  return deepFreeze({
-    ingressClasses: sortedOf<IngressClass>(byKey, "IngressClass"),
-    ingresses: sortedOf<Ingress>(byKey, "Ingress"),
-    services: sortedOf<Service>(byKey, "Service"),
-    endpointSlices: sortedOf<EndpointSlice>(byKey, "EndpointSlice"),
-    secrets: sortedOf<Secret>(byKey, "Secret"),
-  });
 }

@@ -10,9 +10,11 @@ import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
 import { createKubeClients, type KubeClients } from "../kube/client.ts";
 import type { BackoffOptions as WatchBackoffOptions } from "../kube/backoff.ts";
-import { INGRESS_KINDS, scopeLabel, watchScopes } from "../kube/kinds.ts";
+import { REQUIRED_KINDS, scopeLabel, watchScopes, type KindInfo } from "../kube/kinds.ts";
+import { OptionalKindWatchers } from "../kube/optional-kinds.ts";
 import type { Reflector } from "../kube/reflector.ts";
 import { KubeWatchers } from "../kube/watchers.ts";
+import { KIND_DEFINITIONS } from "../model/kinds.ts";
 import { parseSupportedObject } from "../model/parse.ts";
 import { SyncCycle } from "../pipeline/cycle.ts";
 import { SyncLoop } from "../pipeline/loop.ts";
@@ -45,6 +47,8 @@ export interface ControllerTuning {
   readonly kongPollIntervalMs?: number;
   readonly statusBaseDelayMs?: number;
   readonly kubeRequestTimeoutMs?: number;
+  /** How often the API server is asked which optional kinds (CRDs) it serves. */
+  readonly discoveryIntervalMs?: number;
 }
 
 export interface StartControllerOptions {
@@ -84,6 +88,7 @@ interface Parts {
   readonly kube: KubeClients;
   readonly store: Store;
   readonly watchers: KubeWatchers;
+  readonly optional: OptionalKindWatchers;
   readonly fetcher: SecretFetcher;
   readonly sender: Sender;
   readonly status: StatusSide;
@@ -118,20 +123,32 @@ function buildKubeSide(
   const backoff = opts.tuning?.watchBackoff;
   const store = new Store({
     ingressClass: config.ingressClass,
+    gatewayControllerName: config.gatewayApiControllerName,
     parse: parseSupportedObject,
     watchNamespaces: config.watchNamespace,
     logger,
   });
-  const watchers = new KubeWatchers({
-    api: kube.api,
-    // Statuses go to the index the status writer compares with; the store gets objects without them.
-    sink: new StatusObservingSink({ inner: store, index: observed, kinds: OBSERVED_STATUS_KINDS }),
-    clock,
-    random,
-    logger,
-    watchNamespaces: config.watchNamespace,
-    observer: watchObserver(metrics),
-    ...(backoff === undefined ? {} : { tuning: { backoff } }),
+  // Statuses go to the index the status writer compares with; the store gets objects without them.
+  const sink = new StatusObservingSink({
+    inner: store,
+    index: observed,
+    kinds: OBSERVED_STATUS_KINDS,
+  });
+  const watchersOf = (kinds: readonly KindInfo[]): KubeWatchers =>
+    new KubeWatchers({
+      ...{ api: kube.api, sink, clock, random, logger, kinds },
+      watchNamespaces: config.watchNamespace,
+      observer: watchObserver(metrics),
+      ...(backoff === undefined ? {} : { tuning: { backoff } }),
+    });
+  const watchers = watchersOf(REQUIRED_KINDS);
+  const optional = new OptionalKindWatchers({
+    ...{ api: kube.api, sink, clock, logger },
+    kinds: KIND_DEFINITIONS.filter(def => def.optional),
+    newWatchers: kind => watchersOf([kind]),
+    ...(opts.tuning?.discoveryIntervalMs === undefined
+      ? {}
+      : { intervalMs: opts.tuning.discoveryIntervalMs }),
   });
   const fetcher = new SecretFetcher({
     api: kube.api,
@@ -141,18 +158,26 @@ function buildKubeSide(
     logger,
     ...(backoff === undefined ? {} : { backoff }),
   });
-  return { store, watchers, fetcher };
+  return { store, watchers, optional, fetcher };
 }
 
-function buildReadiness(config: Config, watchers: KubeWatchers, sender: Sender) {
-  const scopes = watchScopes(INGRESS_KINDS, config.watchNamespace).map(scopeLabel);
-  const tracker = new ReadinessTracker({ watchedKinds: scopes });
+function buildReadiness(
+  config: Config,
+  watched: { watchers: KubeWatchers; optional: OptionalKindWatchers },
+  sender: Sender,
+) {
+  const { watchers, optional } = watched;
+  const scopes = watchScopes(REQUIRED_KINDS, config.watchNamespace).map(scopeLabel);
+  const tracker = new ReadinessTracker({ watchedKinds: scopes, awaitDiscovery: true });
   sender.subscribe(view => {
     if (anySynced(view)) tracker.configApplied();
   });
   // Re-evaluated on every probe (REQ-A3): no event is needed for a synced watcher to count.
   return (): Readiness => {
     for (const health of watchers.health()) if (health.synced) tracker.watcherSynced(health.scope);
+    // Optional kinds found served at start-up are waited for like the others; later ones never are.
+    if (optional.hasDiscovered() && optional.health().every(h => h.synced))
+      tracker.kindsDiscovered();
     return tracker.report();
   };
 }
@@ -161,7 +186,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const { config, clock, logger } = opts;
   const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
   const observed = new ObservedStatusIndex();
-  const { store, watchers, fetcher } = buildKubeSide(opts, metrics, kube, observed);
+  const { store, watchers, optional, fetcher } = buildKubeSide(opts, metrics, kube, observed);
   const options = { ingressClass: config.ingressClass, clusterDomain: config.clusterDomain };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
@@ -226,9 +251,9 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     dumps?.viewChanged(view);
   });
   const publishService = publishServiceWatch(opts, kube, status);
-  const readiness = buildReadiness(config, watchers, sender);
+  const readiness = buildReadiness(config, { watchers, optional }, sender);
   return {
-    ...{ metrics, kube, store, watchers, fetcher, sender, status, loop },
+    ...{ metrics, kube, store, watchers, optional, fetcher, sender, status, loop },
     ...{ publishService, readiness, dumps },
   };
 }
@@ -274,7 +299,11 @@ async function startupChecks(
   const { config, clock } = opts;
   const timeout = new AbortController();
   const done = new AbortController();
-  const synced = parts.watchers.waitSynced(AbortSignal.any([signal, timeout.signal]));
+  const waitSignal = AbortSignal.any([signal, timeout.signal]);
+  const synced = Promise.all([
+    parts.watchers.waitSynced(waitSignal),
+    parts.optional.waitSynced(waitSignal),
+  ]);
   const timer = clock.sleep(config.cacheSyncTimeoutMs, AbortSignal.any([signal, done.signal])).then(
     () => true,
     () => false,
@@ -285,8 +314,7 @@ async function startupChecks(
   done.abort();
   if (winner === true) {
     timeout.abort();
-    const pending = parts.watchers
-      .health()
+    const pending = [...parts.watchers.health(), ...parts.optional.health()]
       .filter(h => !h.synced)
       .map(h => h.scope);
     return new CacheSyncTimeoutError(config.cacheSyncTimeoutMs, pending);
@@ -305,12 +333,12 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
     }),
   );
   parts.watchers.start();
+  parts.optional.start();
   parts.fetcher.start();
   parts.sender.start();
   parts.publishService?.start();
   // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
-  void parts.watchers
-    .waitSynced(signal)
+  void Promise.all([parts.watchers.waitSynced(signal), parts.optional.waitSynced(signal)])
     .then(() => parts.fetcher.waitSettled(signal))
     .then(
       () => {
@@ -380,6 +408,7 @@ async function stopAll(s: {
   await Promise.all(s.running);
   await Promise.all([
     parts.watchers.stop(),
+    parts.optional.stop(),
     parts.fetcher.stop(),
     parts.publishService?.stop(),
     parts.sender.stop(),

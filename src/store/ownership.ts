@@ -2,6 +2,7 @@
  * Pure predicates deciding what the store must keep and which changes matter: is this Ingress ours,
  * which Services and Secrets does it read, is this Secret labelled for us.
  */
+import type { BackendRef, Gateway, GatewayRoute, HTTPRouteFilter } from "../model/gateway-api.ts";
 import type { EndpointSlice, Ingress, IngressClass, Secret } from "../model/k8s.ts";
 import { SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import { matchIngressClass } from "../translator/ingress-class.ts";
@@ -66,4 +67,38 @@ export function isLabelledSecret(secret: Secret): boolean {
 /** `--watch-namespace`: an empty list allows every namespace; cluster-scoped objects always pass. */
 export function namespaceAllowed(namespace: string, watchNamespaces: readonly string[]): boolean {
   return namespace === "" || watchNamespaces.length === 0 || watchNamespaces.includes(namespace);
+}
+
+/** A reference to a core-group object of `kind` (the default when the reference names no kind). */
+function coreRef(
+  ref: { readonly group?: string; readonly kind?: string },
+  kind: "Service" | "Secret",
+): boolean {
+  return (ref.group ?? "") === "" && (ref.kind ?? kind) === kind;
+}
+
+/** The TLS Secrets a Gateway's listeners name, in whatever namespace (grants are translation's call). */
+export function gatewayReferences(gateway: Gateway): References {
+  const namespace = gateway.metadata.namespace ?? "";
+  const secrets = new Set<string>();
+  for (const listener of gateway.spec.listeners) {
+    for (const ref of listener.tls?.certificateRefs ?? [])
+      if (coreRef(ref, "Secret")) secrets.add(nameKey(ref.namespace ?? namespace, ref.name));
+  }
+  return { services: [], secrets: [...secrets] };
+}
+
+/** The Services a route's rules (and their mirrors) send to, in whatever namespace. */
+export function routeReferences(route: GatewayRoute): References {
+  const namespace = route.metadata.namespace ?? "";
+  const services = new Set<string>();
+  const add = (ref: BackendRef): void => {
+    if (coreRef(ref, "Service")) services.add(nameKey(ref.namespace ?? namespace, ref.name));
+  };
+  for (const rule of route.spec.rules ?? []) {
+    for (const ref of rule.backendRefs ?? []) add(ref);
+    const filters = (rule as { readonly filters?: readonly HTTPRouteFilter[] }).filters ?? [];
+    for (const filter of filters) if (filter.requestMirror) add(filter.requestMirror.backendRef);
+  }
+  return { services: [...services], secrets: [] };
 }

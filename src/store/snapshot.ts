@@ -3,16 +3,9 @@
  * cache_stores_snapshot.go skips translation when its hash is unchanged; ours hashes content, not
  * resourceVersions, so a status write is not new input).
  */
-import type { WatchedKind } from "../kube/kinds.ts";
-import type {
-  EndpointSlice,
-  Ingress,
-  IngressClass,
-  KubeObject,
-  Secret,
-  Service,
-} from "../model/k8s.ts";
-import type { Snapshot } from "../translator/types.ts";
+import type { KubeObject } from "../model/k8s.ts";
+import type { KindName } from "../model/kinds.ts";
+import { byNamespaceName, SNAPSHOT_LISTS, snapshotOf, type Snapshot } from "../model/snapshot.ts";
 import { compareStrings } from "../util/compare.ts";
 import { deepFreeze } from "../util/deep-freeze.ts";
 import type { InvalidObject } from "./store.ts";
@@ -30,33 +23,16 @@ export interface SnapshotSource {
   /** Changes whenever the content changes. */
   readonly version: number;
   /** Changes whenever the objects of `kind` change. */
-  kindVersion(kind: WatchedKind): number;
+  kindVersion(kind: KindName): number;
   /** Digest of the content of every object `objects` returns. */
   contentHash(): string;
-  objects(kind: WatchedKind): KubeObject[];
+  objects(kind: KindName): KubeObject[];
   invalidObjects(): InvalidObject[];
   /** Data translation reads is still on its way (a Secret being fetched): a snapshot would lack it. */
   awaitingData?(): boolean;
 }
 
-function byNamespaceName(a: KubeObject, b: KubeObject): number {
-  return (
-    compareStrings(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
-    compareStrings(a.metadata.name, b.metadata.name)
-  );
-}
-
-const LISTS = {
-  ingressClasses: "IngressClass",
-  ingresses: "Ingress",
-  services: "Service",
-  endpointSlices: "EndpointSlice",
-  secrets: "Secret",
-} as const satisfies Record<keyof Snapshot, WatchedKind>;
-
-type ListName = keyof typeof LISTS;
-
-function sortedList(source: SnapshotSource, kind: WatchedKind): readonly KubeObject[] {
+function sortedList(source: SnapshotSource, kind: KindName): readonly KubeObject[] {
   // The objects are frozen by the store already; freezing the array is enough.
   return Object.freeze(source.objects(kind).sort(byNamespaceName));
 }
@@ -72,22 +48,6 @@ function sortedInvalid(source: SnapshotSource): readonly InvalidObject[] {
     );
 }
 
-function assemble(
-  lists: Record<ListName, readonly KubeObject[]>,
-  hash: string,
-  invalid: readonly InvalidObject[],
-): StoreSnapshot {
-  return deepFreeze({
-    ingressClasses: lists.ingressClasses as readonly IngressClass[],
-    ingresses: lists.ingresses as readonly Ingress[],
-    services: lists.services as readonly Service[],
-    endpointSlices: lists.endpointSlices as readonly EndpointSlice[],
-    secrets: lists.secrets as readonly Secret[],
-    hash,
-    invalid,
-  });
-}
-
 /** Takes a deep-frozen snapshot; every list is sorted by namespace, then name. */
 export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
   return new Snapshotter(source).take();
@@ -100,7 +60,7 @@ export function takeSnapshot(source: SnapshotSource): StoreSnapshot {
  */
 export class Snapshotter {
   readonly #source: SnapshotSource;
-  readonly #lists = new Map<ListName, { version: number; list: readonly KubeObject[] }>();
+  readonly #lists = new Map<KindName, { version: number; list: readonly KubeObject[] }>();
   #last: { version: number; snapshot: StoreSnapshot } | undefined;
 
   constructor(source: SnapshotSource) {
@@ -113,17 +73,21 @@ export class Snapshotter {
     // The last complete snapshot until the data arrives, which is a change of its own.
     if (this.#last !== undefined && this.#source.awaitingData?.() === true)
       return this.#last.snapshot;
-    const lists = {} as Record<ListName, readonly KubeObject[]>;
-    for (const [list, kind] of Object.entries(LISTS) as [ListName, WatchedKind][]) {
+    const lists: Partial<Record<KindName, readonly KubeObject[]>> = {};
+    for (const { kind } of SNAPSHOT_LISTS) {
       const kindVersion = this.#source.kindVersion(kind);
-      let cached = this.#lists.get(list);
+      let cached = this.#lists.get(kind);
       if (cached?.version !== kindVersion) {
         cached = { version: kindVersion, list: sortedList(this.#source, kind) };
-        this.#lists.set(list, cached);
+        this.#lists.set(kind, cached);
       }
-      lists[list] = cached.list;
+      lists[kind] = cached.list;
     }
-    const snapshot = assemble(lists, this.#source.contentHash(), sortedInvalid(this.#source));
+    const snapshot: StoreSnapshot = Object.freeze({
+      ...snapshotOf(lists),
+      hash: this.#source.contentHash(),
+      invalid: deepFreeze(sortedInvalid(this.#source)),
+    });
     this.#last = { version, snapshot };
     return snapshot;
   }

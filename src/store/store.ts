@@ -11,19 +11,23 @@
  * never dropped from Kong's config just because its bytes are still in flight.
  */
 import type { Logger } from "pino";
-import type { WatchedKind as KindName } from "../kube/kinds.ts";
+import type { GatewayClass, GatewayRoute, Gateway } from "../model/gateway-api.ts";
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret } from "../model/k8s.ts";
+import { KIND_NAMES, type KindName } from "../model/kinds.ts";
 import { splitApiVersion, type ObjectRef } from "../model/object-ref.ts";
 import type { ObjectName, ReflectorSink } from "../kube/reflector.ts";
 import { isMetadataOnly } from "../kube/trim.ts";
 import { deepFreeze } from "../util/deep-freeze.ts";
 import {
+  gatewayReferences,
   ingressReferences,
+  routeReferences,
   isLabelledSecret,
   isOurIngress,
   nameKey,
   namespaceAllowed,
   sliceServiceKey,
+  type References,
 } from "./ownership.ts";
 import { ReferenceIndex } from "./references.ts";
 import { identityOf, rawIdentity, type Identity } from "./identity.ts";
@@ -55,6 +59,8 @@ export interface StoreOptions {
   /** `--ingress-class`. */
   readonly ingressClass: string;
   readonly parse: ObjectParser;
+  /** `--gateway-api-controller-name`: GatewayClasses naming it are ours. */
+  readonly gatewayControllerName?: string;
   /** `--watch-namespace`; objects elsewhere are ignored even if a watcher delivered them. */
   readonly watchNamespaces?: readonly string[];
   readonly logger: Logger;
@@ -68,13 +74,7 @@ type Entry = { readonly fingerprint: Buffer } & (
   | { readonly state: "invalid"; readonly invalid: InvalidObject; readonly id: Identity }
 );
 
-const ALL_KINDS: readonly KindName[] = [
-  "IngressClass",
-  "Ingress",
-  "Service",
-  "EndpointSlice",
-  "Secret",
-];
+const ALL_KINDS: readonly KindName[] = KIND_NAMES;
 
 export class Store implements ReflectorSink {
   readonly #opts: StoreOptions;
@@ -346,7 +346,41 @@ export class Store implements ReflectorSink {
         });
       case "Secret":
         return this.#secretChanged(key, prev, next);
+      case "GatewayClass":
+        return [prev, next].some(
+          e =>
+            e?.state === "kept" &&
+            (e.obj as GatewayClass).spec.controllerName === this.#opts.gatewayControllerName,
+        );
+      case "Gateway":
+        this.#indexReferences(`Gateway/${key}`, next, o => gatewayReferences(o as Gateway));
+        return true;
+      case "HTTPRoute":
+      case "GRPCRoute":
+      case "TCPRoute":
+      case "UDPRoute":
+      case "TLSRoute":
+        this.#indexReferences(`${kind}/${key}`, next, o => routeReferences(o as GatewayRoute));
+        return true;
+      case "ReferenceGrant":
+        return true;
     }
+  }
+
+  /**
+   * Re-indexes what a Gateway or route reads. Which Gateways and routes are ours is for translation to
+   * say (it follows parentRefs and classes), so every one is indexed: the cost is fetching the data of
+   * a Secret a foreign Gateway names, which translation then does not use.
+   */
+  #indexReferences(
+    owner: string,
+    entry: Entry | undefined,
+    references: (obj: KubeObject) => References,
+  ): void {
+    const refs = entry?.state === "kept" ? references(entry.obj) : undefined;
+    const transitions = this.#refs.set(owner, refs);
+    for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
+    for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
   }
 
   #ingressClassChanged(key: string, next: Entry | undefined): boolean {

@@ -3,6 +3,8 @@ import type { Readiness } from "./health-server.ts";
 export interface ReadinessTrackerOptions {
   /** Every watched kind; readiness needs each one's first list processed. */
   readonly watchedKinds: readonly string[];
+  /** Also wait for {@link ReadinessTracker.kindsDiscovered} (when optional kinds are looked for). */
+  readonly awaitDiscovery?: boolean;
 }
 
 /**
@@ -13,14 +15,21 @@ export interface ReadinessTrackerOptions {
 export class ReadinessTracker {
   readonly #pending: Set<string>;
   #configApplied = false;
+  #kindsDiscovered: boolean;
 
   constructor(opts: ReadinessTrackerOptions) {
     this.#pending = new Set(opts.watchedKinds);
+    this.#kindsDiscovered = opts.awaitDiscovery !== true;
   }
 
   /** The first list of `kind` has been processed. */
   watcherSynced(kind: string): void {
     this.#pending.delete(kind);
+  }
+
+  /** The API server has said which optional kinds it serves (their watchers are then pending too). */
+  kindsDiscovered(): void {
+    this.#kindsDiscovered = true;
   }
 
   /** Kong accepted a config from us, or already held the one we would push. */
@@ -30,6 +39,7 @@ export class ReadinessTracker {
 
   report(): Readiness {
     const reasons = [...this.#pending].sort().map(kind => `watch of ${kind} has not synced`);
+    if (!this.#kindsDiscovered) reasons.push("the optional kinds served are not known yet");
     if (!this.#configApplied) reasons.push("no config has reached Kong yet");
     return { ready: reasons.length === 0, reasons };
   }

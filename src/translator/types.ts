@@ -1,18 +1,8 @@
-import type { EndpointSlice, Ingress, IngressClass, Secret, Service } from "../model/k8s.ts";
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
 
-/**
- * Everything translation reads: a frozen, point-in-time view of the watched objects.
- * Produced by the store (or the CLI from manifest files); never mutated.
- */
-export interface Snapshot {
-  readonly ingressClasses: readonly IngressClass[];
-  readonly ingresses: readonly Ingress[];
-  readonly services: readonly Service[];
-  readonly endpointSlices: readonly EndpointSlice[];
-  readonly secrets: readonly Secret[];
-}
+/** Everything translation reads (defined with the model, where the store and the CLI build it). */
+export type { Snapshot } from "../model/snapshot.ts";
 
 export interface TranslateOptions {
   /** `--ingress-class`: the IngressClass name this controller serves. */

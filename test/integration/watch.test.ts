@@ -220,7 +220,7 @@ function oneOfEach(ns: string, classLabel: string, labels?: Record<string, strin
   ];
 }
 
-const resource: Record<WatchedKind, string> = {
+const resource: Record<string, string> = {
   IngressClass: "ingressclass",
   Ingress: "ingress",
   Service: "service",
@@ -317,7 +317,7 @@ describe("watch layer against a real kube-apiserver", () => {
       );
       const nsArgs = o.ns === "" ? [] : ["-n", o.ns];
       const del = await timed(
-        ["delete", resource[o.kind], o.name, ...nsArgs],
+        ["delete", resource[o.kind]!, o.name, ...nsArgs],
         undefined,
         () => !held(c.store, o.kind, o.ns, o.name),
       );
@@ -365,7 +365,7 @@ describe("watch layer against a real kube-apiserver", () => {
     for (const o of objects) {
       await kubectlOk(cluster, [
         "delete",
-        resource[o.kind],
+        resource[o.kind]!,
         o.name,
         ...(o.ns === "" ? [] : ["-n", o.ns]),
       ]);

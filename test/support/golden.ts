@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
-import { buildSnapshot, parseKubeObject } from "../../src/model/parse.ts";
+import { parseKubeObject } from "../../src/model/parse.ts";
+import { buildSnapshot } from "../../src/model/snapshot.ts";
 import type { KubeObject } from "../../src/model/k8s.ts";
 import type { ObjectRef } from "../../src/model/object-ref.ts";
 import type { Snapshot, TranslationResult } from "../../src/translator/types.ts";

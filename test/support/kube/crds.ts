@@ -7,14 +7,22 @@ import { runCommand } from "./run.ts";
 export const gatewayApiVersion = "v1.6.1";
 
 /**
- * Installs the Gateway API standard-channel CRDs (and the safe-upgrades ValidatingAdmissionPolicy
- * shipped beside them) from the published Go module, and waits until every CRD is Established.
+ * Installs the Gateway API CRDs of one bundle (standard channel of the current release by default; the
+ * safe-upgrades ValidatingAdmissionPolicy shipped beside them included) from the published Go module, and waits until every CRD is Established.
  * Fetching at test time keeps copies of upstream YAML out of the repo. Returns the CRD names.
  */
-export async function installGatewayApiCrds(kubeconfigPath: string): Promise<string[]> {
-  const moduleDir = await goModuleDir("sigs.k8s.io/gateway-api", gatewayApiVersion);
-  const crdDir = join(moduleDir, "config", "crd", "standard");
-  const files = (await readdir(crdDir)).filter(f => f.endsWith(".yaml")).sort();
+export async function installGatewayApiCrds(
+  kubeconfigPath: string,
+  bundle: { readonly version?: string; readonly channel?: "standard" | "experimental" } = {},
+): Promise<string[]> {
+  const moduleDir = await goModuleDir(
+    "sigs.k8s.io/gateway-api",
+    bundle.version ?? gatewayApiVersion,
+  );
+  const crdDir = join(moduleDir, "config", "crd", bundle.channel ?? "standard");
+  const files = (await readdir(crdDir))
+    .filter(f => f.endsWith(".yaml") && f !== "kustomization.yaml")
+    .sort();
   if (files.length === 0) throw new Error(`no CRD manifests in ${crdDir}`);
   const applied = await kubectlOk({ kubeconfigPath }, [
     "apply",

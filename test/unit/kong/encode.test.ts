@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigEncoder, encodeConfig } from "../../../src/kong/admin-client.ts";
 import type { Ingress, KubeObject, Service } from "../../../src/model/k8s.ts";
-import { buildSnapshot } from "../../../src/model/parse.ts";
+import { buildSnapshot } from "../../../src/model/snapshot.ts";
 import { createTranslator, DEFAULT_TRANSLATE_OPTIONS } from "../../../src/translator/index.ts";
 
 function app(i: number, path = "/"): KubeObject[] {

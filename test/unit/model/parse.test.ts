@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Ingress, KubeObject, Secret, Service } from "../../../src/model/k8s.ts";
+import { buildSnapshot } from "../../../src/model/snapshot.ts";
 import {
-  buildSnapshot,
   DEFAULT_NAMESPACE,
   parseKubeObject,
   parseSupportedObject,
@@ -64,7 +64,9 @@ describe("parseKubeObject: accepted kinds", () => {
     ["v1", "Endpoints"],
     ["v1", "ConfigMap"],
     ["apps/v1", "Deployment"],
-    ["gateway.networking.k8s.io/v1", "HTTPRoute"],
+    ["gateway.networking.k8s.io/v1alpha2", "HTTPRoute"],
+    ["gateway.networking.k8s.io/v1", "BackendTLSPolicy"],
+    ["gateway.networking.k8s.io/v1beta1", "GRPCRoute"],
   ])("reports %s %s as unsupported", (apiVersion, kind) => {
     const result = parseKubeObject({ apiVersion, kind, metadata: { name: "x", namespace: "n" } });
     expect(result).toEqual({ ok: "unsupported", apiVersion, kind, namespace: "n", name: "x" });
@@ -355,5 +357,91 @@ describe("buildSnapshot", () => {
     const other = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } } as KubeObject;
     const snap = buildSnapshot([other]);
     expect(Object.values(snap).flat()).toEqual([]);
+  });
+});
+
+describe("parseKubeObject: Gateway API", () => {
+  const gateway = "gateway.networking.k8s.io";
+  const specs: Record<string, unknown> = {
+    GatewayClass: { controllerName: "konghq.com/kic-gateway-controller" },
+    Gateway: {
+      gatewayClassName: "kong",
+      listeners: [{ name: "http", port: 80, protocol: "HTTP" }],
+    },
+    HTTPRoute: {
+      parentRefs: [{ name: "kong" }],
+      rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
+    },
+    GRPCRoute: {
+      parentRefs: [{ name: "kong" }],
+      rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
+    },
+    TCPRoute: {
+      parentRefs: [{ name: "kong" }],
+      rules: [{ backendRefs: [{ name: "db", port: 5432 }] }],
+    },
+    UDPRoute: {
+      parentRefs: [{ name: "kong" }],
+      rules: [{ backendRefs: [{ name: "dns", port: 53 }] }],
+    },
+    TLSRoute: { hostnames: ["a.example"], rules: [{ backendRefs: [{ name: "tls", port: 443 }] }] },
+    ReferenceGrant: {
+      from: [{ group: gateway, kind: "HTTPRoute", namespace: "apps" }],
+      to: [{ group: "", kind: "Service" }],
+    },
+  };
+
+  it.each([
+    ["v1", "GatewayClass"],
+    ["v1beta1", "GatewayClass"],
+    ["v1", "Gateway"],
+    ["v1beta1", "Gateway"],
+    ["v1", "HTTPRoute"],
+    ["v1beta1", "HTTPRoute"],
+    ["v1", "GRPCRoute"],
+    ["v1", "TCPRoute"],
+    ["v1alpha2", "TCPRoute"],
+    ["v1", "UDPRoute"],
+    ["v1alpha2", "UDPRoute"],
+    ["v1", "TLSRoute"],
+    ["v1alpha3", "TLSRoute"],
+    ["v1alpha2", "TLSRoute"],
+    ["v1", "ReferenceGrant"],
+    ["v1beta1", "ReferenceGrant"],
+  ])("reads %s %s and keeps the version it came in", (version, kind) => {
+    const apiVersion = `${gateway}/${version}`;
+    const obj = parsedObject({ apiVersion, kind, metadata: { name: "a" }, spec: specs[kind] });
+    expect(obj.apiVersion).toBe(apiVersion);
+    expect(obj.kind).toBe(kind);
+    // GatewayClass is cluster-scoped; the rest land in `default` like any namespaced object.
+    expect(obj.metadata.namespace).toBe(kind === "GatewayClass" ? undefined : "default");
+  });
+
+  it.each([
+    [
+      "a listener without a port",
+      {
+        kind: "Gateway",
+        spec: { gatewayClassName: "kong", listeners: [{ name: "h", protocol: "HTTP" }] },
+      },
+      "spec.listeners[0].port: required",
+    ],
+    [
+      "a backendRef without a name",
+      { kind: "HTTPRoute", spec: { rules: [{ backendRefs: [{ port: 80 }] }] } },
+      "spec.rules[0].backendRefs[0].name: required",
+    ],
+    [
+      "a GatewayClass without a controllerName",
+      { kind: "GatewayClass", spec: {} },
+      "spec.controllerName: required",
+    ],
+  ])("rejects %s, saying where", (_what, partial, reason) => {
+    const result = parseKubeObject({
+      apiVersion: `${gateway}/v1`,
+      metadata: { name: "bad", namespace: "apps" },
+      ...partial,
+    });
+    expect(result).toMatchObject({ ok: false, kind: partial.kind, name: "bad", reason });
   });
 });

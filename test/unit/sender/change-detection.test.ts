@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decideSync } from "../../../src/sender/change-detection.ts";
 import { candidateFromDump, candidateOf } from "../../../src/sender/last-known-good.ts";
 import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
-import { buildSnapshot } from "../../../src/model/parse.ts";
+import { buildSnapshot } from "../../../src/model/snapshot.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/index.ts";
 
 // An empty cluster: the translator's config holds only the stub upstream.

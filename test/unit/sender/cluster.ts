@@ -4,7 +4,7 @@
  */
 import type { Ingress, IngressClass, KubeObject, Service } from "../../../src/model/k8s.ts";
 import { encodeConfig } from "../../../src/kong/admin-client.ts";
-import { buildSnapshot } from "../../../src/model/parse.ts";
+import { buildSnapshot } from "../../../src/model/snapshot.ts";
 import {
   DEFAULT_TRANSLATE_OPTIONS,
   translate as translateSnapshot,

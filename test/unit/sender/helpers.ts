@@ -9,6 +9,7 @@ import { AdminClient } from "../../../src/kong/admin-client.ts";
 import { EMPTY_CONFIG_HASH, type KongConfig, type KongService } from "../../../src/kong/types.ts";
 import type { Ingress, Service } from "../../../src/model/k8s.ts";
 import { refKey, refOf } from "../../../src/model/object-ref.ts";
+import { snapshotOf } from "../../../src/model/snapshot.ts";
 import { tagsFor } from "../../../src/translator/tags.ts";
 import type { ObjectResult, Snapshot, TranslationResult } from "../../../src/translator/types.ts";
 import type { Clock } from "../../../src/util/clock.ts";
@@ -60,13 +61,7 @@ export function ingress(ns: string, name: string, services: string[], broken = f
 }
 
 export function snapshot(objects: { services?: Service[]; ingresses?: Ingress[] }): Snapshot {
-  return {
-    ingressClasses: [],
-    ingresses: objects.ingresses ?? [],
-    services: objects.services ?? [],
-    endpointSlices: [],
-    secrets: [],
-  };
+  return snapshotOf({ Ingress: objects.ingresses ?? [], Service: objects.services ?? [] });
 }
 
 function tags(obj: Service | Ingress): string[] {

@@ -5,7 +5,7 @@ import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
 import { ConfigEncoder, encodeConfig } from "../../../src/kong/admin-client.ts";
 import { objectsInConfig } from "../../../src/kong/flattened-errors.ts";
 import type { Ingress, IngressClass, Service } from "../../../src/model/k8s.ts";
-import { buildSnapshot } from "../../../src/model/parse.ts";
+import { buildSnapshot } from "../../../src/model/snapshot.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/index.ts";
 
 const KONG_HASH = "feedfacefeedfacefeedfacefeedface";

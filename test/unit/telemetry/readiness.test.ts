@@ -33,4 +33,16 @@ describe("ReadinessTracker", () => {
     t.watcherSynced("Ingress");
     expect(t.report()).toEqual({ ready: true, reasons: [] });
   });
+
+  it("waits for the optional kinds to be known when asked to, and only then", () => {
+    const t = new ReadinessTracker({ watchedKinds: ["Ingress"], awaitDiscovery: true });
+    t.watcherSynced("Ingress");
+    t.configApplied();
+    expect(t.report()).toEqual({
+      ready: false,
+      reasons: ["the optional kinds served are not known yet"],
+    });
+    t.kindsDiscovered();
+    expect(t.report()).toEqual({ ready: true, reasons: [] });
+  });
 });

@@ -1,0 +1,181 @@
+/**
+ * Watchers for the optional kinds: started when discovery (discovery.ts) sees a kind served, at the
+ * version it is served at, and stopped when it goes, its objects then leaving the cache (the API server
+ * deletes them with their CRD anyway). A missing CRD is logged once and is never a reason to be
+ * unready; an installed one is waited for like any other watcher, so the first config pushed holds
+ * its objects. Discovery failures keep what was known: a guess of "not served" would empty Kong.
+ */
+import type { Logger } from "pino";
+import type { KindDefinition, KindName } from "../model/kinds.ts";
+import type { Clock } from "../util/clock.ts";
+import type { KubeApi } from "./client.ts";
+import { discoverKinds, type ServedKinds } from "./discovery.ts";
+import { kindAt, type KindInfo } from "./kinds.ts";
+import type { ReflectorHealth, ReflectorSink } from "./reflector.ts";
+import type { KubeWatchers } from "./watchers.ts";
+
+export interface OptionalKindWatchersOptions {
+  readonly api: KubeApi;
+  /** The optional kinds to look for. */
+  readonly kinds: readonly KindDefinition[];
+  /** Makes (unstarted) watchers for one kind at one version. */
+  readonly newWatchers: (kind: KindInfo) => KubeWatchers;
+  /** Where a kind's objects are removed from when it stops being served. */
+  readonly sink: ReflectorSink;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How often discovery is asked again. */
+  readonly intervalMs?: number;
+  /** Waits after a failed discovery, doubling up to `intervalMs`. */
+  readonly retryMs?: number;
+}
+
+interface Running {
+  readonly version: string;
+  readonly watchers: KubeWatchers;
+}
+
+export class OptionalKindWatchers {
+  readonly #opts: OptionalKindWatchersOptions;
+  readonly #log: Logger;
+  readonly #running = new Map<KindName, Running>();
+  readonly #stop = new AbortController();
+  /** What the last successful discovery said, per kind; absent before the first. */
+  #known: ServedKinds | undefined;
+  #discovered!: () => void;
+  readonly #firstDiscovery = new Promise<void>(resolve => {
+    this.#discovered = resolve;
+  });
+  #loop: Promise<void> | undefined;
+  #serial: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: OptionalKindWatchersOptions) {
+    this.#opts = opts;
+    this.#log = opts.logger.child({ component: "optional-kinds" });
+  }
+
+  /** Starts discovering (at once, then periodically). Idempotent. */
+  start(): void {
+    if (this.#loop !== undefined || this.#stop.signal.aborted) return;
+    this.#loop = this.#run(this.#stop.signal);
+  }
+
+  /** Asks discovery again now (e.g. after a watcher of an optional kind met a 404). */
+  async refresh(): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    await this.#discover(this.#stop.signal);
+  }
+
+  /** Per optional kind, the version it is watched at; undefined when it is off. */
+  served(): ReadonlyMap<KindName, string | undefined> {
+    return new Map(this.#opts.kinds.map(k => [k.kind, this.#running.get(k.kind)?.version]));
+  }
+
+  /**
+   * Resolves once discovery has answered once and every kind it found served has completed its first
+   * list. Kinds that appear later do not hold it back.
+   */
+  async waitSynced(signal: AbortSignal): Promise<void> {
+    await abortable(this.#firstDiscovery, signal);
+    await Promise.all([...this.#running.values()].map(r => r.watchers.waitSynced(signal)));
+  }
+
+  /** Whether discovery has answered once; before that, nothing is known about optional kinds. */
+  hasDiscovered(): boolean {
+    return this.#known !== undefined;
+  }
+
+  health(): ReflectorHealth[] {
+    return [...this.#running.values()].flatMap(r => r.watchers.health());
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+    await this.#serial;
+    await Promise.all([...this.#running.values()].map(r => r.watchers.stop()));
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    const interval = this.#opts.intervalMs ?? 10_000;
+    let retry = this.#opts.retryMs ?? 1_000;
+    while (!signal.aborted) {
+      const ok = await this.#discover(signal);
+      const wait = ok ? interval : retry;
+      retry = ok ? (this.#opts.retryMs ?? 1_000) : Math.min(retry * 2, interval);
+      await this.#opts.clock.sleep(wait, signal).catch(() => undefined);
+    }
+  }
+
+  /** One discovery at a time: the periodic one and a refresh must not start a kind twice. */
+  #discover(signal: AbortSignal): Promise<boolean> {
+    const next = this.#serial.then(() => this.#discoverOnce(signal));
+    this.#serial = next.catch(() => undefined);
+    return next;
+  }
+
+  async #discoverOnce(signal: AbortSignal): Promise<boolean> {
+    let served: ServedKinds;
+    try {
+      served = await discoverKinds(this.#opts.api, this.#opts.kinds, signal);
+    } catch (err) {
+      if (!signal.aborted) this.#log.warn({ err }, "Cannot tell which optional kinds are served");
+      return false;
+    }
+    if (signal.aborted) return false;
+    await this.#apply(served);
+    this.#known = served;
+    this.#discovered();
+    return true;
+  }
+
+  async #apply(served: ServedKinds): Promise<void> {
+    for (const def of this.#opts.kinds) {
+      const version = served.get(def.kind);
+      const running = this.#running.get(def.kind);
+      if (running?.version === version) {
+        if (version === undefined && this.#known === undefined) this.#logOff(def);
+        continue;
+      }
+      if (running !== undefined) await this.#stopKind(def, running);
+      if (version === undefined) {
+        this.#logOff(def);
+        continue;
+      }
+      const watchers = this.#opts.newWatchers(kindAt(def, version));
+      this.#running.set(def.kind, { version, watchers });
+      watchers.start();
+      this.#log.info({ kind: def.kind, version: `${def.group}/${version}` }, "Watching kind");
+    }
+  }
+
+  async #stopKind(def: KindDefinition, running: Running): Promise<void> {
+    this.#running.delete(def.kind);
+    await running.watchers.stop();
+    for (const name of this.#opts.sink.names(def.kind, undefined))
+      this.#opts.sink.remove(def.kind, name);
+  }
+
+  #logOff(def: KindDefinition): void {
+    this.#log.info(
+      { kind: def.kind, versions: def.versions.map(v => `${def.group}/${v}`) },
+      "Kind not served (its CRD is not installed): not watched",
+    );
+  }
+}
+
+async function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}

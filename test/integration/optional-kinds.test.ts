@@ -1,0 +1,162 @@
+/**
+ * Optional kinds against a real kube-apiserver: Gateway API kinds are watched once their CRDs are
+ * installed, at the version the bundle serves (v1 on current bundles, v1alpha2 on a v1.4 experimental
+ * one), and dropped with their objects when the CRDs go; without them nothing waits.
+ */
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKubeApi, type KubeApi } from "../../src/kube/client.ts";
+import { OptionalKindWatchers } from "../../src/kube/optional-kinds.ts";
+import { KubeWatchers } from "../../src/kube/watchers.ts";
+import { KIND_DEFINITIONS } from "../../src/model/kinds.ts";
+import { parseSupportedObject } from "../../src/model/parse.ts";
+import { Store } from "../../src/store/store.ts";
+import { systemClock } from "../../src/util/clock.ts";
+import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
+import { installGatewayApiCrds } from "../support/kube/crds.ts";
+import { kubectlOk } from "../support/kube/kubectl.ts";
+import { waitFor } from "../support/wait.ts";
+
+const coldStartTimeoutMs = 30 * 60_000;
+const logger = pino({ level: "silent" });
+const GROUP = "gateway.networking.k8s.io";
+
+interface Watching {
+  readonly store: Store;
+  readonly optional: OptionalKindWatchers;
+  stop(): Promise<void>;
+}
+
+function watch(cluster: KubeCluster): Watching {
+  const api: KubeApi = createKubeApi({
+    kubeconfig: cluster.kubeconfigPath,
+    requestTimeoutMs: 5_000,
+  });
+  const store = new Store({ ingressClass: "kong", parse: parseSupportedObject, logger });
+  const backoff = { initialMs: 100, maxMs: 1_000, factor: 2, jitter: 0.2 };
+  const optional = new OptionalKindWatchers({
+    ...{ api, sink: store, clock: systemClock, logger },
+    kinds: KIND_DEFINITIONS.filter(def => def.optional),
+    intervalMs: 500,
+    retryMs: 100,
+    newWatchers: kind =>
+      new KubeWatchers({
+        ...{ api, sink: store, clock: systemClock, random: Math.random, logger, kinds: [kind] },
+        watchNamespaces: [],
+        tuning: { backoff },
+      }),
+  });
+  optional.start();
+  return {
+    store,
+    optional,
+    stop: async () => {
+      await optional.stop();
+      await api.close();
+    },
+  };
+}
+
+const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } };
+const tcpRoute = (apiVersion: string) => ({
+  apiVersion,
+  kind: "TCPRoute",
+  metadata: { name: "db", namespace: "apps" },
+  spec: { parentRefs: [{ name: "kong" }], rules: [{ backendRefs: [{ name: "db", port: 5432 }] }] },
+});
+const httpRoute = {
+  apiVersion: `${GROUP}/v1`,
+  kind: "HTTPRoute",
+  metadata: { name: "web", namespace: "apps" },
+  spec: { parentRefs: [{ name: "kong" }], rules: [{ backendRefs: [{ name: "web", port: 80 }] }] },
+};
+
+function apply(cluster: KubeCluster, objects: unknown[]): Promise<string> {
+  return kubectlOk(cluster, ["apply", "-f", "-"], {
+    stdin: JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }),
+  });
+}
+
+describe("optional kinds, current standard bundle", () => {
+  let cluster: KubeCluster;
+  let watching: Watching | undefined;
+  beforeAll(async () => {
+    cluster = await startKubeCluster();
+  }, coldStartTimeoutMs);
+  afterAll(async () => {
+    await watching?.stop();
+    await cluster.stop();
+  });
+
+  it(
+    "waits for nothing without CRDs, starts the kinds when they are installed, drops them when they go",
+    async () => {
+      watching = watch(cluster);
+      const { store, optional } = watching;
+      await optional.waitSynced(AbortSignal.timeout(10_000));
+      expect([...optional.served().values()].every(v => v === undefined)).toBe(true);
+
+      await installGatewayApiCrds(cluster.kubeconfigPath);
+      const applying = performance.now();
+      await apply(cluster, [namespace, httpRoute, tcpRoute(`${GROUP}/v1`)]);
+      const seen = await waitFor(
+        "the routes in the store",
+        () => store.objects("HTTPRoute").length === 1 && store.objects("TCPRoute").length === 1,
+        { timeoutMs: 20_000 },
+      );
+      const sinceApply = performance.now() - applying;
+      process.stderr.write(
+        `optional-kinds: routes in the store ${sinceApply.toFixed(0)} ms after kubectl apply started (${seen.ms.toFixed(0)} ms after it returned)\n`,
+      );
+      expect(Object.fromEntries(optional.served())).toEqual({
+        GatewayClass: "v1",
+        Gateway: "v1",
+        HTTPRoute: "v1",
+        GRPCRoute: "v1",
+        TCPRoute: "v1",
+        UDPRoute: "v1",
+        TLSRoute: "v1",
+        ReferenceGrant: "v1",
+      });
+      expect(store.objects("TCPRoute")[0]?.apiVersion).toBe(`${GROUP}/v1`);
+
+      await kubectlOk(cluster, ["delete", "crd", `tcproutes.${GROUP}`, "--wait=true"]);
+      await waitFor("TCPRoute off", () => optional.served().get("TCPRoute") === undefined, {
+        timeoutMs: 20_000,
+      });
+      expect(store.objects("TCPRoute")).toEqual([]);
+      expect(store.objects("HTTPRoute")).toHaveLength(1);
+    },
+    10 * 60_000,
+  );
+});
+
+describe("optional kinds, a v1.4 experimental bundle", () => {
+  let cluster: KubeCluster;
+  let watching: Watching | undefined;
+  beforeAll(async () => {
+    cluster = await startKubeCluster();
+  }, coldStartTimeoutMs);
+  afterAll(async () => {
+    await watching?.stop();
+    await cluster.stop();
+  });
+
+  it(
+    "watches TCPRoute at v1alpha2 where v1 is not served",
+    async () => {
+      await installGatewayApiCrds(cluster.kubeconfigPath, {
+        version: "v1.4.1",
+        channel: "experimental",
+      });
+      await apply(cluster, [namespace, tcpRoute(`${GROUP}/v1alpha2`)]);
+      watching = watch(cluster);
+      const { store, optional } = watching;
+      await optional.waitSynced(AbortSignal.timeout(20_000));
+      expect(optional.served().get("TCPRoute")).toBe("v1alpha2");
+      expect(optional.served().get("HTTPRoute")).toBe("v1");
+      expect(store.objects("TCPRoute").map(o => o.apiVersion)).toEqual([`${GROUP}/v1alpha2`]);
+    },
+    10 * 60_000,
+  );
+});

@@ -1,0 +1,227 @@
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { discoverKinds } from "../../../src/kube/discovery.ts";
+import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts";
+import { OptionalKindWatchers } from "../../../src/kube/optional-kinds.ts";
+import { KubeWatchers } from "../../../src/kube/watchers.ts";
+import { KIND_DEFINITIONS } from "../../../src/model/kinds.ts";
+import { FakeKubeApi, list, ManualClock, RecordingSink, settle, type ListCall } from "./fakes.ts";
+
+const logger = pino({ level: "silent" });
+const GROUP = "gateway.networking.k8s.io";
+const optionalKinds = KIND_DEFINITIONS.filter(def => def.optional);
+
+const notFound = (): never => {
+  throw new KubeApiError(404, { reason: "NotFound", message: "the server could not find it" });
+};
+
+/** Discovery documents of an API server serving `served` (version → plurals) of the Gateway group. */
+function discoveryAnswer(served: Record<string, string[]>) {
+  return (call: ListCall): unknown => {
+    if (call.path === `/apis/${GROUP}`)
+      return Object.keys(served).length === 0
+        ? notFound()
+        : { versions: Object.keys(served).map(version => ({ version })) };
+    const rest = call.path.slice(`/apis/${GROUP}/`.length);
+    const isVersionDocument = call.path.startsWith(`/apis/${GROUP}/`) && !rest.includes("/");
+    if (isVersionDocument)
+      return served[rest] === undefined
+        ? notFound()
+        : { resources: served[rest].flatMap(name => [{ name }, { name: `${name}/status` }]) };
+    return list("1", []);
+  };
+}
+
+const V1_6 = {
+  v1: ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"].concat([
+    "tcproutes",
+    "udproutes",
+    "tlsroutes",
+  ]),
+  v1beta1: ["gatewayclasses", "gateways", "httproutes", "referencegrants"],
+};
+const V1_4_EXPERIMENTAL = {
+  v1: ["gatewayclasses", "gateways", "httproutes", "grpcroutes"],
+  v1beta1: ["gatewayclasses", "gateways", "httproutes", "referencegrants"],
+  v1alpha2: ["tcproutes", "udproutes", "tlsroutes"],
+  v1alpha3: ["tlsroutes"],
+};
+
+describe("discoverKinds", () => {
+  it.each([
+    [
+      "a current standard bundle: everything at v1",
+      V1_6,
+      {
+        GatewayClass: "v1",
+        Gateway: "v1",
+        HTTPRoute: "v1",
+        GRPCRoute: "v1",
+        TCPRoute: "v1",
+        UDPRoute: "v1",
+        TLSRoute: "v1",
+        ReferenceGrant: "v1",
+      },
+    ],
+    [
+      "an older experimental bundle: the newest version each kind is served at",
+      V1_4_EXPERIMENTAL,
+      {
+        GatewayClass: "v1",
+        Gateway: "v1",
+        HTTPRoute: "v1",
+        GRPCRoute: "v1",
+        TCPRoute: "v1alpha2",
+        UDPRoute: "v1alpha2",
+        TLSRoute: "v1alpha3",
+        ReferenceGrant: "v1beta1",
+      },
+    ],
+    [
+      "only HTTPRoute's group version without TCPRoute: TCPRoute off",
+      { v1: ["gateways", "httproutes"] },
+      {
+        GatewayClass: undefined,
+        Gateway: "v1",
+        HTTPRoute: "v1",
+        GRPCRoute: undefined,
+        TCPRoute: undefined,
+        UDPRoute: undefined,
+        TLSRoute: undefined,
+        ReferenceGrant: undefined,
+      },
+    ],
+    [
+      "no Gateway API at all (404 on the group)",
+      {},
+      Object.fromEntries(optionalKinds.map(k => [k.kind, undefined])),
+    ],
+  ])("%s", async (_what, served, expected) => {
+    const api = new FakeKubeApi();
+    api.onList = discoveryAnswer(served);
+    const found = await discoverKinds(api, optionalKinds, new AbortController().signal);
+    expect(Object.fromEntries(found)).toEqual(expected);
+  });
+
+  const failures: [string, Error][] = [
+    ["unreachable", new KubeUnreachableError("connection refused")],
+    ["forbidden", new KubeApiError(403, { reason: "Forbidden", message: "no" })],
+    ["failing", new KubeApiError(503, { reason: "ServiceUnavailable", message: "later" })],
+  ];
+  it.each(failures)(
+    "rejects when the API server is %s, rather than guessing nothing is served",
+    async (_w, err) => {
+      const api = new FakeKubeApi();
+      api.onList = () => {
+        throw err;
+      };
+      await expect(discoverKinds(api, optionalKinds, new AbortController().signal)).rejects.toBe(
+        err,
+      );
+    },
+  );
+});
+
+describe("OptionalKindWatchers", () => {
+  const running: OptionalKindWatchers[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map(o => o.stop()));
+  });
+
+  function setUp(served: { current: Record<string, string[]> }) {
+    const api = new FakeKubeApi();
+    const answer = (call: ListCall): unknown => discoveryAnswer(served.current)(call);
+    api.onList = answer;
+    const clock = new ManualClock();
+    const sink = new RecordingSink();
+    const optional = new OptionalKindWatchers({
+      api,
+      kinds: optionalKinds,
+      sink,
+      clock,
+      logger,
+      intervalMs: 10_000,
+      retryMs: 1_000,
+      newWatchers: kind =>
+        new KubeWatchers({
+          ...{ api, sink, clock, logger, random: () => 0.5, kinds: [kind] },
+          watchNamespaces: [],
+        }),
+    });
+    running.push(optional);
+    return { api, clock, sink, optional };
+  }
+
+  it("watches nothing and waits for nothing when no CRD is installed", async () => {
+    const { api, optional } = setUp({ current: {} });
+    optional.start();
+    await optional.waitSynced(new AbortController().signal);
+    expect(optional.hasDiscovered()).toBe(true);
+    expect([...optional.served().values()].every(v => v === undefined)).toBe(true);
+    expect(api.watches).toEqual([]);
+  });
+
+  it("starts a kind when its CRD appears and drops its objects when it goes", async () => {
+    const served = { current: {} as Record<string, string[]> };
+    const { api, clock, sink, optional } = setUp(served);
+    optional.start();
+    await optional.waitSynced(new AbortController().signal);
+
+    served.current = { v1: ["httproutes"] };
+    const route = {
+      metadata: { name: "r", namespace: "apps", resourceVersion: "5", uid: "u" },
+    };
+    api.onList = call =>
+      call.path === `/apis/${GROUP}/v1/httproutes`
+        ? list("5", [route])
+        : discoveryAnswer(served.current)(call);
+    await clock.advance(10_000);
+    await settle();
+    expect(optional.served().get("HTTPRoute")).toBe("v1");
+    expect(api.lists.map(l => l.path)).toContain(`/apis/${GROUP}/v1/httproutes`);
+    expect(sink.log).toContain("upsert HTTPRoute apps/r@5");
+
+    served.current = {};
+    api.onList = discoveryAnswer(served.current);
+    await optional.refresh();
+    expect(optional.served().get("HTTPRoute")).toBeUndefined();
+    expect(sink.log.at(-1)).toBe("remove HTTPRoute apps/r");
+  });
+
+  it("keeps what it knew while the API server cannot say, and retries sooner", async () => {
+    const served = { current: { v1: ["gateways"] } as Record<string, string[]> };
+    const { api, clock, optional } = setUp(served);
+    optional.start();
+    await optional.waitSynced(new AbortController().signal);
+    expect(optional.served().get("Gateway")).toBe("v1");
+
+    api.onList = () => {
+      throw new KubeUnreachableError("connection refused");
+    };
+    await clock.advance(10_000);
+    await settle();
+    expect(optional.served().get("Gateway")).toBe("v1");
+
+    const asked = api.lists.length;
+    api.onList = discoveryAnswer({});
+    await clock.advance(1_000);
+    await settle();
+    expect(api.lists.length).toBeGreaterThan(asked);
+    expect(optional.served().get("Gateway")).toBeUndefined();
+  });
+
+  it("is not synced before discovery has answered once", async () => {
+    const { api, clock, optional } = setUp({ current: {} });
+    api.onList = () => {
+      throw new KubeUnreachableError("connection refused");
+    };
+    optional.start();
+    await settle();
+    expect(optional.hasDiscovered()).toBe(false);
+    api.onList = discoveryAnswer({ v1: ["gateways"] });
+    await clock.advance(1_000);
+    await settle();
+    expect(optional.hasDiscovered()).toBe(true);
+    expect(optional.served().get("Gateway")).toBe("v1");
+  });
+});
