@@ -3,52 +3,97 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// The layering README's Architecture section draws: data flows kube → store → translator → sender →
+// kong, results → status. Each folder lists the folders of ours it must never import; cli/ and
+// runtime/ (the composition roots) may import anything but each other's entry points.
+const folders = [
+  "cli",
+  "config",
+  "kong",
+  "kube",
+  "model",
+  "pipeline",
+  "runtime",
+  "sender",
+  "status",
+  "store",
+  "telemetry",
+  "translator",
+  "util",
+];
+const allBut = (...allowed) => folders.filter(f => !allowed.includes(f));
+const forbiddenFolders = {
+  util: allBut(),
+  model: allBut("util"),
+  config: allBut("util", "model"),
+  telemetry: allBut("util", "config"),
+  kube: allBut("util", "model"),
+  store: allBut("util", "model", "kube", "translator"),
+  translator: allBut("util", "model", "kong"),
+  kong: allBut("util", "model"),
+  sender: allBut("util", "model", "kong", "translator"),
+  status: allBut("util", "model", "kube", "telemetry", "translator"),
+  pipeline: ["runtime", "cli"],
+  runtime: ["cli"],
+};
+
+const folderPatterns = folder => [
+  {
+    group: forbiddenFolders[folder].map(f => `**/${f}/**`),
+    message: `${folder}/ must not import from this folder (see the layering in eslint.config.js and README).`,
+  },
+];
+
+const PURE_LIBRARIES = [
+  "undici",
+  "pino",
+  "prom-client",
+  "p-retry",
+  "@kubernetes/client-node",
+  "node:fs",
+  "node:fs/promises",
+  "node:http",
+  "node:https",
+  "node:net",
+  "node:process",
+  "node:timers",
+  "node:child_process",
+];
+
+const NODE_PREFIX = {
+  group: ["fs", "http", "https", "net", "crypto", "path", "url", "os", "child_process"],
+  message: "Use the node: prefix.",
+};
+
+/** Folders of pure code: no clock, randomness, env or timers either. */
+const PURE_FOLDERS = ["src/translator/**", "src/kong/validate/**", "src/model/**"];
+
 const layering = {
+  ...Object.fromEntries(
+    Object.keys(forbiddenFolders)
+      .filter(f => f !== "translator")
+      .map(f => [`src/${f}/**`, folderPatterns(f)]),
+  ),
   // The translator is pure: no I/O, clock, logger, env, nor any module that does I/O.
   "src/translator/**": [
+    ...folderPatterns("translator"),
     {
-      group: [
-        "**/kube/**",
-        "**/kong/admin-client*",
-        "**/sender/**",
-        "**/status/**",
-        "**/pipeline/**",
-        "**/telemetry/**",
-      ],
+      group: ["**/kong/admin-client*"],
       message: "translator/ is pure: it must not depend on I/O layers.",
     },
     {
-      group: [
-        "undici",
-        "pino",
-        "prom-client",
-        "p-retry",
-        "@kubernetes/client-node",
-        "node:fs",
-        "node:fs/promises",
-        "node:http",
-        "node:https",
-        "node:net",
-        "node:process",
-        "node:timers",
-        "node:child_process",
-      ],
+      group: PURE_LIBRARIES,
       message: "translator/ is pure: no I/O, logger, metrics, clock or env.",
     },
   ],
+  "src/model/**": [
+    ...folderPatterns("model"),
+    { group: PURE_LIBRARIES, message: "model/ is pure: types and parsing only." },
+  ],
   "src/kong/validate/**": [
+    ...folderPatterns("kong"),
     {
-      group: [
-        "undici",
-        "pino",
-        "prom-client",
-        "@kubernetes/client-node",
-        "node:fs",
-        "node:http",
-        "node:https",
-        "node:net",
-        "node:process",
-      ],
+      group: PURE_LIBRARIES.filter(l => l !== "p-retry" && l !== "node:timers"),
       message: "Kong validation is pure.",
     },
   ],
@@ -81,12 +126,7 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          patterns: [
-            {
-              group: ["fs", "http", "https", "net", "crypto", "path", "url", "os", "child_process"],
-              message: "Use the node: prefix.",
-            },
-          ],
+          patterns: [NODE_PREFIX],
         },
       ],
       complexity: ["error", 15],
@@ -97,10 +137,14 @@ export default tseslint.config(
       "no-console": "error",
     },
   },
+  // Later entries replace earlier values of the same rule, so each entry carries the whole pattern list.
   ...Object.entries(layering).map(([files, patterns]) => ({
     files: [files],
+    rules: { "no-restricted-imports": ["error", { patterns: [NODE_PREFIX, ...patterns] }] },
+  })),
+  ...PURE_FOLDERS.map(files => ({
+    files: [files],
     rules: {
-      "no-restricted-imports": ["error", { patterns }],
       "no-restricted-globals": ["error", "process", "fetch", "setTimeout", "setInterval", "Date"],
       "no-restricted-properties": [
         "error",

@@ -4,6 +4,7 @@
  */
 import { isDns1123Subdomain } from "../config/parsers.ts";
 import { DEFAULT_NAMESPACE, SUPPORTED_API_VERSIONS } from "../model/parse.ts";
+import { isKindName, KINDS } from "../model/kinds.ts";
 import { buildSnapshot } from "../model/snapshot.ts";
 import { objectKey, type ObjectRef } from "../model/object-ref.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../translator/index.ts";
@@ -61,7 +62,7 @@ export interface OfflineRun {
 
 function objectName(kind: string, namespace: string | undefined, name: string | undefined): string {
   const shownName = name === undefined || name === "" ? "(unnamed)" : name;
-  if (kind === "IngressClass") return `${kind} ${shownName}`;
+  if (isKindName(kind) && !KINDS[kind].namespaced) return `${kind} ${shownName}`;
   const ns = namespace === undefined || namespace === "" ? DEFAULT_NAMESPACE : namespace;
   return `${kind} ${ns}/${shownName}`;
 }
