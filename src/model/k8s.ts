@@ -123,5 +123,10 @@ export interface Secret extends KubeObject {
   readonly data?: Readonly<Record<string, string>>;
 }
 
+/** Read for its labels (a Gateway listener may admit routes from namespaces by label). */
+export interface Namespace extends KubeObject {
+  readonly kind: "Namespace";
+}
+
 /** Label carrying the owning Service's name on an EndpointSlice. */
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";

@@ -16,7 +16,7 @@ import type {
   UDPRoute,
 } from "./gateway-api.ts";
 import { GATEWAY_GROUP } from "./gateway-api.ts";
-import type { EndpointSlice, Ingress, IngressClass, Secret, Service } from "./k8s.ts";
+import type { EndpointSlice, Ingress, IngressClass, Namespace, Secret, Service } from "./k8s.ts";
 
 /** The object type of each kind, as parse.ts returns it. */
 export interface KindObjects {
@@ -25,6 +25,7 @@ export interface KindObjects {
   Service: Service;
   EndpointSlice: EndpointSlice;
   Secret: Secret;
+  Namespace: Namespace;
   GatewayClass: GatewayClass;
   Gateway: Gateway;
   HTTPRoute: HTTPRoute;
@@ -124,6 +125,16 @@ export const KINDS = Object.freeze({
     list: "secrets",
     metadataOnly: true,
     keptFields: ["type", "data"],
+  }),
+  // Read for their labels only: a Gateway listener's allowedRoutes may select namespaces by label.
+  Namespace: define({
+    kind: "Namespace",
+    group: "",
+    versions: ["v1"],
+    plural: "namespaces",
+    namespaced: false,
+    list: "namespaces",
+    keptFields: [],
   }),
   GatewayClass: define({
     kind: "GatewayClass",

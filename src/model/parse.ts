@@ -174,6 +174,7 @@ const CORE_SCHEMAS = {
     data: z.record(z.string(), base64).nullish(),
     stringData: stringMap.nullish(),
   }),
+  Namespace: z.object({ ...head, kind: z.literal("Namespace") }),
 } as const;
 
 /** One schema per registered kind, whatever its version. */

@@ -364,6 +364,9 @@ export class Store implements ReflectorSink {
         return true;
       case "ReferenceGrant":
         return true;
+      case "Namespace":
+        // Only a Gateway listener's namespace selector reads a namespace's labels.
+        return this.#map("Gateway").size > 0;
     }
   }
 

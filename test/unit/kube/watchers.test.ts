@@ -36,6 +36,7 @@ describe("KubeWatchers", () => {
       "/api/v1/services",
       "/apis/discovery.k8s.io/v1/endpointslices",
       "/api/v1/secrets",
+      "/api/v1/namespaces",
     ]);
     expect(watchers.health().map(h => h.scope)).toEqual([
       "IngressClass",
@@ -43,6 +44,7 @@ describe("KubeWatchers", () => {
       "Service",
       "EndpointSlice",
       "Secret",
+      "Namespace",
     ]);
   });
 
@@ -61,6 +63,7 @@ describe("KubeWatchers", () => {
       ["/api/v1/services", undefined],
       ["/apis/discovery.k8s.io/v1/endpointslices", undefined],
       ["/api/v1/secrets", metadataList],
+      ["/api/v1/namespaces", undefined],
     ]);
     const secretWatch = api.watches.find(w => w.path === "/api/v1/secrets");
     const serviceWatch = api.watches.find(w => w.path === "/api/v1/services");
@@ -85,6 +88,7 @@ describe("KubeWatchers", () => {
     await watchers.waitSynced();
     await settle();
     expect(api.watches.map(w => w.path).sort()).toEqual([
+      "/api/v1/namespaces",
       "/api/v1/namespaces/a/secrets",
       "/api/v1/namespaces/a/services",
       "/api/v1/namespaces/b/secrets",
