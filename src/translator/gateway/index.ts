@@ -1,0 +1,164 @@
+/**
+ * The Gateway API half of translation before any Kong entity exists: which GatewayClasses and Gateways
+ * are ours, what each listener accepts, where each route attaches, which backends resolve, and every
+ * status condition that follows. Pure: Kong's listens come in as `support` (unknown while no Kong has
+ * answered; offline, assumed), so the same snapshot always gives the same answer.
+ */
+import type { GatewayRoute } from "../../model/gateway-api.ts";
+import type { Snapshot } from "../../model/snapshot.ts";
+import { attachRoute, type ParentAttachment } from "./attach.ts";
+import { resolveBackendRef, type ResolvedBackend } from "./backends.ts";
+import {
+  condition,
+  type GatewayClassStatusSpec,
+  type GatewayStatusSpec,
+  type RouteStatusSpec,
+} from "./conditions.ts";
+import { ReferenceGrants } from "./grants.ts";
+import {
+  ASSUME_SUPPORTED,
+  evaluateGateway,
+  gatewayStatus,
+  type EvaluatedGateway,
+  type ListenerSupportOf,
+} from "./listeners.ts";
+
+/** `status.supportedFeatures` of our GatewayClasses: what this controller implements. */
+export const SUPPORTED_FEATURES: readonly string[] = Object.freeze(
+  [
+    "Gateway",
+    "GRPCRoute",
+    "HTTPRoute",
+    "ReferenceGrant",
+    "TCPRoute",
+    "TLSRoute",
+    "UDPRoute",
+  ].sort(),
+);
+
+export interface GatewayApiOptions {
+  /** `--gateway-api-controller-name`. */
+  readonly controllerName: string;
+  /** What Kong's listens say; defaults to assuming every listener is served (offline). */
+  readonly support?: ListenerSupportOf;
+}
+
+export interface EvaluatedRoute {
+  readonly route: GatewayRoute;
+  readonly parents: readonly ParentAttachment[];
+  /** Per rule, per backendRef, in spec order. */
+  readonly backends: readonly (readonly ResolvedBackend[])[];
+  readonly status: RouteStatusSpec;
+}
+
+export interface GatewayApiEvaluation {
+  readonly classes: readonly GatewayClassStatusSpec[];
+  /** Our Gateways by `namespace/name`. */
+  readonly gateways: ReadonlyMap<string, EvaluatedGateway>;
+  readonly gatewayStatuses: readonly GatewayStatusSpec[];
+  /** Every route of every kind, in snapshot order (kind, then namespace/name). */
+  readonly routes: readonly EvaluatedRoute[];
+}
+
+function byKey<T extends { metadata: { namespace?: string; name: string } }>(
+  objects: readonly T[],
+): Map<string, T> {
+  return new Map(objects.map(o => [`${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
+}
+
+function routesOf(snapshot: Snapshot): GatewayRoute[] {
+  return [
+    ...snapshot.httpRoutes,
+    ...snapshot.grpcRoutes,
+    ...snapshot.tcpRoutes,
+    ...snapshot.udpRoutes,
+    ...snapshot.tlsRoutes,
+  ];
+}
+
+function resolvedRefsCondition(backends: readonly (readonly ResolvedBackend[])[]) {
+  for (const rule of backends)
+    for (const b of rule) if (!b.ok) return condition("ResolvedRefs", "False", b.reason, b.message);
+  return condition("ResolvedRefs", "True", "ResolvedRefs");
+}
+
+export function evaluateGatewayApi(
+  snapshot: Snapshot,
+  options: GatewayApiOptions,
+): GatewayApiEvaluation {
+  const ourClasses = snapshot.gatewayClasses.filter(
+    c => c.spec.controllerName === options.controllerName,
+  );
+  const classNames = new Set(ourClasses.map(c => c.metadata.name));
+  const grants = new ReferenceGrants(snapshot.referenceGrants);
+  const secrets = byKey(snapshot.secrets);
+  const services = byKey(snapshot.services);
+  const namespaces = byKey(snapshot.namespaces);
+  const gateways = new Map<string, EvaluatedGateway>();
+  for (const gateway of snapshot.gateways) {
+    if (!classNames.has(gateway.spec.gatewayClassName)) continue;
+    const key = `${gateway.metadata.namespace ?? ""}/${gateway.metadata.name}`;
+    gateways.set(
+      key,
+      evaluateGateway(gateway, {
+        grants,
+        secret: (ns, name) => secrets.get(`${ns}/${name}`),
+        support: options.support ?? ASSUME_SUPPORTED,
+      }),
+    );
+  }
+  const attached = new Map<string, number>();
+  const routes: EvaluatedRoute[] = [];
+  for (const route of routesOf(snapshot)) {
+    const parents = attachRoute(route, { gateways, namespace: name => namespaces.get(`/${name}`) });
+    const backends = (route.spec.rules ?? []).map(rule =>
+      (rule.backendRefs ?? []).map(ref =>
+        resolveBackendRef(route, ref, {
+          grants,
+          service: (ns, name) => services.get(`${ns}/${name}`),
+        }),
+      ),
+    );
+    const resolvedRefs = resolvedRefsCondition(backends);
+    for (const parent of parents) {
+      for (const a of parent.attachments) {
+        const key = `${a.gateway.gateway.metadata.namespace ?? ""}/${a.gateway.gateway.metadata.name}/${a.listener.listener.name}`;
+        attached.set(key, (attached.get(key) ?? 0) + 1);
+      }
+    }
+    routes.push({
+      route,
+      parents,
+      backends,
+      status: {
+        kind: route.kind,
+        namespace: route.metadata.namespace ?? "",
+        name: route.metadata.name,
+        generation: route.metadata.generation,
+        parents: parents.map(p => ({
+          parentRef: p.parentRef,
+          conditions: [p.accepted, resolvedRefs],
+        })),
+      },
+    });
+  }
+  const gatewayStatuses = [...gateways.entries()].map(([key, g]) =>
+    gatewayStatus(g, listener => attached.get(`${key}/${listener}`) ?? 0),
+  );
+  const classes = ourClasses.map(c => ({
+    name: c.metadata.name,
+    generation: c.metadata.generation,
+    conditions: [
+      c.spec.parametersRef === undefined
+        ? condition(
+            "Accepted",
+            "True",
+            "Accepted",
+            "the gatewayclass has been accepted by the controller",
+          )
+        : condition("Accepted", "False", "InvalidParameters", "parametersRef is not supported"),
+    ],
+    supportedFeatures: SUPPORTED_FEATURES,
+  }));
+  return { classes, gateways, gatewayStatuses, routes };
+}
