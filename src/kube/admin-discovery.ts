@@ -166,23 +166,25 @@ export class AdminApiDiscovery {
   #compute(): DiscoveryState {
     const synced = this.#reflectors.every(r => r.hasSynced());
     const failed = this.#reflectors.map(r => r.health().lastError).find(e => e !== undefined);
-    const apis = synced
-      ? adminApisOf({
-          service: this.#o.service,
-          slices: [...this.#slices.held.values()],
-          portNames: this.#o.portNames,
-        })
-      : [];
+    // A deleted Service's slices are garbage waiting for collection: they name no Kong.
+    const serviceGone = synced && this.#services.held.size === 0;
+    const apis =
+      synced && !serviceGone
+        ? adminApisOf({
+            service: this.#o.service,
+            slices: [...this.#slices.held.values()],
+            portNames: this.#o.portNames,
+          })
+        : [];
     // The caches outlive an outage: what they name is still the best knowledge of the Kongs.
     if (failed !== undefined) {
       const message = `cannot list or watch the Service and its EndpointSlices: ${failed.message}`;
       return { synced, apis, problem: { reason: "ApiError", message } };
     }
     if (!synced) return { synced, apis };
-    if (this.#services.held.size === 0) {
+    if (serviceGone) {
       const message = `Service ${this.#label} does not exist`;
-      // A deleted Service's slices are garbage waiting for collection: they name no Kong.
-      return { synced, apis: [], problem: { reason: "ServiceNotFound", message } };
+      return { synced, apis, problem: { reason: "ServiceNotFound", message } };
     }
     if (apis.length === 0) {
       const ports = this.#o.portNames.join(", ");
@@ -215,17 +217,15 @@ export class AdminApiDiscovery {
   #report(problem: DiscoveryProblem, nextCheckInMs?: number): void {
     const fields = {
       reason: problem.reason,
+      detail: problem.message,
       kongs: this.#state.apis.length,
       ...(nextCheckInMs === undefined ? {} : { nextCheckInMs }),
     };
     // With no Kong known, nothing is pushed anywhere: that is an error, not a warning.
     if (this.#state.apis.length === 0) {
-      this.#log.error(fields, `Kong discovery found no Kong Admin API: ${problem.message}`);
+      this.#log.error(fields, "Kong discovery found no Kong Admin API; nothing is pushed");
     } else {
-      this.#log.warn(
-        fields,
-        `Kong discovery failing; pushing to the Kongs last seen: ${problem.message}`,
-      );
+      this.#log.warn(fields, "Kong discovery failing; pushing to the Kongs last seen");
     }
     this.#o.onProblem?.(problem);
   }

@@ -53,7 +53,7 @@ interface LogLine {
   readonly level: number;
   readonly msg: string;
   readonly reason?: string;
-  readonly dataplane?: string;
+  readonly detail?: string;
 }
 
 interface Discovering {
@@ -311,7 +311,8 @@ describe("gateway discovery: Kongs behind a Service", () => {
     expect(await run.metric("kongress_gateway_discovery_kongs")).toBe(0);
     expect(run.logs.find(l => l.reason === "ServiceNotFound")).toMatchObject({
       level: 50,
-      msg: "Kong discovery found no Kong Admin API: Service kong/kong-admin does not exist",
+      msg: "Kong discovery found no Kong Admin API; nothing is pushed",
+      detail: "Service kong/kong-admin does not exist",
     });
     // Requeued: said again while it lasts (backoff capped at 1 s here).
     await elapsed("the discovery error reported again", async () => ((await errorsOf()) ?? 0) >= 3);

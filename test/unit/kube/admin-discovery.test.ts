@@ -73,7 +73,7 @@ function setup(initial: { services: unknown[]; slices: unknown[] }) {
   const problems: DiscoveryProblem[] = [];
   const logs: LogLine[] = [];
   const logger = pino(
-    { level: "info" },
+    { level: "info", base: null, timestamp: false },
     {
       write: (line: string) => {
         logs.push(JSON.parse(line) as LogLine);
@@ -172,10 +172,14 @@ describe("AdminApiDiscovery: problems are said, and said again with capped backo
     expect(states.at(-1)).toMatchObject({ synced: true, apis: [] });
     expect(states.at(-1)?.problem?.reason).toBe("ServiceNotFound");
     expect(problems.map(p => p.reason)).toEqual(["ServiceNotFound"]);
-    expect(discoveryLogs()[0]).toMatchObject({
+    expect(discoveryLogs()[0]).toEqual({
       level: 50,
+      component: "gateway-discovery",
+      service: "kong/kong-admin",
       reason: "ServiceNotFound",
-      msg: "Kong discovery found no Kong Admin API: Service kong/kong-admin does not exist",
+      detail: "Service kong/kong-admin does not exist",
+      kongs: 0,
+      msg: "Kong discovery found no Kong Admin API; nothing is pushed",
     });
     const waits: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -217,6 +221,10 @@ describe("AdminApiDiscovery: problems are said, and said again with capped backo
     await settle();
     expect(states.at(-1)).toMatchObject({ apis: [], problem: { reason: "ServiceNotFound" } });
     expect(problems.map(p => p.reason)).toEqual(["ServiceNotFound"]);
+    // An API error then does not bring the slices of the deleted Service back.
+    watchOf(SLICES_PATH).fail(new KubeUnreachableError("socket hang up"));
+    await settle();
+    expect(states.at(-1)).toMatchObject({ apis: [], problem: { reason: "ApiError" } });
   });
 
   it("a Service without endpoints on the admin port names: NoAdminEndpoints", async () => {
