@@ -120,6 +120,8 @@ const dnsSubdomain = (what: string): z.ZodType<string, string> =>
   z.string().refine(isDns1123Subdomain, `expected ${what} (a DNS-1123 subdomain)`);
 const listOf = <T extends z.ZodType<unknown, string>>(item: T): z.ZodArray<T> => z.array(item);
 
+const DEFAULT_KONG_ADMIN_URL = ["http://localhost:8001"];
+
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 const LOG_FORMATS = ["json", "text"] as const;
 
@@ -140,7 +142,30 @@ export const SETTINGS = {
       description: "Kong Admin API URL; repeat or comma-separate to push to several Kong nodes.",
     },
     listOf(httpUrl()).min(1, "needs at least one URL"),
-    ["http://localhost:8001"],
+    DEFAULT_KONG_ADMIN_URL,
+  ),
+  kongAdminSvc: unset(
+    {
+      flag: "kong-admin-svc",
+      section: KONG,
+      shape: "scalar",
+      placeholder: "namespace/name",
+      description:
+        "Gateway discovery: push to every Kong Admin API behind this Service (its EndpointSlices), instead of --kong-admin-url.",
+    },
+    parsed(parseNamespacedName, "namespace/name"),
+  ),
+  kongAdminSvcPortNames: withDefault(
+    {
+      flag: "kong-admin-svc-port-names",
+      section: KONG,
+      shape: "list",
+      placeholder: "name",
+      description:
+        "Names of the Service's Admin API ports, in order of preference; HTTPS unless the port's appProtocol is http.",
+    },
+    listOf(nonEmpty()).min(1, "needs at least one port name"),
+    ["admin-tls", "kong-admin-tls"],
   ),
   kongAdminToken: unset(
     {
@@ -602,6 +627,21 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
                 : "kongAdminTlsClientKey",
             message: "a client certificate and its key must be given together",
           },
+  },
+  {
+    // Two sources of Kongs would leave it unclear which set gets our config. KIC lets the Service win
+    // and ignores the URLs without a word; we refuse, so nobody pushes to a set they did not mean. The
+    // default URL is no choice: it stays silent.
+    keys: ["kongAdminSvc", "kongAdminUrl"],
+    check: c =>
+      c.kongAdminSvc !== undefined &&
+      JSON.stringify(c.kongAdminUrl) !== JSON.stringify(DEFAULT_KONG_ADMIN_URL)
+        ? {
+            blame: "kongAdminUrl",
+            message:
+              "cannot be combined with --kong-admin-svc: the Service's endpoints are the Kongs to push to; drop one of them",
+          }
+        : undefined,
   },
   {
     keys: ["syncHoldoffMs", "syncMaxDelayMs"],

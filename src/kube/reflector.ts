@@ -9,7 +9,13 @@ import type { Clock } from "../util/clock.ts";
 import { Backoff, DEFAULT_WATCH_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import type { KubeApi, Query } from "./client.ts";
 import { KubeApiError, KubeProtocolError, KubeWatchStalledError, isGone } from "./errors.ts";
-import { collectionPath, scopeLabel, type WatchScope, type WatchedKind } from "./kinds.ts";
+import {
+  collectionPath,
+  scopeLabel,
+  type KindInfo,
+  type WatchScope,
+  type WatchedKind,
+} from "./kinds.ts";
 import { trimObject } from "./trim.ts";
 
 /** Namespace ("" when cluster-scoped) and name of an object. */
@@ -51,6 +57,13 @@ export interface ReflectorOptions {
   readonly observer?: ReflectorObserver;
   /** A watch that lasted this long counts as a success, resetting the backoff. */
   readonly healthyAfterMs?: number;
+  /** Only objects matching these selectors are listed and watched (e.g. one Service's EndpointSlices). */
+  readonly selector?: {
+    readonly labelSelector?: string;
+    readonly fieldSelector?: string;
+  };
+  /** What the sink receives of each object; by default what translation reads (trim.ts). */
+  readonly trim?: (kind: KindInfo, raw: unknown) => unknown;
 }
 
 /** Hooks for metrics; labels are the kind name and the watch event type or error code. */
@@ -58,6 +71,8 @@ export interface ReflectorObserver {
   onEvent?(kind: string, type: string): void;
   onRestart?(kind: string, reason: string): void;
   onSynced?(kind: string): void;
+  /** After every successful list, the first and each relist. */
+  onListed?(kind: string): void;
 }
 
 /** What /readyz and metrics read. Times are clock milliseconds. */
@@ -111,6 +126,8 @@ export class Reflector {
   readonly #log: Logger;
   readonly #backoff: Backoff;
   readonly #accept: { readonly list: { accept?: string }; readonly watch: { accept?: string } };
+  readonly #trim: (kind: KindInfo, raw: unknown) => unknown;
+  readonly #selector: Query;
   readonly #stop = new AbortController();
   #running: Promise<void> | undefined;
   #watchWasHealthy = false;
@@ -143,6 +160,8 @@ export class Reflector {
     this.#log = opts.logger.child({ component: "reflector", scope: this.#label });
     this.#backoff = new Backoff(opts.backoff ?? DEFAULT_WATCH_BACKOFF, opts.random);
     this.#accept = opts.scope.kind.metadataOnly ? METADATA_ONLY : { list: {}, watch: {} };
+    this.#trim = opts.trim ?? trimObject;
+    this.#selector = { ...opts.selector };
   }
 
   get scope(): WatchScope {
@@ -233,6 +252,7 @@ export class Reflector {
     let continueToken: string | undefined;
     do {
       const query: Query = {
+        ...this.#selector,
         limit: String(this.#opts.pageSize ?? DEFAULT_PAGE_SIZE),
         ...(continueToken === undefined ? {} : { continue: continueToken }),
       };
@@ -244,7 +264,7 @@ export class Reflector {
       const page = readListPage(body);
       if (signal.aborted) throw signal.reason;
       for (const item of page.items) {
-        const trimmed = trimObject(kind, item);
+        const trimmed = this.#trim(kind, item);
         const name = nameOf(trimmed);
         if (name !== undefined) listed.add(`${name.namespace}/${name.name}`);
         this.#opts.sink.upsert(kind.kind, trimmed);
@@ -279,6 +299,7 @@ export class Reflector {
       this.#opts.observer?.onSynced?.(this.#opts.scope.kind.kind);
       this.#syncedResolve();
     }
+    this.#opts.observer?.onListed?.(this.#opts.scope.kind.kind);
   }
 
   /** One watch request, from `resourceVersion` until the server or the watchdog ends it. */
@@ -286,6 +307,7 @@ export class Reflector {
     const { min, max } = this.#opts.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT;
     const timeoutSeconds = Math.floor(min + (max - min) * this.#opts.random());
     const query: Query = {
+      ...this.#selector,
       resourceVersion,
       allowWatchBookmarks: "true",
       timeoutSeconds: String(timeoutSeconds),
@@ -355,7 +377,7 @@ export class Reflector {
     switch (event.type) {
       case "ADDED":
       case "MODIFIED":
-        this.#opts.sink.upsert(kind.kind, trimObject(kind, event.object));
+        this.#opts.sink.upsert(kind.kind, this.#trim(kind, event.object));
         break;
       case "DELETED": {
         const name = nameOf(event.object);

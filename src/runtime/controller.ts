@@ -33,7 +33,7 @@ import type { Clock } from "../util/clock.ts";
 import { AppliedStatusFeed } from "./applied-status.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
-import { buildSender, kongReachedWithin } from "./kong-side.ts";
+import { buildKongSide, kongReachedWithin, type KongSide } from "./kong-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
 import { startControllerTelemetry } from "./controller-telemetry.ts";
@@ -91,6 +91,7 @@ interface Parts {
   readonly optional: OptionalKindWatchers;
   readonly fetcher: SecretFetcher;
   readonly sender: Sender;
+  readonly kong: KongSide;
   readonly status: StatusSide;
   readonly loop: SyncLoop;
   readonly publishService: Reflector | undefined;
@@ -164,9 +165,10 @@ function buildKubeSide(
 function buildReadiness(
   config: Config,
   watched: { watchers: KubeWatchers; optional: OptionalKindWatchers },
-  sender: Sender,
+  kong: KongSide,
 ) {
   const { watchers, optional } = watched;
+  const { sender } = kong;
   const scopes = watchScopes(REQUIRED_KINDS, config.watchNamespace).map(scopeLabel);
   const tracker = new ReadinessTracker({ watchedKinds: scopes, awaitDiscovery: true });
   sender.subscribe(view => {
@@ -178,7 +180,11 @@ function buildReadiness(
     // Optional kinds found served at start-up are waited for like the others; later ones never are.
     if (optional.hasDiscovered() && optional.health().every(h => h.synced))
       tracker.kindsDiscovered();
-    return tracker.report();
+    const report = tracker.report();
+    // Which Kongs do not hold our config yet, and why; once one does, a failing one is no reason.
+    return report.ready
+      ? report
+      : { ...report, reasons: [...report.reasons, ...kong.notReadyReasons()] };
   };
 }
 
@@ -190,7 +196,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const options = { ingressClass: config.ingressClass, clusterDomain: config.clusterDomain };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
-  const sender = buildSender({
+  const kong = buildKongSide({
     config,
     translate: translateBound,
     metrics,
@@ -201,7 +207,14 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     ...(opts.tuning?.kongPollIntervalMs === undefined
       ? {}
       : { pollIntervalMs: opts.tuning.kongPollIntervalMs }),
+    discovery: {
+      api: kube.api,
+      ...(opts.tuning?.watchBackoff === undefined
+        ? {}
+        : { backoff: opts.tuning.watchBackoff, watchBackoff: opts.tuning.watchBackoff }),
+    },
   });
+  const sender = kong.sender;
   const status = buildStatusSide({
     config,
     api: kube.api,
@@ -251,9 +264,9 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     dumps?.viewChanged(view);
   });
   const publishService = publishServiceWatch(opts, kube, status);
-  const readiness = buildReadiness(config, { watchers, optional }, sender);
+  const readiness = buildReadiness(config, { watchers, optional }, kong);
   return {
-    ...{ metrics, kube, store, watchers, optional, fetcher, sender, status, loop },
+    ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop },
     ...{ publishService, readiness, dumps },
   };
 }
@@ -335,7 +348,7 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
   parts.watchers.start();
   parts.optional.start();
   parts.fetcher.start();
-  parts.sender.start();
+  parts.kong.start();
   parts.publishService?.start();
   // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
   void Promise.all([parts.watchers.waitSynced(signal), parts.optional.waitSynced(signal)])
@@ -376,7 +389,7 @@ export async function startController(opts: StartControllerOptions): Promise<Con
       ...{ readiness: parts.readiness, dumps: parts.dumps, signal: stopping.signal },
     });
   } catch (err) {
-    await parts.sender.stop();
+    await parts.kong.stop();
     await kube.close();
     throw err;
   }
@@ -411,7 +424,7 @@ async function stopAll(s: {
     parts.optional.stop(),
     parts.fetcher.stop(),
     parts.publishService?.stop(),
-    parts.sender.stop(),
+    parts.kong.stop(),
   ]);
   parts.status.problems.close();
   await s.telemetry.close();

@@ -56,7 +56,26 @@ export interface SenderOptions {
   readonly onPush?: (record: PushRecord) => void;
   /** Called for each change when the first POST carrying it to a node starts (event-to-push latency). */
   readonly onChangePushed?: (record: ChangePushRecord) => void;
+  /** Whether this replica may push now; {@link ALWAYS_PUSH} by default. */
+  readonly pushGate?: PushGate;
 }
+
+/**
+ * Whether this replica may push now. When replicas share their Kongs (gateway discovery), only the
+ * leader pushes; the others keep polling every Kong's /status and keep the newest translation, so a
+ * new leader pushes the moment it is told, without a cold start.
+ */
+export interface PushGate {
+  allowed(): boolean;
+  /** `listener` is called whenever `allowed()` may have changed. Returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+/** The gate of a replica that owns its Kongs (a fixed --kong-admin-url list, a sidecar). */
+export const ALWAYS_PUSH: PushGate = Object.freeze({
+  allowed: () => true,
+  subscribe: () => () => undefined,
+});
 
 export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 
@@ -75,6 +94,8 @@ export class Sender {
   readonly #listeners = new Set<(view: SenderView) => void>();
   readonly #fallbacks = new Map<string, Candidate | null>();
   readonly #encoder = new ConfigEncoder();
+  readonly #gate: PushGate;
+  readonly #unsubscribeGate: () => void;
   #plan: Plan | undefined;
   #lastKnownGood: Candidate | undefined;
   #rejected: readonly ObjectFailure[] = [];
@@ -86,7 +107,11 @@ export class Sender {
     this.#log = options.logger.child({ component: "sender" });
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#pacing = { ...DEFAULT_PACING, ...options.pacing };
+    this.#gate = options.pushGate ?? ALWAYS_PUSH;
     for (const admin of options.gateways) this.#addWorker(admin);
+    this.#unsubscribeGate = this.#gate.subscribe(() => {
+      this.#gateChanged();
+    });
   }
 
   /** Starts every worker: each reads what its node runs, then pushes once a config is given. */
@@ -108,29 +133,43 @@ export class Sender {
       this.#rejected = [];
     }
     this.#plan = { input, primary: same ? previous : built };
-    for (const worker of this.#workers.values()) {
-      if (input.changedAt !== undefined) worker.changed(input.changedAt);
-      worker.wake();
+    // A replica that may not push measures no change: none is carried to Kong by it.
+    if (this.#gate.allowed()) {
+      for (const worker of this.#workers.values()) {
+        if (input.changedAt !== undefined) worker.changed(input.changedAt);
+        worker.wake();
+      }
     }
     this.#notify();
   }
 
-  /** A new Kong node (e.g. a replica discovered mid-way): it gets the current config at once. */
+  /**
+   * A new Kong node (e.g. a replica discovered mid-way): it gets the current config at once. The sender
+   * owns `admin` from here on; one it refuses (stopped, or a node of that URL is already there) is closed.
+   */
   addGateway(admin: KongAdminApi): void {
-    if (this.#stopped || this.#workers.has(admin.url)) return;
+    if (this.#stopped || this.#workers.has(admin.url)) {
+      void admin.close();
+      return;
+    }
     const worker = this.#addWorker(admin);
     if (this.#started) worker.start();
     this.#notify();
   }
 
+  /**
+   * Stops pushing to the node at `url` (abandoning a request in flight) and closes its client. The node
+   * leaves the view at once; a node of the same URL may be added again before this resolves.
+   */
   async removeGateway(url: string): Promise<void> {
     const worker = this.#workers.get(url);
+    const admin = this.#admins.get(url);
     if (worker === undefined) return;
     this.#workers.delete(url);
-    await worker.stop();
-    await this.#admins.get(url)?.close();
     this.#admins.delete(url);
     this.#notify();
+    await worker.stop();
+    await admin?.close();
   }
 
   /** The current view: per-node state, accepted objects, objects Kong named as broken. */
@@ -174,6 +213,7 @@ export class Sender {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#unsubscribeGate();
     const workers = [...this.#workers.values()];
     await Promise.all(workers.map(w => w.stop()));
     await Promise.all([...this.#admins.values()].map(a => a.close()));
@@ -197,8 +237,15 @@ export class Sender {
     return worker;
   }
 
+  /** Leadership came or went: a replica that may push now catches every node up at once. */
+  #gateChanged(): void {
+    if (this.#stopped || !this.#gate.allowed()) return;
+    for (const worker of this.#workers.values()) worker.wake();
+  }
+
   readonly #planSource: PlanSource = {
-    primary: () => this.#plan?.primary,
+    // No target, no push: a replica that may not push still reads what every node runs.
+    primary: () => (this.#gate.allowed() ? this.#plan?.primary : undefined),
     fallback: (primaryHash, failures) => this.#fallbackFor(primaryHash, failures),
     lastKnownGood: () => this.#lastKnownGood,
     accepted: candidate => {

@@ -184,6 +184,23 @@ function ownMetrics(registers: Registry[]) {
       labelNames: ["reason", "type", "result"] as const,
       registers,
     }),
+    dataplanePhase: new Gauge({
+      name: "kongress_dataplane_phase",
+      help: "1 for the phase each Kong is in (pending, synced, failing), 0 for the others; a Kong no longer pushed to has no series.",
+      labelNames: ["dataplane", "phase"] as const,
+      registers,
+    }),
+    discoveredKongs: new Gauge({
+      name: "kongress_gateway_discovery_kongs",
+      help: "Kong Admin APIs found behind --kong-admin-svc: the Kongs config is pushed to.",
+      registers,
+    }),
+    discoveryErrors: new Counter({
+      name: "kongress_gateway_discovery_errors_total",
+      help: "Gateway discovery problems (ServiceNotFound, NoAdminEndpoints, ApiError), counted when found and again at every backoff step while they last.",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
     eventLoopLag: new Gauge({
       name: "kongress_event_loop_lag_seconds",
       help: "Last measured event-loop lag, in seconds.",
