@@ -27,17 +27,42 @@ export interface RunCommandDeps {
   readonly start?: typeof startController;
 }
 
-/** SIGTERM (the kubelet) or SIGINT (a terminal), whichever comes first. */
-export function processStopSignal(): Promise<string> {
+/** How often a controller started by npm checks that npm's shell is still its parent. */
+const PARENT_CHECK_MS = 250;
+
+/**
+ * SIGTERM (the kubelet) or SIGINT (a terminal), whichever comes first. With `watchParent`, also the
+ * end of the parent process: `npx kongress run` runs the controller under npm's `sh -c`, and npm
+ * passes a SIGTERM or SIGINT it receives to that shell, which dies of it without passing it on. The
+ * controller would run on as an orphan, pushing and holding its ports.
+ */
+export function processStopSignal(
+  options: { readonly watchParent?: boolean } = {},
+): Promise<string> {
   return new Promise(resolve => {
+    const parent = process.ppid;
+    const parentCheck = options.watchParent
+      ? setInterval(() => {
+          if (process.ppid !== parent) stop("parent exited");
+        }, PARENT_CHECK_MS).unref()
+      : undefined;
     const onSignal = (signal: NodeJS.Signals): void => {
+      stop(signal);
+    };
+    function stop(reason: string): void {
+      clearInterval(parentCheck);
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
-      resolve(signal);
-    };
+      resolve(reason);
+    }
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
   });
+}
+
+/** npm sets `npm_lifecycle_event` for what it runs (`npx` for `npx kongress ...`, the script's name for `npm run`). */
+export function startedByNpm(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env["npm_lifecycle_event"] !== undefined;
 }
 
 type Outcome =
@@ -113,5 +138,5 @@ export function createRunCommand(deps: RunCommandDeps): Command {
 /** `kongress run` in this process: its environment and its signals. */
 export const runControllerCommand: Command = createRunCommand({
   env: () => process.env,
-  stopSignal: processStopSignal,
+  stopSignal: () => processStopSignal({ watchParent: startedByNpm(process.env) }),
 });

@@ -14,8 +14,10 @@
 
 import type { EntityFailure } from "../kong/flattened-errors.ts";
 import type { KubeObject } from "../model/k8s.ts";
+import type { KindName } from "../model/kinds.ts";
 import { objectKey, refKey, type ObjectRef } from "../model/object-ref.ts";
-import type { ObjectResult, Snapshot } from "../translator/types.ts";
+import { SNAPSHOT_LISTS, snapshotOf, type Snapshot } from "../model/snapshot.ts";
+import type { ObjectResult } from "../translator/types.ts";
 
 export interface FallbackPlan {
   /** The snapshot without the broken objects. */
@@ -57,25 +59,33 @@ export function exclusionClosure(
 }
 
 /**
- * A copy of the snapshot without the objects whose key is in `keys`. Works on every list in the
- * snapshot, so kinds added to `Snapshot` later are filtered too.
+ * The snapshot's declared object lists (one per kind of the registry, model/kinds.ts), each passed
+ * through `map`, as a new snapshot. Only these are objects: a snapshot from the store also carries its
+ * `hash` and the `invalid` objects it could not parse, which must never be read as objects.
+ */
+export function mapDeclaredLists(
+  snapshot: Snapshot,
+  map: (list: readonly KubeObject[]) => readonly KubeObject[],
+): Snapshot {
+  const lists: Partial<Record<KindName, readonly KubeObject[]>> = {};
+  for (const { list, kind } of SNAPSHOT_LISTS) lists[kind] = map(snapshot[list]);
+  return snapshotOf(lists);
+}
+
+/**
+ * The translator's input without the objects whose key is in `keys`: the declared lists filtered,
+ * nothing else (the store's hash would no longer describe the content).
  */
 export function withoutObjects(snapshot: Snapshot, keys: ReadonlySet<string>): Snapshot {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(snapshot)) {
-    out[name] = Array.isArray(value)
-      ? (value as readonly KubeObject[]).filter(obj => !keys.has(objectKey(obj)))
-      : value;
-  }
-  return out as unknown as Snapshot;
+  return mapDeclaredLists(snapshot, list => list.filter(obj => !keys.has(objectKey(obj))));
 }
 
 function snapshotObjects(snapshot: Snapshot): Map<string, KubeObject> {
   const objects = new Map<string, KubeObject>();
-  for (const value of Object.values(snapshot)) {
-    if (!Array.isArray(value)) continue;
-    for (const obj of value as readonly KubeObject[]) objects.set(objectKey(obj), obj);
-  }
+  mapDeclaredLists(snapshot, list => {
+    for (const obj of list) objects.set(objectKey(obj), obj);
+    return list;
+  });
   return objects;
 }
 

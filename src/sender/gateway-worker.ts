@@ -1,11 +1,13 @@
 /**
- * One Kong node's push loop. At most one request in flight; each push reads the newest plan right before
- * it starts, so a config that arrives while a push is in flight, paced (pacing.ts) or backing off
- * supersedes the older one (nothing piles up). Between attempts the loop idles until woken by a new
- * config or until the next status poll, which is how a node that restarted empty (zero hash) is noticed
- * and re-pushed at once.
+ * One Kong node's push loop: the I/O around its push chain (push-chain.ts), which alone decides what
+ * to push after a refusal or an unexpected error. At most one request in flight; each push reads the
+ * newest plan right before it starts, so a config that arrives while a push is in flight, paced
+ * (pacing.ts) or backing off supersedes the older one (nothing piles up). Between attempts the loop
+ * idles until woken by a new config or until the next status poll, which is how a node that restarted
+ * empty (zero hash) is noticed and re-pushed at once.
  */
 import type { Logger } from "pino";
+import { ControllerError } from "../errors.ts";
 import { KongNotAppliedError, KongUnsupportedError, type KongClientError } from "../kong/errors.ts";
 import type { KongAdminApi } from "../kong/admin-client.ts";
 import { failuresByObject, type EntityFailure } from "../kong/flattened-errors.ts";
@@ -14,10 +16,19 @@ import { unsupportedReason } from "../kong/responses.ts";
 import { EMPTY_CONFIG_HASH } from "../kong/types.ts";
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { Clock } from "../util/clock.ts";
-import { retryWithBackoff, type BackoffOptions } from "./backoff.ts";
+import { backoffDelayMs, retryWithBackoff, type BackoffOptions } from "./backoff.ts";
 import { decideSync } from "./change-detection.ts";
 import type { Degradation, GatewayState } from "./gateway-state.ts";
 import { PushPacer, type PacingOptions } from "./pacing.ts";
+import {
+  advanceChain,
+  chainTarget,
+  INITIAL_CHAIN,
+  failureOf,
+  type ChainEffect,
+  type ChainEvent,
+  type PushChain,
+} from "./push-chain.ts";
 import {
   candidateFromDump,
   runs,
@@ -77,17 +88,6 @@ export interface GatewayWorkerOptions {
   readonly onChangePushed?: (record: ChangePushRecord) => void;
 }
 
-type Stage = "primary" | "fallback" | "lastKnownGood" | "exhausted";
-
-/** Progress through primary → fallback → last-known-good for one primary config. */
-interface Chain {
-  readonly primaryHash: string;
-  stage: Stage;
-  candidate?: Candidate;
-  readonly rejected: Set<string>;
-  degraded?: Degradation;
-}
-
 /** What the node runs, as far as we know. */
 type Running =
   | { readonly kind: "unknown" }
@@ -112,7 +112,9 @@ export class GatewayWorker {
   #kongHash: string | undefined;
   #running: Running = UNKNOWN;
   #discovered = false;
-  #chain: Chain | undefined;
+  #chain: PushChain = INITIAL_CHAIN;
+  /** The backoff the chain asked for last, until the loop has waited it. */
+  #backoffAsked: Extract<ChainEffect, { kind: "backoff" }> | undefined;
   readonly #pacer: PushPacer;
   /** When the store reported each change handed over since the last POST of a newest config. */
   #unpushedChanges: number[] = [];
@@ -160,7 +162,7 @@ export class GatewayWorker {
     const signal = this.#stop.signal;
     while (!signal.aborted) {
       try {
-        await retryWithBackoff(() => this.#attempt(), {
+        const movedOn = await retryWithBackoff(() => this.#guardedAttempt(), {
           clock: this.#o.clock,
           signal,
           backoff: this.#o.backoff,
@@ -169,14 +171,41 @@ export class GatewayWorker {
             this.#failed(info.error, info.attempt, info.delayMs);
           },
         });
+        // After an unexpected error the chain has moved on and the backoff is waited: try again now.
+        if (!movedOn && !this.#needsPush()) await this.#idle(signal);
       } catch (err) {
         if (this.#stop.signal.aborted) break;
-        // Only a bug gets here: p-retry waits once (onRetry) but never retries a TypeError. Keep running.
-        this.#log.error({ err }, "Push loop failed unexpectedly");
-        continue;
+        await this.#unexpected(err);
       }
-      if (!this.#needsPush()) await this.#idle(signal);
     }
+  }
+
+  /**
+   * An attempt whose Kong failures (every error the Admin API client raises on purpose) are retried
+   * with backoff by the caller, and whose other errors — bugs — move the push chain on. True when it
+   * ended in such an error.
+   */
+  async #guardedAttempt(): Promise<boolean> {
+    try {
+      await this.#attempt();
+      return false;
+    } catch (err) {
+      if (err instanceof ControllerError || this.#stop.signal.aborted) throw err;
+      await this.#unexpected(err);
+      return true;
+    }
+  }
+
+  /** A bug surfaced: the chain moves on (towards last-known-good) after a growing backoff. */
+  async #unexpected(err: unknown): Promise<void> {
+    this.#log.error({ err, chain: this.#chain.stage }, "Push attempt failed unexpectedly");
+    this.#dispatch({
+      type: "unexpected",
+      error: failureOf(err),
+      lastKnownGood: this.#o.plans.lastKnownGood(),
+    });
+    // Rejects only when the worker stops.
+    await this.#waitAskedBackoff().catch(() => undefined);
   }
 
   #needsPush(): boolean {
@@ -287,10 +316,51 @@ export class GatewayWorker {
   #target(): Candidate | undefined {
     const primary = this.#o.plans.primary();
     if (primary === undefined) return undefined;
-    if (this.#chain?.primaryHash !== primary.encoded.hash) {
-      this.#chain = { primaryHash: primary.encoded.hash, stage: "primary", rejected: new Set() };
+    this.#dispatch({ type: "primary", hash: primary.encoded.hash });
+    return chainTarget(this.#chain, primary);
+  }
+
+  /** Feeds `event` to the push chain and performs what it asks for. */
+  #dispatch(event: ChainEvent): void {
+    const { chain, effects } = advanceChain(this.#chain, event);
+    this.#chain = chain;
+    for (const effect of effects) this.#perform(effect);
+  }
+
+  #perform(effect: ChainEffect): void {
+    switch (effect.kind) {
+      case "reportRejection":
+        this.#o.plans.rejected(effect.primaryHash, effect.failures);
+        return;
+      case "planFallback":
+        this.#planFallback(effect.primaryHash, effect.failures);
+        return;
+      case "backoff":
+        this.#backoffAsked = effect;
+        return;
     }
-    return this.#chain.stage === "primary" ? primary : this.#chain.candidate;
+  }
+
+  /** Planning that throws is an unexpected error like any other: the chain moves on without it. */
+  #planFallback(primaryHash: string, failures: readonly EntityFailure[]): void {
+    let fallback: Candidate | undefined;
+    try {
+      fallback = this.#o.plans.fallback(primaryHash, failures);
+    } catch (err) {
+      this.#log.error({ err, configHash: primaryHash }, "Fallback planning failed");
+      this.#dispatch({
+        type: "unexpected",
+        error: failureOf(err),
+        lastKnownGood: this.#o.plans.lastKnownGood(),
+      });
+      return;
+    }
+    this.#dispatch({
+      type: "fallbackPlanned",
+      primaryHash,
+      fallback,
+      lastKnownGood: this.#o.plans.lastKnownGood(),
+    });
   }
 
   /** Returns true once the node runs `target`; false when it was refused for good (chain advanced). */
@@ -322,10 +392,10 @@ export class GatewayWorker {
         );
         return true;
       case "rejected":
-        this.#refused(target, outcome.error, outcome.error.failures);
+        await this.#refused(target, outcome.error, outcome.error.failures);
         return false;
       case "tooLarge":
-        this.#refused(target, outcome.error, []);
+        await this.#refused(target, outcome.error, undefined);
         return false;
       case "busy":
       case "unreachable":
@@ -357,45 +427,46 @@ export class GatewayWorker {
   }
 
   /** The node refused `target` for good: move along the chain; never re-push it unchanged. */
-  #refused(target: Candidate, error: KongClientError, failures: readonly EntityFailure[]): void {
-    const chain = this.#chain;
-    if (chain === undefined) return;
-    chain.rejected.add(target.encoded.hash);
+  async #refused(
+    target: Candidate,
+    error: KongClientError,
+    failures: readonly EntityFailure[] | undefined,
+  ): Promise<void> {
     this.#log.debug(
       {
         err: error,
         configHash: target.encoded.hash,
         config: this.#role(target),
-        brokenObjects: failures.filter(f => f.ref !== undefined).length,
+        brokenObjects: (failures ?? []).filter(f => f.ref !== undefined).length,
       },
       "Config refused",
     );
-    if (chain.stage === "primary") {
-      chain.degraded = { code: error.code, reason: error.message };
-      this.#o.plans.rejected(chain.primaryHash, failures);
-    }
-    const next = this.#nextInChain(chain, failures, error.code === "ERR_KONG_REJECTED");
-    chain.stage = next.stage;
-    if (next.candidate === undefined) delete chain.candidate;
-    else chain.candidate = next.candidate;
+    this.#dispatch({
+      type: "refused",
+      target,
+      error: { code: error.code, reason: error.message },
+      failures,
+      lastKnownGood: this.#o.plans.lastKnownGood(),
+    });
+    await this.#waitAskedBackoff();
   }
 
-  #nextInChain(
-    chain: Chain,
-    failures: readonly EntityFailure[],
-    rejected: boolean,
-  ): { stage: Stage; candidate?: Candidate } {
-    const usable = (c: Candidate | undefined): c is Candidate =>
-      c !== undefined && !chain.rejected.has(c.encoded.hash);
-    if (chain.stage === "primary" && rejected) {
-      const fallback = this.#o.plans.fallback(chain.primaryHash, failures);
-      if (usable(fallback)) return { stage: "fallback", candidate: fallback };
+  /** After an unexpected error: wait the backoff the chain asked for before pushing what comes next. */
+  async #waitAskedBackoff(): Promise<void> {
+    const asked = this.#backoffAsked;
+    if (asked === undefined) return;
+    this.#backoffAsked = undefined;
+    const delayMs = backoffDelayMs(asked.attempt, this.#o.backoff, this.#o.random);
+    try {
+      this.#log.warn(
+        { attempt: asked.attempt, delayMs, chain: this.#chain.stage },
+        "Moving on along the push chain after an unexpected error",
+      );
+      this.#failing(asked.error, asked.attempt);
+    } finally {
+      // Whatever else goes wrong, the next attempt waits.
+      await this.#o.clock.sleep(delayMs, this.#stop.signal);
     }
-    if (chain.stage !== "lastKnownGood" && chain.stage !== "exhausted") {
-      const lkg = this.#o.plans.lastKnownGood();
-      if (usable(lkg)) return { stage: "lastKnownGood", candidate: lkg };
-    }
-    return { stage: "exhausted" };
   }
 
   /**
@@ -404,9 +475,11 @@ export class GatewayWorker {
    */
   #role(target: Candidate): CandidateOrigin {
     const chain = this.#chain;
-    if (chain !== undefined && chain.stage !== "primary" && chain.candidate === target) {
-      if (chain.stage !== "exhausted") return chain.stage;
-    }
+    if (
+      chain.candidate === target &&
+      (chain.stage === "fallback" || chain.stage === "lastKnownGood")
+    )
+      return chain.stage;
     const current = this.#o.plans.primary();
     if (target.origin === "primary" && current !== undefined && current !== target) {
       return "lastKnownGood";
@@ -418,7 +491,8 @@ export class GatewayWorker {
     const news = this.#running.kind !== "config" || this.#running.candidate !== target;
     this.#running = { kind: "config", candidate: target };
     const role = this.#role(target);
-    const degraded = role === "primary" ? undefined : this.#chain?.degraded;
+    this.#dispatch({ type: "confirmed", target });
+    const degraded = role === "primary" ? undefined : this.#chain.degraded;
     const changed = this.#setState({
       url: this.url,
       phase: "synced",
@@ -438,7 +512,7 @@ export class GatewayWorker {
   #settled(): void {
     // Nothing left to push for the newest translation: its changes will not reach this node.
     this.#unpushedChanges = [];
-    const degraded = this.#chain?.stage === "exhausted" ? this.#chain.degraded : undefined;
+    const degraded = this.#chain.stage === "exhausted" ? this.#chain.degraded : undefined;
     const hash = this.#kongHash === undefined ? {} : { hash: this.#kongHash };
     if (degraded !== undefined) {
       const since = this.#state.phase === "failing" ? this.#state.since : this.#o.clock.now();
@@ -462,10 +536,14 @@ export class GatewayWorker {
   }
 
   #failed(error: unknown, attempt: number, delayMs: number): void {
-    const code = codeOf(error);
+    const failure = failureOf(error);
     // After an outage the node may come back as another process (new version, lost config).
-    if (code === "ERR_KONG_UNREACHABLE") this.#discovered = false;
-    const reason = error instanceof Error ? error.message : String(error);
+    if (failure.code === "ERR_KONG_UNREACHABLE") this.#discovered = false;
+    this.#failing(failure, attempt);
+    this.#log.warn({ err: error, attempt, delayMs }, "Kong not in sync; retrying");
+  }
+
+  #failing(failure: Degradation, attempt: number): void {
     const since = this.#state.phase === "failing" ? this.#state.since : this.#o.clock.now();
     const hash = this.#kongHash === undefined ? {} : { hash: this.#kongHash };
     this.#setState({
@@ -473,11 +551,10 @@ export class GatewayWorker {
       phase: "failing",
       since,
       ...hash,
-      code,
-      reason,
+      code: failure.code,
+      reason: failure.reason,
       attempts: attempt,
     });
-    this.#log.warn({ err: error, attempt, delayMs }, "Kong not in sync; retrying");
   }
 
   /** Replaces the state; tells the sender only when it actually changed. */
@@ -513,9 +590,4 @@ export class GatewayWorker {
       atMs: push.ended,
     });
   }
-}
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "ERR_UNEXPECTED";
 }

@@ -12,7 +12,14 @@ import type { PushRecord } from "../../src/sender/gateway-worker.ts";
 import { Sender, type SenderOptions } from "../../src/sender/sender.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
-import { ing, pushObjects, svc, translate, waitFor } from "../unit/sender/cluster.ts";
+import {
+  clusterSnapshot,
+  ing,
+  pushObjects,
+  svc,
+  translate,
+  waitFor,
+} from "../unit/sender/cluster.ts";
 
 const POLL_MS = 200;
 const BACKOFF = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.2, maxRetryAfterMs: 5000 };
@@ -206,7 +213,11 @@ describe("sender rejection handling against Kong emulators", () => {
     const e = await emulator();
     const sender = startSender([e]);
     const good = push(sender, shop());
-    await waitFor("synced", () => e.configHash() === good);
+    // Kong applies the config before the sender has read the 201: wait until it counts as accepted.
+    await waitFor(
+      "synced",
+      () => e.configHash() === good && sender.gateways()[0]?.phase === "synced",
+    );
 
     // The new Ingress "newcomer" is rejected; the fallback without it (which still carries the valid new
     // Ingress "other", so it differs from last-known-good) is rejected too, for Service web.
@@ -219,9 +230,10 @@ describe("sender rejection handling against Kong emulators", () => {
       ing("shop", "newcomer", ["extra"]),
       ing("shop", "other", ["extra"]),
     ]);
+    // The node stays "synced" (on the old config) through both rejections: wait for the new role.
     await waitFor(
       "last-known-good back",
-      () => e.configHash() === good && sender.gateways()[0]?.phase === "synced",
+      () => e.configHash() === good && sender.gateways()[0]?.config === "lastKnownGood",
       5000,
     );
 
@@ -232,5 +244,56 @@ describe("sender rejection handling against Kong emulators", () => {
       degraded: { code: "ERR_KONG_REJECTED" },
     });
     expect(keys(sender.acceptedObjects())).toHaveLength(4);
+  });
+
+  it("with an object the store could not parse in the snapshot, still goes fallback → last-known-good", async () => {
+    const e = await emulator();
+    const records: PushRecord[] = [];
+    const sender = startSender([e], { onPush: r => records.push(r) });
+    const good = push(sender, shop());
+    // Kong applies the config before the sender has read the 201: wait until it counts as accepted.
+    await waitFor(
+      "synced",
+      () => e.configHash() === good && sender.gateways()[0]?.phase === "synced",
+    );
+
+    e.inject({ kind: "rejectTagged", tag: "k8s-name:newcomer", times: 1 });
+    e.inject({ kind: "rejectTagged", tag: "k8s-name:web", times: 1 });
+    e.loseConfig();
+    const unparsable = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { namespace: "shop", name: "garbled", uid: "uid-garbled", resourceVersion: "1" },
+      spec: { rules: "not a list" },
+    };
+    const snapshot = clusterSnapshot([
+      ...shop(),
+      svc("shop", "extra"),
+      ing("shop", "newcomer", ["extra"]),
+      ing("shop", "other", ["extra"]),
+      unparsable,
+    ]);
+    expect(snapshot.invalid.map(i => i.ref.name)).toEqual(["garbled"]);
+    sender.update({ snapshot, result: translate(snapshot) });
+    await waitFor(
+      "last-known-good back",
+      () => e.configHash() === good && sender.gateways()[0]?.config === "lastKnownGood",
+      5000,
+    );
+
+    expect(posts(e).map(p => p.status)).toEqual([201, 400, 400, 201]);
+    // primary, its fallback, last-known-good: each tried once.
+    expect(records.map(r => [r.success, r.fallback])).toEqual([
+      [true, false],
+      [false, false],
+      [false, true],
+      [true, true],
+    ]);
+    expect(sender.gateways()[0]).toMatchObject({
+      phase: "synced",
+      degraded: { code: "ERR_KONG_REJECTED" },
+    });
+    await sleep(POLL_MS * 5);
+    expect(posts(e)).toHaveLength(4);
   });
 });

@@ -1,10 +1,15 @@
 /**
- * Kubernetes objects for tests that run the real translator (sender integration tests), and a polling
- * wait for tests that run on real time.
+ * Kubernetes objects for tests that drive the sender, the snapshot the controller would hand it (built
+ * by the real Store and Snapshotter, `invalid` list included), the real translator, and a polling wait
+ * for tests that run on real time.
  */
+import { pino } from "pino";
 import type { Ingress, IngressClass, KubeObject, Service } from "../../../src/model/k8s.ts";
 import { encodeConfig } from "../../../src/kong/admin-client.ts";
-import { buildSnapshot } from "../../../src/model/snapshot.ts";
+import { isKindName, type KindName } from "../../../src/model/kinds.ts";
+import { parseSupportedObject } from "../../../src/model/parse.ts";
+import { Snapshotter, type StoreSnapshot } from "../../../src/store/snapshot.ts";
+import { Store } from "../../../src/store/store.ts";
 import {
   DEFAULT_TRANSLATE_OPTIONS,
   translate as translateSnapshot,
@@ -63,8 +68,31 @@ export function ing(namespace: string, name: string, backends: readonly string[]
   };
 }
 
-export function clusterSnapshot(objects: readonly KubeObject[]): Snapshot {
-  return buildSnapshot([kongClass(), ...objects]);
+/**
+ * The snapshot the controller takes of a cluster holding `objects` (plus the `kong` IngressClass):
+ * every object goes through the Store as a watch delivers it, so anything the Store cannot parse ends
+ * up in the snapshot's `invalid` list, as it does in production.
+ */
+export function clusterSnapshot(objects: readonly unknown[]): StoreSnapshot {
+  const store = new Store({
+    ingressClass: "kong",
+    parse: parseSupportedObject,
+    logger: pino({ level: "silent" }),
+  });
+  const all = [kongClass(), ...objects];
+  // Secrets last: a Secret arriving after the Ingress that reads it is kept with its data.
+  const ordered = [
+    ...all.filter(o => kindOf(o) !== "Secret"),
+    ...all.filter(o => kindOf(o) === "Secret"),
+  ];
+  for (const raw of ordered) store.upsert(kindOf(raw), raw);
+  return new Snapshotter(store).take();
+}
+
+function kindOf(raw: unknown): KindName {
+  const kind = (raw as { kind?: unknown }).kind;
+  if (typeof kind !== "string" || !isKindName(kind)) throw new Error(`not a kind: ${String(kind)}`);
+  return kind;
 }
 
 /** The real translator with default options. */
@@ -72,7 +100,6 @@ export function translate(snapshot: Snapshot): TranslationResult {
   return translateSnapshot(snapshot, DEFAULT_TRANSLATE_OPTIONS);
 }
 
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
 /** Hands the sender a translation of `objects`; returns the hash Kong reports once it runs it. */
 export function pushObjects(
   sender: { update(input: { snapshot: Snapshot; result: TranslationResult }): void },

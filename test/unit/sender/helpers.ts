@@ -1,122 +1,19 @@
 /**
- * Test doubles for the sender: a small translator over Services and Ingresses, snapshot builders, and a
- * Kong Admin API mocked with undici's MockAgent whose answers follow a tiny in-memory model of a node.
+ * A Kong Admin API for sender tests, mocked with undici's MockAgent, whose answers follow a tiny
+ * in-memory model of a node. Configs come from the real translator (cluster.ts); the node refuses the
+ * entities of the objects a test names as broken, by their `k8s-*` tags as Kong's own errors carry them.
  */
 import { createHash } from "node:crypto";
 import type { MockAgent } from "undici";
 import { pino, type Logger } from "pino";
 import { AdminClient } from "../../../src/kong/admin-client.ts";
-import { EMPTY_CONFIG_HASH, type KongConfig, type KongService } from "../../../src/kong/types.ts";
-import type { Ingress, Service } from "../../../src/model/k8s.ts";
-import { refKey, refOf } from "../../../src/model/object-ref.ts";
-import { snapshotOf } from "../../../src/model/snapshot.ts";
-import { tagsFor } from "../../../src/translator/tags.ts";
-import type { ObjectResult, Snapshot, TranslationResult } from "../../../src/translator/types.ts";
+import { refFromTags } from "../../../src/kong/flattened-errors.ts";
+import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
+import type { KubeObject } from "../../../src/model/k8s.ts";
+import { objectKey, refKey } from "../../../src/model/object-ref.ts";
 import type { Clock } from "../../../src/util/clock.ts";
 
 export const silentLogger: Logger = pino({ level: "silent" });
-
-/** Tag the translator below adds to entities of objects annotated `test.local/broken`. */
-export const BROKEN_TAG = "test-broken";
-
-export function service(ns: string, name: string, broken = false): Service {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: {
-      namespace: ns,
-      name,
-      uid: `uid-${ns}-${name}`,
-      ...(broken ? { annotations: { "test.local/broken": "true" } } : {}),
-    },
-    spec: { ports: [{ port: 80 }] },
-  };
-}
-
-/** An Ingress routing `/<name>` to each of `services` (same namespace). */
-export function ingress(ns: string, name: string, services: string[], broken = false): Ingress {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: {
-      namespace: ns,
-      name,
-      uid: `uid-${ns}-${name}`,
-      ...(broken ? { annotations: { "test.local/broken": "true" } } : {}),
-    },
-    spec: {
-      rules: [
-        {
-          http: {
-            paths: services.map(s => ({
-              path: `/${name}/${s}`,
-              pathType: "Prefix",
-              backend: { service: { name: s, port: { number: 80 } } },
-            })),
-          },
-        },
-      ],
-    },
-  };
-}
-
-export function snapshot(objects: { services?: Service[]; ingresses?: Ingress[] }): Snapshot {
-  return snapshotOf({ Ingress: objects.ingresses ?? [], Service: objects.services ?? [] });
-}
-
-function tags(obj: Service | Ingress): string[] {
-  const broken = obj.metadata.annotations?.["test.local/broken"] === "true";
-  return [...tagsFor(refOf(obj)), ...(broken ? [BROKEN_TAG] : [])];
-}
-
-/**
- * A deliberately small translator: one Kong service per Service, one route per Ingress path nested in
- * it; an Ingress depends on the Services it routes to. Like the real one, an empty result gets the
- * `kong` stub upstream.
- */
-export function translate(snap: Snapshot): TranslationResult {
-  const results: ObjectResult[] = [];
-  const services: KongService[] = [];
-  for (const svc of snap.services) {
-    const ns = svc.metadata.namespace ?? "";
-    const routes = snap.ingresses.flatMap(ing =>
-      (ing.spec.rules?.[0]?.http?.paths ?? [])
-        .filter(p => p.backend.service?.name === svc.metadata.name && ing.metadata.namespace === ns)
-        .map(p => ({
-          name: `${ns}.${ing.metadata.name}.${svc.metadata.name}`,
-          paths: [p.path ?? "/"],
-          tags: tags(ing),
-        })),
-    );
-    services.push({
-      name: `${ns}.${svc.metadata.name}`,
-      protocol: "http",
-      host: `${svc.metadata.name}.${ns}.svc`,
-      port: 80,
-      tags: tags(svc),
-      routes,
-    });
-    results.push({ ref: refOf(svc), outcome: "translated", problems: [], dependsOn: [] });
-  }
-  for (const ing of snap.ingresses) {
-    const names = (ing.spec.rules?.[0]?.http?.paths ?? []).map(p => p.backend.service?.name);
-    const deps = snap.services.filter(
-      s => names.includes(s.metadata.name) && s.metadata.namespace === ing.metadata.namespace,
-    );
-    results.push({
-      ref: refOf(ing),
-      outcome: deps.length > 0 ? "translated" : "excluded",
-      problems: [],
-      dependsOn: deps.map(refOf),
-    });
-  }
-  results.sort((a, b) => (refKey(a.ref) < refKey(b.ref) ? -1 : 1));
-  const config: KongConfig =
-    services.length > 0
-      ? { _format_version: "3.0", services }
-      : { _format_version: "3.0", upstreams: [{ name: "kong", algorithm: "round-robin" }] };
-  return { config, results };
-}
 
 /** A canned answer: JSON data (or text), an error to throw as a connection failure, headers. */
 export type Reply =
@@ -126,13 +23,20 @@ export type Reply =
 interface Entity {
   tags?: string[];
   name?: string;
-  routes?: Entity[];
+  [nested: string]: unknown;
 }
+
+/** Collections nested in an entity of the declarative config, with the entity type of their members. */
+const NESTED: Readonly<Record<string, string>> = {
+  routes: "route",
+  targets: "target",
+  plugins: "plugin",
+};
 
 /**
  * One Kong node as MockAgent answers it. Holds a config hash (md5 of the last accepted body, zeros when
- * empty); `POST /config` rejects entities carrying BROKEN_TAG (or anything `reject` names) with
- * flattened errors. One-shot faults are queued per endpoint.
+ * empty); `POST /config` rejects the entities of the objects in `broken` (and anything `reject` names)
+ * with flattened errors. One-shot faults are queued per endpoint.
  */
 export class MockKong {
   readonly origin: string;
@@ -152,6 +56,8 @@ export class MockKong {
   down = false;
   /** Answer 201 without loading (accepted-but-not-applied). */
   ignorePosts = false;
+  /** Keys (`Kind/namespace/name`) of the objects whose entities this node refuses. */
+  readonly broken = new Set<string>();
   /** Extra rejection rule: entity (and the names of all services posted with it) → reject it. */
   reject: (entity: Entity, serviceNames: readonly string[]) => boolean = () => false;
   version = "3.9.1";
@@ -198,6 +104,12 @@ export class MockKong {
       .persist();
   }
 
+  /** This node refuses every entity generated from these objects. */
+  breaks(...objects: KubeObject[]): this {
+    for (const obj of objects) this.broken.add(objectKey(obj));
+    return this;
+  }
+
   /** Kong restarted without its config. */
   loseConfig(): void {
     this.hash = EMPTY_CONFIG_HASH;
@@ -228,7 +140,7 @@ export class MockKong {
   #post(body: string): Reply {
     const hash = createHash("md5").update(body).digest("hex");
     if (this.hash === hash) return { status: 304 };
-    const config = JSON.parse(body) as { services?: Entity[]; upstreams?: Entity[] };
+    const config = JSON.parse(body) as Record<string, unknown>;
     const failures = this.#failures(config);
     if (failures.length > 0) {
       return {
@@ -243,24 +155,28 @@ export class MockKong {
       };
     }
     if (!this.ignorePosts) {
-      this.hash =
-        (config.services?.length ?? 0) + (config.upstreams?.length ?? 0) > 0
-          ? hash
-          : EMPTY_CONFIG_HASH;
+      const entities = Object.values(config).filter(v => Array.isArray(v) && v.length > 0);
+      this.hash = entities.length > 0 ? hash : EMPTY_CONFIG_HASH;
       this.body = body;
     }
     return { status: 201, data: {} };
   }
 
-  #failures(config: { services?: Entity[] }): unknown[] {
+  #failures(config: Record<string, unknown>): unknown[] {
     const entities: { type: string; entity: Entity }[] = [];
-    for (const svc of config.services ?? []) {
-      entities.push({ type: "service", entity: svc });
-      for (const route of svc.routes ?? []) entities.push({ type: "route", entity: route });
-    }
-    const names = (config.services ?? []).map(s => s.name ?? "");
+    const collect = (type: string, list: unknown): void => {
+      if (!Array.isArray(list)) return;
+      for (const entity of list as Entity[]) {
+        entities.push({ type, entity });
+        for (const [field, nestedType] of Object.entries(NESTED))
+          collect(nestedType, entity[field]);
+      }
+    };
+    for (const [collection, list] of Object.entries(config))
+      collect(collection.replace(/s$/, ""), list);
+    const names = ((config["services"] ?? []) as Entity[]).map(s => s.name ?? "");
     return entities
-      .filter(e => (e.entity.tags ?? []).includes(BROKEN_TAG) || this.reject(e.entity, names))
+      .filter(e => this.#refuses(e.entity) || this.reject(e.entity, names))
       .map(e => ({
         entity_type: e.type,
         entity_name: e.entity.name,
@@ -268,6 +184,11 @@ export class MockKong {
         entity: e.entity,
         errors: [{ type: "field", field: "host", message: "invalid value: nope" }],
       }));
+  }
+
+  #refuses(entity: Entity): boolean {
+    const ref = refFromTags(entity.tags ?? []);
+    return ref !== undefined && this.broken.has(refKey(ref));
   }
 }
 

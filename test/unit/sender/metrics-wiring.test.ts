@@ -4,7 +4,8 @@ import { Registry } from "prom-client";
 import { createMetrics } from "../../../src/telemetry/metrics.ts";
 import { Sender } from "../../../src/sender/sender.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
-import { adminClient, MockKong, service, silentLogger, snapshot, translate } from "./helpers.ts";
+import { clusterSnapshot, ing, svc, translate } from "./cluster.ts";
+import { adminClient, MockKong, silentLogger } from "./helpers.ts";
 
 let agent: MockAgent | undefined;
 let sender: Sender | undefined;
@@ -32,7 +33,14 @@ describe("sender push records", () => {
       },
     });
     sender.start();
-    const snap = snapshot({ services: [service("shop", "web"), service("shop", "api", true)] });
+    const api = svc("shop", "api");
+    kong.breaks(api);
+    const snap = clusterSnapshot([
+      svc("shop", "web"),
+      api,
+      ing("shop", "a", ["web"]),
+      ing("shop", "b", ["api"]),
+    ]);
     sender.update({ snapshot: snap, result: translate(snap) });
     await clock.advance(0);
 

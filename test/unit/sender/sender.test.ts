@@ -2,19 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MockAgent } from "undici";
 import { stringify as toYaml } from "yaml";
 import { encodeConfig } from "../../../src/kong/admin-client.ts";
+import type { KubeObject } from "../../../src/model/k8s.ts";
+import { refOf } from "../../../src/model/object-ref.ts";
 import { Sender, type SenderInput, type SenderOptions } from "../../../src/sender/sender.ts";
 import type { PushRecord } from "../../../src/sender/gateway-worker.ts";
-import { ManualClock } from "../../support/manual-clock.ts";
-import {
-  adminClient,
-  ingress,
-  MockKong,
-  service,
-  silentLogger,
-  snapshot,
-  translate,
-} from "./helpers.ts";
 import type { Snapshot } from "../../../src/translator/types.ts";
+import { ManualClock } from "../../support/manual-clock.ts";
+import { clusterSnapshot, ing, svc, translate } from "./cluster.ts";
+import { adminClient, MockKong, silentLogger } from "./helpers.ts";
 
 const POLL_MS = 10_000;
 const BACKOFF = { initialMs: 1000, maxMs: 8000, factor: 2, jitter: 0.5, maxRetryAfterMs: 60_000 };
@@ -67,10 +62,12 @@ function keys(map: ReadonlyMap<string, unknown> | undefined): string[] | undefin
   return map === undefined ? undefined : [...map.keys()].sort();
 }
 
-const shop = snapshot({
-  services: [service("shop", "web"), service("shop", "api")],
-  ingresses: [ingress("shop", "a", ["web"]), ingress("shop", "b", ["api"])],
-});
+const web = svc("shop", "web");
+const api = svc("shop", "api");
+const a = ing("shop", "a", ["web"]);
+const b = ing("shop", "b", ["api"]);
+const shopObjects: readonly KubeObject[] = [web, api, a, b];
+const shop = clusterSnapshot(shopObjects);
 
 describe("Sender: first push and change detection", () => {
   it("pushes the first config and records the objects Kong accepted", async () => {
@@ -136,10 +133,7 @@ describe("Sender: first push and change detection", () => {
 
   it("reads back a config Kong runs before pushing, so its objects count as accepted", async () => {
     const kong = kongNode();
-    const previous = snapshot({
-      services: [service("old", "legacy")],
-      ingresses: [ingress("old", "x", ["legacy"])],
-    });
+    const previous = clusterSnapshot([svc("old", "legacy"), ing("old", "x", ["legacy"])]);
     kong.hash = "feedfacefeedfacefeedfacefeedface";
     kong.dump = toYaml({ ...translate(previous).config, _transform: false });
     const sender = startSender([kong]);
@@ -157,7 +151,9 @@ describe("Sender: first push and change detection", () => {
     kong.dump = toYaml(translate(shop).config);
     const sender = startSender([kong]);
     // Every object broken: no fallback can help, and Kong's running config must stay.
-    sender.update(input(snapshot({ services: [service("shop", "web", true)] })));
+    const lone = ing("shop", "lone", ["web"]);
+    kong.breaks(web, lone);
+    sender.update(input(clusterSnapshot([web, lone])));
     await clock.advance(POLL_MS * 2);
     expect(kong.posts).toHaveLength(1);
     expect(kong.hash).toBe("feedfacefeedfacefeedfacefeedface");
@@ -190,14 +186,8 @@ describe("Sender: rejection, fallback and last-known-good", () => {
     const kong = kongNode();
     const records: PushRecord[] = [];
     const sender = startSender([kong], { onPush: r => records.push(r) });
-    const snap = snapshot({
-      services: [service("shop", "web"), service("shop", "api")],
-      ingresses: [
-        ingress("shop", "a", ["web"]),
-        ingress("shop", "b", ["api"], true),
-        ingress("shop", "c", ["api"]),
-      ],
-    });
+    kong.breaks(b);
+    const snap = clusterSnapshot([web, api, a, b, ing("shop", "c", ["api"])]);
     sender.update(input(snap));
     await clock.advance(POLL_MS * 3);
 
@@ -211,15 +201,8 @@ describe("Sender: rejection, fallback and last-known-good", () => {
     const view = sender.view();
     expect(view.rejectedObjects).toEqual([
       {
-        ref: {
-          group: "networking.k8s.io",
-          version: "v1",
-          kind: "Ingress",
-          namespace: "shop",
-          name: "b",
-          uid: "uid-shop-b",
-        },
-        messages: ["route (shop.b.api): invalid host: invalid value: nope"],
+        ref: refOf(b),
+        messages: ["route (shop.b.api.b.example.com.80): invalid host: invalid value: nope"],
       },
     ]);
     expect(view.gateways[0]).toMatchObject({
@@ -236,14 +219,14 @@ describe("Sender: rejection, fallback and last-known-good", () => {
   it("leaves out a broken Service and keeps the other paths of the Ingresses that use it", async () => {
     const kong = kongNode();
     const sender = startSender([kong]);
-    const snap = snapshot({
-      services: [service("shop", "web"), service("shop", "api", true)],
-      ingresses: [
-        ingress("shop", "a", ["web"]),
-        ingress("shop", "b", ["api", "web"]),
-        ingress("shop", "c", ["api"]),
-      ],
-    });
+    kong.breaks(api);
+    const snap = clusterSnapshot([
+      web,
+      api,
+      a,
+      ing("shop", "b", ["api", "web"]),
+      ing("shop", "c", ["api"]),
+    ]);
     sender.update(input(snap));
     await clock.advance(0);
     // Ingress b keeps its route to web; Ingress c routed only to the broken Service and drops out.
@@ -262,11 +245,17 @@ describe("Sender: rejection, fallback and last-known-good", () => {
     const good = kong.hash;
 
     // Service "new" is broken; once it is left out, Kong finds fault with Service "extra" as well.
-    kong.reject = (entity, names) => entity.name === "shop.extra" && !names.includes("shop.new");
-    const next = snapshot({
-      services: [...shop.services, service("shop", "extra"), service("shop", "new", true)],
-      ingresses: [...shop.ingresses, ingress("shop", "n", ["new"])],
-    });
+    const fresh = svc("shop", "new");
+    kong.breaks(fresh);
+    kong.reject = (entity, names) =>
+      entity.name === "shop.extra.80" && !names.includes("shop.new.80");
+    const next = clusterSnapshot([
+      ...shopObjects,
+      svc("shop", "extra"),
+      fresh,
+      ing("shop", "x", ["extra"]),
+      ing("shop", "n", ["new"]),
+    ]);
     sender.update(input(next));
     await clock.advance(POLL_MS * 5);
 
@@ -280,12 +269,12 @@ describe("Sender: rejection, fallback and last-known-good", () => {
     });
 
     // A node added now gets last-known-good pushed after both rejections, not nothing.
-    const fresh = kongNode(2);
-    fresh.reject = kong.reject;
-    sender.addGateway(adminClient(agent, fresh.origin, clock));
+    const added = kongNode(2).breaks(fresh);
+    added.reject = kong.reject;
+    sender.addGateway(adminClient(agent, added.origin, clock));
     await clock.advance(0);
-    expect(fresh.posts).toHaveLength(3);
-    expect(fresh.hash).toBe(good);
+    expect(added.posts).toHaveLength(3);
+    expect(added.hash).toBe(good);
     expect(sender.gateways()[1]).toMatchObject({
       phase: "synced",
       config: "lastKnownGood",
@@ -310,7 +299,7 @@ describe("Sender: rejection, fallback and last-known-good", () => {
       code: "ERR_KONG_CONFIG_TOO_LARGE",
     });
 
-    sender.update(input(snapshot({ services: [service("shop", "web")] })));
+    sender.update(input(clusterSnapshot([web, a])));
     await clock.advance(0);
     expect(kong.posts).toHaveLength(2);
     expect(sender.gateways()[0]?.phase).toBe("synced");
@@ -319,7 +308,9 @@ describe("Sender: rejection, fallback and last-known-good", () => {
   it("does not re-push a rejected config when the same translation arrives again", async () => {
     const kong = kongNode();
     const sender = startSender([kong]);
-    const broken = snapshot({ services: [service("shop", "web", true)] });
+    const lone = ing("shop", "lone", ["web"]);
+    kong.breaks(web, lone);
+    const broken = clusterSnapshot([web, lone]);
     sender.update(input(broken));
     await clock.advance(0);
     sender.update(input(broken));
@@ -397,10 +388,7 @@ describe("Sender: retry timing", () => {
     const sender = startSender([kong]);
     sender.update(input(shop));
     await clock.advance(10_000);
-    const newest = snapshot({
-      services: [service("shop", "web")],
-      ingresses: [ingress("shop", "a", ["web"])],
-    });
+    const newest = clusterSnapshot([web, a]);
     sender.update(input(newest));
     await clock.advance(20_000);
     expect(sender.gateways()[0]).toMatchObject({ phase: "failing", code: "ERR_KONG_UNREACHABLE" });
@@ -483,9 +471,8 @@ describe("Sender: several nodes", () => {
         return translate(snap);
       },
     });
-    sender.update(
-      input(snapshot({ services: [service("shop", "web"), service("shop", "api", true)] })),
-    );
+    for (const kong of kongs) kong.breaks(api);
+    sender.update(input(shop));
     await clock.advance(0);
     expect(translations).toBe(1);
     expect(kongs.map(k => k.posts.length)).toEqual([2, 2]);

@@ -3,7 +3,8 @@ import { DEFAULT_PACING } from "../../../src/sender/pacing.ts";
 import { Sender } from "../../../src/sender/sender.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 import { ClockedKong } from "./clocked-kong.ts";
-import { service, silentLogger, snapshot, translate } from "./helpers.ts";
+import { clusterSnapshot, ing, svc, translate } from "./cluster.ts";
+import { silentLogger } from "./helpers.ts";
 
 const senders: Sender[] = [];
 afterEach(async () => {
@@ -21,7 +22,7 @@ describe("Sender single flight", () => {
     senders.push(sender);
     sender.start();
     const configs = ["a", "b", "c"].map(name => {
-      const snap = snapshot({ services: [service("shop", name)] });
+      const snap = clusterSnapshot([svc("shop", name), ing("shop", name, [name])]);
       return { snapshot: snap, result: translate(snap) };
     });
     const [first, second, third] = configs;
@@ -47,6 +48,9 @@ describe("Sender single flight", () => {
     expect(admin.maxInFlight).toBe(1);
     expect(admin.hash).toBe(hashes[1]);
     expect(sender.gateways()[0]).toMatchObject({ phase: "synced", hash: hashes[1] });
-    expect([...(sender.acceptedObjects()?.keys() ?? [])]).toEqual(["Service/shop/c"]);
+    expect([...(sender.acceptedObjects()?.keys() ?? [])]).toEqual([
+      "Ingress/shop/c",
+      "Service/shop/c",
+    ]);
   });
 });

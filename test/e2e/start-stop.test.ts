@@ -1,0 +1,166 @@
+/**
+ * Starting and stopping the controller the ways README documents, seen from outside: `npx kongress
+ * run` and `node bin/kongress.js run`, stopped with SIGTERM sent to the process the user started (as
+ * `kill` or a supervisor does) or to its process group, or with SIGINT sent to its process group (as
+ * Ctrl-C in a terminal does), leave no process behind and free the ports. And `node bin/kongress.js`
+ * on the machine's own Node either works or says at once what it needs.
+ */
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/free-port.ts";
+import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
+import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
+import { waitFor } from "../support/wait.ts";
+import { CLUSTER_START_TIMEOUT_MS, report, STATUS_ADDRESS } from "./harness.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const BIN = join(ROOT, "bin", "kongress.js");
+
+/** The ways README runs the controller from a clone. */
+const WAYS = [
+  { way: "npx kongress run", command: "npx", args: ["kongress", "run"] },
+  { way: "node bin/kongress.js run", command: process.execPath, args: [BIN, "run"] },
+] as const;
+/**
+ * How the stop arrives. A SIGINT sent to npm alone is not among them: npm hands it to its `sh -c`,
+ * which ignores it while it waits, so nothing below npm ever learns of it.
+ */
+const STOPS = [
+  { signal: "SIGTERM", to: "the process" },
+  { signal: "SIGTERM", to: "its process group" },
+  { signal: "SIGINT", to: "its process group" },
+] as const;
+
+/** pid → parent pid and state, for every process (Linux /proc). */
+function processTable(): Map<number, { ppid: number; state: string }> {
+  const table = new Map<number, { ppid: number; state: string }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      table.set(Number(entry), { ppid: Number(ppid), state: state ?? "" });
+    } catch {
+      // Gone between readdir and read.
+    }
+  }
+  return table;
+}
+
+function descendants(root: number): number[] {
+  const table = processTable();
+  const found: number[] = [];
+  const queue = [root];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    for (const [child, info] of table) {
+      if (info.ppid === pid) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+/** Running: present and not a zombie waiting to be reaped. */
+function alive(pid: number): boolean {
+  const info = processTable().get(pid);
+  return info !== undefined && info.state !== "Z";
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => {
+      resolve(false);
+    });
+  });
+}
+
+let cluster: KubeCluster;
+let kong: KongEmulator;
+/** Every process a test started, killed by pid if a test left it running. */
+const started: number[] = [];
+
+beforeAll(async () => {
+  cluster = await startKubeCluster();
+  kong = await startKongEmulator();
+}, CLUSTER_START_TIMEOUT_MS);
+
+afterEach(() => {
+  for (const pid of started.splice(0)) {
+    if (!alive(pid)) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
+afterAll(async () => {
+  await kong.stop();
+  await cluster.stop();
+});
+
+describe("the controller stops cleanly, the ways users run it", () => {
+  const cases = WAYS.flatMap(w => STOPS.map(stop => ({ ...w, ...stop })));
+
+  it.each(cases)("$way, $signal to $to", async ({ way, command, args, signal, to }) => {
+    const [health, metrics] = [await freePort(), await freePort()];
+    const child = spawn(
+      command,
+      [
+        ...args,
+        `--kubeconfig=${cluster.kubeconfigPath}`,
+        `--kong-admin-url=${kong.url}`,
+        `--publish-status-address=${STATUS_ADDRESS}`,
+        `--health-probe-bind-address=127.0.0.1:${String(health)}`,
+        `--metrics-bind-address=127.0.0.1:${String(metrics)}`,
+        "--log-format=text",
+      ],
+      // Its own process group: the signal goes to the one process the user started, nothing else.
+      { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    if (child.pid === undefined) throw new Error(`${way} did not start`);
+    started.push(child.pid);
+    let log = "";
+    child.stdout.on("data", (b: Buffer) => (log += b.toString("utf8")));
+    child.stderr.on("data", (b: Buffer) => (log += b.toString("utf8")));
+    const exited = new Promise<number | null>(resolve => child.once("exit", resolve));
+
+    await waitFor(
+      "/healthz 200",
+      async () => (await fetch(`http://127.0.0.1:${String(health)}/healthz`)).status === 200,
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const tree = descendants(child.pid);
+    started.push(...tree);
+    const signalled = Date.now();
+    process.kill(to === "the process" ? child.pid : -child.pid, signal);
+    const code = await exited;
+    const gone = await waitFor(
+      "every process of the run gone and its ports free",
+      async () =>
+        [child.pid!, ...tree].every(pid => !alive(pid)) &&
+        !(await portOpen(health)) &&
+        !(await portOpen(metrics)),
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
+    report(
+      `${way}: ${signal} to ${to} → exit ${String(code)}, ${String(tree.length + 1)} processes gone and ports free ${String(Date.now() - signalled)} ms after the signal (${String(gone.ms)} ms after the first exit)`,
+    );
+    // The controller stopped itself (not killed): it logged its clean stop.
+    await waitFor("the controller's last log line", () => log.includes("Stopped"));
+    if (command === process.execPath) expect(code, log).toBe(0);
+  });
+});
