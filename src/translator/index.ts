@@ -26,7 +26,14 @@ import { derivedFrom, TranslationMemo, type BackendEntry, type IngressUnit } fro
 import { RecordedResults, ResultsBuilder, type ResultSink } from "./results.ts";
 import { CertificateCollector } from "./tls.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
-import type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
+import { evaluateGatewayApi } from "./gateway/index.ts";
+import {
+  DEFAULT_GATEWAY_CONTROLLER_NAME,
+  type GatewayApiStatuses,
+  type Snapshot,
+  type TranslateOptions,
+  type TranslationResult,
+} from "./types.ts";
 
 export type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 export { DEFAULT_TRANSLATE_OPTIONS } from "./types.ts";
@@ -96,7 +103,18 @@ function translateWith(
     results,
     memo,
   });
-  return { config, results: results.build() };
+  return { config, results: results.build(), gatewayApi: gatewayApiStatuses(snapshot, options) };
+}
+
+function gatewayApiStatuses(snapshot: Snapshot, options: TranslateOptions): GatewayApiStatuses {
+  const evaluated = evaluateGatewayApi(snapshot, {
+    controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME,
+  });
+  return {
+    classes: evaluated.classes,
+    gateways: evaluated.gatewayStatuses,
+    routes: evaluated.routes.map(r => r.status),
+  };
 }
 
 function selectIngresses(

@@ -1,5 +1,10 @@
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
+import type {
+  GatewayClassStatusSpec,
+  GatewayStatusSpec,
+  RouteStatusSpec,
+} from "./gateway/conditions.ts";
 
 /** Everything translation reads (defined with the model, where the store and the CLI build it). */
 export type { Snapshot } from "../model/snapshot.ts";
@@ -9,6 +14,26 @@ export interface TranslateOptions {
   readonly ingressClass: string;
   /** `--cluster-domain`: appended to Service DNS names for `ingress.kubernetes.io/service-upstream`. */
   readonly clusterDomain: string;
+  /** `--gateway-api-controller-name`: GatewayClasses naming it are ours (KIC's default when unset). */
+  readonly gatewayControllerName?: string;
+}
+
+/** KIC's `--gateway-api-controller-name` default. */
+export const DEFAULT_GATEWAY_CONTROLLER_NAME = "konghq.com/kic-gateway-controller";
+
+/** No Gateway API object of ours. */
+export const NO_GATEWAY_API_STATUSES: GatewayApiStatuses = Object.freeze({
+  classes: [],
+  gateways: [],
+  routes: [],
+});
+
+/** The statuses translation decides for the Gateway API objects of ours. */
+export interface GatewayApiStatuses {
+  readonly classes: readonly GatewayClassStatusSpec[];
+  readonly gateways: readonly GatewayStatusSpec[];
+  /** Every route of every kind: one whose parents are not ours has none, so ours are removed. */
+  readonly routes: readonly RouteStatusSpec[];
 }
 
 export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = Object.freeze({
@@ -41,6 +66,8 @@ export interface ObjectResult {
 
 export interface TranslationResult {
   readonly config: KongConfig;
+  /** Statuses of GatewayClasses, Gateways and routes. */
+  readonly gatewayApi: GatewayApiStatuses;
   /** One entry per input object, sorted by kind, namespace, name. */
   readonly results: readonly ObjectResult[];
 }

@@ -4,7 +4,11 @@ import { refKey, type ObjectRef } from "../../../src/model/object-ref.ts";
 import { AppliedStatusFeed, appliedReport } from "../../../src/runtime/applied-status.ts";
 import type { GatewayState, SenderView } from "../../../src/sender/gateway-state.ts";
 import type { AppliedConfigReport } from "../../../src/status/ingress-publisher.ts";
-import type { ObjectResult, TranslationResult } from "../../../src/translator/types.ts";
+import {
+  NO_GATEWAY_API_STATUSES,
+  type ObjectResult,
+  type TranslationResult,
+} from "../../../src/translator/types.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 
 function ingress(name: string): ObjectRef {
@@ -33,7 +37,7 @@ function result(
 }
 
 function translation(results: ObjectResult[]): TranslationResult {
-  return { config: { _format_version: "3.0" }, results };
+  return { config: { _format_version: "3.0" }, results, gatewayApi: NO_GATEWAY_API_STATUSES };
 }
 
 function gateway(overrides: Partial<GatewayState> = {}): GatewayState {
