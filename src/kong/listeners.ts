@@ -175,6 +175,13 @@ export function mergeKongListeners(ready: readonly KongListenersReport[]): KongL
 /** The Gateway listener protocols Kong can serve; anything else is the translator's to refuse. */
 export type GatewayListenerProtocol = "HTTP" | "HTTPS" | "TLS" | "TCP" | "UDP";
 
+const PROTOCOLS: ReadonlySet<string> = new Set(["HTTP", "HTTPS", "TLS", "TCP", "UDP"]);
+
+/** Narrows a Gateway listener's `protocol` (any string in the spec) to one Kong can serve. */
+export function isGatewayListenerProtocol(protocol: string): protocol is GatewayListenerProtocol {
+  return PROTOCOLS.has(protocol);
+}
+
 /** The part of a Gateway listener that listener discovery decides on. */
 export interface GatewayListenerPort {
   readonly port: number;

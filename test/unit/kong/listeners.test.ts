@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  isGatewayListenerProtocol,
   listenerProgrammability,
   listenersFromRoot,
   listenersState,
@@ -261,6 +262,15 @@ describe("listenerProgrammability", () => {
     expect(outcome(mergeKongListeners([]), CHART_SERVICE, "HTTP", 80).message).toBe(
       "waiting for Kong's listeners: no Kong is ready",
     );
+  });
+
+  it.each([
+    ["HTTP", true],
+    ["UDP", true],
+    ["http", false],
+    ["example.com/custom", false],
+  ])("treats %s as a Kong protocol: %s", (protocol, expected) => {
+    expect(isGatewayListenerProtocol(protocol)).toBe(expected);
   });
 
   describe("without a publish Service (matched on the protocol alone)", () => {
