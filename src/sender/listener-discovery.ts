@@ -44,6 +44,7 @@ export interface ListenerDiscoveryOptions {
 export type ListenersSubscriber = (view: KongListenersView) => void;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+const MAX_RECORDS = 256;
 const STATES: readonly KongListenersState[] = ["unknown", "known_empty", "known"];
 const NOT_ASKED: KongListenersView = Object.freeze({
   state: "unknown",
@@ -157,7 +158,19 @@ export class ListenerDiscovery {
       // until it answers anew (a restart must not wipe what it said before).
       if (!before.has(admin.url)) delete this.#record(admin.url).failure;
     }
+    this.#forgetGoneKongs(byUrl);
     this.#publish();
+  }
+
+  /**
+   * Kongs found behind a Service come and go under new pod IPs; keep at most MAX_RECORDS answers,
+   * forgetting the Kongs not ready now that were seen first.
+   */
+  #forgetGoneKongs(ready: ReadonlyMap<string, KongAdminApi>): void {
+    for (const url of this.#records.keys()) {
+      if (this.#records.size <= MAX_RECORDS) return;
+      if (!ready.has(url)) this.#records.delete(url);
+    }
   }
 
   #readyKongs(): readonly KongAdminApi[] {

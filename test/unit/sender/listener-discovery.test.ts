@@ -353,6 +353,28 @@ describe("ListenerDiscovery", () => {
     });
   });
 
+  it("forgets the answers of the Kongs gone longest once it holds 256", async () => {
+    const fleet = new Fleet();
+    const kongs = Array.from({ length: 258 }, (_, i) => fleet.add(i + 1));
+    fleet.ready.clear();
+    const { discovery } = start(fleet);
+    // Pods replaced one after the other, each under a new address.
+    for (const kong of kongs) {
+      fleet.ready = new Set([kong.origin]);
+      discovery.readyKongsChanged();
+      await settle();
+      expect(discovery.view.state).toBe("known");
+    }
+    const returning = (kong: ListenerKong): string => {
+      kong.behaviour = { kind: "hang" };
+      fleet.ready = new Set([kong.origin]);
+      discovery.readyKongsChanged();
+      return discovery.view.state;
+    };
+    expect(returning(kongs[2]!)).toBe("known");
+    expect(returning(kongs[0]!)).toBe("unknown");
+  });
+
   it("re-asks every ready Kong when the ready set changes, and a new Kong is unknown until it answers", async () => {
     const fleet = new Fleet();
     const first = fleet.add(1);
