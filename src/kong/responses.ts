@@ -25,11 +25,12 @@ const listener = z.object({
   proxy_protocol: z.boolean().default(false),
 });
 
-/** Kong renders a disabled listener list (`stream_listen = off`) as `{}`, not `[]` (§4). */
-const listeners = z
-  .union([z.array(listener), z.strictObject({}).transform(() => [])])
-  .optional()
-  .transform(l => l ?? []);
+/**
+ * Kong renders a disabled listener list (`stream_listen = off`) as `{}`, not `[]` (§4). A missing list
+ * stays undefined: every Kong 3.x node reports both lists, so an answer without one is not a node's
+ * own account of its listeners and must not be read as "none" (incident d, KIC #7822).
+ */
+const listeners = z.union([z.array(listener), z.strictObject({}).transform(() => [])]).optional();
 
 /** `GET /`: node information. */
 export const rootInfoSchema = z.object({
@@ -37,6 +38,8 @@ export const rootInfoSchema = z.object({
   node_id: z.string().optional(),
   configuration: z.object({
     database: z.string(),
+    /** `traditional`, `data_plane` or `control_plane` (hybrid mode). */
+    role: z.string().optional(),
     router_flavor: z.string().optional(),
     proxy_listeners: listeners,
     stream_listeners: listeners,

@@ -201,6 +201,14 @@ function ownMetrics(registers: Registry[]) {
       labelNames: ["reason"] as const,
       registers,
     }),
+    // A state set (one series per state, 1 for the current one), so an alert reads
+    // `kongress_kong_listeners_state{state="unknown"} == 1` without knowing a numeric encoding.
+    kongListenersState: new Gauge({
+      name: "kongress_kong_listeners_state",
+      help: "What the controller knows of Kong's proxy and stream listeners (GET / of every ready Kong): 1 for the current state (unknown, known_empty, known), 0 for the others.",
+      labelNames: ["state"] as const,
+      registers,
+    }),
     eventLoopLag: new Gauge({
       name: "kongress_event_loop_lag_seconds",
       help: "Last measured event-loop lag, in seconds.",

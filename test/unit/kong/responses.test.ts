@@ -30,11 +30,17 @@ describe("rootInfoSchema", () => {
         stream_listeners: {},
       }),
     );
-    expect(parsed.configuration.proxy_listeners.map(l => [l.port, l.ssl, l.http2])).toEqual([
+    expect(parsed.configuration.proxy_listeners?.map(l => [l.port, l.ssl, l.http2])).toEqual([
       [8000, false, false],
       [8443, true, true],
     ]);
     expect(parsed.configuration.stream_listeners).toEqual([]);
+  });
+
+  it("keeps a missing listener list apart from an empty one", () => {
+    const parsed = rootInfoSchema.parse(root({ database: "off", proxy_listeners: [] }));
+    expect(parsed.configuration.proxy_listeners).toEqual([]);
+    expect(parsed.configuration.stream_listeners).toBeUndefined();
   });
 
   it.each([

@@ -45,6 +45,7 @@ describe("createMetrics", () => {
     ["kongress_status_update_duration_seconds", "histogram"],
     ["kongress_kubernetes_events_total", "counter"],
     ["kongress_event_loop_lag_seconds", "gauge"],
+    ["kongress_kong_listeners_state", "gauge"],
   ])("registers %s as a %s", async (name, type) => {
     const registry = new Registry();
     createMetrics({ registry });
