@@ -34,6 +34,11 @@ export interface SyncCycleOptions {
   readonly logger: Logger;
   /** Told about every new translation (status reporting, config dumps). */
   readonly onTranslated?: (input: Translated) => void;
+  /**
+   * Changes whenever translation input from outside the store changes (what Kong's listens say), so
+   * that an unchanged snapshot is translated again.
+   */
+  readonly inputsVersion?: () => number;
 }
 
 function hasProblems(result: ObjectResult): boolean {
@@ -46,6 +51,7 @@ export class SyncCycle {
   readonly #log: Logger;
   #last: Translated | undefined;
   #lastSnapshot: StoreSnapshot | undefined;
+  #lastInputs = 0;
 
   constructor(options: SyncCycleOptions) {
     this.#o = options;
@@ -66,7 +72,8 @@ export class SyncCycle {
     // Invalid objects are not part of the hash, so a change to one alone still reaches here.
     if (snapshot !== this.#lastSnapshot) this.#reportInvalid(snapshot);
     this.#lastSnapshot = snapshot;
-    if (this.#last?.snapshot.hash === snapshot.hash) {
+    const inputs = this.#o.inputsVersion?.() ?? 0;
+    if (this.#last?.snapshot.hash === snapshot.hash && this.#lastInputs === inputs) {
       this.#o.metrics.snapshotCacheHit.inc();
       this.#log.debug({ snapshotHash: snapshot.hash }, "Snapshot unchanged; translation skipped");
       return;
@@ -79,6 +86,7 @@ export class SyncCycle {
       ...(changedAt === undefined ? {} : { changedAt }),
     };
     this.#last = translated;
+    this.#lastInputs = inputs;
     this.#reportProblems(result);
     this.#o.send(translated);
     this.#o.onTranslated?.(translated);

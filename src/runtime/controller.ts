@@ -28,12 +28,14 @@ import { ObservedStatusIndex, StatusObservingSink } from "../status/observed.ts"
 import type { Readiness } from "../telemetry/health-server.ts";
 import { createMetrics, type Metrics } from "../telemetry/metrics.ts";
 import { ReadinessTracker } from "../telemetry/readiness.ts";
+import { ASSUME_SUPPORTED } from "../translator/gateway/listeners.ts";
 import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { AppliedStatusFeed } from "./applied-status.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
 import { buildKongSide, kongReachedWithin, type KongSide } from "./kong-side.ts";
+import { ListenerSide } from "./listener-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
 import { startControllerTelemetry } from "./controller-telemetry.ts";
@@ -95,6 +97,7 @@ interface Parts {
   readonly status: StatusSide;
   readonly loop: SyncLoop;
   readonly publishService: Reflector | undefined;
+  readonly listeners: ListenerSide;
   readonly readiness: () => Readiness;
   readonly dumps: ConfigDumps | undefined;
 }
@@ -193,7 +196,14 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
   const observed = new ObservedStatusIndex();
   const { store, watchers, optional, fetcher } = buildKubeSide(opts, metrics, kube, observed);
-  const options = { ingressClass: config.ingressClass, clusterDomain: config.clusterDomain };
+  // Bound below, once the sender it asks Kongs through exists.
+  const late: { listeners?: ListenerSide; loop?: SyncLoop } = {};
+  const options = {
+    ingressClass: config.ingressClass,
+    clusterDomain: config.clusterDomain,
+    gatewayControllerName: config.gatewayApiControllerName,
+    listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
+  };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
   const kong = buildKongSide({
@@ -215,6 +225,17 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     },
   });
   const sender = kong.sender;
+  const listenerSide = new ListenerSide({
+    sender,
+    clientOf: url => kong.clientOf(url),
+    publishService: watchedPublishService(config),
+    metrics,
+    clock,
+    logger,
+    random: opts.random ?? Math.random,
+    onChange: () => late.loop?.notify(),
+  });
+  late.listeners = listenerSide;
   const status = buildStatusSide({
     config,
     api: kube.api,
@@ -243,8 +264,9 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       feed.translated(result);
       dumps?.translated(result);
     },
+    inputsVersion: () => listenerSide.version,
   });
-  const loop = new SyncLoop({
+  const syncLoop = new SyncLoop({
     clock,
     holdoffMs: config.syncHoldoffMs,
     maxDelayMs: config.syncMaxDelayMs,
@@ -256,36 +278,48 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       }),
     logger,
   });
+  late.loop = syncLoop;
   store.onChange(() => {
-    loop.notify();
+    syncLoop.notify();
   });
   sender.subscribe(view => {
     feed.viewChanged(view);
     dumps?.viewChanged(view);
   });
-  const publishService = publishServiceWatch(opts, kube, status);
+  const publishService = publishServiceWatch(opts, kube, status, listenerSide);
   const readiness = buildReadiness(config, { watchers, optional }, kong);
   return {
-    ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop },
-    ...{ publishService, readiness, dumps },
+    ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
+    ...{ publishService, readiness, dumps, listeners: listenerSide },
   };
 }
 
-/** The publish Service is watched only when its addresses are the ones published. */
+/**
+ * The publish Service is watched only when its addresses are the ones published; its ports then also
+ * map Gateway listeners to Kong's listens.
+ */
+function watchedPublishService(config: Config): string | undefined {
+  const service = config.publishService;
+  if (!config.updateStatus || service === undefined || config.publishStatusAddress.length > 0)
+    return undefined;
+  return `${service.namespace}/${service.name}`;
+}
+
 function publishServiceWatch(
   opts: StartControllerOptions,
   kube: KubeClients,
   status: StatusSide,
+  listeners: ListenerSide,
 ): Reflector | undefined {
   const { config } = opts;
   const service = config.publishService;
-  if (!config.updateStatus || service === undefined || config.publishStatusAddress.length > 0)
-    return undefined;
+  if (watchedPublishService(config) === undefined || service === undefined) return undefined;
   return watchPublishService({
     api: kube.api,
     service,
     onChange: svc => {
       status.publisher.onPublishServiceChanged(svc);
+      listeners.publishServiceChanged(svc);
     },
     clock: opts.clock,
     random: opts.random ?? Math.random,
@@ -350,6 +384,7 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
   parts.fetcher.start();
   parts.kong.start();
   parts.publishService?.start();
+  parts.listeners.start();
   // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
   void Promise.all([parts.watchers.waitSynced(signal), parts.optional.waitSynced(signal)])
     .then(() => parts.fetcher.waitSettled(signal))
@@ -424,6 +459,7 @@ async function stopAll(s: {
     parts.optional.stop(),
     parts.fetcher.stop(),
     parts.publishService?.stop(),
+    parts.listeners.stop(),
     parts.kong.stop(),
   ]);
   parts.status.problems.close();

@@ -80,6 +80,11 @@ export interface KongSide {
   stop(): Promise<void>;
   /** Why no Kong may hold our config yet: each Kong not synced and discovery's problem (/readyz). */
   notReadyReasons(): string[];
+  /**
+   * A client of the Kong at this display URL that is not the sender's, for questions (listener
+   * discovery's `GET /`) that must not wait behind a push.
+   */
+  clientOf(url: string): KongAdminApi | undefined;
 }
 
 function tlsOf(config: KongSettings): AdminTlsOptions {
@@ -186,14 +191,24 @@ export function buildKongSide(
   const service = opts.config.kongAdminSvc;
   if (service === undefined) {
     const sender = buildSender(opts);
+    const questions = new Map(
+      createAdminClients({
+        urls: opts.config.kongAdminUrl,
+        ...clientSettings(opts.config, opts.clock),
+      }).map(c => [c.url, c]),
+    );
     return {
       sender,
       discovery: undefined,
       start: () => {
         sender.start();
       },
-      stop: () => sender.stop(),
+      stop: async () => {
+        await sender.stop();
+        await Promise.all([...questions.values()].map(c => c.close()));
+      },
       notReadyReasons: () => gatewayReasons(sender.view()),
+      clientOf: url => questions.get(url),
     };
   }
   const sender = senderOf(opts, []);
@@ -230,11 +245,13 @@ export function buildKongSide(
         await discovery.stop();
         await kongs.settled();
         await sender.stop();
+        await kongs.closeQuestionClients();
       })()),
     notReadyReasons: () => [
       ...discoveryReasons(`${service.namespace}/${service.name}`, discovery.state),
       ...gatewayReasons(sender.view()),
     ],
+    clientOf: url => kongs.questionClient(url),
   };
 }
 
@@ -244,6 +261,8 @@ class DiscoveredKongs {
   readonly #opts: KongSideOptions;
   readonly #log: Logger;
   readonly #removals = new Set<Promise<void>>();
+  /** A second client per Kong, for listener discovery. */
+  readonly #questions = new Map<string, KongAdminApi>();
 
   constructor(sender: Sender, opts: KongSideOptions) {
     this.#sender = sender;
@@ -262,7 +281,17 @@ class DiscoveredKongs {
       if (known.has(url)) continue;
       this.#log.info({ dataplane: url }, "Kong discovered; pushing the current config to it");
       this.#sender.addGateway(this.#clientOf(api));
+      this.#questions.set(url, this.#clientOf(api));
     }
+  }
+
+  questionClient(url: string): KongAdminApi | undefined {
+    return this.#questions.get(url);
+  }
+
+  async closeQuestionClients(): Promise<void> {
+    await Promise.all([...this.#questions.values()].map(c => c.close()));
+    this.#questions.clear();
   }
 
   /** Resolves once every dropped Kong's worker has stopped. */
@@ -272,6 +301,9 @@ class DiscoveredKongs {
 
   #drop(url: string): void {
     this.#log.info({ dataplane: url }, "Kong gone; no longer pushing to it");
+    const question = this.#questions.get(url);
+    this.#questions.delete(url);
+    void question?.close().catch(() => undefined);
     const removal = this.#sender.removeGateway(url).catch((err: unknown) => {
       this.#log.error({ err, dataplane: url }, "Closing a dropped Kong's client failed");
     });

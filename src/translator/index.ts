@@ -109,6 +109,7 @@ function translateWith(
 function gatewayApiStatuses(snapshot: Snapshot, options: TranslateOptions): GatewayApiStatuses {
   const evaluated = evaluateGatewayApi(snapshot, {
     controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME,
+    ...(options.listenerSupport === undefined ? {} : { support: options.listenerSupport() }),
   });
   return {
     classes: evaluated.classes,

@@ -1,5 +1,6 @@
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
+import type { ListenerSupportOf } from "./gateway/listeners.ts";
 import type {
   GatewayClassStatusSpec,
   GatewayStatusSpec,
@@ -16,6 +17,11 @@ export interface TranslateOptions {
   readonly clusterDomain: string;
   /** `--gateway-api-controller-name`: GatewayClasses naming it are ours (KIC's default when unset). */
   readonly gatewayControllerName?: string;
+  /**
+   * What Kong's listens say about Gateway listeners now (runtime/listener-side.ts); unset (offline):
+   * every listener is assumed served. Asked once per translation, so one translation sees one answer.
+   */
+  readonly listenerSupport?: () => ListenerSupportOf;
 }
 
 /** KIC's `--gateway-api-controller-name` default. */

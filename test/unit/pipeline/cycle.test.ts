@@ -92,7 +92,10 @@ async function counter(
   return (await metrics[name].get()).values.reduce((sum, v) => sum + v.value, 0);
 }
 
-function setup(translator: (s: Snapshot) => TranslationResult = defaultTranslate) {
+function setup(
+  translator: (s: Snapshot) => TranslationResult = defaultTranslate,
+  inputsVersion?: () => number,
+) {
   const source = new FakeSource();
   const clock = new ManualClock();
   const sent: Translated[] = [];
@@ -112,6 +115,7 @@ function setup(translator: (s: Snapshot) => TranslationResult = defaultTranslate
     clock,
     logger: pino({ level: "silent" }),
     onTranslated: input => told.push(input),
+    ...(inputsVersion === undefined ? {} : { inputsVersion }),
   });
   return { source, cycle, sent, told, events, clock, metrics, translations: () => translations };
 }
@@ -159,6 +163,21 @@ describe("SyncCycle", () => {
     expect(t.translations()).toBe(1);
     expect(t.sent).toHaveLength(1);
     expect(await counter(t.metrics, "snapshotCacheHit")).toBe(2);
+  });
+
+  it("translates the same snapshot again when input from outside the store changed", () => {
+    let version = 0;
+    const t = setup(defaultTranslate, () => version);
+    t.source.set([kong, web(), ingress("shop", "web")]);
+    t.cycle.run();
+    t.cycle.run();
+    // What Kong's listens say changed: the Gateway statuses translation decides may differ.
+    version++;
+    t.cycle.run();
+    t.cycle.run();
+
+    expect(t.translations()).toBe(2);
+    expect(t.sent).toHaveLength(2);
   });
 
   it("translates again once any object's resourceVersion changes, and sends the new result", () => {
