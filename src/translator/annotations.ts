@@ -213,7 +213,7 @@ export function parseServiceAnnotations(
 }
 
 /** Spreads `{ [key]: value }` only when the value is defined (exactOptionalPropertyTypes). */
-function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+export function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
