@@ -3,7 +3,7 @@
  * settings their annotations ask for (kic-conventions.md §2.4–2.5). Shared by every route kind.
  */
 import type { EndpointSlice, Service, ServiceBackendPort, ServicePort } from "../model/k8s.ts";
-import { defined, parseServiceAnnotations, type ServiceOverrides } from "./annotations.ts";
+import { definedFields, parseServiceAnnotations, type ServiceOverrides } from "./annotations.ts";
 import type { IrBackend, IrEndpoint, Origin, ServiceSettings } from "./ir/types.ts";
 import type { Problem } from "./types.ts";
 
@@ -101,16 +101,18 @@ export function resolveBackend(input: {
   return { backend, origin, settings: serviceSettings(overrides), problems, slices };
 }
 
+const SETTINGS = [
+  "protocol",
+  "path",
+  "connectTimeout",
+  "readTimeout",
+  "writeTimeout",
+  "retries",
+  "hostHeader",
+] as const satisfies readonly (keyof ServiceSettings & keyof ServiceOverrides)[];
+
 function serviceSettings(o: ServiceOverrides): ServiceSettings {
-  return {
-    ...defined("protocol", o.protocol),
-    ...defined("path", o.path),
-    ...defined("connectTimeout", o.connectTimeout),
-    ...defined("readTimeout", o.readTimeout),
-    ...defined("writeTimeout", o.writeTimeout),
-    ...defined("retries", o.retries),
-    ...defined("hostHeader", o.hostHeader),
-  };
+  return definedFields(o, SETTINGS);
 }
 
 function endpointsFor(

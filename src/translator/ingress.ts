@@ -21,7 +21,7 @@ import type { IrHttpRoute, PathMatch, RouteEmission } from "./ir/types.ts";
 import { kongPath } from "./kong-writer/routes.ts";
 import { translatePath } from "./paths.ts";
 import type { ResultSink } from "./results.ts";
-import { buildRoute, type RouteDraft } from "./routes.ts";
+import { buildRoute, routeOrigin, type RouteDraft } from "./routes.ts";
 
 export interface ServiceLookup {
   /** The Service, or why it cannot be used. */
@@ -48,7 +48,7 @@ interface Group {
   host: string;
   paths: PathMatch[];
   /** The paths as Kong spells them: two matches Kong reads alike are one path. */
-  spelled: Set<string>;
+  spelled: string[];
 }
 
 export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
@@ -60,11 +60,12 @@ export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
     }
   }
   const namespace = ctx.ingress.metadata.namespace ?? "";
+  const origin = routeOrigin(ctx.ingress, ctx.overrides);
   return [...groups.values()].map(g => {
     const draft: RouteDraft = {
       // KIC's name: <ns>.<ingress>.<service>.<host>.<port>, with the wildcard spelled "_".
       name: `${namespace}.${ctx.ingress.metadata.name}.${g.backend.serviceName}.${g.host.replace("*", "_")}.${g.backend.portKey}`,
-      ingress: ctx.ingress,
+      origin,
       hosts: g.host === "" ? [] : [g.host],
       paths: g.paths,
     };
@@ -81,7 +82,7 @@ export function translateDefaultBackend(ctx: Context): IngressRoute | undefined 
   const namespace = ctx.ingress.metadata.namespace ?? "";
   const draft: RouteDraft = {
     name: `${namespace}.${ctx.ingress.metadata.name}`,
-    ingress: ctx.ingress,
+    origin: routeOrigin(ctx.ingress, ctx.overrides),
     hosts: [],
     paths: [ROOT],
     protocols: ["http", "https"],
@@ -135,13 +136,13 @@ function addPath(
   const key = `${p.host}\u0000${resolved.backend.serviceName}\u0000${resolved.backend.portKey}`;
   let group = p.groups.get(key);
   if (group === undefined) {
-    group = { ...resolved, host: p.host, paths: [], spelled: new Set() };
+    group = { ...resolved, host: p.host, paths: [], spelled: [] };
     p.groups.set(key, group);
   }
   for (const match of translated.paths) {
     const spelled = kongPath(match);
-    if (group.spelled.has(spelled)) continue;
-    group.spelled.add(spelled);
+    if (group.spelled.includes(spelled)) continue;
+    group.spelled.push(spelled);
     group.paths.push(match);
   }
 }

@@ -1,13 +1,21 @@
 /** IR routes for Ingress-derived routes: the route's matches plus the annotation overrides. */
 import type { KongProtocol } from "../kong/types.ts";
 import type { Ingress } from "../model/k8s.ts";
-import { defined, type RouteOverrides } from "./annotations.ts";
-import type { HeaderMatch, HttpMatch, IrHttpRoute, PathMatch, RouteSettings } from "./ir/types.ts";
+import { definedFields, type RouteOverrides } from "./annotations.ts";
+import type {
+  HeaderMatch,
+  HttpMatch,
+  IrHttpRoute,
+  Origin,
+  PathMatch,
+  RouteSettings,
+} from "./ir/types.ts";
 import { isGrpcOnly } from "./kong-writer/routes.ts";
 
 export interface RouteDraft {
   readonly name: string;
-  readonly ingress: Ingress;
+  /** `routeOrigin` of the Ingress: one object shared by its routes. */
+  readonly origin: Origin;
   readonly hosts: readonly string[];
   readonly paths: readonly PathMatch[];
   /** Explicit protocols for routes KIC creates with them (the default backend). */
@@ -27,6 +35,11 @@ const SNI_PROTOCOLS: ReadonlySet<KongProtocol> = new Set([
   "tls_passthrough",
 ]);
 
+/** An Ingress's routes are tagged with it and its `konghq.com/tags`. */
+export function routeOrigin(ingress: Ingress, o: RouteOverrides): Origin {
+  return o.tags.length === 0 ? { object: ingress } : { object: ingress, tags: o.tags };
+}
+
 export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
   const protocols = o.protocols ?? draft.protocols;
   const grpc = isGrpcOnly(protocols);
@@ -42,8 +55,7 @@ export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
   const route: IrHttpRoute = {
     kind: "http",
     name: draft.name,
-    origin:
-      o.tags.length === 0 ? { object: draft.ingress } : { object: draft.ingress, tags: o.tags },
+    origin: draft.origin,
     match,
     settings: routeSettings(o, grpc),
     filters: [],
@@ -51,17 +63,22 @@ export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
   return { route, dropped: droppedCriteria(o, { grpc, sniAllowed }) };
 }
 
-/** The annotations' route settings; Kong refuses `strip_path` on gRPC routes. */
+const SETTINGS = [
+  "stripPath",
+  "preserveHost",
+  "regexPriority",
+  "httpsRedirectStatusCode",
+  "pathHandling",
+  "requestBuffering",
+  "responseBuffering",
+] as const satisfies readonly (keyof RouteSettings & keyof RouteOverrides)[];
+
+/** Kong refuses `strip_path` on gRPC routes. */
+const GRPC_SETTINGS = SETTINGS.filter(key => key !== "stripPath");
+
+/** The annotations' route settings. */
 function routeSettings(o: RouteOverrides, grpc: boolean): RouteSettings {
-  return {
-    ...defined("stripPath", grpc ? undefined : o.stripPath),
-    ...defined("preserveHost", o.preserveHost),
-    ...defined("regexPriority", o.regexPriority),
-    ...defined("httpsRedirectStatusCode", o.httpsRedirectStatusCode),
-    ...defined("pathHandling", o.pathHandling),
-    ...defined("requestBuffering", o.requestBuffering),
-    ...defined("responseBuffering", o.responseBuffering),
-  };
+  return definedFields(o, grpc ? GRPC_SETTINGS : SETTINGS);
 }
 
 function headerMatches(headers: Readonly<Record<string, readonly string[]>>): HeaderMatch[] {

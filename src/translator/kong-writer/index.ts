@@ -36,45 +36,28 @@ export const STUB_UPSTREAM_NAME = "kong";
 
 interface WrittenService {
   readonly ir: IrService;
-  readonly routes: readonly KongRoute[];
+  /** The Kong route of each of `ir.routes`, in that order. */
+  readonly written: readonly KongRoute[];
   readonly service: KongService;
   readonly upstream: KongUpstream;
 }
 
 interface WrittenCertificate {
-  readonly signature: string;
+  readonly ir: IrCertificate;
   readonly entity: KongCertificate;
 }
 
 /** What the writer keeps between writes; entries of IR elements that are gone go with them. */
 export class KongWriterMemo {
-  readonly #routes = new WeakMap<IrRoute, KongRoute>();
-  readonly #objectTags = new WeakMap<KubeObject, readonly string[]>();
-  readonly #originTags = new WeakMap<Origin, readonly string[]>();
   /** By service name; every write keeps only the services it wrote. */
   services: ReadonlyMap<string, WrittenService> = new Map();
   /** By the certificate's origin object (its Secret). */
   readonly certificates = new WeakMap<KubeObject, WrittenCertificate>();
-
-  tags(origin: Origin): readonly string[] {
-    if (origin.tags === undefined || origin.tags.length === 0) {
-      return remembered(this.#objectTags, origin.object, obj => tagsFor(refOf(obj)));
-    }
-    return remembered(this.#originTags, origin, o => tagsFor(refOf(o.object), o.tags));
-  }
-
-  route(route: IrRoute): KongRoute {
-    return remembered(this.#routes, route, r => writeRoute(r, this.tags(r.origin)));
-  }
 }
 
-function remembered<K extends object, V>(map: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = compute(key);
-    map.set(key, value);
-  }
-  return value;
+/** The `k8s-*` tags of the origin's object, then its extra tags. */
+export function tagsOf(origin: Origin): readonly string[] {
+  return tagsFor(refOf(origin.object), origin.tags);
 }
 
 export function writeKongConfig(ir: IrConfig, memo = new KongWriterMemo()): KongConfig {
@@ -103,15 +86,30 @@ export function writeKongConfig(ir: IrConfig, memo = new KongWriterMemo()): Kong
 }
 
 function writeService(ir: IrService, memo: KongWriterMemo): WrittenService {
-  const routes = ir.routes.map(r => memo.route(r));
-  if (routes.length > 1) routes.sort(byName);
   const previous = memo.services.get(ir.name);
   const sameBody = previous !== undefined && sameServiceBody(previous.ir, ir);
-  if (sameBody && sameItems(previous.routes, routes)) return previous;
-  const tags = memo.tags(ir.origin);
-  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo);
+  // The common case in a large cluster: nothing about this service changed.
+  if (sameBody && sameItems(previous.ir.routes, ir.routes)) return previous;
+  const written = writeRoutes(ir.routes, previous);
+  const routes = written.length > 1 ? [...written].sort(byName) : written;
+  const tags = tagsOf(ir.origin);
+  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags);
   const service: KongService = { ...kongService(ir, tags), routes };
-  return { ir, routes, service, upstream };
+  return { ir, written, service, upstream };
+}
+
+/** The Kong routes of `routes`; a route the service had last time keeps the entity written then. */
+function writeRoutes(
+  routes: readonly IrRoute[],
+  previous: WrittenService | undefined,
+): KongRoute[] {
+  if (previous === undefined) return routes.map(r => writeRoute(r, tagsOf(r.origin)));
+  const before = new Map<IrRoute, KongRoute>();
+  for (const [i, route] of previous.ir.routes.entries()) {
+    const entity = previous.written[i];
+    if (entity !== undefined) before.set(route, entity);
+  }
+  return routes.map(r => before.get(r) ?? writeRoute(r, tagsOf(r.origin)));
 }
 
 /** Protocols on which Kong refuses a service path (kong-admin-api.md §2.6). */
@@ -141,14 +139,14 @@ function kongService(ir: IrService, tags: readonly string[]): KongService {
   };
 }
 
-function writeUpstream(ir: IrService, tags: readonly string[], memo: KongWriterMemo): KongUpstream {
+function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
   const hostHeader = ir.settings.hostHeader;
   return {
     name: ir.upstreamName,
     algorithm: "round-robin",
     ...(hostHeader === undefined ? {} : { host_header: hostHeader }),
     tags,
-    targets: weightedTargets(ir.backends, memo),
+    targets: weightedTargets(ir.backends),
   };
 }
 
@@ -157,10 +155,7 @@ function writeUpstream(ir: IrService, tags: readonly string[], memo: KongWriterM
  * weighted backend's share is split evenly over its endpoints (at least 1 each, 0 stays 0); an address
  * reached through several backends is one target with the summed weight.
  */
-export function weightedTargets(
-  backends: readonly IrBackend[],
-  memo: KongWriterMemo,
-): readonly KongTarget[] {
+export function weightedTargets(backends: readonly IrBackend[]): readonly KongTarget[] {
   const byAddress = new Map<string, { target: string; weight: number; tags: readonly string[] }>();
   for (const backend of backends) {
     const weight = endpointWeight(backend);
@@ -168,7 +163,7 @@ export function weightedTargets(
       const existing = byAddress.get(endpoint.address);
       if (existing !== undefined) existing.weight += weight;
       else {
-        const tags = memo.tags(endpoint.origin);
+        const tags = tagsOf(endpoint.origin);
         byAddress.set(endpoint.address, { target: endpoint.address, weight, tags });
       }
     }
@@ -183,24 +178,33 @@ function endpointWeight(backend: IrBackend): number {
 }
 
 function writeCertificate(c: IrCertificate, memo: KongWriterMemo): KongCertificate {
-  const snis = [...c.snis]
-    .sort((a, b) => compareStrings(a.name, b.name))
-    .map(sni => ({ name: sni.name, tags: memo.tags(sni.origin) }));
-  const signature = snis.map(({ name, tags }) => `${name}\u0000${tags.join(",")}`).join("\n");
   const previous = memo.certificates.get(c.origin.object);
-  const e = previous?.entity;
-  if (previous?.signature === signature && e?.id === c.id && e.cert === c.cert && e.key === c.key) {
-    return e;
-  }
+  if (previous !== undefined && sameCertificate(previous.ir, c)) return previous.entity;
   const entity: KongCertificate = {
     id: c.id,
     cert: c.cert,
     key: c.key,
-    snis,
-    tags: memo.tags(c.origin),
+    snis: [...c.snis]
+      .sort((a, b) => compareStrings(a.name, b.name))
+      .map(sni => ({ name: sni.name, tags: tagsOf(sni.origin) })),
+    tags: tagsOf(c.origin),
   };
-  memo.certificates.set(c.origin.object, { signature, entity });
+  memo.certificates.set(c.origin.object, { ir: c, entity });
   return entity;
+}
+
+function sameCertificate(a: IrCertificate, b: IrCertificate): boolean {
+  return (
+    a.id === b.id &&
+    a.cert === b.cert &&
+    a.key === b.key &&
+    sameOrigin(a.origin, b.origin) &&
+    a.snis.length === b.snis.length &&
+    a.snis.every((sni, i) => {
+      const other = b.snis[i];
+      return other !== undefined && sni.name === other.name && sameOrigin(sni.origin, other.origin);
+    })
+  );
 }
 
 /** Whether two services differ only in their routes (the parts compared are memoised objects). */

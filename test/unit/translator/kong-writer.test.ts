@@ -624,7 +624,7 @@ describe("Kong writer: services, upstreams and targets", () => {
     ],
     ["a backend without endpoints", [backend(web, [], 50)], []],
   ])("%s", (_name, backends, expected) => {
-    const targets = weightedTargets(backends, new KongWriterMemo());
+    const targets = weightedTargets(backends);
     expect(targets.map(t => [t.target, t.weight])).toEqual(expected);
     // The first backend to reach an address tags its target.
     if (expected.length > 0) expect(targets[0]?.tags?.[0]).toMatch(/^k8s-name:(web|api)-1$/);
