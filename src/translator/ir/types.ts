@@ -25,7 +25,7 @@ export interface Origin {
   readonly tags?: readonly string[];
 }
 
-/** Everything one translation routes. Lists are in any order: the writer sorts. */
+/** Everything one translation routes. Lists are in any order (the writer sorts); names are unique. */
 export interface IrConfig {
   readonly services: readonly IrService[];
   readonly certificates: readonly IrCertificate[];
