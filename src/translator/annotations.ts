@@ -212,8 +212,27 @@ export function parseServiceAnnotations(
   return { value, problems: r.problems };
 }
 
+const NO_FIELDS = Object.freeze({});
+
+/**
+ * The fields of `source` named in `keys` whose values are defined, as one object; one shared empty
+ * object when there are none (the common case: most objects carry no annotations).
+ */
+export function definedFields<T extends object, K extends keyof T>(
+  source: T,
+  keys: readonly K[],
+): Partial<Pick<T, K>> {
+  let out: Partial<Pick<T, K>> | undefined;
+  for (const key of keys) {
+    if (source[key] === undefined) continue;
+    out ??= {};
+    out[key] = source[key];
+  }
+  return out ?? NO_FIELDS;
+}
+
 /** Spreads `{ [key]: value }` only when the value is defined (exactOptionalPropertyTypes). */
-function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+export function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 

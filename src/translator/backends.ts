@@ -1,13 +1,10 @@
 /**
- * Kubernetes Services (and their EndpointSlices) to Kong services, upstreams and targets
- * (kic-conventions.md §2.4–2.5).
+ * Kubernetes Services (and their EndpointSlices) to IR backends: ports, endpoints, and the Kong service
+ * settings their annotations ask for (kic-conventions.md §2.4–2.5). Shared by every route kind.
  */
 import type { EndpointSlice, Service, ServiceBackendPort, ServicePort } from "../model/k8s.ts";
-import { refOf } from "../model/object-ref.ts";
-import type { KongService, KongTarget, KongUpstream } from "../kong/types.ts";
-import { compareStrings } from "../util/compare.ts";
-import { parseServiceAnnotations, type ServiceOverrides } from "./annotations.ts";
-import { tagsFor } from "./tags.ts";
+import { definedFields, parseServiceAnnotations, type ServiceOverrides } from "./annotations.ts";
+import type { IrBackend, IrEndpoint, Origin, ServiceSettings } from "./ir/types.ts";
 import type { Problem } from "./types.ts";
 
 /** The port an Ingress backend names, as KIC spells it in entity names. */
@@ -68,100 +65,85 @@ export function upstreamName(key: BackendKey): string {
   return `${key.serviceName}.${key.namespace}.${key.portKey}.svc`;
 }
 
-export interface BackendTranslation {
-  readonly service: KongService;
-  readonly upstream: KongUpstream;
+/** One Service behind a Kong service: its endpoints, and what its annotations ask of the Kong service. */
+export interface ResolvedBackend {
+  readonly backend: IrBackend;
+  /** The Service with its `konghq.com/tags`: what a Kong service of this one backend is tagged with. */
+  readonly origin: Origin;
+  readonly settings: ServiceSettings;
   readonly problems: readonly Problem[];
-  /** EndpointSlices that contributed targets. */
+  /** EndpointSlices that contributed endpoints. */
   readonly slices: readonly EndpointSlice[];
 }
 
-/** Pure in (Service, port, slices): safe to memoise on their uid/resourceVersion. */
-export function translateBackend(input: {
-  readonly key: BackendKey;
+/** Pure in (Service, port, weight, slices): safe to memoise on their identity. */
+export function resolveBackend(input: {
   readonly service: Service;
   readonly port: ServicePort;
+  readonly weight: number | undefined;
   readonly slices: readonly EndpointSlice[];
   readonly clusterDomain: string;
-}): BackendTranslation {
+}): ResolvedBackend {
   const { value: overrides, problems } = parseServiceAnnotations(
     input.service.metadata.annotations,
   );
-  const tags = tagsFor(refOf(input.service), overrides.tags);
-  const name = upstreamName(input.key);
-  const { targets, slices } = targetsFor(input, overrides);
-  const upstream: KongUpstream = {
-    name,
-    algorithm: "round-robin",
-    ...(overrides.hostHeader === undefined ? {} : { host_header: overrides.hostHeader }),
-    tags,
-    targets,
+  const origin: Origin =
+    overrides.tags.length === 0
+      ? { object: input.service }
+      : { object: input.service, tags: overrides.tags };
+  const { endpoints, slices } = endpointsFor(input, { overrides, origin });
+  const backend: IrBackend = {
+    service: input.service,
+    port: input.port,
+    ...(input.weight === undefined ? {} : { weight: input.weight }),
+    endpoints,
   };
-  return { service: kongService(input, overrides, tags), upstream, problems, slices };
+  return { backend, origin, settings: serviceSettings(overrides), problems, slices };
 }
 
-const PATHLESS_PROTOCOLS: ReadonlySet<string> = new Set([
-  "grpc",
-  "grpcs",
-  "tcp",
-  "tls",
-  "tls_passthrough",
-  "udp",
-]);
+const SETTINGS = [
+  "protocol",
+  "path",
+  "connectTimeout",
+  "readTimeout",
+  "writeTimeout",
+  "retries",
+  "hostHeader",
+] as const satisfies readonly (keyof ServiceSettings & keyof ServiceOverrides)[];
 
-function kongService(
-  input: { key: BackendKey; port: ServicePort },
-  o: ServiceOverrides,
-  tags: readonly string[],
-): KongService {
-  const protocol = o.protocol ?? "http";
-  return {
-    name: kongServiceName(input.key),
-    protocol,
-    host: upstreamName(input.key),
-    port: input.port.port,
-    // Kong refuses a path on stream and gRPC services (kong-admin-api.md §2.6).
-    ...(PATHLESS_PROTOCOLS.has(protocol) ? {} : { path: o.path ?? "/" }),
-    connect_timeout: o.connectTimeout ?? 60000,
-    read_timeout: o.readTimeout ?? 60000,
-    write_timeout: o.writeTimeout ?? 60000,
-    retries: o.retries ?? 5,
-    tags,
-  };
+function serviceSettings(o: ServiceOverrides): ServiceSettings {
+  return definedFields(o, SETTINGS);
 }
 
-function targetsFor(
+function endpointsFor(
   input: {
     service: Service;
     port: ServicePort;
     slices: readonly EndpointSlice[];
     clusterDomain: string;
   },
-  overrides: ServiceOverrides,
-): { targets: readonly KongTarget[]; slices: readonly EndpointSlice[] } {
+  from: { overrides: ServiceOverrides; origin: Origin },
+): { endpoints: readonly IrEndpoint[]; slices: readonly EndpointSlice[] } {
   const { service, port } = input;
-  const tags = tagsFor(refOf(service), overrides.tags);
   if (service.spec.type === "ExternalName" && service.spec.externalName !== undefined) {
     const targetPort = typeof port.targetPort === "number" ? port.targetPort : port.port;
-    return {
-      targets: [{ target: hostPort(service.spec.externalName, targetPort), weight: 100, tags }],
-      slices: [],
-    };
+    const address = hostPort(service.spec.externalName, targetPort);
+    return { endpoints: [{ address, origin: from.origin }], slices: [] };
   }
-  if (overrides.serviceUpstream) {
+  if (from.overrides.serviceUpstream) {
     const domain = input.clusterDomain === "" ? "" : `.${input.clusterDomain}`;
     const host = `${service.metadata.name}.${service.metadata.namespace ?? ""}.svc${domain}`;
-    return { targets: [{ target: hostPort(host, port.port), weight: 100, tags }], slices: [] };
+    return { endpoints: [{ address: hostPort(host, port.port), origin: from.origin }], slices: [] };
   }
-  return endpointTargets(input.slices, port);
+  return sliceEndpoints(input.slices, port);
 }
 
 /** Ready endpoints whose slice port matches the Service port by name and protocol; duplicates merged. */
-function endpointTargets(
+function sliceEndpoints(
   slices: readonly EndpointSlice[],
   port: ServicePort,
-): { targets: readonly KongTarget[]; slices: readonly EndpointSlice[] } {
-  const byTarget = new Map<string, KongTarget>();
+): { endpoints: readonly IrEndpoint[]; slices: readonly EndpointSlice[] } {
+  const byAddress = new Map<string, IrEndpoint>();
   const used: EndpointSlice[] = [];
   const protocol = port.protocol ?? "TCP";
   for (const slice of slices) {
@@ -169,17 +151,16 @@ function endpointTargets(
       p => (p.name ?? "") === (port.name ?? "") && (p.protocol ?? "TCP") === protocol,
     );
     if (slicePort?.port === undefined) continue;
-    const tags = tagsFor(refOf(slice));
+    const origin: Origin = { object: slice };
     for (const endpoint of slice.endpoints ?? []) {
       const address = endpoint.addresses[0];
       if (address === undefined || endpoint.conditions?.ready === false) continue;
-      const target = hostPort(address, slicePort.port);
-      if (!byTarget.has(target)) byTarget.set(target, { target, weight: 100, tags });
+      const spelled = hostPort(address, slicePort.port);
+      if (!byAddress.has(spelled)) byAddress.set(spelled, { address: spelled, origin });
     }
     used.push(slice);
   }
-  const targets = [...byTarget.values()].sort((a, b) => compareStrings(a.target, b.target));
-  return { targets, slices: used };
+  return { endpoints: [...byAddress.values()], slices: used };
 }
 
 export function hostPort(host: string, port: number): string {

@@ -3,13 +3,17 @@
  * which one serves traffic is then up to Kong's router. KIC passes both through; we keep the oldest
  * Ingress's claim and tell the newer one, so traffic never silently changes hands.
  */
-import type { KongRoute } from "../kong/types.ts";
 import type { Ingress } from "../model/k8s.ts";
 import type { IngressRoute } from "./ingress.ts";
+import type { IrHttpRoute } from "./ir/types.ts";
+import { kongHeaders, kongPath } from "./kong-writer/routes.ts";
 import type { ResultSink } from "./results.ts";
 
 /** A route's claim keys, one list per path (in `paths` order); a memo passes a caching one. */
-export type ClaimsOf = (route: KongRoute, compute: (route: KongRoute) => ClaimKeys) => ClaimKeys;
+export type ClaimsOf = (
+  route: IrHttpRoute,
+  compute: (route: IrHttpRoute) => ClaimKeys,
+) => ClaimKeys;
 
 export type ClaimKeys = readonly (readonly string[])[];
 
@@ -24,11 +28,11 @@ export function dropConflictingPaths(
   const claims = new Map<string, Ingress>();
   const kept: IngressRoute[] = [];
   for (const r of routes) {
-    const paths = r.route.paths ?? [];
+    const paths = r.route.match.paths;
     // A route without paths claims nothing and is not kept (translation never makes one).
     if (paths.length === 0) continue;
     const keysPerPath = claimsOf(r.route, routeClaims);
-    let keptPaths: string[] | undefined;
+    let keptPaths: (typeof paths)[number][] | undefined;
     for (const [index, path] of paths.entries()) {
       const keys = keysPerPath[index] ?? [];
       const holder = firstOtherHolder(claims, keys, r.ingress);
@@ -36,7 +40,7 @@ export function dropConflictingPaths(
         results.problem(
           r.ingress,
           "HostPathConflict",
-          `path "${path}" on ${hostsText(r.route)} is already routed by the older Ingress ${holder.metadata.namespace ?? ""}/${holder.metadata.name}; it is not routed here`,
+          `path "${kongPath(path)}" on ${hostsText(r.route)} is already routed by the older Ingress ${holder.metadata.namespace ?? ""}/${holder.metadata.name}; it is not routed here`,
         );
         keptPaths ??= paths.slice(0, index);
         continue;
@@ -45,9 +49,13 @@ export function dropConflictingPaths(
       keptPaths?.push(path);
     }
     if (keptPaths === undefined) kept.push(r);
-    else if (keptPaths.length > 0) kept.push({ ...r, route: { ...r.route, paths: keptPaths } });
+    else if (keptPaths.length > 0) kept.push(withPaths(r, keptPaths));
   }
   return kept;
+}
+
+function withPaths(r: IngressRoute, paths: IrHttpRoute["match"]["paths"]): IngressRoute {
+  return { ...r, route: { ...r.route, match: { ...r.route.match, paths } } };
 }
 
 function firstOtherHolder(
@@ -62,29 +70,31 @@ function firstOtherHolder(
   return undefined;
 }
 
-function routeClaims(route: KongRoute): ClaimKeys {
+function routeClaims(route: IrHttpRoute): ClaimKeys {
   const criteria = matchCriteria(route);
-  return (route.paths ?? []).map(path => claimKeys(route, path, criteria));
+  return route.match.paths.map(path => claimKeys(route, kongPath(path), criteria));
 }
 
 /** Kong's default for a route that names no protocols. */
 const DEFAULT_PROTOCOLS = ["http", "https"];
 
 /** Compared as Kong matches: no protocols means http+https (the default backend names them), in any order. */
-function matchCriteria(route: KongRoute): string {
+function matchCriteria(route: IrHttpRoute): string {
+  const m = route.match;
   return JSON.stringify([
-    route.methods ?? [],
-    route.headers ?? {},
-    route.snis ?? [],
-    [...(route.protocols ?? DEFAULT_PROTOCOLS)].sort(),
+    m.methods ?? [],
+    m.headers === undefined ? {} : kongHeaders(m.headers),
+    m.snis ?? [],
+    [...(m.protocols ?? DEFAULT_PROTOCOLS)].sort(),
   ]);
 }
 
-function claimKeys(route: KongRoute, path: string, criteria: string): string[] {
-  const hosts = route.hosts ?? [""];
+function claimKeys(route: IrHttpRoute, path: string, criteria: string): string[] {
+  const hosts = route.match.hosts.length === 0 ? [""] : route.match.hosts;
   return hosts.map(host => `${host}\u0000${path}\u0000${criteria}`);
 }
 
-function hostsText(route: KongRoute): string {
-  return route.hosts === undefined ? "any host" : `host ${route.hosts.join(", ")}`;
+function hostsText(route: IrHttpRoute): string {
+  const { hosts } = route.match;
+  return hosts.length === 0 ? "any host" : `host ${hosts.join(", ")}`;
 }

@@ -1,6 +1,6 @@
 /**
- * One Ingress to route drafts grouped by backend (kic-conventions.md §2.2): one Kong route per
- * (Ingress, rule host, Service, port), holding every path of that combination.
+ * One Ingress to IR routes grouped by backend (kic-conventions.md §2.2): one route per (Ingress, rule
+ * host, Service, port), holding every path of that combination, on the Kong service of that backend.
  */
 import type {
   HTTPIngressPath,
@@ -9,28 +9,28 @@ import type {
   Service,
   ServicePort,
 } from "../model/k8s.ts";
-import { refOf } from "../model/object-ref.ts";
 import type { RouteOverrides } from "./annotations.ts";
-import { canonicalPort, kongServiceName, resolveServicePort, type BackendKey } from "./backends.ts";
+import {
+  canonicalPort,
+  kongServiceName,
+  resolveServicePort,
+  upstreamName,
+  type BackendKey,
+} from "./backends.ts";
+import type { IrHttpRoute, PathMatch, RouteEmission } from "./ir/types.ts";
+import { kongPath } from "./kong-writer/routes.ts";
 import { translatePath } from "./paths.ts";
 import type { ResultSink } from "./results.ts";
-import { buildRoute, type RouteDraft } from "./routes.ts";
-import { tagsFor } from "./tags.ts";
-import type { KongRoute } from "../kong/types.ts";
+import { buildRoute, routeOrigin, type RouteDraft } from "./routes.ts";
 
 export interface ServiceLookup {
   /** The Service, or why it cannot be used. */
   get(namespace: string, name: string): { service: Service } | { reason: string; missing: string };
 }
 
-export interface IngressRoute {
-  readonly backend: BackendKey;
-  /** The Kong service this route belongs to (`kongServiceName(backend)`). */
-  readonly serviceName: string;
-  readonly service: Service;
-  /** The Service port the backend resolved to. */
-  readonly port: ServicePort;
-  readonly route: KongRoute;
+/** An Ingress's route on the Kong service of its one backend (Service and port, unweighted). */
+export interface IngressRoute extends RouteEmission {
+  readonly route: IrHttpRoute;
   readonly ingress: Ingress;
 }
 
@@ -46,7 +46,9 @@ interface Group {
   service: Service;
   port: ServicePort;
   host: string;
-  paths: string[];
+  paths: PathMatch[];
+  /** The paths as Kong spells them: two matches Kong reads alike are one path. */
+  spelled: string[];
 }
 
 export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
@@ -58,13 +60,14 @@ export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
     }
   }
   const namespace = ctx.ingress.metadata.namespace ?? "";
+  const origin = routeOrigin(ctx.ingress, ctx.overrides);
   return [...groups.values()].map(g => {
     const draft: RouteDraft = {
       // KIC's name: <ns>.<ingress>.<service>.<host>.<port>, with the wildcard spelled "_".
       name: `${namespace}.${ctx.ingress.metadata.name}.${g.backend.serviceName}.${g.host.replace("*", "_")}.${g.backend.portKey}`,
+      origin,
       hosts: g.host === "" ? [] : [g.host],
       paths: g.paths,
-      tags: tagsFor(refOf(ctx.ingress)),
     };
     return finish(ctx, g, draft);
   });
@@ -79,15 +82,21 @@ export function translateDefaultBackend(ctx: Context): IngressRoute | undefined 
   const namespace = ctx.ingress.metadata.namespace ?? "";
   const draft: RouteDraft = {
     name: `${namespace}.${ctx.ingress.metadata.name}`,
+    origin: routeOrigin(ctx.ingress, ctx.overrides),
     hosts: [],
-    paths: ["/"],
+    paths: [ROOT],
     protocols: ["http", "https"],
-    tags: tagsFor(refOf(ctx.ingress)),
   };
-  return finish(ctx, { ...resolved, host: "", paths: ["/"] }, draft);
+  return finish(ctx, resolved, draft);
 }
 
-function finish(ctx: Context, g: Group, draft: RouteDraft): IngressRoute {
+const ROOT: PathMatch = Object.freeze({ kind: "prefix", value: "/" });
+
+function finish(
+  ctx: Context,
+  g: { backend: BackendKey; service: Service; port: ServicePort },
+  draft: RouteDraft,
+): IngressRoute {
   const { route, dropped } = buildRoute(draft, ctx.overrides);
   for (const what of dropped) {
     ctx.results.problem(
@@ -96,14 +105,13 @@ function finish(ctx: Context, g: Group, draft: RouteDraft): IngressRoute {
       `annotation ${what}; it is ignored for route ${route.name}`,
     );
   }
-  return {
-    backend: g.backend,
-    serviceName: kongServiceName(g.backend),
-    service: g.service,
-    port: g.port,
-    route,
-    ingress: ctx.ingress,
+  const service = {
+    name: kongServiceName(g.backend),
+    upstreamName: upstreamName(g.backend),
+    origin: route.origin,
+    backends: [{ service: g.service, port: g.port }],
   };
+  return { route, service, ingress: ctx.ingress };
 }
 
 function addPath(
@@ -128,11 +136,15 @@ function addPath(
   const key = `${p.host}\u0000${resolved.backend.serviceName}\u0000${resolved.backend.portKey}`;
   let group = p.groups.get(key);
   if (group === undefined) {
-    group = { ...resolved, host: p.host, paths: [] };
+    group = { ...resolved, host: p.host, paths: [], spelled: [] };
     p.groups.set(key, group);
   }
-  for (const kongPath of translated.paths)
-    if (!group.paths.includes(kongPath)) group.paths.push(kongPath);
+  for (const match of translated.paths) {
+    const spelled = kongPath(match);
+    if (group.spelled.includes(spelled)) continue;
+    group.spelled.push(spelled);
+    group.paths.push(match);
+  }
 }
 
 function resolveBackend(

@@ -7,7 +7,8 @@
  * tests compare every memoised translation with a cold one, byte for byte.
  *
  * Per-object caches are WeakMaps (an object that leaves the snapshot takes its entries with it); the
- * per-backend cache is rebuilt by every translation from the entries it used.
+ * per-backend cache is rebuilt by every translation from the entries it used. An Ingress's entry is its
+ * IR contribution; the writer's memo turns unchanged IR parts into the same Kong entities as before.
  */
 import type {
   EndpointSlice,
@@ -18,11 +19,12 @@ import type {
   Service,
   ServicePort,
 } from "../model/k8s.ts";
-import type { KongRoute, KongService } from "../kong/types.ts";
 import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
-import type { BackendTranslation } from "./backends.ts";
+import type { ResolvedBackend } from "./backends.ts";
 import type { IngressRoute } from "./ingress.ts";
-import { readKeyPair, type KeyPair, type ReusedCertificate } from "./tls.ts";
+import type { IrBackend, IrHttpRoute } from "./ir/types.ts";
+import { KongWriterMemo } from "./kong-writer/index.ts";
+import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
 import type { ClaimKeys } from "./conflicts.ts";
 
@@ -36,15 +38,20 @@ export interface IngressUnit {
   readonly said: RecordedResults;
 }
 
-/** One Kong service (and upstream): its inputs, its translation, and the assembled entity. */
+/** One backend of one Kong service: its inputs and their resolution. */
 export interface BackendEntry {
   readonly service: Service;
   /** The Service's port object (an Ingress unit hands out the same one while it is reused). */
   readonly port: ServicePort;
+  readonly weight: number | undefined;
   readonly slices: readonly EndpointSlice[];
-  readonly built: BackendTranslation;
-  readonly routes: readonly KongRoute[];
-  readonly entity: KongService;
+  readonly resolved: ResolvedBackend;
+}
+
+/** The backends of one Kong service, in order, and their IR (one array while all are unchanged). */
+export interface BackendSet {
+  readonly entries: readonly BackendEntry[];
+  readonly backends: readonly IrBackend[];
 }
 
 /** A value derived from one snapshot list; reused while the snapshot hands out the same list. */
@@ -57,10 +64,11 @@ export class TranslationMemo {
   readonly #refs = new WeakMap<KubeObject, ReturnType<RefOf>>();
   readonly #pairs = new WeakMap<Secret, KeyPair>();
   readonly #ageKeys = new WeakMap<Ingress, string>();
-  readonly #claims = new WeakMap<KongRoute, ClaimKeys>();
+  readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
-  readonly certificates = new WeakMap<Secret, ReusedCertificate>();
-  backends: ReadonlyMap<string, BackendEntry> = new Map();
+  /** By Kong service name. */
+  backends: ReadonlyMap<string, BackendSet> = new Map();
+  readonly writer = new KongWriterMemo();
   classes: ListDerived<readonly IngressClass[], ReadonlyMap<string, IngressClass>> | undefined;
   services: ListDerived<readonly Service[], ReadonlyMap<string, Service>> | undefined;
   secrets: ListDerived<readonly Secret[], ReadonlyMap<string, Secret>> | undefined;
@@ -78,7 +86,7 @@ export class TranslationMemo {
     });
 
   /** A route's claim keys (conflicts.ts), once per route object. */
-  readonly claims = (route: KongRoute, compute: (route: KongRoute) => ClaimKeys): ClaimKeys =>
+  readonly claims = (route: IrHttpRoute, compute: (route: IrHttpRoute) => ClaimKeys): ClaimKeys =>
     once(this.#claims, route, compute);
 }
 

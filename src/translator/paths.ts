@@ -1,28 +1,23 @@
 /**
- * Ingress paths to Kong route paths, following KIC's table (kic-conventions.md §2.2) with one deliberate
- * difference: literal Exact/Prefix paths are regex-escaped inside the `~…$` form. KIC pastes them raw,
- * so `/a.b` also matches `/aXb` and `/a(b` produces a regex Kong rejects, taking down the whole config.
+ * Ingress paths to IR path matches, following KIC's table (kic-conventions.md §2.2) with one deliberate
+ * difference: literal Exact/Prefix paths are exact matches, which the writer escapes inside the `~…$`
+ * form. KIC pastes them raw, so `/a.b` also matches `/aXb` and `/a(b` produces a regex Kong rejects,
+ * taking down the whole config.
  */
+import type { PathMatch } from "./ir/types.ts";
+import { KONG_REGEX_PREFIX, kongPath } from "./kong-writer/routes.ts";
 
-/** Kong 3.x marks regex paths with this prefix. */
-export const KONG_REGEX_PREFIX = "~";
 /** The controller-side marker for a regex path in an Ingress (Ingress paths must start with `/`). */
 export const DEFAULT_REGEX_PREFIX = "/~";
 
 export type PathTranslation =
-  | { readonly ok: true; readonly paths: readonly string[] }
+  | { readonly ok: true; readonly paths: readonly PathMatch[] }
   | { readonly ok: false; readonly reason: string; readonly message: string };
 
 /** Collapses repeated slashes; an empty path means `/`. */
 export function normalizeIngressPath(path: string | undefined): string {
   const collapsed = (path ?? "").replace(/\/{2,}/g, "/");
   return collapsed === "" ? "/" : collapsed;
-}
-
-const REGEX_SPECIALS = /[.*+?^${}()|[\]\\]/g;
-
-function escapeRegex(literal: string): string {
-  return literal.replace(REGEX_SPECIALS, "\\$&");
 }
 
 export function translatePath(input: {
@@ -35,11 +30,14 @@ export function translatePath(input: {
   switch (pathType) {
     case "Prefix": {
       const base = path.replace(/^\/+|\/+$/g, "");
-      if (base === "") return { ok: true, paths: ["/"] };
-      return checked([`/${base}/`, `${KONG_REGEX_PREFIX}/${escapeRegex(base)}$`]);
+      if (base === "") return { ok: true, paths: [{ kind: "prefix", value: "/" }] };
+      return checked([
+        { kind: "prefix", value: `/${base}/` },
+        { kind: "exact", value: `/${base}` },
+      ]);
     }
     case "Exact":
-      return checked([`${KONG_REGEX_PREFIX}/${escapeRegex(path.replace(/^\/+/, ""))}$`]);
+      return checked([{ kind: "exact", value: `/${path.replace(/^\/+/, "")}` }]);
     case "ImplementationSpecific":
       return checked([implementationSpecific(path, input.regexPrefix)]);
     default:
@@ -51,16 +49,19 @@ export function translatePath(input: {
   }
 }
 
-function implementationSpecific(path: string, regexPrefix: string): string {
-  return path.startsWith(regexPrefix) ? KONG_REGEX_PREFIX + path.slice(regexPrefix.length) : path;
+function implementationSpecific(path: string, regexPrefix: string): PathMatch {
+  return path.startsWith(regexPrefix)
+    ? { kind: "regex", value: path.slice(regexPrefix.length) }
+    : { kind: "prefix", value: path };
 }
 
 /**
  * Catches what Kong would reject for the whole config (kong-admin-api.md §2.6 route path rules), so one
- * bad path costs only that path.
+ * bad path costs only that path. Checked as Kong will read it: as the writer spells it.
  */
-function checked(paths: readonly string[]): PathTranslation {
-  for (const p of paths) {
+function checked(paths: readonly PathMatch[]): PathTranslation {
+  for (const match of paths) {
+    const p = kongPath(match);
     const problem = p.startsWith(KONG_REGEX_PREFIX) ? regexProblem(p.slice(1)) : prefixProblem(p);
     if (problem !== undefined) return { ok: false, reason: "InvalidPath", message: problem };
   }

@@ -1,7 +1,14 @@
 import type { KubeObject } from "../model/k8s.ts";
 import { refKey, refOf, type ObjectRef } from "../model/object-ref.ts";
 import { compareStrings } from "../util/compare.ts";
-import type { ObjectOutcome, ObjectResult, Problem } from "./types.ts";
+import type {
+  ObjectOutcome,
+  ObjectResult,
+  ParentCondition,
+  ParentRef,
+  ParentResult,
+  Problem,
+} from "./types.ts";
 
 /** What translation stages say about objects; the builder collects it, a recording replays it. */
 export interface ResultSink {
@@ -10,6 +17,75 @@ export interface ResultSink {
   excluded(obj: KubeObject): void;
   problem(obj: KubeObject, reason: string, message: string): void;
   dependsOn(obj: KubeObject, dependency: KubeObject): void;
+  /** Sets `obj`'s condition for one parent; a later condition of the same type replaces it. */
+  parentCondition(obj: KubeObject, parent: ParentRef, condition: ParentCondition): void;
+  /** Everything above, addressed to one object: `results.for(route).parent(gatewayRef).set(…)`. */
+  for(obj: KubeObject): ObjectResults;
+}
+
+/** What a stage says about one object. */
+export interface ObjectResults {
+  translated(): void;
+  excluded(): void;
+  problem(reason: string, message: string): void;
+  dependsOn(dependency: KubeObject): void;
+  /** The object's result for one parent (a route's Gateway, or one listener of it). */
+  parent(ref: ParentRef): ParentConditions;
+}
+
+export interface ParentConditions {
+  /** Sets the condition of its type (replacing an earlier one); returns itself for the next. */
+  set(condition: ParentCondition): ParentConditions;
+}
+
+/** `ResultSink.for` for any sink: each call forwards to the sink with the object filled in. */
+class ObjectResultsOf implements ObjectResults {
+  readonly #sink: ResultSink;
+  readonly #obj: KubeObject;
+
+  constructor(sink: ResultSink, obj: KubeObject) {
+    this.#sink = sink;
+    this.#obj = obj;
+  }
+
+  translated(): void {
+    this.#sink.translated(this.#obj);
+  }
+
+  excluded(): void {
+    this.#sink.excluded(this.#obj);
+  }
+
+  problem(reason: string, message: string): void {
+    this.#sink.problem(this.#obj, reason, message);
+  }
+
+  dependsOn(dependency: KubeObject): void {
+    this.#sink.dependsOn(this.#obj, dependency);
+  }
+
+  parent(ref: ParentRef): ParentConditions {
+    const conditions: ParentConditions = {
+      set: condition => {
+        this.#sink.parentCondition(this.#obj, ref, condition);
+        return conditions;
+      },
+    };
+    return conditions;
+  }
+}
+
+/** A key that orders parents by group, kind, namespace, name, section and port. */
+function parentKey(ref: ParentRef): string {
+  return [ref.group, ref.kind, ref.namespace, ref.name, ref.sectionName ?? "", ref.port ?? ""].join(
+    "\u0000",
+  );
+}
+
+interface ParentEntry {
+  readonly ref: ParentRef;
+  /** By condition type. */
+  readonly conditions: Map<string, ParentCondition>;
 }
 
 /** An object's ref and its key; objects are frozen, so both can be computed once per object. */
@@ -29,6 +105,8 @@ interface Entry {
   problems: Problem[] | undefined;
   /** Usually one or two: a list searched in place costs less than a Map per object. */
   dependsOn: { readonly key: string; readonly ref: ObjectRef }[] | undefined;
+  /** By parent key; only routes have parents. */
+  parents: Map<string, ParentEntry> | undefined;
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -51,7 +129,14 @@ export class ResultsBuilder implements ResultSink {
     let entry = this.#entries.get(obj);
     if (entry === undefined) {
       const { ref, key } = this.#refs(obj);
-      entry = { ref, key, outcome: "ignored", problems: undefined, dependsOn: undefined };
+      entry = {
+        ref,
+        key,
+        outcome: "ignored",
+        problems: undefined,
+        dependsOn: undefined,
+        parents: undefined,
+      };
       this.#entries.set(obj, entry);
     }
     return entry;
@@ -86,6 +171,22 @@ export class ResultsBuilder implements ResultSink {
     else if (!entry.dependsOn.some(d => d.key === dep.key)) entry.dependsOn.push(dep);
   }
 
+  parentCondition(obj: KubeObject, parent: ParentRef, condition: ParentCondition): void {
+    const entry = this.#entry(obj);
+    entry.parents ??= new Map();
+    const key = parentKey(parent);
+    let forParent = entry.parents.get(key);
+    if (forParent === undefined) {
+      forParent = { ref: parent, conditions: new Map() };
+      entry.parents.set(key, forParent);
+    }
+    forParent.conditions.set(condition.type, condition);
+  }
+
+  for(obj: KubeObject): ObjectResults {
+    return new ObjectResultsOf(this, obj);
+  }
+
   build(): readonly ObjectResult[] {
     const entries = [...this.#entries.values()];
     // Usually registered in order already (the snapshot's lists are sorted); sort only if not.
@@ -95,8 +196,18 @@ export class ResultsBuilder implements ResultSink {
       outcome: e.outcome,
       problems: e.problems ?? NONE,
       dependsOn: e.dependsOn === undefined ? NONE : sortedRefs(e.dependsOn),
+      ...(e.parents === undefined ? {} : { parents: parentResults(e.parents) }),
     }));
   }
+}
+
+function parentResults(parents: ReadonlyMap<string, ParentEntry>): ParentResult[] {
+  return [...parents.entries()]
+    .sort(([a], [b]) => compareStrings(a, b))
+    .map(([, p]) => ({
+      parentRef: p.ref,
+      conditions: [...p.conditions.values()].sort((a, b) => compareStrings(a.type, b.type)),
+    }));
 }
 
 function sortedRefs(
@@ -123,7 +234,13 @@ function isSortedByKey(entries: readonly Entry[]): boolean {
 type Recorded =
   | { readonly op: "translated" | "excluded"; readonly obj: KubeObject }
   | { readonly op: "problem"; readonly obj: KubeObject; readonly problem: Problem }
-  | { readonly op: "dependsOn"; readonly obj: KubeObject; readonly dependency: KubeObject };
+  | { readonly op: "dependsOn"; readonly obj: KubeObject; readonly dependency: KubeObject }
+  | {
+      readonly op: "parentCondition";
+      readonly obj: KubeObject;
+      readonly parent: ParentRef;
+      readonly condition: ParentCondition;
+    };
 
 /**
  * Records what a memoisable stage says, so that a cached stage output can say it again, in the same
@@ -148,6 +265,14 @@ export class RecordedResults implements ResultSink {
     this.#ops.push({ op: "dependsOn", obj, dependency });
   }
 
+  parentCondition(obj: KubeObject, parent: ParentRef, condition: ParentCondition): void {
+    this.#ops.push({ op: "parentCondition", obj, parent, condition });
+  }
+
+  for(obj: KubeObject): ObjectResults {
+    return new ObjectResultsOf(this, obj);
+  }
+
   replay(into: ResultSink): void {
     for (const r of this.#ops) {
       switch (r.op) {
@@ -162,6 +287,9 @@ export class RecordedResults implements ResultSink {
           break;
         case "dependsOn":
           into.dependsOn(r.obj, r.dependency);
+          break;
+        case "parentCondition":
+          into.parentCondition(r.obj, r.parent, r.condition);
           break;
       }
     }

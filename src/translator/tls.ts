@@ -1,17 +1,15 @@
 /**
- * Ingress TLS sections to Kong certificates with SNIs (kic-conventions.md §2.7): a host belongs to one
+ * Ingress TLS sections to IR certificates with SNIs (kic-conventions.md §2.7): a host belongs to one
  * Secret cluster-wide (the oldest Ingress wins), identical cert/key pairs merge into one certificate
  * (the oldest Secret's id), and a broken Secret costs only its own hosts.
  */
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import type { Ingress, Secret } from "../model/k8s.ts";
-import { refOf } from "../model/object-ref.ts";
-import type { KongCertificate } from "../kong/types.ts";
 import { compareStrings } from "../util/compare.ts";
 import { isValidHostname } from "./annotations.ts";
 import { entityId } from "./ids.ts";
+import type { IrCertificate, Origin } from "./ir/types.ts";
 import type { ResultSink } from "./results.ts";
-import { tagsFor } from "./tags.ts";
 
 export type KeyPair =
   | {
@@ -48,18 +46,13 @@ function decode(base64: string | undefined): string | undefined {
   return text === "" ? undefined : text;
 }
 
-/** A certificate entity built before, with the SNI list it was built for. */
-export interface ReusedCertificate {
-  readonly signature: string;
-  readonly entity: KongCertificate;
-}
-
 interface CertificateGroup {
   readonly id: string;
   readonly cert: string;
   readonly key: string;
   readonly secret: Secret;
-  readonly snis: Map<string, readonly string[]>;
+  /** Host → the Secret that claimed it. */
+  readonly snis: Map<string, Origin>;
 }
 
 export class CertificateCollector {
@@ -148,8 +141,8 @@ export class CertificateCollector {
     }
     this.#results.translated(secret);
     const group = this.#group(pair, secret);
-    const tags = tagsFor(refOf(secret));
-    for (const host of hosts) group.snis.set(host, tags);
+    const origin: Origin = { object: secret };
+    for (const host of hosts) group.snis.set(host, origin);
   }
 
   #group(pair: { cert: string; key: string; identity: string }, secret: Secret): CertificateGroup {
@@ -162,34 +155,24 @@ export class CertificateCollector {
       cert: pair.cert,
       key: pair.key,
       secret,
-      snis: existing?.snis ?? new Map<string, readonly string[]>(),
+      snis: existing?.snis ?? new Map<string, Origin>(),
     };
     this.#groups.set(identity, group);
     return group;
   }
 
-  /**
-   * The certificates, sorted by id. With `reuse`, a certificate whose Secret (the same frozen object)
-   * and SNIs are unchanged since the last call is the same object as then, so what is cached per
-   * entity downstream (its encoded form) stays valid.
-   */
-  certificates(reuse?: WeakMap<Secret, ReusedCertificate>): readonly KongCertificate[] {
+  /** The certificates, sorted by id, each with its SNIs sorted by name. */
+  certificates(): readonly IrCertificate[] {
     return [...this.#groups.values()]
-      .map(g => {
-        const snis = [...g.snis.entries()].sort(([a], [b]) => compareStrings(a, b));
-        const signature = snis.map(([name, tags]) => `${name}\u0000${tags.join(",")}`).join("\n");
-        const previous = reuse?.get(g.secret);
-        if (previous?.signature === signature) return previous.entity;
-        const entity: KongCertificate = {
-          id: g.id,
-          cert: g.cert,
-          key: g.key,
-          snis: snis.map(([name, tags]) => ({ name, tags })),
-          tags: tagsFor(refOf(g.secret)),
-        };
-        reuse?.set(g.secret, { signature, entity });
-        return entity;
-      })
+      .map(g => ({
+        id: g.id,
+        origin: { object: g.secret },
+        cert: g.cert,
+        key: g.key,
+        snis: [...g.snis.entries()]
+          .sort(([a], [b]) => compareStrings(a, b))
+          .map(([name, origin]) => ({ name, origin })),
+      }))
       .sort((a, b) => compareStrings(a.id, b.id));
   }
 }

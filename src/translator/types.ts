@@ -68,6 +68,35 @@ export interface ObjectResult {
   readonly problems: readonly Problem[];
   /** Objects whose content this object's translation read (for the fallback dependency graph). */
   readonly dependsOn: readonly ObjectRef[];
+  /** Conditions per parent (a route's Gateways), sorted by parent; absent when none was set. */
+  readonly parents?: readonly ParentResult[];
+}
+
+/** A parent as a route names it (Gateway API `parentRefs`), with its defaults filled in. */
+export interface ParentRef {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly sectionName?: string;
+  readonly port?: number;
+}
+
+/**
+ * A condition as translation decides it, for the status writer to merge (which adds
+ * `observedGeneration` and `lastTransitionTime`).
+ */
+export interface ParentCondition {
+  readonly type: string;
+  readonly status: "True" | "False" | "Unknown";
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface ParentResult {
+  readonly parentRef: ParentRef;
+  /** One per type, sorted by type. */
+  readonly conditions: readonly ParentCondition[];
 }
 
 export interface TranslationResult {

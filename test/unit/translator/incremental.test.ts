@@ -215,4 +215,53 @@ describe("incremental translation", () => {
       }
     },
   );
+
+  it("hands out the same Kong entities for what a change did not touch", () => {
+    const store = newStore();
+    const snapshots = new Snapshotter(store);
+    const memoised = createTranslator(DEFAULT_TRANSLATE_OPTIONS);
+    const app = (name: string, path: string) => {
+      store.upsert("Service", {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace: "shop", uid: `uid-svc-${name}`, resourceVersion: "1" },
+        spec: { ports: [{ name: "http", port: 80, protocol: "TCP" }] },
+      });
+      store.upsert("Ingress", {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: { name, namespace: "shop", uid: `uid-ing-${name}`, resourceVersion: path },
+        spec: {
+          ingressClassName: "kong",
+          rules: [
+            {
+              host: `${name}.example.com`,
+              http: {
+                paths: [
+                  {
+                    path,
+                    pathType: "Prefix",
+                    backend: { service: { name, port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      });
+    };
+    app("web", "/");
+    app("api", "/");
+    const before = memoised(snapshots.take()).config;
+    app("api", "/v2");
+    const after = memoised(snapshots.take()).config;
+    const byName = (config: typeof before, name: string) =>
+      config.services?.find(s => s.name === name);
+    expect(byName(after, "shop.web.80")).toBe(byName(before, "shop.web.80"));
+    expect(byName(after, "shop.api.80")).not.toBe(byName(before, "shop.api.80"));
+    expect(after.upstreams).toEqual(before.upstreams);
+    for (const [i, upstream] of (after.upstreams ?? []).entries()) {
+      expect(upstream).toBe(before.upstreams?.[i]);
+    }
+  });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { kongPath } from "../../../src/translator/kong-writer/routes.ts";
 import { normalizeIngressPath, translatePath } from "../../../src/translator/paths.ts";
+
+/** The Kong paths an Ingress path becomes: its IR matches as the writer spells them. */
+function kongPaths(input: Parameters<typeof translatePath>[0]) {
+  const result = translatePath(input);
+  return result.ok ? { ok: true, paths: result.paths.map(kongPath) } : result;
+}
 
 describe("translatePath (KIC's pathType table, with literal paths regex-escaped)", () => {
   it.each([
@@ -18,18 +25,35 @@ describe("translatePath (KIC's pathType table, with literal paths regex-escaped)
     [undefined, "/no-type", ["/no-type"]],
     ["Prefix", "//a///b", ["/a/b/", "~/a/b$"]],
   ])("%s %j -> %j", (pathType, path, expected) => {
-    expect(translatePath({ path, pathType, regexPrefix: "/~" })).toEqual({
+    expect(kongPaths({ path, pathType, regexPrefix: "/~" })).toEqual({
       ok: true,
       paths: expected,
     });
   });
 
+  it("keeps what a path means, not how Kong spells it", () => {
+    const prefix = translatePath({ path: "/v1.2", pathType: "Prefix", regexPrefix: "/~" });
+    expect(prefix).toEqual({
+      ok: true,
+      paths: [
+        { kind: "prefix", value: "/v1.2/" },
+        { kind: "exact", value: "/v1.2" },
+      ],
+    });
+    const regex = translatePath({
+      path: "/~/api/(.*)",
+      pathType: "ImplementationSpecific",
+      regexPrefix: "/~",
+    });
+    expect(regex).toEqual({ ok: true, paths: [{ kind: "regex", value: "/api/(.*)" }] });
+  });
+
   it("uses a custom regex prefix and leaves /~ literal", () => {
     expect(
-      translatePath({ path: "/@/x+", pathType: "ImplementationSpecific", regexPrefix: "/@" }),
+      kongPaths({ path: "/@/x+", pathType: "ImplementationSpecific", regexPrefix: "/@" }),
     ).toEqual({ ok: true, paths: ["~/x+"] });
     expect(
-      translatePath({ path: "/~/x", pathType: "ImplementationSpecific", regexPrefix: "/@" }),
+      kongPaths({ path: "/~/x", pathType: "ImplementationSpecific", regexPrefix: "/@" }),
     ).toEqual({ ok: true, paths: ["/~/x"] });
   });
 

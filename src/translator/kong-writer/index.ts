@@ -1,0 +1,224 @@
+/**
+ * The one stage that writes Kong's declarative config (format 3.0) from the IR: KIC's defaults, the
+ * `k8s-*` tags of each element's origin, weighted targets, and a total order (services, upstreams and
+ * routes by name, targets by address, certificates by id, SNIs by name), so equal IR gives equal bytes.
+ *
+ * With a memo, an entity whose IR parts are the same objects as in the last write is the same entity
+ * object as then: the encoder caches each top-level entity's JSON by identity (kong/encode.ts).
+ */
+import type {
+  KongCertificate,
+  KongConfig,
+  KongRoute,
+  KongService,
+  KongTarget,
+  KongUpstream,
+} from "../../kong/types.ts";
+import type { KubeObject } from "../../model/k8s.ts";
+import { refOf } from "../../model/object-ref.ts";
+import { compareStrings } from "../../util/compare.ts";
+import type {
+  IrBackend,
+  IrCertificate,
+  IrConfig,
+  IrRoute,
+  IrService,
+  Origin,
+} from "../ir/types.ts";
+import { sameItems, sameOrigin, sameSettings } from "../ir/same.ts";
+import { tagsFor } from "../tags.ts";
+import { writeRoute } from "./routes.ts";
+
+export { inexpressible, kongHeaders, kongPath } from "./routes.ts";
+
+/** Upstream KIC adds to an otherwise empty config so Kong's `/status/ready` turns 200 (KIC PR #4316). */
+export const STUB_UPSTREAM_NAME = "kong";
+
+interface WrittenService {
+  readonly ir: IrService;
+  /** The Kong route of each of `ir.routes`, in that order. */
+  readonly written: readonly KongRoute[];
+  readonly service: KongService;
+  readonly upstream: KongUpstream;
+}
+
+interface WrittenCertificate {
+  readonly ir: IrCertificate;
+  readonly entity: KongCertificate;
+}
+
+/** What the writer keeps between writes; entries of IR elements that are gone go with them. */
+export class KongWriterMemo {
+  /** By service name; every write keeps only the services it wrote. */
+  services: ReadonlyMap<string, WrittenService> = new Map();
+  /** By the certificate's origin object (its Secret). */
+  readonly certificates = new WeakMap<KubeObject, WrittenCertificate>();
+}
+
+/** The `k8s-*` tags of the origin's object, then its extra tags. */
+export function tagsOf(origin: Origin): readonly string[] {
+  return tagsFor(refOf(origin.object), origin.tags);
+}
+
+export function writeKongConfig(ir: IrConfig, memo = new KongWriterMemo()): KongConfig {
+  const services: KongService[] = [];
+  const upstreams: KongUpstream[] = [];
+  const written = new Map<string, WrittenService>();
+  for (const service of ir.services) {
+    const w = writeService(service, memo);
+    written.set(service.name, w);
+    services.push(w.service);
+    upstreams.push(w.upstream);
+  }
+  memo.services = written;
+  const certificates = ir.certificates
+    .map(c => writeCertificate(c, memo))
+    .sort((a, b) => compareStrings(a.id, b.id));
+  if (services.length === 0 && certificates.length === 0) {
+    upstreams.push({ name: STUB_UPSTREAM_NAME, algorithm: "round-robin" });
+  }
+  return {
+    _format_version: "3.0",
+    ...(services.length > 0 ? { services: services.sort(byName) } : {}),
+    ...(upstreams.length > 0 ? { upstreams: upstreams.sort(byName) } : {}),
+    ...(certificates.length > 0 ? { certificates } : {}),
+  };
+}
+
+function writeService(ir: IrService, memo: KongWriterMemo): WrittenService {
+  const previous = memo.services.get(ir.name);
+  const sameBody = previous !== undefined && sameServiceBody(previous.ir, ir);
+  // The common case in a large cluster: nothing about this service changed.
+  if (sameBody && sameItems(previous.ir.routes, ir.routes)) return previous;
+  const written = writeRoutes(ir.routes, previous);
+  const routes = written.length > 1 ? [...written].sort(byName) : written;
+  const tags = tagsOf(ir.origin);
+  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags);
+  const service: KongService = { ...kongService(ir, tags), routes };
+  return { ir, written, service, upstream };
+}
+
+/** The Kong routes of `routes`; a route the service had last time keeps the entity written then. */
+function writeRoutes(
+  routes: readonly IrRoute[],
+  previous: WrittenService | undefined,
+): KongRoute[] {
+  if (previous === undefined) return routes.map(r => writeRoute(r, tagsOf(r.origin)));
+  const before = new Map<IrRoute, KongRoute>();
+  for (const [i, route] of previous.ir.routes.entries()) {
+    const entity = previous.written[i];
+    if (entity !== undefined) before.set(route, entity);
+  }
+  return routes.map(r => before.get(r) ?? writeRoute(r, tagsOf(r.origin)));
+}
+
+/** Protocols on which Kong refuses a service path (kong-admin-api.md §2.6). */
+const PATHLESS_PROTOCOLS: ReadonlySet<string> = new Set([
+  "grpc",
+  "grpcs",
+  "tcp",
+  "tls",
+  "tls_passthrough",
+  "udp",
+]);
+
+function kongService(ir: IrService, tags: readonly string[]): KongService {
+  const s = ir.settings;
+  const protocol = s.protocol ?? "http";
+  return {
+    name: ir.name,
+    protocol,
+    host: ir.upstreamName,
+    port: ir.port,
+    ...(PATHLESS_PROTOCOLS.has(protocol) ? {} : { path: s.path ?? "/" }),
+    connect_timeout: s.connectTimeout ?? 60000,
+    read_timeout: s.readTimeout ?? 60000,
+    write_timeout: s.writeTimeout ?? 60000,
+    retries: s.retries ?? 5,
+    tags,
+  };
+}
+
+function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
+  const hostHeader = ir.settings.hostHeader;
+  return {
+    name: ir.upstreamName,
+    algorithm: "round-robin",
+    ...(hostHeader === undefined ? {} : { host_header: hostHeader }),
+    tags,
+    targets: weightedTargets(ir.backends),
+  };
+}
+
+/**
+ * KIC's target weights (kic-conventions.md §2.5): an unweighted backend's endpoints weigh 100 each; a
+ * weighted backend's share is split evenly over its endpoints (at least 1 each, 0 stays 0); an address
+ * reached through several backends is one target with the summed weight.
+ */
+export function weightedTargets(backends: readonly IrBackend[]): readonly KongTarget[] {
+  const byAddress = new Map<string, { target: string; weight: number; tags: readonly string[] }>();
+  for (const backend of backends) {
+    const weight = endpointWeight(backend);
+    for (const endpoint of backend.endpoints) {
+      const existing = byAddress.get(endpoint.address);
+      if (existing !== undefined) existing.weight += weight;
+      else {
+        const tags = tagsOf(endpoint.origin);
+        byAddress.set(endpoint.address, { target: endpoint.address, weight, tags });
+      }
+    }
+  }
+  return [...byAddress.values()].sort((a, b) => compareStrings(a.target, b.target));
+}
+
+function endpointWeight(backend: IrBackend): number {
+  if (backend.weight === undefined) return 100;
+  if (backend.weight === 0) return 0;
+  return Math.max(1, Math.floor(backend.weight / Math.max(1, backend.endpoints.length)));
+}
+
+function writeCertificate(c: IrCertificate, memo: KongWriterMemo): KongCertificate {
+  const previous = memo.certificates.get(c.origin.object);
+  if (previous !== undefined && sameCertificate(previous.ir, c)) return previous.entity;
+  const entity: KongCertificate = {
+    id: c.id,
+    cert: c.cert,
+    key: c.key,
+    snis: [...c.snis]
+      .sort((a, b) => compareStrings(a.name, b.name))
+      .map(sni => ({ name: sni.name, tags: tagsOf(sni.origin) })),
+    tags: tagsOf(c.origin),
+  };
+  memo.certificates.set(c.origin.object, { ir: c, entity });
+  return entity;
+}
+
+function sameCertificate(a: IrCertificate, b: IrCertificate): boolean {
+  return (
+    a.id === b.id &&
+    a.cert === b.cert &&
+    a.key === b.key &&
+    sameOrigin(a.origin, b.origin) &&
+    a.snis.length === b.snis.length &&
+    a.snis.every((sni, i) => {
+      const other = b.snis[i];
+      return other !== undefined && sni.name === other.name && sameOrigin(sni.origin, other.origin);
+    })
+  );
+}
+
+/** Whether two services differ only in their routes (the parts compared are memoised objects). */
+function sameServiceBody(a: IrService, b: IrService): boolean {
+  return (
+    a.name === b.name &&
+    a.upstreamName === b.upstreamName &&
+    a.port === b.port &&
+    sameOrigin(a.origin, b.origin) &&
+    sameSettings(a.settings, b.settings) &&
+    sameItems(a.backends, b.backends)
+  );
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return compareStrings(a.name, b.name);
+}

@@ -1,0 +1,180 @@
+/**
+ * IR routes to Kong routes for Kong's default router (`traditional_compatible`), with KIC's route
+ * defaults (kic-conventions.md §2.2, §3.4).
+ */
+import type { KongProtocol, KongRoute } from "../../kong/types.ts";
+import type {
+  HeaderMatch,
+  HttpMatch,
+  IrHttpRoute,
+  IrRoute,
+  IrStreamRoute,
+  PathMatch,
+} from "../ir/types.ts";
+import { filterPlugins } from "./plugins.ts";
+
+/** Kong 3.x marks regex paths with this prefix. */
+export const KONG_REGEX_PREFIX = "~";
+
+const REGEX_SPECIALS = /[.*+?^${}()|[\]\\]/g;
+
+export function escapeRegex(literal: string): string {
+  return literal.replace(REGEX_SPECIALS, "\\$&");
+}
+
+/** A path match as Kong spells it: exact paths are anchored, escaped regexes. */
+export function kongPath(path: PathMatch): string {
+  switch (path.kind) {
+    case "exact":
+      return `${KONG_REGEX_PREFIX}${escapeRegex(path.value)}$`;
+    case "prefix":
+      return path.value;
+    case "regex":
+      return KONG_REGEX_PREFIX + path.value;
+  }
+}
+
+/** Header matches as Kong's `headers` field: name → values, regex values marked with `~*`. */
+export function kongHeaders(
+  headers: readonly HeaderMatch[],
+): Readonly<Record<string, readonly string[]>> {
+  const out: Record<string, readonly string[]> = {};
+  for (const h of headers) {
+    out[h.name] = h.kind === "regex" ? h.values.map(v => `~*${v}`) : h.values;
+  }
+  return out;
+}
+
+export function isGrpcOnly(protocols: readonly KongProtocol[] | undefined): boolean {
+  return protocols !== undefined && protocols.every(p => p === "grpc" || p === "grpcs");
+}
+
+/**
+ * What of `route` Kong's router cannot express or the writer cannot write; empty when all of it can.
+ * The core leaves such a route out with a problem on its object; a sub-translator should check first
+ * and say so where it belongs (a condition on the route's parent) rather than emit it.
+ */
+export function inexpressible(route: IrRoute): readonly string[] {
+  // Asked for every route of every translation: the common case allocates nothing.
+  if (route.kind === "stream" || (route.filters.length === 0 && plain(route.match))) return NOTHING;
+  const found: string[] = [];
+  const { match } = route;
+  if (!matchesSomething(match)) {
+    found.push("a route must match on hosts, paths, methods or headers (a catch-all is prefix /)");
+  }
+  if (match.queryParams !== undefined && match.queryParams.length > 0) {
+    found.push("query parameter matches need Kong's expressions router");
+  }
+  if (isGrpcOnly(match.protocols) && match.methods !== undefined && match.methods.length > 0) {
+    found.push("gRPC routes cannot match on methods");
+  }
+  for (const header of match.headers ?? []) {
+    if (header.kind === "regex" && header.values.length > 1) {
+      found.push(
+        `header ${header.name}: Kong reads a regular expression only as a header's one value`,
+      );
+    }
+  }
+  found.push(...filterLimits(route));
+  return found;
+}
+
+const NOTHING: readonly string[] = Object.freeze([]);
+
+function matchesSomething(m: HttpMatch): boolean {
+  return (
+    m.hosts.length > 0 ||
+    m.paths.length > 0 ||
+    (m.methods ?? []).length > 0 ||
+    (m.headers ?? []).length > 0
+  );
+}
+
+/** A match without any of the parts `inexpressible` looks at. */
+function plain(m: HttpMatch): boolean {
+  return (
+    matchesSomething(m) &&
+    (m.queryParams === undefined || m.queryParams.length === 0) &&
+    (m.methods === undefined || !isGrpcOnly(m.protocols)) &&
+    (m.headers === undefined || m.headers.every(h => h.kind === "exact"))
+  );
+}
+
+function filterLimits(route: IrHttpRoute): string[] {
+  const found: string[] = [];
+  const terminal = route.filters.filter(f => f.kind === "redirect" || f.kind === "respond");
+  if (terminal.length > 1) found.push("a route can redirect or respond only once");
+  for (const f of route.filters) {
+    if (f.kind === "redirect" && f.hostname === undefined) {
+      found.push("a redirect needs a hostname (Kong's redirect plugin takes a whole location)");
+    }
+    if (f.kind === "redirect" && f.path?.kind === "prefix") {
+      found.push("a redirect cannot replace a path prefix");
+    }
+    if (
+      f.kind === "urlRewrite" &&
+      f.path?.kind === "prefix" &&
+      !route.match.paths.every(p => p.kind === "regex")
+    ) {
+      found.push("a prefix rewrite needs regex paths that capture the rest of the path");
+    }
+  }
+  return found;
+}
+
+export function writeRoute(route: IrRoute, tags: readonly string[]): KongRoute {
+  return route.kind === "http" ? writeHttpRoute(route, tags) : writeStreamRoute(route, tags);
+}
+
+function writeHttpRoute(route: IrHttpRoute, tags: readonly string[]): KongRoute {
+  const { match: m, settings: s } = route;
+  const plugins = route.filters.length === 0 ? [] : filterPlugins(route.filters, tags);
+  return {
+    name: route.name,
+    ...matchFields(m),
+    // Kong refuses strip_path on gRPC routes (kong-admin-api.md §2.6).
+    ...(isGrpcOnly(m.protocols) ? {} : { strip_path: s.stripPath ?? false }),
+    preserve_host: s.preserveHost ?? true,
+    regex_priority: s.regexPriority ?? 0,
+    https_redirect_status_code: s.httpsRedirectStatusCode ?? 426,
+    path_handling: s.pathHandling ?? "v0",
+    request_buffering: s.requestBuffering ?? true,
+    response_buffering: s.responseBuffering ?? true,
+    tags,
+    ...(plugins.length > 0 ? { plugins } : {}),
+  };
+}
+
+function matchFields(m: HttpMatch): Partial<KongRoute> {
+  return {
+    ...nonEmpty("hosts", m.hosts),
+    ...(m.paths.length > 0 ? { paths: m.paths.map(kongPath) } : {}),
+    ...(m.protocols === undefined ? {} : { protocols: m.protocols }),
+    ...nonEmpty("methods", m.methods),
+    ...(m.headers === undefined || m.headers.length === 0
+      ? {}
+      : { headers: kongHeaders(m.headers) }),
+    ...nonEmpty("snis", m.snis),
+  };
+}
+
+function writeStreamRoute(route: IrStreamRoute, tags: readonly string[]): KongRoute {
+  return {
+    name: route.name,
+    protocols: route.protocols,
+    ...nonEmpty("sources", route.sources),
+    ...nonEmpty("destinations", route.destinations),
+    ...nonEmpty("snis", route.snis),
+    tags,
+  };
+}
+
+/** `{ [key]: list }` when the list has items, else nothing (exactOptionalPropertyTypes). */
+function nonEmpty<K extends string, T>(
+  key: K,
+  list: readonly T[] | undefined,
+): { [P in K]?: readonly T[] } {
+  return list === undefined || list.length === 0
+    ? {}
+    : ({ [key]: list } as { [P in K]?: readonly T[] });
+}
