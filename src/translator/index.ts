@@ -20,9 +20,9 @@ import { ResultsBuilder } from "./results.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { evaluateGatewayApi } from "./gateway/index.ts";
+import { translateGatewayRoutes } from "./gateway/routes.ts";
 import {
   DEFAULT_GATEWAY_CONTROLLER_NAME,
-  type GatewayApiStatuses,
   type Snapshot,
   type TranslateOptions,
   type TranslationResult,
@@ -54,12 +54,27 @@ function translateWith(
   // In key order (Kind/namespace/name), so the results rarely need sorting.
   const all = [
     snapshot.endpointSlices,
+    snapshot.grpcRoutes,
+    snapshot.gateways,
+    snapshot.gatewayClasses,
+    snapshot.httpRoutes,
     snapshot.ingresses,
     snapshot.ingressClasses,
+    snapshot.referenceGrants,
     snapshot.secrets,
     snapshot.services,
+    snapshot.tcpRoutes,
+    snapshot.tlsRoutes,
+    snapshot.udpRoutes,
   ];
   for (const list of all) for (const obj of list) results.seen(obj);
+  const gatewayApi = evaluateGatewayApi(snapshot, {
+    controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME,
+    ...(options.listenerSupport === undefined ? {} : { support: options.listenerSupport() }),
+  });
+  for (const c of snapshot.gatewayClasses)
+    if (gatewayApi.classes.some(ours => ours.name === c.metadata.name)) results.translated(c);
+  for (const g of gatewayApi.gateways.values()) results.translated(g.gateway);
 
   memo.services = derivedFrom(memo.services, snapshot.services, byKey);
   memo.secrets = derivedFrom(memo.secrets, snapshot.secrets, byKey);
@@ -77,7 +92,10 @@ function translateWith(
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
   const ir: IrConfig = {
     services: buildServices({
-      emissions: ingressRoutes,
+      emissions: [
+        ...ingressRoutes,
+        ...translateGatewayRoutes({ evaluation: gatewayApi, results, translators: {} }),
+      ],
       slicesByService: memo.slices.value,
       clusterDomain: options.clusterDomain,
       results,
@@ -88,19 +106,11 @@ function translateWith(
   return {
     config: writeKongConfig(ir, memo.writer),
     results: results.build(),
-    gatewayApi: gatewayApiStatuses(snapshot, options),
-  };
-}
-
-function gatewayApiStatuses(snapshot: Snapshot, options: TranslateOptions): GatewayApiStatuses {
-  const evaluated = evaluateGatewayApi(snapshot, {
-    controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME,
-    ...(options.listenerSupport === undefined ? {} : { support: options.listenerSupport() }),
-  });
-  return {
-    classes: evaluated.classes,
-    gateways: evaluated.gatewayStatuses,
-    routes: evaluated.routes.map(r => r.status),
+    gatewayApi: {
+      classes: gatewayApi.classes,
+      gateways: gatewayApi.gatewayStatuses,
+      routes: gatewayApi.routes.map(r => r.status),
+    },
   };
 }
 

@@ -4,7 +4,11 @@ import { parseKubeObject } from "../../src/model/parse.ts";
 import { buildSnapshot } from "../../src/model/snapshot.ts";
 import type { KubeObject } from "../../src/model/k8s.ts";
 import type { ObjectRef } from "../../src/model/object-ref.ts";
-import type { Snapshot, TranslationResult } from "../../src/translator/types.ts";
+import type {
+  GatewayApiStatuses,
+  Snapshot,
+  TranslationResult,
+} from "../../src/translator/types.ts";
 import { sortKeys } from "../../src/util/stable-json.ts";
 
 export function readDocuments(path: string): unknown[] {
@@ -33,7 +37,44 @@ function refText(ref: ObjectRef): string {
   return `${ref.kind} ${ref.namespace === "" ? "" : `${ref.namespace}/`}${ref.name}`;
 }
 
-/** What a reviewer reads: the Kong config with sorted keys, and one compact line set per object. */
+const conditionLine = (c: { type: string; status: string; reason: string; message: string }) =>
+  `${c.type}=${c.status} ${c.reason}${c.message === "" ? "" : `: ${c.message}`}`;
+
+/** Gateway API statuses as lines a reviewer reads, or nothing when no Gateway API object is ours. */
+function gatewayApiView(statuses: GatewayApiStatuses): object {
+  const routes = statuses.routes.filter(r => r.parents.length > 0);
+  if (statuses.classes.length + statuses.gateways.length + routes.length === 0) return {};
+  return {
+    statuses: {
+      gatewayClasses: statuses.classes.map(c => ({
+        object: `GatewayClass ${c.name}`,
+        conditions: c.conditions.map(conditionLine),
+      })),
+      gateways: statuses.gateways.map(g => ({
+        object: `Gateway ${g.namespace}/${g.name}`,
+        conditions: g.conditions.map(conditionLine),
+        listeners: g.listeners.map(l => ({
+          name: l.name,
+          attachedRoutes: l.attachedRoutes,
+          supportedKinds: l.supportedKinds.map(k => k.kind),
+          conditions: l.conditions.map(conditionLine),
+        })),
+      })),
+      routes: routes.map(r => ({
+        object: `${r.kind} ${r.namespace}/${r.name}`,
+        parents: r.parents.map(p => ({
+          parentRef: `${p.parentRef.namespace ?? r.namespace}/${p.parentRef.name}${p.parentRef.sectionName === undefined ? "" : `#${p.parentRef.sectionName}`}${p.parentRef.port === undefined ? "" : `:${p.parentRef.port}`}`,
+          conditions: p.conditions.map(conditionLine),
+        })),
+      })),
+    },
+  };
+}
+
+/**
+ * What a reviewer reads: the Kong config with sorted keys, one compact line set per object, and (when
+ * any Gateway API object is ours) the statuses translation decided.
+ */
 export function goldenView(result: TranslationResult): unknown {
   return {
     config: sortKeys(result.config),
@@ -45,5 +86,6 @@ export function goldenView(result: TranslationResult): unknown {
         : {}),
       ...(r.dependsOn.length > 0 ? { dependsOn: r.dependsOn.map(refText) } : {}),
     })),
+    ...gatewayApiView(result.gatewayApi),
   };
 }
