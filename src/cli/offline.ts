@@ -8,8 +8,9 @@ import { isKindName, KINDS } from "../model/kinds.ts";
 import { buildSnapshot } from "../model/snapshot.ts";
 import { objectKey, type ObjectRef } from "../model/object-ref.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../translator/index.ts";
-import type { TranslationResult } from "../translator/types.ts";
+import { DEFAULT_GATEWAY_CONTROLLER_NAME, type TranslationResult } from "../translator/types.ts";
 import { UsageError } from "./command.ts";
+import { statusProblems } from "./statuses.ts";
 import {
   loadManifests,
   type InvalidObject,
@@ -23,6 +24,7 @@ import {
 export const COMMON_OPTIONS = {
   filename: { type: "string", short: "f", multiple: true },
   "ingress-class": { type: "string" },
+  "gateway-api-controller-name": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -30,17 +32,23 @@ export const COMMON_OPTIONS = {
 export const COMMON_OPTIONS_HELP = `  -f, --filename PATH       A manifest file, or a directory searched recursively for .yaml, .yml
                             and .json files. Repeatable. Multi-document YAML and kind: List are
                             accepted; objects without a namespace go to "default".
-      --ingress-class NAME  The IngressClass this controller serves (default: ${DEFAULT_TRANSLATE_OPTIONS.ingressClass}).`;
+      --ingress-class NAME  The IngressClass this controller serves (default: ${DEFAULT_TRANSLATE_OPTIONS.ingressClass}).
+      --gateway-api-controller-name NAME
+                            GatewayClasses naming this controller are ours
+                            (default: ${DEFAULT_GATEWAY_CONTROLLER_NAME}). Gateway listeners are
+                            assumed served: offline there is no Kong to ask.`;
 
 export interface CommonArgs {
   readonly files: readonly string[];
   readonly ingressClass: string;
+  readonly gatewayControllerName: string;
 }
 
 /** Checks the shared options' values; throws `UsageError`. */
 export function commonArgs(values: {
   filename?: string[] | undefined;
   "ingress-class"?: string | undefined;
+  "gateway-api-controller-name"?: string | undefined;
 }): CommonArgs {
   const files = values.filename ?? [];
   if (files.length === 0) throw new UsageError("at least one -f PATH is required");
@@ -50,7 +58,11 @@ export function commonArgs(values: {
     throw new UsageError(
       `--ingress-class ${JSON.stringify(ingressClass)}: expected an IngressClass name (a DNS-1123 subdomain)`,
     );
-  return { files, ingressClass };
+  const gatewayControllerName =
+    values["gateway-api-controller-name"] ?? DEFAULT_GATEWAY_CONTROLLER_NAME;
+  if (gatewayControllerName === "")
+    throw new UsageError("--gateway-api-controller-name needs a non-empty NAME");
+  return { files, ingressClass, gatewayControllerName };
 }
 
 export interface OfflineRun {
@@ -117,11 +129,16 @@ export function translateLoaded(loaded: LoadResult, args: CommonArgs): OfflineRu
   const result = translate(snapshot, {
     ...DEFAULT_TRANSLATE_OPTIONS,
     ingressClass: args.ingressClass,
+    gatewayControllerName: args.gatewayControllerName,
   });
   return {
     result,
     notes: [...loaded.skipped.map(skippedNote), ...duplicateNotes(loaded.objects)],
-    problems: [...loaded.invalid.map(invalidProblem), ...translationProblems(result)],
+    problems: [
+      ...loaded.invalid.map(invalidProblem),
+      ...translationProblems(result),
+      ...statusProblems(result.gatewayApi),
+    ],
   };
 }
 

@@ -14,7 +14,11 @@ export function isOutputFormat(value: string): value is OutputFormat {
  * (PEM) as block scalars and no line folding. Ends with a newline.
  */
 export function renderConfig(config: KongConfig, format: OutputFormat): string {
-  const canonical = sortKeys(config);
+  return renderDocument(sortKeys(config), format);
+}
+
+/** Any document as {@link renderConfig} writes the config, keys as given. */
+export function renderDocument(canonical: unknown, format: OutputFormat): string {
   return format === "json"
     ? `${JSON.stringify(canonical, null, 2)}\n`
     : stringify(canonical, { lineWidth: 0, aliasDuplicateObjects: false });

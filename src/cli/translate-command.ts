@@ -7,20 +7,27 @@ import {
   loadAndTranslate,
   writeLines,
 } from "./offline.ts";
-import { isOutputFormat, OUTPUT_FORMATS, renderConfig } from "./output.ts";
+import { isOutputFormat, OUTPUT_FORMATS, renderConfig, renderDocument } from "./output.ts";
+import { statusView } from "./statuses.ts";
+import { sortKeys } from "../util/stable-json.ts";
 
-const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--ingress-class NAME]
+const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--status] [--ingress-class NAME]
 
-Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret) offline into the
-Kong declarative configuration the controller would POST to Kong's /config, and prints it on stdout.
+Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret, and Gateway
+API GatewayClass, Gateway, HTTPRoute, GRPCRoute, TCPRoute, UDPRoute, TLSRoute, ReferenceGrant in every
+version still in use) offline into the Kong declarative configuration the controller would POST to
+Kong's /config, and prints it on stdout.
 
 Options:
 ${COMMON_OPTIONS_HELP}
   -o, --output FORMAT       json (default; 2-space indented, keys sorted) or yaml.
+      --status              Print { config, statuses }: also the status each Gateway API object of
+                            ours would get (conditions, listeners, route parents).
   -h, --help                Show this help.
 
-Each object problem is one line on stderr: KIND NAMESPACE/NAME: REASON: MESSAGE. Objects of other kinds
-are ignored with a note on stderr.
+Each object problem is one line on stderr: KIND NAMESPACE/NAME: REASON: MESSAGE; a route that does not
+attach, a listener that is not accepted or a reference that does not resolve is one too. Objects of
+other kinds are ignored with a note on stderr.
 
 Exit status:
   0  every object translated
@@ -31,7 +38,11 @@ Exit status:
 async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
-    options: { ...COMMON_OPTIONS, output: { type: "string", short: "o" } },
+    options: {
+      ...COMMON_OPTIONS,
+      output: { type: "string", short: "o" },
+      status: { type: "boolean" },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -43,7 +54,17 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     );
   const { result, notes, problems } = await loadAndTranslate(common, ctx.cwd);
   writeLines(ctx.stderr, [...notes, ...problems]);
-  ctx.stdout.write(renderConfig(result.config, format));
+  ctx.stdout.write(
+    values.status === true
+      ? renderDocument(
+          {
+            config: sortKeys(result.config),
+            statuses: statusView(result.gatewayApi, common.gatewayControllerName),
+          },
+          format,
+        )
+      : renderConfig(result.config, format),
+  );
   return problems.length === 0 ? EXIT_OK : EXIT_PROBLEMS;
 }
 

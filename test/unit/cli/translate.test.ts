@@ -236,3 +236,79 @@ data:
     expect(stderrLines(run).every(l => l.startsWith("Ingress shop/x: "))).toBe(true);
   });
 });
+
+describe("kongress translate: Gateway API", () => {
+  const gateway = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: kong
+spec:
+  controllerName: konghq.com/kic-gateway-controller
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: kong
+  namespace: infra
+spec:
+  gatewayClassName: kong
+  listeners:
+    - name: tcp
+      port: 9000
+      protocol: TCP
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+  namespace: infra
+spec:
+  ports:
+    - port: 5432
+`;
+  const route = (sectionName: string) => `apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata:
+  name: db
+  namespace: infra
+spec:
+  parentRefs:
+    - name: kong
+      sectionName: ${sectionName}
+  rules:
+    - backendRefs:
+        - name: db
+          port: 5432
+`;
+
+  it("--status prints the config and the statuses the controller would write", async () => {
+    const dir = tree({ "gw.yaml": `${gateway}---\n${route("tcp")}` });
+    const run = await cli(["translate", "-f", "gw.yaml", "-o", "yaml", "--status"], dir);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const doc = parse(run.stdout) as {
+      config: { services: { routes: { name: string }[] }[] };
+      statuses: {
+        kind: string;
+        status: { parents?: { conditions: { type: string; status: string }[] }[] };
+      }[];
+    };
+    expect(doc.config.services.flatMap(s => s.routes.map(r => r.name))).toEqual([
+      "tcproute.infra.db.0.0",
+    ]);
+    const tcp = doc.statuses.find(s => s.kind === "TCPRoute");
+    expect(tcp?.status.parents?.[0]?.conditions).toContainEqual(
+      expect.objectContaining({ type: "Accepted", status: "True" }),
+    );
+  });
+
+  it("fails a route that does not attach, saying why, and still prints the rest", async () => {
+    const dir = tree({ "gw.yaml": `${gateway}---\n${route("nope")}` });
+    const run = await cli(["translate", "-f", "gw.yaml"], dir);
+    expect(run.code).toBe(1);
+    expect(stderrLines(run)).toEqual([
+      "TCPRoute infra/db: parent infra/kong: Accepted=False NoMatchingParent: no listener matches the parentRef's sectionName and port",
+    ]);
+    expect(routeNames(run.stdout)).toEqual([]);
+  });
+});
