@@ -86,6 +86,11 @@ export interface ReflectorObserver {
   onSynced?(kind: string): void;
   /** After every successful list, the first and each relist. */
   onListed?(kind: string): void;
+  /**
+   * The failure `health().lastError` held is over: a list was served or a watch accepted again (a
+   * watch resumed after an outage lists nothing, so `onListed` alone would not tell).
+   */
+  onRecovered?(kind: string): void;
 }
 
 /** What /readyz and metrics read. Times are clock milliseconds. */
@@ -275,8 +280,10 @@ export class Reflector {
   /** The API server served a list or accepted a watch: it works, whatever failed before. */
   #served(): void {
     this.#backoff.reset();
-    this.#health.lastError = undefined;
     this.#gate.answered();
+    if (this.#health.lastError === undefined) return;
+    this.#health.lastError = undefined;
+    this.#opts.observer?.onRecovered?.(this.#opts.scope.kind.kind);
   }
 
   #recordFailure(err: unknown): void {
@@ -320,8 +327,8 @@ export class Reflector {
       continueToken = page.continueToken;
     } while (continueToken !== undefined);
     this.#removeUnlisted(listed);
-    this.#markListed(resourceVersion, listed.size);
     this.#served();
+    this.#markListed(resourceVersion, listed.size);
     return resourceVersion;
   }
 
@@ -338,7 +345,6 @@ export class Reflector {
     const h = this.#health;
     h.lists += 1;
     h.lastListAt = this.#opts.clock.now();
-    h.lastError = undefined;
     h.resourceVersion = resourceVersion;
     this.#log.debug({ resourceVersion, count }, "Listed");
     if (!h.synced) {

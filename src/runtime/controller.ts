@@ -239,6 +239,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       : { pollIntervalMs: opts.tuning.kongPollIntervalMs }),
     discovery: {
       api: kube.api,
+      gate: probe,
       ...(opts.tuning?.watchBackoff === undefined
         ? {}
         : { backoff: opts.tuning.watchBackoff, watchBackoff: opts.tuning.watchBackoff }),

@@ -425,6 +425,32 @@ describe("Reflector: failures", () => {
   });
 });
 
+describe("Reflector: recovery", () => {
+  it("tells the observer when a failure is over, by a served list or by a watch accepted again", async () => {
+    const recovered: string[] = [];
+    const { api, clock, reflector } = setup({
+      observer: { onRecovered: kind => recovered.push(kind) },
+    });
+    let listFails = true;
+    api.onList = () => {
+      if (listFails) throw new KubeUnreachableError("connection refused");
+      return list("1", []);
+    };
+    reflector.start();
+    await settle();
+    listFails = false;
+    await clock.advance(100);
+    expect(recovered).toEqual(["Ingress"]);
+    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+    await settle();
+    expect(reflector.health().lastError).toBeDefined();
+    await clock.advance(100);
+    expect(recovered).toEqual(["Ingress", "Ingress"]);
+    expect(api.lists).toHaveLength(2);
+    expect(reflector.health().lastError).toBeUndefined();
+  });
+});
+
 describe("Reflector: stop", () => {
   it("stops a running watch without recording an error or restarting", async () => {
     const { api, reflector } = setup();
