@@ -504,6 +504,8 @@ describe("watch layer against a real kube-apiserver", () => {
       "Service@kw-ns-a",
       "EndpointSlice@kw-ns-a",
       "Secret@kw-ns-a",
+      // Cluster-scoped: a Gateway listener's namespace selector reads labels of any namespace.
+      "Namespace",
     ]);
     await c.stop();
   });
