@@ -484,6 +484,19 @@ export const SETTINGS = {
     duration(),
     "0s",
   ),
+  timeScale: withDefault(
+    {
+      flag: "time-scale",
+      section: SYNC,
+      shape: "scalar",
+      placeholder: "factor",
+      description:
+        "Run every timer of the controller (backoffs, probes, deadlines, holdoffs, watchdogs) this many times faster than real time. For tests of minutes-long outages; leave it at 1.",
+      ours: true,
+    },
+    number({ min: 1 }),
+    "1",
+  ),
   healthProbeBindAddress: withDefault(
     {
       flag: "health-probe-bind-address",

@@ -13,7 +13,7 @@ import {
   type AdminEndpointSlice,
   type DiscoveredAdminApi,
 } from "./admin-endpoints.ts";
-import { Backoff, type BackoffOptions } from "./backoff.ts";
+import { Backoff, type BackoffOptions, type RetryGate } from "./backoff.ts";
 import type { KubeApi } from "./client.ts";
 import { ENDPOINT_SLICE, SERVICE, type KindInfo } from "./kinds.ts";
 import { Reflector, type ObjectName, type ReflectorSink } from "./reflector.ts";
@@ -50,6 +50,8 @@ export interface AdminApiDiscoveryOptions {
   readonly backoff?: BackoffOptions;
   /** The reflectors' restarts after a failed list or watch (their default otherwise). */
   readonly watchBackoff?: BackoffOptions;
+  /** Where the reflectors wait to retry: the API server probe shared with the other watchers. */
+  readonly gate?: RetryGate;
 }
 
 export const DEFAULT_DISCOVERY_BACKOFF: BackoffOptions = Object.freeze({
@@ -138,8 +140,9 @@ export class AdminApiDiscovery {
         random: options.random,
         logger: this.#log,
         ...(options.watchBackoff === undefined ? {} : { backoff: options.watchBackoff }),
-        // A relist that changed nothing still ends an API error.
-        observer: { onRestart: changed, onListed: changed },
+        ...(options.gate === undefined ? {} : { gate: options.gate }),
+        // A relist that changed nothing, or a watch resumed, still ends an API error.
+        observer: { onRestart: changed, onListed: changed, onRecovered: changed },
       });
     this.#reflectors = [
       reflector(SERVICE, this.#services, { fieldSelector: `metadata.name=${name}` }),

@@ -1,4 +1,5 @@
 /** Capped exponential backoff with jitter, for restarting watches after errors. */
+import type { Clock } from "../util/clock.ts";
 
 export interface BackoffOptions {
   /** The first delay (before jitter). */
@@ -50,4 +51,31 @@ export class Backoff {
   reset(): void {
     this.#attempts = 0;
   }
+}
+
+/** How a wait between retries ended. */
+export type RetryWaitEnd = "elapsed" | "recovered" | "aborted";
+
+/**
+ * Where a client of the API server waits between retries. A plain gate just sleeps; the API server
+ * probe (apiserver-probe.ts) ends every wait early, with "recovered", when the API server answers
+ * again after an outage, so that no watcher sits out the rest of a backoff that grew during it.
+ */
+export interface RetryGate {
+  /** Waits `delayMs` at most; never rejects. */
+  wait(delayMs: number, signal: AbortSignal): Promise<RetryWaitEnd>;
+  /** A request to the API server succeeded: it answers. */
+  answered(): void;
+}
+
+/** A gate that only sleeps on `clock`: the whole delay, unless `signal` aborts. */
+export function sleepingGate(clock: Pick<Clock, "sleep">): RetryGate {
+  return {
+    wait: (delayMs, signal) =>
+      clock.sleep(delayMs, signal).then(
+        () => "elapsed" as const,
+        () => "aborted" as const,
+      ),
+    answered: () => undefined,
+  };
 }

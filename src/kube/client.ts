@@ -49,6 +49,15 @@ export interface KubeApi {
   close(): Promise<void>;
 }
 
+/** The API server's health endpoints, which answer in plain text rather than JSON. */
+export interface KubeHealthApi {
+  /**
+   * GETs a health endpoint such as `/readyz` and resolves with the HTTP status (the body is read and
+   * dropped). Rejects with KubeUnreachableError when no answer arrives.
+   */
+  healthStatus(path: string, opts: RequestOptions): Promise<number>;
+}
+
 export interface KubeClientOptions {
   /** `--kubeconfig`; without it `$KUBECONFIG`, the in-cluster service account, then ~/.kube/config. */
   readonly kubeconfig?: string | undefined;
@@ -71,6 +80,10 @@ const JSON_TYPE = "application/json";
 
 /** Finds the credentials (throwing KubeConfigError when there are none) and builds a KubeApi. */
 export function createKubeApi(opts: KubeClientOptions): KubeApi {
+  return createUndiciKubeApi(opts);
+}
+
+function createUndiciKubeApi(opts: KubeClientOptions): UndiciKubeApi {
   const access = resolveClusterAccess({
     kubeconfig: opts.kubeconfig,
     env: opts.env ?? {},
@@ -82,17 +95,19 @@ export function createKubeApi(opts: KubeClientOptions): KubeApi {
 /** Everything the controller talks to the API server with. */
 export interface KubeClients {
   readonly api: KubeApi;
+  /** The same connections, for probing whether the API server is back after an outage. */
+  readonly health: KubeHealthApi;
   /** Aborts requests in flight and releases every pooled connection. */
   close(): Promise<void>;
 }
 
 /** Builds {@link KubeClients}; `apiserverHost` and the request timeout apply to all of them. */
 export function createKubeClients(opts: KubeClientOptions): KubeClients {
-  const api = createKubeApi(opts);
-  return { api, close: () => api.close() };
+  const api = createUndiciKubeApi(opts);
+  return { api, health: api, close: () => api.close() };
 }
 
-class UndiciKubeApi implements KubeApi {
+class UndiciKubeApi implements KubeApi, KubeHealthApi {
   readonly #origin: string;
   readonly #prefix: string;
   readonly #dispatcher: Dispatcher;
@@ -119,6 +134,14 @@ class UndiciKubeApi implements KubeApi {
       const text = await guard(res.body.text(), signal, "reading a response");
       if (!isSuccess(res.statusCode)) throw apiError(res.statusCode, text);
       return parseJson(text, `GET ${path}`);
+    });
+  }
+
+  async healthStatus(path: string, opts: RequestOptions): Promise<number> {
+    return this.#withDeadline(opts.signal, async signal => {
+      const res = await this.#request("GET", path, { ...opts, accept: "text/plain", signal });
+      await guard(res.body.dump(), signal, "reading a response");
+      return res.statusCode;
     });
   }
 

@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import type { KindDefinition, KindName } from "../model/kinds.ts";
 import type { Clock } from "../util/clock.ts";
+import { sleepingGate, type RetryGate } from "./backoff.ts";
 import type { KubeApi } from "./client.ts";
 import { discoverKinds, type ServedKinds } from "./discovery.ts";
 import { kindAt, type KindInfo } from "./kinds.ts";
@@ -28,6 +29,11 @@ export interface OptionalKindWatchersOptions {
   readonly intervalMs?: number;
   /** Waits after a failed discovery, doubling up to `intervalMs`. */
   readonly retryMs?: number;
+  /**
+   * Where a failed discovery waits to be retried: the API server probe ends the wait when it answers
+   * again, so that readiness after an outage does not wait for the grown retry. Default: a sleep.
+   */
+  readonly gate?: RetryGate;
 }
 
 interface Running {
@@ -98,12 +104,19 @@ export class OptionalKindWatchers {
 
   async #run(signal: AbortSignal): Promise<void> {
     const interval = this.#opts.intervalMs ?? 10_000;
-    let retry = this.#opts.retryMs ?? 1_000;
+    const firstRetry = this.#opts.retryMs ?? 1_000;
+    const gate = this.#opts.gate ?? sleepingGate(this.#opts.clock);
+    let retry = firstRetry;
     while (!signal.aborted) {
-      const ok = await this.#discover(signal);
-      const wait = ok ? interval : retry;
-      retry = ok ? (this.#opts.retryMs ?? 1_000) : Math.min(retry * 2, interval);
-      await this.#opts.clock.sleep(wait, signal).catch(() => undefined);
+      if (await this.#discover(signal)) {
+        retry = firstRetry;
+        gate.answered();
+        await this.#opts.clock.sleep(interval, signal).catch(() => undefined);
+        continue;
+      }
+      const wait = retry;
+      retry = Math.min(retry * 2, interval);
+      if ((await gate.wait(wait, signal)) === "recovered") retry = firstRetry;
     }
   }
 

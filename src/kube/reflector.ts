@@ -1,12 +1,20 @@
 /**
  * A small reflector (kube-testing.md §5.6 point 3): list, then watch from the list's resourceVersion,
  * forever, for one kind in one scope. client-node's informer stops on the first error and reports its
- * own stop() as one; this loop instead restarts after any failure with capped backoff, relists on 410
- * Gone, and treats a deliberate stop as the end, never as an error.
+ * own stop() as one; this loop instead retries after any failure with capped backoff, resuming the watch
+ * from the last resourceVersion it saw (a relist only on 410 Gone), and treats a deliberate stop as the
+ * end, never as an error. Its waits go through a RetryGate, which the API server probe ends early when
+ * the API server answers again.
  */
 import type { Logger } from "pino";
 import type { Clock } from "../util/clock.ts";
-import { Backoff, DEFAULT_WATCH_BACKOFF, type BackoffOptions } from "./backoff.ts";
+import {
+  Backoff,
+  DEFAULT_WATCH_BACKOFF,
+  sleepingGate,
+  type BackoffOptions,
+  type RetryGate,
+} from "./backoff.ts";
 import type { KubeApi, Query } from "./client.ts";
 import { KubeApiError, KubeProtocolError, KubeWatchStalledError, isGone } from "./errors.ts";
 import {
@@ -55,7 +63,10 @@ export interface ReflectorOptions {
   readonly stallGraceMs?: number;
   /** Counts events, restarts and syncs (metrics). */
   readonly observer?: ReflectorObserver;
-  /** A watch that lasted this long counts as a success, resetting the backoff. */
+  /**
+   * A watch the server ends cleanly sooner than this, with nothing in it, makes the next one wait (a
+   * server that closes every watch at once must not make us spin).
+   */
   readonly healthyAfterMs?: number;
   /** Only objects matching these selectors are listed and watched (e.g. one Service's EndpointSlices). */
   readonly selector?: {
@@ -64,6 +75,8 @@ export interface ReflectorOptions {
   };
   /** What the sink receives of each object; by default what translation reads (trim.ts). */
   readonly trim?: (kind: KindInfo, raw: unknown) => unknown;
+  /** Where retries wait: the API server probe, shared by every client. Default: a plain sleep. */
+  readonly gate?: RetryGate;
 }
 
 /** Hooks for metrics; labels are the kind name and the watch event type or error code. */
@@ -73,6 +86,11 @@ export interface ReflectorObserver {
   onSynced?(kind: string): void;
   /** After every successful list, the first and each relist. */
   onListed?(kind: string): void;
+  /**
+   * The failure `health().lastError` held is over: a list was served or a watch accepted again (a
+   * watch resumed after an outage lists nothing, so `onListed` alone would not tell).
+   */
+  onRecovered?(kind: string): void;
 }
 
 /** What /readyz and metrics read. Times are clock milliseconds. */
@@ -86,14 +104,17 @@ export interface ReflectorHealth {
   /** Restarts after a failure. */
   readonly restarts: number;
   readonly lists: number;
-  /** The failure that caused the current retry; cleared by the next successful list or event. */
+  /** The failure that caused the current retry; cleared once a list or a watch is served again. */
   readonly lastError:
     { readonly code: string; readonly message: string; readonly at: number } | undefined;
   readonly resourceVersion: string;
 }
 
+/** How one watch ended; `resourceVersion` is the last one it delivered, to resume from. */
 type WatchOutcome =
-  { readonly kind: "closed"; readonly resourceVersion: string } | { readonly kind: "expired" };
+  | { readonly kind: "closed"; readonly resourceVersion: string; readonly quiet: boolean }
+  | { readonly kind: "expired" }
+  | { readonly kind: "failed"; readonly resourceVersion: string; readonly err: unknown };
 
 interface WatchEvent {
   readonly type: string;
@@ -124,13 +145,16 @@ export class Reflector {
   readonly #path: string;
   readonly #label: string;
   readonly #log: Logger;
+  /** Between retries after failures; reset by any request the server serves. */
   readonly #backoff: Backoff;
+  /** Between watches the server ended at once with nothing in them; reset by a watch that was not. */
+  readonly #quietBackoff: Backoff;
+  readonly #gate: RetryGate;
   readonly #accept: { readonly list: { accept?: string }; readonly watch: { accept?: string } };
   readonly #trim: (kind: KindInfo, raw: unknown) => unknown;
   readonly #selector: Query;
   readonly #stop = new AbortController();
   #running: Promise<void> | undefined;
-  #watchWasHealthy = false;
   #syncedResolve: () => void = () => undefined;
   readonly #synced = new Promise<void>(resolve => {
     this.#syncedResolve = resolve;
@@ -159,6 +183,8 @@ export class Reflector {
     this.#label = scopeLabel(opts.scope);
     this.#log = opts.logger.child({ component: "reflector", scope: this.#label });
     this.#backoff = new Backoff(opts.backoff ?? DEFAULT_WATCH_BACKOFF, opts.random);
+    this.#quietBackoff = new Backoff(opts.backoff ?? DEFAULT_WATCH_BACKOFF, opts.random);
+    this.#gate = opts.gate ?? sleepingGate(opts.clock);
     this.#accept = opts.scope.kind.metadataOnly ? METADATA_ONLY : { list: {}, watch: {} };
     this.#trim = opts.trim ?? trimObject;
     this.#selector = { ...opts.selector };
@@ -197,30 +223,42 @@ export class Reflector {
     let resourceVersion: string | undefined;
     let expiredInARow = 0;
     while (!signal.aborted) {
-      try {
-        resourceVersion ??= await this.#list(signal);
-        const outcome = await this.#watch(resourceVersion, signal);
-        if (outcome.kind === "closed") {
-          resourceVersion = outcome.resourceVersion;
-          expiredInARow = 0;
-          // A server that ends every watch at once, with nothing in it, must not make us spin.
-          if (!this.#watchWasHealthy) await this.#pause(signal);
+      if (resourceVersion === undefined) {
+        try {
+          resourceVersion = await this.#list(signal);
+        } catch (err) {
+          if (isAborted(signal)) break;
+          this.#recordFailure(err);
+          // A 410 on a list continue token just means "start the list again".
+          if (!isGone(err) || expiredInARow++ > 0) await this.#pause(signal);
           continue;
         }
-        resourceVersion = undefined;
-        expiredInARow += 1;
-        this.#log.info(
-          { resourceVersion: this.#health.resourceVersion },
-          "Watch expired; relisting",
-        );
-        // One 410 is routine; a second in a row without progress would otherwise spin.
-        if (expiredInARow > 1) await this.#pause(signal);
-      } catch (err) {
-        if (isAborted(signal)) break;
-        resourceVersion = undefined;
-        this.#recordFailure(err);
-        // A 410 on a list continue token just means "start the list again".
-        if (!isGone(err) || expiredInARow++ > 0) await this.#pause(signal);
+      }
+      const outcome = await this.#watch(resourceVersion, signal);
+      if (isAborted(signal)) break;
+      switch (outcome.kind) {
+        case "closed":
+          resourceVersion = outcome.resourceVersion;
+          expiredInARow = 0;
+          if (outcome.quiet) await this.#pauseAfterQuietWatch(signal);
+          break;
+        case "expired":
+          resourceVersion = undefined;
+          expiredInARow += 1;
+          this.#log.info(
+            { resourceVersion: this.#health.resourceVersion },
+            "Watch expired; relisting",
+          );
+          // One 410 is routine; a second in a row without progress would otherwise spin.
+          if (expiredInARow > 1) await this.#pause(signal);
+          break;
+        case "failed":
+          // Everything up to this resourceVersion is in the sink; the API server replays the rest,
+          // or answers 410 when it no longer can (only then is a relist needed).
+          resourceVersion = outcome.resourceVersion;
+          this.#recordFailure(outcome.err);
+          await this.#pause(signal);
+          break;
       }
     }
     this.#log.debug("Reflector stopped");
@@ -229,7 +267,23 @@ export class Reflector {
   async #pause(signal: AbortSignal): Promise<void> {
     const delayMs = this.#backoff.next();
     this.#log.debug({ delayMs, attempt: this.#backoff.attempts }, "Backing off");
+    // The API server answering again makes the delay it grew to while it did not meaningless.
+    if ((await this.#gate.wait(delayMs, signal)) === "recovered") this.#backoff.reset();
+  }
+
+  async #pauseAfterQuietWatch(signal: AbortSignal): Promise<void> {
+    const delayMs = this.#quietBackoff.next();
+    this.#log.debug({ delayMs }, "The server ended an empty watch at once; waiting");
     await this.#opts.clock.sleep(delayMs, signal).catch(() => undefined);
+  }
+
+  /** The API server served a list or accepted a watch: it works, whatever failed before. */
+  #served(): void {
+    this.#backoff.reset();
+    this.#gate.answered();
+    if (this.#health.lastError === undefined) return;
+    this.#health.lastError = undefined;
+    this.#opts.observer?.onRecovered?.(this.#opts.scope.kind.kind);
   }
 
   #recordFailure(err: unknown): void {
@@ -273,6 +327,7 @@ export class Reflector {
       continueToken = page.continueToken;
     } while (continueToken !== undefined);
     this.#removeUnlisted(listed);
+    this.#served();
     this.#markListed(resourceVersion, listed.size);
     return resourceVersion;
   }
@@ -290,7 +345,6 @@ export class Reflector {
     const h = this.#health;
     h.lists += 1;
     h.lastListAt = this.#opts.clock.now();
-    h.lastError = undefined;
     h.resourceVersion = resourceVersion;
     this.#log.debug({ resourceVersion, count }, "Listed");
     if (!h.synced) {
@@ -302,7 +356,10 @@ export class Reflector {
     this.#opts.observer?.onListed?.(this.#opts.scope.kind.kind);
   }
 
-  /** One watch request, from `resourceVersion` until the server or the watchdog ends it. */
+  /**
+   * One watch request, from `resourceVersion` until the server or the watchdog ends it. Failures come
+   * back as an outcome carrying the resourceVersion to resume from; only a stop rejects.
+   */
   async #watch(resourceVersion: string, signal: AbortSignal): Promise<WatchOutcome> {
     const { min, max } = this.#opts.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT;
     const timeoutSeconds = Math.floor(min + (max - min) * this.#opts.random());
@@ -324,18 +381,21 @@ export class Reflector {
         query,
         signal: both,
       });
+      this.#served();
       for await (const raw of events) {
         const outcome = this.#handleEvent(readWatchEvent(raw), progress);
         if (outcome !== undefined) return outcome;
       }
       if (watch.signal.aborted) throw watch.signal.reason;
-      return { kind: "closed", resourceVersion: progress.resourceVersion };
+      const quiet = this.#endedQuietly(progress.events, startedAt);
+      return { kind: "closed", resourceVersion: progress.resourceVersion, quiet };
     } catch (err) {
-      throw watch.signal.aborted && !signal.aborted ? watch.signal.reason : err;
+      if (isGone(err)) return { kind: "expired" };
+      const cause: unknown = watch.signal.aborted && !signal.aborted ? watch.signal.reason : err;
+      return { kind: "failed", resourceVersion: progress.resourceVersion, err: cause };
     } finally {
       watch.abort();
       await watchdog;
-      this.#afterWatch(progress.events, this.#opts.clock.now() - startedAt);
     }
   }
 
@@ -356,10 +416,12 @@ export class Reflector {
     }
   }
 
-  #afterWatch(events: number, durationMs: number): void {
-    this.#watchWasHealthy =
-      events > 0 || durationMs >= (this.#opts.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS);
-    if (this.#watchWasHealthy) this.#backoff.reset();
+  /** Whether a watch the server closed ended too soon, with nothing in it, to open the next at once. */
+  #endedQuietly(events: number, startedAt: number): boolean {
+    const healthyAfterMs = this.#opts.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS;
+    const quiet = events === 0 && this.#opts.clock.now() - startedAt < healthyAfterMs;
+    if (!quiet) this.#quietBackoff.reset();
+    return quiet;
   }
 
   #handleEvent(

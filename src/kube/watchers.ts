@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { Clock } from "../util/clock.ts";
+import type { RetryGate } from "./backoff.ts";
 import type { KubeApi } from "./client.ts";
 import { INGRESS_KINDS, watchScopes, type KindInfo } from "./kinds.ts";
 import {
@@ -25,6 +26,8 @@ export interface KubeWatchersOptions {
   readonly watchNamespaces: readonly string[];
   readonly kinds?: readonly KindInfo[];
   readonly observer?: ReflectorObserver;
+  /** Where every reflector waits between retries (the API server probe); default: a plain sleep. */
+  readonly gate?: RetryGate;
   /** Backoff and timeouts for every reflector (tests shorten them). */
   readonly tuning?: Pick<
     ReflectorOptions,
@@ -49,6 +52,7 @@ export class KubeWatchers {
           logger: opts.logger,
           scope,
           ...(opts.observer === undefined ? {} : { observer: opts.observer }),
+          ...(opts.gate === undefined ? {} : { gate: opts.gate }),
         }),
     );
   }

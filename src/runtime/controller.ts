@@ -8,8 +8,9 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
-import { createKubeClients, type KubeClients } from "../kube/client.ts";
-import type { BackoffOptions as WatchBackoffOptions } from "../kube/backoff.ts";
+import { ApiServerProbe } from "../kube/apiserver-probe.ts";
+import { createKubeClients, type KubeApi, type KubeClients } from "../kube/client.ts";
+import type { RetryGate, BackoffOptions as WatchBackoffOptions } from "../kube/backoff.ts";
 import { REQUIRED_KINDS, scopeLabel, watchScopes, type KindInfo } from "../kube/kinds.ts";
 import { OptionalKindWatchers } from "../kube/optional-kinds.ts";
 import type { Reflector } from "../kube/reflector.ts";
@@ -31,6 +32,7 @@ import { ReadinessTracker } from "../telemetry/readiness.ts";
 import { ASSUME_SUPPORTED } from "../translator/gateway/listeners.ts";
 import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
+import { scaledClock } from "../util/scaled-clock.ts";
 import { AppliedStatusFeed } from "./applied-status.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
@@ -51,6 +53,8 @@ export interface ControllerTuning {
   readonly kubeRequestTimeoutMs?: number;
   /** How often the API server is asked which optional kinds (CRDs) it serves. */
   readonly discoveryIntervalMs?: number;
+  /** How often the API server is probed while it does not answer. */
+  readonly apiserverProbeIntervalMs?: number;
 }
 
 export interface StartControllerOptions {
@@ -125,6 +129,14 @@ function buildKubeSide(
   const { config, clock, logger } = opts;
   const random = opts.random ?? Math.random;
   const backoff = opts.tuning?.watchBackoff;
+  const probeInterval = opts.tuning?.apiserverProbeIntervalMs;
+  // One probe for every client: after an outage all of them resume the moment it answers.
+  const probe = new ApiServerProbe({
+    health: kube.health,
+    clock,
+    logger,
+    ...(probeInterval === undefined ? {} : { intervalMs: probeInterval }),
+  });
   const store = new Store({
     ingressClass: config.ingressClass,
     gatewayControllerName: config.gatewayApiControllerName,
@@ -143,6 +155,7 @@ function buildKubeSide(
       ...{ api: kube.api, sink, clock, random, logger, kinds },
       watchNamespaces: config.watchNamespace,
       observer: watchObserver(metrics),
+      gate: probe,
       ...(backoff === undefined ? {} : { tuning: { backoff } }),
     });
   const watchers = watchersOf(REQUIRED_KINDS);
@@ -150,6 +163,7 @@ function buildKubeSide(
     ...{ api: kube.api, sink, clock, logger },
     kinds: KIND_DEFINITIONS.filter(def => def.optional),
     newWatchers: kind => watchersOf([kind]),
+    gate: probe,
     ...(opts.tuning?.discoveryIntervalMs === undefined
       ? {}
       : { intervalMs: opts.tuning.discoveryIntervalMs }),
@@ -160,9 +174,10 @@ function buildKubeSide(
     clock,
     random,
     logger,
+    gate: probe,
     ...(backoff === undefined ? {} : { backoff }),
   });
-  return { store, watchers, optional, fetcher };
+  return { store, watchers, optional, fetcher, probe };
 }
 
 function buildReadiness(
@@ -195,7 +210,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const { config, clock, logger } = opts;
   const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
   const observed = new ObservedStatusIndex();
-  const { store, watchers, optional, fetcher } = buildKubeSide(opts, metrics, kube, observed);
+  const { store, watchers, optional, fetcher, probe } = buildKubeSide(
+    opts,
+    metrics,
+    kube,
+    observed,
+  );
   // Bound below, once the sender it asks Kongs through exists.
   const late: { listeners?: ListenerSide; loop?: SyncLoop } = {};
   const options = {
@@ -219,6 +239,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       : { pollIntervalMs: opts.tuning.kongPollIntervalMs }),
     discovery: {
       api: kube.api,
+      gate: probe,
       ...(opts.tuning?.watchBackoff === undefined
         ? {}
         : { backoff: opts.tuning.watchBackoff, watchBackoff: opts.tuning.watchBackoff }),
@@ -286,7 +307,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     feed.viewChanged(view);
     dumps?.viewChanged(view);
   });
-  const publishService = publishServiceWatch(opts, kube, status, listenerSide);
+  const publishService = publishServiceWatch(
+    opts,
+    { api: kube.api, gate: probe },
+    status,
+    listenerSide,
+  );
   const readiness = buildReadiness(config, { watchers, optional }, kong);
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
@@ -307,7 +333,7 @@ function watchedPublishService(config: Config): string | undefined {
 
 function publishServiceWatch(
   opts: StartControllerOptions,
-  kube: KubeClients,
+  kube: { readonly api: KubeApi; readonly gate: RetryGate },
   status: StatusSide,
   listeners: ListenerSide,
 ): Reflector | undefined {
@@ -324,6 +350,7 @@ function publishServiceWatch(
     clock: opts.clock,
     random: opts.random ?? Math.random,
     logger: opts.logger,
+    gate: kube.gate,
   });
 }
 
@@ -400,7 +427,9 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
 }
 
 /** Builds the controller and starts it; resolves once the telemetry endpoints listen. */
-export async function startController(opts: StartControllerOptions): Promise<Controller> {
+export async function startController(given: StartControllerOptions): Promise<Controller> {
+  // --time-scale: every part runs on the one clock, so every wait shrinks alike.
+  const opts = { ...given, clock: scaledClock(given.clock, given.config.timeScale) };
   const { config, logger } = opts;
   const log = logger.child({ component: "controller" });
   if (config.ignoredSettings.length > 0)

@@ -14,7 +14,7 @@ import {
 } from "../kong/admin-client.ts";
 import { AdminApiDiscovery, type DiscoveryState } from "../kube/admin-discovery.ts";
 import type { DiscoveredAdminApi } from "../kube/admin-endpoints.ts";
-import type { BackoffOptions as KubeBackoffOptions } from "../kube/backoff.ts";
+import type { BackoffOptions as KubeBackoffOptions, RetryGate } from "../kube/backoff.ts";
 import type { KubeApi } from "../kube/client.ts";
 import type { BackoffOptions } from "../sender/backoff.ts";
 import type { GatewayPhase, SenderView } from "../sender/gateway-state.ts";
@@ -67,6 +67,8 @@ export interface KongSideDiscoveryOptions {
   readonly backoff?: KubeBackoffOptions;
   /** The discovery watches' restarts. */
   readonly watchBackoff?: KubeBackoffOptions;
+  /** Where the discovery watches wait to retry (the API server probe). */
+  readonly gate?: RetryGate;
 }
 
 /** The sender with the source of its Kongs. */
@@ -231,6 +233,7 @@ export function buildKongSide(
     ...(opts.discovery.watchBackoff === undefined
       ? {}
       : { watchBackoff: opts.discovery.watchBackoff }),
+    ...(opts.discovery.gate === undefined ? {} : { gate: opts.discovery.gate }),
   });
   let stopped: Promise<void> | undefined;
   return {

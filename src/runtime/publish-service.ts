@@ -4,6 +4,7 @@
  * store neither holds it nor reports its changes: it gets a reflector of its own.
  */
 import type { Logger } from "pino";
+import type { RetryGate } from "../kube/backoff.ts";
 import type { KubeApi } from "../kube/client.ts";
 import { SERVICE, type WatchedKind } from "../kube/kinds.ts";
 import { Reflector, type ObjectName, type ReflectorSink } from "../kube/reflector.ts";
@@ -19,6 +20,8 @@ export interface PublishServiceWatchOptions {
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
+  /** Where retries wait (the API server probe shared with the other watchers). */
+  readonly gate?: RetryGate;
 }
 
 /** A sink that keeps only the one Service and reports its changes. */
@@ -60,5 +63,6 @@ export function watchPublishService(options: PublishServiceWatchOptions): Reflec
     clock: options.clock,
     random: options.random,
     logger: options.logger.child({ publishService: true }),
+    ...(options.gate === undefined ? {} : { gate: options.gate }),
   });
 }

@@ -6,9 +6,15 @@
  * once, so that an older answer cannot land after a newer one.
  */
 import type { Logger } from "pino";
-import { Backoff, DEFAULT_WATCH_BACKOFF, type BackoffOptions } from "../kube/backoff.ts";
+import {
+  Backoff,
+  DEFAULT_WATCH_BACKOFF,
+  sleepingGate,
+  type BackoffOptions,
+  type RetryGate,
+} from "../kube/backoff.ts";
 import type { KubeApi } from "../kube/client.ts";
-import { KubeApiError } from "../kube/errors.ts";
+import { KubeApiError, KubeUnreachableError } from "../kube/errors.ts";
 import { SECRET, collectionPath } from "../kube/kinds.ts";
 import type { ObjectName } from "../kube/reflector.ts";
 import { trimObject } from "../kube/trim.ts";
@@ -31,11 +37,14 @@ export interface SecretFetcherOptions {
   readonly logger: Logger;
   /** Between attempts for one Secret. */
   readonly backoff?: BackoffOptions;
+  /** Where retries wait (the API server probe, which ends them when it answers again). */
+  readonly gate?: RetryGate;
   /** GETs in flight at once. */
   readonly parallelism?: number;
   /**
    * Failed attempts after which snapshots stop waiting for a Secret (translation then reports it
-   * missing); the fetcher itself keeps trying.
+   * missing); the fetcher itself keeps trying. Only answers count: while the API server is out of
+   * reach, snapshots keep waiting, so that an outage never drops a certificate from Kong's config.
    */
   readonly attemptsBeforeUnavailable?: number;
 }
@@ -52,7 +61,8 @@ export class SecretFetcher {
   readonly #queue = new Map<string, ObjectName>();
   readonly #inProgress = new Set<string>();
   readonly #askedAgain = new Set<string>();
-  readonly #failing = new Map<string, Backoff>();
+  readonly #failing = new Map<string, { readonly backoff: Backoff; answered: number }>();
+  readonly #gate: RetryGate;
   readonly #idleWorkers: (() => void)[] = [];
   readonly #settledWaiters = new Set<() => void>();
   readonly #stop = new AbortController();
@@ -63,6 +73,7 @@ export class SecretFetcher {
   constructor(opts: SecretFetcherOptions) {
     this.#opts = opts;
     this.#log = opts.logger.child({ component: "secret-fetcher" });
+    this.#gate = opts.gate ?? sleepingGate(opts.clock);
   }
 
   /** Secrets taken into the store so far. */
@@ -142,31 +153,34 @@ export class SecretFetcher {
       return;
     }
     if (signal.aborted) return;
-    let backoff = this.#failing.get(key);
-    if (backoff === undefined) {
-      backoff = new Backoff(this.#opts.backoff ?? DEFAULT_WATCH_BACKOFF, this.#opts.random);
-      this.#failing.set(key, backoff);
+    let failing = this.#failing.get(key);
+    if (failing === undefined) {
+      const backoff = new Backoff(this.#opts.backoff ?? DEFAULT_WATCH_BACKOFF, this.#opts.random);
+      failing = { backoff, answered: 0 };
+      this.#failing.set(key, failing);
     }
-    const delayMs = backoff.next();
+    const delayMs = failing.backoff.next();
+    if (!(failure instanceof KubeUnreachableError)) failing.answered += 1;
     this.#log.warn(
       {
         err: failure,
         namespace: name.namespace,
         name: name.name,
-        attempt: backoff.attempts,
+        attempt: failing.backoff.attempts,
         delayMs,
       },
       "Fetching a Secret failed; retrying",
     );
     const limit = this.#opts.attemptsBeforeUnavailable ?? DEFAULT_ATTEMPTS_BEFORE_UNAVAILABLE;
-    if (backoff.attempts >= limit) this.#opts.store.secretUnavailable(name);
+    if (failing.answered >= limit) this.#opts.store.secretUnavailable(name);
     // The retry waits without holding a worker, so one failing Secret does not delay the others.
-    void this.#opts.clock.sleep(delayMs, signal).then(
-      () => {
-        this.#enqueue(name);
-      },
-      () => undefined,
-    );
+    const backoff = failing.backoff;
+    void this.#gate.wait(delayMs, signal).then(end => {
+      if (end === "aborted") return;
+      // The delay grew while the API server was away; now that it answers, start afresh.
+      if (end === "recovered") backoff.reset();
+      this.#enqueue(name);
+    });
   }
 
   /** Returns the error when the fetch should be retried. */
@@ -174,11 +188,15 @@ export class SecretFetcher {
     const path = `${collectionPath(SECRET, name.namespace)}/${encodeURIComponent(name.name)}`;
     try {
       const raw = await this.#opts.api.getJson(path, { signal });
+      this.#gate.answered();
       if (this.#opts.store.fillSecret(trimObject(SECRET, raw))) this.#fetched++;
       return undefined;
     } catch (err) {
       // Gone meanwhile: the watch delivers the delete, which ends the need.
-      if (err instanceof KubeApiError && err.statusCode === 404) return undefined;
+      if (err instanceof KubeApiError && err.statusCode === 404) {
+        this.#gate.answered();
+        return undefined;
+      }
       return err;
     }
   }

@@ -1,12 +1,15 @@
 /**
- * The watch layer against a real kube-apiserver: reflectors, store, snapshots and the Secret fetcher,
- * wired as the controller wires them. The controller reaches the API server through a TCP proxy that the
- * tests cut and restore; kubectl talks to the API server directly, as a user would.
+ * The watch layer against a real kube-apiserver: reflectors, store, snapshots, the Secret fetcher and the
+ * API server probe, wired as the controller wires them. The controller reaches the API server through a
+ * TCP proxy that the tests cut, hang and restore; kubectl talks to the API server directly, as a user
+ * would.
  */
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiServerProbe } from "../../src/kube/apiserver-probe.ts";
+import { DEFAULT_WATCH_BACKOFF, type BackoffOptions } from "../../src/kube/backoff.ts";
 import type { KubeApi, RequestOptions } from "../../src/kube/client.ts";
-import { createKubeApi } from "../../src/kube/client.ts";
+import { createKubeClients } from "../../src/kube/client.ts";
 import { INGRESS_KINDS, SECRET, collectionPath, type WatchedKind } from "../../src/kube/kinds.ts";
 import { KubeWatchers, type KubeWatchersOptions } from "../../src/kube/watchers.ts";
 import type { Secret } from "../../src/model/k8s.ts";
@@ -19,6 +22,8 @@ import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { waitFor as waitUntil } from "../support/wait.ts";
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 // The first run on a fresh machine includes the cold build of kube-apiserver and etcd.
 const coldStartTimeoutMs = 30 * 60_000;
@@ -37,6 +42,7 @@ interface Controller {
   readonly store: Store;
   readonly watchers: KubeWatchers;
   readonly fetcher: SecretFetcher;
+  readonly probe: ApiServerProbe;
   readonly snapshots: Snapshotter;
   /** As the controller's first cycle waits: every list done, and the needed Secrets fetched. */
   ready(): Promise<void>;
@@ -48,14 +54,19 @@ function startController(
     watchNamespaces?: string[];
     wrap?: (api: KubeApi) => KubeApi;
     tuning?: KubeWatchersOptions["tuning"];
+    /** Between retries; short by default, so that tests without the probe recover quickly too. */
+    backoff?: BackoffOptions;
+    /** Without the probe, each retry sits out its whole backoff (what the controller did before it). */
+    withoutProbe?: boolean;
   } = {},
 ): Controller {
-  const base = createKubeApi({
+  const clients = createKubeClients({
     kubeconfig: cluster.kubeconfigPath,
     apiserverHost: `https://127.0.0.1:${proxy.port}`,
     requestTimeoutMs: 5_000,
   });
-  const api = opts.wrap?.(base) ?? base;
+  const api = opts.wrap?.(clients.api) ?? clients.api;
+  const probe = new ApiServerProbe({ health: clients.health, clock: systemClock, logger });
   const watchNamespaces = opts.watchNamespaces ?? [];
   const store = new Store({
     ingressClass: "kong",
@@ -63,7 +74,7 @@ function startController(
     watchNamespaces,
     logger,
   });
-  const backoff = { initialMs: 100, maxMs: maxBackoffMs, factor: 2, jitter: 0.2 };
+  const backoff = opts.backoff ?? { initialMs: 100, maxMs: maxBackoffMs, factor: 2, jitter: 0.2 };
   const watchers = new KubeWatchers({
     api,
     sink: store,
@@ -71,6 +82,7 @@ function startController(
     random: Math.random,
     logger,
     watchNamespaces,
+    ...(opts.withoutProbe === true ? {} : { gate: probe }),
     tuning: { backoff, healthyAfterMs: 2_000, ...opts.tuning },
   });
   const fetcher = new SecretFetcher({
@@ -80,6 +92,7 @@ function startController(
     random: Math.random,
     logger,
     backoff,
+    ...(opts.withoutProbe === true ? {} : { gate: probe }),
   });
   watchers.start();
   fetcher.start();
@@ -87,6 +100,7 @@ function startController(
     store,
     watchers,
     fetcher,
+    probe,
     snapshots: new Snapshotter(store),
     ready: async () => {
       await watchers.waitSynced();
@@ -94,7 +108,7 @@ function startController(
     },
     stop: async () => {
       await Promise.all([watchers.stop(), fetcher.stop()]);
-      await api.close();
+      await clients.close();
     },
   };
   controllers.push(controller);
@@ -242,7 +256,7 @@ beforeAll(async () => {
     ...["kw-empty", "kw-initial", "kw-events", "kw-cut", "kw-gone", "kw-ns-a", "kw-ns-b"].map(
       m.namespace,
     ),
-    ...["kw-secrets", "kw-meta", "kw-outage"].map(m.namespace),
+    ...["kw-secrets", "kw-meta", "kw-outage", "kw-long-cut", "kw-flap", "kw-hang"].map(m.namespace),
     m.ingressClass("kong"),
   ]);
 }, coldStartTimeoutMs);
@@ -336,23 +350,24 @@ describe("watch layer against a real kube-apiserver", () => {
     await c.stop();
   });
 
-  it("applies deletes made while the watch was cut, by relisting on reconnect (incident e)", async () => {
+  it("applies deletes made while the watch was cut, resuming from its resourceVersion (incident e)", async () => {
     const ns = "kw-cut";
     const objects = oneOfEach(ns, "kw-cut-class");
     await apply(objects.map(o => o.raw));
     // Records, per collection path, when the first request that succeeded after the restore started.
     const cut: { restoredAt?: number } = {};
     const reconnectedAt = new Map<string, number>();
+    const served = async <T>(path: string, request: () => Promise<T>): Promise<T> => {
+      const startedAt = performance.now();
+      const result = await request();
+      if (cut.restoredAt !== undefined && !reconnectedAt.has(path))
+        reconnectedAt.set(path, startedAt);
+      return result;
+    };
     const c = startController({
       wrap: api => ({
-        getJson: async (path, o) => {
-          const startedAt = performance.now();
-          const body = await api.getJson(path, o);
-          if (cut.restoredAt !== undefined && !reconnectedAt.has(path))
-            reconnectedAt.set(path, startedAt);
-          return body;
-        },
-        watch: (path, o) => api.watch(path, o),
+        getJson: (path, o) => served(path, () => api.getJson(path, o)),
+        watch: (path, o) => served(path, () => api.watch(path, o)),
         send: (method, path, o) => api.send(method, path, o),
         close: () => api.close(),
       }),
@@ -401,15 +416,16 @@ describe("watch layer against a real kube-apiserver", () => {
       report(
         `${r.kind} deleted during a cut: gone ${r.afterReconnect.toFixed(0)} ms after its watcher reconnected (${r.afterRestore.toFixed(0)} ms after the restore)`,
       );
-    report(
-      `cut: relists ${health.reduce((n, h) => n + h.lists, 0) - listsBefore}, restarts ${health.reduce((n, h) => n + h.restarts, 0)}`,
-    );
+    const relists = health.reduce((n, h) => n + h.lists, 0) - listsBefore;
+    report(`cut: relists ${relists}, restarts ${health.reduce((n, h) => n + h.restarts, 0)}`);
     for (const r of rows) {
       expect(r.afterReconnect).toBeLessThan(1000);
       // Reconnecting waits out at most one backoff delay.
       expect(r.afterRestore).toBeLessThan(maxBackoffMs + 1000);
     }
     expect(health.every(h => h.lastError === undefined)).toBe(true);
+    // The API server still had every event since: the watches resumed, nothing was listed again.
+    expect(relists).toBe(0);
     await c.stop();
   });
 
@@ -488,6 +504,8 @@ describe("watch layer against a real kube-apiserver", () => {
       "Service@kw-ns-a",
       "EndpointSlice@kw-ns-a",
       "Secret@kw-ns-a",
+      // Cluster-scoped: a Gateway listener's namespace selector reads labels of any namespace.
+      "Namespace",
     ]);
     await c.stop();
   });
@@ -587,6 +605,100 @@ describe("watch layer against a real kube-apiserver", () => {
     expect(received).toEqual(["watch MODIFIED tls", "get tls +data", `watch MODIFIED ${release}`]);
     expect(held(c.store, "Secret", ns, release)).toBe(true);
     expect(c.store.get("Secret", ns, release)).toBeUndefined();
+    await c.stop();
+  });
+
+  it("resumes every watcher about a second after a long cut ends, however far its backoff had grown (probe)", async () => {
+    const ns = "kw-long-cut";
+    await apply([m.service(ns, "web"), m.ingress(ns, "gone-during-cut")]);
+    // Production backoff (0.5 s doubling to 30 s), with the probe and, for comparison, without it.
+    const c = startController({ watchNamespaces: [ns], backoff: DEFAULT_WATCH_BACKOFF });
+    const old = startController({
+      watchNamespaces: [ns],
+      backoff: DEFAULT_WATCH_BACKOFF,
+      withoutProbe: true,
+    });
+    await Promise.all([c.ready(), old.ready()]);
+    const changed = (x: Controller) =>
+      !held(x.store, "Ingress", ns, "gone-during-cut") &&
+      held(x.store, "Service", ns, "created-during-cut");
+    await proxy.cut();
+    await kubectlOk(cluster, ["delete", "ingress", "gone-during-cut", "-n", ns]);
+    await apply([m.service(ns, "created-during-cut")]);
+    // 20 s of failures: every watcher's next retry is now 8 to 16 s away.
+    await sleep(20_000);
+    expect(c.probe.unreachable).toBe(true);
+    expect(changed(c) || changed(old)).toBe(false);
+    const restoredAt = performance.now();
+    await proxy.restore();
+    const sinceRestore = async (x: Controller) => {
+      await waitFor(() => changed(x), 30_000);
+      return performance.now() - restoredAt;
+    };
+    const [withProbe, without] = await Promise.all([sinceRestore(c), sinceRestore(old)]);
+    report(
+      `20 s cut, backoff 0.5-30 s: changes made during it applied ${withProbe.toFixed(0)} ms after the link came back with the probe (${c.probe.probes} probes), ${without.toFixed(0)} ms without it`,
+    );
+    expect(withProbe).toBeLessThan(2500);
+    expect(c.watchers.health().every(h => h.lists === 1)).toBe(true);
+    await Promise.all([c.stop(), old.stop()]);
+  });
+
+  it("keeps up with a flapping link: a delete made during the last of many short cuts applies at once", async () => {
+    const ns = "kw-flap";
+    await apply([m.service(ns, "web"), m.ingress(ns, "flap")]);
+    const c = startController({ watchNamespaces: [ns], backoff: DEFAULT_WATCH_BACKOFF });
+    await c.ready();
+    for (let i = 0; i < 6; i++) {
+      await proxy.cut();
+      await sleep(2000);
+      await proxy.restore();
+      await sleep(2000);
+    }
+    await proxy.cut();
+    await kubectlOk(cluster, ["delete", "ingress", "flap", "-n", ns]);
+    await sleep(2000);
+    expect(held(c.store, "Ingress", ns, "flap")).toBe(true);
+    const restoredAt = performance.now();
+    await proxy.restore();
+    await waitFor(() => !held(c.store, "Ingress", ns, "flap"), 20_000);
+    const ms = performance.now() - restoredAt;
+    const restarts = c.watchers.health().reduce((n, h) => n + h.restarts, 0);
+    report(
+      `flapping link (7 cuts of 2 s, 2 s apart), backoff 0.5-30 s: a delete made during the last cut applied ${ms.toFixed(0)} ms after the link came back (${restarts} restarts)`,
+    );
+    expect(ms).toBeLessThan(2500);
+    await c.stop();
+  });
+
+  it("rides out an API server that hangs (accepts, never answers), and resumes when it answers", async () => {
+    const ns = "kw-hang";
+    await apply([m.service(ns, "before")]);
+    // Short server-side watch timeouts, so that the watchdog finds the silent watches dead soon.
+    const c = startController({
+      watchNamespaces: [ns],
+      backoff: DEFAULT_WATCH_BACKOFF,
+      tuning: { watchTimeoutSeconds: { min: 1, max: 2 }, stallGraceMs: 1000 },
+    });
+    await c.ready();
+    const restartsBefore = c.watchers.health().reduce((n, h) => n + h.restarts, 0);
+    await proxy.hang();
+    await apply([m.service(ns, "during-hang")]);
+    await sleep(8000);
+    const health = c.watchers.health();
+    expect(health.every(h => h.synced)).toBe(true);
+    expect(health.reduce((n, h) => n + h.restarts, 0)).toBeGreaterThan(restartsBefore);
+    expect(c.probe.unreachable).toBe(true);
+    expect(held(c.store, "Service", ns, "before")).toBe(true);
+    expect(held(c.store, "Service", ns, "during-hang")).toBe(false);
+    const restoredAt = performance.now();
+    await proxy.restore();
+    await waitFor(() => held(c.store, "Service", ns, "during-hang"), 10_000);
+    const ms = performance.now() - restoredAt;
+    report(
+      `API server hung for 8 s: a Service created meanwhile seen ${ms.toFixed(0)} ms after it answered again`,
+    );
+    expect(ms).toBeLessThan(2500);
     await c.stop();
   });
 

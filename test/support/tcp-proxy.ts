@@ -1,6 +1,7 @@
 /**
- * A loopback TCP proxy that can be cut: point a client at it, and "the connection to the API server
- * broke" becomes real (open sockets destroyed, new connections refused) while other clients keep
+ * A loopback TCP proxy that can be cut or made to hang: point a client at it, and "the connection to the
+ * API server broke" (open sockets destroyed, new connections refused) or "the API server stopped
+ * answering" (connections accepted, nothing forwarded either way) becomes real while other clients keep
  * talking to the server directly. TLS passes through untouched.
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
@@ -14,7 +15,12 @@ export interface TcpProxy {
   readonly acceptedConnections: number;
   /** Destroys every open connection and refuses new ones (the port stops listening). */
   cut(): Promise<void>;
-  /** Listens again on the same port. */
+  /**
+   * Keeps accepting connections but forwards nothing, either way, on new or open ones: what a client
+   * sees of a server that hangs or of a network that drops packets. `restore()` delivers what was held.
+   */
+  hang(): Promise<void>;
+  /** Listens again on the same port (after a cut), or forwards again (after a hang). */
   restore(): Promise<void>;
   /** Cuts and releases the port for good. */
   close(): Promise<void>;
@@ -23,6 +29,14 @@ export interface TcpProxy {
 export interface TcpProxyTarget {
   readonly host: string;
   readonly port: number;
+}
+
+/** One client connection and its upstream, with what a hang held back in each direction. */
+interface Link {
+  readonly client: Socket;
+  upstream: Socket | undefined;
+  readonly toUpstream: (Buffer | "end")[];
+  readonly toClient: (Buffer | "end")[];
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -49,47 +63,106 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+function send(to: Socket, item: Buffer | "end"): void {
+  if (item === "end") to.end();
+  else to.write(item);
+}
+
 /** Starts a proxy on a free loopback port forwarding to `target`. */
 export async function startTcpProxy(target: TcpProxyTarget): Promise<TcpProxy> {
-  const open = new Set<Socket>();
+  const links = new Set<Link>();
   let accepted = 0;
-  const pipe = (client: Socket): void => {
-    accepted++;
-    const upstream = connect(target.port, target.host);
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on("close", () => {
-        open.delete(s);
-      });
-      // Either side failing ends both, as a real broken path would.
-      s.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
+  let hung = false;
+
+  const drop = (link: Link): void => {
+    links.delete(link);
+    link.client.destroy();
+    link.upstream?.destroy();
   };
-  let server = createServer(pipe);
+  // Either side failing or closing ends both, as a real broken path would.
+  const watch = (link: Link, socket: Socket): void => {
+    socket.on("error", () => {
+      drop(link);
+    });
+    socket.on("close", () => {
+      drop(link);
+    });
+  };
+  const forward = (
+    link: Link,
+    direction: "toUpstream" | "toClient",
+    item: Buffer | "end",
+  ): void => {
+    const to = direction === "toUpstream" ? link.upstream : link.client;
+    if (hung || to === undefined) link[direction].push(item);
+    else send(to, item);
+  };
+  const connectUpstream = (link: Link): void => {
+    const upstream = connect(target.port, target.host);
+    link.upstream = upstream;
+    watch(link, upstream);
+    upstream.on("data", (chunk: Buffer) => {
+      forward(link, "toClient", chunk);
+    });
+    upstream.on("end", () => {
+      forward(link, "toClient", "end");
+    });
+  };
+  const flush = (link: Link): void => {
+    if (link.upstream === undefined) connectUpstream(link);
+    const upstream = link.upstream;
+    if (upstream !== undefined) for (const item of link.toUpstream.splice(0)) send(upstream, item);
+    for (const item of link.toClient.splice(0)) send(link.client, item);
+  };
+  const accept = (client: Socket): void => {
+    accepted++;
+    const link: Link = { client, upstream: undefined, toUpstream: [], toClient: [] };
+    links.add(link);
+    // The client's end must not close the link by itself: half-closed connections are forwarded.
+    client.allowHalfOpen = true;
+    watch(link, client);
+    client.on("data", (chunk: Buffer) => {
+      forward(link, "toUpstream", chunk);
+    });
+    client.on("end", () => {
+      forward(link, "toUpstream", "end");
+    });
+    // A hung proxy accepts, then sits on the connection; the upstream is opened only on restore.
+    if (!hung) connectUpstream(link);
+  };
+
+  let server = createServer({ allowHalfOpen: true }, accept);
   const port = await listen(server, 0);
   const cut = async (): Promise<void> => {
+    hung = false;
     const closing = closeServer(server);
-    for (const s of open) s.destroy();
+    for (const link of [...links]) drop(link);
     await closing;
+  };
+  const listenAgain = async (): Promise<void> => {
+    if (server.listening) return;
+    server = createServer({ allowHalfOpen: true }, accept);
+    await listen(server, port);
   };
   return {
     port,
     get openConnections() {
-      return open.size;
+      return links.size;
     },
     get acceptedConnections() {
       return accepted;
     },
     cut,
+    hang: async () => {
+      hung = true;
+      await listenAgain();
+    },
     restore: async () => {
-      if (server.listening) return;
-      server = createServer(pipe);
-      await listen(server, port);
+      if (hung) {
+        hung = false;
+        for (const link of [...links]) flush(link);
+      }
+      await listenAgain();
     },
     close: cut,
   };

@@ -66,6 +66,7 @@ describe("loadConfig defaults", () => {
     ["cacheSyncTimeoutMs", 120_000],
     ["statusMaxBackoffMs", 30_000],
     ["termDelayMs", 0],
+    ["timeScale", 1],
     ["ignoredSettings", []],
   ])("%s defaults to %j", (key, expected) => {
     expect(config[key]).toEqual(expected);

@@ -261,7 +261,7 @@ describe("AdminApiDiscovery: problems are said, and said again with capped backo
     expect(problems.map(p => p.reason)).toEqual(["ApiError"]);
     expect(discoveryLogs()[0]).toMatchObject({ level: 40, reason: "ApiError" });
 
-    // Back: the next relist (the reflector's own backoff, 100 ms here) ends the problem.
+    // Back: the next list, or watch resumed (the reflector's own backoff, 100 ms here), ends it.
     api.onList = (call: ListCall) =>
       list("30", call.path === SERVICES_PATH ? [service()] : [slice("kong-a", [8001])]);
     await clock.advance(100);

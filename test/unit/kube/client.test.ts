@@ -6,7 +6,12 @@ import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createKubeApi, splitLines, type KubeApi } from "../../../src/kube/client.ts";
+import {
+  createKubeApi,
+  createKubeClients,
+  splitLines,
+  type KubeApi,
+} from "../../../src/kube/client.ts";
 import { KubeApiError, KubeProtocolError, KubeUnreachableError } from "../../../src/kube/errors.ts";
 import { ManualClock, settle } from "../../support/manual-clock.ts";
 
@@ -168,6 +173,48 @@ describe("getJson", () => {
     });
     await expect(redirected.getJson("/x", { signal: signal() })).resolves.toEqual({ ok: true });
     await redirected.close();
+  });
+});
+
+describe("healthStatus", () => {
+  it("GETs a plain-text health endpoint with credentials and resolves with its status", async () => {
+    const seen: { url?: string | undefined; auth?: string | undefined }[] = [];
+    let status = 200;
+    handler = (req, res) => {
+      seen.push({ url: req.url, auth: req.headers.authorization });
+      res.statusCode = status;
+      res.setHeader("content-type", "text/plain");
+      res.end(status === 200 ? "ok" : "[-]etcd failed: reason withheld\nreadyz check failed");
+    };
+    const clients = createKubeClients({
+      kubeconfig: await kubeconfigFor(`http://127.0.0.1:${port}`),
+    });
+    try {
+      expect(await clients.health.healthStatus("/readyz", { signal: signal() })).toBe(200);
+      status = 500;
+      expect(await clients.health.healthStatus("/readyz", { signal: signal() })).toBe(500);
+    } finally {
+      await clients.close();
+    }
+    expect(seen).toEqual([
+      { url: "/readyz", auth: "Bearer secret-token" },
+      { url: "/readyz", auth: "Bearer secret-token" },
+    ]);
+  });
+
+  it("maps a refused connection to KubeUnreachableError", async () => {
+    const closed = createServer();
+    await new Promise<void>(resolve => closed.listen(0, "127.0.0.1", resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise(resolve => closed.close(resolve));
+    const clients = createKubeClients({
+      kubeconfig: await kubeconfigFor(`http://127.0.0.1:${closedPort}`),
+    });
+    const err = await clients.health
+      .healthStatus("/readyz", { signal: signal() })
+      .catch((e: unknown) => e);
+    await clients.close();
+    expect(err).toBeInstanceOf(KubeUnreachableError);
   });
 });
 

@@ -1,4 +1,8 @@
-/** Test doubles for the watch layer's unit tests: a manual clock, a scripted KubeApi and a sink. */
+/**
+ * Test doubles for the watch layer's unit tests: a manual clock, a scripted KubeApi, a sink and a
+ * retry gate.
+ */
+import type { RetryGate, RetryWaitEnd } from "../../../src/kube/backoff.ts";
 import type { KubeApi, Query, RequestOptions, WriteMethod } from "../../../src/kube/client.ts";
 import type { WatchedKind } from "../../../src/kube/kinds.ts";
 import type { ObjectName, ReflectorSink } from "../../../src/kube/reflector.ts";
@@ -163,5 +167,35 @@ export class RecordingSink implements ReflectorSink {
         return { namespace: ns, name };
       })
       .filter(n => namespace === undefined || n.namespace === namespace);
+  }
+}
+
+/** A RetryGate the test ends by hand; records every delay asked for and every success reported. */
+export class ScriptedGate implements RetryGate {
+  readonly waits: number[] = [];
+  successes = 0;
+  #pending: ((end: RetryWaitEnd) => void)[] = [];
+
+  wait(delayMs: number, signal: AbortSignal): Promise<RetryWaitEnd> {
+    this.waits.push(delayMs);
+    return new Promise(resolve => {
+      this.#pending.push(resolve);
+      signal.addEventListener(
+        "abort",
+        () => {
+          resolve("aborted");
+        },
+        { once: true },
+      );
+    });
+  }
+
+  answered(): void {
+    this.successes += 1;
+  }
+
+  /** Ends every pending wait as `how`. */
+  end(how: RetryWaitEnd): void {
+    for (const resolve of this.#pending.splice(0)) resolve(how);
   }
 }

@@ -5,7 +5,15 @@ import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts"
 import { OptionalKindWatchers } from "../../../src/kube/optional-kinds.ts";
 import { KubeWatchers } from "../../../src/kube/watchers.ts";
 import { KIND_DEFINITIONS } from "../../../src/model/kinds.ts";
-import { FakeKubeApi, list, ManualClock, RecordingSink, settle, type ListCall } from "./fakes.ts";
+import {
+  FakeKubeApi,
+  list,
+  ManualClock,
+  RecordingSink,
+  ScriptedGate,
+  settle,
+  type ListCall,
+} from "./fakes.ts";
 
 const logger = pino({ level: "silent" });
 const GROUP = "gateway.networking.k8s.io";
@@ -128,7 +136,7 @@ describe("OptionalKindWatchers", () => {
     await Promise.all(running.splice(0).map(o => o.stop()));
   });
 
-  function setUp(served: { current: Record<string, string[]> }) {
+  function setUp(served: { current: Record<string, string[]> }, gate?: ScriptedGate) {
     const api = new FakeKubeApi();
     const answer = (call: ListCall): unknown => discoveryAnswer(served.current)(call);
     api.onList = answer;
@@ -142,6 +150,7 @@ describe("OptionalKindWatchers", () => {
       logger,
       intervalMs: 10_000,
       retryMs: 1_000,
+      ...(gate === undefined ? {} : { gate }),
       newWatchers: kind =>
         new KubeWatchers({
           ...{ api, sink, clock, logger, random: () => 0.5, kinds: [kind] },
@@ -208,6 +217,26 @@ describe("OptionalKindWatchers", () => {
     await settle();
     expect(api.lists.length).toBeGreaterThan(asked);
     expect(optional.served().get("Gateway")).toBeUndefined();
+  });
+
+  it("retries a failed discovery at once when the gate says the API server is back", async () => {
+    const gate = new ScriptedGate();
+    const { api, optional } = setUp({ current: {} }, gate);
+    api.onList = () => {
+      throw new KubeUnreachableError("connection refused");
+    };
+    optional.start();
+    await settle();
+    gate.end("elapsed");
+    await settle();
+    gate.end("elapsed");
+    await settle();
+    expect(gate.waits).toEqual([1_000, 2_000, 4_000]);
+    api.onList = discoveryAnswer({ v1: ["gateways"] });
+    gate.end("recovered");
+    await settle();
+    expect(optional.hasDiscovered()).toBe(true);
+    expect(gate.successes).toBe(1);
   });
 
   it("is not synced before discovery has answered once", async () => {

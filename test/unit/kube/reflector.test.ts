@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts";
 import { INGRESS, INGRESS_CLASS, SECRET } from "../../../src/kube/kinds.ts";
 import { Reflector, type ReflectorOptions } from "../../../src/kube/reflector.ts";
-import { FakeKubeApi, ManualClock, RecordingSink, list, obj, settle } from "./fakes.ts";
+import {
+  FakeKubeApi,
+  ManualClock,
+  RecordingSink,
+  ScriptedGate,
+  list,
+  obj,
+  settle,
+} from "./fakes.ts";
 
 const logger = pino({ level: "silent" });
 const running: Reflector[] = [];
@@ -251,11 +259,12 @@ describe("Reflector: watch events", () => {
     expect(clock.sleeps.filter(ms => ms < 300_000)).toEqual([]);
   });
 
-  it("restarts with a relist after a non-410 ERROR event", async () => {
+  it("resumes from where it was after a non-410 ERROR event, without relisting", async () => {
     const { api, clock, reflector } = setup();
     reflector.start();
     await reflector.waitSynced();
     await settle();
+    api.lastWatch.push("MODIFIED", obj("a", "5"));
     api.lastWatch.push("ERROR", {
       kind: "Status",
       code: 500,
@@ -265,8 +274,10 @@ describe("Reflector: watch events", () => {
     await settle();
     expect(reflector.health().lastError).toMatchObject({ code: "ERR_KUBE_API", message: "boom" });
     await clock.advance(100);
-    expect(api.lists).toHaveLength(2);
-    expect(reflector.health().restarts).toBe(1);
+    expect(api.lists).toHaveLength(1);
+    expect(api.watches).toHaveLength(2);
+    expect(api.lastWatch.query["resourceVersion"]).toBe("5");
+    expect(reflector.health()).toMatchObject({ restarts: 1, lastError: undefined });
   });
 });
 
@@ -289,24 +300,90 @@ describe("Reflector: failures", () => {
     expect(reflector.health()).toMatchObject({ restarts: 5, lastError: undefined });
   });
 
-  it("relists after a broken watch, and resets the backoff once a watch works", async () => {
+  it("resumes a broken watch from the last resourceVersion it delivered, without relisting", async () => {
     const { api, clock, sink, reflector } = setup();
     api.onList = () => list("1", [obj("a", "1")]);
     reflector.start();
     await reflector.waitSynced();
     await settle();
+    api.lastWatch.push("ADDED", obj("b", "2"));
+    api.lastWatch.push("BOOKMARK", { metadata: { resourceVersion: "3" } });
+    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+    await settle();
+    expect(reflector.health().lastError?.code).toBe("ERR_KUBE_UNREACHABLE");
+    await clock.advance(100);
+    expect(api.watches.map(w => w.query["resourceVersion"])).toEqual(["1", "3"]);
+    expect(api.lists).toHaveLength(1);
+    expect([...sink.held.keys()].sort()).toEqual(["ns/a", "ns/b"]);
+    expect(reflector.health()).toMatchObject({ restarts: 1, lists: 1, lastError: undefined });
+  });
+
+  it("backs off while the watch is refused, and starts afresh once it is accepted", async () => {
+    const { api, clock, reflector } = setup();
+    let refusals = 0;
+    reflector.start();
+    await reflector.waitSynced();
+    await settle();
+    api.onWatch = () => {
+      if (refusals-- > 0) throw new KubeUnreachableError("connection refused");
+    };
+    refusals = 3;
+    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+    for (const delay of [100, 200, 400, 800]) await clock.advance(delay);
+    expect(api.watches).toHaveLength(2);
+    refusals = 1;
     api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
     await clock.advance(100);
-    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
     await clock.advance(200);
-    expect(api.lists).toHaveLength(3);
-    api.lastWatch.push("ADDED", obj("b", "2"));
+    expect(clock.sleeps.filter(ms => ms < 300_000)).toEqual([100, 200, 400, 800, 100, 200]);
+    expect(api.lists).toHaveLength(1);
+  });
+
+  it("keeps its backoff at the start on a flapping link, however quiet the kind (no event between cuts)", async () => {
+    const { api, clock, reflector } = setup();
+    reflector.start();
+    await reflector.waitSynced();
     await settle();
-    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+    for (let cut = 0; cut < 6; cut++) {
+      // Each watch is accepted, stays silent for a few seconds, and is cut.
+      await clock.advance(3000);
+      api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+      await clock.advance(100);
+    }
+    expect(clock.sleeps.filter(ms => ms < 300_000 && ms !== 3000)).toEqual([
+      100, 100, 100, 100, 100, 100,
+    ]);
+    expect(api.watches).toHaveLength(7);
+    expect(api.lists).toHaveLength(1);
+  });
+
+  it("retries at once, with its backoff started afresh, when the gate says the API server is back", async () => {
+    const gate = new ScriptedGate();
+    const { api, reflector } = setup({ gate });
+    let failure: Error | undefined = new KubeUnreachableError("connection refused");
+    api.onList = () => {
+      if (failure !== undefined) throw failure;
+      return list("7", []);
+    };
+    reflector.start();
     await settle();
-    // The event proved the connection healthy: the next delay starts from the beginning again.
-    expect(clock.sleeps.filter(ms => ms < 300_000)).toEqual([100, 200, 100]);
-    expect(sink.held.has("ns/a")).toBe(true);
+    gate.end("elapsed");
+    await settle();
+    gate.end("elapsed");
+    await settle();
+    expect(gate.waits).toEqual([100, 200, 400]);
+    // Back, but still warming up: the next delay starts from the beginning.
+    failure = new KubeApiError(429, { reason: "TooManyRequests", message: "initializing" });
+    gate.end("recovered");
+    await settle();
+    expect(gate.waits).toEqual([100, 200, 400, 100]);
+    failure = undefined;
+    gate.end("elapsed");
+    await reflector.waitSynced();
+    await settle();
+    expect(api.lists).toHaveLength(5);
+    // The list and the accepted watch each told the gate that the API server answers.
+    expect(gate.successes).toBe(2);
   });
 
   it("presumes a silent watch dead after its timeout plus grace, and restarts it", async () => {
@@ -345,6 +422,32 @@ describe("Reflector: failures", () => {
       "event IngressClass ADDED",
       "restart IngressClass ERR_KUBE_UNREACHABLE",
     ]);
+  });
+});
+
+describe("Reflector: recovery", () => {
+  it("tells the observer when a failure is over, by a served list or by a watch accepted again", async () => {
+    const recovered: string[] = [];
+    const { api, clock, reflector } = setup({
+      observer: { onRecovered: kind => recovered.push(kind) },
+    });
+    let listFails = true;
+    api.onList = () => {
+      if (listFails) throw new KubeUnreachableError("connection refused");
+      return list("1", []);
+    };
+    reflector.start();
+    await settle();
+    listFails = false;
+    await clock.advance(100);
+    expect(recovered).toEqual(["Ingress"]);
+    api.lastWatch.fail(new KubeUnreachableError("socket hang up"));
+    await settle();
+    expect(reflector.health().lastError).toBeDefined();
+    await clock.advance(100);
+    expect(recovered).toEqual(["Ingress", "Ingress"]);
+    expect(api.lists).toHaveLength(2);
+    expect(reflector.health().lastError).toBeUndefined();
   });
 });
 

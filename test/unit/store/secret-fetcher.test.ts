@@ -3,13 +3,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts";
 import { SecretFetcher } from "../../../src/store/secret-fetcher.ts";
 import { Store } from "../../../src/store/store.ts";
-import { FakeKubeApi, ManualClock, settle, type ListCall } from "../kube/fakes.ts";
+import { FakeKubeApi, ManualClock, ScriptedGate, settle, type ListCall } from "../kube/fakes.ts";
 import { ingress, secret, secretMetadata, testParse } from "./fixtures.ts";
 
 const logger = pino({ level: "silent" });
 const fetchers: SecretFetcher[] = [];
 
-function setup(opts: { parallelism?: number } = {}) {
+function setup(opts: { parallelism?: number; gate?: ScriptedGate } = {}) {
   const store = new Store({ ingressClass: "kong", parse: testParse, logger });
   const api = new FakeKubeApi();
   const clock = new ManualClock();
@@ -173,6 +173,54 @@ describe("SecretFetcher", () => {
     forbidden = false;
     await clock.advance(400);
     expect(secretNames(store)).toEqual(["tls"]);
+  });
+
+  it("keeps snapshots waiting while the API server is out of reach: only answers count toward giving up", async () => {
+    const { store, api, clock, fetcher } = setup();
+    let failure: Error = new KubeUnreachableError("connect ECONNREFUSED");
+    api.onList = () => {
+      throw failure;
+    };
+    store.upsert("Ingress", ours(["tls"]));
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }));
+    fetcher.start();
+    await settle();
+    for (const delay of [100, 200, 400, 800, 1000, 1000]) await clock.advance(delay);
+    expect(api.lists).toHaveLength(7);
+    expect(store.awaitingData()).toBe(true);
+    failure = new KubeApiError(403, { reason: "Forbidden", message: "no" });
+    await clock.advance(1000);
+    await clock.advance(1000);
+    expect(store.awaitingData()).toBe(true);
+    await clock.advance(1000);
+    expect(store.awaitingData()).toBe(false);
+  });
+
+  it("retries at once when the gate says the API server is back, its backoff started afresh", async () => {
+    const gate = new ScriptedGate();
+    const { store, api, fetcher } = setup({ gate });
+    let down = true;
+    api.onList = () => {
+      if (down) throw new KubeUnreachableError("connect ECONNREFUSED");
+      return secret("tls", { resourceVersion: "5" });
+    };
+    store.upsert("Ingress", ours(["tls"]));
+    store.upsert("Secret", secretMetadata("tls", { resourceVersion: "5" }));
+    fetcher.start();
+    await settle();
+    gate.end("elapsed");
+    await settle();
+    gate.end("elapsed");
+    await settle();
+    expect(gate.waits).toEqual([100, 200, 400]);
+    gate.end("recovered");
+    await settle();
+    expect(gate.waits).toEqual([100, 200, 400, 100]);
+    down = false;
+    gate.end("recovered");
+    await settle();
+    expect(secretNames(store)).toEqual(["tls"]);
+    expect(gate.successes).toBe(1);
   });
 
   it("settles once the data every snapshot waits for has arrived", async () => {
