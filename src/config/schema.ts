@@ -350,10 +350,13 @@ export const SETTINGS = {
       section: KUBE,
       shape: "scalar",
       placeholder: "duration",
-      description: "How long the first list of every watched kind may take before start-up fails.",
+      description:
+        "How long the first list of every watched kind may take before start-up fails; 0 (the default) waits for ever, alive and not Ready.",
     },
     duration(),
-    "2m",
+    // KIC's 0 means controller-runtime's 2 minutes, after which a replica started during an API-server
+    // outage exits and crash-loops (incident b); ours waits, alive and not Ready, unless asked not to.
+    "0s",
   ),
   electionId: withDefault(
     {

@@ -378,10 +378,14 @@ async function startupChecks(
     parts.watchers.waitSynced(waitSignal),
     parts.optional.waitSynced(waitSignal),
   ]);
-  const timer = clock.sleep(config.cacheSyncTimeoutMs, AbortSignal.any([signal, done.signal])).then(
-    () => true,
-    () => false,
-  );
+  // 0: no deadline; the replica stays alive and not Ready until its lists complete.
+  const timer =
+    config.cacheSyncTimeoutMs === 0
+      ? new Promise<boolean>(() => undefined)
+      : clock.sleep(config.cacheSyncTimeoutMs, AbortSignal.any([signal, done.signal])).then(
+          () => true,
+          () => false,
+        );
   const winner = await Promise.race([synced.then(() => "synced" as const), timer]).catch(
     () => false,
   );

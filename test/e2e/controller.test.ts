@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.ts";
 import { freePort } from "../support/free-port.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
+import { installGatewayApiCrds } from "../support/kube/crds.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { kubectl, kubectlOk } from "../support/kube/kubectl.ts";
 import { waitFor } from "../support/wait.ts";
@@ -83,6 +84,8 @@ async function readyWithin(run: RunningController, timeoutMs: number): Promise<n
 
 beforeAll(async () => {
   cluster = await startKubeCluster();
+  // examples/ holds Gateway API objects too; README has users install the CRDs first.
+  await installGatewayApiCrds(cluster.kubeconfigPath);
   await ensureNamespaces(cluster, NAMESPACES);
 }, CLUSTER_START_TIMEOUT_MS);
 

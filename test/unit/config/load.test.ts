@@ -63,7 +63,7 @@ describe("loadConfig defaults", () => {
     ["dumpSensitiveConfig", false],
     ["syncHoldoffMs", 100],
     ["syncMaxDelayMs", 500],
-    ["cacheSyncTimeoutMs", 120_000],
+    ["cacheSyncTimeoutMs", 0],
     ["statusMaxBackoffMs", 30_000],
     ["termDelayMs", 0],
     ["timeScale", 1],
