@@ -130,7 +130,10 @@ export function buildStatusSide(opts: StatusSideOptions): StatusSide {
     ...(config.publishService === undefined ? {} : { publishService: config.publishService }),
   });
   return {
-    ...{ recorder, problems, publisher, gatewayApi },
+    recorder,
+    problems,
+    publisher,
+    gatewayApi,
     writer: config.updateStatus ? writer : undefined,
   };
 }
