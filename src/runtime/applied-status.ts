@@ -1,15 +1,17 @@
 /**
- * Turns what the sender knows (the objects in the configs Kong runs, the objects Kong rejected) and the
- * newest translation into the report the Ingress status publisher takes. Incident c
- * (incidents-and-gateway-api.md, REQ-C1..C3): whatever Kong accepted last, primary, fallback or
- * last-known-good, decides which objects are configured; before any config is known nothing is reported.
+ * Turns what the sender knows (the objects in the configs Kong runs, the objects Kong rejected, the
+ * Gateway API statuses of the config it confirmed last) and the newest translation into what the
+ * status publishers take. Incident c (incidents-and-gateway-api.md, REQ-C1..C3): whatever Kong
+ * accepted last, primary, fallback or last-known-good, decides which objects are configured and which
+ * Gateway and route statuses hold; before any config is known nothing is reported. GatewayClass
+ * statuses do not depend on Kong: they follow the newest translation.
  */
 import type { Logger } from "pino";
 import { refKey } from "../model/object-ref.ts";
 import type { GatewayState, SenderView } from "../sender/gateway-state.ts";
 import { EventReason } from "../status/events.ts";
 import type { AppliedConfigReport, ExcludedObject } from "../status/ingress-publisher.ts";
-import type { ObjectResult, TranslationResult } from "../translator/types.ts";
+import type { GatewayApiStatuses, ObjectResult, TranslationResult } from "../translator/types.ts";
 import type { Clock } from "../util/clock.ts";
 
 export interface AppliedReportInput {
@@ -81,8 +83,17 @@ export function appliedReport(input: AppliedReportInput): AppliedConfigReport | 
   };
 }
 
+/** What the Gateway API status publisher takes (src/status/gateway-publisher.ts). */
+export interface GatewayApiStatusSink {
+  /** Every translation handed to the sender. */
+  onTranslated(statuses: GatewayApiStatuses): void;
+  /** The statuses of the config Kong accepted, when they change. */
+  onConfigApplied(statuses: GatewayApiStatuses): void;
+}
+
 export interface AppliedStatusFeedOptions {
   readonly publisher: { onConfigApplied(report: AppliedConfigReport): void };
+  readonly gatewayApi?: GatewayApiStatusSink;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -100,6 +111,8 @@ export class AppliedStatusFeed {
   #rejectedAt: number | undefined;
   /** What the last report was made from; the same inputs make the same report. */
   #lastInputs: readonly unknown[] | undefined;
+  /** The accepted Gateway API statuses last handed on. */
+  #lastGatewayApi: GatewayApiStatuses | undefined;
 
   constructor(options: AppliedStatusFeedOptions) {
     this.#o = options;
@@ -109,6 +122,7 @@ export class AppliedStatusFeed {
   translated(result: TranslationResult): void {
     this.#latest = result;
     this.#rejectedAt = undefined;
+    this.#o.gatewayApi?.onTranslated(result.gatewayApi);
     this.#publish();
   }
 
@@ -117,7 +131,16 @@ export class AppliedStatusFeed {
     this.#view = view;
     if (view.rejectedObjects.length === 0) this.#rejectedAt = undefined;
     else this.#rejectedAt ??= this.#o.clock.now();
+    this.#publishGatewayApi(view);
     this.#publish();
+  }
+
+  /** Views come on every state change; the statuses they carry change only with a confirmed config. */
+  #publishGatewayApi(view: SenderView): void {
+    const statuses = view.acceptedGatewayApi;
+    if (statuses === undefined || statuses === this.#lastGatewayApi) return;
+    this.#lastGatewayApi = statuses;
+    this.#o.gatewayApi?.onConfigApplied(statuses);
   }
 
   #degradedSinceRejection(view: SenderView): boolean {

@@ -269,7 +269,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       ? {}
       : { statusBaseDelayMs: opts.tuning.statusBaseDelayMs }),
   });
-  const feed = new AppliedStatusFeed({ publisher: status.publisher, clock, logger });
+  const feed = new AppliedStatusFeed({
+    publisher: status.publisher,
+    gatewayApi: status.gatewayApi,
+    clock,
+    logger,
+  });
   const dumps = config.dumpConfig ? new ConfigDumps() : undefined;
   const cycle = new SyncCycle({
     snapshots: new Snapshotter(store),
@@ -346,6 +351,7 @@ function publishServiceWatch(
     onChange: svc => {
       status.publisher.onPublishServiceChanged(svc);
       listeners.publishServiceChanged(svc);
+      status.gatewayApi.onPublishServiceChanged(svc);
     },
     clock: opts.clock,
     random: opts.random ?? Math.random,

@@ -1,7 +1,8 @@
 /**
  * The status half of the graph: the observed-status index the watch feeds, the coalescing queue, the
  * status writer (one mutator per kind), the event recorder with its change-only problem reporting, and
- * the publisher that decides what goes on which Ingress. The writer is the leader-only part.
+ * the publishers that decide what goes on which Ingress and which Gateway API object. The writer is
+ * the leader-only part.
  */
 import { hostname } from "node:os";
 import type { Logger } from "pino";
@@ -9,6 +10,9 @@ import type { Config } from "../config/schema.ts";
 import type { KubeApi } from "../kube/client.ts";
 import type { WatchedKind } from "../kube/kinds.ts";
 import { EventReason, EventRecorder } from "../status/events.ts";
+import { gatewayClassStatusMutator } from "../status/gateway-class-status.ts";
+import { GatewayApiStatusPublisher } from "../status/gateway-publisher.ts";
+import { gatewayStatusMutator } from "../status/gateway-status.ts";
 import { IngressStatusPublisher } from "../status/ingress-publisher.ts";
 import { ingressStatusMutator } from "../status/ingress-status.ts";
 import { kubeEventsApi } from "../status/kube-api.ts";
@@ -16,15 +20,27 @@ import type { DesiredStatus, StatusMutators } from "../status/mutator.ts";
 import type { ObservedStatusIndex } from "../status/observed.ts";
 import { ProblemEvents, type ProblemReporter } from "../status/problem-events.ts";
 import { CoalescingQueue } from "../status/queue.ts";
+import { routeStatusMutator } from "../status/route-status.ts";
 import { StatusWriter } from "../status/writer.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { Clock } from "../util/clock.ts";
 
 /** The status mutator of every kind we write status on. */
-export const STATUS_MUTATORS: StatusMutators = { Ingress: ingressStatusMutator };
+export const STATUS_MUTATORS: StatusMutators = {
+  Ingress: ingressStatusMutator,
+  GatewayClass: gatewayClassStatusMutator,
+  Gateway: gatewayStatusMutator,
+  HTTPRoute: routeStatusMutator,
+  GRPCRoute: routeStatusMutator,
+  TCPRoute: routeStatusMutator,
+  UDPRoute: routeStatusMutator,
+  TLSRoute: routeStatusMutator,
+};
 
 /** The watched kinds whose status the observed index keeps (and the store never sees). */
-export const OBSERVED_STATUS_KINDS: ReadonlySet<WatchedKind> = new Set<WatchedKind>(["Ingress"]);
+export const OBSERVED_STATUS_KINDS: ReadonlySet<WatchedKind> = new Set<WatchedKind>(
+  Object.keys(STATUS_MUTATORS) as (keyof StatusMutators)[],
+);
 
 export interface StatusSideOptions {
   readonly config: Pick<
@@ -34,6 +50,7 @@ export interface StatusSideOptions {
     | "publishStatusAddress"
     | "emitKubernetesEvents"
     | "statusMaxBackoffMs"
+    | "gatewayApiControllerName"
   >;
   readonly api: Pick<KubeApi, "send" | "getJson">;
   /** Fed by the watch (src/status/observed.ts `StatusObservingSink`). */
@@ -51,6 +68,8 @@ export interface StatusSide {
   /** Where the sync cycle reports translation problems; writes Events only on change. */
   readonly problems: ProblemEvents;
   readonly publisher: IngressStatusPublisher;
+  /** GatewayClasses from each translation; Gateways and routes from the one Kong accepted. */
+  readonly gatewayApi: GatewayApiStatusPublisher;
   /** Undefined with --update-status=false. Leader-only once leader election exists. */
   readonly writer: StatusWriter | undefined;
 }
@@ -102,5 +121,19 @@ export function buildStatusSide(opts: StatusSideOptions): StatusSide {
     statusAddresses: config.publishStatusAddress,
     ...(config.publishService === undefined ? {} : { publishService: config.publishService }),
   });
-  return { recorder, problems, publisher, writer: config.updateStatus ? writer : undefined };
+  const gatewayApi = new GatewayApiStatusPublisher({
+    statuses: writer,
+    logger,
+    updateStatus: config.updateStatus,
+    controllerName: config.gatewayApiControllerName,
+    statusAddresses: config.publishStatusAddress,
+    ...(config.publishService === undefined ? {} : { publishService: config.publishService }),
+  });
+  return {
+    recorder,
+    problems,
+    publisher,
+    gatewayApi,
+    writer: config.updateStatus ? writer : undefined,
+  };
 }

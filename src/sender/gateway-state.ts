@@ -4,6 +4,7 @@
  */
 import type { ObjectFailure } from "../kong/flattened-errors.ts";
 import type { ObjectRef } from "../model/object-ref.ts";
+import type { GatewayApiStatuses } from "../translator/types.ts";
 import type { CandidateOrigin } from "./last-known-good.ts";
 
 /**
@@ -47,6 +48,12 @@ export interface SenderView {
   readonly acceptedObjects: ReadonlyMap<string, ObjectRef> | undefined;
   /** Objects Kong named as broken in the newest translation; empty once it is accepted. */
   readonly rejectedObjects: readonly ObjectFailure[];
+  /**
+   * The Gateway API statuses of the config a node confirmed last, as the newest translation of that
+   * very config decided them. Absent until a node confirmed a config of ours (one read back from Kong
+   * carries none): Gateways and routes are then not reported on.
+   */
+  readonly acceptedGatewayApi?: GatewayApiStatuses;
 }
 
 /** True once at least one node runs a config we know to be good (what `/readyz` waits for). */

@@ -6,7 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigEncoder, encodeConfigText, type EncodedConfig } from "../kong/admin-client.ts";
 import { objectsInConfig } from "../kong/flattened-errors.ts";
 import { refKey, type ObjectRef } from "../model/object-ref.ts";
-import type { TranslationResult } from "../translator/types.ts";
+import type { GatewayApiStatuses, TranslationResult } from "../translator/types.ts";
 
 /** Where a candidate came from. `kong`: read back from a node at start-up (`GET /config`). */
 export type CandidateOrigin = "primary" | "fallback" | "lastKnownGood" | "kong";
@@ -25,6 +25,11 @@ export interface Candidate {
    * Kong reported for it, which differs from the md5 of Kong's YAML rendering of it.
    */
   readonly aliases: readonly string[];
+  /**
+   * The Gateway API statuses the translation behind this config decided; absent for a config read
+   * back from Kong, which says nothing about them.
+   */
+  readonly gatewayApi?: GatewayApiStatuses;
 }
 
 /**
@@ -57,6 +62,7 @@ export function candidateOf(
     },
     origin,
     aliases: [],
+    gatewayApi: result.gatewayApi,
   };
 }
 

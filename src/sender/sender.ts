@@ -12,7 +12,7 @@ import {
   type ObjectFailure,
 } from "../kong/flattened-errors.ts";
 import { refKey, type ObjectRef } from "../model/object-ref.ts";
-import type { Snapshot, TranslationResult } from "../translator/types.ts";
+import type { GatewayApiStatuses, Snapshot, TranslationResult } from "../translator/types.ts";
 import type { Clock } from "../util/clock.ts";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 import { planFallback } from "./fallback.ts";
@@ -99,6 +99,8 @@ export class Sender {
   #plan: Plan | undefined;
   #lastKnownGood: Candidate | undefined;
   #rejected: readonly ObjectFailure[] = [];
+  /** The Gateway API statuses of the config a node confirmed last, with that config's hash. */
+  #acceptedGatewayApi: { readonly hash: string; readonly statuses: GatewayApiStatuses } | undefined;
   #started = false;
   #stopped = false;
 
@@ -133,6 +135,11 @@ export class Sender {
       this.#rejected = [];
     }
     this.#plan = { input, primary: same ? previous : built };
+    // A translation of the very config a node runs (a change that alters no Kong entity, such as a
+    // route's generation or another controller's parent) decides that config's statuses anew.
+    if (this.#acceptedGatewayApi?.hash === built.encoded.hash) {
+      this.#acceptedGatewayApi = { hash: built.encoded.hash, statuses: input.result.gatewayApi };
+    }
     // A replica that may not push measures no change: none is carried to Kong by it.
     if (this.#gate.allowed()) {
       for (const worker of this.#workers.values()) {
@@ -178,6 +185,9 @@ export class Sender {
       gateways: [...this.#workers.values()].map(w => w.state),
       acceptedObjects: this.acceptedObjects(),
       rejectedObjects: this.#rejected,
+      ...(this.#acceptedGatewayApi === undefined
+        ? {}
+        : { acceptedGatewayApi: this.#acceptedGatewayApi.statuses }),
     });
   }
 
@@ -250,7 +260,13 @@ export class Sender {
     lastKnownGood: () => this.#lastKnownGood,
     accepted: candidate => {
       this.#lastKnownGood = candidate;
-      if (candidate === this.#plan?.primary) this.#rejected = [];
+      const plan = this.#plan;
+      if (candidate === plan?.primary) this.#rejected = [];
+      // The newest translation of the primary's config, which a byte-identical one may have replaced.
+      const statuses =
+        candidate === plan?.primary ? plan.input.result.gatewayApi : candidate.gatewayApi;
+      if (statuses !== undefined)
+        this.#acceptedGatewayApi = { hash: candidate.encoded.hash, statuses };
       this.#notify();
     },
     rejected: (primaryHash, failures) => {

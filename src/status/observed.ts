@@ -9,6 +9,8 @@ import { refKey } from "../model/object-ref.ts";
 
 /** An object's status as last seen by the watch, with what tells versions and objects apart. */
 export interface ObservedStatus {
+  /** The version the object is watched at (src/kube/trim.ts sets it): one the API server serves. */
+  readonly apiVersion: string | undefined;
   readonly uid: string | undefined;
   readonly resourceVersion: string;
   readonly generation: number | undefined;
@@ -36,6 +38,7 @@ function observedOf(raw: Json): { name: ObjectName; observed: ObservedStatus } |
   return {
     name: { namespace: stringField(metadata, "namespace") ?? "", name },
     observed: {
+      apiVersion: stringField(raw, "apiVersion"),
       uid: stringField(metadata, "uid"),
       resourceVersion: stringField(metadata, "resourceVersion") ?? "",
       generation: typeof generation === "number" ? generation : undefined,

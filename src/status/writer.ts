@@ -208,7 +208,7 @@ export class StatusWriter {
   ): Promise<WriteResult> {
     const mutator = mutatorFor(this.#o.mutators, desired);
     try {
-      const answer = await this.#o.api.send("PATCH", mutator.statusPath(desired), {
+      const answer = await this.#o.api.send("PATCH", mutator.statusPath(desired, observed), {
         body: mutator.patch(desired, observed, this.#o.clock.now()),
         contentType: MERGE_PATCH,
         signal,

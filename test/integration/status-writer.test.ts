@@ -150,6 +150,7 @@ describe("status writer against a real kube-apiserver", () => {
         publishStatusAddress: [ADDRESS],
         emitKubernetesEvents: true,
         statusMaxBackoffMs: 2000,
+        gatewayApiControllerName: "konghq.com/kic-gateway-controller",
       },
       api: counted.api,
       observed,

@@ -6,10 +6,12 @@ import type { GatewayState, SenderView } from "../../../src/sender/gateway-state
 import type { AppliedConfigReport } from "../../../src/status/ingress-publisher.ts";
 import {
   NO_GATEWAY_API_STATUSES,
+  type GatewayApiStatuses,
   type ObjectResult,
   type TranslationResult,
 } from "../../../src/translator/types.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
+import { cluster as gatewayCluster } from "../status/gateway-api-fixtures.ts";
 
 function ingress(name: string): ObjectRef {
   return { group: "networking.k8s.io", version: "v1", kind: "Ingress", namespace: "shop", name };
@@ -209,5 +211,39 @@ describe("AppliedStatusFeed", () => {
       }),
     );
     expect(reports.at(-1)?.excluded.map(x => refKey(x.ref))).toEqual(["Ingress/shop/c"]);
+  });
+});
+
+describe("AppliedStatusFeed: Gateway API statuses", () => {
+  function setup() {
+    const translated: GatewayApiStatuses[] = [];
+    const applied: GatewayApiStatuses[] = [];
+    const feed = new AppliedStatusFeed({
+      publisher: { onConfigApplied: () => undefined },
+      gatewayApi: {
+        onTranslated: s => translated.push(s),
+        onConfigApplied: s => applied.push(s),
+      },
+      clock: new ManualClock(),
+      logger: pino({ level: "silent" }),
+    });
+    return { feed, translated, applied };
+  }
+
+  it("hands on every translation's statuses, and the accepted config's once per change", () => {
+    const { feed, translated, applied } = setup();
+    const first = { ...translation([]), gatewayApi: gatewayCluster() };
+    feed.translated(first);
+    expect(translated).toEqual([first.gatewayApi]);
+    // Nothing confirmed yet: Gateways and routes wait.
+    feed.viewChanged(view({ accepted: [] }));
+    expect(applied).toEqual([]);
+    const confirmed = { ...view({ accepted: [] }), acceptedGatewayApi: first.gatewayApi };
+    feed.viewChanged(confirmed);
+    feed.viewChanged({ ...confirmed, gateways: [gateway({ since: 5 })] });
+    expect(applied).toEqual([first.gatewayApi]);
+    const second = gatewayCluster();
+    feed.viewChanged({ ...confirmed, acceptedGatewayApi: second });
+    expect(applied).toEqual([first.gatewayApi, second]);
   });
 });

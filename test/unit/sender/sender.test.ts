@@ -10,6 +10,11 @@ import type { Snapshot } from "../../../src/translator/types.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 import { clusterSnapshot, ing, svc, translate } from "./cluster.ts";
 import { adminClient, MockKong, silentLogger } from "./helpers.ts";
+import {
+  gatewayClassManifest,
+  gatewayManifest,
+  httpRouteManifest,
+} from "../status/gateway-api-fixtures.ts";
 
 const POLL_MS = 10_000;
 const BACKOFF = { initialMs: 1000, maxMs: 8000, factor: 2, jitter: 0.5, maxRetryAfterMs: 60_000 };
@@ -506,5 +511,49 @@ describe("Sender: several nodes", () => {
     await clock.advance(0);
     expect(sender.acceptedObjects()).toBeUndefined();
     expect(sender.view().acceptedObjects).toBeUndefined();
+  });
+});
+
+describe("Sender: the Gateway API statuses of the config Kong runs", () => {
+  const gatewayApi = (classGeneration: number) => [
+    gatewayClassManifest(classGeneration),
+    gatewayManifest(),
+    httpRouteManifest(),
+  ];
+
+  it("are those of the translation Kong confirmed, renewed by one of the very same config", async () => {
+    const kong = kongNode();
+    const sender = startSender([kong]);
+    const first = input(clusterSnapshot([...shopObjects, ...gatewayApi(1)]));
+    sender.update(first);
+    // Handed over, not yet confirmed: nothing is known to run.
+    expect(sender.view().acceptedGatewayApi).toBeUndefined();
+    await clock.advance(0);
+    expect(sender.view().acceptedGatewayApi).toBe(first.result.gatewayApi);
+
+    // A GatewayClass's generation changes no Kong entity: the config Kong runs is this one's too.
+    const bumped = input(clusterSnapshot([...shopObjects, ...gatewayApi(2)]));
+    sender.update(bumped);
+    expect(sender.view().acceptedGatewayApi).toBe(bumped.result.gatewayApi);
+    await clock.advance(POLL_MS);
+    expect(kong.posts).toHaveLength(1);
+
+    // A new config's statuses hold only once Kong confirms it.
+    const changed = input(clusterSnapshot([web, a, ...gatewayApi(2)]));
+    sender.update(changed);
+    expect(sender.view().acceptedGatewayApi).toBe(bumped.result.gatewayApi);
+    await clock.advance(0);
+    expect(kong.posts).toHaveLength(2);
+    expect(sender.view().acceptedGatewayApi).toBe(changed.result.gatewayApi);
+  });
+
+  it("are unknown while Kong runs a config read back from it", async () => {
+    const kong = kongNode();
+    kong.hash = "f".repeat(32);
+    kong.dump = toYaml({ _format_version: "3.0", services: [] });
+    const sender = startSender([kong]);
+    await clock.advance(0);
+    expect(sender.view().acceptedObjects).toBeDefined();
+    expect(sender.view().acceptedGatewayApi).toBeUndefined();
   });
 });

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   conditionsEqual,
   conditionTime,
+  isApiConditionType,
   isStale,
   mergeConditions,
+  observedConditions,
   type Condition,
 } from "../../../src/status/conditions.ts";
 
@@ -61,6 +63,27 @@ describe("mergeConditions", () => {
     expect(merged[0]).toBe(foreign);
   });
 
+  it("removes a condition of a type it owns that is no longer desired, never another's", () => {
+    const conflicted = { ...accepted, type: "Conflicted", status: "True" as const };
+    const merged = mergeConditions(
+      [conflicted, foreign, accepted],
+      [accepted],
+      NOW,
+      isApiConditionType,
+    );
+    expect(merged).toEqual([foreign, accepted]);
+  });
+
+  it("never passes 8 conditions: the ones there stay, new types that do not fit are left out", () => {
+    const others = Array.from({ length: 7 }, (_, i) => ({
+      ...foreign,
+      type: `example.com/C${String(i)}`,
+    }));
+    const programmed = { ...accepted, type: "Programmed" };
+    const merged = mergeConditions(others, [accepted, programmed], NOW, isApiConditionType);
+    expect(merged.map(c => c.type)).toEqual([...others.map(c => c.type), "Accepted"]);
+  });
+
   it("makes rewriting the same status a no-op", () => {
     const once = mergeConditions([], [accepted], NOW);
     const twice = mergeConditions(once, [accepted], NOW + 60_000);
@@ -90,6 +113,23 @@ describe("isStale", () => {
     [0, true],
   ])("stored generation 1, ours %d → stale %s", (generation, stale) => {
     expect(isStale([accepted], generation)).toBe(stale);
+  });
+});
+
+describe("observedConditions", () => {
+  it("keeps entries as the cluster holds them and reads anything else as absent", () => {
+    const extended = { ...foreign, extra: { kept: true } };
+    expect(
+      observedConditions([extended, "x", { type: 1 }, { type: "A", status: "Maybe" }]),
+    ).toEqual([extended]);
+    expect(observedConditions(undefined)).toEqual([]);
+    expect(observedConditions({ type: "Accepted" })).toEqual([]);
+  });
+});
+
+describe("isStale without a generation of ours", () => {
+  it("compares nothing", () => {
+    expect(isStale([{ ...accepted, observedGeneration: 9 }], undefined)).toBe(false);
   });
 });
 

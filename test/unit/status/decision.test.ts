@@ -21,6 +21,7 @@ const observed = (
   resourceVersion = "10",
   uid = "u-1",
 ): ObservedStatus => ({
+  apiVersion: "networking.k8s.io/v1",
   uid,
   resourceVersion,
   generation: 1,

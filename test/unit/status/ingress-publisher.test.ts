@@ -8,7 +8,7 @@ import {
   type AppliedConfigReport,
   type IngressStatusPublisherOptions,
 } from "../../../src/status/ingress-publisher.ts";
-import type { DesiredStatus } from "../../../src/status/mutator.ts";
+import type { IngressDesiredStatus } from "../../../src/status/mutator.ts";
 
 const ingress = (name: string): ObjectRef => ({
   group: "networking.k8s.io",
@@ -27,12 +27,13 @@ const svc: ObjectRef = {
 
 function setup(opts: Partial<IngressStatusPublisherOptions> = {}) {
   /** What the writer was last told, by key; released keys are removed. */
-  const desired = new Map<string, DesiredStatus>();
+  const desired = new Map<string, IngressDesiredStatus>();
   const handed: string[] = [];
   const events: EventRequest[] = [];
   const publisher = new IngressStatusPublisher({
     statuses: {
       desire: d => {
+        if (d.kind !== "Ingress") throw new Error(`not an Ingress: ${d.kind}`);
         const key = `${d.kind}/${d.namespace}/${d.name}`;
         desired.set(key, d);
         handed.push(key);

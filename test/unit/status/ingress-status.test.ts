@@ -30,12 +30,12 @@ function observedFrom(status: unknown) {
 
 describe("ingressStatusMutator", () => {
   it("addresses the status subresource, names escaped", () => {
-    expect(ingressStatusMutator.statusPath(desired([]))).toBe(
+    expect(ingressStatusMutator.statusPath(desired([]), observedFrom(undefined))).toBe(
       "/apis/networking.k8s.io/v1/namespaces/shop/ingresses/web/status",
     );
-    expect(ingressStatusMutator.statusPath({ ...desired([]), name: "a/b" })).toBe(
-      "/apis/networking.k8s.io/v1/namespaces/shop/ingresses/a%2Fb/status",
-    );
+    expect(
+      ingressStatusMutator.statusPath({ ...desired([]), name: "a/b" }, observedFrom(undefined)),
+    ).toBe("/apis/networking.k8s.io/v1/namespaces/shop/ingresses/a%2Fb/status");
   });
 
   it("patches status.loadBalancer.ingress and nothing else", () => {

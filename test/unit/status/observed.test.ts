@@ -36,6 +36,7 @@ describe("StatusObservingSink", () => {
     const { store, index, sink, changed } = setup();
     sink.upsert("Ingress", ingress("web", "7", "10.0.0.1"));
     expect(index.get("Ingress/shop/web")).toEqual({
+      apiVersion: "networking.k8s.io/v1",
       uid: "u-web",
       resourceVersion: "7",
       generation: 2,

@@ -1,0 +1,213 @@
+/**
+ * Decides which Gateway API objects get which status and hands that to the status writer (which writes
+ * only what the cluster does not show yet). GatewayClasses follow the newest translation: whether a
+ * class is ours and accepted does not depend on Kong. Gateways and routes follow what Kong runs, as
+ * Ingress addresses do (incident c): their statuses come from the translation whose config Kong
+ * accepted last, so a route's parent is never reported working before Kong serves it, and until Kong
+ * accepted one of our configs they are not written at all (the CRD's default Pending stays).
+ */
+import type { Logger } from "pino";
+import type { Service } from "../model/k8s.ts";
+import type {
+  ConditionSpec,
+  GatewayClassStatusSpec,
+  GatewayStatusSpec,
+  RouteStatusSpec,
+} from "../translator/gateway/conditions.ts";
+import type { GatewayApiStatuses } from "../translator/types.ts";
+import type { DesiredCondition } from "./conditions.ts";
+import {
+  resolvePublishAddresses,
+  sameLoadBalancer,
+  type LoadBalancerIngress,
+  type PublishAddresses,
+} from "./ingress-address.ts";
+import {
+  statusKey,
+  type DesiredStatus,
+  type GatewayClassDesiredStatus,
+  type GatewayDesiredStatus,
+  type GatewayRouteKind,
+  type GatewayStatusAddress,
+  type RouteDesiredStatus,
+} from "./mutator.ts";
+import type { StatusWriter } from "./writer.ts";
+
+const ROUTE_KINDS: ReadonlySet<string> = new Set<GatewayRouteKind>([
+  "HTTPRoute",
+  "GRPCRoute",
+  "TCPRoute",
+  "UDPRoute",
+  "TLSRoute",
+]);
+
+function isRouteKind(kind: string): kind is GatewayRouteKind {
+  return ROUTE_KINDS.has(kind);
+}
+
+/** Translation's conditions with the generation they describe. */
+function withGeneration(
+  conditions: readonly ConditionSpec[],
+  generation: number | undefined,
+): DesiredCondition[] {
+  return conditions.map(c => ({
+    type: c.type,
+    status: c.status,
+    reason: c.reason,
+    message: c.message,
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+  }));
+}
+
+export function gatewayClassDesired(spec: GatewayClassStatusSpec): GatewayClassDesiredStatus {
+  return {
+    kind: "GatewayClass",
+    namespace: "",
+    name: spec.name,
+    generation: spec.generation,
+    conditions: withGeneration(spec.conditions, spec.generation),
+    supportedFeatures: [...spec.supportedFeatures].sort(),
+  };
+}
+
+/** A published address as a Gateway shows it. */
+export function gatewayAddress(entry: LoadBalancerIngress): GatewayStatusAddress {
+  return entry.ip === undefined
+    ? { type: "Hostname", value: entry.hostname ?? "" }
+    : { type: "IPAddress", value: entry.ip };
+}
+
+export function gatewayDesired(
+  spec: GatewayStatusSpec,
+  addresses: readonly LoadBalancerIngress[] | undefined,
+): GatewayDesiredStatus {
+  return {
+    kind: "Gateway",
+    namespace: spec.namespace,
+    name: spec.name,
+    generation: spec.generation,
+    conditions: withGeneration(spec.conditions, spec.generation),
+    listeners: spec.listeners.map(l => ({
+      name: l.name,
+      supportedKinds: l.supportedKinds.map(k => ({ group: k.group, kind: k.kind })),
+      attachedRoutes: l.attachedRoutes,
+      conditions: withGeneration(l.conditions, spec.generation),
+    })),
+    ...(addresses === undefined ? {} : { addresses: addresses.map(gatewayAddress) }),
+  };
+}
+
+/** Undefined for a kind whose status we do not write. */
+export function routeDesired(
+  spec: RouteStatusSpec,
+  controllerName: string,
+): RouteDesiredStatus | undefined {
+  if (!isRouteKind(spec.kind)) return undefined;
+  return {
+    kind: spec.kind,
+    namespace: spec.namespace,
+    name: spec.name,
+    generation: spec.generation,
+    controllerName,
+    parents: spec.parents.map(p => ({
+      parentRef: p.parentRef,
+      conditions: withGeneration(p.conditions, spec.generation),
+    })),
+  };
+}
+
+export interface GatewayApiStatusPublisherOptions {
+  readonly statuses: Pick<StatusWriter, "desire" | "release">;
+  readonly logger: Logger;
+  /** --update-status. */
+  readonly updateStatus: boolean;
+  /** --gateway-api-controller-name: what our route parent entries carry. */
+  readonly controllerName: string;
+  /** --publish-status-address. */
+  readonly statusAddresses: readonly string[];
+  /** --publish-service. */
+  readonly publishService?: { readonly namespace: string; readonly name: string };
+}
+
+function sameAddresses(a: PublishAddresses, b: PublishAddresses): boolean {
+  if (a.kind === "ready" && b.kind === "ready") return sameLoadBalancer(a.ingress, b.ingress);
+  return a.kind === "pending" && b.kind === "pending" && a.reason === b.reason;
+}
+
+export class GatewayApiStatusPublisher {
+  readonly #o: GatewayApiStatusPublisherOptions;
+  readonly #logger: Logger;
+  #classes: readonly GatewayClassStatusSpec[] = [];
+  /** `undefined` until Kong accepted a config of ours: Gateways and routes are then left alone. */
+  #applied: GatewayApiStatuses | undefined;
+  /** The keys handed to the writer last time, per source, so those left out now can be released. */
+  #classKeys: ReadonlySet<string> = new Set();
+  #appliedKeys: ReadonlySet<string> = new Set();
+  #addresses: PublishAddresses;
+
+  constructor(options: GatewayApiStatusPublisherOptions) {
+    this.#o = options;
+    this.#logger = options.logger.child({ component: "gateway-api-status" });
+    this.#addresses = resolvePublishAddresses(this.#addressOptions(undefined));
+  }
+
+  /** A translation went to the sender: its GatewayClass statuses are the ones to show. */
+  onTranslated(statuses: GatewayApiStatuses): void {
+    this.#classes = statuses.classes;
+    this.#publishClasses();
+  }
+
+  /** Kong accepted the config of the translation that decided `statuses`. */
+  onConfigApplied(statuses: GatewayApiStatuses): void {
+    this.#applied = statuses;
+    this.#logger.debug(
+      { gateways: statuses.gateways.length, routes: statuses.routes.length },
+      "Publishing Gateway API status for the accepted config",
+    );
+    this.#publishApplied();
+  }
+
+  /** The publish Service was added, changed or deleted (`undefined`). */
+  onPublishServiceChanged(service: Service | undefined): void {
+    const next = resolvePublishAddresses(this.#addressOptions(service));
+    if (sameAddresses(this.#addresses, next)) return;
+    this.#addresses = next;
+    this.#publishApplied();
+  }
+
+  #publishClasses(): void {
+    if (!this.#o.updateStatus) return;
+    this.#classKeys = this.#hand(
+      this.#classKeys,
+      this.#classes.map(c => gatewayClassDesired(c)),
+    );
+  }
+
+  #publishApplied(): void {
+    const applied = this.#applied;
+    if (!this.#o.updateStatus || applied === undefined) return;
+    const addresses = this.#addresses.kind === "ready" ? this.#addresses.ingress : undefined;
+    const next: DesiredStatus[] = applied.gateways.map(g => gatewayDesired(g, addresses));
+    for (const route of applied.routes) {
+      const desired = routeDesired(route, this.#o.controllerName);
+      if (desired !== undefined) next.push(desired);
+    }
+    this.#appliedKeys = this.#hand(this.#appliedKeys, next);
+  }
+
+  /** Hands `next` to the writer and releases what it no longer holds; returns the keys handed. */
+  #hand(previous: ReadonlySet<string>, next: readonly DesiredStatus[]): ReadonlySet<string> {
+    const keys = new Set(next.map(statusKey));
+    for (const key of previous) if (!keys.has(key)) this.#o.statuses.release(key);
+    for (const desired of next) this.#o.statuses.desire(desired);
+    return keys;
+  }
+
+  #addressOptions(service: Service | undefined): Parameters<typeof resolvePublishAddresses>[0] {
+    return {
+      statusAddresses: this.#o.statusAddresses,
+      ...(this.#o.publishService === undefined ? {} : { publishService: this.#o.publishService }),
+      ...(service === undefined ? {} : { service }),
+    };
+  }
+}

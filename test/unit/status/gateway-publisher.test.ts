@@ -1,0 +1,146 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import type { Service } from "../../../src/model/k8s.ts";
+import {
+  GatewayApiStatusPublisher,
+  type GatewayApiStatusPublisherOptions,
+} from "../../../src/status/gateway-publisher.ts";
+import { statusKey, type DesiredStatus } from "../../../src/status/mutator.ts";
+import {
+  cluster,
+  G,
+  gatewayClassManifest,
+  gatewayManifest,
+  httpRouteManifest,
+  OURS,
+  serviceManifest,
+  translatedStatuses,
+} from "./gateway-api-fixtures.ts";
+
+function setup(opts: Partial<GatewayApiStatusPublisherOptions> = {}) {
+  /** What the writer was last told, by key; released keys are removed. */
+  const desired = new Map<string, DesiredStatus>();
+  const released: string[] = [];
+  const publisher = new GatewayApiStatusPublisher({
+    statuses: {
+      desire: d => desired.set(statusKey(d), d),
+      release: key => {
+        released.push(key);
+        desired.delete(key);
+      },
+    },
+    logger: pino({ level: "silent" }),
+    updateStatus: true,
+    controllerName: OURS,
+    statusAddresses: ["192.0.2.10", "kong.example.com"],
+    ...opts,
+  });
+  return { desired, released, publisher };
+}
+
+const publishService: Service = {
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name: "kong-proxy", namespace: "kong" },
+  spec: { type: "ClusterIP", clusterIP: "10.0.0.7", clusterIPs: ["10.0.0.7"] },
+};
+
+describe("GatewayApiStatusPublisher", () => {
+  it("shows GatewayClasses from every translation, Gateways and routes only once Kong accepted a config", () => {
+    const { desired, publisher } = setup();
+    publisher.onTranslated(cluster());
+    expect([...desired.keys()]).toEqual(["GatewayClass/kong"]);
+    publisher.onConfigApplied(cluster());
+    expect([...desired.keys()].sort()).toEqual([
+      "Gateway/infra/kong",
+      "GatewayClass/kong",
+      "HTTPRoute/shop/web",
+    ]);
+  });
+
+  it("gives each condition the generation translation saw, and routes our controller name", () => {
+    const { desired, publisher } = setup();
+    publisher.onTranslated(cluster());
+    publisher.onConfigApplied(cluster());
+    const route = desired.get("HTTPRoute/shop/web");
+    expect(route).toMatchObject({ kind: "HTTPRoute", generation: 3, controllerName: OURS });
+    const gateway = desired.get("Gateway/infra/kong");
+    expect(gateway).toMatchObject({
+      generation: 2,
+      conditions: [
+        { type: "Accepted", observedGeneration: 2 },
+        { type: "Programmed", observedGeneration: 2 },
+      ],
+    });
+    expect(desired.get("GatewayClass/kong")).toMatchObject({
+      conditions: [{ type: "Accepted", status: "True", observedGeneration: 1 }],
+    });
+  });
+
+  it("publishes --publish-status-address on Gateways, typed", () => {
+    const { desired, publisher } = setup();
+    publisher.onConfigApplied(cluster());
+    expect(desired.get("Gateway/infra/kong")).toMatchObject({
+      addresses: [
+        { type: "IPAddress", value: "192.0.2.10" },
+        { type: "Hostname", value: "kong.example.com" },
+      ],
+    });
+  });
+
+  it("leaves Gateway addresses alone until the publish Service has some, then publishes them", () => {
+    const { desired, publisher } = setup({
+      statusAddresses: [],
+      publishService: { namespace: "kong", name: "kong-proxy" },
+    });
+    publisher.onConfigApplied(cluster());
+    expect(desired.get("Gateway/infra/kong")).not.toHaveProperty("addresses");
+    publisher.onPublishServiceChanged(publishService);
+    expect(desired.get("Gateway/infra/kong")).toMatchObject({
+      addresses: [{ type: "IPAddress", value: "10.0.0.7" }],
+    });
+  });
+
+  it("releases what the accepted config no longer decides, and keeps GatewayClasses apart from it", () => {
+    const { desired, released, publisher } = setup();
+    publisher.onTranslated(cluster());
+    publisher.onConfigApplied(cluster());
+    // Kong now runs a config of a cluster without the Gateway: the route's parents are none of ours.
+    const without = translatedStatuses([
+      gatewayClassManifest(),
+      httpRouteManifest(),
+      serviceManifest(),
+    ]);
+    publisher.onConfigApplied(without);
+    expect(released).toEqual(["Gateway/infra/kong"]);
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({ parents: [] });
+    expect(desired.has("GatewayClass/kong")).toBe(true);
+  });
+
+  it("hands routes of every kind, and nothing else", () => {
+    const { desired, publisher } = setup();
+    const tcp = {
+      ...httpRouteManifest(),
+      apiVersion: `${G}/v1alpha2`,
+      kind: "TCPRoute",
+      metadata: { ...httpRouteManifest().metadata, name: "db" },
+    };
+    const listeners = [{ name: "db", port: 5432, protocol: "TCP" }];
+    publisher.onConfigApplied(
+      translatedStatuses([
+        gatewayClassManifest(),
+        gatewayManifest({ listeners }),
+        tcp,
+        serviceManifest(),
+      ]),
+    );
+    expect(desired.get("TCPRoute/shop/db")).toMatchObject({ kind: "TCPRoute", parents: [{}] });
+  });
+
+  it("writes nothing with --update-status=false", () => {
+    const { desired, publisher } = setup({ updateStatus: false });
+    publisher.onTranslated(cluster());
+    publisher.onConfigApplied(cluster());
+    expect(desired.size).toBe(0);
+  });
+});
