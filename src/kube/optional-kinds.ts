@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { KindDefinition, KindName } from "../model/kinds.ts";
+import { untilAborted } from "../util/abortable.ts";
 import type { Clock } from "../util/clock.ts";
 import { sleepingGate, type RetryGate } from "./backoff.ts";
 import type { KubeApi } from "./client.ts";
@@ -82,7 +83,7 @@ export class OptionalKindWatchers {
    * list. Kinds that appear later do not hold it back.
    */
   async waitSynced(signal: AbortSignal): Promise<void> {
-    await abortable(this.#firstDiscovery, signal);
+    await untilAborted(this.#firstDiscovery, signal);
     await Promise.all([...this.#running.values()].map(r => r.watchers.waitSynced(signal)));
   }
 
@@ -174,21 +175,5 @@ export class OptionalKindWatchers {
       { kind: def.kind, versions: def.versions.map(v => `${def.group}/${v}`) },
       "Kind not served (its CRD is not installed): not watched",
     );
-  }
-}
-
-async function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
   }
 }

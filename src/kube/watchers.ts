@@ -4,6 +4,7 @@
  * little whatever it holds; the store asks for the data of the ones it needs.
  */
 import type { Logger } from "pino";
+import { untilAborted } from "../util/abortable.ts";
 import type { Clock } from "../util/clock.ts";
 import type { RetryGate } from "./backoff.ts";
 import type { KubeApi } from "./client.ts";
@@ -77,19 +78,7 @@ export class KubeWatchers {
       await all;
       return;
     }
-    signal.throwIfAborted();
-    let onAbort: () => void = () => undefined;
-    const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => {
-        reject(signal.reason as Error);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      await Promise.race([all, aborted]);
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
+    await untilAborted(all, signal);
   }
 
   hasSynced(): boolean {
