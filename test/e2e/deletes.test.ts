@@ -7,7 +7,6 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { kubectlOk } from "../support/kube/kubectl.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { waitFor } from "../support/wait.ts";
 import {
@@ -20,6 +19,7 @@ import {
   type ConfigNames,
   type RunningController,
 } from "./harness.ts";
+import { itDeletesReachKong, type DeleteCase } from "./delete-cases.ts";
 
 const NS = "deletes";
 const certs = new URL("../fixtures/certs/", import.meta.url);
@@ -98,13 +98,6 @@ spec:
 ---
 ${CLASSLESS}`;
 
-interface DeleteCase {
-  /** `kubectl delete` arguments. */
-  readonly target: readonly string[];
-  /** True while Kong still holds what the deleted object produced. */
-  readonly present: (names: ConfigNames) => boolean;
-}
-
 const has = (list: readonly string[], part: string): boolean => list.some(n => n.includes(part));
 
 const CASES: Readonly<Record<string, DeleteCase>> = {
@@ -147,10 +140,6 @@ async function restoreAll(): Promise<void> {
   });
 }
 
-async function deleteObject(target: readonly string[]): Promise<void> {
-  await kubectlOk(cluster, ["delete", ...target, "--wait=false"]);
-}
-
 beforeAll(async () => {
   cluster = await startKubeCluster();
   const port = Number(new URL(cluster.server).port);
@@ -173,45 +162,14 @@ afterAll(async () => {
 }, 60_000);
 
 describe("incident e: a delete reaches Kong", () => {
-  it.each(Object.entries(CASES))("%s, within 1 s", async (what, c) => {
-    await restoreAll();
-    const before = Date.now();
-    await deleteObject(c.target);
-    const deleted = Date.now();
-    await waitFor(`${what} to be gone from Kong`, () => !c.present(kongNames(kong)), {
-      timeoutMs: 5000,
-      intervalMs: 5,
-    });
-    const sinceDelete = Date.now() - deleted;
-    report(
-      `incident e: ${what} gone ${String(sinceDelete)} ms after kubectl delete returned (${String(Date.now() - before)} ms after it started)`,
-    );
-    expect(sinceDelete).toBeLessThan(1000);
+  itDeletesReachKong({
+    label: "incident e",
+    cases: CASES,
+    cluster: () => cluster,
+    kong: () => kong,
+    proxy: () => proxy,
+    restoreAll,
   });
-
-  it.each(Object.entries(CASES))(
-    "%s, deleted while the controller's watch is cut: gone soon after the watch is back",
-    async (what, c) => {
-      await restoreAll();
-      await proxy.cut();
-      await deleteObject(c.target);
-      // Long enough for the watchers to fail, back off and fail again.
-      await new Promise(resolve => setTimeout(resolve, 2000));
-      expect(c.present(kongNames(kong))).toBe(true);
-      const restored = Date.now();
-      await proxy.restore();
-      await waitFor(`${what} to be gone after the restore`, () => !c.present(kongNames(kong)), {
-        timeoutMs: 10_000,
-        intervalMs: 5,
-      });
-      const ms = Date.now() - restored;
-      report(
-        `incident e (watch cut 2 s, backoff capped at 1 s): ${what} gone ${String(ms)} ms after the restore`,
-      );
-      // At most one backoff (1 s cap) to notice the API server is back, then a relist and a push.
-      expect(ms).toBeLessThan(1000 + 1000);
-    },
-  );
 });
 
 describe("API server outage", () => {

@@ -5,11 +5,10 @@
  * The controller reaches the API server through a TCP proxy the tests cut; kubectl talks to it
  * directly.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe } from "vitest";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { installGatewayApiCrds } from "../support/kube/crds.ts";
-import { kubectlOk } from "../support/kube/kubectl.ts";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 import { waitFor } from "../support/wait.ts";
 import {
@@ -17,11 +16,11 @@ import {
   CLUSTER_START_TIMEOUT_MS,
   ensureNamespaces,
   kongNames,
-  report,
   runController,
   type ConfigNames,
   type RunningController,
 } from "./harness.ts";
+import { itDeletesReachKong, type DeleteCase } from "./delete-cases.ts";
 
 const NS = "gw-deletes";
 const OTHER = "gw-backends";
@@ -107,12 +106,6 @@ endpoints:
     conditions: { ready: true }
 `;
 
-interface DeleteCase {
-  readonly target: readonly string[];
-  /** True while Kong still holds what the deleted object produced. */
-  readonly present: (names: ConfigNames) => boolean;
-}
-
 const has = (list: readonly string[], part: string): boolean => list.some(n => n.includes(part));
 const anyGatewayRoute = (n: ConfigNames): boolean =>
   has(n.routes, "tcproute.") || has(n.routes, "udproute.") || has(n.routes, "tlsroute.");
@@ -186,39 +179,12 @@ afterAll(async () => {
 }, 60_000);
 
 describe("incident e for Gateway API: a delete reaches Kong", () => {
-  it.each(Object.entries(CASES))("%s, within 1 s", async (what, c) => {
-    await restoreAll();
-    await kubectlOk(cluster, ["delete", ...c.target, "--wait=false"]);
-    const deleted = Date.now();
-    await waitFor(`${what} to be gone from Kong`, () => !c.present(kongNames(kong)), {
-      timeoutMs: 5000,
-      intervalMs: 5,
-    });
-    const ms = Date.now() - deleted;
-    report(`incident e (Gateway API): ${what} gone ${String(ms)} ms after kubectl delete returned`);
-    expect(ms).toBeLessThan(1000);
+  itDeletesReachKong({
+    label: "incident e (Gateway API)",
+    cases: CASES,
+    cluster: () => cluster,
+    kong: () => kong,
+    proxy: () => proxy,
+    restoreAll,
   });
-
-  it.each(Object.entries(CASES))(
-    "%s, deleted while the controller's watch is cut: gone soon after the watch is back",
-    async (what, c) => {
-      await restoreAll();
-      await proxy.cut();
-      await kubectlOk(cluster, ["delete", ...c.target, "--wait=false"]);
-      // Long enough for the watchers to fail, back off and fail again.
-      await new Promise(resolve => setTimeout(resolve, 2000));
-      expect(c.present(kongNames(kong))).toBe(true);
-      const restored = Date.now();
-      await proxy.restore();
-      await waitFor(`${what} to be gone after the restore`, () => !c.present(kongNames(kong)), {
-        timeoutMs: 10_000,
-        intervalMs: 5,
-      });
-      const ms = Date.now() - restored;
-      report(
-        `incident e (Gateway API, watch cut 2 s, backoff capped at 1 s): ${what} gone ${String(ms)} ms after the restore`,
-      );
-      expect(ms).toBeLessThan(1000 + 1000);
-    },
-  );
 });
