@@ -19,6 +19,7 @@ import { derivedFrom, TranslationMemo } from "./memo.ts";
 import { ResultsBuilder } from "./results.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
+import { addListenerCertificates } from "./gateway/certificates.ts";
 import { evaluateGatewayApi } from "./gateway/index.ts";
 import { translateGatewayRoutes } from "./gateway/routes.ts";
 import {
@@ -88,6 +89,9 @@ function translateWith(
     results,
     memo,
   });
+
+  // After every Ingress: their TLS hosts win over listeners' (KIC).
+  addListenerCertificates({ evaluation: gatewayApi, certificates, results });
 
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
   const ir: IrConfig = {
