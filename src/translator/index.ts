@@ -21,6 +21,7 @@ import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { addListenerCertificates } from "./gateway/certificates.ts";
 import type { RouteStatusSpec } from "./gateway/conditions.ts";
+import { translateGrpcRoute } from "./gateway/grpc.ts";
 import { translateHttpRoute } from "./gateway/http.ts";
 import { evaluateGatewayApi, type EvaluatedRoute } from "./gateway/index.ts";
 import { translateGatewayRoutes } from "./gateway/routes.ts";
@@ -98,7 +99,7 @@ function translateWith(
   const gatewayRoutes = translateGatewayRoutes({
     evaluation: gatewayApi,
     results,
-    translators: { HTTPRoute: translateHttpRoute },
+    translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });

@@ -9,6 +9,7 @@ import { parseKubeObject } from "../../../../src/model/parse.ts";
 import { buildSnapshot } from "../../../../src/model/snapshot.ts";
 import type { KubeObject } from "../../../../src/model/k8s.ts";
 import type { KongRoute } from "../../../../src/kong/types.ts";
+import { grpcPaths } from "../../../../src/translator/gateway/grpc.ts";
 import { durationMs, pathMatches } from "../../../../src/translator/gateway/http.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../../src/translator/index.ts";
 
@@ -115,6 +116,21 @@ describe("HTTPRoute path matches", () => {
     expect(pathMatches({ type: "Exact", value: "/a" }, true)).toMatch(/needs a PathPrefix/);
     expect(pathMatches({ type: "Glob", value: "/a" }, false)).toMatch(/not supported/);
     expect(pathMatches({ type: "Exact", value: "a" }, false)).toMatch(/must start with \//);
+  });
+});
+
+describe("GRPCRoute method matches", () => {
+  it.each([
+    [undefined, []],
+    [{ service: "pkg.Svc", method: "Get" }, [{ kind: "exact", value: "/pkg.Svc/Get" }]],
+    [{ service: "pkg.Svc" }, [{ kind: "regex", value: "/pkg\\.Svc/[^/]+$" }]],
+    [{ method: "Get" }, [{ kind: "regex", value: "/[^/]+/Get$" }]],
+    [
+      { type: "RegularExpression", service: "pkg\\.v[0-9]" },
+      [{ kind: "regex", value: "/(?:pkg\\.v[0-9])/(?:[^/]+)$" }],
+    ],
+  ])("%j", (method, expected) => {
+    expect(grpcPaths(method)).toEqual(expected);
   });
 });
 
