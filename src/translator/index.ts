@@ -19,10 +19,17 @@ import { derivedFrom, TranslationMemo } from "./memo.ts";
 import { ResultsBuilder } from "./results.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
-import { evaluateGatewayApi } from "./gateway/index.ts";
+import { addListenerCertificates } from "./gateway/certificates.ts";
+import type { RouteStatusSpec } from "./gateway/conditions.ts";
+import { translateGrpcRoute } from "./gateway/grpc.ts";
+import { translateHttpRoute } from "./gateway/http.ts";
+import { evaluateGatewayApi, type EvaluatedRoute } from "./gateway/index.ts";
 import { translateGatewayRoutes } from "./gateway/routes.ts";
+import { parentRefOf } from "./gateway/shared.ts";
 import {
   DEFAULT_GATEWAY_CONTROLLER_NAME,
+  type ObjectResult,
+  type ParentRef,
   type Snapshot,
   type TranslateOptions,
   type TranslationResult,
@@ -89,13 +96,18 @@ function translateWith(
     memo,
   });
 
+  const gatewayRoutes = translateGatewayRoutes({
+    evaluation: gatewayApi,
+    results,
+    translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
+  });
+  // After every Ingress: their TLS hosts win over listeners' (KIC).
+  addListenerCertificates({ evaluation: gatewayApi, certificates, results });
+
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
   const ir: IrConfig = {
     services: buildServices({
-      emissions: [
-        ...ingressRoutes,
-        ...translateGatewayRoutes({ evaluation: gatewayApi, results, translators: {} }),
-      ],
+      emissions: [...ingressRoutes, ...gatewayRoutes],
       slicesByService: memo.slices.value,
       clusterDomain: options.clusterDomain,
       results,
@@ -103,15 +115,53 @@ function translateWith(
     }),
     certificates: certificates.certificates(),
   };
+  const built = results.build();
   return {
     config: writeKongConfig(ir, memo.writer),
-    results: results.build(),
+    results: built,
     gatewayApi: {
       classes: gatewayApi.classes,
       gateways: gatewayApi.gatewayStatuses,
-      routes: gatewayApi.routes.map(r => r.status),
+      routes: routeStatuses(gatewayApi.routes, built),
     },
   };
+}
+
+/**
+ * The evaluation's route statuses, with what the route translators found per parent (a rule Kong
+ * cannot route, say) in place of the evaluation's condition of the same type, or added after them.
+ */
+function routeStatuses(
+  routes: readonly EvaluatedRoute[],
+  results: readonly ObjectResult[],
+): RouteStatusSpec[] {
+  const parentKey = (ref: ParentRef): string =>
+    JSON.stringify([ref.group, ref.kind, ref.namespace, ref.name, ref.sectionName, ref.port]);
+  const said = new Map<string, ObjectResult>();
+  for (const r of results)
+    if (r.parents !== undefined) said.set(`${r.ref.kind}/${r.ref.namespace}/${r.ref.name}`, r);
+  return routes.map(({ route, status }) => {
+    const parents = said.get(
+      `${route.kind}/${route.metadata.namespace ?? ""}/${route.metadata.name}`,
+    )?.parents;
+    if (parents === undefined) return status;
+    const byParent = new Map(parents.map(p => [parentKey(p.parentRef), p.conditions]));
+    return {
+      ...status,
+      parents: status.parents.map(p => {
+        const overrides = byParent.get(parentKey(parentRefOf(route, p)));
+        if (overrides === undefined) return p;
+        const types = new Set(p.conditions.map(c => c.type));
+        return {
+          ...p,
+          conditions: [
+            ...p.conditions.map(c => overrides.find(o => o.type === c.type) ?? c),
+            ...overrides.filter(o => !types.has(o.type)),
+          ],
+        };
+      }),
+    };
+  });
 }
 
 function byKey<T extends Secret | Service>(objects: readonly T[]): Map<string, T> {

@@ -1,10 +1,11 @@
 /**
- * Ingress TLS sections to IR certificates with SNIs (kic-conventions.md §2.7): a host belongs to one
- * Secret cluster-wide (the oldest Ingress wins), identical cert/key pairs merge into one certificate
- * (the oldest Secret's id), and a broken Secret costs only its own hosts.
+ * Ingress TLS sections and Gateway listener certificates to IR certificates with SNIs
+ * (kic-conventions.md §2.7): a host belongs to one Secret cluster-wide (Ingresses first, the oldest
+ * winning, then Gateway listeners), identical cert/key pairs merge into one certificate (the oldest
+ * Secret's id, whoever uses it), and a broken Secret costs only its own hosts.
  */
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
-import type { Ingress, Secret } from "../model/k8s.ts";
+import type { Ingress, KubeObject, Secret } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
 import { isValidHostname } from "./annotations.ts";
 import { entityId } from "./ids.ts";
@@ -56,7 +57,8 @@ interface CertificateGroup {
 }
 
 export class CertificateCollector {
-  readonly #hostOwner = new Map<string, { secretKey: string; ingress: Ingress }>();
+  /** Host → the Secret serving it and the object (Ingress, Gateway) that claimed it first. */
+  readonly #hostOwner = new Map<string, { secretKey: string; owner: KubeObject }>();
   readonly #groups = new Map<string, CertificateGroup>();
   readonly #secrets: ReadonlyMap<string, Secret>;
   readonly #results: ResultSink;
@@ -102,18 +104,53 @@ export class CertificateCollector {
       }
       const owner = this.#hostOwner.get(host);
       if (owner === undefined) {
-        this.#hostOwner.set(host, { secretKey: tls.secretKey, ingress });
+        this.#hostOwner.set(host, { secretKey: tls.secretKey, owner: ingress });
         claimed.push(host);
       } else if (owner.secretKey !== tls.secretKey) {
-        const other = `${owner.ingress.metadata.namespace ?? ""}/${owner.ingress.metadata.name}`;
-        this.#results.problem(
-          ingress,
-          "TLSHostConflict",
-          `TLS host "${host}" already uses Secret ${owner.secretKey} (from the older Ingress ${other}); Secret ${tls.secretKey} is not used for it`,
-        );
+        this.#conflict(ingress, host, tls.secretKey, owner);
       }
     }
     return claimed;
+  }
+
+  #conflict(
+    claimant: KubeObject,
+    host: string,
+    secretKey: string,
+    owner: { secretKey: string; owner: KubeObject },
+  ): void {
+    const o = owner.owner;
+    const other = `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    const older = o.kind === claimant.kind ? "older " : "";
+    this.#results.problem(
+      claimant,
+      "TLSHostConflict",
+      `TLS host "${host}" already uses Secret ${owner.secretKey} (from the ${older}${other}); Secret ${secretKey} is not used for it`,
+    );
+  }
+
+  /**
+   * A Gateway listener's certificate for `hosts` (already checked by the Gateway's evaluation). Call
+   * after every Ingress, Gateways oldest first: a host already served with another Secret stays so.
+   */
+  addListener(gateway: KubeObject, secret: Secret, hosts: readonly string[]): void {
+    const secretKey = `${secret.metadata.namespace ?? ""}/${secret.metadata.name}`;
+    const claimed: string[] = [];
+    for (const host of hosts) {
+      const owner = this.#hostOwner.get(host);
+      if (owner === undefined) {
+        this.#hostOwner.set(host, { secretKey, owner: gateway });
+        claimed.push(host);
+      } else if (owner.secretKey === secretKey) claimed.push(host);
+      else this.#conflict(gateway, host, secretKey, owner);
+    }
+    this.#results.dependsOn(gateway, secret);
+    const pair = this.#keyPair(secret);
+    if (!pair.ok || claimed.length === 0) return;
+    this.#results.translated(secret);
+    const group = this.#group(pair, secret);
+    const origin: Origin = { object: secret };
+    for (const host of claimed) if (!group.snis.has(host)) group.snis.set(host, origin);
   }
 
   #attach(ingress: Ingress, secretKey: string, hosts: readonly string[]): void {

@@ -1,0 +1,178 @@
+/**
+ * What HTTPRoute and GRPCRoute rules share on their way into the IR: the hosts and protocols a route is
+ * served with (from the listeners it attached to), the backends of a rule, the 500 answer of a rule
+ * without a valid backend, and the rule's fate. A rule Kong cannot route as written is never emitted
+ * half-right: a match it cannot express drops the rule; a filter it cannot apply turns the rule's
+ * answers into 500s (the spec: such requests must fail, not pass unfiltered). Either way every accepted
+ * parent is told: `PartiallyInvalid=True/UnsupportedValue` ("Dropped Rule …") while some rule remains,
+ * `Accepted=False/UnsupportedValue` when none does, and then the route reaches Kong not at all.
+ */
+import type { KongProtocol } from "../../kong/types.ts";
+import { PLUGINS_ANNOTATION } from "../annotations.ts";
+import type { GatewayRoute } from "../../model/gateway-api.ts";
+import type { BackendSpec, HttpFilter, IrHttpRoute, RouteEmission } from "../ir/types.ts";
+import { inexpressible } from "../kong-writer/index.ts";
+import { kongMatchProblems } from "./matches.ts";
+import type { RouteContext } from "./routes.ts";
+import { parentRefOf } from "./shared.ts";
+
+/** The hostnames a route serves over all its listeners; empty: any (some listener takes any host). */
+export function servedHosts(ctx: RouteContext): readonly string[] {
+  const hosts = new Set<string>();
+  for (const a of ctx.attachments) {
+    if (a.hostnames === undefined) return [];
+    for (const h of a.hostnames) hosts.add(h);
+  }
+  return [...hosts].sort();
+}
+
+/** The Kong protocols of the listeners a route attached to, in `order`. */
+export function servedProtocols(
+  ctx: RouteContext,
+  byListenerProtocol: Readonly<Record<string, KongProtocol>>,
+  order: readonly KongProtocol[],
+): KongProtocol[] {
+  const used = new Set(ctx.attachments.map(a => byListenerProtocol[a.listener.listener.protocol]));
+  return order.filter(p => used.has(p));
+}
+
+/** The distinct `{ protocol, port }` of the listeners a route attached to. */
+export function servedListeners(ctx: RouteContext): { protocol: string; port: number }[] {
+  const seen = new Map<string, { protocol: string; port: number }>();
+  for (const a of ctx.attachments) {
+    const { protocol, port } = a.listener.listener;
+    seen.set(`${protocol}:${port}`, { protocol, port });
+  }
+  return [...seen.values()];
+}
+
+/** A rule's valid backends with their weights (0 stays 0); the route depends on their Services. */
+export function ruleBackends(ctx: RouteContext, ruleIndex: number): BackendSpec[] {
+  const out: BackendSpec[] = [];
+  for (const b of ctx.evaluated.backends[ruleIndex] ?? []) {
+    if (!b.ok) continue;
+    out.push({ service: b.service, port: b.port, weight: b.weight });
+    ctx.results.dependsOn(ctx.evaluated.route, b.service);
+  }
+  return out;
+}
+
+/**
+ * A rule's filters, with a 500 answer when no valid backend is left to send to (the spec: never 404,
+ * never another rule's backend), unless the rule redirects and needs none.
+ */
+export function withBackendlessAnswer(
+  filters: readonly HttpFilter[],
+  rule: { readonly backendRefs: number; readonly valid: number },
+): readonly HttpFilter[] {
+  if (rule.valid > 0 || filters.some(f => f.kind === "redirect")) return filters;
+  const message =
+    rule.backendRefs === 0 ? "no backend for this route" : "no valid backend for this route";
+  return [...filters, { kind: "respond", statusCode: 500, message }];
+}
+
+const UNSUPPORTED_ANSWER: HttpFilter = Object.freeze({
+  kind: "respond",
+  statusCode: 500,
+  message: "this route is not supported by the gateway",
+});
+
+/** A rule's routes as built, and what stands in the way of routing them as written. */
+export interface RuleDraft {
+  readonly routes: readonly IrHttpRoute[];
+  /** Its matches cannot be expressed (or the rule is invalid): the rule is dropped. */
+  readonly dropReasons: readonly string[];
+  /** Its filters cannot be applied: its routes answer 500 instead. */
+  readonly filterReasons: readonly string[];
+}
+
+/**
+ * Sorts the writer's and Kong's objections to a built route into match problems (checked on the route
+ * without its filters) and filter problems (the rest).
+ */
+export function routeProblems(route: IrHttpRoute): { match: string[]; filters: string[] } {
+  const bare = inexpressible({ ...route, filters: [] });
+  const match = [...bare, ...kongMatchProblems(route.match)];
+  const filters = inexpressible(route).filter(r => !bare.includes(r));
+  return { match, filters };
+}
+
+function describe(index: number, reasons: readonly string[], suffix = ""): string {
+  return `Dropped Rule ${index}: ${[...new Set(reasons)].join("; ")}${suffix}`;
+}
+
+/** The emissions of a route's rules, and the route's conditions for what could not be emitted. */
+export function emitRules(
+  ctx: RouteContext,
+  rules: readonly { readonly draft: RuleDraft; readonly service: RouteEmission["service"] }[],
+): RouteEmission[] {
+  const emissions: RouteEmission[] = [];
+  const dropped: string[] = [];
+  let kept = 0;
+  for (const [index, { draft, service }] of rules.entries()) {
+    if (draft.dropReasons.length > 0) {
+      dropped.push(describe(index, draft.dropReasons));
+      continue;
+    }
+    let routes = draft.routes;
+    if (draft.filterReasons.length > 0) {
+      dropped.push(describe(index, draft.filterReasons, " (its requests are answered with 500)"));
+      routes = routes.map(r => ({ ...r, filters: [UNSUPPORTED_ANSWER] }));
+    } else kept++;
+    for (const route of routes) emissions.push({ route, service });
+  }
+  if (dropped.length > 0) reportDropped(ctx, dropped.join("; "), kept > 0);
+  // Not accepted at all: the route has no place in Kong's config, not even its 500 answers.
+  return kept > 0 ? emissions : [];
+}
+
+function reportDropped(ctx: RouteContext, message: string, someKept: boolean): void {
+  const condition = someKept
+    ? {
+        type: "PartiallyInvalid",
+        status: "True" as const,
+        reason: "UnsupportedValue",
+        message,
+      }
+    : {
+        type: "Accepted",
+        status: "False" as const,
+        reason: "UnsupportedValue",
+        message: `no rule can be routed as written: ${message}`,
+      };
+  refuseOnAcceptedParents(ctx, condition);
+}
+
+/** Sets `condition` for every parent the route attached to (the others keep their own reason). */
+export function refuseOnAcceptedParents(
+  ctx: RouteContext,
+  condition: {
+    readonly type: string;
+    readonly status: "True" | "False";
+    readonly reason: string;
+    readonly message: string;
+  },
+): void {
+  const route: GatewayRoute = ctx.evaluated.route;
+  const results = ctx.results.for(route);
+  for (const parent of ctx.evaluated.parents) {
+    if (parent.accepted.status !== "True") continue;
+    results.parent(parentRefOf(route, parent)).set(condition);
+  }
+}
+
+/**
+ * A route carrying `konghq.com/plugins` is left out, as an Ingress is: served without its plugins
+ * (often authentication) it would be open to anyone.
+ */
+export function refusesPluginsAnnotation(ctx: RouteContext): boolean {
+  const route = ctx.evaluated.route;
+  if (route.metadata.annotations?.[PLUGINS_ANNOTATION] === undefined) return false;
+  refuseOnAcceptedParents(ctx, {
+    type: "Accepted",
+    status: "False",
+    reason: "UnsupportedValue",
+    message: `annotation ${PLUGINS_ANNOTATION} is not supported yet; the route is left out rather than served without its plugins`,
+  });
+  return true;
+}
