@@ -62,6 +62,11 @@ export interface EvaluatedListener {
   readonly listener: Listener;
   /** `Accepted=True`: routes may attach. */
   readonly accepted: boolean;
+  /**
+   * Traffic may reach routes through it: accepted and not conflicted. Routes attached to a listener
+   * that is not are counted and accepted, but get no Kong config through it.
+   */
+  readonly routable: boolean;
   readonly supportedKinds: readonly RouteGroupKind[];
   /** Valid certificate Secrets, in certificateRefs order (HTTPS and terminating TLS). */
   readonly certificates: readonly Secret[];
@@ -271,6 +276,7 @@ function evaluateListener(
   return {
     listener,
     accepted: refusal === undefined,
+    routable: refusal === undefined && conflict === undefined,
     supportedKinds: kinds,
     certificates: certs.certificates,
     passthrough: listener.protocol === "TLS" && listener.tls?.mode === "Passthrough",

@@ -35,7 +35,10 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
   for (const evaluated of evaluation.routes) {
     const ours = evaluated.parents.length > 0;
     if (!ours) continue;
-    const attachments = evaluated.parents.flatMap(p => p.attachments);
+    // Only listeners that may carry traffic: a conflicted or refused one is counted, not routed.
+    const attachments = evaluated.parents
+      .flatMap(p => p.attachments)
+      .filter(a => a.listener.routable);
     // Our route, attached nowhere: it is told why on each parent; nothing to route.
     results.excluded(evaluated.route);
     for (const gateway of new Set(

@@ -11,6 +11,7 @@ import type { KubeObject } from "../../../../src/model/k8s.ts";
 import type { ConditionSpec } from "../../../../src/translator/gateway/conditions.ts";
 import { evaluateGatewayApi } from "../../../../src/translator/gateway/index.ts";
 import type { ListenerSupportOf } from "../../../../src/translator/gateway/listeners.ts";
+import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../../src/translator/index.ts";
 
 const G = "gateway.networking.k8s.io";
 const OURS = "konghq.com/kic-gateway-controller";
@@ -389,5 +390,24 @@ describe("route attachment", () => {
       Accepted: "True/Accepted",
       ResolvedRefs: resolvedRefs,
     });
+  });
+});
+
+describe("routing through listeners", () => {
+  it("counts and accepts a route on a conflicted listener but gives it no Kong route there", () => {
+    const objects = [
+      gatewayClass(),
+      gateway([http, { name: "clash", port: 80, protocol: "TCP" }]),
+      service("web"),
+      route("TCPRoute", {
+        parentRefs: [{ name: "kong", sectionName: "clash" }],
+        rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
+      }),
+    ];
+    const result = translate(buildSnapshot(objects.map(parsed)), DEFAULT_TRANSLATE_OPTIONS);
+    const listener = result.gatewayApi.gateways[0]?.listeners[1];
+    expect(listener?.attachedRoutes).toBe(1);
+    expect(brief(listener?.conditions ?? []).Conflicted).toBe("True/ProtocolConflict");
+    expect(result.config.services ?? []).toEqual([]);
   });
 });
