@@ -163,7 +163,15 @@ beforeAll(async () => {
   const port = Number(new URL(cluster.server).port);
   proxy = await startTcpProxy({ host: "127.0.0.1", port });
   await ensureNamespaces(cluster, [NS, OTHER]);
-  kong = await startKongEmulator();
+  // Kong must listen for streams, or the TCP, UDP and TLS listeners are (rightly) UnsupportedProtocol.
+  kong = await startKongEmulator({
+    streamListeners: [
+      { ip: "0.0.0.0", port: 9000 },
+      { ip: "0.0.0.0", port: 9001 },
+      { ip: "0.0.0.0", port: 5353, udp: true },
+      { ip: "0.0.0.0", port: 8443, ssl: true },
+    ],
+  });
   run = await runController({
     cluster,
     kong,
