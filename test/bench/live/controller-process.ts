@@ -141,7 +141,7 @@ function childEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith("CONTROLLER_")),
   );
-  return { ...env, POD_NAME: "kongress-bench" };
+  return { ...env, POD_NAME: "kongress-bench", POD_NAMESPACE: "default" };
 }
 
 /** Settles like `work`, or rejects if the controller exits first (a crash must not look like a timeout). */
