@@ -122,6 +122,9 @@ const listOf = <T extends z.ZodType<unknown, string>>(item: T): z.ZodArray<T> =>
 
 const DEFAULT_KONG_ADMIN_URL = ["http://localhost:8001"];
 
+/** client-go's JitterFactor, which its validation of the election timings uses too. */
+const ELECTION_JITTER = 1.2;
+
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 const LOG_FORMATS = ["json", "text"] as const;
 
@@ -375,9 +378,64 @@ export const SETTINGS = {
       section: KUBE,
       shape: "scalar",
       placeholder: "namespace",
-      description: "Namespace of that Lease; defaults to the pod's namespace.",
+      description:
+        "Namespace of that Lease; defaults to $POD_NAMESPACE, else the namespace of the in-cluster service account. Outside a cluster it must be given while leader election is on.",
     },
     dnsSubdomain("a namespace"),
+  ),
+  // KIC decides by itself when this is unset (off for DB-less Kongs without --kong-admin-svc). Here the
+  // Lease also keeps status writes and Events to one replica, so unset means enabled.
+  forceLeaderElection: unset(
+    {
+      flag: "force-leader-election",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "enabled|disabled",
+      description:
+        "Leader election on the Lease: only the leader writes statuses and Events, every replica keeps its caches warm. Unset means enabled; disabled suits a single replica.",
+    },
+    z.enum(["enabled", "disabled"]),
+  ),
+  electionLeaseDurationMs: withDefault(
+    {
+      flag: "election-lease-duration",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "duration",
+      description:
+        "How long a Lease that is not renewed keeps its holder before another replica may take it (whole seconds).",
+      ours: true,
+    },
+    duration().refine(
+      ms => ms >= 1000 && ms % 1000 === 0,
+      "expected whole seconds, at least 1s (a Lease counts in seconds)",
+    ),
+    "15s",
+  ),
+  electionRenewDeadlineMs: withDefault(
+    {
+      flag: "election-renew-deadline",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "duration",
+      description:
+        "How long the leader retries a failed renewal before it steps down (and campaigns again).",
+      ours: true,
+    },
+    duration().refine(ms => ms > 0, "must be longer than 0"),
+    "10s",
+  ),
+  electionRetryPeriodMs: withDefault(
+    {
+      flag: "election-retry-period",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "duration",
+      description: "The wait between two attempts to acquire or renew the Lease.",
+      ours: true,
+    },
+    duration().refine(ms => ms > 0, "must be longer than 0"),
+    "2s",
   ),
   updateStatus: withDefault(
     {
@@ -656,6 +714,27 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
             blame: "kongAdminUrl",
             message:
               "cannot be combined with --kong-admin-svc: the Service's endpoints are the Kongs to push to; drop one of them",
+          }
+        : undefined,
+  },
+  {
+    // client-go's validation: a leader must step down before its Lease can expire under it.
+    keys: ["electionLeaseDurationMs", "electionRenewDeadlineMs"],
+    check: c =>
+      c.electionRenewDeadlineMs >= c.electionLeaseDurationMs
+        ? {
+            blame: "electionRenewDeadlineMs",
+            message: `must be shorter than --election-lease-duration (${formatDuration(c.electionLeaseDurationMs)})`,
+          }
+        : undefined,
+  },
+  {
+    keys: ["electionRenewDeadlineMs", "electionRetryPeriodMs"],
+    check: c =>
+      c.electionRenewDeadlineMs <= ELECTION_JITTER * c.electionRetryPeriodMs
+        ? {
+            blame: "electionRetryPeriodMs",
+            message: `must be shorter than --election-renew-deadline (${formatDuration(c.electionRenewDeadlineMs)}) divided by ${ELECTION_JITTER}`,
           }
         : undefined,
   },

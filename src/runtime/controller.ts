@@ -41,6 +41,8 @@ import { ListenerSide } from "./listener-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
 import { startControllerTelemetry } from "./controller-telemetry.ts";
+import { createElection } from "./election-setup.ts";
+import type { Election } from "./leader-election.ts";
 import type { TelemetryPorts } from "./telemetry.ts";
 
 /** Knobs tests turn to make outages and retries fit in seconds; production uses the defaults. */
@@ -82,7 +84,7 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-/** A loop that runs until the controller stops. `leaderOnly` ones will wait for leadership. */
+/** A loop that runs until the controller stops. `leaderOnly` ones run only while this replica leads. */
 interface Runnable {
   readonly name: string;
   readonly leaderOnly: boolean;
@@ -104,6 +106,8 @@ interface Parts {
   readonly listeners: ListenerSide;
   readonly readiness: () => Readiness;
   readonly dumps: ConfigDumps | undefined;
+  /** Whether this replica leads (`isLeader`, `subscribe`): what leader-only pushes will follow. */
+  readonly election: Election;
 }
 
 function watchObserver(metrics: Metrics) {
@@ -319,9 +323,13 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     listenerSide,
   );
   const readiness = buildReadiness(config, { watchers, optional }, kong);
+  const election = createElection({
+    ...{ config, env: opts.env ?? {}, api: kube.api, metrics, clock, logger },
+    random: opts.random ?? Math.random,
+  });
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
-    ...{ publishService, readiness, dumps, listeners: listenerSide },
+    ...{ publishService, readiness, dumps, listeners: listenerSide, election },
   };
 }
 
@@ -364,6 +372,7 @@ function runnablesOf(parts: Parts): Runnable[] {
   const writer = parts.status.writer;
   return [
     { name: "sync-loop", leaderOnly: false, run: signal => parts.loop.run(signal) },
+    { name: "events", leaderOnly: true, run: signal => parts.status.events.run(signal) },
     ...(writer === undefined
       ? []
       : [{ name: "status-writer", leaderOnly: true, run: (s: AbortSignal) => writer.run(s) }]),
@@ -410,12 +419,25 @@ async function startupChecks(
 
 function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSignal) {
   const log = opts.logger.child({ component: "controller" });
-  const running = runnablesOf(parts).map(r =>
-    // Leader election is not built yet: a single replica runs the leader-only loops too.
-    r.run(signal).catch((err: unknown) => {
-      log.error({ err, runnable: r.name, leaderOnly: r.leaderOnly }, "Runnable failed");
+  const runAll = (runnables: readonly Runnable[], until: AbortSignal): Promise<void>[] =>
+    runnables.map(r =>
+      r.run(until).catch((err: unknown) => {
+        log.error({ err, runnable: r.name, leaderOnly: r.leaderOnly }, "Runnable failed");
+      }),
+    );
+  const runnables = runnablesOf(parts);
+  const leaderOnly = runnables.filter(r => r.leaderOnly);
+  // Every replica keeps watching, translating and pushing; the leader-only loops run per term and
+  // stop the moment the term ends, while the caches and Kong's config stay as they are.
+  const running = [
+    ...runAll(
+      runnables.filter(r => !r.leaderOnly),
+      signal,
+    ),
+    parts.election.run(signal, async term => {
+      await Promise.all(runAll(leaderOnly, term));
     }),
-  );
+  ];
   parts.watchers.start();
   parts.optional.start();
   parts.fetcher.start();
@@ -454,7 +476,13 @@ export async function startController(given: StartControllerOptions): Promise<Co
       ? {}
       : { requestTimeoutMs: opts.tuning.kubeRequestTimeoutMs }),
   });
-  const parts = buildParts(opts, kube);
+  let parts: Parts;
+  try {
+    parts = buildParts(opts, kube);
+  } catch (err) {
+    await kube.close();
+    throw err;
+  }
   const stopping = new AbortController();
   let telemetry: Awaited<ReturnType<typeof startControllerTelemetry>>;
   try {

@@ -1,8 +1,8 @@
 /**
  * The status half of the graph: the observed-status index the watch feeds, the coalescing queue, the
  * status writer (one mutator per kind), the event recorder with its change-only problem reporting, and
- * the publishers that decide what goes on which Ingress and which Gateway API object. The writer is
- * the leader-only part.
+ * the publishers that decide what goes on which Ingress and which Gateway API object. The writer and
+ * the Events are leader-only.
  */
 import { hostname } from "node:os";
 import type { Logger } from "pino";
@@ -24,6 +24,7 @@ import { routeStatusMutator } from "../status/route-status.ts";
 import { StatusWriter } from "../status/writer.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { Clock } from "../util/clock.ts";
+import { LeaderOnlyEvents } from "./leader-only-events.ts";
 
 /** The status mutator of every kind we write status on. */
 export const STATUS_MUTATORS: StatusMutators = {
@@ -67,10 +68,12 @@ export interface StatusSide {
   readonly recorder: EventRecorder;
   /** Where the sync cycle reports translation problems; writes Events only on change. */
   readonly problems: ProblemEvents;
+  /** Leader-only: Events are written only while its `run` runs. */
+  readonly events: LeaderOnlyEvents;
   readonly publisher: IngressStatusPublisher;
   /** GatewayClasses from each translation; Gateways and routes from the one Kong accepted. */
   readonly gatewayApi: GatewayApiStatusPublisher;
-  /** Undefined with --update-status=false. Leader-only once leader election exists. */
+  /** Undefined with --update-status=false. Leader-only. */
   readonly writer: StatusWriter | undefined;
 }
 
@@ -93,7 +96,11 @@ export function buildStatusSide(opts: StatusSideOptions): StatusSide {
     enabled: config.emitKubernetesEvents,
     instance: opts.env["POD_NAME"] ?? hostname(),
   });
-  const problems = new ProblemEvents({ recorder, clock });
+  const events: LeaderOnlyEvents = new LeaderOnlyEvents({
+    recorder,
+    current: () => problems.current(),
+  });
+  const problems = new ProblemEvents({ recorder: events, clock });
   // Translation failures are reported by the sync cycle with one Event per problem; the publisher
   // reports apply failures only, so one problem does not count twice.
   const applyProblems: ProblemReporter = {
@@ -130,10 +137,7 @@ export function buildStatusSide(opts: StatusSideOptions): StatusSide {
     ...(config.publishService === undefined ? {} : { publishService: config.publishService }),
   });
   return {
-    recorder,
-    problems,
-    publisher,
-    gatewayApi,
+    ...{ recorder, problems, events, publisher, gatewayApi },
     writer: config.updateStatus ? writer : undefined,
   };
 }

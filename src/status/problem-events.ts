@@ -103,6 +103,18 @@ export class ProblemEvents implements ProblemReporter {
     this.#arm();
   }
 
+  /** Every problem known now, once each: what a replica that starts writing Events writes first. */
+  current(): EventRequest[] {
+    const out: EventRequest[] = [];
+    for (const state of this.#objects.values()) {
+      const problems = new Map<string, EventRequest>();
+      for (const bySource of state.bySource.values())
+        for (const [key, request] of bySource) problems.set(key, request);
+      out.push(...problems.values());
+    }
+    return out;
+  }
+
   /** Cancels the timer of delayed writes; what waits is not written. */
   close(): void {
     this.#closed.abort();

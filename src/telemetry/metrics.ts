@@ -209,6 +209,14 @@ function ownMetrics(registers: Registry[]) {
       labelNames: ["state"] as const,
       registers,
     }),
+    // controller-runtime's name and label, which KIC's /metrics serves: dashboards that find the
+    // leader by it keep working.
+    leaderElection: new Gauge({
+      name: "leader_election_master_status",
+      help: "1 while this replica holds the leader-election Lease named by `name`, else 0.",
+      labelNames: ["name"] as const,
+      registers,
+    }),
     eventLoopLag: new Gauge({
       name: "kongress_event_loop_lag_seconds",
       help: "Last measured event-loop lag, in seconds.",

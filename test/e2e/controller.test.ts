@@ -495,6 +495,7 @@ describe("bin/kongress.js run, as a process", () => {
         CONTROLLER_KONG_ADMIN_URL: kong.url,
         CONTROLLER_PUBLISH_STATUS_ADDRESS: STATUS_ADDRESS,
         CONTROLLER_PROXY_SYNC_SECONDS: "0",
+        POD_NAMESPACE: "default",
       },
     );
     try {

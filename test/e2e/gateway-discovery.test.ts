@@ -94,7 +94,7 @@ async function startDiscovering(): Promise<Discovering> {
   const logs: LogLine[] = [];
   const controller = await startController({
     config,
-    env: { POD_NAME: "kongress-e2e" },
+    env: { POD_NAME: "kongress-e2e", POD_NAMESPACE: "default" },
     logger: capturingLogger(logs),
     registry: new Registry(),
     clock: systemClock,

@@ -62,7 +62,7 @@ export async function runController(opts: RunOptions): Promise<RunningController
   const config = loadConfig({ argv, env: {} });
   const controller = await startController({
     config,
-    env: { POD_NAME: "kongress-e2e" },
+    env: { POD_NAME: "kongress-e2e", POD_NAMESPACE: "default" },
     logger: testLogger(),
     registry: new Registry(),
     clock: systemClock,

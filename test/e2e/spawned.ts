@@ -64,6 +64,8 @@ export async function spawnController(opts: SpawnOptions): Promise<SpawnedContro
     `--health-probe-bind-address=127.0.0.1:${String(health)}`,
     `--metrics-bind-address=127.0.0.1:${String(metrics)}`,
     `--publish-status-address=${STATUS_ADDRESS}`,
+    // Outside a pod the Lease's namespace must be named.
+    "--election-namespace=default",
     ...(opts.apiserverHost === undefined ? [] : [`--apiserver-host=${opts.apiserverHost}`]),
     ...(opts.args ?? []),
   ];

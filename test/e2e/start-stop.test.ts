@@ -124,6 +124,7 @@ describe("the controller stops cleanly, the ways users run it", () => {
         `--kubeconfig=${cluster.kubeconfigPath}`,
         `--kong-admin-url=${kong.url}`,
         `--publish-status-address=${STATUS_ADDRESS}`,
+        "--election-namespace=default",
         `--health-probe-bind-address=127.0.0.1:${String(health)}`,
         `--metrics-bind-address=127.0.0.1:${String(metrics)}`,
         "--log-format=text",

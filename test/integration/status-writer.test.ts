@@ -160,7 +160,10 @@ describe("status writer against a real kube-apiserver", () => {
       env: { POD_NAME: "status-it" },
       statusBaseDelayMs: 100,
     });
-    running = side.writer?.run(stop.signal);
+    // Both are leader-only work: here the one process leads for the whole suite.
+    running = Promise.all([side.writer?.run(stop.signal), side.events.run(stop.signal)]).then(
+      () => undefined,
+    );
   }, coldStartTimeoutMs);
 
   afterAll(async () => {

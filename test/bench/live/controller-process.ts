@@ -34,6 +34,9 @@ export interface MetricSample {
 
 export interface ControllerProcess {
   readonly pid: number;
+  /** Where /healthz and /readyz are served, and where /metrics is. */
+  readonly healthPort: number;
+  readonly metricsPort: number;
   readonly spawnedMs: number;
   readonly logPath: string;
   readonly args: readonly string[];
@@ -47,6 +50,8 @@ export interface ControllerProcess {
   exitReason(): string | undefined;
   /** SIGTERM, then SIGKILL after a grace period; resolves how it ended. */
   stop(): Promise<string>;
+  /** Sends `signal` and returns at once (`exited` tells how it ended). */
+  kill(signal: NodeJS.Signals): void;
 }
 
 export interface StartControllerOptions {
@@ -59,6 +64,8 @@ export interface StartControllerOptions {
   readonly extraArgs: readonly string[];
   /** The `bin/kongress.js` to run (default: the checkout's). */
   readonly bin?: string;
+  /** Added to (or replacing) the child's environment, e.g. its own POD_NAME. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 let clockTicks: number | undefined;
@@ -141,7 +148,7 @@ function childEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith("CONTROLLER_")),
   );
-  return { ...env, POD_NAME: "kongress-bench" };
+  return { ...env, POD_NAME: "kongress-bench", POD_NAMESPACE: "default" };
 }
 
 /** Settles like `work`, or rejects if the controller exits first (a crash must not look like a timeout). */
@@ -177,7 +184,10 @@ export async function startControllerProcess(
   const spawnedMs = nowMs();
   let child: ChildProcess;
   try {
-    child = spawn(file, fileArgs, { stdio: ["ignore", fd, fd], env: childEnv() });
+    child = spawn(file, fileArgs, {
+      stdio: ["ignore", fd, fd],
+      env: { ...childEnv(), ...opts.env },
+    });
   } finally {
     closeSync(fd);
   }
@@ -198,6 +208,8 @@ export async function startControllerProcess(
   const pid = child.pid ?? -1;
   return {
     pid,
+    healthPort,
+    metricsPort,
     spawnedMs,
     logPath,
     args,
@@ -214,6 +226,9 @@ export async function startControllerProcess(
       }
     },
     exitReason: () => exit,
+    kill: signal => {
+      if (exit === undefined) child.kill(signal);
+    },
     stop: async () => {
       if (exit !== undefined) return exit;
       child.kill("SIGTERM");

@@ -33,7 +33,10 @@ current-context: x
   return Promise.resolve(path);
 }
 
-async function setup(extra: readonly string[] = []) {
+async function setup(
+  extra: readonly string[] = [],
+  env: Readonly<Record<string, string>> = { POD_NAMESPACE: "kongress" },
+) {
   const apiPort = await freePort();
   const kongPort = await freePort();
   const config = loadConfig({
@@ -52,6 +55,7 @@ async function setup(extra: readonly string[] = []) {
   const clock = new ManualClock();
   const controller = await startController({
     config,
+    env,
     logger: pino({ level: "silent" }),
     registry: new Registry(),
     clock,
@@ -73,7 +77,10 @@ describe("startController against unreachable servers", () => {
     expect(body.reasons).toContain("watch of Ingress@a has not synced");
     expect(body.reasons).toContain("watch of IngressClass has not synced");
     expect(body.reasons).toContain("no config has reached Kong yet");
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain("kongress_watch_synced");
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain("kongress_watch_synced");
+    // Campaigning against an API server it cannot reach: not the leader, and alive.
+    expect(metrics).toContain('leader_election_master_status{name="5b374a9e.konghq.com"} 0');
     expect((await fetch(`${base}/debug/config/successful`)).status).toBe(404);
 
     await controller.stop();
@@ -90,6 +97,22 @@ describe("startController against unreachable servers", () => {
     await settle();
     expect(fatal).toMatchObject({ code: "ERR_CACHE_SYNC_TIMEOUT" });
     expect(fatal?.message).toContain("Ingress@b");
+    await controller.stop();
+  });
+
+  it("refuses to start with leader election on and no namespace for its Lease, naming the way out", async () => {
+    await expect(setup([], {})).rejects.toMatchObject({
+      code: "ERR_ELECTION_NAMESPACE_MISSING",
+      message: expect.stringContaining("--election-namespace") as unknown,
+    });
+  });
+
+  it("starts without a namespace when election is off, and counts itself the leader", async () => {
+    const { controller } = await setup(["--force-leader-election=disabled"], {});
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${String(controller.ports.metrics)}/metrics`)
+    ).text();
+    expect(metrics).toContain('leader_election_master_status{name="5b374a9e.konghq.com"} 1');
     await controller.stop();
   });
 

@@ -26,6 +26,19 @@ describe("ReadinessTracker", () => {
     expect(t.report().ready).toBe(ready);
   });
 
+  it("does not wait for a config in Kong when this replica is not the one that pushes (incident a)", () => {
+    let pushes = false;
+    const t = new ReadinessTracker({ watchedKinds: ["Ingress"], configRequired: () => pushes });
+    expect(t.report().reasons).toEqual(["watch of Ingress has not synced"]);
+    t.watcherSynced("Ingress");
+    expect(t.report()).toEqual({ ready: true, reasons: [] });
+    // Asked on every report: a replica that becomes the pusher waits for its first config.
+    pushes = true;
+    expect(t.report()).toEqual({ ready: false, reasons: ["no config has reached Kong yet"] });
+    t.configApplied();
+    expect(t.report().ready).toBe(true);
+  });
+
   it("stays ready once ready", () => {
     const t = new ReadinessTracker({ watchedKinds: ["Ingress"] });
     t.watcherSynced("Ingress");

@@ -1,0 +1,96 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config/load.ts";
+import {
+  createElection,
+  electionIdentity,
+  electionNamespace,
+} from "../../../src/runtime/election-setup.ts";
+import { LeaderElector, SoleReplica } from "../../../src/runtime/leader-election.ts";
+import { createMetrics } from "../../../src/telemetry/metrics.ts";
+import { FakeKubeApi } from "../kube/fakes.ts";
+import { ManualClock } from "../../support/manual-clock.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "kongress-election-"));
+/** A pod's service-account mount, holding its namespace. */
+const inPod = join(dir, "serviceaccount");
+mkdirSync(inPod);
+writeFileSync(join(inPod, "namespace"), "mounted\n");
+const outside = join(dir, "nowhere");
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function config(argv: string[] = []) {
+  return loadConfig({ argv: ["--publish-status-address=10.0.0.1", ...argv], env: {} });
+}
+
+describe("the Lease's namespace", () => {
+  it.each<[string, string[], Record<string, string>, boolean, string | undefined]>([
+    [
+      "--election-namespace wins",
+      ["--election-namespace=flag"],
+      { POD_NAMESPACE: "env" },
+      true,
+      "flag",
+    ],
+    ["then $POD_NAMESPACE", [], { POD_NAMESPACE: "env" }, true, "env"],
+    ["then the pod's service-account namespace", [], {}, true, "mounted"],
+    ["a blank $POD_NAMESPACE does not count", [], { POD_NAMESPACE: " " }, true, "mounted"],
+    ["outside a pod and unset: none", [], {}, false, undefined],
+  ])("%s", (_what, argv, env, mounted, expected) => {
+    expect(electionNamespace(config(argv), env, mounted ? inPod : outside)).toBe(expected);
+  });
+});
+
+describe("the identity", () => {
+  it("is the pod's name and a random part, unique per process", () => {
+    const a = electionIdentity({ POD_NAME: "kong-7d9f" });
+    const b = electionIdentity({ POD_NAME: "kong-7d9f" });
+    expect(a).toMatch(/^kong-7d9f_[0-9a-f-]{36}$/);
+    expect(a).not.toBe(b);
+    expect(electionIdentity({})).toMatch(/^.+_[0-9a-f-]{36}$/);
+  });
+});
+
+describe("createElection", () => {
+  const base = (argv: string[], env: Record<string, string>) => {
+    const registry = new Registry();
+    const election = createElection({
+      config: config(argv),
+      env,
+      api: new FakeKubeApi(),
+      metrics: createMetrics({ registry }),
+      clock: new ManualClock(),
+      random: () => 0,
+      logger: pino({ level: "silent" }),
+      serviceAccountDir: outside,
+    });
+    return { election, registry };
+  };
+
+  it("elects on the Lease by default, reporting 0 until it leads", async () => {
+    const { election, registry } = base([], { POD_NAMESPACE: "kong" });
+    expect(election).toBeInstanceOf(LeaderElector);
+    expect(election.isLeader()).toBe(false);
+    expect(await registry.getSingleMetricAsString("leader_election_master_status")).toContain(
+      'leader_election_master_status{name="5b374a9e.konghq.com"} 0',
+    );
+  });
+
+  it("is a sole replica with --force-leader-election=disabled, needing no namespace", async () => {
+    const { election, registry } = base(["--force-leader-election=disabled"], {});
+    expect(election).toBeInstanceOf(SoleReplica);
+    expect(await registry.getSingleMetricAsString("leader_election_master_status")).toContain(
+      'leader_election_master_status{name="5b374a9e.konghq.com"} 1',
+    );
+  });
+
+  it("refuses to guess a namespace", () => {
+    expect(() => base([], {})).toThrow(/--election-namespace/);
+  });
+});
