@@ -4,8 +4,12 @@
  * stops two files from racing to build. Runs that select only unit or golden tests skip it.
  */
 import { resolveKubeBinaries } from "./kube/binaries.ts";
+import { resolveControlPlaneBinaries } from "./kube/control-plane.ts";
 
-const NEEDS_CLUSTER = /integration|e2e/;
+const NEEDS_CLUSTER = /integration|e2e|conformance/;
+// The conformance run also needs kube-controller-manager, kube-scheduler, kwok and its Go driver:
+// minutes of compiling on a fresh machine, better done before any timed test runs beside it.
+const NEEDS_CONFORMANCE = /conformance/;
 
 function selectedFilters(argv: readonly string[]): string[] {
   const runIndex = argv.findIndex(a => a === "run");
@@ -19,5 +23,12 @@ export async function setup(): Promise<void> {
   const { version } = await resolveKubeBinaries();
   process.stderr.write(
     `kube-apiserver ${version} ready for integration tests (${String(Date.now() - started)} ms)\n`,
+  );
+  if (filters.length > 0 && !filters.some(f => NEEDS_CONFORMANCE.test(f))) return;
+  const conformanceStarted = Date.now();
+  // Also builds the driver: test/conformance/build.sh makes kwok and the driver together.
+  await resolveControlPlaneBinaries();
+  process.stderr.write(
+    `control plane, kwok and conformance driver ready (${String(Date.now() - conformanceStarted)} ms)\n`,
   );
 }

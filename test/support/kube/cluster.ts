@@ -32,7 +32,8 @@ export interface StartKubeClusterOptions {
   readonly readyTimeoutMs?: number;
 }
 
-interface Proc {
+/** A child process launched by {@link launch}, logging to `logPath`. */
+export interface Proc {
   readonly name: string;
   readonly child: ChildProcess;
   readonly logPath: string;
@@ -198,7 +199,11 @@ async function withFreePort(
   }
 }
 
-async function launch(
+/**
+ * Starts `bin` with its output in `<dir>/<name>.log`; killed when this process exits, however it exits
+ * (once a cluster has been started).
+ */
+export async function launch(
   name: string,
   bin: string,
   args: readonly string[],
@@ -246,7 +251,8 @@ function installExitHook(): void {
   });
 }
 
-async function stopProc(proc: Proc): Promise<void> {
+/** SIGTERM, then SIGKILL after a grace period; resolves once the process has ended. */
+export async function stopProc(proc: Proc): Promise<void> {
   if (proc.ended) return;
   proc.child.kill("SIGTERM");
   const graceful = await Promise.race([proc.done.then(() => true), sleep(stopGraceMs, false)]);
@@ -255,7 +261,7 @@ async function stopProc(proc: Proc): Promise<void> {
 }
 
 /** Polls `probe` (undefined = ready, else why not) until ready, the process dies, or timeout. */
-async function waitReady(
+export async function waitReady(
   proc: Proc,
   timeoutMs: number,
   probe: () => Promise<string | undefined>,
