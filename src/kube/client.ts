@@ -256,10 +256,6 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
 function agentFor(access: ClusterAccess): Agent {
   const { tls } = access;
   return new Agent({
-    // HTTP/1.1, one connection per watch: undici 8 offers h2 by default, and with kube-apiserver
-    // Node's http2 session was seen spinning in native code (Http2Session::CopyDataIntoOutgoing)
-    // after a request on it was aborted, freezing the whole process.
-    allowH2: false,
     connect: {
       ...(tls.ca === undefined ? {} : { ca: tls.ca }),
       ...(tls.cert === undefined ? {} : { cert: tls.cert, key: tls.key }),

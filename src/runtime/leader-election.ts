@@ -228,7 +228,10 @@ export class LeaderElector implements Election {
       for (;;) {
         const left = timing.renewDeadlineMs - (clock.now() - roundStart);
         if (left <= 0) return this.#lost("the Lease was not renewed within the renew deadline");
-        const attempt = await this.#attempt(signal, left);
+        // A renewal in flight is not cut short by a stop: it ends within its budget, and the release
+        // then follows on a connection with nothing aborted on it (an h2 stream reset just before a
+        // write was seen to wedge Node's http2 session).
+        const attempt = await this.#attempt(signal, left, { abortOnStop: false });
         if (signal.aborted) return "stopping";
         if (attempt === "ok") break;
         if (attempt === "held") return this.#lost("another replica holds the Lease");
@@ -249,10 +252,15 @@ export class LeaderElector implements Election {
   }
 
   /** One tryAcquireOrRenew within `budgetMs`; failures are logged, never thrown. */
-  async #attempt(stop: AbortSignal, budgetMs: number): Promise<Attempt> {
+  async #attempt(
+    stop: AbortSignal,
+    budgetMs: number,
+    opts: { readonly abortOnStop: boolean } = { abortOnStop: true },
+  ): Promise<Attempt> {
     const budget = deadline(this.#o.clock, budgetMs);
+    const signal = opts.abortOnStop ? AbortSignal.any([stop, budget.signal]) : budget.signal;
     try {
-      const attempt = await this.#tryAcquireOrRenew(AbortSignal.any([stop, budget.signal]));
+      const attempt = await this.#tryAcquireOrRenew(signal);
       if (attempt === "ok" && this.#failures > 0) {
         this.#log.info({ failures: this.#failures }, "The Lease is reachable again");
         this.#failures = 0;

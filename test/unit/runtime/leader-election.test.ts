@@ -275,6 +275,25 @@ describe("releasing the Lease on stop", () => {
     await b.stop();
   });
 
+  it("a stop during a renewal stops the leader-only work at once, lets the renewal end, then releases", async () => {
+    const clock = new ManualClock(T0);
+    const server = new FakeLeaseServer();
+    const me = replica(server, clock, "me");
+    await clock.advance(1_000);
+    server.fault = "hang";
+    await clock.advance(1_000); // the renewal at 2 s hangs
+    const stopped = me.stop();
+    await clock.advance(0);
+    expect(me.terms).toEqual([{ start: T0, end: T0 + 2_000 }]);
+    server.fault = "none";
+    // Not aborted by the stop: the hung renewal ends at its own deadline, 10 s after it began.
+    await clock.advance(9_999);
+    expect(server.record?.holderIdentity).toBe("me");
+    await clock.advance(1);
+    await stopped;
+    expect(server.record).toMatchObject({ holderIdentity: "", leaseDurationSeconds: 1 });
+  });
+
   it("a follower that stops writes nothing", async () => {
     const clock = new ManualClock(T0);
     const server = new FakeLeaseServer(held("other", T0));
