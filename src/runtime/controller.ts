@@ -41,8 +41,8 @@ import { ListenerSide } from "./listener-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
 import { startControllerTelemetry } from "./controller-telemetry.ts";
-import { createElection } from "./election-setup.ts";
-import type { Election } from "./leader-election.ts";
+import { configRequiredOf, createElection, pushGateOf } from "./election-setup.ts";
+import type { Election, Leadership } from "./leader-election.ts";
 import type { TelemetryPorts } from "./telemetry.ts";
 
 /** Knobs tests turn to make outages and retries fit in seconds; production uses the defaults. */
@@ -188,11 +188,16 @@ function buildReadiness(
   config: Config,
   watched: { watchers: KubeWatchers; optional: OptionalKindWatchers },
   kong: KongSide,
+  leadership: Leadership,
 ) {
   const { watchers, optional } = watched;
   const { sender } = kong;
   const scopes = watchScopes(REQUIRED_KINDS, config.watchNamespace).map(scopeLabel);
-  const tracker = new ReadinessTracker({ watchedKinds: scopes, awaitDiscovery: true });
+  const tracker = new ReadinessTracker({
+    watchedKinds: scopes,
+    awaitDiscovery: true,
+    configRequired: configRequiredOf(config, leadership),
+  });
   sender.subscribe(view => {
     if (anySynced(view)) tracker.configApplied();
   });
@@ -230,7 +235,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
+  const election = createElection({
+    ...{ config, env: opts.env ?? {}, api: kube.api, metrics, clock, logger },
+    random: opts.random ?? Math.random,
+  });
   const kong = buildKongSide({
+    pushGate: pushGateOf(config, election),
     config,
     translate: translateBound,
     metrics,
@@ -322,11 +332,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     status,
     listenerSide,
   );
-  const readiness = buildReadiness(config, { watchers, optional }, kong);
-  const election = createElection({
-    ...{ config, env: opts.env ?? {}, api: kube.api, metrics, clock, logger },
-    random: opts.random ?? Math.random,
-  });
+  const readiness = buildReadiness(config, { watchers, optional }, kong, election);
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
     ...{ publishService, readiness, dumps, listeners: listenerSide, election },

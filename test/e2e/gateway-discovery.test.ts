@@ -62,6 +62,8 @@ interface Discovering {
   get(path: string): Promise<{ status: number; body: string }>;
   /** The value of one series of /metrics, undefined when the series does not exist. */
   metric(name: string, labels?: Record<string, string>): Promise<number | undefined>;
+  /** The sum of every series of one metric (0 when there is none). */
+  total(name: string): Promise<number>;
 }
 
 /** Keeps every log line for the test to read; `KONGRESS_E2E_LOG=1` also shows them on stderr. */
@@ -79,9 +81,15 @@ function capturingLogger(logs: LogLine[]): Logger {
 }
 
 /** A controller that discovers its Kongs behind kong/kong-admin, with the e2e suite's short timings. */
-async function startDiscovering(): Promise<Discovering> {
+async function startDiscovering(
+  replica: { readonly name: string; readonly argv: readonly string[] } = {
+    name: "kongress-e2e",
+    argv: [],
+  },
+): Promise<Discovering> {
   const config = loadConfig({
     argv: [
+      ...replica.argv,
       `--kubeconfig=${cluster.kubeconfigPath}`,
       "--kong-admin-svc=kong/kong-admin",
       "--health-probe-bind-address=127.0.0.1:0",
@@ -94,7 +102,7 @@ async function startDiscovering(): Promise<Discovering> {
   const logs: LogLine[] = [];
   const controller = await startController({
     config,
-    env: { POD_NAME: "kongress-e2e", POD_NAMESPACE: "default" },
+    env: { POD_NAME: replica.name, POD_NAMESPACE: "default" },
     logger: capturingLogger(logs),
     registry: new Registry(),
     clock: systemClock,
@@ -125,6 +133,15 @@ async function startDiscovering(): Promise<Discovering> {
         if (wanted.every(w => have.includes(w))) return Number(match[3]);
       }
       return undefined;
+    },
+    total: async name => {
+      const { body } = await get("/metrics");
+      let sum = 0;
+      for (const line of body.split("\n")) {
+        const match = /^([a-z_]+)(?:\{.*\})? (\S+)$/.exec(line);
+        if (match?.[1] === name) sum += Number(match[2]);
+      }
+      return sum;
     },
   };
   controllers.push(running);
@@ -376,5 +393,65 @@ describe("gateway discovery: Kongs behind a Service", () => {
     await apply(cluster, workload(["one", "two"]));
     await elapsed("the change in the Kong that is up", () => pathsOf(up) === 2);
     expect((await run.get("/readyz")).status).toBe(200);
+  }, 120_000);
+
+  it("leaves pushing to the leader when replicas share their Kongs; a follower is ready, and takes over at once", async () => {
+    const kongs = await startKongs(2);
+    const faults = kongs.map(k => k.emulator.inject({ kind: "down" }));
+    await apply(
+      cluster,
+      [ADMIN_SERVICE, ...kongs.map((k, i) => sliceOf(i + 1, k)), workload(["one"])].join("---\n"),
+    );
+    // Short election timings, through the same code paths as the defaults.
+    const election = [
+      "--election-lease-duration=3s",
+      "--election-renew-deadline=2s",
+      "--election-retry-period=400ms",
+    ];
+    const first = await startDiscovering({ name: "kongress-a", argv: election });
+    await elapsed("replica a to lead", async () => {
+      return (await first.metric("leader_election_master_status")) === 1;
+    });
+    const second = await startDiscovering({ name: "kongress-b", argv: election });
+    // While no Kong answers, the leader waits for a config in Kong; the follower does not (incident a).
+    const ready = await elapsed("the follower's /readyz 200 while every Kong is down", async () => {
+      return (await second.get("/readyz")).status === 200;
+    });
+    report(
+      `discovery + election: the follower is ready ${String(ready)} ms after its start, every Kong down`,
+    );
+    expect((await first.get("/readyz")).status).toBe(503);
+    for (const fault of faults) fault.clear();
+    await elapsed("every Kong to hold the config", () => kongs.every(k => pathsOf(k) === 1));
+    await elapsed(
+      "the leader's /readyz 200",
+      async () => (await first.get("/readyz")).status === 200,
+    );
+    expect(await second.metric("leader_election_master_status")).toBe(0);
+
+    // Changes reach every Kong through the leader only.
+    await apply(cluster, workload(["one", "two"]));
+    await elapsed("every Kong to hold the change", () => kongs.every(k => pathsOf(k) === 2));
+    const pushes = "ingress_controller_configuration_push_count";
+    expect(await first.total(pushes)).toBeGreaterThan(0);
+    expect(await second.total(pushes)).toBe(0);
+    expect((await second.get("/readyz")).status).toBe(200);
+
+    // The leader stops (releasing its Lease): the follower leads and pushes the next change.
+    const stopped = Date.now();
+    const leader = controllers.splice(controllers.indexOf(first), 1)[0];
+    await leader?.controller.stop();
+    await elapsed("replica b to lead", async () => {
+      return (await second.metric("leader_election_master_status")) === 1;
+    });
+    const tookOver = Date.now() - stopped;
+    const change = await afterKubectl(
+      () => apply(cluster, workload(["one", "two", "three"])),
+      () => kongs.every(k => pathsOf(k) === 3),
+    );
+    report(
+      `discovery + election: the follower leads ${String(tookOver)} ms after the leader stopped; a change reaches every Kong ${change}`,
+    );
+    expect(await second.total(pushes)).toBeGreaterThan(0);
   }, 120_000);
 });
