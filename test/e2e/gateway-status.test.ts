@@ -1,8 +1,9 @@
 /**
  * Gateway API statuses end to end: `kongress run` (in-process, its own controller name) against a real
  * kube-apiserver with the v1.6 standard CRDs and a Kong emulator, driven with kubectl. A GatewayClass is
- * accepted whatever Kong does; a Gateway and its route are reported on only once Kong accepted a
- * config, and then with the published address, the attached route and our parent entry.
+ * accepted whatever Kong does; a Gateway and its route are written at once, but reported working
+ * (Programmed, the route parent Accepted) only once Kong accepted a config, and then with the
+ * published address and the attached route.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
@@ -85,7 +86,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("Gateway API statuses", () => {
-  it("the class at once; the Gateway and route only once Kong accepted a config", async () => {
+  it("the class at once; the Gateway and route pending until Kong accepted a config", async () => {
     kong = await startKongEmulator();
     const down = kong.inject({ kind: "down" });
     run = await runController({
@@ -103,10 +104,30 @@ describe("Gateway API statuses", () => {
       POLL,
     );
     // The same translation decided the Gateway's and the route's statuses; Kong has taken none.
-    expect(condition(await get(["gateway", "kong", "-n", "gw-infra"]), "Programmed")).toMatchObject(
-      { status: "Unknown", reason: "Pending" },
+    const pending = await waitFor(
+      "the Gateway accepted, not programmed",
+      async () => {
+        const o = await get(["gateway", "kong", "-n", "gw-infra"]);
+        return condition(o, "Accepted")?.status === "True" && o;
+      },
+      POLL,
     );
-    expect((await get(["httproute", "web", "-n", "gw-shop"])).status?.parents ?? []).toEqual([]);
+    expect(condition(pending.value, "Programmed")).toMatchObject({
+      status: "False",
+      reason: "Pending",
+    });
+    const waiting = await waitFor(
+      "the route parent pending",
+      async () => {
+        const o = await get(["httproute", "web", "-n", "gw-shop"]);
+        return o.status?.parents?.find(p => p.controllerName === CONTROLLER_NAME);
+      },
+      POLL,
+    );
+    expect(waiting.value.conditions).toMatchObject([
+      { type: "Accepted", status: "Unknown", reason: "Pending" },
+      { type: "ResolvedRefs", status: "True" },
+    ]);
 
     down.clear();
     const programmed = await waitFor(
