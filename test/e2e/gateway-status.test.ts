@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { installGatewayApiCrds } from "../support/kube/crds.ts";
+import { gatewayApiVersion, installGatewayApiCrds } from "../support/kube/crds.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   apply,
@@ -54,6 +54,7 @@ interface Condition {
   type: string;
   status: string;
   reason: string;
+  message?: string;
   observedGeneration?: number;
 }
 interface Obj {
@@ -103,6 +104,12 @@ describe("Gateway API statuses", () => {
       async () => condition(await get(["gatewayclass", "kongress"]), "Accepted")?.status === "True",
       POLL,
     );
+    // The CRDs installed are the v1.6 bundle: the controller read their bundle version.
+    expect(condition(await get(["gatewayclass", "kongress"]), "SupportedVersion")).toMatchObject({
+      status: "True",
+      reason: "SupportedVersion",
+      message: `the installed Gateway API CRDs are of bundle version ${gatewayApiVersion}`,
+    });
     // The same translation decided the Gateway's and the route's statuses; Kong has taken none.
     const pending = await waitFor(
       "the Gateway accepted, not programmed",
