@@ -13,6 +13,7 @@ import { createKubeClients, type KubeApi, type KubeClients } from "../kube/clien
 import type { RetryGate, BackoffOptions as WatchBackoffOptions } from "../kube/backoff.ts";
 import { REQUIRED_KINDS, scopeLabel, watchScopes, type KindInfo } from "../kube/kinds.ts";
 import { OptionalKindWatchers } from "../kube/optional-kinds.ts";
+import { CrdBundleVersions } from "../kube/discovery.ts";
 import type { Reflector } from "../kube/reflector.ts";
 import { KubeWatchers } from "../kube/watchers.ts";
 import { KIND_DEFINITIONS } from "../model/kinds.ts";
@@ -128,9 +129,15 @@ function buildKubeSide(
   opts: StartControllerOptions,
   metrics: Metrics,
   kube: KubeClients,
-  observed: ObservedStatusIndex,
+  side: {
+    readonly observed: ObservedStatusIndex;
+    /** The Gateway API CRDs' bundle versions, re-read with every discovery. */
+    readonly bundles: CrdBundleVersions;
+    readonly onBundlesChanged: () => void;
+  },
 ) {
   const { config, clock, logger } = opts;
+  const { observed, bundles, onBundlesChanged } = side;
   const random = opts.random ?? Math.random;
   const backoff = opts.tuning?.watchBackoff;
   const probeInterval = opts.tuning?.apiserverProbeIntervalMs;
@@ -168,6 +175,8 @@ function buildKubeSide(
     kinds: KIND_DEFINITIONS.filter(def => def.optional),
     newWatchers: kind => watchersOf([kind]),
     gate: probe,
+    bundles,
+    onBundlesChanged,
     ...(opts.tuning?.discoveryIntervalMs === undefined
       ? {}
       : { intervalMs: opts.tuning.discoveryIntervalMs }),
@@ -219,19 +228,20 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const { config, clock, logger } = opts;
   const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
   const observed = new ObservedStatusIndex();
-  const { store, watchers, optional, fetcher, probe } = buildKubeSide(
-    opts,
-    metrics,
-    kube,
-    observed,
-  );
   // Bound below, once the sender it asks Kongs through exists.
   const late: { listeners?: ListenerSide; loop?: SyncLoop } = {};
+  const bundles = new CrdBundleVersions();
+  const { store, watchers, optional, fetcher, probe } = buildKubeSide(opts, metrics, kube, {
+    observed,
+    bundles,
+    onBundlesChanged: () => late.loop?.notify(),
+  });
   const options = {
     ingressClass: config.ingressClass,
     clusterDomain: config.clusterDomain,
     gatewayControllerName: config.gatewayApiControllerName,
     listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
+    gatewayApiBundles: () => bundles.current(),
   };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
@@ -304,7 +314,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       feed.translated(result);
       dumps?.translated(result);
     },
-    inputsVersion: () => listenerSide.version,
+    // Both only ever grow, so their sum changes whenever either does.
+    inputsVersion: () => listenerSide.version + bundles.changes,
   });
   const syncLoop = new SyncLoop({
     clock,

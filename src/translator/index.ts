@@ -78,6 +78,7 @@ function translateWith(
   const gatewayApi = evaluateGatewayApi(snapshot, {
     controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME,
     ...(options.listenerSupport === undefined ? {} : { support: options.listenerSupport() }),
+    ...(options.gatewayApiBundles === undefined ? {} : { bundles: options.gatewayApiBundles() }),
   });
   for (const c of snapshot.gatewayClasses)
     if (gatewayApi.classes.some(ours => ours.name === c.metadata.name)) results.translated(c);

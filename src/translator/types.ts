@@ -1,6 +1,7 @@
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
 import type { ListenerSupportOf } from "./gateway/listeners.ts";
+import type { GatewayApiBundles } from "./gateway/versions.ts";
 import type {
   GatewayClassStatusSpec,
   GatewayStatusSpec,
@@ -22,6 +23,11 @@ export interface TranslateOptions {
    * every listener is assumed served. Asked once per translation, so one translation sees one answer.
    */
   readonly listenerSupport?: () => ListenerSupportOf;
+  /**
+   * The installed Gateway API CRDs' bundle versions (GatewayClass `SupportedVersion`), read by the
+   * controller; unset (offline): the condition is not set. Asked once per translation.
+   */
+  readonly gatewayApiBundles?: () => GatewayApiBundles;
 }
 
 /** KIC's `--gateway-api-controller-name` default. */

@@ -1,13 +1,14 @@
 /**
  * Gateway API statuses end to end: `kongress run` (in-process, its own controller name) against a real
  * kube-apiserver with the v1.6 standard CRDs and a Kong emulator, driven with kubectl. A GatewayClass is
- * accepted whatever Kong does; a Gateway and its route are reported on only once Kong accepted a
- * config, and then with the published address, the attached route and our parent entry.
+ * accepted whatever Kong does; a Gateway and its route are written at once, but reported working
+ * (Programmed, the route parent Accepted) only once Kong accepted a config, and then with the
+ * published address and the attached route.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { installGatewayApiCrds } from "../support/kube/crds.ts";
+import { gatewayApiVersion, installGatewayApiCrds } from "../support/kube/crds.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   apply,
@@ -53,6 +54,7 @@ interface Condition {
   type: string;
   status: string;
   reason: string;
+  message?: string;
   observedGeneration?: number;
 }
 interface Obj {
@@ -85,7 +87,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("Gateway API statuses", () => {
-  it("the class at once; the Gateway and route only once Kong accepted a config", async () => {
+  it("the class at once; the Gateway and route pending until Kong accepted a config", async () => {
     kong = await startKongEmulator();
     const down = kong.inject({ kind: "down" });
     run = await runController({
@@ -102,11 +104,37 @@ describe("Gateway API statuses", () => {
       async () => condition(await get(["gatewayclass", "kongress"]), "Accepted")?.status === "True",
       POLL,
     );
+    // The CRDs installed are the v1.6 bundle: the controller read their bundle version.
+    expect(condition(await get(["gatewayclass", "kongress"]), "SupportedVersion")).toMatchObject({
+      status: "True",
+      reason: "SupportedVersion",
+      message: `the installed Gateway API CRDs are of bundle version ${gatewayApiVersion}`,
+    });
     // The same translation decided the Gateway's and the route's statuses; Kong has taken none.
-    expect(condition(await get(["gateway", "kong", "-n", "gw-infra"]), "Programmed")).toMatchObject(
-      { status: "Unknown", reason: "Pending" },
+    const pending = await waitFor(
+      "the Gateway accepted, not programmed",
+      async () => {
+        const o = await get(["gateway", "kong", "-n", "gw-infra"]);
+        return condition(o, "Accepted")?.status === "True" && o;
+      },
+      POLL,
     );
-    expect((await get(["httproute", "web", "-n", "gw-shop"])).status?.parents ?? []).toEqual([]);
+    expect(condition(pending.value, "Programmed")).toMatchObject({
+      status: "False",
+      reason: "Pending",
+    });
+    const waiting = await waitFor(
+      "the route parent pending",
+      async () => {
+        const o = await get(["httproute", "web", "-n", "gw-shop"]);
+        return o.status?.parents?.find(p => p.controllerName === CONTROLLER_NAME);
+      },
+      POLL,
+    );
+    expect(waiting.value.conditions).toMatchObject([
+      { type: "Accepted", status: "Unknown", reason: "Pending" },
+      { type: "ResolvedRefs", status: "True" },
+    ]);
 
     down.clear();
     const programmed = await waitFor(

@@ -9,6 +9,12 @@ import type { RouteEmission } from "../ir/types.ts";
 import type { ResultSink } from "../results.ts";
 import type { Attachment } from "./attach.ts";
 import type { EvaluatedRoute, GatewayApiEvaluation } from "./index.ts";
+import type { Problem } from "../types.ts";
+import {
+  applyRouteAnnotations,
+  readRouteAnnotations,
+  type RouteAnnotations,
+} from "./annotations.ts";
 import { translateStreamRoutes } from "./stream.ts";
 
 /** What a kind's sub-translator gets for one route. */
@@ -32,6 +38,7 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
   const { evaluation, results } = input;
   const emissions: RouteEmission[] = [];
   const stream: RouteContext[] = [];
+  const streamAnnotations = new Map<GatewayRoute, RouteAnnotations>();
   for (const evaluated of evaluation.routes) {
     const ours = evaluated.parents.length > 0;
     if (!ours) continue;
@@ -47,18 +54,34 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
       results.dependsOn(evaluated.route, gateway.gateway);
     if (attachments.length === 0) continue;
     const ctx: RouteContext = { evaluated, attachments, results };
-    const kind = evaluated.route.kind;
-    if (kind === "TCPRoute" || kind === "UDPRoute" || kind === "TLSRoute") {
+    const route = evaluated.route;
+    const annotations = readRouteAnnotations(route);
+    const report = (p: Problem): void => {
+      results.problem(route, p.reason, p.message);
+    };
+    for (const p of annotations.problems) report(p);
+    if (route.kind === "TCPRoute" || route.kind === "UDPRoute" || route.kind === "TLSRoute") {
       stream.push(ctx);
+      streamAnnotations.set(route, annotations);
       continue;
     }
-    const emitted = input.translators[kind]?.(ctx) ?? [];
-    if (emitted.length > 0) results.translated(evaluated.route);
+    const emitted = applyRouteAnnotations(
+      input.translators[route.kind]?.(ctx) ?? [],
+      annotations,
+      report,
+    );
+    if (emitted.length > 0) results.translated(route);
     emissions.push(...emitted);
   }
   for (const e of translateStreamRoutes(stream)) {
-    results.translated(e.route.origin.object);
-    emissions.push(e);
+    const route = e.route.origin.object;
+    results.translated(route);
+    const annotations = streamAnnotations.get(route as GatewayRoute);
+    emissions.push(
+      ...(annotations === undefined
+        ? [e]
+        : applyRouteAnnotations([e], annotations, () => undefined)),
+    );
   }
   return emissions;
 }
