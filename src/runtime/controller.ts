@@ -279,7 +279,9 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
   });
-  const dumps = config.dumpConfig ? new ConfigDumps() : undefined;
+  const dumps = config.dumpConfig
+    ? new ConfigDumps({ sensitive: config.dumpSensitiveConfig })
+    : undefined;
   const cycle = new SyncCycle({
     snapshots: new Snapshotter(store),
     translate: translateBound,
