@@ -20,8 +20,9 @@
  * values in a message.
  */
 
-/** What every hidden value becomes; KIC's marker, which Kong reads as a vault reference. */
-export const REDACTED = "{vault://redacted-value}";
+import { REDACTED, stripPrivateKeys } from "../util/private-keys.ts";
+
+export { REDACTED, stripPrivateKeys };
 
 /** Tag on a plugin whose config holds values taken from a Kubernetes Secret. */
 export const SECRET_CONFIG_TAG = "k8s-secret-config";
@@ -61,14 +62,6 @@ const SECRET_CONFIG_FIELDS: ReadonlySet<string> = new Set([
 
 /** Collections whose entities hold a `config` with secret fields. */
 const CONFIG_COLLECTIONS: ReadonlySet<string> = new Set(["plugins", "vaults"]);
-
-const PEM_PRIVATE_KEY =
-  /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
-
-/** Replaces every PEM private-key block (also an unterminated one) in `text`. */
-export function stripPrivateKeys(text: string): string {
-  return text.includes("PRIVATE KEY-----") ? text.replace(PEM_PRIVATE_KEY, REDACTED) : text;
-}
 
 type Hide = (value: string | number) => string;
 

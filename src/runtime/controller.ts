@@ -34,6 +34,7 @@ import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { scaledClock } from "../util/scaled-clock.ts";
 import { AppliedStatusFeed } from "./applied-status.ts";
+import type { SecretScrubber } from "../kong/redact.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
 import { buildKongSide, kongReachedWithin, type KongSide } from "./kong-side.ts";
@@ -68,6 +69,11 @@ export interface StartControllerOptions {
   readonly clock: Clock;
   readonly random?: () => number;
   readonly tuning?: ControllerTuning;
+  /**
+   * Learns the secrets of every translated config, so the logger (built before the controller, with
+   * the same scrubber) and Events never show them.
+   */
+  readonly secrets?: SecretScrubber;
 }
 
 export interface Controller {
@@ -269,6 +275,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     env: opts.env ?? {},
+    secrets: opts.secrets,
     ...(opts.tuning?.statusBaseDelayMs === undefined
       ? {}
       : { statusBaseDelayMs: opts.tuning.statusBaseDelayMs }),
@@ -293,6 +300,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     onTranslated: ({ result }) => {
+      // First: whatever is logged or recorded about this config may quote its secrets.
+      opts.secrets?.remember(result.config);
       feed.translated(result);
       dumps?.translated(result);
     },
