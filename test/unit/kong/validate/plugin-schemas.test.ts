@@ -3,7 +3,8 @@
  * per plugin family: what `kongress validate` and the Admin API emulator reject, in Kong's words.
  */
 import { describe, expect, it } from "vitest";
-import { accepted, firstEntityErrors, V3 } from "./helpers.ts";
+import { describeProblems } from "../../../../src/kong/validate/index.ts";
+import { accepted, firstEntityErrors, rejected, V3 } from "./helpers.ts";
 
 type Case = [name: string, plugin: Record<string, unknown>, errors: unknown];
 
@@ -204,5 +205,30 @@ describe("corrections to the earlier schemas", () => {
       ] ?? {},
     )[0];
     expect(entity?.["protocols"]).toEqual(["http", "https", "tcp", "tls", "grpc", "grpcs"]);
+  });
+});
+
+describe("what kongress validate prints for a broken plugin", () => {
+  it("names the plugin, the object it came from, the field and Kong's message", () => {
+    const tags = ["k8s-name:limits", "k8s-namespace:shop", "k8s-kind:KongPlugin"];
+    const doc = {
+      ...V3,
+      services: [
+        {
+          name: "shop.web.80",
+          host: "web.shop.80.svc",
+          plugins: [
+            { name: "rate-limiting", tags, config: { minute: 5, policy: "cluster" } },
+            { name: "jwt", tags, config: { maximum_expiration: 60, claims_to_verify: ["nbf"] } },
+          ],
+        },
+      ],
+    };
+    // Kong's drain order: the last entity's errors come first.
+    expect(describeProblems(rejected(doc))).toEqual([
+      "plugin jwt (KongPlugin/shop/limits): config.claims_to_verify: expected to contain: exp",
+      "plugin jwt (KongPlugin/shop/limits): failed conditional validation given value of field 'config.maximum_expiration'",
+      "plugin rate-limiting (KongPlugin/shop/limits): config.policy: expected one of: local, redis",
+    ]);
   });
 });
