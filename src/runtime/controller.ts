@@ -35,6 +35,7 @@ import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { scaledClock } from "../util/scaled-clock.ts";
 import { AppliedStatusFeed } from "./applied-status.ts";
+import type { SecretScrubber } from "../kong/redact.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
 import { buildKongSide, kongReachedWithin, type KongSide } from "./kong-side.ts";
@@ -69,6 +70,11 @@ export interface StartControllerOptions {
   readonly clock: Clock;
   readonly random?: () => number;
   readonly tuning?: ControllerTuning;
+  /**
+   * Learns the secrets of every translated config, so the logger (built before the controller, with
+   * the same scrubber) and Events never show them.
+   */
+  readonly secrets?: SecretScrubber;
 }
 
 export interface Controller {
@@ -289,6 +295,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     env: opts.env ?? {},
+    secrets: opts.secrets,
     ...(opts.tuning?.statusBaseDelayMs === undefined
       ? {}
       : { statusBaseDelayMs: opts.tuning.statusBaseDelayMs }),
@@ -299,7 +306,9 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
   });
-  const dumps = config.dumpConfig ? new ConfigDumps() : undefined;
+  const dumps = config.dumpConfig
+    ? new ConfigDumps({ sensitive: config.dumpSensitiveConfig })
+    : undefined;
   const cycle = new SyncCycle({
     snapshots: new Snapshotter(store),
     translate: translateBound,
@@ -311,6 +320,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     onTranslated: ({ result }) => {
+      // First: whatever is logged or recorded about this config may quote its secrets.
+      opts.secrets?.remember(result.config);
       feed.translated(result);
       dumps?.translated(result);
     },
