@@ -4,6 +4,7 @@
  * definitions and entity checks `validateDeclarativeConfig` runs, and returns Kong's own message.
  */
 import { validateField, validateRecord } from "./engine.ts";
+import { snis } from "./entities/certificates.ts";
 import { atcRouteProblem, routesSchema } from "./entities/routes.ts";
 import { services } from "./entities/services.ts";
 import { upstreams } from "./entities/upstreams.ts";
@@ -198,4 +199,9 @@ export function oneLine(message: string): string {
     .map(line => line.trim())
     .filter(line => line !== "" && !/^\^+$/.test(line))
     .join(" ");
+}
+
+/** The `name` of an `snis` entity (a certificate's server name). */
+export function sniNameProblem(name: string): string | undefined {
+  return problemOf(fieldDef(snis, "name"), name);
 }
