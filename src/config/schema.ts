@@ -126,6 +126,8 @@ const DEFAULT_KONG_ADMIN_URL = ["http://localhost:8001"];
 const ELECTION_JITTER = 1.2;
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+/** KIC's levels: ours, and `panic`, which is logged as `fatal` (pino has no panic). */
+const KIC_LOG_LEVELS = [...LOG_LEVELS, "panic"] as const;
 const LOG_FORMATS = ["json", "text"] as const;
 
 const KONG = "Kong Admin API";
@@ -618,10 +620,10 @@ export const SETTINGS = {
       flag: "log-level",
       section: OBS,
       shape: "scalar",
-      placeholder: LOG_LEVELS.join("|"),
+      placeholder: KIC_LOG_LEVELS.join("|"),
       description: "Lowest level logged.",
     },
-    z.enum(LOG_LEVELS),
+    z.enum(KIC_LOG_LEVELS).transform(level => (level === "panic" ? "fatal" : level)),
     "info",
   ),
   logFormat: withDefault(
@@ -630,36 +632,15 @@ export const SETTINGS = {
       section: OBS,
       shape: "scalar",
       placeholder: LOG_FORMATS.join("|"),
-      // KIC defaults to text; one JSON object per line is what log pipelines in a cluster ingest,
-      // so we default to json and keep text for people reading a terminal.
-      description:
-        "json: one JSON object per line; text: human-readable lines. KIC defaults to text.",
+      // KIC's default, so a KIC values file that sets nothing logs alike.
+      description: "text: human-readable lines; json: one JSON object per line, for log pipelines.",
     },
     z.enum(LOG_FORMATS),
-    "json",
+    "text",
   ),
 };
 
 export type SettingKey = keyof typeof SETTINGS;
-
-/**
- * KIC flags that `kongress run` accepts so existing manifests keep working, but that have no effect
- * here; a warning names them at start-up. Boolean ones may be given bare.
- */
-export const IGNORED_KIC_FLAGS: Readonly<Record<string, { readonly boolean: boolean }>> = {
-  "anonymous-reports": { boolean: true },
-  profiling: { boolean: true },
-  "feature-gates": { boolean: false },
-  "kong-admin-concurrency": { boolean: false },
-  "kong-admin-filter-tag": { boolean: false },
-  "sync-period": { boolean: false },
-  "init-cache-sync-duration": { boolean: false },
-  "apiserver-qps": { boolean: false },
-  "apiserver-burst": { boolean: false },
-  "update-status-queue-buffer-size": { boolean: false },
-  // Hash-based skipping is how the sender avoids needless Kong reloads; it is not switched off.
-  "enable-reverse-sync": { boolean: true },
-};
 
 type Shape = { [K in SettingKey]: (typeof SETTINGS)[K]["schema"] };
 

@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
+import { warnIgnoredSettings } from "../config/kic-flags.ts";
 import { ApiServerProbe } from "../kube/apiserver-probe.ts";
 import { createKubeClients, type KubeApi, type KubeClients } from "../kube/client.ts";
 import type { RetryGate, BackoffOptions as WatchBackoffOptions } from "../kube/backoff.ts";
@@ -492,8 +493,7 @@ export async function startController(given: StartControllerOptions): Promise<Co
   const opts = { ...given, clock: scaledClock(given.clock, given.config.timeScale) };
   const { config, logger } = opts;
   const log = logger.child({ component: "controller" });
-  if (config.ignoredSettings.length > 0)
-    log.warn({ settings: config.ignoredSettings }, "Ignoring KIC settings that have no effect");
+  warnIgnoredSettings(log, config.ignoredSettings);
   // Throws KubeConfigError (start-up fails, naming what was tried) when there are no credentials.
   const kube = createKubeClients({
     kubeconfig: config.kubeconfig,

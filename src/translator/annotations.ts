@@ -3,7 +3,17 @@
  * ignore them too (the rest of the object still works) but say so, as a problem on the object.
  */
 import type { KongProtocol } from "../kong/types.ts";
-import { PROTOCOLS } from "../kong/validate/typedefs.ts";
+import {
+  oneLine,
+  routeFieldProblem,
+  routeHeaderProblem,
+  routeHostProblem,
+  routeMethodProblem,
+  routeSniProblem,
+  serviceFieldProblem,
+  tagProblem,
+  upstreamFieldProblem,
+} from "../kong/validate/fields.ts";
 import type { Problem } from "./types.ts";
 import { DEFAULT_REGEX_PREFIX } from "./paths.ts";
 
@@ -124,15 +134,21 @@ class Reader {
     return this.invalid(key, raw, `expected "true" or "false"`);
   }
 
-  integer(key: string, min: number, max: number): number | undefined {
+  /** An integer, which Kong's rule for the field it sets (`kongProblem`) must take. */
+  integer(key: string, kongProblem: (value: number) => string | undefined): number | undefined {
     const raw = this.get(key);
     if (raw === undefined) return undefined;
     const trimmed = raw.trim();
+    if (!/^-?\d+$/.test(trimmed)) return this.invalid(key, raw, "expected an integer");
     const value = Number(trimmed);
-    if (!/^-?\d+$/.test(trimmed) || value < min || value > max) {
-      return this.invalid(key, raw, `expected an integer between ${min} and ${max}`);
-    }
-    return value;
+    return this.kong(key, raw, kongProblem(value)) ? value : undefined;
+  }
+
+  /** Whether Kong takes the value; if not, the problem carries Kong's message. */
+  kong(key: string, raw: string, kongProblem: string | undefined): boolean {
+    if (kongProblem === undefined) return true;
+    this.invalid(key, raw, `Kong refuses it: ${oneLine(kongProblem)}`);
+    return false;
   }
 
   list(key: string): readonly string[] | undefined {
@@ -150,13 +166,6 @@ function truncate(value: string, max = 80): string {
 }
 
 const ROUTE_PROTOCOLS: ReadonlySet<string> = new Set(["http", "https", "grpc", "grpcs"]);
-const REDIRECT_CODES: ReadonlySet<number> = new Set([426, 301, 302, 307, 308]);
-const HOSTNAME = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const HEADER_NAME = /^[A-Za-z0-9_-]+$/;
-
-export function isValidHostname(host: string): boolean {
-  return host.length <= 253 && HOSTNAME.test(host);
-}
 
 export function parseRouteAnnotations(
   annotations: Annotations | undefined,
@@ -170,10 +179,16 @@ export function parseRouteAnnotations(
     ...defined("preserveHost", r.boolean(`${K}preserve-host`)),
     ...defined("protocols", forceSsl ? sslOnly(protocols) : protocols),
     ...defined("methods", methods(r)),
-    ...defined("regexPriority", r.integer(`${K}regex-priority`, -2147483648, 2147483647)),
+    ...defined(
+      "regexPriority",
+      r.integer(`${K}regex-priority`, n => routeFieldProblem("regex_priority", n)),
+    ),
     ...defined("httpsRedirectStatusCode", explicitCode ?? (forceSsl ? 302 : undefined)),
-    hostAliases: hostnames(r, `${K}host-aliases`) ?? [],
-    ...defined("snis", hostnames(r, `${K}snis`)),
+    hostAliases: hostnames(r, `${K}host-aliases`, routeHostProblem) ?? [],
+    ...defined(
+      "snis",
+      hostnames(r, `${K}snis`, sni => routeSniProblem(sni)),
+    ),
     ...defined("headers", headers(r)),
     ...defined("pathHandling", pathHandling(r)),
     ...defined("requestBuffering", r.boolean(`${K}request-buffering`)),
@@ -196,10 +211,13 @@ export function parseServiceAnnotations(
   const value: ServiceOverrides = {
     ...defined("protocol", serviceProtocol(r)),
     ...defined("path", servicePath(r)),
-    ...defined("connectTimeout", r.integer(`${K}connect-timeout`, 1, 2147483646)),
-    ...defined("readTimeout", r.integer(`${K}read-timeout`, 1, 2147483646)),
-    ...defined("writeTimeout", r.integer(`${K}write-timeout`, 1, 2147483646)),
-    ...defined("retries", r.integer(`${K}retries`, 0, 32767)),
+    ...defined(
+      "connectTimeout",
+      r.integer(`${K}connect-timeout`, serviceProblem("connect_timeout")),
+    ),
+    ...defined("readTimeout", r.integer(`${K}read-timeout`, serviceProblem("read_timeout"))),
+    ...defined("writeTimeout", r.integer(`${K}write-timeout`, serviceProblem("write_timeout"))),
+    ...defined("retries", r.integer(`${K}retries`, serviceProblem("retries"))),
     ...defined("hostHeader", hostHeader(r)),
     serviceUpstream: r.boolean(SERVICE_UPSTREAM) === true,
     tags: userTags(r),
@@ -261,14 +279,15 @@ function sslOnly(protocols: readonly KongProtocol[] | undefined): readonly KongP
   return grpc ? ["grpcs"] : ["https"];
 }
 
+const serviceProblem =
+  (field: Parameters<typeof serviceFieldProblem>[0]) =>
+  (value: number): string | undefined =>
+    serviceFieldProblem(field, value);
+
 function redirectCode(r: Reader): number | undefined {
-  const key = `${K}https-redirect-status-code`;
-  const raw = r.get(key);
-  if (raw === undefined) return undefined;
-  const code = Number(raw.trim());
-  return REDIRECT_CODES.has(code)
-    ? code
-    : r.invalid(key, raw, "expected one of 426, 301, 302, 307, 308");
+  return r.integer(`${K}https-redirect-status-code`, code =>
+    routeFieldProblem("https_redirect_status_code", code),
+  );
 }
 
 function methods(r: Reader): readonly string[] | undefined {
@@ -276,19 +295,24 @@ function methods(r: Reader): readonly string[] | undefined {
   const list = r.list(key);
   if (list === undefined) return undefined;
   const upper = list.map(m => m.toUpperCase());
-  if (upper.length === 0 || upper.some(m => !/^[A-Z]+$/.test(m))) {
+  if (upper.length === 0) {
     return r.invalid(key, r.get(key) ?? "", "expected a comma-separated list of HTTP methods");
   }
-  return [...new Set(upper)];
+  const problem = upper.map(routeMethodProblem).find(p => p !== undefined);
+  return r.kong(key, r.get(key) ?? "", problem) ? [...new Set(upper)] : undefined;
 }
 
-function hostnames(r: Reader, key: string): readonly string[] | undefined {
+function hostnames(
+  r: Reader,
+  key: string,
+  kongProblem: (host: string) => string | undefined,
+): readonly string[] | undefined {
   const list = r.list(key);
   if (list === undefined) return undefined;
   const valid: string[] = [];
   for (const host of list) {
-    if (isValidHostname(host.toLowerCase())) valid.push(host.toLowerCase());
-    else r.invalid(key, host, 'expected DNS host names, optionally with a leading "*."');
+    const lower = host.toLowerCase();
+    if (r.kong(key, host, kongProblem(lower))) valid.push(lower);
   }
   return [...new Set(valid)];
 }
@@ -300,20 +324,12 @@ function headers(r: Reader): Readonly<Record<string, readonly string[]>> | undef
     if (!key.startsWith(HEADERS_PREFIX)) continue;
     const name = key.slice(HEADERS_PREFIX.length);
     const raw = r.annotations[key] ?? "";
-    if (!HEADER_NAME.test(name) || name.toLowerCase() === "host") {
-      r.invalid(
-        key,
-        raw,
-        "the header name must use A-Z, a-z, 0-9, '_' or '-', and must not be Host (use host-aliases)",
-      );
-      continue;
-    }
     const values = raw
       .split(separator)
       .map(v => v.trim())
       .filter(v => v !== "");
     if (values.length === 0) r.invalid(key, raw, "expected at least one header value");
-    else out[name.toLowerCase()] = values;
+    else if (r.kong(key, raw, routeHeaderProblem(name, values))) out[name.toLowerCase()] = values;
   }
   return Object.keys(out).length === 0 ? undefined : out;
 }
@@ -322,7 +338,7 @@ function pathHandling(r: Reader): string | undefined {
   const key = `${K}path-handling`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
-  return raw === "v0" || raw === "v1" ? raw : r.invalid(key, raw, `expected "v0" or "v1"`);
+  return r.kong(key, raw, routeFieldProblem("path_handling", raw)) ? raw : undefined;
 }
 
 function regexPrefix(r: Reader): string {
@@ -338,53 +354,37 @@ function regexPrefix(r: Reader): string {
 function userTags(r: Reader): readonly string[] {
   const key = `${K}tags`;
   const list = r.list(key) ?? [];
-  // Kong rejects tags with ',' or '/' and non-printable characters (kong-admin-api.md §2.6 Common).
-  const valid = list.filter(t => /^[\x20-\x7e]+$/.test(t) && !t.includes("/"));
-  if (valid.length !== list.length) {
-    r.invalid(
-      key,
-      r.get(key) ?? "",
-      "tags must be printable ASCII without '/'; invalid entries are dropped",
-    );
+  const problems = list.map(tagProblem);
+  const first = problems.find(p => p !== undefined);
+  if (first !== undefined) {
+    r.invalid(key, r.get(key) ?? "", `Kong refuses it: ${first}; invalid entries are dropped`);
   }
-  return [...new Set(valid)];
+  return [...new Set(list.filter((_, i) => problems[i] === undefined))];
 }
-
-/** Every protocol Kong's service schema accepts. */
-const SERVICE_PROTOCOLS: ReadonlySet<string> = new Set(PROTOCOLS);
 
 function serviceProtocol(r: Reader): KongProtocol | undefined {
   const key = `${K}protocol`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
   const value = raw.trim().toLowerCase();
-  return SERVICE_PROTOCOLS.has(value)
+  return r.kong(key, raw, serviceFieldProblem("protocol", value))
     ? (value as KongProtocol)
-    : r.invalid(key, raw, `expected one of ${PROTOCOLS.join(", ")}`);
+    : undefined;
 }
 
 function servicePath(r: Reader): string | undefined {
   const key = `${K}path`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
-  const valid =
-    raw.startsWith("/") &&
-    !raw.includes("//") &&
-    /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(raw);
-  return valid
-    ? raw
-    : r.invalid(key, raw, `expected a URL path starting with "/" without empty segments`);
+  return r.kong(key, raw, serviceFieldProblem("path", raw)) ? raw : undefined;
 }
 
 function hostHeader(r: Reader): string | undefined {
   const key = `${K}host-header`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
-  const [host, port, ...rest] = raw.trim().split(":");
-  const portOk = port === undefined || (/^\d+$/.test(port) && Number(port) <= 65535);
-  return host !== undefined && isValidHostname(host.toLowerCase()) && portOk && rest.length === 0
-    ? raw.trim()
-    : r.invalid(key, raw, "expected a host name with an optional :port");
+  const value = raw.trim();
+  return r.kong(key, raw, upstreamFieldProblem("host_header", value)) ? value : undefined;
 }
 
 function reportForeignAnnotations(

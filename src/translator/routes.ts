@@ -11,6 +11,7 @@ import type {
   RouteSettings,
 } from "./ir/types.ts";
 import { isGrpcOnly } from "./kong-writer/routes.ts";
+import { routeProblems } from "../kong/validate/fields.ts";
 
 export interface RouteDraft {
   readonly name: string;
@@ -28,13 +29,6 @@ export interface BuiltRoute {
   readonly dropped: readonly string[];
 }
 
-const SNI_PROTOCOLS: ReadonlySet<KongProtocol> = new Set([
-  "https",
-  "grpcs",
-  "tls",
-  "tls_passthrough",
-]);
-
 /** An Ingress's routes are tagged with it and its `konghq.com/tags`. */
 export function routeOrigin(ingress: Ingress, o: RouteOverrides): Origin {
   return o.tags.length === 0 ? { object: ingress } : { object: ingress, tags: o.tags };
@@ -43,14 +37,14 @@ export function routeOrigin(ingress: Ingress, o: RouteOverrides): Origin {
 export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
   const protocols = o.protocols ?? draft.protocols;
   const grpc = isGrpcOnly(protocols);
-  const sniAllowed = (protocols ?? ["http", "https"]).some(p => SNI_PROTOCOLS.has(p));
+  const refused = refusedCriteria(o, protocols);
   const match: HttpMatch = {
     hosts: [...new Set([...draft.hosts, ...o.hostAliases])],
     paths: draft.paths,
     ...(protocols === undefined ? {} : { protocols }),
-    ...(o.methods === undefined || grpc ? {} : { methods: o.methods }),
+    ...(o.methods === undefined || refused.has("methods") ? {} : { methods: o.methods }),
     ...(o.headers === undefined ? {} : { headers: headerMatches(o.headers) }),
-    ...(o.snis === undefined || o.snis.length === 0 || !sniAllowed ? {} : { snis: o.snis }),
+    ...(o.snis === undefined || o.snis.length === 0 || refused.has("snis") ? {} : { snis: o.snis }),
   };
   const route: IrHttpRoute = {
     kind: "http",
@@ -60,7 +54,10 @@ export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
     settings: routeSettings(o, grpc),
     filters: [],
   };
-  return { route, dropped: droppedCriteria(o, { grpc, sniAllowed }) };
+  const dropped = [...refused].map(
+    ([field, message]) => `${CRITERIA[field]} (Kong refuses it: ${message})`,
+  );
+  return { route, dropped };
 }
 
 const SETTINGS = [
@@ -85,22 +82,34 @@ function headerMatches(headers: Readonly<Record<string, readonly string[]>>): He
   return Object.entries(headers).map(([name, values]) => ({ name, kind: "exact", values }));
 }
 
-interface ProtocolTraits {
-  readonly grpc: boolean;
-  readonly sniAllowed: boolean;
-}
+/** Route criteria set by annotations that Kong may refuse in combination with the protocols. */
+const CRITERIA = {
+  methods: "konghq.com/methods",
+  strip_path: "konghq.com/strip-path",
+  snis: "konghq.com/snis",
+} as const;
 
-/** Annotation values Kong's route schema would reject for these protocols (kong-admin-api.md §2.6). */
-function droppedCriteria(o: RouteOverrides, t: ProtocolTraits): string[] {
-  const dropped: string[] = [];
-  if (t.grpc && o.methods !== undefined) {
-    dropped.push("konghq.com/methods (gRPC routes cannot match on methods)");
+type Criterion = keyof typeof CRITERIA;
+
+/**
+ * The annotation criteria Kong's route schema refuses with these protocols (`methods` or `strip_path`
+ * on gRPC, `snis` without TLS), each judged alone on a route that otherwise passes, with Kong's message.
+ */
+function refusedCriteria(
+  o: RouteOverrides,
+  protocols: readonly KongProtocol[] | undefined,
+): Map<Criterion, string> {
+  const refused = new Map<Criterion, string>();
+  const given: Partial<Record<Criterion, unknown>> = {
+    ...(o.methods === undefined ? {} : { methods: o.methods }),
+    ...(o.stripPath === undefined ? {} : { strip_path: o.stripPath }),
+    ...(o.snis === undefined || o.snis.length === 0 ? {} : { snis: o.snis }),
+  };
+  for (const [field, value] of Object.entries(given) as [Criterion, unknown][]) {
+    const record = { protocols: protocols ?? ["http", "https"], paths: ["/"], [field]: value };
+    const problems = routeProblems(record);
+    const message = problems.fields[field] ?? problems.entity[0];
+    if (message !== undefined) refused.set(field, message);
   }
-  if (t.grpc && o.stripPath !== undefined) {
-    dropped.push("konghq.com/strip-path (gRPC routes cannot strip the path)");
-  }
-  if (!t.sniAllowed && o.snis !== undefined && o.snis.length > 0) {
-    dropped.push("konghq.com/snis (SNIs need an https or grpcs protocol)");
-  }
-  return dropped;
+  return refused;
 }

@@ -7,7 +7,7 @@
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import type { Ingress, KubeObject, Secret } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
-import { isValidHostname } from "./annotations.ts";
+import { sniNameProblem } from "../kong/validate/fields.ts";
 import { entityId } from "./ids.ts";
 import type { IrCertificate, Origin } from "./ir/types.ts";
 import type { ResultSink } from "./results.ts";
@@ -94,11 +94,12 @@ export class CertificateCollector {
     const claimed: string[] = [];
     for (const raw of tls.hosts) {
       const host = raw.toLowerCase();
-      if (!isValidHostname(host)) {
+      const problem = sniNameProblem(host);
+      if (problem !== undefined) {
         this.#results.problem(
           ingress,
           "InvalidTLSHost",
-          `spec.tls[${tls.index}] host "${raw}" is not a valid host name; it is skipped`,
+          `spec.tls[${tls.index}] host "${raw}": Kong refuses it as a server name (${problem}); it is skipped`,
         );
         continue;
       }

@@ -57,16 +57,27 @@ describe("route annotations", () => {
   it.each([
     ["konghq.com/strip-path", "yes", "stripPath", 'expected "true" or "false"'],
     ["konghq.com/protocols", "http,ftp", "protocols", "http, https, grpc, grpcs"],
-    ["konghq.com/methods", "GET,P0ST", "methods", "HTTP methods"],
+    ["konghq.com/methods", "GET,P0ST", "methods", "Kong refuses it: invalid value: P0ST"],
     ["konghq.com/regex-priority", "1.5", "regexPriority", "integer"],
     [
       "konghq.com/https-redirect-status-code",
       "200",
       "httpsRedirectStatusCode",
-      "426, 301, 302, 307, 308",
+      "Kong refuses it: expected one of: 426, 301, 302, 307, 308",
     ],
-    ["konghq.com/path-handling", "v2", "pathHandling", '"v0" or "v1"'],
-    ["konghq.com/headers.host", "x", "headers", "must not be Host"],
+    ["konghq.com/path-handling", "v2", "pathHandling", "Kong refuses it: expected one of: v0, v1"],
+    [
+      "konghq.com/headers.host",
+      "x",
+      "headers",
+      "Kong refuses it: cannot contain 'host' header, which must be specified in the 'hosts' attribute",
+    ],
+    [
+      "konghq.com/headers.x-a",
+      "~*v(?=1)",
+      "headers",
+      "Kong refuses it: Router Expression failed validation: regex parse error: ^v(?=1) error: look-around",
+    ],
     ["konghq.com/regex-prefix", "@", "regexPrefix", 'starting with "/"'],
   ])("%s=%j is reported and ignored", (key, value, field, fragment) => {
     const parsed = route({ [key]: value });
@@ -78,10 +89,33 @@ describe("route annotations", () => {
     expect((parsed.value as unknown as Record<string, unknown>)[field]).toEqual(fallback);
   });
 
+  it("takes every host alias Kong takes: wildcards at either end, ports, IPs", () => {
+    const parsed = route({
+      "konghq.com/host-aliases": "*.example.com,example.*,a.example.com:8080,10.0.0.1",
+    });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.value.hostAliases).toEqual([
+      "*.example.com",
+      "example.*",
+      "a.example.com:8080",
+      "10.0.0.1",
+    ]);
+  });
+
+  it("keeps the SNIs Kong takes and reports the others with Kong's message", () => {
+    const parsed = route({ "konghq.com/snis": "a.example.com,10.0.0.1,*.example.com" });
+    expect(parsed.value.snis).toEqual(["a.example.com", "*.example.com"]);
+    expect(parsed.problems.map(p => p.message)).toEqual([
+      'annotation konghq.com/snis: "10.0.0.1" is not valid (Kong refuses it: must not be an IP); the annotation is ignored',
+    ]);
+  });
+
   it("drops only the invalid host aliases", () => {
     const parsed = route({ "konghq.com/host-aliases": "ok.example.com,bad_host!" });
     expect(parsed.value.hostAliases).toEqual(["ok.example.com"]);
-    expect(parsed.problems).toHaveLength(1);
+    expect(parsed.problems.map(p => p.message)).toEqual([
+      'annotation konghq.com/host-aliases: "bad_host!" is not valid (Kong refuses it: invalid hostname: bad_host!); the annotation is ignored',
+    ]);
   });
 
   it("truncates huge values in messages", () => {
@@ -125,17 +159,32 @@ describe("service annotations", () => {
   });
 
   it.each([
-    ["konghq.com/protocol", "smtp"],
-    ["konghq.com/path", "no-slash"],
-    ["konghq.com/path", "/a//b"],
-    ["konghq.com/connect-timeout", "0"],
-    ["konghq.com/read-timeout", "2147483647"],
-    ["konghq.com/retries", "32768"],
-    ["konghq.com/host-header", "bad host"],
-    ["konghq.com/host-header", "a.example.com:99999"],
-  ])("%s=%j is reported and ignored", (key, value) => {
+    [
+      "konghq.com/protocol",
+      "smtp",
+      "expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp",
+    ],
+    ["konghq.com/path", "no-slash", "should start with: /"],
+    ["konghq.com/path", "/a//b", "must not have empty segments"],
+    [
+      "konghq.com/path",
+      "/api?v=1",
+      "invalid path: '/api?v=1' (characters outside of the reserved list of RFC 3986 found)",
+    ],
+    ["konghq.com/path", "/a%zz", "invalid url-encoded value: '%zz'"],
+    ["konghq.com/connect-timeout", "0", "value should be between 1 and 2147483646"],
+    ["konghq.com/read-timeout", "2147483647", "value should be between 1 and 2147483646"],
+    ["konghq.com/retries", "32768", "value should be between 0 and 32767"],
+    ["konghq.com/host-header", "bad host", "invalid hostname: bad host"],
+    ["konghq.com/host-header", "a.example.com:99999", "invalid port number"],
+  ])("%s=%j is reported with Kong's message and ignored", (key, value, kong) => {
     const parsed = service({ [key]: value });
-    expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
+    expect(parsed.problems).toEqual([
+      {
+        reason: "InvalidAnnotation",
+        message: `annotation ${key}: "${value}" is not valid (Kong refuses it: ${kong}); the annotation is ignored`,
+      },
+    ]);
   });
 
   it.each(["konghq.com/strip-path", "konghq.com/headers.x-a"])(
