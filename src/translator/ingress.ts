@@ -14,6 +14,7 @@ import {
   canonicalPort,
   kongServiceName,
   resolveServicePort,
+  unlistedPort,
   upstreamName,
   type BackendKey,
 } from "./backends.ts";
@@ -41,10 +42,16 @@ interface Context {
   readonly results: ResultSink;
 }
 
-interface Group {
-  backend: BackendKey;
-  service: Service;
-  port: ServicePort;
+/** An Ingress backend resolved to its Service and port. */
+interface Resolved {
+  readonly backend: BackendKey;
+  readonly service: Service;
+  readonly port: ServicePort;
+  /** The Service does not list the port (see `BackendSpec.portMissing`). */
+  readonly portMissing: boolean;
+}
+
+interface Group extends Resolved {
   host: string;
   paths: PathMatch[];
   /** The paths as Kong spells them: two matches Kong reads alike are one path. */
@@ -92,11 +99,7 @@ export function translateDefaultBackend(ctx: Context): IngressRoute | undefined 
 
 const ROOT: PathMatch = Object.freeze({ kind: "prefix", value: "/" });
 
-function finish(
-  ctx: Context,
-  g: { backend: BackendKey; service: Service; port: ServicePort },
-  draft: RouteDraft,
-): IngressRoute {
+function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressRoute {
   const { route, dropped } = buildRoute(draft, ctx.overrides);
   for (const what of dropped) {
     ctx.results.problem(
@@ -109,7 +112,11 @@ function finish(
     name: kongServiceName(g.backend),
     upstreamName: upstreamName(g.backend),
     origin: route.origin,
-    backends: [{ service: g.service, port: g.port }],
+    backends: [
+      g.portMissing
+        ? { service: g.service, port: g.port, portMissing: true }
+        : { service: g.service, port: g.port },
+    ],
   };
   return { route, service, ingress: ctx.ingress };
 }
@@ -151,7 +158,7 @@ function resolveBackend(
   ctx: Context,
   backend: IngressBackend,
   where: string,
-): { backend: BackendKey; service: Service; port: ServicePort } | undefined {
+): Resolved | undefined {
   const namespace = ctx.ingress.metadata.namespace ?? "";
   if (backend.service === undefined) {
     const kind = backend.resource?.kind ?? "unknown";
@@ -172,19 +179,22 @@ function resolveBackend(
     return undefined;
   }
   ctx.results.dependsOn(ctx.ingress, found.service);
-  const port = resolveServicePort(found.service, backend.service.port);
-  if (!port.ok) {
-    ctx.results.problem(
-      ctx.ingress,
-      port.reason,
-      `${where}: ${port.message}; the path is not routed`,
-    );
-    return undefined;
-  }
   const backendKey: BackendKey = {
     namespace,
     serviceName: backend.service.name,
     portKey: canonicalPort(backend.service.port),
   };
-  return { backend: backendKey, service: found.service, port: port.port };
+  const port = resolveServicePort(found.service, backend.service.port);
+  if (port.ok) {
+    return { backend: backendKey, service: found.service, port: port.port, portMissing: false };
+  }
+  // KIC keeps the route (its upstream has no targets, Kong answers 503) rather than dropping the path
+  // and, with it, maybe the Ingress's address: a warning, not an error.
+  ctx.results.problem(
+    ctx.ingress,
+    port.reason,
+    `${where}: ${port.message}; the path is routed to an upstream without targets (Kong answers 503) until the Service lists the port`,
+  );
+  const placeholder = unlistedPort(backend.service.port);
+  return { backend: backendKey, service: found.service, port: placeholder, portMissing: true };
 }

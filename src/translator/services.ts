@@ -24,6 +24,8 @@ export interface ServicesInput {
   readonly emissions: readonly RouteEmission[];
   readonly slicesByService: ReadonlyMap<string, readonly EndpointSlice[]>;
   readonly clusterDomain: string;
+  /** `--enable-drain-support`. */
+  readonly drain?: boolean;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
 }
@@ -133,8 +135,10 @@ function backendEntry(
     service,
     port,
     weight,
+    ...(spec.portMissing === true ? { portMissing: true } : {}),
     slices,
     clusterDomain: input.clusterDomain,
+    ...(input.drain === true ? { drain: true } : {}),
   });
   return { service, port, weight, slices, resolved };
 }

@@ -86,6 +86,11 @@ export interface IrBackend {
 export interface IrEndpoint {
   /** `host:port`, IPv6 in brackets. */
   readonly address: string;
+  /**
+   * A terminating endpoint kept for `--enable-drain-support`: a target of weight 0, so Kong sends it
+   * no new connections while the ones it has drain.
+   */
+  readonly draining?: boolean;
   /** The EndpointSlice it came from, or the Service for ExternalName and service-upstream. */
   readonly origin: Origin;
 }
@@ -266,6 +271,12 @@ export interface BackendSpec {
   readonly port: ServicePort;
   /** See `IrBackend.weight`. */
   readonly weight?: number;
+  /**
+   * The Service does not list the port the route names; `port` is the route's own number (80 when it
+   * names the port by name or not at all). KIC keeps such a route: its upstream has no targets until
+   * the Service lists the port, so Kong answers 503 meanwhile.
+   */
+  readonly portMissing?: boolean;
 }
 
 /** One route and the service it belongs to; routes naming the same service share it (the first spec wins). */
