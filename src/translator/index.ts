@@ -110,6 +110,7 @@ function translateWith(
       emissions: [...ingressRoutes, ...gatewayRoutes],
       slicesByService: memo.slices.value,
       clusterDomain: options.clusterDomain,
+      ...(options.enableDrainSupport === true ? { drain: true } : {}),
       results,
       memo,
     }),

@@ -158,8 +158,10 @@ function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
 export function weightedTargets(backends: readonly IrBackend[]): readonly KongTarget[] {
   const byAddress = new Map<string, { target: string; weight: number; tags: readonly string[] }>();
   for (const backend of backends) {
-    const weight = endpointWeight(backend);
+    const share = endpointWeight(backend);
     for (const endpoint of backend.endpoints) {
+      // KIC's drain support: a terminating endpoint takes no new traffic, whatever its backend's share.
+      const weight = endpoint.draining === true ? 0 : share;
       const existing = byAddress.get(endpoint.address);
       if (existing !== undefined) existing.weight += weight;
       else {
@@ -174,7 +176,9 @@ export function weightedTargets(backends: readonly IrBackend[]): readonly KongTa
 function endpointWeight(backend: IrBackend): number {
   if (backend.weight === undefined) return 100;
   if (backend.weight === 0) return 0;
-  return Math.max(1, Math.floor(backend.weight / Math.max(1, backend.endpoints.length)));
+  // KIC splits a backend's share over the endpoints that take traffic, not the draining ones.
+  const serving = backend.endpoints.filter(e => e.draining !== true).length;
+  return Math.max(1, Math.floor(backend.weight / Math.max(1, serving)));
 }
 
 function writeCertificate(c: IrCertificate, memo: KongWriterMemo): KongCertificate {
