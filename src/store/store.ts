@@ -12,7 +12,14 @@
  */
 import type { Logger } from "pino";
 import type { GatewayClass, GatewayRoute, Gateway } from "../model/gateway-api.ts";
-import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret } from "../model/k8s.ts";
+import type {
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  KubeObject,
+  Secret,
+  Service,
+} from "../model/k8s.ts";
 import { KIND_NAMES, type KindName } from "../model/kinds.ts";
 import { splitApiVersion, type ObjectRef } from "../model/object-ref.ts";
 import type { ObjectName, ReflectorSink } from "../kube/reflector.ts";
@@ -22,6 +29,7 @@ import {
   gatewayReferences,
   ingressReferences,
   routeReferences,
+  serviceReferences,
   isLabelledSecret,
   isOurIngress,
   nameKey,
@@ -338,6 +346,9 @@ export class Store implements ReflectorSink {
       case "Ingress":
         return this.#indexIngress(key, next);
       case "Service":
+        // Every Service is indexed, ours or not: the cost is the data of a Secret that a Service
+        // no route of ours uses names for TLS, which translation then does not read.
+        this.#indexReferences(`Service/${key}`, next, o => serviceReferences(o as Service));
         return this.#refs.isServiceReferenced(key);
       case "EndpointSlice":
         return [prev, next].some(e => {

@@ -88,6 +88,8 @@ export interface ResolvedBackend {
   /** The Service with its `konghq.com/tags`: what a Kong service of this one backend is tagged with. */
   readonly origin: Origin;
   readonly settings: ServiceSettings;
+  /** Secrets its annotations name for TLS to the upstream, resolved per translation (services.ts). */
+  readonly tls?: TlsReferences;
   readonly problems: readonly Problem[];
   /** EndpointSlices that contributed endpoints. */
   readonly slices: readonly EndpointSlice[];
@@ -121,7 +123,29 @@ export function resolveBackend(input: BackendInput): ResolvedBackend {
     ...(input.weight === undefined ? {} : { weight: input.weight }),
     endpoints,
   };
-  return { backend, origin, settings: serviceSettings(overrides), problems, slices };
+  const tls = tlsReferences(overrides);
+  return {
+    backend,
+    origin,
+    settings: serviceSettings(overrides),
+    ...(tls === undefined ? {} : { tls }),
+    problems,
+    slices,
+  };
+}
+
+/** `konghq.com/client-cert` and `konghq.com/ca-certificates-secrets`: Secret names, same namespace. */
+export interface TlsReferences {
+  readonly clientCert?: string;
+  readonly caSecrets?: readonly string[];
+}
+
+function tlsReferences(o: ServiceOverrides): TlsReferences | undefined {
+  if (o.clientCert === undefined && o.caCertificateSecrets === undefined) return undefined;
+  return {
+    ...(o.clientCert === undefined ? {} : { clientCert: o.clientCert }),
+    ...(o.caCertificateSecrets === undefined ? {} : { caSecrets: o.caCertificateSecrets }),
+  };
 }
 
 const SETTINGS = [
@@ -132,6 +156,8 @@ const SETTINGS = [
   "writeTimeout",
   "retries",
   "hostHeader",
+  "tlsVerify",
+  "tlsVerifyDepth",
 ] as const satisfies readonly (keyof ServiceSettings & keyof ServiceOverrides)[];
 
 function serviceSettings(o: ServiceOverrides): ServiceSettings {

@@ -113,8 +113,11 @@ function translateWith(
       ...(options.enableDrainSupport === true ? { drain: true } : {}),
       results,
       memo,
+      secrets: memo.secrets.value,
+      certificates,
     }),
     certificates: certificates.certificates(),
+    caCertificates: certificates.caCertificates(),
   };
   const built = results.build();
   return {

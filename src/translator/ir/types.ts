@@ -29,6 +29,8 @@ export interface Origin {
 export interface IrConfig {
   readonly services: readonly IrService[];
   readonly certificates: readonly IrCertificate[];
+  /** Kong `ca_certificates` the services' `caCertificates` name. */
+  readonly caCertificates?: readonly IrCaCertificate[];
 }
 
 // ----- Services and backends -----
@@ -67,6 +69,13 @@ export interface ServiceSettings {
   readonly retries?: number;
   /** The upstream's `host_header`. */
   readonly hostHeader?: string;
+  /** TLS to the upstream (https and tls services only): verify its certificate, to this depth. */
+  readonly tlsVerify?: boolean;
+  readonly tlsVerifyDepth?: number;
+  /** The id of the certificate Kong presents to the upstream. */
+  readonly clientCertificate?: string;
+  /** Ids of the CA certificates the upstream's certificate is verified against. */
+  readonly caCertificates?: readonly string[];
 }
 
 /** One Kubernetes Service behind a Kong service, with the endpoints it resolved to. */
@@ -242,6 +251,13 @@ export interface IrCertificate {
   readonly cert: string;
   readonly key: string;
   readonly snis: readonly IrSni[];
+}
+
+/** A CA certificate (Kong `ca_certificates`), from a Secret holding `id` and `cert` (KIC's keys). */
+export interface IrCaCertificate {
+  readonly id: string;
+  readonly origin: Origin;
+  readonly cert: string;
 }
 
 export interface IrSni {
