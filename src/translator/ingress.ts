@@ -18,11 +18,23 @@ import {
   upstreamName,
   type BackendKey,
 } from "./backends.ts";
-import type { IrHttpRoute, PathMatch, RouteEmission } from "./ir/types.ts";
+import type {
+  IrHttpRoute,
+  IrStreamRoute,
+  PathMatch,
+  RouteEmission,
+  ServiceSpec,
+} from "./ir/types.ts";
 import { kongPath } from "./kong-writer/routes.ts";
 import { translatePath } from "./paths.ts";
 import type { ResultSink } from "./results.ts";
-import { buildRoute, routeOrigin, type RouteDraft } from "./routes.ts";
+import {
+  buildRoute,
+  buildStreamRoute,
+  isStreamDraft,
+  routeOrigin,
+  type RouteDraft,
+} from "./routes.ts";
 
 export interface ServiceLookup {
   /** The Service, or why it cannot be used. */
@@ -34,6 +46,14 @@ export interface IngressRoute extends RouteEmission {
   readonly route: IrHttpRoute;
   readonly ingress: Ingress;
 }
+
+/** A route of an Ingress whose `konghq.com/protocols` are tcp, tls or tls_passthrough. */
+export interface IngressStreamRoute extends RouteEmission {
+  readonly route: IrStreamRoute;
+  readonly ingress: Ingress;
+}
+
+export type IngressEmission = IngressRoute | IngressStreamRoute;
 
 interface Context {
   readonly ingress: Ingress;
@@ -58,7 +78,7 @@ interface Group extends Resolved {
   spelled: string[];
 }
 
-export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
+export function translateIngressRules(ctx: Context): readonly IngressEmission[] {
   const groups = new Map<string, Group>();
   for (const [ruleIndex, rule] of (ctx.ingress.spec.rules ?? []).entries()) {
     for (const [pathIndex, path] of (rule.http?.paths ?? []).entries()) {
@@ -68,7 +88,7 @@ export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
   }
   const namespace = ctx.ingress.metadata.namespace ?? "";
   const origin = routeOrigin(ctx.ingress, ctx.overrides);
-  return [...groups.values()].map(g => {
+  return [...groups.values()].flatMap(g => {
     const draft: RouteDraft = {
       // KIC's name: <ns>.<ingress>.<service>.<host>.<port>, with the wildcard spelled "_".
       name: `${namespace}.${ctx.ingress.metadata.name}.${g.backend.serviceName}.${g.host.replace("*", "_")}.${g.backend.portKey}`,
@@ -76,12 +96,12 @@ export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
       hosts: g.host === "" ? [] : [g.host],
       paths: g.paths,
     };
-    return finish(ctx, g, draft);
+    return finish(ctx, g, draft) ?? [];
   });
 }
 
 /** The catch-all route of the (oldest) default backend, KIC's `<ns>.<ingress>`. */
-export function translateDefaultBackend(ctx: Context): IngressRoute | undefined {
+export function translateDefaultBackend(ctx: Context): IngressEmission | undefined {
   const backend = ctx.ingress.spec.defaultBackend;
   if (backend === undefined) return undefined;
   const resolved = resolveBackend(ctx, backend, "spec.defaultBackend");
@@ -99,7 +119,27 @@ export function translateDefaultBackend(ctx: Context): IngressRoute | undefined 
 
 const ROOT: PathMatch = Object.freeze({ kind: "prefix", value: "/" });
 
-function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressRoute {
+function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressEmission | undefined {
+  const service = kongService(g, draft.origin);
+  if (isStreamDraft(draft, ctx.overrides)) {
+    const built = buildStreamRoute(draft, ctx.overrides);
+    for (const what of built.dropped) {
+      ctx.results.problem(
+        ctx.ingress,
+        "InvalidAnnotation",
+        `${what}; ignored for route ${draft.name}`,
+      );
+    }
+    if (built.route === undefined) {
+      ctx.results.problem(
+        ctx.ingress,
+        "RouteNotExpressible",
+        `route ${draft.name} is left out: ${built.missing ?? ""}`,
+      );
+      return undefined;
+    }
+    return { route: built.route, service, ingress: ctx.ingress };
+  }
   const { route, dropped } = buildRoute(draft, ctx.overrides);
   for (const what of dropped) {
     ctx.results.problem(
@@ -108,17 +148,20 @@ function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressRoute {
       `annotation ${what}; it is ignored for route ${route.name}`,
     );
   }
-  const service = {
+  return { route, service, ingress: ctx.ingress };
+}
+
+function kongService(g: Resolved, origin: IrHttpRoute["origin"]): ServiceSpec {
+  return {
     name: kongServiceName(g.backend),
     upstreamName: upstreamName(g.backend),
-    origin: route.origin,
+    origin,
     backends: [
       g.portMissing
         ? { service: g.service, port: g.port, portMissing: true }
         : { service: g.service, port: g.port },
     ],
   };
-  return { route, service, ingress: ctx.ingress };
 }
 
 function addPath(

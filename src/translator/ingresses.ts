@@ -12,7 +12,9 @@ import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import {
   translateDefaultBackend,
   translateIngressRules,
+  type IngressEmission,
   type IngressRoute,
+  type IngressStreamRoute,
   type ServiceLookup,
 } from "./ingress.ts";
 import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
@@ -31,10 +33,12 @@ export interface IngressInput {
 }
 
 /** Our Ingresses' routes, each on the Kong service of its backend, with cross-Ingress conflicts resolved. */
-export function translateIngresses(input: IngressInput): readonly IngressRoute[] {
+export function translateIngresses(input: IngressInput): readonly IngressEmission[] {
   const { services, certificates, results, memo } = input;
   const ingresses = selectIngresses(input);
   const routes: IngressRoute[] = [];
+  // Stream routes (konghq.com/protocols tcp, tls) match on SNIs, not host and path: no claims.
+  const streams: IngressStreamRoute[] = [];
   let defaultBackendOwner: Ingress | undefined;
 
   const lookup = serviceLookup(services, results);
@@ -42,17 +46,25 @@ export function translateIngresses(input: IngressInput): readonly IngressRoute[]
     const unit = ingressUnit(ingress, services, memo);
     unit.said.replay(results);
     if (unit.leftOut) continue;
-    for (const route of unit.routes) routes.push(route);
+    for (const r of unit.routes) {
+      if (r.route.kind === "http") routes.push(r as IngressRoute);
+      else streams.push(r as IngressStreamRoute);
+    }
     certificates.addIngress(ingress);
     if (ingress.spec.defaultBackend === undefined) continue;
     const ctx = { ingress, overrides: unit.overrides, services: lookup, results };
-    defaultBackendOwner = addDefaultBackend(ctx, { routes, owner: defaultBackendOwner });
+    defaultBackendOwner = addDefaultBackend(ctx, {
+      routes,
+      streams,
+      owner: defaultBackendOwner,
+    });
   }
 
   const kept = dropConflictingPaths(routes, results, memo.claims);
   for (const r of kept) results.translated(r.ingress);
+  for (const r of streams) results.translated(r.ingress);
   for (const ingress of ingresses) results.excluded(ingress);
-  return kept;
+  return streams.length === 0 ? kept : [...kept, ...streams];
 }
 
 function selectIngresses(input: IngressInput): Ingress[] {
@@ -126,7 +138,7 @@ function excludeForPlugins(obj: Ingress | Service, results: ResultSink): void {
 
 function addDefaultBackend(
   ctx: Parameters<typeof translateDefaultBackend>[0],
-  state: { routes: IngressRoute[]; owner: Ingress | undefined },
+  state: { routes: IngressRoute[]; streams: IngressStreamRoute[]; owner: Ingress | undefined },
 ): Ingress | undefined {
   const { ingress, results } = ctx;
   if (ingress.spec.defaultBackend === undefined) return state.owner;
@@ -141,7 +153,8 @@ function addDefaultBackend(
   }
   const route = translateDefaultBackend(ctx);
   if (route === undefined) return undefined;
-  state.routes.push(route);
+  if (route.route.kind === "http") state.routes.push(route as IngressRoute);
+  else state.streams.push(route as IngressStreamRoute);
   return ingress;
 }
 

@@ -21,7 +21,7 @@ import type {
 } from "../model/k8s.ts";
 import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
 import type { ResolvedBackend } from "./backends.ts";
-import type { IngressRoute } from "./ingress.ts";
+import type { IngressEmission } from "./ingress.ts";
 import type { IrBackend, IrHttpRoute } from "./ir/types.ts";
 import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
@@ -34,7 +34,7 @@ export interface IngressUnit {
   readonly overrides: RouteOverrides;
   /** Left out for `konghq.com/plugins`: no routes, no certificates, no default backend. */
   readonly leftOut: boolean;
-  readonly routes: readonly IngressRoute[];
+  readonly routes: readonly IngressEmission[];
   readonly said: RecordedResults;
 }
 

@@ -91,7 +91,7 @@ describe("route annotations", () => {
 
   it.each([
     ["konghq.com/read-timeout", "MisplacedAnnotation"],
-    ["konghq.com/rewrite", "UnsupportedAnnotation"],
+    ["konghq.com/ca-certificates-configmaps", "UnsupportedAnnotation"],
     ["konghq.com/strip-paht", "UnknownAnnotation"],
   ])("reports %s as %s", (key, reason) => {
     expect(route({ [key]: "1" }).problems.map(p => p.reason)).toEqual([reason]);
