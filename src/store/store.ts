@@ -375,6 +375,8 @@ export class Store implements ReflectorSink {
         return true;
       case "ReferenceGrant":
         return true;
+      case "IngressClassParameters":
+        return this.#classParametersChanged(key);
       case "Namespace":
         // Only a Gateway listener's namespace selector reads a namespace's labels.
         return this.#map("Gateway").size > 0;
@@ -395,6 +397,17 @@ export class Store implements ReflectorSink {
     const transitions = this.#refs.set(owner, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
+  }
+
+  /** Whether our IngressClass names these parameters (`spec.parameters`). */
+  #classParametersChanged(key: string): boolean {
+    const params = this.#classes.get(this.#opts.ingressClass)?.spec.parameters;
+    const { namespace, name } = splitKey(key);
+    return (
+      params?.kind === "IngressClassParameters" &&
+      params.name === name &&
+      (params.namespace ?? "") === namespace
+    );
   }
 
   #ingressClassChanged(key: string, next: Entry | undefined): boolean {

@@ -101,6 +101,8 @@ export interface BackendInput {
   readonly weight: number | undefined;
   /** The Service does not list the port: no endpoints (see `BackendSpec.portMissing`). */
   readonly portMissing?: boolean;
+  /** IngressClassParameters `serviceUpstream`: as `service-upstream` on the Service. */
+  readonly serviceUpstream?: boolean;
   readonly slices: readonly EndpointSlice[];
   readonly clusterDomain: string;
   /** `--enable-drain-support`: terminating endpoints become targets of weight 0. */
@@ -177,7 +179,7 @@ function endpointsFor(
     const address = hostPort(service.spec.externalName, targetPort);
     return { endpoints: [{ address, origin: from.origin }], slices: [] };
   }
-  if (from.overrides.serviceUpstream) {
+  if (from.overrides.serviceUpstream || input.serviceUpstream === true) {
     const domain = input.clusterDomain === "" ? "" : `.${input.clusterDomain}`;
     const host = `${service.metadata.name}.${service.metadata.namespace ?? ""}.svc${domain}`;
     return { endpoints: [{ address: hostPort(host, port.port), origin: from.origin }], slices: [] };

@@ -67,6 +67,7 @@ function translateWith(
     snapshot.httpRoutes,
     snapshot.ingresses,
     snapshot.ingressClasses,
+    snapshot.ingressClassParameters,
     snapshot.referenceGrants,
     snapshot.secrets,
     snapshot.services,

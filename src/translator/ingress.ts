@@ -27,6 +27,7 @@ import type {
 } from "./ir/types.ts";
 import { kongPath } from "./kong-writer/routes.ts";
 import { translatePath } from "./paths.ts";
+import { legacyRegexPath, type ClassSettings } from "./ingress-class-parameters.ts";
 import type { ResultSink } from "./results.ts";
 import {
   buildRoute,
@@ -58,6 +59,7 @@ export type IngressEmission = IngressRoute | IngressStreamRoute;
 interface Context {
   readonly ingress: Ingress;
   readonly overrides: RouteOverrides;
+  readonly classSettings: ClassSettings;
   readonly services: ServiceLookup;
   readonly results: ResultSink;
 }
@@ -120,7 +122,7 @@ export function translateDefaultBackend(ctx: Context): IngressEmission | undefin
 const ROOT: PathMatch = Object.freeze({ kind: "prefix", value: "/" });
 
 function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressEmission | undefined {
-  const service = kongService(g, draft.origin);
+  const service = kongService(g, draft.origin, ctx.classSettings);
   if (isStreamDraft(draft, ctx.overrides)) {
     const built = buildStreamRoute(draft, ctx.overrides);
     for (const what of built.dropped) {
@@ -151,7 +153,12 @@ function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressEmission |
   return { route, service, ingress: ctx.ingress };
 }
 
-function kongService(g: Resolved, origin: IrHttpRoute["origin"]): ServiceSpec {
+function kongService(
+  g: Resolved,
+  origin: IrHttpRoute["origin"],
+  settings: ClassSettings,
+): ServiceSpec {
+  const serviceUpstream = settings.serviceUpstream ? { serviceUpstream: true } : {};
   return {
     name: kongServiceName(g.backend),
     upstreamName: upstreamName(g.backend),
@@ -159,7 +166,7 @@ function kongService(g: Resolved, origin: IrHttpRoute["origin"]): ServiceSpec {
     backends: [
       g.portMissing
         ? { service: g.service, port: g.port, portMissing: true }
-        : { service: g.service, port: g.port },
+        : { service: g.service, port: g.port, ...serviceUpstream },
     ],
   };
 }
@@ -170,10 +177,15 @@ function addPath(
 ): void {
   const resolved = resolveBackend(ctx, p.path.backend, `${p.where}.backend`);
   if (resolved === undefined) return;
+  const { regexPrefix } = ctx.overrides;
+  const raw = p.path.path;
   const translated = translatePath({
-    path: p.path.path,
+    path:
+      ctx.classSettings.legacyRegexDetection && raw !== undefined
+        ? legacyRegexPath(raw, p.path.pathType, regexPrefix)
+        : raw,
     pathType: p.path.pathType,
-    regexPrefix: ctx.overrides.regexPrefix,
+    regexPrefix,
   });
   if (!translated.ok) {
     ctx.results.problem(

@@ -9,6 +9,7 @@ import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
+import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import {
   translateDefaultBackend,
   translateIngressRules,
@@ -42,8 +43,13 @@ export function translateIngresses(input: IngressInput): readonly IngressEmissio
   let defaultBackendOwner: Ingress | undefined;
 
   const lookup = serviceLookup(services, results);
+  const ourClass = input.snapshot.ingressClasses.find(
+    c => c.metadata.name === input.options.ingressClass,
+  );
+  const settings = classSettings(ourClass, input.snapshot, results);
   for (const ingress of ingresses) {
-    const unit = ingressUnit(ingress, services, memo);
+    const unit = ingressUnit(ingress, { services, settings }, memo);
+    if (settings.source !== undefined) results.dependsOn(ingress, settings.source);
     unit.said.replay(results);
     if (unit.leftOut) continue;
     for (const r of unit.routes) {
@@ -52,7 +58,13 @@ export function translateIngresses(input: IngressInput): readonly IngressEmissio
     }
     certificates.addIngress(ingress);
     if (ingress.spec.defaultBackend === undefined) continue;
-    const ctx = { ingress, overrides: unit.overrides, services: lookup, results };
+    const ctx = {
+      ingress,
+      overrides: unit.overrides,
+      classSettings: settings,
+      services: lookup,
+      results,
+    };
     defaultBackendOwner = addDefaultBackend(ctx, {
       routes,
       streams,
@@ -92,11 +104,12 @@ function selectIngresses(input: IngressInput): Ingress[] {
 /** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
 function ingressUnit(
   ingress: Ingress,
-  services: ReadonlyMap<string, Service>,
+  input: { services: ReadonlyMap<string, Service>; settings: ClassSettings },
   memo: TranslationMemo,
 ): IngressUnit {
+  const { services, settings } = input;
   const cached = memo.ingresses.get(ingress);
-  if (cached !== undefined && sameLookups(cached, services)) return cached;
+  if (cached?.classSettings === settings && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
   const lookups = new Map<string, Service | undefined>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
@@ -104,7 +117,14 @@ function ingressUnit(
   let unit: IngressUnit;
   if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
     excludeForPlugins(ingress, said);
-    unit = { lookups, overrides: parsed.value, leftOut: true, routes: [], said };
+    unit = {
+      lookups,
+      overrides: parsed.value,
+      classSettings: settings,
+      leftOut: true,
+      routes: [],
+      said,
+    };
   } else {
     const lookup = serviceLookup(services, said);
     const recording: ServiceLookup = {
@@ -114,9 +134,22 @@ function ingressUnit(
         return lookup.get(ns, name);
       },
     };
-    const ctx = { ingress, overrides: parsed.value, services: recording, results: said };
+    const ctx = {
+      ingress,
+      overrides: parsed.value,
+      classSettings: settings,
+      services: recording,
+      results: said,
+    };
     const routes = translateIngressRules(ctx);
-    unit = { lookups, overrides: parsed.value, leftOut: false, routes, said };
+    unit = {
+      lookups,
+      overrides: parsed.value,
+      classSettings: settings,
+      leftOut: false,
+      routes,
+      said,
+    };
   }
   memo.ingresses.set(ingress, unit);
   return unit;

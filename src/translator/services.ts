@@ -133,6 +133,7 @@ function backendEntry(
     previous.service === service &&
     previous.port === port &&
     previous.weight === weight &&
+    previous.serviceUpstream === (spec.serviceUpstream === true) &&
     sameItems(previous.slices, slices)
   ) {
     return previous;
@@ -142,11 +143,19 @@ function backendEntry(
     port,
     weight,
     ...(spec.portMissing === true ? { portMissing: true } : {}),
+    ...(spec.serviceUpstream === true ? { serviceUpstream: true } : {}),
     slices,
     clusterDomain: input.clusterDomain,
     ...(input.drain === true ? { drain: true } : {}),
   });
-  return { service, port, weight, slices, resolved };
+  return {
+    service,
+    port,
+    weight,
+    serviceUpstream: spec.serviceUpstream === true,
+    slices,
+    resolved,
+  };
 }
 
 function reportBackend(entry: BackendEntry, results: ResultSink): void {

@@ -293,6 +293,8 @@ export interface BackendSpec {
    * the Service lists the port, so Kong answers 503 meanwhile.
    */
   readonly portMissing?: boolean;
+  /** Reach the Service through its DNS name (IngressClassParameters `serviceUpstream`). */
+  readonly serviceUpstream?: boolean;
 }
 
 /** One route and the service it belongs to; routes naming the same service share it (the first spec wins). */
