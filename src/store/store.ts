@@ -84,6 +84,13 @@ type Entry = { readonly fingerprint: Buffer } & (
 
 const ALL_KINDS: readonly KindName[] = KIND_NAMES;
 
+type ConfigurationKind = "ReferenceGrant" | "IngressClassParameters";
+
+/** Kinds that only adjust how others are read (grants, class parameters). */
+function isConfigurationKind(kind: KindName): kind is ConfigurationKind {
+  return kind === "ReferenceGrant" || kind === "IngressClassParameters";
+}
+
 export class Store implements ReflectorSink {
   readonly #opts: StoreOptions;
   readonly #log: Logger;
@@ -340,6 +347,7 @@ export class Store implements ReflectorSink {
     next: Entry | undefined,
   ): boolean {
     const { kind, key } = change;
+    if (isConfigurationKind(kind)) return this.#configurationChanged(kind, key);
     switch (kind) {
       case "IngressClass":
         return this.#ingressClassChanged(key, next);
@@ -373,10 +381,7 @@ export class Store implements ReflectorSink {
       case "TLSRoute":
         this.#indexReferences(`${kind}/${key}`, next, o => routeReferences(o as GatewayRoute));
         return true;
-      case "ReferenceGrant":
-        return true;
-      case "IngressClassParameters":
-        return this.#classParametersChanged(key);
+
       case "Namespace":
         // Only a Gateway listener's namespace selector reads a namespace's labels.
         return this.#map("Gateway").size > 0;
@@ -397,6 +402,10 @@ export class Store implements ReflectorSink {
     const transitions = this.#refs.set(owner, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
+  }
+
+  #configurationChanged(kind: ConfigurationKind, key: string): boolean {
+    return kind === "ReferenceGrant" || this.#classParametersChanged(key);
   }
 
   /** Whether our IngressClass names these parameters (`spec.parameters`). */
