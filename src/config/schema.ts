@@ -349,6 +349,18 @@ export const SETTINGS = {
     z.string().refine(s => s === "" || isDns1123Subdomain(s), "expected a DNS domain"),
     "",
   ),
+  enableDrainSupport: withDefault(
+    {
+      flag: "enable-drain-support",
+      section: KUBE,
+      shape: "boolean",
+      placeholder: "bool",
+      description:
+        "Keep terminating endpoints as targets of weight 0, so connections to them drain (KIC's flag).",
+    },
+    bool(),
+    "false",
+  ),
   cacheSyncTimeoutMs: withDefault(
     {
       flag: "cache-sync-timeout",

@@ -246,6 +246,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const options = {
     ingressClass: config.ingressClass,
     clusterDomain: config.clusterDomain,
+    enableDrainSupport: config.enableDrainSupport,
     gatewayControllerName: config.gatewayApiControllerName,
     listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
     gatewayApiBundles: () => bundles.current(),

@@ -33,6 +33,7 @@ export const ROUTE_ANNOTATIONS = [
   "request-buffering",
   "response-buffering",
   "regex-prefix",
+  "rewrite",
   "tags",
 ].map(a => K + a);
 
@@ -44,6 +45,10 @@ export const SERVICE_ANNOTATIONS = [
   "write-timeout",
   "retries",
   "host-header",
+  "client-cert",
+  "tls-verify",
+  "tls-verify-depth",
+  "ca-certificates-secrets",
   "tags",
 ].map(a => K + a);
 
@@ -53,16 +58,7 @@ const HEADERS_PREFIX = `${K}headers.`;
 
 /** KIC annotations this controller does not implement yet; each is reported, never silently dropped. */
 const NOT_YET_SUPPORTED = new Set(
-  [
-    "rewrite",
-    "override",
-    "upstream-policy",
-    "client-cert",
-    "tls-verify",
-    "tls-verify-depth",
-    "ca-certificates-secrets",
-    "ca-certificates-configmaps",
-  ].map(a => K + a),
+  ["override", "upstream-policy", "ca-certificates-configmaps"].map(a => K + a),
 );
 /** Plugins usually carry authentication: serving a route without them would fail open. */
 export const PLUGINS_ANNOTATION = `${K}plugins`;
@@ -83,6 +79,8 @@ export interface RouteOverrides {
   readonly requestBuffering?: boolean;
   readonly responseBuffering?: boolean;
   readonly regexPrefix: string;
+  /** `konghq.com/rewrite` as a request-transformer `replace.uri` template. */
+  readonly rewrite?: string;
   readonly tags: readonly string[];
 }
 
@@ -94,6 +92,12 @@ export interface ServiceOverrides {
   readonly writeTimeout?: number;
   readonly retries?: number;
   readonly hostHeader?: string;
+  readonly tlsVerify?: boolean;
+  readonly tlsVerifyDepth?: number;
+  /** The name of the Secret (in the Service's namespace) holding the client certificate. */
+  readonly clientCert?: string;
+  /** Names of Secrets (in the Service's namespace) holding CA certificates, with their ids. */
+  readonly caCertificateSecrets?: readonly string[];
   readonly serviceUpstream: boolean;
   readonly tags: readonly string[];
 }
@@ -165,7 +169,42 @@ function truncate(value: string, max = 80): string {
   return value.length > max ? `${value.slice(0, max)}… (${value.length} characters)` : value;
 }
 
-const ROUTE_PROTOCOLS: ReadonlySet<string> = new Set(["http", "https", "grpc", "grpcs"]);
+/** KIC's route protocols (util.ValidateProtocol); udp is for UDPRoute/UDPIngress only. */
+const ROUTE_PROTOCOLS: ReadonlySet<string> = new Set([
+  "http",
+  "https",
+  "grpc",
+  "grpcs",
+  "ws",
+  "wss",
+  "tcp",
+  "tls",
+  "tls_passthrough",
+]);
+const HTTP_OR_GRPC: ReadonlySet<string> = new Set(["http", "https", "grpc", "grpcs"]);
+/** Kong's mutually exclusive protocol sets (routes.lua); ws/wss are Kong Enterprise's. */
+const PROTOCOL_GROUP: Readonly<Partial<Record<KongProtocol, string>>> = {
+  http: "http",
+  https: "http",
+  grpc: "grpc",
+  grpcs: "grpc",
+  ws: "ws",
+  wss: "ws",
+  tcp: "stream",
+  tls: "stream",
+  tls_passthrough: "passthrough",
+};
+const TLS_TWIN: Readonly<Partial<Record<KongProtocol, KongProtocol>>> = {
+  http: "https",
+  grpc: "grpcs",
+  ws: "wss",
+};
+/** Protocols of Kong's stream routes: they match on SNIs, not on hosts, paths or headers. */
+export const STREAM_PROTOCOLS: ReadonlySet<KongProtocol> = new Set([
+  "tcp",
+  "tls",
+  "tls_passthrough",
+]);
 
 export function parseRouteAnnotations(
   annotations: Annotations | undefined,
@@ -174,6 +213,13 @@ export function parseRouteAnnotations(
   const protocols = routeProtocols(r);
   const forceSsl = r.boolean(FORCE_SSL_REDIRECT) === true;
   const explicitCode = redirectCode(r);
+  const stream = protocols?.some(p => STREAM_PROTOCOLS.has(p)) === true;
+  if (forceSsl && stream) {
+    r.problems.push({
+      reason: "InvalidAnnotation",
+      message: `annotation ${FORCE_SSL_REDIRECT} has no effect on tcp, tls or tls_passthrough routes; it is ignored`,
+    });
+  }
   const value: RouteOverrides = {
     ...defined("stripPath", r.boolean(`${K}strip-path`)),
     ...defined("preserveHost", r.boolean(`${K}preserve-host`)),
@@ -183,7 +229,7 @@ export function parseRouteAnnotations(
       "regexPriority",
       r.integer(`${K}regex-priority`, n => routeFieldProblem("regex_priority", n)),
     ),
-    ...defined("httpsRedirectStatusCode", explicitCode ?? (forceSsl ? 302 : undefined)),
+    ...defined("httpsRedirectStatusCode", explicitCode ?? (forceSsl && !stream ? 302 : undefined)),
     hostAliases: hostnames(r, `${K}host-aliases`, routeHostProblem) ?? [],
     ...defined(
       "snis",
@@ -194,6 +240,7 @@ export function parseRouteAnnotations(
     ...defined("requestBuffering", r.boolean(`${K}request-buffering`)),
     ...defined("responseBuffering", r.boolean(`${K}response-buffering`)),
     regexPrefix: regexPrefix(r),
+    ...defined("rewrite", rewrite(r)),
     tags: userTags(r),
   };
   reportForeignAnnotations(r, {
@@ -219,6 +266,13 @@ export function parseServiceAnnotations(
     ...defined("writeTimeout", r.integer(`${K}write-timeout`, serviceProblem("write_timeout"))),
     ...defined("retries", r.integer(`${K}retries`, serviceProblem("retries"))),
     ...defined("hostHeader", hostHeader(r)),
+    ...defined("tlsVerify", r.boolean(`${K}tls-verify`)),
+    ...defined(
+      "tlsVerifyDepth",
+      r.integer(`${K}tls-verify-depth`, serviceProblem("tls_verify_depth")),
+    ),
+    ...defined("clientCert", objectName(r, `${K}client-cert`)),
+    ...defined("caCertificateSecrets", objectNames(r, `${K}ca-certificates-secrets`)),
     serviceUpstream: r.boolean(SERVICE_UPSTREAM) === true,
     tags: userTags(r),
   };
@@ -264,19 +318,67 @@ function routeProtocols(r: Reader): readonly KongProtocol[] | undefined {
     return r.invalid(
       key,
       r.get(key) ?? "",
-      "expected a comma-separated list of http, https, grpc, grpcs",
+      `expected a comma-separated list of ${[...ROUTE_PROTOCOLS].join(", ")}`,
     );
   }
   const unique = [...new Set(lower)] as KongProtocol[];
   const hasHttp = unique.some(p => p === "http" || p === "https");
   const hasGrpc = unique.some(p => p === "grpc" || p === "grpcs");
   // Kong keeps {http,https} and {grpc,grpcs} apart; KIC falls back to http,https when both appear.
-  return hasHttp && hasGrpc ? ["http", "https"] : unique;
+  if (hasHttp && hasGrpc && unique.every(p => HTTP_OR_GRPC.has(p))) return ["http", "https"];
+  const groups = new Set(unique.map(p => PROTOCOL_GROUP[p]));
+  if (groups.size > 1) {
+    // KIC would send them and Kong would refuse the route: say so here instead.
+    return r.invalid(
+      key,
+      r.get(key) ?? "",
+      "Kong routes cannot mix these protocols: http/https, grpc/grpcs, ws/wss, tcp/tls and tls_passthrough are each a set of their own",
+    );
+  }
+  return unique;
 }
 
+/** KIC's force-ssl-redirect: every plain-text protocol becomes its TLS twin (`https` by default). */
 function sslOnly(protocols: readonly KongProtocol[] | undefined): readonly KongProtocol[] {
-  const grpc = protocols?.some(p => p === "grpc" || p === "grpcs") === true;
-  return grpc ? ["grpcs"] : ["https"];
+  if (protocols === undefined) return ["https"];
+  if (protocols.some(p => STREAM_PROTOCOLS.has(p))) return protocols;
+  return [...new Set(protocols.map(p => TLS_TWIN[p] ?? p))];
+}
+
+/**
+ * `konghq.com/rewrite` (KIC's, without its `RewriteURIs` gate): the upstream path becomes the value,
+ * where `$N` is the route's N-th regex capture and `\$` a literal `$`; empty means `/`.
+ */
+function rewrite(r: Reader): string | undefined {
+  const key = `${K}rewrite`;
+  const raw = r.get(key);
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (value === "") return "/";
+  if (!value.startsWith("/") || /\s/.test(value)) {
+    return r.invalid(key, raw, 'expected a path starting with "/", with $1, $2… for captures');
+  }
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charAt(i);
+    if (c === "\\" && value.charAt(i + 1) === "$") {
+      out += "$";
+      i++;
+    } else if (c === "$") {
+      const digits = /^\d+/.exec(value.slice(i + 1))?.[0];
+      if (digits === undefined) {
+        return r.invalid(
+          key,
+          raw,
+          `"$" must be followed by a capture number; write "\\$" for a "$"`,
+        );
+      }
+      // `or ""`: a capture the path did not make renders empty, not as "nil".
+      out += `$(uri_captures[${digits}] or "")`;
+      i += digits.length;
+    } else out += c;
+  }
+  return out;
 }
 
 const serviceProblem =
@@ -315,6 +417,28 @@ function hostnames(
     if (r.kong(key, host, kongProblem(lower))) valid.push(lower);
   }
   return [...new Set(valid)];
+}
+
+/** A Kubernetes object name (DNS-1123 subdomain). */
+function objectName(r: Reader, key: string): string | undefined {
+  const raw = r.get(key);
+  if (raw === undefined) return undefined;
+  const name = raw.trim();
+  return isObjectName(name) ? name : r.invalid(key, raw, "expected the name of a Secret");
+}
+
+function objectNames(r: Reader, key: string): readonly string[] | undefined {
+  const list = r.list(key);
+  if (list === undefined) return undefined;
+  const valid = list.filter(isObjectName);
+  if (valid.length !== list.length) {
+    r.invalid(key, r.get(key) ?? "", "expected a comma-separated list of Secret names");
+  }
+  return [...new Set(valid)];
+}
+
+function isObjectName(name: string): boolean {
+  return name.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name);
 }
 
 function headers(r: Reader): Readonly<Record<string, readonly string[]>> | undefined {

@@ -67,6 +67,7 @@ function translateWith(
     snapshot.httpRoutes,
     snapshot.ingresses,
     snapshot.ingressClasses,
+    snapshot.ingressClassParameters,
     snapshot.referenceGrants,
     snapshot.secrets,
     snapshot.services,
@@ -111,10 +112,14 @@ function translateWith(
       emissions: [...ingressRoutes, ...gatewayRoutes],
       slicesByService: memo.slices.value,
       clusterDomain: options.clusterDomain,
+      ...(options.enableDrainSupport === true ? { drain: true } : {}),
       results,
       memo,
+      secrets: memo.secrets.value,
+      certificates,
     }),
     certificates: certificates.certificates(),
+    caCertificates: certificates.caCertificates(),
   };
   const built = results.build();
   return {

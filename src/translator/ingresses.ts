@@ -9,10 +9,13 @@ import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
+import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import {
   translateDefaultBackend,
   translateIngressRules,
+  type IngressEmission,
   type IngressRoute,
+  type IngressStreamRoute,
   type ServiceLookup,
 } from "./ingress.ts";
 import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
@@ -31,28 +34,49 @@ export interface IngressInput {
 }
 
 /** Our Ingresses' routes, each on the Kong service of its backend, with cross-Ingress conflicts resolved. */
-export function translateIngresses(input: IngressInput): readonly IngressRoute[] {
+export function translateIngresses(input: IngressInput): readonly IngressEmission[] {
   const { services, certificates, results, memo } = input;
   const ingresses = selectIngresses(input);
   const routes: IngressRoute[] = [];
+  // Stream routes (konghq.com/protocols tcp, tls) match on SNIs, not host and path: no claims.
+  const streams: IngressStreamRoute[] = [];
   let defaultBackendOwner: Ingress | undefined;
 
   const lookup = serviceLookup(services, results);
+  const ourClass = input.snapshot.ingressClasses.find(
+    c => c.metadata.name === input.options.ingressClass,
+  );
+  const settings = classSettings(ourClass, input.snapshot, results);
   for (const ingress of ingresses) {
-    const unit = ingressUnit(ingress, services, memo);
+    const unit = ingressUnit(ingress, { services, settings }, memo);
+    if (settings.source !== undefined) results.dependsOn(ingress, settings.source);
     unit.said.replay(results);
     if (unit.leftOut) continue;
-    for (const route of unit.routes) routes.push(route);
+    for (const r of unit.routes) {
+      if (r.route.kind === "http") routes.push(r as IngressRoute);
+      else streams.push(r as IngressStreamRoute);
+    }
     certificates.addIngress(ingress);
     if (ingress.spec.defaultBackend === undefined) continue;
-    const ctx = { ingress, overrides: unit.overrides, services: lookup, results };
-    defaultBackendOwner = addDefaultBackend(ctx, { routes, owner: defaultBackendOwner });
+    const ctx = {
+      ingress,
+      overrides: unit.overrides,
+      classSettings: settings,
+      services: lookup,
+      results,
+    };
+    defaultBackendOwner = addDefaultBackend(ctx, {
+      routes,
+      streams,
+      owner: defaultBackendOwner,
+    });
   }
 
   const kept = dropConflictingPaths(routes, results, memo.claims);
   for (const r of kept) results.translated(r.ingress);
+  for (const r of streams) results.translated(r.ingress);
   for (const ingress of ingresses) results.excluded(ingress);
-  return kept;
+  return streams.length === 0 ? kept : [...kept, ...streams];
 }
 
 function selectIngresses(input: IngressInput): Ingress[] {
@@ -80,11 +104,12 @@ function selectIngresses(input: IngressInput): Ingress[] {
 /** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
 function ingressUnit(
   ingress: Ingress,
-  services: ReadonlyMap<string, Service>,
+  input: { services: ReadonlyMap<string, Service>; settings: ClassSettings },
   memo: TranslationMemo,
 ): IngressUnit {
+  const { services, settings } = input;
   const cached = memo.ingresses.get(ingress);
-  if (cached !== undefined && sameLookups(cached, services)) return cached;
+  if (cached?.classSettings === settings && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
   const lookups = new Map<string, Service | undefined>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
@@ -92,7 +117,14 @@ function ingressUnit(
   let unit: IngressUnit;
   if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
     excludeForPlugins(ingress, said);
-    unit = { lookups, overrides: parsed.value, leftOut: true, routes: [], said };
+    unit = {
+      lookups,
+      overrides: parsed.value,
+      classSettings: settings,
+      leftOut: true,
+      routes: [],
+      said,
+    };
   } else {
     const lookup = serviceLookup(services, said);
     const recording: ServiceLookup = {
@@ -102,9 +134,22 @@ function ingressUnit(
         return lookup.get(ns, name);
       },
     };
-    const ctx = { ingress, overrides: parsed.value, services: recording, results: said };
+    const ctx = {
+      ingress,
+      overrides: parsed.value,
+      classSettings: settings,
+      services: recording,
+      results: said,
+    };
     const routes = translateIngressRules(ctx);
-    unit = { lookups, overrides: parsed.value, leftOut: false, routes, said };
+    unit = {
+      lookups,
+      overrides: parsed.value,
+      classSettings: settings,
+      leftOut: false,
+      routes,
+      said,
+    };
   }
   memo.ingresses.set(ingress, unit);
   return unit;
@@ -126,7 +171,7 @@ function excludeForPlugins(obj: Ingress | Service, results: ResultSink): void {
 
 function addDefaultBackend(
   ctx: Parameters<typeof translateDefaultBackend>[0],
-  state: { routes: IngressRoute[]; owner: Ingress | undefined },
+  state: { routes: IngressRoute[]; streams: IngressStreamRoute[]; owner: Ingress | undefined },
 ): Ingress | undefined {
   const { ingress, results } = ctx;
   if (ingress.spec.defaultBackend === undefined) return state.owner;
@@ -141,7 +186,8 @@ function addDefaultBackend(
   }
   const route = translateDefaultBackend(ctx);
   if (route === undefined) return undefined;
-  state.routes.push(route);
+  if (route.route.kind === "http") state.routes.push(route as IngressRoute);
+  else state.streams.push(route as IngressStreamRoute);
   return ingress;
 }
 

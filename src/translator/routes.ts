@@ -1,11 +1,13 @@
 /** IR routes for Ingress-derived routes: the route's matches plus the annotation overrides. */
 import type { KongProtocol } from "../kong/types.ts";
 import type { Ingress } from "../model/k8s.ts";
-import { definedFields, type RouteOverrides } from "./annotations.ts";
+import { definedFields, STREAM_PROTOCOLS, type RouteOverrides } from "./annotations.ts";
 import type {
   HeaderMatch,
+  HttpFilter,
   HttpMatch,
   IrHttpRoute,
+  IrStreamRoute,
   Origin,
   PathMatch,
   RouteSettings,
@@ -52,12 +54,77 @@ export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
     origin: draft.origin,
     match,
     settings: routeSettings(o, grpc),
-    filters: [],
+    filters: o.rewrite === undefined ? [] : [rewriteFilter(o.rewrite)],
   };
   const dropped = [...refused].map(
     ([field, message]) => `${CRITERIA[field]} (Kong refuses it: ${message})`,
   );
   return { route, dropped };
+}
+
+/** KIC's `konghq.com/rewrite`: the request-transformer replaces the upstream path with the template. */
+function rewriteFilter(template: string): HttpFilter {
+  return { kind: "urlRewrite", path: { kind: "full", value: template } };
+}
+
+/** Whether the route's protocols make it one of Kong's stream routes (tcp, tls, tls_passthrough). */
+export function isStreamDraft(draft: RouteDraft, o: RouteOverrides): boolean {
+  const protocols = o.protocols ?? draft.protocols;
+  return protocols !== undefined && protocols.some(p => STREAM_PROTOCOLS.has(p));
+}
+
+export interface BuiltStreamRoute {
+  readonly route: IrStreamRoute | undefined;
+  /** Why the route is left out, when it is. */
+  readonly missing?: string;
+  /** Annotations and criteria a stream route cannot use; they are dropped. */
+  readonly dropped: readonly string[];
+}
+
+/**
+ * An Ingress route whose `konghq.com/protocols` are tcp, tls or tls_passthrough: a Kong stream route,
+ * which matches on SNIs only. They come from `konghq.com/snis`, else the rule's host and host-aliases
+ * (what a TLS client names); the paths and HTTP-only annotations cannot apply and are reported.
+ */
+export function buildStreamRoute(draft: RouteDraft, o: RouteOverrides): BuiltStreamRoute {
+  const protocols = (o.protocols ?? []).filter((p): p is IrStreamRoute["protocols"][number] =>
+    STREAM_PROTOCOLS.has(p),
+  );
+  const hosts = [...new Set([...draft.hosts, ...o.hostAliases])];
+  const snis = o.snis !== undefined && o.snis.length > 0 ? o.snis : hosts;
+  const dropped = streamDropped(draft, o);
+  const tlsCapable = protocols.some(p => p !== "tcp");
+  if (!tlsCapable || snis.length === 0) {
+    const missing = tlsCapable
+      ? "a tls or tls_passthrough route matches on SNIs: give the rule a host or set konghq.com/snis"
+      : "a tcp route matches on destination ports, which an Ingress cannot name: use a TCPRoute, or tls with SNIs";
+    return { route: undefined, missing, dropped };
+  }
+  const route: IrStreamRoute = {
+    kind: "stream",
+    name: draft.name,
+    origin: draft.origin,
+    protocols,
+    snis,
+  };
+  return { route, dropped };
+}
+
+function streamDropped(draft: RouteDraft, o: RouteOverrides): string[] {
+  const dropped: string[] = [];
+  const onlyRoot = draft.paths.every(p => p.kind === "prefix" && p.value === "/");
+  if (!onlyRoot) dropped.push("paths (tcp and tls routes cannot match on paths)");
+  const httpOnly: [string, unknown][] = [
+    ["konghq.com/methods", o.methods],
+    ["konghq.com/headers.*", o.headers],
+    ["konghq.com/strip-path", o.stripPath],
+    ["konghq.com/rewrite", o.rewrite],
+    ["konghq.com/https-redirect-status-code", o.httpsRedirectStatusCode],
+  ];
+  for (const [name, value] of httpOnly) {
+    if (value !== undefined) dropped.push(`${name} (tcp and tls routes are not HTTP)`);
+  }
+  return dropped;
 }
 
 const SETTINGS = [

@@ -16,6 +16,8 @@ export interface TranslateOptions {
   readonly ingressClass: string;
   /** `--cluster-domain`: appended to Service DNS names for `ingress.kubernetes.io/service-upstream`. */
   readonly clusterDomain: string;
+  /** `--enable-drain-support`: terminating endpoints become targets of weight 0 (KIC's flag). */
+  readonly enableDrainSupport?: boolean;
   /** `--gateway-api-controller-name`: GatewayClasses naming it are ours (KIC's default when unset). */
   readonly gatewayControllerName?: string;
   /**

@@ -15,6 +15,17 @@ describe("route annotations", () => {
     ["konghq.com/protocols", "https", { protocols: ["https"] }],
     ["konghq.com/protocols", "grpc, grpcs", { protocols: ["grpc", "grpcs"] }],
     ["konghq.com/protocols", "http,grpc", { protocols: ["http", "https"] }],
+    // ws and wss are Kong Enterprise's; sent as given, as KIC does.
+    ["konghq.com/protocols", "ws,wss", { protocols: ["ws", "wss"] }],
+    ["konghq.com/protocols", "tls, tcp", { protocols: ["tls", "tcp"] }],
+    ["konghq.com/protocols", "tls_passthrough", { protocols: ["tls_passthrough"] }],
+    [
+      "konghq.com/rewrite",
+      "/v2/$1/x/$12",
+      { rewrite: '/v2/$(uri_captures[1] or "")/x/$(uri_captures[12] or "")' },
+    ],
+    ["konghq.com/rewrite", "/price/\\$1", { rewrite: "/price/$1" }],
+    ["konghq.com/rewrite", "", { rewrite: "/" }],
     ["konghq.com/methods", "get,Post", { methods: ["GET", "POST"] }],
     ["konghq.com/regex-priority", "-5", { regexPriority: -5 }],
     ["konghq.com/https-redirect-status-code", "301", { httpsRedirectStatusCode: 301 }],
@@ -44,6 +55,48 @@ describe("route annotations", () => {
   it("splits header values on a custom separator", () => {
     const parsed = route({ "konghq.com/headers.x-a": "1;2", "konghq.com/headers-separator": ";" });
     expect(parsed.value.headers).toEqual({ "x-a": ["1", "2"] });
+  });
+
+  it.each([
+    ["http,https", ["https"]],
+    ["grpc", ["grpcs"]],
+    ["ws,wss", ["wss"]],
+    ["https", ["https"]],
+  ])(
+    "force-ssl-redirect wins over protocols %s (KIC applies it last): %j",
+    (protocols, expected) => {
+      const parsed = route({
+        "ingress.kubernetes.io/force-ssl-redirect": "true",
+        "konghq.com/protocols": protocols,
+      });
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.value).toMatchObject({ protocols: expected, httpsRedirectStatusCode: 302 });
+    },
+  );
+
+  it.each(["http,tcp", "grpc,tls", "ws,http", "tls,tls_passthrough", "udp"])(
+    "refuses protocols %s, which Kong would refuse on one route",
+    protocols => {
+      const parsed = route({ "konghq.com/protocols": protocols });
+      expect(parsed.value.protocols).toBeUndefined();
+      expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
+    },
+  );
+
+  it.each(["/a/$x", "no-slash", "/a b"])("refuses rewrite %s", value => {
+    const parsed = route({ "konghq.com/rewrite": value });
+    expect(parsed.value.rewrite).toBeUndefined();
+    expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
+  });
+
+  it("says force-ssl-redirect does nothing on a tls route, and sets no redirect code", () => {
+    const parsed = route({
+      "ingress.kubernetes.io/force-ssl-redirect": "true",
+      "konghq.com/protocols": "tls",
+    });
+    expect(parsed.value.protocols).toEqual(["tls"]);
+    expect(parsed.value.httpsRedirectStatusCode).toBeUndefined();
+    expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
   });
 
   it("lets an explicit redirect code win over force-ssl-redirect's 302", () => {
@@ -125,7 +178,7 @@ describe("route annotations", () => {
 
   it.each([
     ["konghq.com/read-timeout", "MisplacedAnnotation"],
-    ["konghq.com/rewrite", "UnsupportedAnnotation"],
+    ["konghq.com/ca-certificates-configmaps", "UnsupportedAnnotation"],
     ["konghq.com/strip-paht", "UnknownAnnotation"],
   ])("reports %s as %s", (key, reason) => {
     expect(route({ [key]: "1" }).problems.map(p => p.reason)).toEqual([reason]);
@@ -152,6 +205,10 @@ describe("service annotations", () => {
       { hostHeader: "internal.example.com:8080" },
     ],
     ["ingress.kubernetes.io/service-upstream", "true", { serviceUpstream: true }],
+    ["konghq.com/tls-verify", "True", { tlsVerify: true }],
+    ["konghq.com/tls-verify-depth", "64", { tlsVerifyDepth: 64 }],
+    ["konghq.com/client-cert", " client-tls ", { clientCert: "client-tls" }],
+    ["konghq.com/ca-certificates-secrets", "a, b,a", { caCertificateSecrets: ["a", "b"] }],
   ])("%s: %j", (key, value, expected) => {
     const parsed = service({ [key]: value });
     expect(parsed.problems).toEqual([]);
@@ -185,6 +242,24 @@ describe("service annotations", () => {
         message: `annotation ${key}: "${value}" is not valid (Kong refuses it: ${kong}); the annotation is ignored`,
       },
     ]);
+  });
+
+  it.each([
+    ["konghq.com/tls-verify", "yes"],
+    ["konghq.com/tls-verify-depth", "65"],
+    ["konghq.com/client-cert", "Not_A_Name"],
+  ])("%s=%j is reported and ignored", (key, value) => {
+    const parsed = service({ [key]: value });
+    expect(parsed.problems).toHaveLength(1);
+    expect(parsed.problems[0]?.reason).toBe("InvalidAnnotation");
+    expect(parsed.problems[0]?.message).toMatch(
+      new RegExp(
+        `^annotation ${key}: "${value}" is not valid \\(.+\\); the annotation is ignored$`,
+      ),
+    );
+    expect(parsed.value).not.toHaveProperty(
+      key === "konghq.com/client-cert" ? "clientCert" : "tlsVerify",
+    );
   });
 
   it.each(["konghq.com/strip-path", "konghq.com/headers.x-a"])(
