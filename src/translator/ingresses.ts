@@ -17,6 +17,12 @@ import {
 } from "./ingress.ts";
 import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
 import { RecordedResults, type ResultSink } from "./results.ts";
+import {
+  reportAnyHost,
+  reportForeignHost,
+  type ClaimCollector,
+  type HostOwnership,
+} from "./ownership.ts";
 import type { CertificateCollector } from "./tls.ts";
 import type { Snapshot, TranslateOptions } from "./types.ts";
 
@@ -28,11 +34,24 @@ export interface IngressInput {
   readonly certificates: CertificateCollector;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  /** Collects the Ingresses' host claims for the ownership decision. */
+  readonly claims: ClaimCollector;
+  /** Whether a namespace may route any host (a default backend). */
+  readonly admitsAnyHost: (namespace: string) => boolean;
 }
 
-/** Our Ingresses' routes, each on the Kong service of its backend, with cross-Ingress conflicts resolved. */
-export function translateIngresses(input: IngressInput): readonly IngressRoute[] {
-  const { services, certificates, results, memo } = input;
+/** Our Ingresses (oldest first) and their routes, before host ownership and per-path conflicts. */
+export interface IngressRoutes {
+  readonly ingresses: readonly Ingress[];
+  readonly routes: readonly IngressRoute[];
+}
+
+/**
+ * Our Ingresses' routes, each on the Kong service of its backend, and their host claims (rule hosts,
+ * aliases and TLS hosts, also of Ingresses left out, so a broken object keeps its hosts).
+ */
+export function translateIngresses(input: IngressInput): IngressRoutes {
+  const { services, results, memo } = input;
   const ingresses = selectIngresses(input);
   const routes: IngressRoute[] = [];
   let defaultBackendOwner: Ingress | undefined;
@@ -41,18 +60,64 @@ export function translateIngresses(input: IngressInput): readonly IngressRoute[]
   for (const ingress of ingresses) {
     const unit = ingressUnit(ingress, services, memo);
     unit.said.replay(results);
+    claimHosts(input.claims, ingress, unit.overrides.hostAliases);
     if (unit.leftOut) continue;
     for (const route of unit.routes) routes.push(route);
-    certificates.addIngress(ingress);
     if (ingress.spec.defaultBackend === undefined) continue;
+    if (!input.admitsAnyHost(ingress.metadata.namespace ?? "")) {
+      reportAnyHost(results, ingress, "spec.defaultBackend");
+      continue;
+    }
     const ctx = { ingress, overrides: unit.overrides, services: lookup, results };
     defaultBackendOwner = addDefaultBackend(ctx, { routes, owner: defaultBackendOwner });
   }
+  return { ingresses, routes };
+}
 
-  const kept = dropConflictingPaths(routes, results, memo.claims);
+/**
+ * Binds the admitted Ingresses' TLS hosts (only those their namespace may use), resolves claims on the
+ * same host and path between them, and marks each Ingress translated or excluded.
+ */
+export function finishIngresses(
+  input: Pick<IngressInput, "certificates" | "results" | "memo">,
+  p: { ingresses: readonly Ingress[]; admitted: readonly IngressRoute[]; ownership: HostOwnership },
+): readonly IngressRoute[] {
+  const { certificates, results, memo } = input;
+  for (const ingress of p.ingresses) {
+    if (memo.ingresses.get(ingress)?.leftOut === true) continue;
+    certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
+  }
+  const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims);
   for (const r of kept) results.translated(r.ingress);
-  for (const ingress of ingresses) results.excluded(ingress);
+  for (const ingress of sharing) results.translated(ingress);
+  for (const ingress of p.ingresses) results.excluded(ingress);
   return kept;
+}
+
+function claimHosts(claims: ClaimCollector, ingress: Ingress, aliases: readonly string[]): void {
+  for (const rule of ingress.spec.rules ?? [])
+    if (rule.host !== undefined) claims.add(rule.host, ingress);
+  for (const alias of aliases) claims.add(alias, ingress);
+  for (const tls of ingress.spec.tls ?? [])
+    for (const host of tls.hosts ?? []) claims.add(host, ingress);
+}
+
+function tlsHostFilter(
+  ingress: Ingress,
+  ownership: HostOwnership,
+  results: ResultSink,
+): (host: string) => boolean {
+  const namespace = ingress.metadata.namespace ?? "";
+  return host => {
+    const owner = ownership.ownerOf(host);
+    if (owner === undefined || owner.namespace === namespace) return true;
+    reportForeignHost(results, ingress, {
+      host,
+      owner,
+      what: "does not bind its TLS Secret to it",
+    });
+    return false;
+  };
 }
 
 function selectIngresses(input: IngressInput): Ingress[] {

@@ -1,6 +1,7 @@
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
 import type { ListenerSupportOf } from "./gateway/listeners.ts";
+import type { HostClaim, RecordedClaim } from "./ownership.ts";
 import type {
   GatewayClassStatusSpec,
   GatewayStatusSpec,
@@ -22,6 +23,15 @@ export interface TranslateOptions {
    * every listener is assumed served. Asked once per translation, so one translation sees one answer.
    */
   readonly listenerSupport?: () => ListenerSupportOf;
+  /** `--host-ownership`: a host belongs to one namespace (ownership.ts); default on. */
+  readonly hostOwnership?: boolean;
+  /**
+   * When each (host, namespace) claim was first observed: the controller's claim record, asked once
+   * per translation (runtime/host-claims.ts). None offline: every claim is then observed now.
+   */
+  readonly hostClaims?: readonly RecordedClaim[] | (() => readonly RecordedClaim[]);
+  /** `--any-host-namespaces`: who may route any host (host-less rules, default backends); unset: all. */
+  readonly anyHostNamespaces?: readonly string[];
 }
 
 /** KIC's `--gateway-api-controller-name` default. */
@@ -105,4 +115,13 @@ export interface TranslationResult {
   readonly gatewayApi: GatewayApiStatuses;
   /** One entry per input object, sorted by kind, namespace, name. */
   readonly results: readonly ObjectResult[];
+  /** Who claims which host, and who routes any host: for the claim record and the metrics. */
+  readonly tenancy?: TenancyReport;
+}
+
+export interface TenancyReport {
+  /** Every (host, namespace) claim, sorted. */
+  readonly claims: readonly HostClaim[];
+  /** Namespaces whose routes match any host, sorted. */
+  readonly anyHostNamespaces: readonly string[];
 }
