@@ -37,6 +37,7 @@ import { AppliedStatusFeed } from "./applied-status.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
 import { buildKongSide, kongReachedWithin, type KongSide } from "./kong-side.ts";
+import { createHostClaimRecord, tenancyOptions, type HostClaimRecord } from "./host-claims.ts";
 import { ListenerSide } from "./listener-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
@@ -106,6 +107,7 @@ interface Parts {
   readonly listeners: ListenerSide;
   readonly readiness: () => Readiness;
   readonly dumps: ConfigDumps | undefined;
+  readonly claims: HostClaimRecord;
   /** Whether this replica leads (`isLeader`, `subscribe`): what leader-only pushes will follow. */
   readonly election: Election;
 }
@@ -222,11 +224,14 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   );
   // Bound below, once the sender it asks Kongs through exists.
   const late: { listeners?: ListenerSide; loop?: SyncLoop } = {};
+  const claims = createHostClaimRecord({ ...opts, api: kube.api, registry: metrics.registry });
   const options = {
     ingressClass: config.ingressClass,
     clusterDomain: config.clusterDomain,
     gatewayControllerName: config.gatewayApiControllerName,
     listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
+    ...tenancyOptions(config),
+    hostClaims: () => claims.current(),
   };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
@@ -291,6 +296,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     onTranslated: ({ result }) => {
+      claims.observe(result.tenancy);
       feed.translated(result);
       dumps?.translated(result);
     },
@@ -329,7 +335,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   });
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
-    ...{ publishService, readiness, dumps, listeners: listenerSide, election },
+    ...{ publishService, readiness, dumps, listeners: listenerSide, election, claims },
   };
 }
 
@@ -373,6 +379,7 @@ function runnablesOf(parts: Parts): Runnable[] {
   return [
     { name: "sync-loop", leaderOnly: false, run: signal => parts.loop.run(signal) },
     { name: "events", leaderOnly: true, run: signal => parts.status.events.run(signal) },
+    { name: "host-claims", leaderOnly: true, run: signal => parts.claims.run(signal) },
     ...(writer === undefined
       ? []
       : [{ name: "status-writer", leaderOnly: true, run: (s: AbortSignal) => writer.run(s) }]),
@@ -447,6 +454,8 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
   // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
   void Promise.all([parts.watchers.waitSynced(signal), parts.optional.waitSynced(signal)])
     .then(() => parts.fetcher.waitSettled(signal))
+    // Claims recorded before this start keep their dates from the first translation on.
+    .then(() => parts.claims.load(signal))
     .then(
       () => {
         if (signal.aborted) return;

@@ -96,7 +96,7 @@ function translateWith(
     admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,
   });
   const owned = applyOwnership({
-    ...{ ingress, claims, policy, certificates, results, memo },
+    ...{ ingress, claims, policy, certificates, results, memo, options },
     gatewayRoutes: translateGatewayRoutes({
       evaluation: gatewayApi,
       results: new TranslatedHeldBack(results),

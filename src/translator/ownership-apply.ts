@@ -4,6 +4,7 @@
  * foreign wildcards, and only then are Ingress TLS hosts bound and per-path conflicts resolved.
  */
 import type { KubeObject } from "../model/k8s.ts";
+import { admitExternalNames } from "./external-names.ts";
 import type { RouteEmission } from "./ir/types.ts";
 import { finishIngresses, type IngressRoutes } from "./ingresses.ts";
 import type { IngressRoute } from "./ingress.ts";
@@ -82,6 +83,8 @@ export interface OwnershipInput {
   readonly certificates: CertificateCollector;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  /** Its ExternalName policy. */
+  readonly options: TranslateOptions;
 }
 
 export interface OwnedRoutes {
@@ -96,13 +99,15 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
       for (const host of e.route.match.hosts) input.claims.add(host, e.route.origin.object);
   }
   const ownership = new HostOwnership(input.claims, input.policy);
-  const admittedIngress: IngressRoute[] = admitRoutes(input.ingress.routes, ownership, results);
+  const admitted = <T extends RouteEmission>(routes: readonly T[]): T[] =>
+    admitExternalNames(admitRoutes(routes, ownership, results), input.options, results);
+  const admittedIngress: IngressRoute[] = admitted(input.ingress.routes);
   const ingressRoutes = finishIngresses(input, {
     ingresses: input.ingress.ingresses,
     admitted: admittedIngress,
     ownership,
   });
-  const gatewayRoutes = admitRoutes(input.gatewayRoutes, ownership, results);
+  const gatewayRoutes = admitted(input.gatewayRoutes);
   for (const e of gatewayRoutes) results.translated(e.route.origin.object);
   const routed = [...ingressRoutes, ...gatewayRoutes];
   return {

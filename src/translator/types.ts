@@ -32,6 +32,10 @@ export interface TranslateOptions {
   readonly hostClaims?: readonly RecordedClaim[] | (() => readonly RecordedClaim[]);
   /** `--any-host-namespaces`: who may route any host (host-less rules, default backends); unset: all. */
   readonly anyHostNamespaces?: readonly string[];
+  /** `--external-name-services`: `refuse` leaves out routes to ExternalName Services (external-names.ts). */
+  readonly externalNameServices?: "allow" | "refuse";
+  /** `--external-name-targets`: when set, the only names ExternalName Services may point at. */
+  readonly externalNameTargets?: readonly string[];
 }
 
 /** KIC's `--gateway-api-controller-name` default. */
