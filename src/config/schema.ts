@@ -423,6 +423,70 @@ export const SETTINGS = {
     },
     listOf(nonEmpty()),
   ),
+  maxRoutesPerObject: withDefault(
+    {
+      flag: "max-routes-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description: "Kong routes one object may produce; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "2000",
+  ),
+  maxHostPathsPerObject: withDefault(
+    {
+      flag: "max-host-paths-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "Hosts × paths over one object's routes; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "20000",
+  ),
+  maxHostAliasesPerObject: withDefault(
+    {
+      flag: "max-host-aliases-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "konghq.com/host-aliases entries on one object; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "1000",
+  ),
+  maxConfigBytesPerObject: withDefault(
+    {
+      flag: "max-config-bytes-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "Estimated config bytes of one object's routes; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "4194304",
+  ),
+  maxConfigBytes: withDefault(
+    {
+      flag: "max-config-bytes",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "A config over this many bytes is not sent: its largest objects are left out (Kong's default body limit, 10 MiB; also what a 413 answer leads to).",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "10485760",
+  ),
   cacheSyncTimeoutMs: withDefault(
     {
       flag: "cache-sync-timeout",

@@ -269,7 +269,7 @@ export class HostClaimRecord {
   }
 }
 
-/** Host ownership settings for the translator (the claim record is added by the caller). */
+/** Host ownership and budget settings for the translator (the caller adds the claim record). */
 export function tenancyOptions(config: Config): Partial<TranslateOptions> {
   return {
     hostOwnership: config.hostOwnership,
@@ -280,6 +280,12 @@ export function tenancyOptions(config: Config): Partial<TranslateOptions> {
     ...(config.externalNameTargets === undefined
       ? {}
       : { externalNameTargets: config.externalNameTargets }),
+    objectBudgets: {
+      routes: config.maxRoutesPerObject,
+      hostPaths: config.maxHostPathsPerObject,
+      aliases: config.maxHostAliasesPerObject,
+      bytes: config.maxConfigBytesPerObject,
+    },
   };
 }
 

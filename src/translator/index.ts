@@ -18,7 +18,12 @@ import { writeKongConfig } from "./kong-writer/index.ts";
 import { derivedFrom, TranslationMemo } from "./memo.ts";
 import { ResultsBuilder } from "./results.ts";
 import { ClaimCollector } from "./ownership.ts";
-import { applyOwnership, ownershipPolicy, TranslatedHeldBack } from "./ownership-apply.ts";
+import {
+  applyOwnership,
+  objectBudgets,
+  ownershipPolicy,
+  TranslatedHeldBack,
+} from "./ownership-apply.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { addListenerCertificates } from "./gateway/certificates.ts";
@@ -94,6 +99,7 @@ function translateWith(
   const ingress = translateIngresses({
     ...{ snapshot, options, services, certificates, results, memo, claims },
     admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,
+    budgets: objectBudgets(options),
   });
   const owned = applyOwnership({
     ...{ ingress, claims, policy, certificates, results, memo, options },

@@ -7,6 +7,7 @@
 import type { Ingress, Service } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
+import { ingressOverBudget, type ObjectBudgets } from "./budgets.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import {
@@ -38,6 +39,7 @@ export interface IngressInput {
   readonly claims: ClaimCollector;
   /** Whether a namespace may route any host (a default backend). */
   readonly admitsAnyHost: (namespace: string) => boolean;
+  readonly budgets: ObjectBudgets;
 }
 
 /** Our Ingresses (oldest first) and their routes, before host ownership and per-path conflicts. */
@@ -58,9 +60,9 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
 
   const lookup = serviceLookup(services, results);
   for (const ingress of ingresses) {
-    const unit = ingressUnit(ingress, services, memo);
+    const unit = ingressUnit(ingress, { services, memo, budgets: input.budgets });
     unit.said.replay(results);
-    claimHosts(input.claims, ingress, unit.overrides.hostAliases);
+    if (unit.overBudget !== true) claimHosts(input.claims, ingress, unit.overrides.hostAliases);
     if (unit.leftOut) continue;
     for (const route of unit.routes) routes.push(route);
     if (ingress.spec.defaultBackend === undefined) continue;
@@ -145,9 +147,13 @@ function selectIngresses(input: IngressInput): Ingress[] {
 /** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
 function ingressUnit(
   ingress: Ingress,
-  services: ReadonlyMap<string, Service>,
-  memo: TranslationMemo,
+  c: {
+    services: ReadonlyMap<string, Service>;
+    memo: TranslationMemo;
+    budgets: ObjectBudgets;
+  },
 ): IngressUnit {
+  const { services, memo } = c;
   const cached = memo.ingresses.get(ingress);
   if (cached !== undefined && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
@@ -155,7 +161,12 @@ function ingressUnit(
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
   let unit: IngressUnit;
-  if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
+  const overBudget = ingressOverBudget(ingress, parsed.value.hostAliases.length, c.budgets);
+  if (overBudget !== undefined) {
+    said.problem(ingress, "BudgetExceeded", overBudget);
+    said.excluded(ingress);
+    unit = { lookups, overrides: parsed.value, leftOut: true, overBudget: true, routes: [], said };
+  } else if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
     excludeForPlugins(ingress, said);
     unit = { lookups, overrides: parsed.value, leftOut: true, routes: [], said };
   } else {

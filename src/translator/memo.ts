@@ -34,6 +34,8 @@ export interface IngressUnit {
   readonly overrides: RouteOverrides;
   /** Left out for `konghq.com/plugins`: no routes, no certificates, no default backend. */
   readonly leftOut: boolean;
+  /** Left out for a budget (budgets.ts): it claims no host either. */
+  readonly overBudget?: true;
   readonly routes: readonly IngressRoute[];
   readonly said: RecordedResults;
 }

@@ -4,6 +4,7 @@
  * foreign wildcards, and only then are Ingress TLS hosts bound and per-path conflicts resolved.
  */
 import type { KubeObject } from "../model/k8s.ts";
+import { DEFAULT_OBJECT_BUDGETS, withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
 import type { RouteEmission } from "./ir/types.ts";
 import { finishIngresses, type IngressRoutes } from "./ingresses.ts";
@@ -14,6 +15,10 @@ import { admitRoutes, HostOwnership, ownerCatchAlls, type OwnershipPolicy } from
 import type { ObjectResults, ResultSink } from "./results.ts";
 import type { CertificateCollector } from "./tls.ts";
 import type { ParentCondition, ParentRef, TenancyReport, TranslateOptions } from "./types.ts";
+
+export function objectBudgets(options: TranslateOptions): ObjectBudgets {
+  return { ...DEFAULT_OBJECT_BUDGETS, ...options.objectBudgets };
+}
 
 export function ownershipPolicy(options: TranslateOptions): OwnershipPolicy {
   const recorded =
@@ -94,20 +99,24 @@ export interface OwnedRoutes {
 
 export function applyOwnership(input: OwnershipInput): OwnedRoutes {
   const { results } = input;
-  for (const e of input.gatewayRoutes) {
+  const budgets = objectBudgets(input.options);
+  const gatewayEmissions = withinBudgets(input.gatewayRoutes, budgets, results);
+  for (const e of gatewayEmissions) {
     if (e.route.kind === "http")
       for (const host of e.route.match.hosts) input.claims.add(host, e.route.origin.object);
   }
   const ownership = new HostOwnership(input.claims, input.policy);
   const admitted = <T extends RouteEmission>(routes: readonly T[]): T[] =>
     admitExternalNames(admitRoutes(routes, ownership, results), input.options, results);
-  const admittedIngress: IngressRoute[] = admitted(input.ingress.routes);
+  const admittedIngress: IngressRoute[] = admitted(
+    withinBudgets(input.ingress.routes, budgets, results),
+  );
   const ingressRoutes = finishIngresses(input, {
     ingresses: input.ingress.ingresses,
     admitted: admittedIngress,
     ownership,
   });
-  const gatewayRoutes = admitted(input.gatewayRoutes);
+  const gatewayRoutes = admitted(gatewayEmissions);
   for (const e of gatewayRoutes) results.translated(e.route.origin.object);
   const routed = [...ingressRoutes, ...gatewayRoutes];
   return {

@@ -1,6 +1,7 @@
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
 import type { ListenerSupportOf } from "./gateway/listeners.ts";
+import type { ObjectBudgets } from "./budgets.ts";
 import type { HostClaim, RecordedClaim } from "./ownership.ts";
 import type {
   GatewayClassStatusSpec,
@@ -36,6 +37,8 @@ export interface TranslateOptions {
   readonly externalNameServices?: "allow" | "refuse";
   /** `--external-name-targets`: when set, the only names ExternalName Services may point at. */
   readonly externalNameTargets?: readonly string[];
+  /** `--max-*-per-object`: budgets.ts; unset ones keep their defaults. */
+  readonly objectBudgets?: Partial<ObjectBudgets>;
 }
 
 /** KIC's `--gateway-api-controller-name` default. */
