@@ -361,6 +361,146 @@ export const SETTINGS = {
     bool(),
     "false",
   ),
+  hostOwnership: withDefault(
+    {
+      flag: "host-ownership",
+      section: KUBE,
+      shape: "boolean",
+      placeholder: "bool",
+      description:
+        "A host belongs to the namespace whose objects claimed it first; other namespaces are not routed for it (README: Running for many teams). false: KIC's behaviour.",
+      ours: true,
+    },
+    bool(),
+    "true",
+  ),
+  hostClaimsConfigmap: withDefault(
+    {
+      flag: "host-claims-configmap",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "name",
+      description:
+        "ConfigMap in the controller's namespace (that of --election-namespace) recording when each host claim was first observed.",
+      ours: true,
+    },
+    dnsSubdomain("a ConfigMap name"),
+    "kongress-host-claims",
+  ),
+  hostClaimReleaseAfterMs: withDefault(
+    {
+      flag: "host-claim-release-after",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "duration",
+      description:
+        "How long a namespace keeps the date of a host claim after its last object claiming the host is gone (a redeploy).",
+      ours: true,
+    },
+    duration(),
+    "10m",
+  ),
+  anyHostNamespaces: unset(
+    {
+      flag: "any-host-namespaces",
+      section: KUBE,
+      shape: "list",
+      placeholder: "namespace",
+      description:
+        "Namespaces whose rules without a host and default backends are routed (they match every host); unset: every namespace.",
+      ours: true,
+    },
+    listOf(dnsSubdomain("a namespace")),
+  ),
+  externalNameServices: withDefault(
+    {
+      flag: "external-name-services",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "allow|refuse",
+      description:
+        "Whether backends may be ExternalName Services, which point Kong at any name (another namespace's Service, a metadata address).",
+      ours: true,
+    },
+    z.enum(["allow", "refuse"]),
+    "allow",
+  ),
+  externalNameTargets: unset(
+    {
+      flag: "external-name-targets",
+      section: KUBE,
+      shape: "list",
+      placeholder: "host",
+      description:
+        "When set, the only targets ExternalName Services may name: host names, or *.suffix for every name under a domain.",
+      ours: true,
+    },
+    listOf(nonEmpty()),
+  ),
+  maxRoutesPerObject: withDefault(
+    {
+      flag: "max-routes-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description: "Kong routes one object may produce; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "2000",
+  ),
+  maxHostPathsPerObject: withDefault(
+    {
+      flag: "max-host-paths-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "Hosts × paths over one object's routes; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "20000",
+  ),
+  maxHostAliasesPerObject: withDefault(
+    {
+      flag: "max-host-aliases-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "konghq.com/host-aliases entries on one object; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "1000",
+  ),
+  maxConfigBytesPerObject: withDefault(
+    {
+      flag: "max-config-bytes-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "Estimated config bytes of one object's routes; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "4194304",
+  ),
+  maxConfigBytes: withDefault(
+    {
+      flag: "max-config-bytes",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "A config over this many bytes is not sent: its largest objects are left out (Kong's default body limit, 10 MiB; also what a 413 answer leads to).",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "10485760",
+  ),
   cacheSyncTimeoutMs: withDefault(
     {
       flag: "cache-sync-timeout",

@@ -40,6 +40,7 @@ import type { SecretScrubber } from "../kong/redact.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
 import { buildKongSide, kongReachedWithin, type KongSide } from "./kong-side.ts";
+import { createHostClaimRecord, tenancyOptions, type HostClaimRecord } from "./host-claims.ts";
 import { ListenerSide } from "./listener-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
@@ -114,6 +115,7 @@ interface Parts {
   readonly listeners: ListenerSide;
   readonly readiness: () => Readiness;
   readonly dumps: ConfigDumps | undefined;
+  readonly claims: HostClaimRecord;
   /** Whether this replica leads (`isLeader`, `subscribe`): what leader-only pushes will follow. */
   readonly election: Election;
 }
@@ -243,6 +245,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     bundles,
     onBundlesChanged: () => late.loop?.notify(),
   });
+  const claims = createHostClaimRecord({ ...opts, api: kube.api, registry: metrics.registry });
   const options = {
     ingressClass: config.ingressClass,
     clusterDomain: config.clusterDomain,
@@ -250,6 +253,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     gatewayControllerName: config.gatewayApiControllerName,
     listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
     gatewayApiBundles: () => bundles.current(),
+    ...tenancyOptions(config),
+    hostClaims: () => claims.current(),
   };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
@@ -324,6 +329,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     onTranslated: ({ result }) => {
       // First: whatever is logged or recorded about this config may quote its secrets.
       opts.secrets?.remember(result.config);
+      claims.observe(result.tenancy);
       feed.translated(result);
       dumps?.translated(result);
     },
@@ -359,7 +365,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const readiness = buildReadiness(config, { watchers, optional }, kong, election);
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
-    ...{ publishService, readiness, dumps, listeners: listenerSide, election },
+    ...{ publishService, readiness, dumps, listeners: listenerSide, election, claims },
   };
 }
 
@@ -403,6 +409,7 @@ function runnablesOf(parts: Parts): Runnable[] {
   return [
     { name: "sync-loop", leaderOnly: false, run: signal => parts.loop.run(signal) },
     { name: "events", leaderOnly: true, run: signal => parts.status.events.run(signal) },
+    { name: "host-claims", leaderOnly: true, run: signal => parts.claims.run(signal) },
     ...(writer === undefined
       ? []
       : [{ name: "status-writer", leaderOnly: true, run: (s: AbortSignal) => writer.run(s) }]),
@@ -477,6 +484,8 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
   // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
   void Promise.all([parts.watchers.waitSynced(signal), parts.optional.waitSynced(signal)])
     .then(() => parts.fetcher.waitSettled(signal))
+    // Claims recorded before this start keep their dates from the first translation on.
+    .then(() => parts.claims.load(signal))
     .then(
       () => {
         if (signal.aborted) return;

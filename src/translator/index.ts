@@ -17,6 +17,13 @@ import type { IrConfig } from "./ir/types.ts";
 import { writeKongConfig } from "./kong-writer/index.ts";
 import { derivedFrom, TranslationMemo } from "./memo.ts";
 import { ResultsBuilder } from "./results.ts";
+import { ClaimCollector } from "./ownership.ts";
+import {
+  applyOwnership,
+  objectBudgets,
+  ownershipPolicy,
+  TranslatedHeldBack,
+} from "./ownership-apply.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { addListenerCertificates } from "./gateway/certificates.ts";
@@ -89,19 +96,20 @@ function translateWith(
   memo.secrets = derivedFrom(memo.secrets, snapshot.secrets, byKey);
   const certificates = new CertificateCollector(memo.secrets.value, results, memo.keyPair);
   const services = memo.services.value;
-  const ingressRoutes = translateIngresses({
-    snapshot,
-    options,
-    services,
-    certificates,
-    results,
-    memo,
+  const policy = ownershipPolicy(options);
+  const claims = new ClaimCollector();
+  const ingress = translateIngresses({
+    ...{ snapshot, options, services, certificates, results, memo, claims },
+    admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,
+    budgets: objectBudgets(options),
   });
-
-  const gatewayRoutes = translateGatewayRoutes({
-    evaluation: gatewayApi,
-    results,
-    translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
+  const owned = applyOwnership({
+    ...{ ingress, claims, policy, certificates, results, memo, options },
+    gatewayRoutes: translateGatewayRoutes({
+      evaluation: gatewayApi,
+      results: new TranslatedHeldBack(results),
+      translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
+    }),
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });
@@ -109,7 +117,7 @@ function translateWith(
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
   const ir: IrConfig = {
     services: buildServices({
-      emissions: [...ingressRoutes, ...gatewayRoutes],
+      emissions: owned.emissions,
       slicesByService: memo.slices.value,
       clusterDomain: options.clusterDomain,
       ...(options.enableDrainSupport === true ? { drain: true } : {}),
@@ -130,6 +138,7 @@ function translateWith(
       gateways: gatewayApi.gatewayStatuses,
       routes: routeStatuses(gatewayApi.routes, built),
     },
+    tenancy: owned.tenancy,
   };
 }
 

@@ -76,8 +76,8 @@ interface Resolved {
 interface Group extends Resolved {
   host: string;
   paths: PathMatch[];
-  /** The paths as Kong spells them: two matches Kong reads alike are one path. */
-  spelled: string[];
+  /** The paths as Kong spells them: two matches Kong reads alike are one path (a set: linear time). */
+  spelled: Set<string>;
 }
 
 export function translateIngressRules(ctx: Context): readonly IngressEmission[] {
@@ -198,13 +198,13 @@ function addPath(
   const key = `${p.host}\u0000${resolved.backend.serviceName}\u0000${resolved.backend.portKey}`;
   let group = p.groups.get(key);
   if (group === undefined) {
-    group = { ...resolved, host: p.host, paths: [], spelled: [] };
+    group = { ...resolved, host: p.host, paths: [], spelled: new Set() };
     p.groups.set(key, group);
   }
   for (const match of translated.paths) {
     const spelled = kongPath(match);
-    if (group.spelled.includes(spelled)) continue;
-    group.spelled.push(spelled);
+    if (group.spelled.has(spelled)) continue;
+    group.spelled.add(spelled);
     group.paths.push(match);
   }
 }

@@ -7,6 +7,7 @@
 import type { Ingress, Service } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
+import { ingressOverBudget, type ObjectBudgets } from "./budgets.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
@@ -20,6 +21,12 @@ import {
 } from "./ingress.ts";
 import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
 import { RecordedResults, type ResultSink } from "./results.ts";
+import {
+  reportAnyHost,
+  reportForeignHost,
+  type ClaimCollector,
+  type HostOwnership,
+} from "./ownership.ts";
 import type { CertificateCollector } from "./tls.ts";
 import type { Snapshot, TranslateOptions } from "./types.ts";
 
@@ -31,11 +38,27 @@ export interface IngressInput {
   readonly certificates: CertificateCollector;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  /** Collects the Ingresses' host claims for the ownership decision. */
+  readonly claims: ClaimCollector;
+  /** Whether a namespace may route any host (a default backend). */
+  readonly admitsAnyHost: (namespace: string) => boolean;
+  readonly budgets: ObjectBudgets;
 }
 
-/** Our Ingresses' routes, each on the Kong service of its backend, with cross-Ingress conflicts resolved. */
-export function translateIngresses(input: IngressInput): readonly IngressEmission[] {
-  const { services, certificates, results, memo } = input;
+/** Our Ingresses (oldest first) and their routes, before host ownership and per-path conflicts. */
+export interface IngressRoutes {
+  readonly ingresses: readonly Ingress[];
+  readonly routes: readonly IngressRoute[];
+  /** Stream routes (konghq.com/protocols tcp, tls) match on SNIs, not host and path: no claims. */
+  readonly streams: readonly IngressStreamRoute[];
+}
+
+/**
+ * Our Ingresses' routes, each on the Kong service of its backend, and their host claims (rule hosts,
+ * aliases and TLS hosts, also of Ingresses left out, so a broken object keeps its hosts).
+ */
+export function translateIngresses(input: IngressInput): IngressRoutes {
+  const { services, results, memo } = input;
   const ingresses = selectIngresses(input);
   const routes: IngressRoute[] = [];
   // Stream routes (konghq.com/protocols tcp, tls) match on SNIs, not host and path: no claims.
@@ -48,16 +71,20 @@ export function translateIngresses(input: IngressInput): readonly IngressEmissio
   );
   const settings = classSettings(ourClass, input.snapshot, results);
   for (const ingress of ingresses) {
-    const unit = ingressUnit(ingress, { services, settings }, memo);
+    const unit = ingressUnit(ingress, { services, settings, budgets: input.budgets }, memo);
     if (settings.source !== undefined) results.dependsOn(ingress, settings.source);
     unit.said.replay(results);
+    if (unit.overBudget !== true) claimHosts(input.claims, ingress, unit.overrides.hostAliases);
     if (unit.leftOut) continue;
     for (const r of unit.routes) {
       if (r.route.kind === "http") routes.push(r as IngressRoute);
       else streams.push(r as IngressStreamRoute);
     }
-    certificates.addIngress(ingress);
     if (ingress.spec.defaultBackend === undefined) continue;
+    if (!input.admitsAnyHost(ingress.metadata.namespace ?? "")) {
+      reportAnyHost(results, ingress, "spec.defaultBackend");
+      continue;
+    }
     const ctx = {
       ingress,
       overrides: unit.overrides,
@@ -71,12 +98,59 @@ export function translateIngresses(input: IngressInput): readonly IngressEmissio
       owner: defaultBackendOwner,
     });
   }
+  return { ingresses, routes, streams };
+}
 
-  const kept = dropConflictingPaths(routes, results, memo.claims);
+/**
+ * Binds the admitted Ingresses' TLS hosts (only those their namespace may use), resolves claims on the
+ * same host and path between them, and marks each Ingress translated or excluded.
+ */
+export function finishIngresses(
+  input: Pick<IngressInput, "certificates" | "results" | "memo">,
+  p: {
+    ingresses: readonly Ingress[];
+    admitted: readonly IngressRoute[];
+    streams: readonly IngressStreamRoute[];
+    ownership: HostOwnership;
+  },
+): readonly IngressEmission[] {
+  const { certificates, results, memo } = input;
+  for (const ingress of p.ingresses) {
+    if (memo.ingresses.get(ingress)?.leftOut === true) continue;
+    certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
+  }
+  const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims);
   for (const r of kept) results.translated(r.ingress);
-  for (const r of streams) results.translated(r.ingress);
-  for (const ingress of ingresses) results.excluded(ingress);
-  return streams.length === 0 ? kept : [...kept, ...streams];
+  for (const r of p.streams) results.translated(r.ingress);
+  for (const ingress of sharing) results.translated(ingress);
+  for (const ingress of p.ingresses) results.excluded(ingress);
+  return p.streams.length === 0 ? kept : [...kept, ...p.streams];
+}
+
+function claimHosts(claims: ClaimCollector, ingress: Ingress, aliases: readonly string[]): void {
+  for (const rule of ingress.spec.rules ?? [])
+    if (rule.host !== undefined) claims.add(rule.host, ingress);
+  for (const alias of aliases) claims.add(alias, ingress);
+  for (const tls of ingress.spec.tls ?? [])
+    for (const host of tls.hosts ?? []) claims.add(host, ingress);
+}
+
+function tlsHostFilter(
+  ingress: Ingress,
+  ownership: HostOwnership,
+  results: ResultSink,
+): (host: string) => boolean {
+  const namespace = ingress.metadata.namespace ?? "";
+  return host => {
+    const owner = ownership.ownerOf(host);
+    if (owner === undefined || owner.namespace === namespace) return true;
+    reportForeignHost(results, ingress, {
+      host,
+      owner,
+      what: "does not bind its TLS Secret to it",
+    });
+    return false;
+  };
 }
 
 function selectIngresses(input: IngressInput): Ingress[] {
@@ -104,7 +178,11 @@ function selectIngresses(input: IngressInput): Ingress[] {
 /** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
 function ingressUnit(
   ingress: Ingress,
-  input: { services: ReadonlyMap<string, Service>; settings: ClassSettings },
+  input: {
+    services: ReadonlyMap<string, Service>;
+    settings: ClassSettings;
+    budgets: ObjectBudgets;
+  },
   memo: TranslationMemo,
 ): IngressUnit {
   const { services, settings } = input;
@@ -115,7 +193,20 @@ function ingressUnit(
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
   let unit: IngressUnit;
-  if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
+  const overBudget = ingressOverBudget(ingress, parsed.value.hostAliases.length, input.budgets);
+  if (overBudget !== undefined) {
+    said.problem(ingress, "BudgetExceeded", overBudget);
+    said.excluded(ingress);
+    unit = {
+      lookups,
+      overrides: parsed.value,
+      classSettings: settings,
+      leftOut: true,
+      overBudget: true,
+      routes: [],
+      said,
+    };
+  } else if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
     excludeForPlugins(ingress, said);
     unit = {
       lookups,

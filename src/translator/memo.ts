@@ -37,6 +37,8 @@ export interface IngressUnit {
   readonly classSettings: ClassSettings;
   /** Left out for `konghq.com/plugins`: no routes, no certificates, no default backend. */
   readonly leftOut: boolean;
+  /** Left out for a budget (budgets.ts): it claims no host either. */
+  readonly overBudget?: true;
   readonly routes: readonly IngressEmission[];
   readonly said: RecordedResults;
 }

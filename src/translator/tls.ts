@@ -109,21 +109,29 @@ export class CertificateCollector {
     this.#keyPair = keyPair;
   }
 
-  /** Call for Ingresses oldest first: the first claim on a host wins. */
-  addIngress(ingress: Ingress): void {
+  /**
+   * Call for Ingresses oldest first: the first claim on a host wins. `admits` says which hosts the
+   * Ingress's namespace may bind (host ownership; it reports the others).
+   */
+  addIngress(ingress: Ingress, admits: (host: string) => boolean = () => true): void {
     const namespace = ingress.metadata.namespace ?? "";
     for (const [index, tls] of (ingress.spec.tls ?? []).entries()) {
       if (tls.secretName === undefined || tls.secretName === "" || (tls.hosts ?? []).length === 0)
         continue;
       const secretKey = `${namespace}/${tls.secretName}`;
-      const hosts = this.#claimHosts(ingress, { secretKey, hosts: tls.hosts ?? [], index });
+      const hosts = this.#claimHosts(ingress, { secretKey, hosts: tls.hosts ?? [], index, admits });
       if (hosts.length > 0) this.#attach(ingress, secretKey, hosts);
     }
   }
 
   #claimHosts(
     ingress: Ingress,
-    tls: { secretKey: string; hosts: readonly string[]; index: number },
+    tls: {
+      secretKey: string;
+      hosts: readonly string[];
+      index: number;
+      admits: (host: string) => boolean;
+    },
   ): string[] {
     const claimed: string[] = [];
     for (const raw of tls.hosts) {
@@ -137,6 +145,7 @@ export class CertificateCollector {
         );
         continue;
       }
+      if (!tls.admits(host)) continue;
       const owner = this.#hostOwner.get(host);
       if (owner === undefined) {
         this.#hostOwner.set(host, { secretKey: tls.secretKey, owner: ingress });
