@@ -31,7 +31,10 @@ export const IGNORED_KIC_FLAGS: Readonly<Record<string, FlagWithoutEffect>> = {
     boolean: false,
     why: "workspaces are Kong Enterprise's; DB-less Kong has none",
   },
-  "skip-ca-certificates": { boolean: true, why: "no CA certificates are sent to Kong yet" },
+  "skip-ca-certificates": {
+    boolean: true,
+    why: "the CA certificates Services name (konghq.com/ca-certificates-*) are always sent",
+  },
   "sync-period": {
     boolean: false,
     why: "no periodic resync: watches resume from where they were, and relist on 410",
@@ -56,10 +59,6 @@ export const IGNORED_KIC_FLAGS: Readonly<Record<string, FlagWithoutEffect>> = {
   "use-last-valid-config-for-fallback": {
     boolean: true,
     why: "a rejected object is left out; its last valid version is not backfilled",
-  },
-  "enable-drain-support": {
-    boolean: true,
-    why: "terminating endpoints are not sent as weight-0 targets yet",
   },
   "combined-services-from-different-httproutes": {
     boolean: true,

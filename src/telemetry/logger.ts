@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { Writable } from "node:stream";
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { PinoPretty } from "pino-pretty";
 import { stripPrivateKeys } from "../util/private-keys.ts";
@@ -69,11 +70,29 @@ export interface CreateLoggerOptions {
   readonly scrubber?: LogScrubber;
 }
 
+/**
+ * pino-pretty pipes into a stream; a bare `{ write }` sink (the CLI's stdout in tests, any
+ * DestinationStream) is wrapped in one so text logs can go wherever JSON logs can.
+ */
+function prettyDestination(
+  destination: CreateLoggerOptions["destination"],
+): number | NodeJS.WritableStream {
+  if (destination === undefined) return 1;
+  if ("on" in destination && typeof destination.on === "function")
+    return destination as NodeJS.WritableStream;
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      destination.write(chunk.toString());
+      done();
+    },
+  });
+}
+
 function textStream(opts: CreateLoggerOptions): DestinationStream {
   // Loaded only for text logs: the default JSON format does not pay its memory (about 10 MiB).
   const pretty = createRequire(import.meta.url)("pino-pretty") as { PinoPretty: typeof PinoPretty };
   return pretty.PinoPretty({
-    destination: opts.destination ?? 1,
+    destination: prettyDestination(opts.destination),
     translateTime: "SYS:standard",
     ignore: "pid,hostname,service,version",
     sync: true,

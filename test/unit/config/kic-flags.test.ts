@@ -20,6 +20,7 @@ const PUBLISH = "--publish-status-address=10.0.0.1";
 const IMPLEMENTED: readonly (readonly [flag: string, value: string, companions?: string[]])[] = [
   ["kong-admin-url", "https://kong-admin.kong:8444"],
   ["kong-admin-svc", "kong/kong-admin"],
+  ["enable-drain-support", "true"],
   ["kong-admin-svc-port-names", "admin-tls,kong-admin-tls"],
   ["kong-admin-token", "s3cret"],
   ["kong-admin-token-file", "/etc/token"],
@@ -146,9 +147,9 @@ describe("KIC flags accepted without effect", () => {
   });
 
   it("a bare boolean does not swallow the next flag", () => {
-    const config = load(["--enable-drain-support", "--log-level=debug"]);
+    const config = load(["--anonymous-reports", "--log-level=debug"]);
     expect(config.logLevel).toBe("debug");
-    expect(config.ignoredSettings).toEqual(["--enable-drain-support"]);
+    expect(config.ignoredSettings).toEqual(["--anonymous-reports"]);
   });
 
   it("names several, one warning each, and an unknown CONTROLLER_ variable as no setting", () => {

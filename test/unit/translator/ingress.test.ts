@@ -202,7 +202,7 @@ describe("translateIngressRules", () => {
       probe: ingress(
         "probe",
         { rules: [rule(host, [{ path: "/" }])] },
-        { "konghq.com/host-aliases": "alias.example.com, not_a_host" },
+        { "konghq.com/host-aliases": "alias.example.com, not_a_host!" },
       ),
       routes: [expect.objectContaining({ hosts: [host, "alias.example.com"] })],
       problems: ["InvalidAnnotation"],

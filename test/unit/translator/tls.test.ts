@@ -96,7 +96,7 @@ describe("CertificateCollector.addIngress", () => {
       name: "an invalid host is skipped, the others kept",
       objects: [
         pair("tls"),
-        tlsIngress("a", [{ hosts: ["bad_host", "ok.example.com"], secretName: "tls" }], T1),
+        tlsIngress("a", [{ hosts: ["bad_host!", "ok.example.com"], secretName: "tls" }], T1),
       ],
       certificates: [{ secret: "tls", snis: ["ok.example.com@tls"] }],
       problems: ["Ingress a: InvalidTLSHost"],
