@@ -162,6 +162,8 @@ export class GatewayApiStatusPublisher {
   #held: ReadonlySet<string> | undefined;
   /** Objects of ours Kong rejected, left out of the config it accepted, by key. */
   #rejected: ReadonlyMap<string, Rejection> = new Map();
+  /** `#applied` by key, built once per accepted config. */
+  #index: { of: GatewayApiStatuses | undefined; value: AppliedIndex } | undefined;
   /** The keys handed to the writer last time, per source, so those left out now can be released. */
   #classKeys: ReadonlySet<string> = new Set();
   #appliedKeys: ReadonlySet<string> = new Set();
@@ -241,18 +243,18 @@ export class GatewayApiStatusPublisher {
   #decide<S extends GatewayStatusSpec | RouteStatusSpec>(
     latest: S,
     key: string,
-    held: {
+    kind: {
       applied: (key: string) => S | undefined;
       rejected: (s: S, r: Rejection) => S;
       pending: (s: S) => S;
     },
   ): S {
     const rejection = this.#rejected.get(key);
-    if (rejection !== undefined) return held.rejected(latest, rejection);
-    const applied = held.applied(key);
+    if (rejection !== undefined) return kind.rejected(latest, rejection);
+    const applied = kind.applied(key);
     if (applied !== undefined) return applied;
     if (this.#applied === undefined && this.#held?.has(key) === true) return latest;
-    return held.pending(latest);
+    return kind.pending(latest);
   }
 
   #gatewayStatus(latest: GatewayStatusSpec): GatewayStatusSpec {
@@ -270,8 +272,6 @@ export class GatewayApiStatusPublisher {
       pending: pendingRoute,
     });
   }
-
-  #index: { of: GatewayApiStatuses | undefined; value: AppliedIndex } | undefined;
 
   /** The accepted config's statuses by key, indexed once per accepted config. */
   #appliedIndex(): AppliedIndex {

@@ -45,6 +45,7 @@ import {
 export type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 export { DEFAULT_TRANSLATE_OPTIONS } from "./types.ts";
 export { STUB_UPSTREAM_NAME } from "./kong-writer/index.ts";
+export { TranslationMemo } from "./memo.ts";
 
 export type Translator = (snapshot: Snapshot) => TranslationResult;
 
@@ -53,9 +54,14 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   return translateWith(snapshot, options, new TranslationMemo());
 }
 
-/** A translator that remembers per-object work between calls (for the controller's sync loop). */
-export function createTranslator(options: TranslateOptions): Translator {
-  const memo = new TranslationMemo();
+/**
+ * A translator that remembers per-object work between calls (for the controller's sync loop); `memo`
+ * is given only by tests that look into it.
+ */
+export function createTranslator(
+  options: TranslateOptions,
+  memo: TranslationMemo = new TranslationMemo(),
+): Translator {
   return snapshot => translateWith(snapshot, options, memo);
 }
 
@@ -109,6 +115,7 @@ function translateWith(
       evaluation: gatewayApi,
       results: new TranslatedHeldBack(results),
       translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
+      memo: memo.gatewayRoutes,
     }),
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).

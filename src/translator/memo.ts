@@ -28,6 +28,7 @@ import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
 import type { ClassSettings } from "./ingress-class-parameters.ts";
 import type { ClaimKeys } from "./conflicts.ts";
+import { GatewayRouteMemo } from "./gateway/memo.ts";
 
 /** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
 export interface IngressUnit {
@@ -72,6 +73,7 @@ export class TranslationMemo {
   readonly #ageKeys = new WeakMap<Ingress, string>();
   readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
+  readonly gatewayRoutes = new GatewayRouteMemo();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
   readonly writer = new KongWriterMemo();

@@ -14,6 +14,7 @@ import {
   apply,
   CLUSTER_START_TIMEOUT_MS,
   ensureNamespaces,
+  eventsFor,
   kubectlJson,
   report,
   runController,
@@ -166,6 +167,53 @@ describe("Gateway API statuses", () => {
       `gateway status: class accepted ${String(accepted.ms)} ms after apply with Kong down; ` +
         `Gateway programmed ${String(programmed.ms)} ms and route attached ` +
         `${String(programmed.ms + attached.ms)} ms after Kong came back`,
+    );
+  });
+
+  it("a route Kong rejects is left out of the fallback and says so; the others stay attached", async () => {
+    if (kong === undefined || run === undefined) throw new Error("runs after the first test");
+    // Kong refuses every entity tagged with the route named `broken`, as it would an invalid one.
+    kong.inject({ kind: "rejectTagged", tag: "k8s-name:broken" });
+    await apply(
+      cluster,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: broken, namespace: gw-shop }
+spec:
+  parentRefs: [{ name: kong, namespace: gw-infra }]
+  rules: [{ matches: [{ path: { type: PathPrefix, value: /broken } }], backendRefs: [{ name: web, port: 80 }] }]
+`,
+    );
+    const refused = await waitFor(
+      "the broken route's parent not accepted, in Kong's words",
+      async () => {
+        const o = await get(["httproute", "broken", "-n", "gw-shop"]);
+        const ours = o.status?.parents?.find(p => p.controllerName === CONTROLLER_NAME);
+        const accepted = ours?.conditions.find(c => c.type === "Accepted");
+        return accepted?.reason === "KongConfigurationApplyFailed" && accepted;
+      },
+      POLL,
+    );
+    expect(refused.value).toMatchObject({ status: "False" });
+    expect(refused.value.message).toMatch(/^not in the configuration Kong accepted: /);
+    const event = await waitFor(
+      "a Warning event on the broken route",
+      async () =>
+        (await eventsFor(cluster, "gw-shop", "broken")).find(
+          e => e.type === "Warning" && e.reason === "KongConfigurationApplyFailed",
+        ),
+      POLL,
+    );
+    expect(event.value.involvedObject.kind).toBe("HTTPRoute");
+    const web = await get(["httproute", "web", "-n", "gw-shop"]);
+    expect(
+      web.status?.parents
+        ?.find(p => p.controllerName === CONTROLLER_NAME)
+        ?.conditions.find(c => c.type === "Accepted"),
+    ).toMatchObject({ status: "True" });
+    report(
+      `gateway status: a route Kong rejected shown Accepted=False ${String(refused.ms)} ms after ` +
+        `apply, its Warning event ${String(refused.ms + event.ms)} ms`,
     );
   });
 });
