@@ -159,14 +159,113 @@ export function redactConfig<T>(value: T): T {
  */
 const MIN_SCRUBBED_LENGTH = 4;
 
-/** The secret values {@link redactConfig} hides in `value`, for scrubbing text derived from it. */
-export function secretValues(value: unknown): Set<string> {
-  const found = new Set<string>();
-  walk(value, v => {
+/** Collects without copying: `remember` runs on every translation, over configs of any size. */
+function collectAll(value: unknown, add: (v: string | number) => void): void {
+  if (typeof value === "string" || typeof value === "number") add(value);
+  else if (Array.isArray(value)) for (const v of value) collectAll(v, add);
+  else if (isRecord(value)) for (const v of Object.values(value)) collectAll(v, add);
+}
+
+function collectNamed(value: unknown, add: (v: string | number) => void): void {
+  if (Array.isArray(value)) for (const v of value) collectNamed(v, add);
+  if (!isRecord(value)) return;
+  for (const [k, v] of Object.entries(value)) {
+    if (SECRET_CONFIG_FIELDS.has(k) && (typeof v === "string" || typeof v === "number")) add(v);
+    else if (typeof v === "object" && v !== null) collectNamed(v, add);
+  }
+}
+
+function collectEntity(
+  collection: string,
+  entity: Record<string, unknown>,
+  add: (v: string | number) => void,
+): void {
+  const secretFields = SECRET_FIELDS[collection] ?? [];
+  for (const [k, v] of Object.entries(entity)) {
+    if (secretFields.includes(k) && typeof v === "string") add(v);
+    else if (k === "config" && CONFIG_COLLECTIONS.has(collection)) {
+      if (collection === "plugins" && hasSecretTag(entity)) collectAll(v, add);
+      else collectNamed(v, add);
+    } else if (k === "pem" && collection === "keys") collectNamed(v, add);
+    else if (typeof v === "object" && v !== null) collect(v, add);
+  }
+}
+
+function collectCollection(
+  collection: string,
+  value: object,
+  add: (v: string | number) => void,
+): void {
+  for (const entity of Array.isArray(value) ? (value as unknown[]) : Object.values(value)) {
+    if (isRecord(entity)) collectEntity(collection, entity, add);
+    else collect(entity, add);
+  }
+}
+
+/** The same decisions as {@link walk}, reading only. */
+function collect(value: unknown, add: (v: string | number) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value as unknown[]) if (typeof v === "object" && v !== null) collect(v, add);
+    return;
+  }
+  if (!isRecord(value)) return;
+  const entityType = value["entity_type"];
+  for (const k in value) {
+    const v = value[k];
+    if (typeof v !== "object" || v === null) continue;
+    if (KNOWN_COLLECTIONS.has(k)) collectCollection(k, v, add);
+    else if (k === "entity" && typeof entityType === "string" && isRecord(v)) {
+      collectEntity(`${entityType}s`, v, add);
+    } else collect(v, add);
+  }
+}
+
+/** The secrets of one element of a top-level collection (a service with its routes, a consumer…). */
+function elementSecrets(collection: string, element: object): string[] {
+  const out: string[] = [];
+  const add = (v: string | number): void => {
     const text = String(v);
-    if (text.length >= MIN_SCRUBBED_LENGTH) found.add(text);
-    return REDACTED;
-  });
+    if (text.length >= MIN_SCRUBBED_LENGTH) out.push(text);
+  };
+  if (KNOWN_COLLECTIONS.has(collection) && isRecord(element))
+    collectEntity(collection, element, add);
+  else collect(element, add);
+  return out;
+}
+
+/**
+ * The secret values {@link redactConfig} hides in `value`, for scrubbing text derived from it. With a
+ * cache, the elements of top-level collections that are the same objects as last time (the
+ * translator reuses what did not change) are not walked again.
+ */
+export function secretValues(
+  value: unknown,
+  cache?: WeakMap<object, readonly string[]>,
+): Set<string> {
+  const found = new Set<string>();
+  const addAll = (list: readonly string[]): void => {
+    for (const v of list) found.add(v);
+  };
+  if (typeof value !== "object" || value === null) return found;
+  const declarative =
+    isRecord(value) &&
+    Object.values(value).every(v => Array.isArray(v) || typeof v !== "object" || v === null);
+  if (!declarative) {
+    addAll(elementSecrets("", value));
+    return found;
+  }
+  for (const [key, list] of Object.entries(value)) {
+    if (!Array.isArray(list)) continue;
+    for (const element of list as unknown[]) {
+      if (typeof element !== "object" || element === null) continue;
+      let secrets = cache?.get(element);
+      if (secrets === undefined) {
+        secrets = elementSecrets(key, element);
+        cache?.set(element, secrets);
+      }
+      addAll(secrets);
+    }
+  }
   return found;
 }
 
@@ -202,11 +301,16 @@ export const REMEMBERED_CONFIGS = 4;
  */
 export class SecretScrubber {
   #recent: Set<string>[] = [];
+  /** Per unchanged service, consumer, certificate…: its secrets, found once. */
+  readonly #cache = new WeakMap<object, readonly string[]>();
   #all: readonly string[] = [];
 
   /** Learns the secrets of a config that is about to be sent, dumped or logged about. */
   remember(config: unknown): void {
-    this.#recent = [secretValues(config), ...this.#recent].slice(0, REMEMBERED_CONFIGS);
+    this.#recent = [secretValues(config, this.#cache), ...this.#recent].slice(
+      0,
+      REMEMBERED_CONFIGS,
+    );
     const union = new Set<string>();
     for (const set of this.#recent) for (const v of set) union.add(v);
     this.#all = [...union].sort((a, b) => b.length - a.length);

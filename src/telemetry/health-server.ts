@@ -110,9 +110,9 @@ export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
     "/debug/config/fallback": () => dump(opts.source.fallback()),
     "/debug/config/raw-error": () => {
       const raw = opts.source.rawError?.();
-      if (raw === undefined) return { status: 204 };
-      // A source that offers Kong's raw body must scrub it: this route cannot tell what was secret.
-      return { status: 200, contentType: "text/plain", body: raw };
+      return raw === undefined
+        ? { status: 204 }
+        : { status: 200, contentType: "text/plain", body: raw };
     },
   };
 }

@@ -168,6 +168,16 @@ describe("scrubbing text by value", () => {
     expect(secretValues({ keyauth_credentials: [{ key: "abc" }] })).toEqual(new Set());
   });
 
+  it("learns a changed consumer's secrets while reusing what it found in unchanged ones", () => {
+    const unchanged = deepFreeze({ username: "a", keyauth_credentials: [{ key: "kept-key" }] });
+    const scrubber = new SecretScrubber();
+    scrubber.remember({ consumers: [unchanged, { username: "b" }] });
+    scrubber.remember({
+      consumers: [unchanged, { username: "b", keyauth_credentials: [{ key: "new-key" }] }],
+    });
+    expect(scrubber.scrubText("kept-key new-key")).toBe(`${REDACTED} ${REDACTED}`);
+  });
+
   it("remembers the secrets of the last configs only", () => {
     const scrubber = new SecretScrubber();
     scrubber.remember({ keyauth_credentials: [{ key: "first-key" }] });
