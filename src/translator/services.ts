@@ -84,6 +84,7 @@ function buildService(
   }
   used.set(spec.name, set);
   for (const entry of set.entries) reportBackend(entry, input.results);
+  adviseStreamProtocol(spec.name, routes, settings, input.results);
   const only = set.entries.length === 1 ? set.entries[0] : undefined;
   const first = set.entries[0];
   return {
@@ -192,6 +193,36 @@ function agreedSettings(
     return undefined;
   }
   return spec.settings === undefined ? base : { ...base, ...spec.settings };
+}
+
+const STREAM_SERVICE_PROTOCOLS: ReadonlySet<string> = new Set([
+  "tcp",
+  "tls",
+  "tls_passthrough",
+  "udp",
+]);
+
+/**
+ * A tcp or tls route (an Ingress's `konghq.com/protocols`) on a Kong service that speaks HTTP to its
+ * upstream: Kong takes it, but the connection is not proxied as the user meant. KIC says nothing; we
+ * tell the route's object which annotation the Service needs.
+ */
+function adviseStreamProtocol(
+  name: string,
+  routes: readonly IrRoute[],
+  settings: ServiceSettings,
+  results: ResultSink,
+): void {
+  const protocol = settings.protocol ?? "http";
+  if (STREAM_SERVICE_PROTOCOLS.has(protocol)) return;
+  for (const route of routes) {
+    if (route.kind !== "stream" || route.protocols.includes("udp")) continue;
+    results.problem(
+      route.origin.object,
+      "ServiceProtocolMismatch",
+      `route ${route.name} is a ${route.protocols.join("/")} route, but Kong service ${name} speaks ${protocol} to its upstream: set konghq.com/protocol: tcp or tls on its Service`,
+    );
+  }
 }
 
 /** Kong takes upstream TLS settings on https and tls services only (services.lua). */
