@@ -78,8 +78,7 @@ function prettyDestination(
   destination: CreateLoggerOptions["destination"],
 ): number | NodeJS.WritableStream {
   if (destination === undefined) return 1;
-  if ("on" in destination && typeof destination.on === "function")
-    return destination as NodeJS.WritableStream;
+  if ("on" in destination && typeof destination.on === "function") return destination;
   return new Writable({
     write(chunk: Buffer | string, _encoding, done) {
       destination.write(chunk.toString());
