@@ -215,7 +215,16 @@ describe("loadConfig errors", () => {
       {},
       [
         { setting: "--bogus", message: /unknown flag/ },
-        { setting: "stray", message: /unexpected argument/ },
+        { setting: "argument", message: /unexpected argument/ },
+      ],
+    ],
+    [
+      "a mistyped secret-bearing flag: its value is never echoed",
+      ["--kong-admin-tokn", "s3cr3t-token"],
+      {},
+      [
+        { setting: "--kong-admin-tokn", message: /unknown flag/ },
+        { setting: "argument", message: /^unexpected argument \(its value is not shown/ },
       ],
     ],
     [
