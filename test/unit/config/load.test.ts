@@ -372,3 +372,40 @@ describe("loadConfig errors", () => {
     expect(() => load(["--bogus"])).toThrow(/--bogus: unknown flag\n {2}--update-status: /);
   });
 });
+
+describe("tenancy settings", () => {
+  it("reads host ownership, budgets and ExternalName settings with their defaults", () => {
+    const config = loadConfig({ argv: ["--publish-status-address=192.0.2.1"], env: {} });
+    expect(config).toMatchObject({
+      hostOwnership: true,
+      hostClaimsConfigmap: "kongress-host-claims",
+      hostClaimReleaseAfterMs: 600_000,
+      externalNameServices: "allow",
+      maxConfigBytes: 10 * 1024 * 1024,
+    });
+    expect(config.anyHostNamespaces).toBeUndefined();
+    expect(config.hostNamespaces).toBeUndefined();
+  });
+
+  it("parses --host-namespaces as namespace=pattern entries and refuses others", () => {
+    const config = loadConfig({
+      argv: [
+        "--publish-status-address=192.0.2.1",
+        "--host-namespaces=team-a=*.A.example.com,team-b=b.example.com",
+        "--any-host-namespaces=platform",
+      ],
+      env: {},
+    });
+    expect(config.hostNamespaces).toEqual([
+      { namespace: "team-a", pattern: "*.a.example.com" },
+      { namespace: "team-b", pattern: "b.example.com" },
+    ]);
+    expect(config.anyHostNamespaces).toEqual(["platform"]);
+    expect(() =>
+      loadConfig({
+        argv: ["--publish-status-address=192.0.2.1", "--host-namespaces=*.a.example.com"],
+        env: {},
+      }),
+    ).toThrow(ConfigSettingsInvalidError);
+  });
+});
