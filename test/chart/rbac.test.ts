@@ -20,7 +20,7 @@ import {
 } from "../e2e/harness.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { installGatewayApiCrds } from "../support/kube/crds.ts";
+import { installGatewayApiCrds, waitForCrdsEstablished } from "../support/kube/crds.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
 import { runCommand } from "../support/kube/run.ts";
 import { resolveHelm } from "./helm.ts";
@@ -41,6 +41,7 @@ import {
 } from "./rbac-scenario.ts";
 
 const FULL_RUN_TIMEOUT_MS = 90_000;
+const CHART_CRDS = join(import.meta.dirname, "../../charts/kongress/crds");
 
 let cluster: KubeCluster;
 let tls: { cert: string; key: string };
@@ -50,6 +51,20 @@ beforeAll(async () => {
   await resolveHelm(3);
   cluster = await startKubeCluster();
   await installGatewayApiCrds(cluster.kubeconfigPath);
+  // The chart's own CRDs, as Helm installs them: the controller watches their kinds once served.
+  const applied = await kubectlOk(cluster, [
+    "apply",
+    "--server-side",
+    "-o",
+    "name",
+    "-f",
+    CHART_CRDS,
+  ]);
+  const names = applied
+    .split("\n")
+    .filter(l => l.startsWith("customresourcedefinition"))
+    .map(l => l.slice(l.indexOf("/") + 1));
+  await waitForCrdsEstablished(cluster.kubeconfigPath, names);
   const dir = await mkdtemp(join(tmpdir(), "kongress-rbac-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const made = await runCommand(
