@@ -85,12 +85,21 @@ export interface KongPlugin {
   readonly tags?: readonly string[];
 }
 
+/** A consumer with its credentials nested by collection (`keyauth_credentials`, `acls`, …). */
+export interface KongConsumer {
+  readonly username?: string;
+  readonly custom_id?: string;
+  readonly tags?: readonly string[];
+  readonly [credentials: string]: unknown;
+}
+
 export interface KongConfig {
   readonly _format_version: "3.0";
   readonly services?: readonly KongService[];
   readonly upstreams?: readonly KongUpstream[];
   readonly certificates?: readonly KongCertificate[];
   readonly plugins?: readonly KongPlugin[];
+  readonly consumers?: readonly KongConsumer[];
 }
 
 /** The hash Kong's `GET /status` reports while it holds no configuration (kong-admin-api.md §5.1). */

@@ -26,6 +26,10 @@ import { translateHttpRoute } from "./gateway/http.ts";
 import { evaluateGatewayApi, type EvaluatedRoute } from "./gateway/index.ts";
 import { translateGatewayRoutes } from "./gateway/routes.ts";
 import { parentRefOf } from "./gateway/shared.ts";
+import { globalPlugins, translateConsumers } from "./consumers.ts";
+import { attachPlugins } from "./plugin-attach.ts";
+import { admittedServices, pluginRefusal } from "./plugin-gate.ts";
+import { PluginCatalog } from "./plugins.ts";
 import {
   DEFAULT_GATEWAY_CONTROLLER_NAME,
   type ObjectResult,
@@ -91,6 +95,13 @@ function translateWith(
   memo.secrets = derivedFrom(memo.secrets, snapshot.secrets, byKey);
   const certificates = new CertificateCollector(memo.secrets.value, results, memo.keyPair);
   const services = memo.services.value;
+  const catalog = new PluginCatalog({
+    plugins: [...snapshot.kongPlugins, ...snapshot.kongClusterPlugins],
+    secrets: memo.secrets.value,
+    grants: snapshot.referenceGrants,
+    results,
+    builds: memo.pluginBuilds,
+  });
   const ingressRoutes = translateIngresses({
     snapshot,
     options,
@@ -98,26 +109,40 @@ function translateWith(
     certificates,
     results,
     memo,
+    catalog,
   });
 
+  const serviceView = admittedServices(services, catalog, results);
   const gatewayRoutes = translateGatewayRoutes({
     evaluation: gatewayApi,
     results,
     translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
+    admitPlugins: route => pluginRefusal(route, { catalog, services: serviceView, results }),
+    extensionRef: (route, name) => catalog.resolveExtensionRef(route, name) !== undefined,
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });
 
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
+  const kongServices = buildServices({
+    emissions: [...ingressRoutes, ...gatewayRoutes],
+    slicesByService: memo.slices.value,
+    clusterDomain: options.clusterDomain,
+    results,
+    memo,
+  });
+  const consumers = translateConsumers({ snapshot, options, catalog, results, memo });
   const ir: IrConfig = {
-    services: buildServices({
-      emissions: [...ingressRoutes, ...gatewayRoutes],
-      slicesByService: memo.slices.value,
-      clusterDomain: options.clusterDomain,
-      results,
-      memo,
-    }),
+    services: kongServices,
     certificates: certificates.certificates(),
+    plugins: attachPlugins({
+      services: kongServices,
+      consumers,
+      global: globalPlugins({ snapshot, options, catalog, results, memo }),
+      catalog,
+      results,
+    }),
+    consumers: consumers.map(c => c.consumer),
   };
   const built = results.build();
   return {

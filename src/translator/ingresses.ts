@@ -6,7 +6,7 @@
  */
 import type { Ingress, Service } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
-import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
+import { parseRouteAnnotations } from "./annotations.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import {
@@ -18,6 +18,8 @@ import {
 import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
 import { RecordedResults, type ResultSink } from "./results.ts";
 import type { CertificateCollector } from "./tls.ts";
+import { admittedServices, type ServiceView } from "./plugin-gate.ts";
+import type { PluginCatalog } from "./plugins.ts";
 import type { Snapshot, TranslateOptions } from "./types.ts";
 
 export interface IngressInput {
@@ -28,20 +30,24 @@ export interface IngressInput {
   readonly certificates: CertificateCollector;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  readonly catalog: PluginCatalog;
 }
 
 /** Our Ingresses' routes, each on the Kong service of its backend, with cross-Ingress conflicts resolved. */
 export function translateIngresses(input: IngressInput): readonly IngressRoute[] {
-  const { services, certificates, results, memo } = input;
+  const { certificates, results, memo, catalog } = input;
+  const services = admittedServices(input.services, catalog, results);
   const ingresses = selectIngresses(input);
   const routes: IngressRoute[] = [];
   let defaultBackendOwner: Ingress | undefined;
 
-  const lookup = serviceLookup(services, results);
+  const lookup = serviceLookup(services);
   for (const ingress of ingresses) {
+    // Outside the memo: a plugin's content is not among what an Ingress unit is keyed by.
+    const admitted = catalog.resolve(ingress) !== undefined;
     const unit = ingressUnit(ingress, services, memo);
     unit.said.replay(results);
-    if (unit.leftOut) continue;
+    if (!admitted) continue;
     for (const route of unit.routes) routes.push(route);
     certificates.addIngress(ingress);
     if (ingress.spec.defaultBackend === undefined) continue;
@@ -78,50 +84,31 @@ function selectIngresses(input: IngressInput): Ingress[] {
 }
 
 /** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
-function ingressUnit(
-  ingress: Ingress,
-  services: ReadonlyMap<string, Service>,
-  memo: TranslationMemo,
-): IngressUnit {
+function ingressUnit(ingress: Ingress, services: ServiceView, memo: TranslationMemo): IngressUnit {
   const cached = memo.ingresses.get(ingress);
   if (cached !== undefined && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
   const lookups = new Map<string, Service | undefined>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
-  let unit: IngressUnit;
-  if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
-    excludeForPlugins(ingress, said);
-    unit = { lookups, overrides: parsed.value, leftOut: true, routes: [], said };
-  } else {
-    const lookup = serviceLookup(services, said);
-    const recording: ServiceLookup = {
-      get(ns, name) {
-        const key = `${ns}/${name}`;
-        lookups.set(key, services.get(key));
-        return lookup.get(ns, name);
-      },
-    };
-    const ctx = { ingress, overrides: parsed.value, services: recording, results: said };
-    const routes = translateIngressRules(ctx);
-    unit = { lookups, overrides: parsed.value, leftOut: false, routes, said };
-  }
+  const lookup = serviceLookup(services);
+  const recording: ServiceLookup = {
+    get(ns, name) {
+      const key = `${ns}/${name}`;
+      lookups.set(key, services.get(key));
+      return lookup.get(ns, name);
+    },
+  };
+  const ctx = { ingress, overrides: parsed.value, services: recording, results: said };
+  const routes = translateIngressRules(ctx);
+  const unit: IngressUnit = { lookups, overrides: parsed.value, routes, said };
   memo.ingresses.set(ingress, unit);
   return unit;
 }
 
-function sameLookups(unit: IngressUnit, services: ReadonlyMap<string, Service>): boolean {
+function sameLookups(unit: IngressUnit, services: ServiceView): boolean {
   for (const [key, service] of unit.lookups) if (services.get(key) !== service) return false;
   return true;
-}
-
-function excludeForPlugins(obj: Ingress | Service, results: ResultSink): void {
-  results.problem(
-    obj,
-    "PluginsNotSupported",
-    `annotation ${PLUGINS_ANNOTATION} is not supported yet; ${obj.kind} ${obj.metadata.namespace ?? ""}/${obj.metadata.name} is left out rather than served without its plugins`,
-  );
-  results.excluded(obj);
 }
 
 function addDefaultBackend(
@@ -145,21 +132,19 @@ function addDefaultBackend(
   return ingress;
 }
 
-function serviceLookup(services: ReadonlyMap<string, Service>, results: ResultSink): ServiceLookup {
+function serviceLookup(services: ServiceView): ServiceLookup {
   return {
     get(namespace, name) {
-      const service = services.get(`${namespace}/${name}`);
-      if (service === undefined) {
-        return { reason: "ServiceNotFound", missing: `Service ${namespace}/${name} not found` };
-      }
-      if (service.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
-        excludeForPlugins(service, results);
-        return {
-          reason: "ServiceExcluded",
-          missing: `Service ${namespace}/${name} is left out (annotation ${PLUGINS_ANNOTATION} is not supported yet)`,
-        };
-      }
-      return { service };
+      const key = `${namespace}/${name}`;
+      const service = services.get(key);
+      if (service !== undefined) return { service };
+      const blocked = services.blocked(key);
+      if (blocked === undefined)
+        return { reason: "ServiceNotFound", missing: `Service ${key} not found` };
+      return {
+        reason: "ServiceExcluded",
+        missing: `Service ${key} is left out: its plugins do not resolve (see its events)`,
+      };
     },
   };
 }

@@ -27,13 +27,13 @@ import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
 import type { ClaimKeys } from "./conflicts.ts";
+import type { AnyKongPlugin } from "../model/kong.ts";
+import type { BuiltPlugin } from "./plugin-config.ts";
 
 /** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
 export interface IngressUnit {
   readonly lookups: ReadonlyMap<string, Service | undefined>;
   readonly overrides: RouteOverrides;
-  /** Left out for `konghq.com/plugins`: no routes, no certificates, no default backend. */
-  readonly leftOut: boolean;
   readonly routes: readonly IngressRoute[];
   readonly said: RecordedResults;
 }
@@ -66,6 +66,8 @@ export class TranslationMemo {
   readonly #ageKeys = new WeakMap<Ingress, string>();
   readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
+  /** Per plugin object, its config as built and checked (plugin-config.ts). */
+  readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
   readonly writer = new KongWriterMemo();

@@ -43,3 +43,8 @@ export function pluginReferences(obj: KubeObject): {
   }
   return { refs, invalid };
 }
+
+/** A KongClusterPlugin labelled `global: "true"` (the label does nothing on a KongPlugin). */
+export function isGlobalPluginObject(obj: KubeObject): boolean {
+  return obj.kind === "KongClusterPlugin" && obj.metadata.labels?.["global"] === "true";
+}

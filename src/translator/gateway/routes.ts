@@ -9,6 +9,7 @@ import type { RouteEmission } from "../ir/types.ts";
 import type { ResultSink } from "../results.ts";
 import type { Attachment } from "./attach.ts";
 import type { EvaluatedRoute, GatewayApiEvaluation } from "./index.ts";
+import { refusesPluginsAnnotation } from "./rules.ts";
 import { translateStreamRoutes } from "./stream.ts";
 
 /** What a kind's sub-translator gets for one route. */
@@ -17,6 +18,10 @@ export interface RouteContext {
   /** Every listener the route attached to, over all its parents. */
   readonly attachments: readonly Attachment[];
   readonly results: ResultSink;
+  /** Why the route cannot be served with its plugins, if it cannot (plugin-gate.ts). */
+  readonly admitPlugins?: (route: GatewayRoute) => string | undefined;
+  /** Whether an ExtensionRef's KongPlugin resolves; a rule with one that does not answers 500. */
+  readonly extensionRef?: (route: GatewayRoute, name: string) => boolean;
 }
 
 export type RouteTranslator = (ctx: RouteContext) => readonly RouteEmission[];
@@ -26,6 +31,8 @@ export interface GatewayRoutesInput {
   readonly results: ResultSink;
   /** Per route kind; kinds without one contribute nothing yet. */
   readonly translators: Partial<Record<GatewayRoute["kind"], RouteTranslator>>;
+  readonly admitPlugins?: (route: GatewayRoute) => string | undefined;
+  readonly extensionRef?: (route: GatewayRoute, name: string) => boolean;
 }
 
 export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission[] {
@@ -46,10 +53,16 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
     ))
       results.dependsOn(evaluated.route, gateway.gateway);
     if (attachments.length === 0) continue;
-    const ctx: RouteContext = { evaluated, attachments, results };
+    const ctx: RouteContext = {
+      evaluated,
+      attachments,
+      results,
+      ...(input.admitPlugins === undefined ? {} : { admitPlugins: input.admitPlugins }),
+      ...(input.extensionRef === undefined ? {} : { extensionRef: input.extensionRef }),
+    };
     const kind = evaluated.route.kind;
     if (kind === "TCPRoute" || kind === "UDPRoute" || kind === "TLSRoute") {
-      stream.push(ctx);
+      if (!refusesPluginsAnnotation(ctx)) stream.push(ctx);
       continue;
     }
     const emitted = input.translators[kind]?.(ctx) ?? [];

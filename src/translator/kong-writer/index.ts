@@ -27,6 +27,7 @@ import type {
 } from "../ir/types.ts";
 import { sameItems, sameOrigin, sameSettings } from "../ir/same.ts";
 import { tagsFor } from "../tags.ts";
+import { writeConsumers, writePlugins } from "./kong-objects.ts";
 import { writeRoute } from "./routes.ts";
 
 export { inexpressible, kongHeaders, kongPath } from "./routes.ts";
@@ -77,11 +78,15 @@ export function writeKongConfig(ir: IrConfig, memo = new KongWriterMemo()): Kong
   if (services.length === 0 && certificates.length === 0) {
     upstreams.push({ name: STUB_UPSTREAM_NAME, algorithm: "round-robin" });
   }
+  const plugins = writePlugins(ir.plugins ?? []);
+  const consumers = writeConsumers(ir.consumers ?? []);
   return {
     _format_version: "3.0",
     ...(services.length > 0 ? { services: services.sort(byName) } : {}),
     ...(upstreams.length > 0 ? { upstreams: upstreams.sort(byName) } : {}),
     ...(certificates.length > 0 ? { certificates } : {}),
+    ...(plugins.length > 0 ? { plugins } : {}),
+    ...(consumers.length > 0 ? { consumers } : {}),
   };
 }
 
