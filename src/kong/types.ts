@@ -57,6 +57,8 @@ export interface KongUpstream {
   readonly host_header?: string;
   readonly tags?: readonly string[];
   readonly targets?: readonly KongTarget[];
+  /** KongUpstreamPolicy fields (hash_on, slots, healthchecks, …). */
+  readonly [field: string]: unknown;
 }
 
 export interface KongSni {

@@ -30,6 +30,7 @@ import { globalPlugins, translateConsumers } from "./consumers.ts";
 import { attachPlugins } from "./plugin-attach.ts";
 import { admittedServices, pluginRefusal } from "./plugin-gate.ts";
 import { PluginCatalog } from "./plugins.ts";
+import { applyUpstreamPolicies } from "./upstream-policy.ts";
 import {
   DEFAULT_GATEWAY_CONTROLLER_NAME,
   type ObjectResult,
@@ -124,12 +125,17 @@ function translateWith(
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });
 
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
-  const kongServices = buildServices({
-    emissions: [...ingressRoutes, ...gatewayRoutes],
-    slicesByService: memo.slices.value,
-    clusterDomain: options.clusterDomain,
+  const kongServices = applyUpstreamPolicies({
+    services: buildServices({
+      emissions: [...ingressRoutes, ...gatewayRoutes],
+      slicesByService: memo.slices.value,
+      clusterDomain: options.clusterDomain,
+      results,
+      memo,
+    }),
+    policies: snapshot.kongUpstreamPolicies,
     results,
-    memo,
+    memo: memo.upstreamPolicies,
   });
   const consumers = translateConsumers({ snapshot, options, catalog, results, memo });
   const ir: IrConfig = {

@@ -27,7 +27,7 @@ import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
 import type { ClaimKeys } from "./conflicts.ts";
-import type { AnyKongPlugin } from "../model/kong.ts";
+import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
 import type { BuiltPlugin } from "./plugin-config.ts";
 
 /** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
@@ -68,6 +68,11 @@ export class TranslationMemo {
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
   /** Per plugin object, its config as built and checked (plugin-config.ts). */
   readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
+  /** Per KongUpstreamPolicy, its Kong upstream fields. */
+  readonly upstreamPolicies = new WeakMap<
+    KongUpstreamPolicyObject,
+    Readonly<Record<string, unknown>>
+  >();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
   readonly writer = new KongWriterMemo();

@@ -51,6 +51,8 @@ export interface IrService {
   /** The Kong service port; Kong sends to the targets' ports, but the field is required. */
   readonly port: number;
   readonly settings: ServiceSettings;
+  /** Kong upstream fields from the Services' KongUpstreamPolicy (upstream-policy.ts), in Kong's names. */
+  readonly upstream?: Readonly<Record<string, unknown>>;
   readonly backends: readonly IrBackend[];
   /** HTTP and stream routes; a Kong service never mixes them in practice. */
   readonly routes: readonly IrRoute[];

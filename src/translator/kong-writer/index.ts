@@ -150,6 +150,8 @@ function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
     name: ir.upstreamName,
     algorithm: "round-robin",
     ...(hostHeader === undefined ? {} : { host_header: hostHeader }),
+    // KIC's order: host-header, then the KongUpstreamPolicy, whose fields win.
+    ...ir.upstream,
     tags,
     targets: weightedTargets(ir.backends),
   };
@@ -220,6 +222,7 @@ function sameServiceBody(a: IrService, b: IrService): boolean {
     a.port === b.port &&
     sameOrigin(a.origin, b.origin) &&
     sameSettings(a.settings, b.settings) &&
+    a.upstream === b.upstream &&
     sameItems(a.backends, b.backends)
   );
 }
