@@ -17,7 +17,6 @@ import {
   ensureNamespaces,
   eventsFor,
   ingressAddresses,
-  kongNames,
   report,
   runController,
   STATUS_ADDRESS,
