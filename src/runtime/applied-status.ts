@@ -11,6 +11,7 @@ import { refKey } from "../model/object-ref.ts";
 import type { GatewayState, SenderView } from "../sender/gateway-state.ts";
 import { EventReason } from "../status/events.ts";
 import type { AppliedConfigReport, ExcludedObject } from "../status/ingress-publisher.ts";
+import { KONG_STATUS_KINDS } from "../status/kong-status.ts";
 import type { GatewayApiStatuses, ObjectResult, TranslationResult } from "../translator/types.ts";
 import type { Clock } from "../util/clock.ts";
 
@@ -25,8 +26,9 @@ export interface AppliedReportInput {
   readonly degradedSinceRejection: boolean;
 }
 
-function isOurIngress(r: ObjectResult): boolean {
-  return r.ref.kind === "Ingress" && r.outcome !== "ignored";
+/** Objects whose status says whether Kong runs them: Ingresses and Kong's own kinds (kong-status.ts). */
+function isReported(r: ObjectResult): boolean {
+  return (r.ref.kind === "Ingress" || KONG_STATUS_KINDS.has(r.ref.kind)) && r.outcome !== "ignored";
 }
 
 function sourceOf(gateways: readonly GatewayState[]): AppliedConfigReport["source"] {
@@ -72,7 +74,7 @@ export function appliedReport(input: AppliedReportInput): AppliedConfigReport | 
   const rejected = new Map(input.view.rejectedObjects.map(f => [refKey(f.ref), f.messages]));
   const excluded: ExcludedObject[] = [];
   for (const r of input.latest?.results ?? []) {
-    if (!isOurIngress(r) || accepted.has(refKey(r.ref))) continue;
+    if (!isReported(r) || accepted.has(refKey(r.ref))) continue;
     const exclusion = exclusionOf(r, rejected, input.degradedSinceRejection);
     if (exclusion !== undefined) excluded.push(exclusion);
   }

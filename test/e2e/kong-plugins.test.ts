@@ -17,6 +17,7 @@ import {
   ensureNamespaces,
   eventsFor,
   ingressAddresses,
+  kubectlJson,
   report,
   runController,
   STATUS_ADDRESS,
@@ -88,6 +89,14 @@ async function warned(name: string, reason: string): Promise<boolean> {
   return (await eventsFor(cluster, NS, name)).some(
     e => e.type === "Warning" && e.reason === reason,
   );
+}
+
+async function programmed(name: string): Promise<string> {
+  const plugin = (await kubectlJson(cluster, ["get", "kongplugin", name, "-n", NS])) as {
+    status?: { conditions?: { type: string; status: string; reason: string }[] };
+  };
+  const c = plugin.status?.conditions?.find(x => x.type === "Programmed");
+  return c === undefined ? "none" : `${c.status}/${c.reason}`;
 }
 
 beforeAll(async () => {
@@ -172,6 +181,18 @@ ${ingress("invalid", "rl-invalid")}${ingress("rejected", "rl-rejected")}${ingres
     ]);
     expect(await ingressAddresses(cluster, NS, "invalid")).toEqual([]);
     expect(await ingressAddresses(cluster, NS, "rejected")).toEqual([]);
+
+    // Programmed from the config Kong accepted: True where it runs, False/Invalid where it does not.
+    await waitFor(
+      "rl-good Programmed=True, rl-invalid and rl-rejected Programmed=False",
+      async () => {
+        const states = await Promise.all(["rl-good", "rl-invalid", "rl-rejected"].map(programmed));
+        return (
+          JSON.stringify(states) ===
+          JSON.stringify(["True/Programmed", "False/Invalid", "False/Invalid"])
+        );
+      },
+    );
   });
 });
 
