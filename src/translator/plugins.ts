@@ -139,6 +139,12 @@ export class PluginCatalog {
     if (!this.#reported.has(plugin)) {
       this.#reported.add(plugin);
       for (const s of built.secrets) results.dependsOn(plugin, s);
+      if (plugin.ordering !== undefined)
+        results.problem(
+          plugin,
+          "UnsupportedField",
+          "ordering (dynamic plugin ordering) needs Kong Enterprise and is not sent",
+        );
       if (!built.build.ok) {
         results.problem(plugin, built.build.reason, built.build.message);
         results.excluded(plugin);
