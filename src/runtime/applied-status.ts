@@ -53,6 +53,15 @@ function exclusionOf(
   if (messages !== undefined) {
     return { ref: r.ref, reason: EventReason.ApplyFailed, message: messages.join("; ") };
   }
+  // Left out with what it read (a consumer and its credential Secret): known without waiting for a
+  // fallback to be confirmed after this very translation.
+  const dependency = r.dependsOn.find(d => rejected.has(refKey(d)));
+  if (dependency !== undefined)
+    return {
+      ref: r.ref,
+      reason: EventReason.ApplyFailed,
+      message: `left out of the configuration Kong accepted: it reads ${refKey(dependency)}, which Kong rejected: ${(rejected.get(refKey(dependency)) ?? []).join("; ")}`,
+    };
   if (!degradedSinceRejection) return undefined;
   return {
     ref: r.ref,

@@ -279,3 +279,42 @@ plugin: key-auth
     }
   });
 });
+
+describe("a credential Kong rejects", () => {
+  it("leaves out only its consumer; the others stay configured and Programmed", async () => {
+    kong = await startKongEmulator();
+    kong.inject({ kind: "rejectTagged", tag: "k8s-name:bob-key" });
+    const consumer = (name: string) => `---
+apiVersion: configuration.konghq.com/v1
+kind: KongConsumer
+metadata: { name: ${name}, namespace: ${NS}, annotations: { kubernetes.io/ingress.class: kong } }
+username: ${name}
+credentials: [${name}-key]
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: ${name}-key, namespace: ${NS}, labels: { konghq.com/credential: key-auth } }
+stringData: { key: ${name}-secret }
+`;
+    await apply(cluster, `${BASE}${ingress("open")}${consumer("alice")}${consumer("bob")}`);
+    await start();
+    const emulator = kong;
+    const consumers = () =>
+      (
+        ((emulator.currentConfig() ?? {}) as { consumers?: { username: string }[] }).consumers ?? []
+      ).map(c => c.username);
+    await waitFor("alice in Kong, bob left out", () => JSON.stringify(consumers()) === '["alice"]');
+    await waitFor("open to get its address", () => addressed("open"));
+    const state = async (name: string): Promise<string> => {
+      const obj = (await kubectlJson(cluster, ["get", "kongconsumer", name, "-n", NS])) as {
+        status?: { conditions?: { type: string; status: string }[] };
+      };
+      return obj.status?.conditions?.find(c => c.type === "Programmed")?.status ?? "none";
+    };
+    await waitFor("alice Programmed=True, bob Programmed=False", async () => {
+      const seen = `${await state("alice")}/${await state("bob")}`;
+      if (process.env["KONGRESS_E2E_DEBUG"] === "1") report(`Programmed alice/bob ${seen}`);
+      return seen === "True/False";
+    });
+  });
+});
