@@ -9,9 +9,10 @@ import {
 } from "./offline.ts";
 import { isOutputFormat, OUTPUT_FORMATS, renderConfig, renderDocument } from "./output.ts";
 import { statusView } from "./statuses.ts";
+import { redactConfig, scrubText, secretValues } from "../kong/redact.ts";
 import { sortKeys } from "../util/stable-json.ts";
 
-const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--status] [--ingress-class NAME]
+const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--status] [--redact] [--ingress-class NAME]
 
 Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret, and Gateway
 API GatewayClass, Gateway, HTTPRoute, GRPCRoute, TCPRoute, UDPRoute, TLSRoute, ReferenceGrant in every
@@ -23,6 +24,8 @@ ${COMMON_OPTIONS_HELP}
   -o, --output FORMAT       json (default; 2-space indented, keys sorted) or yaml.
       --status              Print { config, statuses }: also the status each Gateway API object of
                             ours would get (conditions, listeners, route parents).
+      --redact              Replace every secret (credentials, private keys, plugin config from
+                            Secrets) with {vault://redacted-value}, for CI logs.
   -h, --help                Show this help.
 
 Each object problem is one line on stderr: KIND NAMESPACE/NAME: REASON: MESSAGE; a route that does not
@@ -42,6 +45,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       ...COMMON_OPTIONS,
       output: { type: "string", short: "o" },
       status: { type: "boolean" },
+      redact: { type: "boolean" },
     },
     strict: true,
     allowPositionals: false,
@@ -53,17 +57,23 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       `-o ${JSON.stringify(format)}: expected one of ${OUTPUT_FORMATS.join(", ")}`,
     );
   const { result, notes, problems } = await loadAndTranslate(common, ctx.cwd);
-  writeLines(ctx.stderr, [...notes, ...problems]);
+  // stderr goes to CI logs whatever the flag: a problem that quotes a secret never shows it.
+  const secrets = secretValues(result.config);
+  writeLines(
+    ctx.stderr,
+    [...notes, ...problems].map(line => scrubText(line, secrets)),
+  );
+  const config = values.redact === true ? redactConfig(result.config) : result.config;
   ctx.stdout.write(
     values.status === true
       ? renderDocument(
           {
-            config: sortKeys(result.config),
+            config: sortKeys(config),
             statuses: statusView(result.gatewayApi, common.gatewayControllerName),
           },
           format,
         )
-      : renderConfig(result.config, format),
+      : renderConfig(config, format),
   );
   return problems.length === 0 ? EXIT_OK : EXIT_PROBLEMS;
 }

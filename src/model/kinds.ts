@@ -16,7 +16,15 @@ import type {
   UDPRoute,
 } from "./gateway-api.ts";
 import { GATEWAY_GROUP } from "./gateway-api.ts";
-import type { EndpointSlice, Ingress, IngressClass, Namespace, Secret, Service } from "./k8s.ts";
+import type {
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  IngressClassParameters,
+  Namespace,
+  Secret,
+  Service,
+} from "./k8s.ts";
 import type {
   KongClusterPluginObject,
   KongConsumerObject,
@@ -45,6 +53,7 @@ export interface KindObjects {
   KongClusterPlugin: KongClusterPluginObject;
   KongConsumer: KongConsumerObject;
   KongUpstreamPolicy: KongUpstreamPolicyObject;
+  IngressClassParameters: IngressClassParameters;
 }
 
 export type KindName = keyof KindObjects;
@@ -277,6 +286,17 @@ export const KINDS = Object.freeze({
     plural: "kongupstreampolicies",
     namespaced: true,
     list: "kongUpstreamPolicies",
+    optional: true,
+    keptFields: ["spec"],
+  }),
+  // KIC's CRD (charts/kongress/crds/): read only when our IngressClass names one.
+  IngressClassParameters: define({
+    kind: "IngressClassParameters",
+    group: "configuration.konghq.com",
+    versions: ["v1alpha1"],
+    plural: "ingressclassparameterses",
+    namespaced: true,
+    list: "ingressClassParameters",
     optional: true,
     keptFields: ["spec"],
   }),

@@ -8,11 +8,13 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
+import { warnIgnoredSettings } from "../config/kic-flags.ts";
 import { ApiServerProbe } from "../kube/apiserver-probe.ts";
 import { createKubeClients, type KubeApi, type KubeClients } from "../kube/client.ts";
 import type { RetryGate, BackoffOptions as WatchBackoffOptions } from "../kube/backoff.ts";
 import { REQUIRED_KINDS, scopeLabel, watchScopes, type KindInfo } from "../kube/kinds.ts";
 import { OptionalKindWatchers } from "../kube/optional-kinds.ts";
+import { CrdBundleVersions } from "../kube/discovery.ts";
 import type { Reflector } from "../kube/reflector.ts";
 import { KubeWatchers } from "../kube/watchers.ts";
 import { KIND_DEFINITIONS } from "../model/kinds.ts";
@@ -34,15 +36,17 @@ import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { scaledClock } from "../util/scaled-clock.ts";
 import { AppliedStatusFeed } from "./applied-status.ts";
+import type { SecretScrubber } from "../kong/redact.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
 import { buildKongSide, kongReachedWithin, type KongSide } from "./kong-side.ts";
+import { createHostClaimRecord, tenancyOptions, type HostClaimRecord } from "./host-claims.ts";
 import { ListenerSide } from "./listener-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
 import { startControllerTelemetry } from "./controller-telemetry.ts";
-import { createElection } from "./election-setup.ts";
-import type { Election } from "./leader-election.ts";
+import { configRequiredOf, createElection, pushGateOf } from "./election-setup.ts";
+import type { Election, Leadership } from "./leader-election.ts";
 import type { TelemetryPorts } from "./telemetry.ts";
 
 /** Knobs tests turn to make outages and retries fit in seconds; production uses the defaults. */
@@ -68,6 +72,11 @@ export interface StartControllerOptions {
   readonly clock: Clock;
   readonly random?: () => number;
   readonly tuning?: ControllerTuning;
+  /**
+   * Learns the secrets of every translated config, so the logger (built before the controller, with
+   * the same scrubber) and Events never show them.
+   */
+  readonly secrets?: SecretScrubber;
 }
 
 export interface Controller {
@@ -106,6 +115,7 @@ interface Parts {
   readonly listeners: ListenerSide;
   readonly readiness: () => Readiness;
   readonly dumps: ConfigDumps | undefined;
+  readonly claims: HostClaimRecord;
   /** Whether this replica leads (`isLeader`, `subscribe`): what leader-only pushes will follow. */
   readonly election: Election;
 }
@@ -128,9 +138,15 @@ function buildKubeSide(
   opts: StartControllerOptions,
   metrics: Metrics,
   kube: KubeClients,
-  observed: ObservedStatusIndex,
+  side: {
+    readonly observed: ObservedStatusIndex;
+    /** The Gateway API CRDs' bundle versions, re-read with every discovery. */
+    readonly bundles: CrdBundleVersions;
+    readonly onBundlesChanged: () => void;
+  },
 ) {
   const { config, clock, logger } = opts;
+  const { observed, bundles, onBundlesChanged } = side;
   const random = opts.random ?? Math.random;
   const backoff = opts.tuning?.watchBackoff;
   const probeInterval = opts.tuning?.apiserverProbeIntervalMs;
@@ -168,6 +184,8 @@ function buildKubeSide(
     kinds: KIND_DEFINITIONS.filter(def => def.optional),
     newWatchers: kind => watchersOf([kind]),
     gate: probe,
+    bundles,
+    onBundlesChanged,
     ...(opts.tuning?.discoveryIntervalMs === undefined
       ? {}
       : { intervalMs: opts.tuning.discoveryIntervalMs }),
@@ -188,11 +206,16 @@ function buildReadiness(
   config: Config,
   watched: { watchers: KubeWatchers; optional: OptionalKindWatchers },
   kong: KongSide,
+  leadership: Leadership,
 ) {
   const { watchers, optional } = watched;
   const { sender } = kong;
   const scopes = watchScopes(REQUIRED_KINDS, config.watchNamespace).map(scopeLabel);
-  const tracker = new ReadinessTracker({ watchedKinds: scopes, awaitDiscovery: true });
+  const tracker = new ReadinessTracker({
+    watchedKinds: scopes,
+    awaitDiscovery: true,
+    configRequired: configRequiredOf(config, leadership),
+  });
   sender.subscribe(view => {
     if (anySynced(view)) tracker.configApplied();
   });
@@ -214,23 +237,33 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const { config, clock, logger } = opts;
   const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
   const observed = new ObservedStatusIndex();
-  const { store, watchers, optional, fetcher, probe } = buildKubeSide(
-    opts,
-    metrics,
-    kube,
-    observed,
-  );
   // Bound below, once the sender it asks Kongs through exists.
   const late: { listeners?: ListenerSide; loop?: SyncLoop } = {};
+  const bundles = new CrdBundleVersions();
+  const { store, watchers, optional, fetcher, probe } = buildKubeSide(opts, metrics, kube, {
+    observed,
+    bundles,
+    onBundlesChanged: () => late.loop?.notify(),
+  });
+  const claims = createHostClaimRecord({ ...opts, api: kube.api, registry: metrics.registry });
   const options = {
     ingressClass: config.ingressClass,
     clusterDomain: config.clusterDomain,
+    enableDrainSupport: config.enableDrainSupport,
     gatewayControllerName: config.gatewayApiControllerName,
     listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
+    gatewayApiBundles: () => bundles.current(),
+    ...tenancyOptions(config),
+    hostClaims: () => claims.current(),
   };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
+  const election = createElection({
+    ...{ config, env: opts.env ?? {}, api: kube.api, metrics, clock, logger },
+    random: opts.random ?? Math.random,
+  });
   const kong = buildKongSide({
+    pushGate: pushGateOf(config, election),
     config,
     translate: translateBound,
     metrics,
@@ -269,6 +302,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     env: opts.env ?? {},
+    secrets: opts.secrets,
     ...(opts.tuning?.statusBaseDelayMs === undefined
       ? {}
       : { statusBaseDelayMs: opts.tuning.statusBaseDelayMs }),
@@ -284,7 +318,9 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
   });
-  const dumps = config.dumpConfig ? new ConfigDumps() : undefined;
+  const dumps = config.dumpConfig
+    ? new ConfigDumps({ sensitive: config.dumpSensitiveConfig })
+    : undefined;
   const cycle = new SyncCycle({
     snapshots: new Snapshotter(store),
     translate: translateBound,
@@ -296,10 +332,14 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     onTranslated: ({ result }) => {
+      // First: whatever is logged or recorded about this config may quote its secrets.
+      opts.secrets?.remember(result.config);
+      claims.observe(result.tenancy);
       feed.translated(result);
       dumps?.translated(result);
     },
-    inputsVersion: () => listenerSide.version,
+    // Both only ever grow, so their sum changes whenever either does.
+    inputsVersion: () => listenerSide.version + bundles.changes,
   });
   const syncLoop = new SyncLoop({
     clock,
@@ -327,14 +367,10 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     status,
     listenerSide,
   );
-  const readiness = buildReadiness(config, { watchers, optional }, kong);
-  const election = createElection({
-    ...{ config, env: opts.env ?? {}, api: kube.api, metrics, clock, logger },
-    random: opts.random ?? Math.random,
-  });
+  const readiness = buildReadiness(config, { watchers, optional }, kong, election);
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
-    ...{ publishService, readiness, dumps, listeners: listenerSide, election },
+    ...{ publishService, readiness, dumps, listeners: listenerSide, election, claims },
   };
 }
 
@@ -378,6 +414,7 @@ function runnablesOf(parts: Parts): Runnable[] {
   return [
     { name: "sync-loop", leaderOnly: false, run: signal => parts.loop.run(signal) },
     { name: "events", leaderOnly: true, run: signal => parts.status.events.run(signal) },
+    { name: "host-claims", leaderOnly: true, run: signal => parts.claims.run(signal) },
     ...(writer === undefined
       ? []
       : [{ name: "status-writer", leaderOnly: true, run: (s: AbortSignal) => writer.run(s) }]),
@@ -452,6 +489,8 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
   // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
   void Promise.all([parts.watchers.waitSynced(signal), parts.optional.waitSynced(signal)])
     .then(() => parts.fetcher.waitSettled(signal))
+    // Claims recorded before this start keep their dates from the first translation on.
+    .then(() => parts.claims.load(signal))
     .then(
       () => {
         if (signal.aborted) return;
@@ -469,8 +508,7 @@ export async function startController(given: StartControllerOptions): Promise<Co
   const opts = { ...given, clock: scaledClock(given.clock, given.config.timeScale) };
   const { config, logger } = opts;
   const log = logger.child({ component: "controller" });
-  if (config.ignoredSettings.length > 0)
-    log.warn({ settings: config.ignoredSettings }, "Ignoring KIC settings that have no effect");
+  warnIgnoredSettings(log, config.ignoredSettings);
   // Throws KubeConfigError (start-up fails, naming what was tried) when there are no credentials.
   const kube = createKubeClients({
     kubeconfig: config.kubeconfig,

@@ -12,9 +12,10 @@ import { ControllerError } from "../errors.ts";
 import type { KubeApi } from "../kube/client.ts";
 import { SERVICE_ACCOUNT_DIR } from "../kube/kubeconfig.ts";
 import { kubeLeaseApi } from "../kube/lease.ts";
+import { ALWAYS_PUSH, type PushGate } from "../sender/sender.ts";
 import type { Metrics } from "../telemetry/metrics.ts";
 import type { Clock } from "../util/clock.ts";
-import { LeaderElector, SoleReplica, type Election } from "./leader-election.ts";
+import { LeaderElector, SoleReplica, type Election, type Leadership } from "./leader-election.ts";
 
 /** Leader election is on, but nothing says which namespace its Lease lives in. */
 export class ElectionNamespaceMissingError extends ControllerError {
@@ -108,4 +109,31 @@ export function createElection(opts: ElectionSetupOptions): Election {
   gauge(false);
   elector.subscribe(gauge);
   return elector;
+}
+
+/**
+ * Whether this replica may push: replicas that share their Kongs (--kong-admin-svc) leave pushing to
+ * the leader, so two leaders' configs never race on one Kong; a replica with Kongs of its own (fixed
+ * --kong-admin-url list, a sidecar) pushes whether or not it leads.
+ */
+export function pushGateOf(config: Pick<Config, "kongAdminSvc">, leadership: Leadership): PushGate {
+  if (config.kongAdminSvc === undefined) return ALWAYS_PUSH;
+  return {
+    allowed: () => leadership.isLeader(),
+    subscribe: listener =>
+      leadership.subscribe(() => {
+        listener();
+      }),
+  };
+}
+
+/**
+ * Whether /readyz must wait for a config in Kong: only when this replica pushes, or a follower
+ * sharing the leader's Kongs would never be ready (incident a).
+ */
+export function configRequiredOf(
+  config: Pick<Config, "kongAdminSvc">,
+  leadership: Leadership,
+): () => boolean {
+  return config.kongAdminSvc === undefined ? () => true : () => leadership.isLeader();
 }

@@ -29,6 +29,7 @@ import {
   gatewayReferences,
   ingressReferences,
   routeReferences,
+  serviceReferences,
   isLabelledSecret,
   isOurIngress,
   nameKey,
@@ -92,6 +93,13 @@ type Entry = { readonly fingerprint: Buffer } & (
 );
 
 const ALL_KINDS: readonly KindName[] = KIND_NAMES;
+
+type ConfigurationKind = "ReferenceGrant" | "IngressClassParameters";
+
+/** Kinds that only adjust how others are read (grants, class parameters). */
+function isConfigurationKind(kind: KindName): kind is ConfigurationKind {
+  return kind === "ReferenceGrant" || kind === "IngressClassParameters";
+}
 
 export class Store implements ReflectorSink {
   readonly #opts: StoreOptions;
@@ -358,13 +366,19 @@ export class Store implements ReflectorSink {
       });
       return true;
     }
+    if (isConfigurationKind(kind)) return this.#configurationChanged(kind, key);
     switch (kind) {
       case "IngressClass":
         return this.#ingressClassChanged(key, next);
       case "Ingress":
         return this.#indexIngress(key, next);
       case "Service":
-        this.#indexReferences(`Service/${key}`, next, o => serviceKongReferences(o as Service));
+        // Every Service is indexed, ours or not: the cost is the data of a Secret that a Service
+        // no route of ours uses names for TLS, which translation then does not read.
+        this.#indexReferences(`Service/${key}`, next, o => {
+          const service = o as Service;
+          return { ...serviceReferences(service), kong: serviceKongReferences(service).kong ?? [] };
+        });
         return this.#refs.isServiceReferenced(key);
       case "EndpointSlice":
         return [prev, next].some(e => {
@@ -381,8 +395,6 @@ export class Store implements ReflectorSink {
         );
       case "Gateway":
         this.#indexReferences(`Gateway/${key}`, next, o => gatewayReferences(o as Gateway));
-        return true;
-      case "ReferenceGrant":
         return true;
       case "Namespace":
         // Only a Gateway listener's namespace selector reads a namespace's labels.
@@ -421,6 +433,21 @@ export class Store implements ReflectorSink {
     const transitions = this.#refs.set(owner, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
+  }
+
+  #configurationChanged(kind: ConfigurationKind, key: string): boolean {
+    return kind === "ReferenceGrant" || this.#classParametersChanged(key);
+  }
+
+  /** Whether our IngressClass names these parameters (`spec.parameters`). */
+  #classParametersChanged(key: string): boolean {
+    const params = this.#classes.get(this.#opts.ingressClass)?.spec.parameters;
+    const { namespace, name } = splitKey(key);
+    return (
+      params?.kind === "IngressClassParameters" &&
+      params.name === name &&
+      (params.namespace ?? "") === namespace
+    );
   }
 
   #ingressClassChanged(key: string, next: Entry | undefined): boolean {

@@ -267,12 +267,22 @@ function recordTranslation(kic: KicMetrics, o: TranslationObservation): void {
   family.broken.set(o.brokenResources);
 }
 
+/** How often the default metrics' event-loop delay histogram samples the loop. */
+export const EVENT_LOOP_SAMPLE_MS = 1000;
+
 /** Creates every metric on `registry` (never the global one). */
 export function createMetrics(opts: CreateMetricsOptions): Metrics {
   if (opts.instanceId !== undefined)
     opts.registry.setDefaultLabels({ instance_id: opts.instanceId });
   const registers = [opts.registry];
-  if (opts.processMetrics === true) collectDefaultMetrics({ register: opts.registry });
+  // prom-client samples the loop's delay every 10 ms by default: a native timer waking the process 100
+  // times a second, most of an idle controller's CPU. Once a second is enough for a lag histogram
+  // (the health check has its own probe, kongress_event_loop_lag_seconds).
+  if (opts.processMetrics === true)
+    collectDefaultMetrics({
+      register: opts.registry,
+      eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+    });
   const kic = kicMetrics(registers);
   return {
     ...kic,

@@ -17,6 +17,13 @@ import type { IrConfig } from "./ir/types.ts";
 import { writeKongConfig } from "./kong-writer/index.ts";
 import { derivedFrom, TranslationMemo } from "./memo.ts";
 import { ResultsBuilder } from "./results.ts";
+import { ClaimCollector } from "./ownership.ts";
+import {
+  applyOwnership,
+  objectBudgets,
+  ownershipPolicy,
+  TranslatedHeldBack,
+} from "./ownership-apply.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { addListenerCertificates } from "./gateway/certificates.ts";
@@ -43,6 +50,7 @@ import {
 export type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 export { DEFAULT_TRANSLATE_OPTIONS } from "./types.ts";
 export { STUB_UPSTREAM_NAME } from "./kong-writer/index.ts";
+export { TranslationMemo } from "./memo.ts";
 
 export type Translator = (snapshot: Snapshot) => TranslationResult;
 
@@ -51,9 +59,14 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   return translateWith(snapshot, options, new TranslationMemo());
 }
 
-/** A translator that remembers per-object work between calls (for the controller's sync loop). */
-export function createTranslator(options: TranslateOptions): Translator {
-  const memo = new TranslationMemo();
+/**
+ * A translator that remembers per-object work between calls (for the controller's sync loop); `memo`
+ * is given only by tests that look into it.
+ */
+export function createTranslator(
+  options: TranslateOptions,
+  memo: TranslationMemo = new TranslationMemo(),
+): Translator {
   return snapshot => translateWith(snapshot, options, memo);
 }
 
@@ -72,6 +85,7 @@ function translateWith(
     snapshot.httpRoutes,
     snapshot.ingresses,
     snapshot.ingressClasses,
+    snapshot.ingressClassParameters,
     snapshot.kongClusterPlugins,
     snapshot.kongConsumers,
     snapshot.kongPlugins,
@@ -87,6 +101,7 @@ function translateWith(
   const gatewayApi = evaluateGatewayApi(snapshot, {
     controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME,
     ...(options.listenerSupport === undefined ? {} : { support: options.listenerSupport() }),
+    ...(options.gatewayApiBundles === undefined ? {} : { bundles: options.gatewayApiBundles() }),
   });
   for (const c of snapshot.gatewayClasses)
     if (gatewayApi.classes.some(ours => ours.name === c.metadata.name)) results.translated(c);
@@ -103,23 +118,24 @@ function translateWith(
     results,
     builds: memo.pluginBuilds,
   });
-  const ingressRoutes = translateIngresses({
-    snapshot,
-    options,
-    services,
-    certificates,
-    results,
-    memo,
-    catalog,
+  const policy = ownershipPolicy(options);
+  const claims = new ClaimCollector();
+  const ingress = translateIngresses({
+    ...{ snapshot, options, services, certificates, results, memo, claims, catalog },
+    admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,
+    budgets: objectBudgets(options),
   });
-
   const serviceView = admittedServices(services, catalog, results);
-  const gatewayRoutes = translateGatewayRoutes({
-    evaluation: gatewayApi,
-    results,
-    translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
-    admitPlugins: route => pluginRefusal(route, { catalog, services: serviceView, results }),
-    extensionRef: (route, name) => catalog.resolveExtensionRef(route, name) !== undefined,
+  const owned = applyOwnership({
+    ...{ ingress, claims, policy, certificates, results, memo, options },
+    gatewayRoutes: translateGatewayRoutes({
+      evaluation: gatewayApi,
+      results: new TranslatedHeldBack(results),
+      translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
+      memo: memo.gatewayRoutes,
+      admitPlugins: route => pluginRefusal(route, { catalog, services: serviceView, results }),
+      extensionRef: (route, name) => catalog.resolveExtensionRef(route, name) !== undefined,
+    }),
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });
@@ -127,11 +143,14 @@ function translateWith(
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
   const kongServices = applyUpstreamPolicies({
     services: buildServices({
-      emissions: [...ingressRoutes, ...gatewayRoutes],
+      emissions: owned.emissions,
       slicesByService: memo.slices.value,
       clusterDomain: options.clusterDomain,
+      ...(options.enableDrainSupport === true ? { drain: true } : {}),
       results,
       memo,
+      secrets: memo.secrets.value,
+      certificates,
     }),
     policies: snapshot.kongUpstreamPolicies,
     results,
@@ -141,6 +160,7 @@ function translateWith(
   const ir: IrConfig = {
     services: kongServices,
     certificates: certificates.certificates(),
+    caCertificates: certificates.caCertificates(),
     plugins: attachPlugins({
       services: kongServices,
       consumers,
@@ -159,6 +179,7 @@ function translateWith(
       gateways: gatewayApi.gatewayStatuses,
       routes: routeStatuses(gatewayApi.routes, built),
     },
+    tenancy: owned.tenancy,
   };
 }
 

@@ -21,20 +21,26 @@ import type {
 } from "../model/k8s.ts";
 import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
 import type { ResolvedBackend } from "./backends.ts";
-import type { IngressRoute } from "./ingress.ts";
+import type { IngressEmission } from "./ingress.ts";
 import type { IrBackend, IrHttpRoute } from "./ir/types.ts";
 import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
+import type { ClassSettings } from "./ingress-class-parameters.ts";
 import type { ClaimKeys } from "./conflicts.ts";
 import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
 import type { BuiltPlugin } from "./plugin-config.ts";
+import { GatewayRouteMemo } from "./gateway/memo.ts";
 
 /** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
 export interface IngressUnit {
   readonly lookups: ReadonlyMap<string, Service | undefined>;
   readonly overrides: RouteOverrides;
-  readonly routes: readonly IngressRoute[];
+  /** The class's settings it was translated with (IngressClassParameters). */
+  readonly classSettings: ClassSettings;
+  /** Left out for a budget (budgets.ts): no routes, no certificates, and it claims no host. */
+  readonly overBudget?: true;
+  readonly routes: readonly IngressEmission[];
   readonly said: RecordedResults;
 }
 
@@ -44,6 +50,7 @@ export interface BackendEntry {
   /** The Service's port object (an Ingress unit hands out the same one while it is reused). */
   readonly port: ServicePort;
   readonly weight: number | undefined;
+  readonly serviceUpstream: boolean;
   readonly slices: readonly EndpointSlice[];
   readonly resolved: ResolvedBackend;
 }
@@ -73,6 +80,7 @@ export class TranslationMemo {
     KongUpstreamPolicyObject,
     Readonly<Record<string, unknown>>
   >();
+  readonly gatewayRoutes = new GatewayRouteMemo();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
   readonly writer = new KongWriterMemo();

@@ -2,15 +2,11 @@
  * Gateway discovery end to end (`--kong-admin-svc`): a real kube-apiserver, several Kong emulators
  * behind a headless Service without selector whose EndpointSlices the test writes itself (there is no
  * kubelet nor EndpointSlice controller here). The API server refuses loopback addresses in slices, so
- * each emulator is named by a forward on this machine's own IPv4 address. The controller is started
- * in-process from the flags `kongress run` parses. Prints the times it measures.
+ * each emulator is named by a forward on this machine's own IPv4 address. Controllers run as users run
+ * them (`bin/kongress.js run`), ten times faster than real time (`--time-scale=10`: Kong polled every
+ * second instead of 10). Prints the times it measures.
  */
-import { pino, type Logger } from "pino";
-import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.ts";
-import { startController, type Controller } from "../../src/runtime/controller.ts";
-import { systemClock } from "../../src/util/clock.ts";
 import { forwardFromHost, type HostForward } from "../support/host-forward.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
@@ -23,15 +19,15 @@ import {
   ensureNamespaces,
   kongNames,
   report,
-  STATUS_ADDRESS,
 } from "./harness.ts";
+import { counterTotal, spawnController, type SpawnedController } from "./spawned.ts";
 
 const NAMESPACES = ["kong", "shop"];
 
 let cluster: KubeCluster;
 const emulators: KongEmulator[] = [];
 const forwards: HostForward[] = [];
-const controllers: Discovering[] = [];
+const replicas: SpawnedController[] = [];
 
 beforeAll(async () => {
   cluster = await startKubeCluster();
@@ -39,7 +35,7 @@ beforeAll(async () => {
 }, CLUSTER_START_TIMEOUT_MS);
 
 afterEach(async () => {
-  for (const c of controllers.splice(0)) await c.controller.stop();
+  for (const r of replicas.splice(0)) await r.stop();
   for (const f of forwards.splice(0)) await f.close();
   for (const e of emulators.splice(0)) await e.stop();
   await cleanCluster(cluster, NAMESPACES);
@@ -49,76 +45,31 @@ afterAll(async () => {
   await cluster.stop();
 }, 60_000);
 
-interface LogLine {
-  readonly level: number;
-  readonly msg: string;
-  readonly reason?: string;
-  readonly detail?: string;
-}
-
 interface Discovering {
-  readonly controller: Controller;
-  readonly logs: LogLine[];
+  readonly proc: SpawnedController;
   get(path: string): Promise<{ status: number; body: string }>;
   /** The value of one series of /metrics, undefined when the series does not exist. */
   metric(name: string, labels?: Record<string, string>): Promise<number | undefined>;
 }
 
-/** Keeps every log line for the test to read; `KONGRESS_E2E_LOG=1` also shows them on stderr. */
-function capturingLogger(logs: LogLine[]): Logger {
-  const echo = process.env["KONGRESS_E2E_LOG"] !== undefined;
-  return pino(
-    { level: "info" },
-    {
-      write: (line: string) => {
-        logs.push(JSON.parse(line) as LogLine);
-        if (echo) process.stderr.write(line);
-      },
-    },
-  );
-}
-
-/** A controller that discovers its Kongs behind kong/kong-admin, with the e2e suite's short timings. */
-async function startDiscovering(): Promise<Discovering> {
-  const config = loadConfig({
-    argv: [
-      `--kubeconfig=${cluster.kubeconfigPath}`,
+/** A controller that discovers its Kongs behind kong/kong-admin. */
+async function startDiscovering(more: readonly string[] = []): Promise<Discovering> {
+  const proc = await spawnController({
+    cluster,
+    args: [
       "--kong-admin-svc=kong/kong-admin",
-      "--health-probe-bind-address=127.0.0.1:0",
-      "--metrics-bind-address=127.0.0.1:0",
       "--proxy-sync-seconds=0",
-      `--publish-status-address=${STATUS_ADDRESS}`,
+      "--time-scale=10",
+      ...more,
     ],
-    env: {},
   });
-  const logs: LogLine[] = [];
-  const controller = await startController({
-    config,
-    env: { POD_NAME: "kongress-e2e", POD_NAMESPACE: "default" },
-    logger: capturingLogger(logs),
-    registry: new Registry(),
-    clock: systemClock,
-    tuning: {
-      watchBackoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.2 },
-      senderBackoff: { initialMs: 100, maxMs: 1000 },
-      kongPollIntervalMs: 1000,
-      statusBaseDelayMs: 100,
-      kubeRequestTimeoutMs: 5000,
-    },
-  });
-  const base = `http://127.0.0.1:${String(controller.ports.health)}`;
-  const get = async (path: string) => {
-    const res = await fetch(`${base}${path}`);
-    return { status: res.status, body: await res.text() };
-  };
-  const running: Discovering = {
-    controller,
-    logs,
-    get,
+  replicas.push(proc);
+  return {
+    proc,
+    get: path => proc.get(path),
     metric: async (name, labels = {}) => {
-      const { body } = await get("/metrics");
       const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-      for (const line of body.split("\n")) {
+      for (const line of (await proc.metrics()).split("\n")) {
         const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
         if (match?.[1] !== name) continue;
         const have = (match[2] ?? "").split(",");
@@ -127,8 +78,6 @@ async function startDiscovering(): Promise<Discovering> {
       return undefined;
     },
   };
-  controllers.push(running);
-  return running;
 }
 
 /** A Kong emulator and the address the slices name it by. */
@@ -309,8 +258,8 @@ describe("gateway discovery: Kongs behind a Service", () => {
     );
     report(`discovery: a deleted Service is reported (log line, metric) ${reported}`);
     expect(await run.metric("kongress_gateway_discovery_kongs")).toBe(0);
-    expect(run.logs.find(l => l.reason === "ServiceNotFound")).toMatchObject({
-      level: 50,
+    expect(run.proc.logs().find(l => l["reason"] === "ServiceNotFound")).toMatchObject({
+      level: "error",
       msg: "Kong discovery found no Kong Admin API; nothing is pushed",
       detail: "Service kong/kong-admin does not exist",
     });
@@ -376,5 +325,56 @@ describe("gateway discovery: Kongs behind a Service", () => {
     await apply(cluster, workload(["one", "two"]));
     await elapsed("the change in the Kong that is up", () => pathsOf(up) === 2);
     expect((await run.get("/readyz")).status).toBe(200);
+  }, 120_000);
+
+  it("leaves pushing to the leader when replicas share their Kongs; a follower is ready, and takes over at once", async () => {
+    const kongs = await startKongs(2);
+    const faults = kongs.map(k => k.emulator.inject({ kind: "down" }));
+    await apply(
+      cluster,
+      [ADMIN_SERVICE, ...kongs.map((k, i) => sliceOf(i + 1, k)), workload(["one"])].join("---\n"),
+    );
+    // Two replicas; election timings are the defaults, ten times faster (lease 1.5 s, retry 0.2 s).
+    const leads = async (r: Discovering) => (await r.metric("leader_election_master_status")) === 1;
+    const first = await startDiscovering();
+    await elapsed("replica a to lead", () => leads(first));
+    const second = await startDiscovering();
+    // While no Kong answers, the leader waits for a config in Kong; the follower does not (incident a).
+    const ready = await elapsed("the follower's /readyz 200 while every Kong is down", async () => {
+      return (await second.get("/readyz")).status === 200;
+    });
+    report(
+      `discovery + election: the follower is ready ${String(ready)} ms after /healthz, every Kong down`,
+    );
+    expect((await first.get("/readyz")).status).toBe(503);
+    for (const fault of faults) fault.clear();
+    await elapsed("every Kong to hold the config", () => kongs.every(k => pathsOf(k) === 1));
+    await elapsed(
+      "the leader's /readyz 200",
+      async () => (await first.get("/readyz")).status === 200,
+    );
+    expect(await leads(second)).toBe(false);
+
+    // Changes reach every Kong through the leader only.
+    await apply(cluster, workload(["one", "two"]));
+    await elapsed("every Kong to hold the change", () => kongs.every(k => pathsOf(k) === 2));
+    const pushes = "ingress_controller_configuration_push_count";
+    expect(counterTotal(await first.proc.metrics(), pushes)).toBeGreaterThan(0);
+    expect(counterTotal(await second.proc.metrics(), pushes)).toBe(0);
+    expect((await second.get("/readyz")).status).toBe(200);
+
+    // The leader stops (SIGTERM, releasing its Lease): the follower leads and pushes the next change.
+    const stopped = Date.now();
+    expect(await first.proc.stop()).toBe(0);
+    await elapsed("replica b to lead", () => leads(second));
+    const tookOver = Date.now() - stopped;
+    const change = await afterKubectl(
+      () => apply(cluster, workload(["one", "two", "three"])),
+      () => kongs.every(k => pathsOf(k) === 3),
+    );
+    report(
+      `discovery + election: the follower leads ${String(tookOver)} ms after SIGTERM to the leader; a change reaches every Kong ${change}`,
+    );
+    expect(counterTotal(await second.proc.metrics(), pushes)).toBeGreaterThan(0);
   }, 120_000);
 });

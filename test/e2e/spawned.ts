@@ -16,7 +16,8 @@ let exitHookInstalled = false;
 
 export interface SpawnOptions {
   readonly cluster: KubeCluster;
-  readonly kong: KongEmulator;
+  /** Its Kong (`--kong-admin-url`); unset when `args` say where the Kongs are (`--kong-admin-svc`). */
+  readonly kong?: KongEmulator;
   /** Reach the API server here (a TCP proxy the test cuts) instead of directly. */
   readonly apiserverHost?: string;
   /** More flags, after the defaults (so they win). */
@@ -60,12 +61,14 @@ export async function spawnController(opts: SpawnOptions): Promise<SpawnedContro
     BIN,
     "run",
     `--kubeconfig=${opts.cluster.kubeconfigPath}`,
-    `--kong-admin-url=${opts.kong.url}`,
+    ...(opts.kong === undefined ? [] : [`--kong-admin-url=${opts.kong.url}`]),
     `--health-probe-bind-address=127.0.0.1:${String(health)}`,
     `--metrics-bind-address=127.0.0.1:${String(metrics)}`,
     `--publish-status-address=${STATUS_ADDRESS}`,
     // Outside a pod the Lease's namespace must be named.
     "--election-namespace=default",
+    // The tests read the logs line by line as JSON (the default is KIC's text).
+    "--log-format=json",
     ...(opts.apiserverHost === undefined ? [] : [`--apiserver-host=${opts.apiserverHost}`]),
     ...(opts.args ?? []),
   ];

@@ -32,13 +32,16 @@ const cases = readdirSync(root, { withFileTypes: true })
   .map(d => d.name)
   .sort();
 
+/** `default` always runs; a `default.settings.yaml` gives it settings (a claim record, say). */
 function variantsOf(dir: string): { name: string; options: TranslateOptions }[] {
   const variants = [{ name: "default", options: DEFAULT_TRANSLATE_OPTIONS }];
   for (const file of readdirSync(dir).sort()) {
     const match = /^(.+)\.settings\.yaml$/.exec(file);
     if (match?.[1] === undefined) continue;
     const overrides = parse(readFileSync(join(dir, file), "utf8")) as Partial<TranslateOptions>;
-    variants.push({ name: match[1], options: { ...DEFAULT_TRANSLATE_OPTIONS, ...overrides } });
+    const variant = { name: match[1], options: { ...DEFAULT_TRANSLATE_OPTIONS, ...overrides } };
+    if (variant.name === "default") variants[0] = variant;
+    else variants.push(variant);
   }
   return variants;
 }

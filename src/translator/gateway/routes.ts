@@ -9,6 +9,13 @@ import type { RouteEmission } from "../ir/types.ts";
 import type { ResultSink } from "../results.ts";
 import type { Attachment } from "./attach.ts";
 import type { EvaluatedRoute, GatewayApiEvaluation } from "./index.ts";
+import type { Problem } from "../types.ts";
+import {
+  applyRouteAnnotations,
+  readRouteAnnotations,
+  type RouteAnnotations,
+} from "./annotations.ts";
+import { GatewayRouteMemo } from "./memo.ts";
 import { refusesPluginsAnnotation } from "./rules.ts";
 import { translateStreamRoutes } from "./stream.ts";
 
@@ -31,14 +38,83 @@ export interface GatewayRoutesInput {
   readonly results: ResultSink;
   /** Per route kind; kinds without one contribute nothing yet. */
   readonly translators: Partial<Record<GatewayRoute["kind"], RouteTranslator>>;
+  /** Why a route cannot be served with its plugins, if it cannot (plugin-gate.ts). */
   readonly admitPlugins?: (route: GatewayRoute) => string | undefined;
+  /** Whether an ExtensionRef's KongPlugin resolves. */
   readonly extensionRef?: (route: GatewayRoute, name: string) => boolean;
+  /** What HTTPRoutes and GRPCRoutes contributed last time (kept between translations). */
+  readonly memo?: GatewayRouteMemo;
+}
+
+/** One HTTPRoute's or GRPCRoute's emissions, its annotations applied, all it says told to `ctx.results`. */
+function buildRoute(translator: RouteTranslator, ctx: RouteContext): readonly RouteEmission[] {
+  const route = ctx.evaluated.route;
+  const annotations = readRouteAnnotations(route);
+  const report = (p: Problem): void => {
+    ctx.results.problem(route, p.reason, p.message);
+  };
+  for (const p of annotations.problems) report(p);
+  const emitted = applyRouteAnnotations(translator(ctx), annotations, report);
+  if (emitted.length > 0) ctx.results.translated(route);
+  return emitted;
+}
+
+/** The stream routes' emissions (built together: the oldest route on a port gets it), with their tags. */
+function streamEmissions(
+  stream: readonly RouteContext[],
+  annotations: ReadonlyMap<GatewayRoute, RouteAnnotations>,
+  results: ResultSink,
+): RouteEmission[] {
+  const emissions: RouteEmission[] = [];
+  for (const e of translateStreamRoutes(stream)) {
+    const route = e.route.origin.object as GatewayRoute;
+    results.translated(route);
+    const a = annotations.get(route);
+    emissions.push(...(a === undefined ? [e] : applyRouteAnnotations([e], a, () => undefined)));
+  }
+  return emissions;
+}
+
+/**
+ * The plugin questions of one route, each put to the catalog once per translation: a memoised route
+ * asks them again on reuse (memo.ts), and the catalog says its problems on every asking.
+ */
+function pluginQuestions(
+  input: GatewayRoutesInput,
+): Pick<RouteContext, "admitPlugins" | "extensionRef"> {
+  const { admitPlugins, extensionRef } = input;
+  const refs = new Map<string, boolean>();
+  let admission: { readonly answer: string | undefined } | undefined;
+  return {
+    ...(admitPlugins === undefined
+      ? {}
+      : {
+          admitPlugins: route => {
+            admission ??= { answer: admitPlugins(route) };
+            return admission.answer;
+          },
+        }),
+    ...(extensionRef === undefined
+      ? {}
+      : {
+          extensionRef: (route, name) => {
+            let answer = refs.get(name);
+            if (answer === undefined) {
+              answer = extensionRef(route, name);
+              refs.set(name, answer);
+            }
+            return answer;
+          },
+        }),
+  };
 }
 
 export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission[] {
   const { evaluation, results } = input;
+  const memo = input.memo ?? new GatewayRouteMemo();
   const emissions: RouteEmission[] = [];
   const stream: RouteContext[] = [];
+  const streamAnnotations = new Map<GatewayRoute, RouteAnnotations>();
   for (const evaluated of evaluation.routes) {
     const ours = evaluated.parents.length > 0;
     if (!ours) continue;
@@ -53,25 +129,22 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
     ))
       results.dependsOn(evaluated.route, gateway.gateway);
     if (attachments.length === 0) continue;
-    const ctx: RouteContext = {
-      evaluated,
-      attachments,
-      results,
-      ...(input.admitPlugins === undefined ? {} : { admitPlugins: input.admitPlugins }),
-      ...(input.extensionRef === undefined ? {} : { extensionRef: input.extensionRef }),
-    };
-    const kind = evaluated.route.kind;
-    if (kind === "TCPRoute" || kind === "UDPRoute" || kind === "TLSRoute") {
-      if (!refusesPluginsAnnotation(ctx)) stream.push(ctx);
+    const ctx: RouteContext = { evaluated, attachments, results, ...pluginQuestions(input) };
+    const route = evaluated.route;
+    if (route.kind === "TCPRoute" || route.kind === "UDPRoute" || route.kind === "TLSRoute") {
+      const annotations = readRouteAnnotations(route);
+      for (const p of annotations.problems) results.problem(route, p.reason, p.message);
+      if (refusesPluginsAnnotation(ctx)) continue;
+      stream.push(ctx);
+      streamAnnotations.set(route, annotations);
       continue;
     }
-    const emitted = input.translators[kind]?.(ctx) ?? [];
-    if (emitted.length > 0) results.translated(evaluated.route);
-    emissions.push(...emitted);
+    const translator = input.translators[route.kind];
+    if (translator === undefined) continue;
+    const unit = memo.unit(ctx, recorded => buildRoute(translator, recorded));
+    unit.said.replay(results);
+    emissions.push(...unit.emissions);
   }
-  for (const e of translateStreamRoutes(stream)) {
-    results.translated(e.route.origin.object);
-    emissions.push(e);
-  }
+  emissions.push(...streamEmissions(stream, streamAnnotations, results));
   return emissions;
 }

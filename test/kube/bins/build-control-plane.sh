@@ -7,53 +7,20 @@
 #
 # They make Deployments, Pods and EndpointSlices real for the Gateway API conformance suite (no
 # kubelet: kwok plays the node; see test/support/kube/control-plane.ts). Most of their packages are
-# the kube-apiserver's, so after build.sh this adds only a few minutes.
+# the kube-apiserver's, built with the same flags (prelude.sh), so after build.sh this adds only a
+# few minutes.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-log() { printf 'kubebins: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=prelude.sh
+source "$(dirname "${BASH_SOURCE[0]}")/prelude.sh"
 
-kube_version=$(sed -n 's|^[[:space:]]*k8s\.io/kubernetes \(v[0-9][^ ]*\).*|\1|p' "$here/go.mod")
-[[ $kube_version =~ ^v1\.([0-9]+)\.[0-9]+$ ]] || die "cannot read the k8s.io/kubernetes version from $here/go.mod"
-kube_minor=${BASH_REMATCH[1]}
-
-bin_dir=${KONGRESS_KUBE_BIN_CACHE:-$HOME/.cache/kongress/kubebins}/$kube_version
-built() { [[ -x $bin_dir/kube-controller-manager && -x $bin_dir/kube-scheduler ]]; }
-if built; then
-  log "using cached kube-controller-manager and kube-scheduler in $bin_dir"
-  echo "$bin_dir"
-  exit 0
-fi
-
-command -v go >/dev/null 2>&1 || die "'go' is not on PATH. Install Go >= 1.24."
-
-mkdir -p "$bin_dir"
-# The same lock as build.sh: two Kubernetes builds at once would only slow each other down.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$bin_dir/.lock"
-  flock 9
-  if built; then
-    log "another process built kube-controller-manager and kube-scheduler in $bin_dir"
-    echo "$bin_dir"
-    exit 0
-  fi
-fi
-
-# local: never download another toolchain; CGO off: no C compiler needed.
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=readonly"
-cd "$here"
-
-# The flags of build.sh, so the packages shared with kube-apiserver come from the build cache.
-ldflags="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ldflags+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$kube_minor -X $pkg.gitTreeState=clean"
-done
+prepare_build "kube-controller-manager and kube-scheduler" "Install Go >= 1.24." \
+  kube-controller-manager kube-scheduler
 
 for cmd in kube-scheduler kube-controller-manager; do
   start=$SECONDS
   log "building $cmd $kube_version with $(go env GOVERSION)"
-  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" \
+  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$kube_ldflags" \
     -o "$bin_dir/.$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
   log "$cmd built in $((SECONDS - start))s"
 done

@@ -10,49 +10,16 @@
 # shared/reference/kube-testing.md §1-2.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-log() { printf 'kubebins: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# shellcheck source=prelude.sh
+source "$(dirname "${BASH_SOURCE[0]}")/prelude.sh"
 
-kube_version=$(sed -n 's|^[[:space:]]*k8s\.io/kubernetes \(v[0-9][^ ]*\).*|\1|p' "$here/go.mod")
-[[ $kube_version =~ ^v1\.([0-9]+)\.[0-9]+$ ]] || die "cannot read the k8s.io/kubernetes version from $here/go.mod"
-kube_minor=${BASH_REMATCH[1]}
-
-bin_dir=${KONGRESS_KUBE_BIN_CACHE:-$HOME/.cache/kongress/kubebins}/$kube_version
-if [[ -x $bin_dir/kube-apiserver && -x $bin_dir/etcd ]]; then
-  log "using cached binaries in $bin_dir"
-  echo "$bin_dir"
-  exit 0
-fi
-
-command -v go >/dev/null 2>&1 ||
-  die "'go' is not on PATH. Install Go >= 1.24 (or put prebuilt kube-apiserver and etcd on PATH, or set KONGRESS_KUBE_APISERVER and KONGRESS_ETCD)."
-
-mkdir -p "$bin_dir"
-# Serialise concurrent builders (parallel test workers, two checkouts).
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$bin_dir/.lock"
-  flock 9
-  if [[ -x $bin_dir/kube-apiserver && -x $bin_dir/etcd ]]; then
-    log "another process built the binaries in $bin_dir"
-    echo "$bin_dir"
-    exit 0
-  fi
-fi
-
-# local: never download another toolchain; CGO off: no C compiler needed.
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -mod=readonly"
-cd "$here"
-
-# Mirrors upstream hack/lib/version.sh, so /version reports the real release.
-ldflags="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ldflags+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$kube_minor -X $pkg.gitTreeState=clean"
-done
+prepare_build "kube-apiserver and etcd" \
+  "Install Go >= 1.24 (or put prebuilt kube-apiserver and etcd on PATH, or set KONGRESS_KUBE_APISERVER and KONGRESS_ETCD)." \
+  kube-apiserver etcd
 
 start=$SECONDS
 log "building kube-apiserver $kube_version with $(go env GOVERSION) (cold: 5-8 min on 2 cores)"
-go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" \
+go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$kube_ldflags" \
   -o "$bin_dir/.kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
 log "kube-apiserver built after $((SECONDS - start))s; building etcd"
 go build -trimpath -ldflags "-s -w" -o "$bin_dir/.etcd.tmp" go.etcd.io/etcd/server/v3

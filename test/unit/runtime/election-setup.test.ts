@@ -6,11 +6,17 @@ import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.ts";
 import {
+  configRequiredOf,
   createElection,
   electionIdentity,
   electionNamespace,
+  pushGateOf,
 } from "../../../src/runtime/election-setup.ts";
-import { LeaderElector, SoleReplica } from "../../../src/runtime/leader-election.ts";
+import {
+  LeaderElector,
+  SoleReplica,
+  type Leadership,
+} from "../../../src/runtime/leader-election.ts";
 import { createMetrics } from "../../../src/telemetry/metrics.ts";
 import { FakeKubeApi } from "../kube/fakes.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
@@ -92,5 +98,44 @@ describe("createElection", () => {
 
   it("refuses to guess a namespace", () => {
     expect(() => base([], {})).toThrow(/--election-namespace/);
+  });
+});
+
+/** A Leadership the test hands over and takes back. */
+class Baton implements Leadership {
+  #leading = false;
+  readonly #listeners = new Set<(leading: boolean) => void>();
+  isLeader(): boolean {
+    return this.#leading;
+  }
+  subscribe(listener: (leading: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  set(leading: boolean): void {
+    this.#leading = leading;
+    for (const l of this.#listeners) l(leading);
+  }
+}
+
+describe("who pushes, and whether readiness waits for Kong", () => {
+  it.each<[string, string[], boolean, boolean]>([
+    // [case, flags, pushes while following, readiness waits for Kong while following]
+    ["own Kongs (--kong-admin-url)", ["--kong-admin-url=http://k:8001"], true, true],
+    ["shared Kongs (--kong-admin-svc)", ["--kong-admin-svc=kong/kong-admin"], false, false],
+  ])("%s", (_case, argv, pushesFollowing, waitsFollowing) => {
+    const cfg = config(argv);
+    const baton = new Baton();
+    const gate = pushGateOf(cfg, baton);
+    const required = configRequiredOf(cfg, baton);
+    const told: boolean[] = [];
+    gate.subscribe(() => told.push(gate.allowed()));
+    expect([gate.allowed(), required()]).toEqual([pushesFollowing, waitsFollowing]);
+    baton.set(true);
+    expect([gate.allowed(), required()]).toEqual([true, true]);
+    baton.set(false);
+    expect([gate.allowed(), required()]).toEqual([pushesFollowing, waitsFollowing]);
+    // Only a gate that follows leadership tells the sender about a change.
+    expect(told).toEqual(pushesFollowing ? [] : [true, false]);
   });
 });
