@@ -8,6 +8,7 @@
  * unscoped. Entities carry the plugin object's tags, so a rejection maps back to it.
  */
 import { createHash } from "node:crypto";
+import { SECRET_CONFIG_TAG } from "../kong/redact.ts";
 import type { AnyKongPlugin } from "../model/kong.ts";
 import type { IrConsumer, IrPlugin, IrService } from "./ir/types.ts";
 import type { PluginCatalog, ResolvedPlugin } from "./plugins.ts";
@@ -108,8 +109,10 @@ function entity(resolved: ResolvedPlugin, scope: Scope, names?: Set<string>): Ir
     body.instanceName === undefined || names === undefined
       ? body.instanceName
       : scopedInstanceName(body.instanceName, scope, names);
+  // Config read from a Secret: the tag tells the redactor (src/kong/redact.ts) to hide it.
+  const fromSecret = object.configFrom !== undefined || (object.configPatches ?? []).length > 0;
   return {
-    origin: { object },
+    origin: fromSecret ? { object, tags: [SECRET_CONFIG_TAG] } : { object },
     name: body.name,
     config: body.config,
     enabled: body.enabled,

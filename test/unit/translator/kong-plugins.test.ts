@@ -1,5 +1,6 @@
 /** KIC's plugin combinations (kic-kong-resources.md §2.2, §2.4) through the whole translator. */
 import { describe, expect, it } from "vitest";
+import { redactConfig, SECRET_CONFIG_TAG } from "../../../src/kong/redact.ts";
 import type { KongPlugin } from "../../../src/kong/types.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/index.ts";
 import { loadSnapshot } from "../../support/golden.ts";
@@ -150,5 +151,53 @@ describe("plugin combinations", () => {
     );
     expect(result.config.plugins).toBeUndefined();
     expect(result.results.find(r => r.ref.kind === "KongPlugin")?.outcome).toBe("ignored");
+  });
+});
+
+describe("plugins whose config comes from a Secret", () => {
+  const secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "rl-config", namespace: "default" },
+    data: { config: Buffer.from('{"minute": 7, "policy": "local"}').toString("base64") },
+  };
+
+  it.each([
+    {
+      name: "configFrom",
+      fields: {
+        config: undefined,
+        configFrom: { secretKeyRef: { name: "rl-config", key: "config" } },
+      },
+    },
+    {
+      name: "configPatches",
+      fields: {
+        configPatches: [
+          { path: "/minute", valueFrom: { secretKeyRef: { name: "rl-config", key: "minute" } } },
+        ],
+      },
+    },
+  ])("$name: tagged, so the redactor hides the config", ({ fields }) => {
+    const withMinute = {
+      ...secret,
+      data: { ...secret.data, minute: Buffer.from("7").toString("base64") },
+    };
+    const { config } = translate(
+      loadSnapshot([...base, withMinute, service(), ingress("p"), plugin(fields)]),
+      DEFAULT_TRANSLATE_OPTIONS,
+    );
+    const [sent] = config.plugins ?? [];
+    expect(sent?.tags).toContain(SECRET_CONFIG_TAG);
+    expect(sent?.config).toMatchObject({ minute: 7 });
+    expect(JSON.stringify(redactConfig(config).plugins)).not.toContain('"minute":7');
+  });
+
+  it("a plugin with an inline config is not tagged", () => {
+    const { config } = translate(
+      loadSnapshot([...base, service(), ingress("p"), plugin()]),
+      DEFAULT_TRANSLATE_OPTIONS,
+    );
+    expect(config.plugins?.[0]?.tags).not.toContain(SECRET_CONFIG_TAG);
   });
 });
