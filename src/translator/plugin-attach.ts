@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { SECRET_CONFIG_TAG } from "../kong/redact.ts";
 import type { AnyKongPlugin } from "../model/kong.ts";
 import type { IrConsumer, IrPlugin, IrService } from "./ir/types.ts";
+import { filterPlugins } from "./kong-writer/plugins.ts";
 import type { PluginCatalog, ResolvedPlugin } from "./plugins.ts";
 import type { ResultSink } from "./results.ts";
 
@@ -45,7 +46,8 @@ export function attachPlugins(input: AttachInput): IrPlugin[] {
     }
     return r;
   };
-  for (const service of input.services) relateService(service, input.catalog, relate);
+  for (const service of input.services)
+    relateService(service, { catalog: input.catalog, results: input.results }, relate);
   for (const { consumer, plugins } of input.consumers) {
     const id = consumer.username ?? consumer.customId;
     if (id !== undefined) for (const p of plugins) relate(p).consumers.add(id);
@@ -62,21 +64,41 @@ export function attachPlugins(input: AttachInput): IrPlugin[] {
   return out;
 }
 
-/** The plugins of a Kong service's backend Services, of its routes' objects and ExtensionRefs. */
+/**
+ * The plugins of a Kong service's backend Services, of its routes' objects and ExtensionRefs. Kong allows
+ * one plugin of a name per route: a plugin object of the name a route's own filters already use there
+ * (`konghq.com/rewrite`'s or a URLRewrite's request-transformer, say) is not attached to it, and the
+ * route's object is told. KIC sends both and Kong refuses the whole config.
+ */
 function relateService(
   service: IrService,
-  catalog: PluginCatalog,
+  ctx: { readonly catalog: PluginCatalog; readonly results: ResultSink },
   relate: (resolved: ResolvedPlugin) => Relations,
 ): void {
+  const { catalog } = ctx;
   for (const backend of service.backends)
     for (const p of catalog.resolve(backend.service) ?? []) relate(p).services.add(service.name);
   for (const route of service.routes) {
     const object = route.origin.object;
-    for (const p of catalog.resolve(object) ?? []) relate(p).routes.add(route.name);
+    const own = new Set(
+      route.kind === "http" ? filterPlugins(route.filters, []).map(p => p.name) : [],
+    );
+    const attach = (p: ResolvedPlugin): void => {
+      if (!own.has(p.body.name)) {
+        relate(p).routes.add(route.name);
+        return;
+      }
+      ctx.results.problem(
+        object,
+        "PluginConflict",
+        `${p.object.kind} ${p.object.metadata.name} (${p.body.name}) is not attached to route ${route.name}: the route's own settings already put a ${p.body.name} plugin there and Kong allows one per route`,
+      );
+    };
+    for (const p of catalog.resolve(object) ?? []) attach(p);
     if (route.kind !== "http") continue;
     for (const f of route.filters) {
       const p = f.kind === "plugin" ? catalog.resolveExtensionRef(object, f.name) : undefined;
-      if (p !== undefined) relate(p).routes.add(route.name);
+      if (p !== undefined) attach(p);
     }
   }
 }

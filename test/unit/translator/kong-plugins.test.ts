@@ -201,3 +201,37 @@ describe("plugins whose config comes from a Secret", () => {
     expect(config.plugins?.[0]?.tags).not.toContain(SECRET_CONFIG_TAG);
   });
 });
+
+describe("a plugin object of a name the route's own settings already use", () => {
+  const transformer = plugin({
+    plugin: "request-transformer",
+    config: { add: { headers: ["x-team:shop"] } },
+  });
+  const rewritten = {
+    ...ingress("p"),
+    metadata: {
+      name: "shop",
+      namespace: "default",
+      annotations: { "konghq.com/plugins": "p", "konghq.com/rewrite": "/v2/$1" },
+    },
+  };
+
+  it("konghq.com/rewrite's request-transformer stays alone on the route; the Ingress is told", () => {
+    const { config, results } = translate(
+      loadSnapshot([...base, service(), rewritten, transformer]),
+      DEFAULT_TRANSLATE_OPTIONS,
+    );
+    const onRoute = (config.services ?? [])
+      .flatMap(s => s.routes ?? [])
+      .flatMap(r => (r.plugins ?? []).map(p => `${r.name} ${p.name}`));
+    const topLevel = (config.plugins ?? []).map(p => `${p.route ?? "-"} ${p.name}`);
+    const names = [...onRoute, ...topLevel].filter(n => n.endsWith("request-transformer"));
+    expect(names).toHaveLength(1);
+    const problems = results.find(r => r.ref.kind === "Ingress")?.problems ?? [];
+    expect(problems.map(p => p.reason)).toContain("PluginConflict");
+  });
+
+  it("without the rewrite, the KongPlugin is attached to the route", () => {
+    expect(scopes([service(), ingress("p"), transformer])).toEqual([`- ${ROUTE} -`]);
+  });
+});
