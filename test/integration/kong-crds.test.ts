@@ -27,9 +27,10 @@ describe("Kong CRDs", () => {
     await cluster.stop();
   }, 60_000);
 
-  it("installs the four kinds at KIC's versions", async () => {
+  it("installs Kong's four kinds and IngressClassParameters at KIC's versions", async () => {
     const out = await kubectlOk(cluster, ["api-resources", `--api-group=${GROUP}`, "-o", "name"]);
     expect(out.split("\n").filter(Boolean).sort()).toEqual([
+      `ingressclassparameterses.${GROUP}`,
       `kongclusterplugins.${GROUP}`,
       `kongconsumers.${GROUP}`,
       `kongplugins.${GROUP}`,
