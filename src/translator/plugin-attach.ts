@@ -68,7 +68,7 @@ export function attachPlugins(input: AttachInput): IrPlugin[] {
  * The plugins of a Kong service's backend Services, of its routes' objects and ExtensionRefs. Kong allows
  * one plugin of a name per route: a plugin object of the name a route's own filters already use there
  * (`konghq.com/rewrite`'s or a URLRewrite's request-transformer, say) is not attached to it, and the
- * route's object is told. KIC sends both and Kong refuses the whole config.
+ * route's object is told: Kong refuses two plugins of one name on a route, and with it the config.
  */
 function relateService(
   service: IrService,
