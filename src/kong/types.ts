@@ -61,6 +61,8 @@ export interface KongUpstream {
   readonly host_header?: string;
   readonly tags?: readonly string[];
   readonly targets?: readonly KongTarget[];
+  /** KongUpstreamPolicy fields (hash_on, slots, healthchecks, …). */
+  readonly [field: string]: unknown;
 }
 
 export interface KongSni {
@@ -95,6 +97,14 @@ export interface KongPlugin {
   readonly tags?: readonly string[];
 }
 
+/** A consumer with its credentials nested by collection (`keyauth_credentials`, `acls`, …). */
+export interface KongConsumer {
+  readonly username?: string;
+  readonly custom_id?: string;
+  readonly tags?: readonly string[];
+  readonly [credentials: string]: unknown;
+}
+
 export interface KongConfig {
   readonly _format_version: "3.0";
   readonly services?: readonly KongService[];
@@ -102,6 +112,7 @@ export interface KongConfig {
   readonly certificates?: readonly KongCertificate[];
   readonly ca_certificates?: readonly KongCACertificate[];
   readonly plugins?: readonly KongPlugin[];
+  readonly consumers?: readonly KongConsumer[];
 }
 
 /** The hash Kong's `GET /status` reports while it holds no configuration (kong-admin-api.md §5.1). */

@@ -25,6 +25,13 @@ import type {
   Secret,
   Service,
 } from "./k8s.ts";
+import type {
+  KongClusterPluginObject,
+  KongConsumerObject,
+  KongPluginObject,
+  KongUpstreamPolicyObject,
+} from "./kong.ts";
+import { KONG_GROUP } from "./kong.ts";
 
 /** The object type of each kind, as parse.ts returns it. */
 export interface KindObjects {
@@ -42,6 +49,10 @@ export interface KindObjects {
   UDPRoute: UDPRoute;
   TLSRoute: TLSRoute;
   ReferenceGrant: ReferenceGrant;
+  KongPlugin: KongPluginObject;
+  KongClusterPlugin: KongClusterPluginObject;
+  KongConsumer: KongConsumerObject;
+  KongUpstreamPolicy: KongUpstreamPolicyObject;
   IngressClassParameters: IngressClassParameters;
 }
 
@@ -86,6 +97,19 @@ function define<K extends KindName, L extends string>(
 }
 
 const GATEWAY_SPEC_STATUS = ["spec", "status"] as const;
+// KongPlugin and KongClusterPlugin keep their fields at the top level, as KIC's CRDs define them.
+const PLUGIN_FIELDS = [
+  "plugin",
+  "config",
+  "configFrom",
+  "configPatches",
+  "disabled",
+  "protocols",
+  "ordering",
+  "instance_name",
+  "consumerRef",
+  "status",
+] as const;
 
 /** Every kind, in the order watchers start and snapshots list them. */
 export const KINDS = Object.freeze({
@@ -222,6 +246,46 @@ export const KINDS = Object.freeze({
     plural: "referencegrants",
     namespaced: true,
     list: "referenceGrants",
+    optional: true,
+    keptFields: ["spec"],
+  }),
+  KongPlugin: define({
+    kind: "KongPlugin",
+    group: KONG_GROUP,
+    versions: ["v1"],
+    plural: "kongplugins",
+    namespaced: true,
+    list: "kongPlugins",
+    optional: true,
+    keptFields: PLUGIN_FIELDS,
+  }),
+  KongClusterPlugin: define({
+    kind: "KongClusterPlugin",
+    group: KONG_GROUP,
+    versions: ["v1"],
+    plural: "kongclusterplugins",
+    namespaced: false,
+    list: "kongClusterPlugins",
+    optional: true,
+    keptFields: PLUGIN_FIELDS,
+  }),
+  KongConsumer: define({
+    kind: "KongConsumer",
+    group: KONG_GROUP,
+    versions: ["v1"],
+    plural: "kongconsumers",
+    namespaced: true,
+    list: "kongConsumers",
+    optional: true,
+    keptFields: ["username", "custom_id", "credentials", "consumerGroups", "spec", "status"],
+  }),
+  KongUpstreamPolicy: define({
+    kind: "KongUpstreamPolicy",
+    group: KONG_GROUP,
+    versions: ["v1beta1"],
+    plural: "kongupstreampolicies",
+    namespaced: true,
+    list: "kongUpstreamPolicies",
     optional: true,
     keptFields: ["spec"],
   }),

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { bool, int, metadata, str, stringMap } from "./schema-common.ts";
 import { GATEWAY_API_SCHEMAS } from "./parse-gateway-api.ts";
+import { KONG_SCHEMAS } from "./parse-kong.ts";
 import {
   apiVersionFor,
   isKindName,
@@ -185,7 +186,11 @@ const CORE_SCHEMAS = {
 } as const;
 
 /** One schema per registered kind, whatever its version. */
-const SCHEMAS: Readonly<Record<KindName, z.ZodType>> = { ...CORE_SCHEMAS, ...GATEWAY_API_SCHEMAS };
+const SCHEMAS: Readonly<Record<KindName, z.ZodType>> = {
+  ...CORE_SCHEMAS,
+  ...GATEWAY_API_SCHEMAS,
+  ...KONG_SCHEMAS,
+};
 
 /** `apiVersion kind` of every version of every kind we read. */
 const ACCEPTED: ReadonlyMap<string, KindDefinition> = new Map(

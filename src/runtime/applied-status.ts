@@ -12,6 +12,7 @@ import { refKey } from "../model/object-ref.ts";
 import type { GatewayState, SenderView } from "../sender/gateway-state.ts";
 import { EventReason } from "../status/events.ts";
 import type { AppliedConfigReport, ExcludedObject } from "../status/ingress-publisher.ts";
+import { KONG_STATUS_KINDS } from "../status/kong-status.ts";
 import type { GatewayApiStatuses, ObjectResult, TranslationResult } from "../translator/types.ts";
 import type { Clock } from "../util/clock.ts";
 
@@ -36,8 +37,11 @@ const GATEWAY_API_KINDS: ReadonlySet<string> = new Set([
   "TLSRoute",
 ]);
 
-function isOurs(r: ObjectResult): boolean {
-  return (r.ref.kind === "Ingress" || GATEWAY_API_KINDS.has(r.ref.kind)) && r.outcome !== "ignored";
+/** Objects whose status says whether Kong runs them: Ingresses, Gateway API and Kong kinds. */
+function isReported(r: ObjectResult): boolean {
+  const kind = r.ref.kind;
+  const ours = kind === "Ingress" || GATEWAY_API_KINDS.has(kind) || KONG_STATUS_KINDS.has(kind);
+  return ours && r.outcome !== "ignored";
 }
 
 function sourceOf(gateways: readonly GatewayState[]): AppliedConfigReport["source"] {
@@ -64,6 +68,15 @@ function exclusionOf(
   if (messages !== undefined) {
     return { ref: r.ref, reason: EventReason.ApplyFailed, message: messages.join("; ") };
   }
+  // Left out with what it read (a consumer and its credential Secret): known without waiting for a
+  // fallback to be confirmed after this very translation.
+  const dependency = r.dependsOn.find(d => rejected.has(refKey(d)));
+  if (dependency !== undefined)
+    return {
+      ref: r.ref,
+      reason: EventReason.ApplyFailed,
+      message: `left out of the configuration Kong accepted: it reads ${refKey(dependency)}, which Kong rejected: ${(rejected.get(refKey(dependency)) ?? []).join("; ")}`,
+    };
   if (!degradedSinceRejection) return undefined;
   return {
     ref: r.ref,
@@ -85,7 +98,7 @@ export function appliedReport(input: AppliedReportInput): AppliedConfigReport | 
   const rejected = new Map(input.view.rejectedObjects.map(f => [refKey(f.ref), f.messages]));
   const excluded: ExcludedObject[] = [];
   for (const r of input.latest?.results ?? []) {
-    if (!isOurs(r) || accepted.has(refKey(r.ref))) continue;
+    if (!isReported(r) || accepted.has(refKey(r.ref))) continue;
     const exclusion = exclusionOf(r, rejected, input.degradedSinceRejection);
     if (exclusion !== undefined) excluded.push(exclusion);
   }

@@ -308,7 +308,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       : { statusBaseDelayMs: opts.tuning.statusBaseDelayMs }),
   });
   const feed = new AppliedStatusFeed({
-    publisher: status.publisher,
+    publisher: {
+      onConfigApplied: report => {
+        status.publisher.onConfigApplied(report);
+        status.kong.onConfigApplied(report);
+      },
+    },
     gatewayApi: status.gatewayApi,
     clock,
     logger,

@@ -17,6 +17,7 @@ import { gatewayStatusMutator } from "../status/gateway-status.ts";
 import { IngressStatusPublisher } from "../status/ingress-publisher.ts";
 import { ingressStatusMutator } from "../status/ingress-status.ts";
 import { kubeEventsApi } from "../status/kube-api.ts";
+import { KongStatusPublisher, kongStatusMutator } from "../status/kong-status.ts";
 import type { DesiredStatus, StatusMutators } from "../status/mutator.ts";
 import type { ObservedStatusIndex } from "../status/observed.ts";
 import { ProblemEvents, type ProblemReporter } from "../status/problem-events.ts";
@@ -37,6 +38,9 @@ export const STATUS_MUTATORS: StatusMutators = {
   TCPRoute: routeStatusMutator,
   UDPRoute: routeStatusMutator,
   TLSRoute: routeStatusMutator,
+  KongPlugin: kongStatusMutator,
+  KongClusterPlugin: kongStatusMutator,
+  KongConsumer: kongStatusMutator,
 };
 
 /** The watched kinds whose status the observed index keeps (and the store never sees). */
@@ -76,6 +80,8 @@ export interface StatusSide {
   readonly publisher: IngressStatusPublisher;
   /** GatewayClasses from each translation; Gateways and routes from the one Kong accepted. */
   readonly gatewayApi: GatewayApiStatusPublisher;
+  /** `Programmed` on KongPlugins, KongClusterPlugins and KongConsumers from the accepted config. */
+  readonly kong: KongStatusPublisher;
   /** Undefined with --update-status=false. Leader-only. */
   readonly writer: StatusWriter | undefined;
 }
@@ -140,8 +146,13 @@ export function buildStatusSide(opts: StatusSideOptions): StatusSide {
     statusAddresses: config.publishStatusAddress,
     ...(config.publishService === undefined ? {} : { publishService: config.publishService }),
   });
+  const kong = new KongStatusPublisher({
+    statuses: writer,
+    updateStatus: config.updateStatus,
+    logger,
+  });
   return {
-    ...{ recorder, problems, events, publisher, gatewayApi },
+    ...{ recorder, problems, events, publisher, gatewayApi, kong },
     writer: config.updateStatus ? writer : undefined,
   };
 }

@@ -85,6 +85,17 @@ export interface RouteDesiredStatus<
   readonly parents: readonly RouteParentDesiredStatus[];
 }
 
+/** `Programmed` on Kong's own kinds (kong-status.ts). */
+export interface KongDesiredStatus extends GenerationDesiredStatus {
+  readonly kind: "KongPlugin" | "KongClusterPlugin" | "KongConsumer";
+  readonly conditions: readonly DesiredCondition[];
+}
+
+/** One member per Kong kind, so each kind can have its own mutator entry. */
+type EachKongDesiredStatus = {
+  [K in KongDesiredStatus["kind"]]: KongDesiredStatus & { readonly kind: K };
+}[KongDesiredStatus["kind"]];
+
 /** One member per route kind, so each kind can have its own mutator entry. */
 type EachRouteDesiredStatus = { [K in GatewayRouteKind]: RouteDesiredStatus<K> }[GatewayRouteKind];
 
@@ -94,7 +105,11 @@ type EachRouteDesiredStatus = { [K in GatewayRouteKind]: RouteDesiredStatus<K> }
  * time when it builds the patch.
  */
 export type DesiredStatus =
-  IngressDesiredStatus | GatewayClassDesiredStatus | GatewayDesiredStatus | EachRouteDesiredStatus;
+  | IngressDesiredStatus
+  | GatewayClassDesiredStatus
+  | GatewayDesiredStatus
+  | EachRouteDesiredStatus
+  | EachKongDesiredStatus;
 
 /** The key of an object's status: the queue, the writer and the observed index share it. */
 export function statusKey(d: Pick<DesiredStatus, "kind" | "namespace" | "name">): string {

@@ -29,6 +29,8 @@ export function isOurIngress(
 export interface References {
   readonly services: readonly string[];
   readonly secrets: readonly string[];
+  /** Kong objects (plugins, upstream policies) named, as {@link kongKey}s. */
+  readonly kong?: readonly string[];
 }
 
 /** The Services (rule and default backends) and TLS Secrets an Ingress names, in its namespace. */

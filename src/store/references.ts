@@ -14,14 +14,15 @@ export class ReferenceIndex {
   readonly #byOwner = new Map<string, References>();
   readonly #services = new Map<string, number>();
   readonly #secrets = new Map<string, number>();
+  readonly #kong = new Map<string, number>();
 
   /** Replaces what `owner` references (`undefined`: nothing, e.g. deleted or not ours). */
   set(owner: string, refs: References | undefined): SecretTransitions {
     const before = this.#byOwner.get(owner);
     if (refs === undefined) this.#byOwner.delete(owner);
     else this.#byOwner.set(owner, refs);
-    for (const key of before?.services ?? []) decrement(this.#services, key);
-    for (const key of refs?.services ?? []) increment(this.#services, key);
+    recount(this.#services, before?.services, refs?.services);
+    recount(this.#kong, before?.kong, refs?.kong);
     const removed = (before?.secrets ?? []).filter(key => decrement(this.#secrets, key));
     const added = (refs?.secrets ?? []).filter(key => increment(this.#secrets, key));
     // A Secret dropped and re-added by the same update did not change.
@@ -40,9 +41,23 @@ export class ReferenceIndex {
     return this.#services.has(key);
   }
 
+  /** Whether a Kong object (`Kind/namespace/name`, see ownership.ts `kongKey`) is referenced. */
+  isKongReferenced(key: string): boolean {
+    return this.#kong.has(key);
+  }
+
   isSecretReferenced(key: string): boolean {
     return this.#secrets.has(key);
   }
+}
+
+function recount(
+  counts: Map<string, number>,
+  before: readonly string[] | undefined,
+  after: readonly string[] | undefined,
+): void {
+  for (const key of before ?? []) decrement(counts, key);
+  for (const key of after ?? []) increment(counts, key);
 }
 
 /** Returns true when the count went from 0 to 1. */

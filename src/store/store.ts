@@ -38,6 +38,16 @@ import {
   type References,
 } from "./ownership.ts";
 import { ReferenceIndex } from "./references.ts";
+import {
+  annotatedPluginKeys,
+  consumerReferences,
+  extensionRefPluginKeys,
+  isGlobalPlugin,
+  pluginReferencesOf,
+  serviceKongReferences,
+} from "./kong-ownership.ts";
+import type { AnyKongPlugin, KongConsumerObject } from "../model/kong.ts";
+import { isOurClassAnnotated } from "../translator/kong-class.ts";
 import { identityOf, rawIdentity, type Identity } from "./identity.ts";
 import { fingerprintOf, SetDigest } from "./fingerprint.ts";
 
@@ -347,6 +357,15 @@ export class Store implements ReflectorSink {
     next: Entry | undefined,
   ): boolean {
     const { kind, key } = change;
+    if (isKongKind(kind)) return this.#kongRelevance(kind, key, [prev, next]);
+    if (isRouteKind(kind)) {
+      this.#indexReferences(`${kind}/${key}`, next, o => {
+        const route = o as GatewayRoute;
+        const kong = [...annotatedPluginKeys(route), ...extensionRefPluginKeys(route)];
+        return { ...routeReferences(route), kong };
+      });
+      return true;
+    }
     if (isConfigurationKind(kind)) return this.#configurationChanged(kind, key);
     switch (kind) {
       case "IngressClass":
@@ -356,7 +375,10 @@ export class Store implements ReflectorSink {
       case "Service":
         // Every Service is indexed, ours or not: the cost is the data of a Secret that a Service
         // no route of ours uses names for TLS, which translation then does not read.
-        this.#indexReferences(`Service/${key}`, next, o => serviceReferences(o as Service));
+        this.#indexReferences(`Service/${key}`, next, o => {
+          const service = o as Service;
+          return { ...serviceReferences(service), kong: serviceKongReferences(service).kong ?? [] };
+        });
         return this.#refs.isServiceReferenced(key);
       case "EndpointSlice":
         return [prev, next].some(e => {
@@ -374,17 +396,26 @@ export class Store implements ReflectorSink {
       case "Gateway":
         this.#indexReferences(`Gateway/${key}`, next, o => gatewayReferences(o as Gateway));
         return true;
-      case "HTTPRoute":
-      case "GRPCRoute":
-      case "TCPRoute":
-      case "UDPRoute":
-      case "TLSRoute":
-        this.#indexReferences(`${kind}/${key}`, next, o => routeReferences(o as GatewayRoute));
-        return true;
-
       case "Namespace":
         // Only a Gateway listener's namespace selector reads a namespace's labels.
         return this.#map("Gateway").size > 0;
+    }
+  }
+
+  /** Kong's own kinds (kong-ownership.ts). */
+  #kongRelevance(
+    kind: KongKind,
+    key: string,
+    entries: readonly [Entry | undefined, Entry | undefined],
+  ): boolean {
+    switch (kind) {
+      case "KongPlugin":
+      case "KongClusterPlugin":
+        return this.#pluginChanged(kind, key, entries);
+      case "KongConsumer":
+        return this.#indexConsumer(key, entries[1]);
+      case "KongUpstreamPolicy":
+        return this.#refs.isKongReferenced(`${kind}/${key}`);
     }
   }
 
@@ -424,9 +455,39 @@ export class Store implements ReflectorSink {
     if (next?.state === "kept") this.#classes.set(name, next.obj as IngressClass);
     else this.#classes.delete(name);
     if (name !== this.#opts.ingressClass) return false;
-    // Whether classless Ingresses are ours depends on our IngressClass being the default.
+    // Whether classless Ingresses (and KongConsumers) are ours depends on our IngressClass being the default.
     for (const [ingressKey, entry] of this.#map("Ingress")) this.#indexIngress(ingressKey, entry);
+    for (const [consumerKey, entry] of this.#map("KongConsumer"))
+      this.#indexConsumer(consumerKey, entry);
     return true;
+  }
+
+  /** A plugin matters when something names it; a KongClusterPlugin also when it is (or was) global. */
+  #pluginChanged(
+    kind: "KongPlugin" | "KongClusterPlugin",
+    key: string,
+    entries: readonly (Entry | undefined)[],
+  ): boolean {
+    const next = entries[1];
+    this.#indexReferences(`${kind}/${key}`, next, o => pluginReferencesOf(o as AnyKongPlugin));
+    const global = entries.some(e => e?.state === "kept" && isGlobalPlugin(e.obj));
+    return (
+      this.#refs.isKongReferenced(`${kind}/${key}`) || (kind === "KongClusterPlugin" && global)
+    );
+  }
+
+  /** Re-indexes one KongConsumer; returns whether it is, or was, ours. */
+  #indexConsumer(key: string, entry: Entry | undefined): boolean {
+    const owner = `KongConsumer/${key}`;
+    const wasOurs = this.#refs.has(owner);
+    const consumer = entry?.state === "kept" ? (entry.obj as KongConsumerObject) : undefined;
+    const ours =
+      consumer !== undefined &&
+      isOurClassAnnotated(consumer, this.#classes, this.#opts.ingressClass);
+    const transitions = this.#refs.set(owner, ours ? consumerReferences(consumer) : undefined);
+    for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
+    for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
+    return wasOurs || ours;
   }
 
   /** Re-indexes one Ingress; returns whether it is, or was, ours. */
@@ -436,7 +497,10 @@ export class Store implements ReflectorSink {
     const ingress = entry?.state === "kept" ? (entry.obj as Ingress) : undefined;
     const ours =
       ingress !== undefined && isOurIngress(ingress, this.#classes, this.#opts.ingressClass);
-    const transitions = this.#refs.set(owner, ours ? ingressReferences(ingress) : undefined);
+    const refs = ours
+      ? { ...ingressReferences(ingress), kong: annotatedPluginKeys(ingress) }
+      : undefined;
+    const transitions = this.#refs.set(owner, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
     return wasOurs || ours;
@@ -514,6 +578,24 @@ export class Store implements ReflectorSink {
       this.#log.error({ err }, "Store listener failed");
     }
   }
+}
+
+type KongKind = "KongPlugin" | "KongClusterPlugin" | "KongConsumer" | "KongUpstreamPolicy";
+
+const ROUTE_KINDS: ReadonlySet<KindName> = new Set([
+  "HTTPRoute",
+  "GRPCRoute",
+  "TCPRoute",
+  "UDPRoute",
+  "TLSRoute",
+]);
+
+function isRouteKind(kind: KindName): kind is GatewayRoute["kind"] {
+  return ROUTE_KINDS.has(kind);
+}
+
+function isKongKind(kind: KindName): kind is KongKind {
+  return kind.startsWith("Kong");
 }
 
 /** Kept objects are translation input; invalid ones are reported with the snapshot. */

@@ -45,6 +45,7 @@ export const SERVICE_ANNOTATIONS = [
   "write-timeout",
   "retries",
   "host-header",
+  "upstream-policy",
   "client-cert",
   "tls-verify",
   "tls-verify-depth",
@@ -57,11 +58,11 @@ export const SERVICE_UPSTREAM = "ingress.kubernetes.io/service-upstream";
 const HEADERS_PREFIX = `${K}headers.`;
 
 /** KIC annotations this controller does not implement yet; each is reported, never silently dropped. */
-const NOT_YET_SUPPORTED = new Set(
-  ["override", "upstream-policy", "ca-certificates-configmaps"].map(a => K + a),
-);
-/** Plugins usually carry authentication: serving a route without them would fail open. */
+const NOT_YET_SUPPORTED = new Set(["ca-certificates-configmaps"].map(a => K + a));
+/** Read by plugins.ts: on every kind of object that can name plugins. */
 export const PLUGINS_ANNOTATION = `${K}plugins`;
+/** KIC's deprecated KongIngress attachment; KongUpstreamPolicy replaces it. */
+const OVERRIDE_ANNOTATION = `${K}override`;
 
 type Annotations = Readonly<Record<string, string>>;
 
@@ -523,6 +524,11 @@ function reportForeignAnnotations(
       r.problems.push({
         reason: "MisplacedAnnotation",
         message: `annotation ${key} has no effect here; it belongs on the ${scope.where}`,
+      });
+    } else if (key === OVERRIDE_ANNOTATION) {
+      r.problems.push({
+        reason: "UnsupportedAnnotation",
+        message: `annotation ${key} (KongIngress) is deprecated in KIC and not supported; use a KongUpstreamPolicy named by konghq.com/upstream-policy on the Service`,
       });
     } else if (NOT_YET_SUPPORTED.has(key)) {
       r.problems.push({

@@ -33,6 +33,11 @@ import { translateHttpRoute } from "./gateway/http.ts";
 import { evaluateGatewayApi, type EvaluatedRoute } from "./gateway/index.ts";
 import { translateGatewayRoutes } from "./gateway/routes.ts";
 import { parentRefOf } from "./gateway/shared.ts";
+import { globalPlugins, translateConsumers } from "./consumers.ts";
+import { attachPlugins } from "./plugin-attach.ts";
+import { admittedServices, pluginRefusal } from "./plugin-gate.ts";
+import { PluginCatalog } from "./plugins.ts";
+import { applyUpstreamPolicies } from "./upstream-policy.ts";
 import {
   DEFAULT_GATEWAY_CONTROLLER_NAME,
   type ObjectResult,
@@ -81,6 +86,10 @@ function translateWith(
     snapshot.ingresses,
     snapshot.ingressClasses,
     snapshot.ingressClassParameters,
+    snapshot.kongClusterPlugins,
+    snapshot.kongConsumers,
+    snapshot.kongPlugins,
+    snapshot.kongUpstreamPolicies,
     snapshot.referenceGrants,
     snapshot.secrets,
     snapshot.services,
@@ -102,13 +111,21 @@ function translateWith(
   memo.secrets = derivedFrom(memo.secrets, snapshot.secrets, byKey);
   const certificates = new CertificateCollector(memo.secrets.value, results, memo.keyPair);
   const services = memo.services.value;
+  const catalog = new PluginCatalog({
+    plugins: [...snapshot.kongPlugins, ...snapshot.kongClusterPlugins],
+    secrets: memo.secrets.value,
+    grants: snapshot.referenceGrants,
+    results,
+    builds: memo.pluginBuilds,
+  });
   const policy = ownershipPolicy(options);
   const claims = new ClaimCollector();
   const ingress = translateIngresses({
-    ...{ snapshot, options, services, certificates, results, memo, claims },
+    ...{ snapshot, options, services, certificates, results, memo, claims, catalog },
     admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,
     budgets: objectBudgets(options),
   });
+  const serviceView = admittedServices(services, catalog, results);
   const owned = applyOwnership({
     ...{ ingress, claims, policy, certificates, results, memo, options },
     gatewayRoutes: translateGatewayRoutes({
@@ -116,13 +133,15 @@ function translateWith(
       results: new TranslatedHeldBack(results),
       translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
       memo: memo.gatewayRoutes,
+      admitPlugins: route => pluginRefusal(route, { catalog, services: serviceView, results }),
+      extensionRef: (route, name) => catalog.resolveExtensionRef(route, name) !== undefined,
     }),
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });
 
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
-  const ir: IrConfig = {
+  const kongServices = applyUpstreamPolicies({
     services: buildServices({
       emissions: owned.emissions,
       slicesByService: memo.slices.value,
@@ -133,8 +152,23 @@ function translateWith(
       secrets: memo.secrets.value,
       certificates,
     }),
+    policies: snapshot.kongUpstreamPolicies,
+    results,
+    memo: memo.upstreamPolicies,
+  });
+  const consumers = translateConsumers({ snapshot, options, catalog, results, memo });
+  const ir: IrConfig = {
+    services: kongServices,
     certificates: certificates.certificates(),
     caCertificates: certificates.caCertificates(),
+    plugins: attachPlugins({
+      services: kongServices,
+      consumers,
+      global: globalPlugins({ snapshot, options, catalog, results, memo }),
+      catalog,
+      results,
+    }),
+    consumers: consumers.map(c => c.consumer),
   };
   const built = results.build();
   return {

@@ -6,7 +6,7 @@
  */
 import type { Ingress, Service } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
-import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
+import { parseRouteAnnotations } from "./annotations.ts";
 import { ingressOverBudget, type ObjectBudgets } from "./budgets.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
@@ -28,6 +28,8 @@ import {
   type HostOwnership,
 } from "./ownership.ts";
 import type { CertificateCollector } from "./tls.ts";
+import { admittedServices, type ServiceView } from "./plugin-gate.ts";
+import type { PluginCatalog } from "./plugins.ts";
 import type { Snapshot, TranslateOptions } from "./types.ts";
 
 export interface IngressInput {
@@ -38,6 +40,7 @@ export interface IngressInput {
   readonly certificates: CertificateCollector;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  readonly catalog: PluginCatalog;
   /** Collects the Ingresses' host claims for the ownership decision. */
   readonly claims: ClaimCollector;
   /** Whether a namespace may route any host (a default backend). */
@@ -51,6 +54,8 @@ export interface IngressRoutes {
   readonly routes: readonly IngressRoute[];
   /** Stream routes (konghq.com/protocols tcp, tls) match on SNIs, not host and path: no claims. */
   readonly streams: readonly IngressStreamRoute[];
+  /** Ingresses left out whole (over a budget, or their plugins do not resolve): no TLS hosts bound. */
+  readonly leftOut: ReadonlySet<Ingress>;
 }
 
 /**
@@ -58,14 +63,16 @@ export interface IngressRoutes {
  * aliases and TLS hosts, also of Ingresses left out, so a broken object keeps its hosts).
  */
 export function translateIngresses(input: IngressInput): IngressRoutes {
-  const { services, results, memo } = input;
+  const { results, memo, catalog } = input;
+  const services = admittedServices(input.services, catalog, results);
   const ingresses = selectIngresses(input);
   const routes: IngressRoute[] = [];
   // Stream routes (konghq.com/protocols tcp, tls) match on SNIs, not host and path: no claims.
   const streams: IngressStreamRoute[] = [];
   let defaultBackendOwner: Ingress | undefined;
 
-  const lookup = serviceLookup(services, results);
+  const leftOut = new Set<Ingress>();
+  const lookup = serviceLookup(services);
   const ourClass = input.snapshot.ingressClasses.find(
     c => c.metadata.name === input.options.ingressClass,
   );
@@ -75,7 +82,15 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
     if (settings.source !== undefined) results.dependsOn(ingress, settings.source);
     unit.said.replay(results);
     if (unit.overBudget !== true) claimHosts(input.claims, ingress, unit.overrides.hostAliases);
-    if (unit.leftOut) continue;
+    if (unit.overBudget === true) {
+      leftOut.add(ingress);
+      continue;
+    }
+    // Outside the memo: a plugin's content is not among what an Ingress unit is keyed by.
+    if (catalog.resolve(ingress) === undefined) {
+      leftOut.add(ingress);
+      continue;
+    }
     for (const r of unit.routes) {
       if (r.route.kind === "http") routes.push(r as IngressRoute);
       else streams.push(r as IngressStreamRoute);
@@ -98,7 +113,7 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
       owner: defaultBackendOwner,
     });
   }
-  return { ingresses, routes, streams };
+  return { ingresses, routes, streams, leftOut };
 }
 
 /**
@@ -109,6 +124,7 @@ export function finishIngresses(
   input: Pick<IngressInput, "certificates" | "results" | "memo">,
   p: {
     ingresses: readonly Ingress[];
+    leftOut: ReadonlySet<Ingress>;
     admitted: readonly IngressRoute[];
     streams: readonly IngressStreamRoute[];
     ownership: HostOwnership;
@@ -116,7 +132,7 @@ export function finishIngresses(
 ): readonly IngressEmission[] {
   const { certificates, results, memo } = input;
   for (const ingress of p.ingresses) {
-    if (memo.ingresses.get(ingress)?.leftOut === true) continue;
+    if (p.leftOut.has(ingress)) continue;
     certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
   }
   const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims);
@@ -179,7 +195,7 @@ function selectIngresses(input: IngressInput): Ingress[] {
 function ingressUnit(
   ingress: Ingress,
   input: {
-    services: ReadonlyMap<string, Service>;
+    services: ServiceView;
     settings: ClassSettings;
     budgets: ObjectBudgets;
   },
@@ -201,23 +217,12 @@ function ingressUnit(
       lookups,
       overrides: parsed.value,
       classSettings: settings,
-      leftOut: true,
       overBudget: true,
       routes: [],
       said,
     };
-  } else if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
-    excludeForPlugins(ingress, said);
-    unit = {
-      lookups,
-      overrides: parsed.value,
-      classSettings: settings,
-      leftOut: true,
-      routes: [],
-      said,
-    };
   } else {
-    const lookup = serviceLookup(services, said);
+    const lookup = serviceLookup(services);
     const recording: ServiceLookup = {
       get(ns, name) {
         const key = `${ns}/${name}`;
@@ -233,31 +238,15 @@ function ingressUnit(
       results: said,
     };
     const routes = translateIngressRules(ctx);
-    unit = {
-      lookups,
-      overrides: parsed.value,
-      classSettings: settings,
-      leftOut: false,
-      routes,
-      said,
-    };
+    unit = { lookups, overrides: parsed.value, classSettings: settings, routes, said };
   }
   memo.ingresses.set(ingress, unit);
   return unit;
 }
 
-function sameLookups(unit: IngressUnit, services: ReadonlyMap<string, Service>): boolean {
+function sameLookups(unit: IngressUnit, services: ServiceView): boolean {
   for (const [key, service] of unit.lookups) if (services.get(key) !== service) return false;
   return true;
-}
-
-function excludeForPlugins(obj: Ingress | Service, results: ResultSink): void {
-  results.problem(
-    obj,
-    "PluginsNotSupported",
-    `annotation ${PLUGINS_ANNOTATION} is not supported yet; ${obj.kind} ${obj.metadata.namespace ?? ""}/${obj.metadata.name} is left out rather than served without its plugins`,
-  );
-  results.excluded(obj);
 }
 
 function addDefaultBackend(
@@ -282,21 +271,19 @@ function addDefaultBackend(
   return ingress;
 }
 
-function serviceLookup(services: ReadonlyMap<string, Service>, results: ResultSink): ServiceLookup {
+function serviceLookup(services: ServiceView): ServiceLookup {
   return {
     get(namespace, name) {
-      const service = services.get(`${namespace}/${name}`);
-      if (service === undefined) {
-        return { reason: "ServiceNotFound", missing: `Service ${namespace}/${name} not found` };
-      }
-      if (service.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
-        excludeForPlugins(service, results);
-        return {
-          reason: "ServiceExcluded",
-          missing: `Service ${namespace}/${name} is left out (annotation ${PLUGINS_ANNOTATION} is not supported yet)`,
-        };
-      }
-      return { service };
+      const key = `${namespace}/${name}`;
+      const service = services.get(key);
+      if (service !== undefined) return { service };
+      const blocked = services.blocked(key);
+      if (blocked === undefined)
+        return { reason: "ServiceNotFound", missing: `Service ${key} not found` };
+      return {
+        reason: "ServiceExcluded",
+        missing: `Service ${key} is left out: its plugins do not resolve (see its events)`,
+      };
     },
   };
 }

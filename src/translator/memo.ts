@@ -28,6 +28,8 @@ import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
 import type { ClassSettings } from "./ingress-class-parameters.ts";
 import type { ClaimKeys } from "./conflicts.ts";
+import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
+import type { BuiltPlugin } from "./plugin-config.ts";
 import { GatewayRouteMemo } from "./gateway/memo.ts";
 
 /** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
@@ -36,9 +38,7 @@ export interface IngressUnit {
   readonly overrides: RouteOverrides;
   /** The class's settings it was translated with (IngressClassParameters). */
   readonly classSettings: ClassSettings;
-  /** Left out for `konghq.com/plugins`: no routes, no certificates, no default backend. */
-  readonly leftOut: boolean;
-  /** Left out for a budget (budgets.ts): it claims no host either. */
+  /** Left out for a budget (budgets.ts): no routes, no certificates, and it claims no host. */
   readonly overBudget?: true;
   readonly routes: readonly IngressEmission[];
   readonly said: RecordedResults;
@@ -73,6 +73,13 @@ export class TranslationMemo {
   readonly #ageKeys = new WeakMap<Ingress, string>();
   readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
+  /** Per plugin object, its config as built and checked (plugin-config.ts). */
+  readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
+  /** Per KongUpstreamPolicy, its Kong upstream fields. */
+  readonly upstreamPolicies = new WeakMap<
+    KongUpstreamPolicyObject,
+    Readonly<Record<string, unknown>>
+  >();
   readonly gatewayRoutes = new GatewayRouteMemo();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();

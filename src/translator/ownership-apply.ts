@@ -114,6 +114,7 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
   );
   const ingressRoutes = finishIngresses(input, {
     ingresses: input.ingress.ingresses,
+    leftOut: input.ingress.leftOut,
     admitted: admittedIngress,
     streams: input.ingress.streams,
     ownership,

@@ -1,7 +1,7 @@
 /**
  * HTTPRoute and GRPCRoute filters to IR filters (kic-conventions.md §3.4): header modifiers, redirects
- * and URL rewrites. What Kong cannot do (RequestMirror; ExtensionRef until Kong's plugin CRDs are
- * watched; per-backend filters) is a problem of the rule, never skipped: the spec forbids serving a
+ * URL rewrites, and ExtensionRefs to KongPlugins. What Kong cannot do (RequestMirror; ExtensionRefs
+ * to other kinds; per-backend filters) is a problem of the rule, never skipped: the spec forbids serving a
  * request as if an unresolved filter were not there.
  *
  * A redirect takes from the route what the spec leaves to the request: without a scheme, the scheme and
@@ -14,6 +14,7 @@ import type {
   HTTPPathModifier,
   HTTPRouteFilter,
 } from "../../model/gateway-api.ts";
+import { KONG_GROUP } from "../../model/kong.ts";
 import type { HeaderChanges, HttpFilter, PathRewrite } from "../ir/types.ts";
 
 /** Where the route is served, for what a redirect leaves to the request. */
@@ -22,6 +23,8 @@ export interface RedirectContext {
   readonly hosts: readonly string[];
   /** The distinct listeners the route is served on, as `{ protocol, port }` (HTTP or HTTPS). */
   readonly listeners: readonly { readonly protocol: string; readonly port: number }[];
+  /** Whether the KongPlugin an ExtensionRef names resolves; unset: every one does. */
+  readonly plugin?: (name: string) => boolean;
 }
 
 export interface ConvertedFilters {
@@ -126,8 +129,12 @@ function convert(f: HTTPRouteFilter, ctx: RedirectContext): HttpFilter | string 
       return "RequestMirror is not supported: Kong cannot mirror requests";
     case "ExtensionRef": {
       const e = f.extensionRef;
+      if (e?.group === KONG_GROUP && e.kind === "KongPlugin")
+        return ctx.plugin === undefined || ctx.plugin(e.name)
+          ? { kind: "plugin", name: e.name }
+          : `ExtensionRef KongPlugin ${e.name} does not resolve (see the route's events)`;
       const what = e === undefined ? "" : ` ${e.group}/${e.kind} ${e.name}`;
-      return `ExtensionRef${what} is not supported yet (Kong's plugin objects are not watched)`;
+      return `ExtensionRef${what} is not supported: only ${KONG_GROUP} KongPlugin`;
     }
     default:
       return `filter type ${f.type} is not supported`;

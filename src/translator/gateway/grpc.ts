@@ -88,7 +88,13 @@ function draftRule(input: GrpcRouteInput, rule: GrpcRule, index: number): RuleDr
   const { route, ctx } = input;
   const converted = convertFilters(
     rule.filters ?? [],
-    { hosts: input.hosts, listeners: servedListeners(ctx) },
+    {
+      hosts: input.hosts,
+      listeners: servedListeners(ctx),
+      ...(ctx.extensionRef === undefined
+        ? {}
+        : { plugin: (name: string) => ctx.extensionRef?.(route, name) === true }),
+    },
     GRPC_FILTER_TYPES,
   );
   const valid = (ctx.evaluated.backends[index] ?? []).filter(b => b.ok).length;

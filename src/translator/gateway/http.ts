@@ -217,7 +217,13 @@ export const translateHttpRoute: RouteTranslator = ctx => {
     route,
     hosts,
     protocols: servedProtocols(ctx, PROTOCOLS, ["http", "https"]),
-    redirect: { hosts, listeners: servedListeners(ctx) },
+    redirect: {
+      hosts,
+      listeners: servedListeners(ctx),
+      ...(ctx.extensionRef === undefined
+        ? {}
+        : { plugin: (name: string) => ctx.extensionRef?.(route, name) === true }),
+    },
   };
   const services = ruleServices(ctx, route);
   const rules = (route.spec.rules ?? [DEFAULT_RULE]).map((rule, index) => ({

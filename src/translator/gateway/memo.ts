@@ -5,7 +5,9 @@
  * listener it attached to (the Gateway object, the listener, the hostnames it serves there) and each
  * parent's `Accepted`. Those are the only inputs of a route's sub-translator and its annotations, so
  * a reused unit is exactly what a rebuild would give; the golden tests compare memoised translations
- * with cold ones byte for byte.
+ * with cold ones byte for byte. Its plugins (plugin-gate.ts, ExtensionRefs) are read through questions
+ * the build asked: on reuse each is asked again (so the catalog says its problems this translation)
+ * and a different answer — a KongPlugin added, removed, made invalid or valid — rebuilds the unit.
  *
  * TCPRoutes, UDPRoutes and TLSRoutes are not memoised: which of them gets a port depends on all of
  * them (the oldest wins), and they are cheap to build.
@@ -21,6 +23,57 @@ export interface GatewayRouteUnit {
   readonly emissions: readonly RouteEmission[];
   /** Everything the build said, replayed into each translation that reuses it. */
   readonly said: RecordedResults;
+  /** The plugin questions the build asked, with their answers. */
+  readonly asked: readonly PluginQuestion[];
+}
+
+/** A plugin question a route's build asked (routes.ts `RouteContext`) and its answer. */
+type PluginQuestion =
+  | { readonly kind: "admit"; readonly answer: string | undefined }
+  | { readonly kind: "extensionRef"; readonly name: string; readonly answer: boolean };
+
+/** `ctx` for a build: its results recorded in `said`, its plugin questions in `asked`. */
+function recordingContext(
+  ctx: RouteContext,
+  said: ResultSink,
+  asked: PluginQuestion[],
+): RouteContext {
+  const { admitPlugins, extensionRef } = ctx;
+  return {
+    evaluated: ctx.evaluated,
+    attachments: ctx.attachments,
+    results: said,
+    ...(admitPlugins === undefined
+      ? {}
+      : {
+          admitPlugins: route => {
+            const answer = admitPlugins(route);
+            asked.push({ kind: "admit", answer });
+            return answer;
+          },
+        }),
+    ...(extensionRef === undefined
+      ? {}
+      : {
+          extensionRef: (route, name) => {
+            const answer = extensionRef(route, name);
+            asked.push({ kind: "extensionRef", name, answer });
+            return answer;
+          },
+        }),
+  };
+}
+
+function sameAnswers(ctx: RouteContext, asked: readonly PluginQuestion[]): boolean {
+  const route = ctx.evaluated.route;
+  // Every question is asked again, even after a different answer: the catalog says its problems as asked.
+  let same = true;
+  for (const q of asked) {
+    const answer =
+      q.kind === "admit" ? ctx.admitPlugins?.(route) : ctx.extensionRef?.(route, q.name);
+    if (answer !== q.answer) same = false;
+  }
+  return same;
 }
 
 /** The inputs of one route's build, in a fixed order; each list is preceded by its length. */
@@ -63,14 +116,17 @@ export class GatewayRouteMemo {
   /** The route's unit: the cached one while its inputs are the same, else `build`'s, recorded. */
   unit(
     ctx: RouteContext,
-    build: (results: ResultSink) => readonly RouteEmission[],
+    build: (ctx: RouteContext) => readonly RouteEmission[],
   ): GatewayRouteUnit {
     const route = ctx.evaluated.route;
     const inputs = routeInputs(ctx);
     const cached = this.#units.get(route);
-    if (cached !== undefined && sameInputs(cached.inputs, inputs)) return cached;
+    if (cached !== undefined && sameInputs(cached.inputs, inputs) && sameAnswers(ctx, cached.asked))
+      return cached;
     const said = new RecordedResults();
-    const unit: GatewayRouteUnit = { inputs, emissions: build(said), said };
+    const asked: PluginQuestion[] = [];
+    const emissions = build(recordingContext(ctx, said, asked));
+    const unit: GatewayRouteUnit = { inputs, emissions, said, asked };
     this.#units.set(route, unit);
     this.#builds++;
     return unit;

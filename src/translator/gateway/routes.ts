@@ -16,6 +16,7 @@ import {
   type RouteAnnotations,
 } from "./annotations.ts";
 import { GatewayRouteMemo } from "./memo.ts";
+import { refusesPluginsAnnotation } from "./rules.ts";
 import { translateStreamRoutes } from "./stream.ts";
 
 /** What a kind's sub-translator gets for one route. */
@@ -24,6 +25,10 @@ export interface RouteContext {
   /** Every listener the route attached to, over all its parents. */
   readonly attachments: readonly Attachment[];
   readonly results: ResultSink;
+  /** Why the route cannot be served with its plugins, if it cannot (plugin-gate.ts). */
+  readonly admitPlugins?: (route: GatewayRoute) => string | undefined;
+  /** Whether an ExtensionRef's KongPlugin resolves; a rule with one that does not answers 500. */
+  readonly extensionRef?: (route: GatewayRoute, name: string) => boolean;
 }
 
 export type RouteTranslator = (ctx: RouteContext) => readonly RouteEmission[];
@@ -33,6 +38,10 @@ export interface GatewayRoutesInput {
   readonly results: ResultSink;
   /** Per route kind; kinds without one contribute nothing yet. */
   readonly translators: Partial<Record<GatewayRoute["kind"], RouteTranslator>>;
+  /** Why a route cannot be served with its plugins, if it cannot (plugin-gate.ts). */
+  readonly admitPlugins?: (route: GatewayRoute) => string | undefined;
+  /** Whether an ExtensionRef's KongPlugin resolves. */
+  readonly extensionRef?: (route: GatewayRoute, name: string) => boolean;
   /** What HTTPRoutes and GRPCRoutes contributed last time (kept between translations). */
   readonly memo?: GatewayRouteMemo;
 }
@@ -66,6 +75,40 @@ function streamEmissions(
   return emissions;
 }
 
+/**
+ * The plugin questions of one route, each put to the catalog once per translation: a memoised route
+ * asks them again on reuse (memo.ts), and the catalog says its problems on every asking.
+ */
+function pluginQuestions(
+  input: GatewayRoutesInput,
+): Pick<RouteContext, "admitPlugins" | "extensionRef"> {
+  const { admitPlugins, extensionRef } = input;
+  const refs = new Map<string, boolean>();
+  let admission: { readonly answer: string | undefined } | undefined;
+  return {
+    ...(admitPlugins === undefined
+      ? {}
+      : {
+          admitPlugins: route => {
+            admission ??= { answer: admitPlugins(route) };
+            return admission.answer;
+          },
+        }),
+    ...(extensionRef === undefined
+      ? {}
+      : {
+          extensionRef: (route, name) => {
+            let answer = refs.get(name);
+            if (answer === undefined) {
+              answer = extensionRef(route, name);
+              refs.set(name, answer);
+            }
+            return answer;
+          },
+        }),
+  };
+}
+
 export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission[] {
   const { evaluation, results } = input;
   const memo = input.memo ?? new GatewayRouteMemo();
@@ -86,18 +129,19 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
     ))
       results.dependsOn(evaluated.route, gateway.gateway);
     if (attachments.length === 0) continue;
-    const ctx: RouteContext = { evaluated, attachments, results };
+    const ctx: RouteContext = { evaluated, attachments, results, ...pluginQuestions(input) };
     const route = evaluated.route;
     if (route.kind === "TCPRoute" || route.kind === "UDPRoute" || route.kind === "TLSRoute") {
       const annotations = readRouteAnnotations(route);
       for (const p of annotations.problems) results.problem(route, p.reason, p.message);
+      if (refusesPluginsAnnotation(ctx)) continue;
       stream.push(ctx);
       streamAnnotations.set(route, annotations);
       continue;
     }
     const translator = input.translators[route.kind];
     if (translator === undefined) continue;
-    const unit = memo.unit(ctx, said => buildRoute(translator, { ...ctx, results: said }));
+    const unit = memo.unit(ctx, recorded => buildRoute(translator, recorded));
     unit.said.replay(results);
     emissions.push(...unit.emissions);
   }

@@ -8,7 +8,6 @@
  * `Accepted=False/UnsupportedValue` when none does, and then the route reaches Kong not at all.
  */
 import type { KongProtocol } from "../../kong/types.ts";
-import { PLUGINS_ANNOTATION } from "../annotations.ts";
 import type { GatewayRoute } from "../../model/gateway-api.ts";
 import type {
   BackendSpec,
@@ -216,17 +215,17 @@ export function refuseOnAcceptedParents(
 }
 
 /**
- * A route carrying `konghq.com/plugins` is left out, as an Ingress is: served without its plugins
- * (often authentication) it would be open to anyone.
+ * A route whose plugins (`konghq.com/plugins`, or its backend Services') do not resolve is left out,
+ * as an Ingress is: served without its plugins (often authentication) it would be open to anyone.
  */
 export function refusesPluginsAnnotation(ctx: RouteContext): boolean {
-  const route = ctx.evaluated.route;
-  if (route.metadata.annotations?.[PLUGINS_ANNOTATION] === undefined) return false;
+  const refusal = ctx.admitPlugins?.(ctx.evaluated.route);
+  if (refusal === undefined) return false;
   refuseOnAcceptedParents(ctx, {
     type: "Accepted",
     status: "False",
     reason: "UnsupportedValue",
-    message: `annotation ${PLUGINS_ANNOTATION} is not supported yet; the route is left out rather than served without its plugins`,
+    message: refusal,
   });
   return true;
 }

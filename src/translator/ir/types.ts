@@ -29,6 +29,9 @@ export interface Origin {
 export interface IrConfig {
   readonly services: readonly IrService[];
   readonly certificates: readonly IrCertificate[];
+  /** KongPlugins and KongClusterPlugins, each scoped as KIC scopes them (plugin-attach.ts). */
+  readonly plugins?: readonly IrPlugin[];
+  readonly consumers?: readonly IrConsumer[];
   /** Kong `ca_certificates` the services' `caCertificates` name. */
   readonly caCertificates?: readonly IrCaCertificate[];
 }
@@ -50,6 +53,8 @@ export interface IrService {
   /** The Kong service port; Kong sends to the targets' ports, but the field is required. */
   readonly port: number;
   readonly settings: ServiceSettings;
+  /** Kong upstream fields from the Services' KongUpstreamPolicy (upstream-policy.ts), in Kong's names. */
+  readonly upstream?: Readonly<Record<string, unknown>>;
   readonly backends: readonly IrBackend[];
   /** HTTP and stream routes; a Kong service never mixes them in practice. */
   readonly routes: readonly IrRoute[];
@@ -220,7 +225,9 @@ export type HttpFilter =
     }
   | { readonly kind: "urlRewrite"; readonly hostname?: string; readonly path?: PathRewrite }
   /** Answers without a backend, e.g. 500 for a rule whose every backendRef is invalid. */
-  | { readonly kind: "respond"; readonly statusCode: number; readonly message: string };
+  | { readonly kind: "respond"; readonly statusCode: number; readonly message: string }
+  /** A KongPlugin of the route's namespace (an HTTPRoute ExtensionRef); attached as a Kong plugin. */
+  | { readonly kind: "plugin"; readonly name: string };
 
 /** A TCP, UDP or TLS Kong route (Gateway API TCPRoute, UDPRoute, TLSRoute). */
 export interface IrStreamRoute {
@@ -264,6 +271,43 @@ export interface IrSni {
   readonly name: string;
   /** The Secret that claimed the name (it may differ from the certificate's, for identical pairs). */
   readonly origin: Origin;
+}
+
+// ----- Kong plugins and consumers -----
+
+/** One Kong plugin entity: a plugin object's plugin, on a service, route and/or consumer (or global). */
+export interface IrPlugin {
+  /** The KongPlugin or KongClusterPlugin. */
+  readonly origin: Origin;
+  readonly name: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly enabled: boolean;
+  readonly protocols: readonly KongProtocol[];
+  readonly instanceName?: string;
+  /** Kong service, route and consumer names (KIC writes names, not ids). */
+  readonly service?: string;
+  readonly route?: string;
+  readonly consumer?: string;
+}
+
+/** The credential types KIC reads from `konghq.com/credential`. */
+export type CredentialType =
+  "key-auth" | "basic-auth" | "hmac-auth" | "jwt" | "oauth2" | "acl" | "mtls-auth";
+
+export interface IrCredential {
+  /** The Secret it comes from. */
+  readonly origin: Origin;
+  readonly type: CredentialType;
+  /** The credential's fields as Kong names them. */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+export interface IrConsumer {
+  /** The KongConsumer. */
+  readonly origin: Origin;
+  readonly username?: string;
+  readonly customId?: string;
+  readonly credentials: readonly IrCredential[];
 }
 
 // ----- What sub-translators emit -----

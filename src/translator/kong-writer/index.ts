@@ -27,6 +27,7 @@ import type {
 } from "../ir/types.ts";
 import { sameItems, sameOrigin, sameSettings } from "../ir/same.ts";
 import { tagsFor } from "../tags.ts";
+import { writeConsumers, writePlugins } from "./kong-objects.ts";
 import { writeRoute } from "./routes.ts";
 
 export { inexpressible, kongHeaders, kongPath } from "./routes.ts";
@@ -80,12 +81,16 @@ export function writeKongConfig(ir: IrConfig, memo = new KongWriterMemo()): Kong
   if (services.length === 0 && certificates.length === 0) {
     upstreams.push({ name: STUB_UPSTREAM_NAME, algorithm: "round-robin" });
   }
+  const plugins = writePlugins(ir.plugins ?? []);
+  const consumers = writeConsumers(ir.consumers ?? []);
   return {
     _format_version: "3.0",
     ...(services.length > 0 ? { services: services.sort(byName) } : {}),
     ...(upstreams.length > 0 ? { upstreams: upstreams.sort(byName) } : {}),
     ...(certificates.length > 0 ? { certificates } : {}),
     ...(caCertificates.length > 0 ? { ca_certificates: caCertificates } : {}),
+    ...(plugins.length > 0 ? { plugins } : {}),
+    ...(consumers.length > 0 ? { consumers } : {}),
   };
 }
 
@@ -155,6 +160,8 @@ function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
     name: ir.upstreamName,
     algorithm: "round-robin",
     ...(hostHeader === undefined ? {} : { host_header: hostHeader }),
+    // KIC's order: host-header, then the KongUpstreamPolicy, whose fields win.
+    ...ir.upstream,
     tags,
     targets: weightedTargets(ir.backends),
   };
@@ -229,6 +236,7 @@ function sameServiceBody(a: IrService, b: IrService): boolean {
     a.port === b.port &&
     sameOrigin(a.origin, b.origin) &&
     sameSettings(a.settings, b.settings) &&
+    a.upstream === b.upstream &&
     sameItems(a.backends, b.backends)
   );
 }

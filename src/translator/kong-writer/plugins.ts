@@ -53,6 +53,9 @@ export function filterPlugins(
           tags,
         });
         break;
+      case "plugin":
+        // A KongPlugin: written with the other plugin objects (plugin-attach.ts).
+        break;
     }
   }
   for (const [name, t] of [

@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { kubectlOk } from "./kubectl.ts";
 import { runCommand } from "./run.ts";
 
@@ -31,6 +32,36 @@ export async function installGatewayApiCrds(
     "-o",
     "name",
     ...files.flatMap(f => ["-f", join(crdDir, f)]),
+  ]);
+  const crds = applied
+    .split("\n")
+    .filter(line => line.startsWith("customresourcedefinition."))
+    .map(line => line.slice(line.indexOf("/") + 1));
+  await waitForCrdsEstablished(kubeconfigPath, crds);
+  return crds;
+}
+
+/** The chart's CRDs of Kong's own kinds (KongPlugin, KongClusterPlugin, KongConsumer, KongUpstreamPolicy). */
+export const kongCrdDir = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "..",
+  "charts",
+  "kongress",
+  "crds",
+);
+
+/** Installs the chart's Kong CRDs and waits until each is Established. Returns the CRD names. */
+export async function installKongCrds(kubeconfigPath: string): Promise<string[]> {
+  const files = (await readdir(kongCrdDir)).filter(f => f.endsWith(".yaml")).sort();
+  const applied = await kubectlOk({ kubeconfigPath }, [
+    "apply",
+    "--server-side",
+    "--field-manager=kongress-tests",
+    "-o",
+    "name",
+    ...files.flatMap(f => ["-f", join(kongCrdDir, f)]),
   ]);
   const crds = applied
     .split("\n")

@@ -165,4 +165,63 @@ describe("memoised Gateway route translation", () => {
     expect(cycle()).toBe(4);
     expect(cycle()).toBe(0);
   });
+
+  it("rebuilds a route when whether a KongPlugin it names resolves changes", () => {
+    const { store, cycle } = setUp();
+    store.upsert("GatewayClass", gatewayClass());
+    store.upsert("Gateway", gateway());
+    store.upsert("Service", service("web", "shop"));
+    store.upsert("Service", service("api", "shop"));
+    const withAuth = httpRoute("web", { name: "web" });
+    store.upsert("HTTPRoute", {
+      ...withAuth,
+      metadata: { ...withAuth.metadata, annotations: { "konghq.com/plugins": "auth" } },
+    });
+    const extension = httpRoute("api", { name: "api" }, "/api");
+    const [rule] = extension.spec.rules;
+    store.upsert("HTTPRoute", {
+      ...extension,
+      spec: {
+        ...extension.spec,
+        rules: [
+          {
+            ...rule,
+            filters: [
+              {
+                type: "ExtensionRef",
+                extensionRef: {
+                  group: "configuration.konghq.com",
+                  kind: "KongPlugin",
+                  name: "auth",
+                },
+              },
+            ],
+          },
+        ],
+      },
+    });
+    // Missing: the annotated route is left out, the ExtensionRef rule answers 500.
+    expect(cycle()).toBe(2);
+    expect(cycle()).toBe(0);
+
+    const auth = (config: object) => ({
+      apiVersion: "configuration.konghq.com/v1",
+      kind: "KongPlugin",
+      metadata: meta("auth", "shop"),
+      plugin: "key-auth",
+      config,
+    });
+    store.upsert("KongPlugin", auth({ key_names: ["apikey"] }));
+    expect(cycle()).toBe(2);
+    // Its config only: the routes stay (the plugin is attached after them).
+    store.upsert("KongPlugin", auth({ key_names: ["token"] }));
+    expect(cycle()).toBe(0);
+    store.upsert("KongPlugin", auth({ key_names: "not a list" }));
+    expect(cycle()).toBe(2);
+    // Invalid to missing: the routes are refused alike (the problems differ, said by the catalog).
+    store.remove("KongPlugin", { namespace: "shop", name: "auth" });
+    expect(cycle()).toBe(0);
+    store.upsert("KongPlugin", auth({ key_names: ["apikey"] }));
+    expect(cycle()).toBe(2);
+  });
 });
