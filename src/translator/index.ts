@@ -117,7 +117,7 @@ function translateWith(
   };
   const built = results.build();
   return {
-    config: writeKongConfig(ir, memo.writer),
+    config: writeKongConfig(ir, memo.writer, options.routerFlavor?.() ?? "traditional_compatible"),
     results: built,
     gatewayApi: {
       classes: gatewayApi.classes,

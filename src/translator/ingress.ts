@@ -49,6 +49,8 @@ interface Group {
   paths: PathMatch[];
   /** The paths as Kong spells them: two matches Kong reads alike are one path. */
   spelled: string[];
+  /** How many Ingress paths the group took (each path's matches share its index). */
+  sources: number;
 }
 
 export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
@@ -90,7 +92,11 @@ export function translateDefaultBackend(ctx: Context): IngressRoute | undefined 
   return finish(ctx, resolved, draft);
 }
 
-const ROOT: PathMatch = Object.freeze({ kind: "prefix", value: "/" });
+const ROOT: PathMatch = Object.freeze({
+  kind: "prefix",
+  value: "/",
+  source: Object.freeze({ index: 0, type: "DefaultBackend", value: "/" }),
+});
 
 function finish(
   ctx: Context,
@@ -136,14 +142,17 @@ function addPath(
   const key = `${p.host}\u0000${resolved.backend.serviceName}\u0000${resolved.backend.portKey}`;
   let group = p.groups.get(key);
   if (group === undefined) {
-    group = { ...resolved, host: p.host, paths: [], spelled: [] };
+    group = { ...resolved, host: p.host, paths: [], spelled: [], sources: 0 };
     p.groups.set(key, group);
   }
+  const index = group.sources++;
   for (const match of translated.paths) {
     const spelled = kongPath(match);
     if (group.spelled.includes(spelled)) continue;
     group.spelled.push(spelled);
-    group.paths.push(match);
+    group.paths.push(
+      match.source === undefined ? match : { ...match, source: { ...match.source, index } },
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
 import type { ListenerSupportOf } from "./gateway/listeners.ts";
+import type { WriterFlavor } from "./kong-writer/index.ts";
 import type {
   GatewayClassStatusSpec,
   GatewayStatusSpec,
@@ -22,6 +23,12 @@ export interface TranslateOptions {
    * every listener is assumed served. Asked once per translation, so one translation sees one answer.
    */
   readonly listenerSupport?: () => ListenerSupportOf;
+  /**
+   * Kong's `router_flavor` (runtime/listener-side.ts reads it from `GET /`; `--router-flavor` offline):
+   * `expressions` gives expression routes. Unset: `traditional_compatible`, Kong's default. Asked once
+   * per translation, like `listenerSupport`.
+   */
+  readonly routerFlavor?: () => WriterFlavor;
 }
 
 /** KIC's `--gateway-api-controller-name` default. */

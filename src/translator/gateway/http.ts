@@ -19,6 +19,7 @@ import type {
   HttpMatch,
   IrHttpRoute,
   PathMatch,
+  PathSource,
   ServiceSettings,
   ServiceSpec,
 } from "../ir/types.ts";
@@ -132,6 +133,16 @@ interface HttpRouteInput {
   readonly redirect: RedirectContext;
 }
 
+/** The path as written, which KIC's expressions router reads (kong-writer/expressions.ts). */
+function pathSource(path: HTTPRouteMatch["path"], rewritesPrefix: boolean): PathSource {
+  return {
+    index: 0,
+    type: path?.type ?? "PathPrefix",
+    value: path?.value ?? "/",
+    ...(rewritesPrefix ? { rewritesPrefix } : {}),
+  };
+}
+
 function buildMatch(
   input: HttpRouteInput,
   m: HTTPRouteMatch,
@@ -146,10 +157,11 @@ function buildMatch(
     ...queryParams.problems,
   ];
   if (typeof paths === "string" || problems.length > 0) return { problems };
+  const source = pathSource(m.path ?? DEFAULT_MATCH.path, rewritesPrefix);
   return {
     match: {
       hosts: input.hosts,
-      paths,
+      paths: paths.map(p => ({ ...p, source })),
       ...(m.method === undefined ? {} : { methods: [m.method] }),
       ...(headers.value.length === 0 ? {} : { headers: headers.value }),
       ...(queryParams.value.length === 0 ? {} : { queryParams: queryParams.value }),
@@ -189,6 +201,7 @@ function draftRule(input: HttpRouteInput, rule: HTTPRouteRule, index: number): R
       match: built.match,
       settings: {},
       filters,
+      place: { rule: index, match: j },
     };
     const problems = routeProblems(ir);
     dropReasons.push(...problems.match);

@@ -11,6 +11,13 @@ import type {
   IrStreamRoute,
   PathMatch,
 } from "../ir/types.ts";
+import { CATCH_ALL } from "./atc.ts";
+import {
+  ingressExpressionRoute,
+  splitGatewayMatch,
+  streamExpressionRoute,
+  type ExpressionRoute,
+} from "./expressions.ts";
 import { filterPlugins } from "./plugins.ts";
 
 /** Kong 3.x marks regex paths with this prefix. */
@@ -122,8 +129,73 @@ function filterLimits(route: IrHttpRoute): string[] {
   return found;
 }
 
-export function writeRoute(route: IrRoute, tags: readonly string[]): KongRoute {
-  return route.kind === "http" ? writeHttpRoute(route, tags) : writeStreamRoute(route, tags);
+/**
+ * How routes are written: for Kong's `expressions` router (with the Gateway API matches' priorities,
+ * which depend on every route of their kind), else its traditional fields.
+ */
+export interface RouteWriting {
+  readonly expressions: boolean;
+  /** By Kong route name (`rankGatewayMatches`). */
+  readonly gatewayPriorities: ReadonlyMap<string, number>;
+}
+
+export const TRADITIONAL_WRITING: RouteWriting = Object.freeze({
+  expressions: false,
+  gatewayPriorities: new Map<string, number>(),
+});
+
+/** The Kong routes of `route`: one, or one per hostname for a Gateway API match under expressions. */
+export function writeRoute(
+  route: IrRoute,
+  tags: readonly string[],
+  writing: RouteWriting = TRADITIONAL_WRITING,
+): readonly KongRoute[] {
+  if (!writing.expressions)
+    return [route.kind === "http" ? writeHttpRoute(route, tags) : writeStreamRoute(route, tags)];
+  if (route.kind === "stream") return [writeExpressionStreamRoute(route, tags)];
+  if (route.place === undefined)
+    return [expressionHttpRoute(route, tags, ingressExpressionRoute(route))];
+  return splitGatewayMatch(route).map(split =>
+    expressionHttpRoute(route, tags, {
+      name: split.name,
+      expression: split.expression,
+      priority: writing.gatewayPriorities.get(split.name) ?? split.base,
+    }),
+  );
+}
+
+/** KIC's route fields under expressions: no match fields, `regex_priority` or `path_handling`. */
+function expressionHttpRoute(
+  route: IrHttpRoute,
+  tags: readonly string[],
+  e: ExpressionRoute,
+): KongRoute {
+  const { match: m, settings: s } = route;
+  const plugins = route.filters.length === 0 ? [] : filterPlugins(route.filters, tags);
+  return {
+    name: e.name,
+    expression: e.expression === "" ? CATCH_ALL : e.expression,
+    priority: e.priority,
+    ...(m.protocols === undefined ? {} : { protocols: m.protocols }),
+    ...(isGrpcOnly(m.protocols) ? {} : { strip_path: s.stripPath ?? false }),
+    preserve_host: s.preserveHost ?? true,
+    https_redirect_status_code: s.httpsRedirectStatusCode ?? 426,
+    request_buffering: s.requestBuffering ?? true,
+    response_buffering: s.responseBuffering ?? true,
+    tags,
+    ...(plugins.length > 0 ? { plugins } : {}),
+  };
+}
+
+function writeExpressionStreamRoute(route: IrStreamRoute, tags: readonly string[]): KongRoute {
+  const e = streamExpressionRoute(route);
+  return {
+    name: e.name,
+    protocols: route.protocols,
+    expression: e.expression,
+    priority: e.priority,
+    tags,
+  };
 }
 
 function writeHttpRoute(route: IrHttpRoute, tags: readonly string[]): KongRoute {

@@ -186,6 +186,8 @@ const streamSubschema: SubschemaChoice = {
       kind: "custom",
       fields: ["protocols", "sources", "destinations", "snis"],
       run: r => {
+        // An expression route matches by its expression (as mustSetOne for HTTP and gRPC).
+        if (isNonEmpty(r["expression"])) return undefined;
         const protocols = protocolsOf(r);
         const entity: string[] = [];
         if (protocols.some(p => ["tcp", "tls", "udp"].includes(p))) {
