@@ -58,6 +58,9 @@ function translateWith(
   memo: TranslationMemo,
 ): TranslationResult {
   const results = new ResultsBuilder(memo.refOf);
+  // Asked once: one translation writes for one router.
+  const flavor = options.routerFlavor?.() ?? "traditional_compatible";
+  const expressions = flavor === "expressions";
   // In key order (Kind/namespace/name), so the results rarely need sorting.
   const all = [
     snapshot.endpointSlices,
@@ -100,6 +103,7 @@ function translateWith(
     evaluation: gatewayApi,
     results,
     translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
+    expressions,
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });
@@ -112,12 +116,13 @@ function translateWith(
       clusterDomain: options.clusterDomain,
       results,
       memo,
+      expressions,
     }),
     certificates: certificates.certificates(),
   };
   const built = results.build();
   return {
-    config: writeKongConfig(ir, memo.writer, options.routerFlavor?.() ?? "traditional_compatible"),
+    config: writeKongConfig(ir, memo.writer, flavor),
     results: built,
     gatewayApi: {
       classes: gatewayApi.classes,

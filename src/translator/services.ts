@@ -26,12 +26,14 @@ export interface ServicesInput {
   readonly clusterDomain: string;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  /** Writing for Kong's expressions router, which matches more (query parameters). */
+  readonly expressions?: boolean;
 }
 
 export function buildServices(input: ServicesInput): IrService[] {
   const byName = new Map<string, { spec: ServiceSpec; routes: IrRoute[] }>();
   for (const { route, service } of input.emissions) {
-    if (!expressible(route, input.results)) continue;
+    if (!expressible(route, input)) continue;
     const entry = byName.get(service.name);
     if (entry === undefined) byName.set(service.name, { spec: service, routes: [route] });
     else entry.routes.push(route);
@@ -47,8 +49,11 @@ export function buildServices(input: ServicesInput): IrService[] {
 }
 
 /** The safety net behind the sub-translators' own checks: Kong never gets a route it would misread. */
-function expressible(route: IrRoute, results: ResultSink): boolean {
-  const limits = inexpressible(route);
+function expressible(
+  route: IrRoute,
+  { results, expressions }: Pick<ServicesInput, "results" | "expressions">,
+): boolean {
+  const limits = inexpressible(route, expressions);
   if (limits.length === 0) return true;
   results.problem(
     route.origin.object,

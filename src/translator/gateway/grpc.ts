@@ -130,7 +130,7 @@ function draftRule(input: GrpcRouteInput, rule: GrpcRule, index: number): RuleDr
       filters,
       place: { rule: index, match: j, ...grpcMethodOf(m) },
     };
-    const problems = routeProblems(ir);
+    const problems = routeProblems(ir, ctx.expressions);
     dropReasons.push(...problems.match);
     filterReasons.push(...problems.filters);
     routes.push(ir);

@@ -203,7 +203,7 @@ function draftRule(input: HttpRouteInput, rule: HTTPRouteRule, index: number): R
       filters,
       place: { rule: index, match: j },
     };
-    const problems = routeProblems(ir);
+    const problems = routeProblems(ir, input.ctx.expressions);
     dropReasons.push(...problems.match);
     filterReasons.push(...problems.filters);
     routes.push(ir);

@@ -17,6 +17,8 @@ export interface RouteContext {
   /** Every listener the route attached to, over all its parents. */
   readonly attachments: readonly Attachment[];
   readonly results: ResultSink;
+  /** Writing for Kong's expressions router, which matches more (query parameters). */
+  readonly expressions?: boolean;
 }
 
 export type RouteTranslator = (ctx: RouteContext) => readonly RouteEmission[];
@@ -26,6 +28,7 @@ export interface GatewayRoutesInput {
   readonly results: ResultSink;
   /** Per route kind; kinds without one contribute nothing yet. */
   readonly translators: Partial<Record<GatewayRoute["kind"], RouteTranslator>>;
+  readonly expressions?: boolean;
 }
 
 export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission[] {
@@ -46,7 +49,12 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
     ))
       results.dependsOn(evaluated.route, gateway.gateway);
     if (attachments.length === 0) continue;
-    const ctx: RouteContext = { evaluated, attachments, results };
+    const ctx: RouteContext = {
+      evaluated,
+      attachments,
+      results,
+      ...(input.expressions === true ? { expressions: true } : {}),
+    };
     const kind = evaluated.route.kind;
     if (kind === "TCPRoute" || kind === "UDPRoute" || kind === "TLSRoute") {
       stream.push(ctx);

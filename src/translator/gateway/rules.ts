@@ -90,10 +90,13 @@ export interface RuleDraft {
  * Sorts the writer's and Kong's objections to a built route into match problems (checked on the route
  * without its filters) and filter problems (the rest).
  */
-export function routeProblems(route: IrHttpRoute): { match: string[]; filters: string[] } {
-  const bare = inexpressible({ ...route, filters: [] });
+export function routeProblems(
+  route: IrHttpRoute,
+  expressions = false,
+): { match: string[]; filters: string[] } {
+  const bare = inexpressible({ ...route, filters: [] }, expressions);
   const match = [...bare, ...kongMatchProblems(route.match)];
-  const filters = inexpressible(route).filter(r => !bare.includes(r));
+  const filters = inexpressible(route, expressions).filter(r => !bare.includes(r));
   return { match, filters };
 }
 

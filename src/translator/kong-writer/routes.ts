@@ -61,7 +61,7 @@ export function isGrpcOnly(protocols: readonly KongProtocol[] | undefined): bool
  * The core leaves such a route out with a problem on its object; a sub-translator should check first
  * and say so where it belongs (a condition on the route's parent) rather than emit it.
  */
-export function inexpressible(route: IrRoute): readonly string[] {
+export function inexpressible(route: IrRoute, expressions = false): readonly string[] {
   // Asked for every route of every translation: the common case allocates nothing.
   if (route.kind === "stream" || (route.filters.length === 0 && plain(route.match))) return NOTHING;
   const found: string[] = [];
@@ -69,7 +69,8 @@ export function inexpressible(route: IrRoute): readonly string[] {
   if (!matchesSomething(match)) {
     found.push("a route must match on hosts, paths, methods or headers (a catch-all is prefix /)");
   }
-  if (match.queryParams !== undefined && match.queryParams.length > 0) {
+  // Expression routes match query parameters (`http.queries.<name>`).
+  if (!expressions && hasQueryParams(match)) {
     found.push("query parameter matches need Kong's expressions router");
   }
   if (isGrpcOnly(match.protocols) && match.methods !== undefined && match.methods.length > 0) {
@@ -87,6 +88,8 @@ export function inexpressible(route: IrRoute): readonly string[] {
 }
 
 const NOTHING: readonly string[] = Object.freeze([]);
+
+const hasQueryParams = (m: HttpMatch): boolean => (m.queryParams ?? []).length > 0;
 
 function matchesSomething(m: HttpMatch): boolean {
   return (
