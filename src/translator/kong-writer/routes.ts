@@ -1,6 +1,7 @@
 /**
- * IR routes to Kong routes for Kong's default router (`traditional_compatible`), with KIC's route
- * defaults (kic-conventions.md §2.2, §3.4).
+ * IR routes to Kong routes, with KIC's route defaults (kic-conventions.md §2.2, §3.4): match fields for
+ * Kong's default router (`traditional_compatible`), or `expression` and `priority` for its expressions
+ * router (expressions.ts).
  */
 import type { KongProtocol, KongRoute } from "../../kong/types.ts";
 import type {
