@@ -9,6 +9,7 @@ import { renderHelp } from "../config/help.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { startController, type Controller } from "../runtime/controller.ts";
+import { SecretScrubber } from "../kong/redact.ts";
 import { createLogger } from "../telemetry/logger.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { EXIT_OK, type CliContext, type Command } from "./command.ts";
@@ -101,11 +102,14 @@ async function run(
   const env = deps.env();
   // Throws ConfigSettingsInvalidError, which the CLI prints (every bad setting) and exits 2 for.
   const config = loadConfig({ argv: args, env });
+  // One scrubber: the controller teaches it each config's secrets, the logger hides them.
+  const secrets = new SecretScrubber();
   const logger = createLogger({
     level: config.logLevel,
     format: config.logFormat,
     version: packageVersion(),
     destination: ctx.stdout,
+    scrubber: secrets,
   });
   const clock = deps.clock ?? systemClock;
   let controller: Controller;
@@ -116,6 +120,7 @@ async function run(
       logger,
       registry: new Registry(),
       clock,
+      secrets,
     });
   } catch (err) {
     logger.fatal({ err }, "Controller could not start");

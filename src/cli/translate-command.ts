@@ -9,12 +9,13 @@ import {
 } from "./offline.ts";
 import { isOutputFormat, OUTPUT_FORMATS, renderConfig, renderDocument } from "./output.ts";
 import { statusView } from "./statuses.ts";
+import { redactConfig, scrubText, secretValues } from "../kong/redact.ts";
 import { sortKeys } from "../util/stable-json.ts";
 
 /** The flavours whose routes differ: `traditional` routes are `traditional_compatible`'s. */
 const TRANSLATE_FLAVORS = ["traditional_compatible", "expressions"] as const;
 
-const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--status] [--ingress-class NAME]
+const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--status] [--redact] [--ingress-class NAME]
                           [--router-flavor traditional_compatible|expressions]
 
 Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret, and Gateway
@@ -30,6 +31,8 @@ ${COMMON_OPTIONS_HELP}
       --router-flavor FLAVOR  The router_flavor of the Kong the config is for: ${TRANSLATE_FLAVORS.join(" or ")}
                             (default: traditional_compatible). With expressions, routes carry
                             \`expression\` and \`priority\` as Kong's controller writes them.
+      --redact              Replace every secret (credentials, private keys, plugin config from
+                            Secrets) with {vault://redacted-value}, for CI logs.
   -h, --help                Show this help.
 
 Each object problem is one line on stderr: KIND NAMESPACE/NAME: REASON: MESSAGE; a route that does not
@@ -50,6 +53,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       output: { type: "string", short: "o" },
       status: { type: "boolean" },
       "router-flavor": { type: "string" },
+      redact: { type: "boolean" },
     },
     strict: true,
     allowPositionals: false,
@@ -69,17 +73,23 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       `-o ${JSON.stringify(format)}: expected one of ${OUTPUT_FORMATS.join(", ")}`,
     );
   const { result, notes, problems } = await loadAndTranslate(common, ctx.cwd);
-  writeLines(ctx.stderr, [...notes, ...problems]);
+  // stderr goes to CI logs whatever the flag: a problem that quotes a secret never shows it.
+  const secrets = secretValues(result.config);
+  writeLines(
+    ctx.stderr,
+    [...notes, ...problems].map(line => scrubText(line, secrets)),
+  );
+  const config = values.redact === true ? redactConfig(result.config) : result.config;
   ctx.stdout.write(
     values.status === true
       ? renderDocument(
           {
-            config: sortKeys(result.config),
+            config: sortKeys(config),
             statuses: statusView(result.gatewayApi, common.gatewayControllerName),
           },
           format,
         )
-      : renderConfig(result.config, format),
+      : renderConfig(config, format),
   );
   return problems.length === 0 ? EXIT_OK : EXIT_PROBLEMS;
 }

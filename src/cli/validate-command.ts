@@ -7,6 +7,7 @@ import {
   type KongValidationError,
   type RouterFlavor,
 } from "../kong/validate/index.ts";
+import { scrubText, secretValues } from "../kong/redact.ts";
 import { EXIT_OK, EXIT_PROBLEMS, UsageError, type CliContext, type Command } from "./command.ts";
 import {
   COMMON_OPTIONS,
@@ -94,7 +95,12 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     now: ctx.now(),
   });
   const kongProblems = checked.ok ? [] : kongLines(checked.error);
-  writeLines(ctx.stderr, [...notes, ...problems, ...kongProblems]);
+  // Kong's messages may quote a credential (`... key set to '<key>' already declared`).
+  const secrets = secretValues(result.config);
+  writeLines(
+    ctx.stderr,
+    [...notes, ...problems, ...kongProblems].map(line => scrubText(line, secrets)),
+  );
   if (problems.length > 0 || kongProblems.length > 0) return EXIT_PROBLEMS;
   ctx.stdout.write(`${summary(result.config)}\n`);
   return EXIT_OK;

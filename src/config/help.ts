@@ -1,4 +1,5 @@
-import { envNameOf, IGNORED_KIC_FLAGS, SECTIONS, SETTINGS, type SettingMeta } from "./schema.ts";
+import { IGNORED_KIC_FLAGS, IGNORED_KIC_PREFIX, whyIgnored } from "./kic-flags.ts";
+import { envNameOf, SECTIONS, SETTINGS, type SettingMeta } from "./schema.ts";
 
 const WIDTH = 100;
 const INDENT = "      ";
@@ -59,8 +60,13 @@ export function renderHelp(): string {
     out.push("", `${section}:`);
     for (const meta of all.filter(m => m.section === section)) out.push(...renderSetting(meta));
   }
-  const ignored = [...Object.keys(IGNORED_KIC_FLAGS), "enable-controller-*"].map(f => `--${f}`);
-  out.push("", "Accepted for KIC compatibility, without effect (a warning names them):");
-  out.push(...wrap(ignored.join(" "), "  "));
+  out.push(
+    "",
+    "KIC flags accepted without effect (as flags or CONTROLLER_<FLAG>; a warning names each one given):",
+  );
+  const ignored = [...Object.keys(IGNORED_KIC_FLAGS), `${IGNORED_KIC_PREFIX}*`].sort();
+  for (const flag of ignored) {
+    out.push(`  --${flag}`, ...wrap(whyIgnored(`--${flag}`), INDENT));
+  }
   return `${out.join("\n")}\n`;
 }

@@ -4,12 +4,12 @@ import type * as z from "zod";
 import { ConfigInvalidError } from "../errors.ts";
 import { deepFreeze } from "../util/deep-freeze.ts";
 import { splitList } from "./parsers.ts";
+import { IGNORED_KIC_FLAGS, isIgnoredKicBoolean, isIgnoredKicFlag } from "./kic-flags.ts";
 import {
   configSchema,
   CROSS_FIELD_RULES,
   type CrossFieldRule,
   envNameOf,
-  IGNORED_KIC_FLAGS,
   SETTINGS,
   type Config,
   type RawValue,
@@ -54,20 +54,15 @@ interface Gathered {
 }
 
 const KEYS = Object.keys(SETTINGS) as SettingKey[];
-const IGNORED_PREFIX = "enable-controller-";
 
 function metaOf(key: SettingKey): SettingMeta {
   return SETTINGS[key];
 }
 
-function isIgnoredFlag(name: string): boolean {
-  return Object.hasOwn(IGNORED_KIC_FLAGS, name) || name.startsWith(IGNORED_PREFIX);
-}
-
 function isBareBoolean(name: string): boolean {
   const key = KEYS.find(k => metaOf(k).flag === name);
   if (key !== undefined) return metaOf(key).shape === "boolean";
-  return name.startsWith(IGNORED_PREFIX) || IGNORED_KIC_FLAGS[name]?.boolean === true;
+  return isIgnoredKicBoolean(name);
 }
 
 /** pflag lets a boolean be given bare (`--dump-config`); parseArgs needs an explicit value. */
@@ -110,7 +105,7 @@ function readFlags(argv: readonly string[], problems: SettingProblem[]): Map<str
       continue;
     }
     if (token.kind !== "option" || token.name === "help" || token.name === "h") continue;
-    const known = Object.hasOwn(options, token.name) || token.name.startsWith(IGNORED_PREFIX);
+    const known = Object.hasOwn(options, token.name) || isIgnoredKicFlag(token.name);
     const value = token.value;
     if (!known) {
       problems.push({ setting: token.rawName, message: "unknown flag" });
@@ -184,7 +179,7 @@ function knownEnvNames(): Set<string> {
 
 function collectIgnored(flags: Map<string, string[]>, env: LoadConfigOptions["env"]): string[] {
   const known = knownEnvNames();
-  const fromFlags = [...flags.keys()].filter(isIgnoredFlag).map(n => `--${n}`);
+  const fromFlags = [...flags.keys()].filter(isIgnoredKicFlag).map(n => `--${n}`);
   const fromEnv = Object.keys(env).filter(n => n.startsWith("CONTROLLER_") && !known.has(n));
   return [...fromFlags, ...fromEnv].sort();
 }

@@ -126,6 +126,8 @@ const DEFAULT_KONG_ADMIN_URL = ["http://localhost:8001"];
 const ELECTION_JITTER = 1.2;
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+/** KIC's levels: ours, and `panic`, which is logged as `fatal` (pino has no panic). */
+const KIC_LOG_LEVELS = [...LOG_LEVELS, "panic"] as const;
 const LOG_FORMATS = ["json", "text"] as const;
 
 const KONG = "Kong Admin API";
@@ -346,6 +348,158 @@ export const SETTINGS = {
     },
     z.string().refine(s => s === "" || isDns1123Subdomain(s), "expected a DNS domain"),
     "",
+  ),
+  enableDrainSupport: withDefault(
+    {
+      flag: "enable-drain-support",
+      section: KUBE,
+      shape: "boolean",
+      placeholder: "bool",
+      description:
+        "Keep terminating endpoints as targets of weight 0, so connections to them drain (KIC's flag).",
+    },
+    bool(),
+    "false",
+  ),
+  hostOwnership: withDefault(
+    {
+      flag: "host-ownership",
+      section: KUBE,
+      shape: "boolean",
+      placeholder: "bool",
+      description:
+        "A host belongs to the namespace whose objects claimed it first; other namespaces are not routed for it (README: Running for many teams). false: KIC's behaviour.",
+      ours: true,
+    },
+    bool(),
+    "true",
+  ),
+  hostClaimsConfigmap: withDefault(
+    {
+      flag: "host-claims-configmap",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "name",
+      description:
+        "ConfigMap in the controller's namespace (that of --election-namespace) recording when each host claim was first observed.",
+      ours: true,
+    },
+    dnsSubdomain("a ConfigMap name"),
+    "kongress-host-claims",
+  ),
+  hostClaimReleaseAfterMs: withDefault(
+    {
+      flag: "host-claim-release-after",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "duration",
+      description:
+        "How long a namespace keeps the date of a host claim after its last object claiming the host is gone (a redeploy).",
+      ours: true,
+    },
+    duration(),
+    "10m",
+  ),
+  anyHostNamespaces: unset(
+    {
+      flag: "any-host-namespaces",
+      section: KUBE,
+      shape: "list",
+      placeholder: "namespace",
+      description:
+        "Namespaces whose rules without a host and default backends are routed (they match every host); unset: every namespace.",
+      ours: true,
+    },
+    listOf(dnsSubdomain("a namespace")),
+  ),
+  externalNameServices: withDefault(
+    {
+      flag: "external-name-services",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "allow|refuse",
+      description:
+        "Whether backends may be ExternalName Services, which point Kong at any name (another namespace's Service, a metadata address).",
+      ours: true,
+    },
+    z.enum(["allow", "refuse"]),
+    "allow",
+  ),
+  externalNameTargets: unset(
+    {
+      flag: "external-name-targets",
+      section: KUBE,
+      shape: "list",
+      placeholder: "host",
+      description:
+        "When set, the only targets ExternalName Services may name: host names, or *.suffix for every name under a domain.",
+      ours: true,
+    },
+    listOf(nonEmpty()),
+  ),
+  maxRoutesPerObject: withDefault(
+    {
+      flag: "max-routes-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description: "Kong routes one object may produce; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "2000",
+  ),
+  maxHostPathsPerObject: withDefault(
+    {
+      flag: "max-host-paths-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "Hosts × paths over one object's routes; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "20000",
+  ),
+  maxHostAliasesPerObject: withDefault(
+    {
+      flag: "max-host-aliases-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "konghq.com/host-aliases entries on one object; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "1000",
+  ),
+  maxConfigBytesPerObject: withDefault(
+    {
+      flag: "max-config-bytes-per-object",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "Estimated config bytes of one object's routes; an object over it is left out as broken.",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "4194304",
+  ),
+  maxConfigBytes: withDefault(
+    {
+      flag: "max-config-bytes",
+      section: KUBE,
+      shape: "scalar",
+      placeholder: "n",
+      description:
+        "A config over this many bytes is not sent: its largest objects are left out (Kong's default body limit, 10 MiB; also what a 413 answer leads to).",
+      ours: true,
+    },
+    number({ min: 1, integer: true }),
+    "10485760",
   ),
   cacheSyncTimeoutMs: withDefault(
     {
@@ -618,10 +772,10 @@ export const SETTINGS = {
       flag: "log-level",
       section: OBS,
       shape: "scalar",
-      placeholder: LOG_LEVELS.join("|"),
+      placeholder: KIC_LOG_LEVELS.join("|"),
       description: "Lowest level logged.",
     },
-    z.enum(LOG_LEVELS),
+    z.enum(KIC_LOG_LEVELS).transform(level => (level === "panic" ? "fatal" : level)),
     "info",
   ),
   logFormat: withDefault(
@@ -630,36 +784,15 @@ export const SETTINGS = {
       section: OBS,
       shape: "scalar",
       placeholder: LOG_FORMATS.join("|"),
-      // KIC defaults to text; one JSON object per line is what log pipelines in a cluster ingest,
-      // so we default to json and keep text for people reading a terminal.
-      description:
-        "json: one JSON object per line; text: human-readable lines. KIC defaults to text.",
+      // KIC's default, so a KIC values file that sets nothing logs alike.
+      description: "text: human-readable lines; json: one JSON object per line, for log pipelines.",
     },
     z.enum(LOG_FORMATS),
-    "json",
+    "text",
   ),
 };
 
 export type SettingKey = keyof typeof SETTINGS;
-
-/**
- * KIC flags that `kongress run` accepts so existing manifests keep working, but that have no effect
- * here; a warning names them at start-up. Boolean ones may be given bare.
- */
-export const IGNORED_KIC_FLAGS: Readonly<Record<string, { readonly boolean: boolean }>> = {
-  "anonymous-reports": { boolean: true },
-  profiling: { boolean: true },
-  "feature-gates": { boolean: false },
-  "kong-admin-concurrency": { boolean: false },
-  "kong-admin-filter-tag": { boolean: false },
-  "sync-period": { boolean: false },
-  "init-cache-sync-duration": { boolean: false },
-  "apiserver-qps": { boolean: false },
-  "apiserver-burst": { boolean: false },
-  "update-status-queue-buffer-size": { boolean: false },
-  // Hash-based skipping is how the sender avoids needless Kong reloads; it is not switched off.
-  "enable-reverse-sync": { boolean: true },
-};
 
 type Shape = { [K in SettingKey]: (typeof SETTINGS)[K]["schema"] };
 

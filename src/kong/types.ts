@@ -42,6 +42,10 @@ export interface KongService {
   readonly connect_timeout?: number;
   readonly read_timeout?: number;
   readonly write_timeout?: number;
+  readonly client_certificate?: { readonly id: string };
+  readonly tls_verify?: boolean;
+  readonly tls_verify_depth?: number;
+  readonly ca_certificates?: readonly string[];
   readonly tags?: readonly string[];
   readonly routes?: readonly KongRoute[];
   readonly plugins?: readonly KongPlugin[];
@@ -75,6 +79,12 @@ export interface KongCertificate {
   readonly tags?: readonly string[];
 }
 
+export interface KongCACertificate {
+  readonly id: string;
+  readonly cert: string;
+  readonly tags?: readonly string[];
+}
+
 export interface KongPlugin {
   readonly id?: string;
   readonly name: string;
@@ -93,6 +103,7 @@ export interface KongConfig {
   readonly services?: readonly KongService[];
   readonly upstreams?: readonly KongUpstream[];
   readonly certificates?: readonly KongCertificate[];
+  readonly ca_certificates?: readonly KongCACertificate[];
   readonly plugins?: readonly KongPlugin[];
 }
 

@@ -11,7 +11,7 @@ import { untilAborted } from "../util/abortable.ts";
 import type { Clock } from "../util/clock.ts";
 import { sleepingGate, type RetryGate } from "./backoff.ts";
 import type { KubeApi } from "./client.ts";
-import { discoverKinds, type ServedKinds } from "./discovery.ts";
+import { discoverKinds, type CrdBundleVersions, type ServedKinds } from "./discovery.ts";
 import { kindAt, type KindInfo } from "./kinds.ts";
 import type { ReflectorHealth, ReflectorSink } from "./reflector.ts";
 import type { KubeWatchers } from "./watchers.ts";
@@ -35,6 +35,10 @@ export interface OptionalKindWatchersOptions {
    * again, so that readiness after an outage does not wait for the grown retry. Default: a sleep.
    */
   readonly gate?: RetryGate;
+  /** Re-read with every discovery: the Gateway API CRDs' bundle versions. */
+  readonly bundles?: CrdBundleVersions;
+  /** Called when `bundles` changed. */
+  readonly onBundlesChanged?: () => void;
 }
 
 interface Running {
@@ -138,6 +142,9 @@ export class OptionalKindWatchers {
     }
     if (signal.aborted) return false;
     await this.#apply(served);
+    const { api, kinds, bundles } = this.#opts;
+    if ((await bundles?.refresh({ api, kinds, served, signal })) === true)
+      this.#opts.onBundlesChanged?.();
     this.#known = served;
     this.#discovered();
     return true;

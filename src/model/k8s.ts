@@ -34,6 +34,20 @@ export interface IngressClass extends KubeObject {
   };
 }
 
+/**
+ * KIC's IngressClassParameters (`configuration.konghq.com/v1alpha1`), named by our IngressClass's
+ * `spec.parameters`: settings for every Ingress of the class.
+ */
+export interface IngressClassParameters extends KubeObject {
+  readonly kind: "IngressClassParameters";
+  readonly spec: {
+    /** Every backend is reached through its Service's DNS name (as `service-upstream` on each). */
+    readonly serviceUpstream?: boolean;
+    /** Kong 2.x's rule: an ImplementationSpecific path with regex characters is a regex. */
+    readonly enableLegacyRegexDetection?: boolean;
+  };
+}
+
 export interface ServiceBackendPort {
   readonly number?: number;
   readonly name?: string;

@@ -16,7 +16,15 @@ import type {
   UDPRoute,
 } from "./gateway-api.ts";
 import { GATEWAY_GROUP } from "./gateway-api.ts";
-import type { EndpointSlice, Ingress, IngressClass, Namespace, Secret, Service } from "./k8s.ts";
+import type {
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  IngressClassParameters,
+  Namespace,
+  Secret,
+  Service,
+} from "./k8s.ts";
 
 /** The object type of each kind, as parse.ts returns it. */
 export interface KindObjects {
@@ -34,6 +42,7 @@ export interface KindObjects {
   UDPRoute: UDPRoute;
   TLSRoute: TLSRoute;
   ReferenceGrant: ReferenceGrant;
+  IngressClassParameters: IngressClassParameters;
 }
 
 export type KindName = keyof KindObjects;
@@ -213,6 +222,17 @@ export const KINDS = Object.freeze({
     plural: "referencegrants",
     namespaced: true,
     list: "referenceGrants",
+    optional: true,
+    keptFields: ["spec"],
+  }),
+  // KIC's CRD (charts/kongress/crds/): read only when our IngressClass names one.
+  IngressClassParameters: define({
+    kind: "IngressClassParameters",
+    group: "configuration.konghq.com",
+    versions: ["v1alpha1"],
+    plural: "ingressclassparameterses",
+    namespaced: true,
+    list: "ingressClassParameters",
     optional: true,
     keptFields: ["spec"],
   }),

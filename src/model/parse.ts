@@ -175,6 +175,13 @@ const CORE_SCHEMAS = {
     stringData: stringMap.nullish(),
   }),
   Namespace: z.object({ ...head, kind: z.literal("Namespace") }),
+  IngressClassParameters: z.object({
+    ...head,
+    kind: z.literal("IngressClassParameters"),
+    spec: z
+      .object({ serviceUpstream: bool.nullish(), enableLegacyRegexDetection: bool.nullish() })
+      .nullish(),
+  }),
 } as const;
 
 /** One schema per registered kind, whatever its version. */
@@ -198,7 +205,12 @@ export const SUPPORTED_API_VERSIONS: Readonly<Record<string, string>> = Object.f
 );
 
 /** Kinds that need a `spec` object even when the manifest leaves it out. */
-const NEEDS_SPEC: ReadonlySet<string> = new Set(["Ingress", "IngressClass", "Service"]);
+const NEEDS_SPEC: ReadonlySet<string> = new Set([
+  "Ingress",
+  "IngressClass",
+  "IngressClassParameters",
+  "Service",
+]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);

@@ -3,8 +3,9 @@
  * Gateway API statuses of the config it confirmed last) and the newest translation into what the
  * status publishers take. Incident c (incidents-and-gateway-api.md, REQ-C1..C3): whatever Kong
  * accepted last, primary, fallback or last-known-good, decides which objects are configured and which
- * Gateway and route statuses hold; before any config is known nothing is reported. GatewayClass
- * statuses do not depend on Kong: they follow the newest translation.
+ * Gateway and route statuses hold; before any config is known no Ingress is reported on (Gateways and
+ * routes show what waits for Kong, src/status/gateway-held.ts). GatewayClass statuses do not depend
+ * on Kong: they follow the newest translation.
  */
 import type { Logger } from "pino";
 import { refKey } from "../model/object-ref.ts";
@@ -25,8 +26,18 @@ export interface AppliedReportInput {
   readonly degradedSinceRejection: boolean;
 }
 
-function isOurIngress(r: ObjectResult): boolean {
-  return r.ref.kind === "Ingress" && r.outcome !== "ignored";
+/** Gateway API objects whose exclusion by Kong is reported (their translation speaks for itself). */
+const GATEWAY_API_KINDS: ReadonlySet<string> = new Set([
+  "Gateway",
+  "HTTPRoute",
+  "GRPCRoute",
+  "TCPRoute",
+  "UDPRoute",
+  "TLSRoute",
+]);
+
+function isOurs(r: ObjectResult): boolean {
+  return (r.ref.kind === "Ingress" || GATEWAY_API_KINDS.has(r.ref.kind)) && r.outcome !== "ignored";
 }
 
 function sourceOf(gateways: readonly GatewayState[]): AppliedConfigReport["source"] {
@@ -44,6 +55,8 @@ function exclusionOf(
   degradedSinceRejection: boolean,
 ): ExcludedObject | undefined {
   if (r.outcome === "excluded") {
+    // A Gateway API object translation left out says why in its own status (no listener allows it, …).
+    if (GATEWAY_API_KINDS.has(r.ref.kind)) return undefined;
     const message = r.problems.map(p => p.message).join("; ") || "translation left it out";
     return { ref: r.ref, reason: EventReason.TranslationFailed, message };
   }
@@ -72,7 +85,7 @@ export function appliedReport(input: AppliedReportInput): AppliedConfigReport | 
   const rejected = new Map(input.view.rejectedObjects.map(f => [refKey(f.ref), f.messages]));
   const excluded: ExcludedObject[] = [];
   for (const r of input.latest?.results ?? []) {
-    if (!isOurIngress(r) || accepted.has(refKey(r.ref))) continue;
+    if (!isOurs(r) || accepted.has(refKey(r.ref))) continue;
     const exclusion = exclusionOf(r, rejected, input.degradedSinceRejection);
     if (exclusion !== undefined) excluded.push(exclusion);
   }
@@ -89,6 +102,8 @@ export interface GatewayApiStatusSink {
   onTranslated(statuses: GatewayApiStatuses): void;
   /** The statuses of the config Kong accepted, when they change. */
   onConfigApplied(statuses: GatewayApiStatuses): void;
+  /** What Kong runs and what of ours it left out, whenever that changes. */
+  onAppliedReport(report: AppliedConfigReport): void;
 }
 
 export interface AppliedStatusFeedOptions {
@@ -181,5 +196,6 @@ export class AppliedStatusFeed {
       "Accepted config changed",
     );
     this.#o.publisher.onConfigApplied(report);
+    this.#o.gatewayApi?.onAppliedReport(report);
   }
 }

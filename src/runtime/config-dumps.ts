@@ -2,19 +2,34 @@
  * What `--dump-config` serves under /debug/config/: the newest config a Kong node confirmed running,
  * the newest one Kong rejected, and what the fallback left out and why (KIC's diagnostics server).
  * Fed from the same translations and sender views as status; hashes are computed only here, and only
- * when dumps are enabled.
+ * when dumps are enabled. Unless --dump-sensitive-config is set, every dump is redacted here, by the
+ * structure of the config (src/kong/redact.ts), and Kong's messages in the fallback report lose the
+ * secret values they quote.
  */
 import { encodeConfig } from "../kong/admin-client.ts";
+import { redactConfig, scrubText, secretValues } from "../kong/redact.ts";
 import { refKey } from "../model/object-ref.ts";
 import type { SenderView } from "../sender/gateway-state.ts";
 import type { ConfigDump, ConfigDumpSource } from "../telemetry/health-server.ts";
 import type { TranslationResult } from "../translator/types.ts";
 
+export interface ConfigDumpsOptions {
+  /** --dump-sensitive-config: serve credentials, keys and Secret-fed plugin config as they are. */
+  readonly sensitive: boolean;
+}
+
 export class ConfigDumps implements ConfigDumpSource {
+  readonly #sensitive: boolean;
+  /** Redacted copies, made when a dump is first asked for. */
+  readonly #redacted = new WeakMap<ConfigDump, ConfigDump>();
   #latest: ConfigDump | undefined;
   #successful: ConfigDump | undefined;
   #failed: ConfigDump | undefined;
   #view: SenderView | undefined;
+
+  constructor(options: ConfigDumpsOptions = { sensitive: false }) {
+    this.#sensitive = options.sensitive;
+  }
 
   /** A new translation went to the sender. */
   translated(result: TranslationResult): void {
@@ -37,11 +52,31 @@ export class ConfigDumps implements ConfigDumpSource {
   }
 
   successful(): ConfigDump | undefined {
-    return this.#successful;
+    return this.#served(this.#successful);
   }
 
   failed(): ConfigDump | undefined {
-    return this.#failed;
+    return this.#served(this.#failed);
+  }
+
+  #served(dump: ConfigDump | undefined): ConfigDump | undefined {
+    if (dump === undefined || this.#sensitive) return dump;
+    let redacted = this.#redacted.get(dump);
+    if (redacted === undefined) {
+      redacted = { hash: dump.hash, config: redactConfig(dump.config) };
+      this.#redacted.set(dump, redacted);
+    }
+    return redacted;
+  }
+
+  /** Kong's messages about a config may quote its secrets (`... key set to '<key>'`). */
+  #scrub(messages: readonly string[]): readonly string[] {
+    if (this.#sensitive) return messages;
+    const secrets = new Set<string>();
+    for (const dump of [this.#latest, this.#successful, this.#failed]) {
+      for (const value of secretValues(dump?.config)) secrets.add(value);
+    }
+    return messages.map(m => scrubText(m, secrets));
   }
 
   fallback(): unknown {
@@ -54,11 +89,14 @@ export class ConfigDumps implements ConfigDumpSource {
         url: g.url,
         runs: g.config,
         hash: g.hash,
-        reason: g.degraded,
+        reason:
+          g.degraded === undefined
+            ? undefined
+            : { ...g.degraded, reason: this.#scrub([g.degraded.reason])[0] },
       })),
       rejectedObjects: view.rejectedObjects.map(f => ({
         object: refKey(f.ref),
-        messages: f.messages,
+        messages: this.#scrub(f.messages),
       })),
     };
   }

@@ -8,11 +8,13 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/schema.ts";
+import { warnIgnoredSettings } from "../config/kic-flags.ts";
 import { ApiServerProbe } from "../kube/apiserver-probe.ts";
 import { createKubeClients, type KubeApi, type KubeClients } from "../kube/client.ts";
 import type { RetryGate, BackoffOptions as WatchBackoffOptions } from "../kube/backoff.ts";
 import { REQUIRED_KINDS, scopeLabel, watchScopes, type KindInfo } from "../kube/kinds.ts";
 import { OptionalKindWatchers } from "../kube/optional-kinds.ts";
+import { CrdBundleVersions } from "../kube/discovery.ts";
 import type { Reflector } from "../kube/reflector.ts";
 import { KubeWatchers } from "../kube/watchers.ts";
 import { KIND_DEFINITIONS } from "../model/kinds.ts";
@@ -35,9 +37,11 @@ import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { scaledClock } from "../util/scaled-clock.ts";
 import { AppliedStatusFeed } from "./applied-status.ts";
+import type { SecretScrubber } from "../kong/redact.ts";
 import { ConfigDumps } from "./config-dumps.ts";
 import { CacheSyncTimeoutError } from "./errors.ts";
 import { buildKongSide, kongReachedWithin, type KongSide } from "./kong-side.ts";
+import { createHostClaimRecord, tenancyOptions, type HostClaimRecord } from "./host-claims.ts";
 import { ListenerSide } from "./listener-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
@@ -69,6 +73,11 @@ export interface StartControllerOptions {
   readonly clock: Clock;
   readonly random?: () => number;
   readonly tuning?: ControllerTuning;
+  /**
+   * Learns the secrets of every translated config, so the logger (built before the controller, with
+   * the same scrubber) and Events never show them.
+   */
+  readonly secrets?: SecretScrubber;
 }
 
 export interface Controller {
@@ -107,6 +116,7 @@ interface Parts {
   readonly listeners: ListenerSide;
   readonly readiness: () => Readiness;
   readonly dumps: ConfigDumps | undefined;
+  readonly claims: HostClaimRecord;
   /** Whether this replica leads (`isLeader`, `subscribe`): what leader-only pushes will follow. */
   readonly election: Election;
 }
@@ -129,9 +139,15 @@ function buildKubeSide(
   opts: StartControllerOptions,
   metrics: Metrics,
   kube: KubeClients,
-  observed: ObservedStatusIndex,
+  side: {
+    readonly observed: ObservedStatusIndex;
+    /** The Gateway API CRDs' bundle versions, re-read with every discovery. */
+    readonly bundles: CrdBundleVersions;
+    readonly onBundlesChanged: () => void;
+  },
 ) {
   const { config, clock, logger } = opts;
+  const { observed, bundles, onBundlesChanged } = side;
   const random = opts.random ?? Math.random;
   const backoff = opts.tuning?.watchBackoff;
   const probeInterval = opts.tuning?.apiserverProbeIntervalMs;
@@ -169,6 +185,8 @@ function buildKubeSide(
     kinds: KIND_DEFINITIONS.filter(def => def.optional),
     newWatchers: kind => watchersOf([kind]),
     gate: probe,
+    bundles,
+    onBundlesChanged,
     ...(opts.tuning?.discoveryIntervalMs === undefined
       ? {}
       : { intervalMs: opts.tuning.discoveryIntervalMs }),
@@ -225,20 +243,25 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const { config, clock, logger } = opts;
   const metrics = createMetrics({ registry: opts.registry, processMetrics: true });
   const observed = new ObservedStatusIndex();
-  const { store, watchers, optional, fetcher, probe } = buildKubeSide(
-    opts,
-    metrics,
-    kube,
-    observed,
-  );
   // Bound below, once the sender it asks Kongs through exists.
   const late: { listeners?: ListenerSide; loop?: SyncLoop } = {};
+  const bundles = new CrdBundleVersions();
+  const { store, watchers, optional, fetcher, probe } = buildKubeSide(opts, metrics, kube, {
+    observed,
+    bundles,
+    onBundlesChanged: () => late.loop?.notify(),
+  });
+  const claims = createHostClaimRecord({ ...opts, api: kube.api, registry: metrics.registry });
   const options = {
     ingressClass: config.ingressClass,
     clusterDomain: config.clusterDomain,
+    enableDrainSupport: config.enableDrainSupport,
     gatewayControllerName: config.gatewayApiControllerName,
     listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
     routerFlavor: () => late.listeners?.routerFlavor() ?? DEFAULT_ROUTER_FLAVOR,
+    gatewayApiBundles: () => bundles.current(),
+    ...tenancyOptions(config),
+    hostClaims: () => claims.current(),
   };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
@@ -286,6 +309,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     env: opts.env ?? {},
+    secrets: opts.secrets,
     ...(opts.tuning?.statusBaseDelayMs === undefined
       ? {}
       : { statusBaseDelayMs: opts.tuning.statusBaseDelayMs }),
@@ -296,7 +320,9 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
   });
-  const dumps = config.dumpConfig ? new ConfigDumps() : undefined;
+  const dumps = config.dumpConfig
+    ? new ConfigDumps({ sensitive: config.dumpSensitiveConfig })
+    : undefined;
   const cycle = new SyncCycle({
     snapshots: new Snapshotter(store),
     translate: translateBound,
@@ -308,10 +334,14 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     clock,
     logger,
     onTranslated: ({ result }) => {
+      // First: whatever is logged or recorded about this config may quote its secrets.
+      opts.secrets?.remember(result.config);
+      claims.observe(result.tenancy);
       feed.translated(result);
       dumps?.translated(result);
     },
-    inputsVersion: () => listenerSide.version,
+    // Both only ever grow, so their sum changes whenever either does.
+    inputsVersion: () => listenerSide.version + bundles.changes,
   });
   const syncLoop = new SyncLoop({
     clock,
@@ -347,7 +377,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   );
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
-    ...{ publishService, readiness, dumps, listeners: listenerSide, election },
+    ...{ publishService, readiness, dumps, listeners: listenerSide, election, claims },
   };
 }
 
@@ -391,6 +421,7 @@ function runnablesOf(parts: Parts): Runnable[] {
   return [
     { name: "sync-loop", leaderOnly: false, run: signal => parts.loop.run(signal) },
     { name: "events", leaderOnly: true, run: signal => parts.status.events.run(signal) },
+    { name: "host-claims", leaderOnly: true, run: signal => parts.claims.run(signal) },
     ...(writer === undefined
       ? []
       : [{ name: "status-writer", leaderOnly: true, run: (s: AbortSignal) => writer.run(s) }]),
@@ -465,6 +496,8 @@ function startAll(opts: StartControllerOptions, parts: Parts, signal: AbortSigna
   // The first snapshot must not lack the referenced Secrets, whose data is fetched after the lists.
   void Promise.all([parts.watchers.waitSynced(signal), parts.optional.waitSynced(signal)])
     .then(() => parts.fetcher.waitSettled(signal))
+    // Claims recorded before this start keep their dates from the first translation on.
+    .then(() => parts.claims.load(signal))
     .then(
       () => {
         if (signal.aborted) return;
@@ -482,8 +515,7 @@ export async function startController(given: StartControllerOptions): Promise<Co
   const opts = { ...given, clock: scaledClock(given.clock, given.config.timeScale) };
   const { config, logger } = opts;
   const log = logger.child({ component: "controller" });
-  if (config.ignoredSettings.length > 0)
-    log.warn({ settings: config.ignoredSettings }, "Ignoring KIC settings that have no effect");
+  warnIgnoredSettings(log, config.ignoredSettings);
   // Throws KubeConfigError (start-up fails, naming what was tried) when there are no credentials.
   const kube = createKubeClients({
     kubeconfig: config.kubeconfig,

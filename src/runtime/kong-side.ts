@@ -38,6 +38,7 @@ export type KongSettings = Pick<
   | "kongAdminTlsClientKey"
   | "kongAdminTlsServerName"
   | "kongAdminInitRetries"
+  | "maxConfigBytes"
   | "kongAdminInitRetryDelayMs"
   | "proxyTimeoutSeconds"
   | "proxySyncSeconds"
@@ -147,6 +148,7 @@ function senderOf(opts: KongSideOptions, gateways: readonly KongAdminApi[]): Sen
     ...(opts.backoff === undefined ? {} : { backoff: opts.backoff }),
     ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
     ...(opts.pushGate === undefined ? {} : { pushGate: opts.pushGate }),
+    maxConfigBytes: config.maxConfigBytes,
   });
   trackPhases(sender, metrics);
   return sender;

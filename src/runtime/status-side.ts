@@ -7,6 +7,7 @@
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
+import type { SecretScrubber } from "../kong/redact.ts";
 import type { KubeApi } from "../kube/client.ts";
 import type { WatchedKind } from "../kube/kinds.ts";
 import { EventReason, EventRecorder } from "../status/events.ts";
@@ -62,6 +63,8 @@ export interface StatusSideOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** First retry delay of a failed status write (tests shorten it). */
   readonly statusBaseDelayMs?: number;
+  /** Hides the secrets of recent configs in Event messages. */
+  readonly secrets?: SecretScrubber | undefined;
 }
 
 export interface StatusSide {
@@ -95,6 +98,7 @@ export function buildStatusSide(opts: StatusSideOptions): StatusSide {
     metrics,
     enabled: config.emitKubernetesEvents,
     instance: opts.env["POD_NAME"] ?? hostname(),
+    ...(opts.secrets === undefined ? {} : { scrub: opts.secrets.scrubText.bind(opts.secrets) }),
   });
   const events: LeaderOnlyEvents = new LeaderOnlyEvents({
     recorder,

@@ -8,7 +8,12 @@
  */
 import type { Logger } from "pino";
 import { ControllerError } from "../errors.ts";
-import { KongNotAppliedError, KongUnsupportedError, type KongClientError } from "../kong/errors.ts";
+import {
+  KongConfigTooLargeError,
+  KongNotAppliedError,
+  KongUnsupportedError,
+  type KongClientError,
+} from "../kong/errors.ts";
 import type { KongAdminApi } from "../kong/admin-client.ts";
 import { failuresByObject, type EntityFailure } from "../kong/flattened-errors.ts";
 import type { PushOutcome } from "../kong/outcome.ts";
@@ -20,6 +25,7 @@ import { backoffDelayMs, retryWithBackoff, type BackoffOptions } from "./backoff
 import { decideSync } from "./change-detection.ts";
 import type { Degradation, GatewayState } from "./gateway-state.ts";
 import { PushPacer, type PacingOptions } from "./pacing.ts";
+import { DEFAULT_MAX_CONFIG_BYTES, oversizeFailures } from "./size-budget.ts";
 import {
   advanceChain,
   chainTarget,
@@ -86,6 +92,8 @@ export interface GatewayWorkerOptions {
   readonly pacing: PacingOptions;
   readonly onPush?: (record: PushRecord) => void;
   readonly onChangePushed?: (record: ChangePushRecord) => void;
+  /** A config over this many bytes is not sent; its largest objects are left out (size-budget.ts). */
+  readonly maxConfigBytes?: number;
 }
 
 /** What the node runs, as far as we know. */
@@ -371,7 +379,19 @@ export class GatewayWorker {
     const role = this.#role(target);
     const started = this.#o.clock.now();
     this.#carryChanges(role, started);
-    const outcome = await this.#o.admin.postConfig(target.encoded, this.#stop.signal);
+    const limit = this.#o.maxConfigBytes ?? DEFAULT_MAX_CONFIG_BYTES;
+    const bytes = Buffer.byteLength(target.encoded.body);
+    const outcome: PushOutcome =
+      bytes > limit
+        ? {
+            kind: "tooLarge",
+            error: new KongConfigTooLargeError(
+              this.url,
+              bytes,
+              `over --max-config-bytes (${limit}); not sent`,
+            ),
+          }
+        : await this.#o.admin.postConfig(target.encoded, this.#stop.signal);
     const ended = this.#o.clock.now();
     if (outcome.kind === "applied") this.#pacer.loaded(ended, ended - started);
     this.#record({ target, role, outcome, started, ended });
@@ -395,7 +415,12 @@ export class GatewayWorker {
         await this.#refused(target, outcome.error, outcome.error.failures);
         return false;
       case "tooLarge":
-        await this.#refused(target, outcome.error, undefined);
+        // Kong's own limit may be lower than ours: then aim under 90 % of what it refused.
+        await this.#refused(
+          target,
+          outcome.error,
+          oversizeFailures(target.encoded.body, Math.min(limit, Math.floor(bytes * 0.9))),
+        );
         return false;
       case "busy":
       case "unreachable":

@@ -58,6 +58,8 @@ export interface SenderOptions {
   readonly onChangePushed?: (record: ChangePushRecord) => void;
   /** Whether this replica may push now; {@link ALWAYS_PUSH} by default. */
   readonly pushGate?: PushGate;
+  /** `--max-config-bytes`: larger configs are not sent (size-budget.ts); Kong's 10 MiB by default. */
+  readonly maxConfigBytes?: number;
 }
 
 /**
@@ -241,6 +243,7 @@ export class Sender {
       pacing: this.#pacing,
       ...(this.#o.onPush === undefined ? {} : { onPush: this.#o.onPush }),
       ...(this.#o.onChangePushed === undefined ? {} : { onChangePushed: this.#o.onChangePushed }),
+      ...(this.#o.maxConfigBytes === undefined ? {} : { maxConfigBytes: this.#o.maxConfigBytes }),
     });
     this.#workers.set(admin.url, worker);
     this.#admins.set(admin.url, admin);

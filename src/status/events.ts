@@ -86,6 +86,8 @@ export interface EventRecorderOptions {
   readonly cacheSize?: number;
   /** Writes waiting at most; more are dropped (and counted) rather than piling up in memory. */
   readonly maxBacklog?: number;
+  /** Hides secret values in messages (Kong's rejections can quote a credential). */
+  readonly scrub?: (message: string) => string;
 }
 
 interface Aggregate {
@@ -160,7 +162,7 @@ export class EventRecorder {
   }
 
   async #write(request: EventRequest): Promise<void> {
-    const message = truncate(request.message);
+    const message = truncate(this.#opts.scrub?.(request.message) ?? request.message);
     const now = conditionTime(this.#opts.clock.now());
     const event = this.#build(request, message, now);
     const key = `${event.metadata.namespace}/${event.metadata.name}`;

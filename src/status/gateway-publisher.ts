@@ -3,11 +3,14 @@
  * only what the cluster does not show yet). GatewayClasses follow the newest translation: whether a
  * class is ours and accepted does not depend on Kong. Gateways and routes follow what Kong runs, as
  * Ingress addresses do (incident c): their statuses come from the translation whose config Kong
- * accepted last, so a route's parent is never reported working before Kong serves it, and until Kong
- * accepted one of our configs they are not written at all (the CRD's default Pending stays).
+ * accepted last, so a route's parent is never reported working before Kong serves it. Until then they
+ * are written from the newest translation with what depends on Kong pending (`Programmed=False/
+ * Pending`, a route parent `Accepted=Unknown/Pending`), and an object Kong rejected, left out of the
+ * fallback it accepted instead, says so (gateway-held.ts).
  */
 import type { Logger } from "pino";
 import type { Service } from "../model/k8s.ts";
+import { refKey } from "../model/object-ref.ts";
 import type {
   ConditionSpec,
   GatewayClassStatusSpec,
@@ -16,6 +19,14 @@ import type {
 } from "../translator/gateway/conditions.ts";
 import type { GatewayApiStatuses } from "../translator/types.ts";
 import type { DesiredCondition } from "./conditions.ts";
+import {
+  pendingGateway,
+  pendingRoute,
+  rejectedGateway,
+  rejectedRoute,
+  type Rejection,
+} from "./gateway-held.ts";
+import type { AppliedConfigReport } from "./ingress-publisher.ts";
 import {
   resolvePublishAddresses,
   sameLoadBalancer,
@@ -129,6 +140,11 @@ export interface GatewayApiStatusPublisherOptions {
   readonly publishService?: { readonly namespace: string; readonly name: string };
 }
 
+interface AppliedIndex {
+  readonly gateways: ReadonlyMap<string, GatewayStatusSpec>;
+  readonly routes: ReadonlyMap<string, RouteStatusSpec>;
+}
+
 function sameAddresses(a: PublishAddresses, b: PublishAddresses): boolean {
   if (a.kind === "ready" && b.kind === "ready") return sameLoadBalancer(a.ingress, b.ingress);
   return a.kind === "pending" && b.kind === "pending" && a.reason === b.reason;
@@ -138,8 +154,16 @@ export class GatewayApiStatusPublisher {
   readonly #o: GatewayApiStatusPublisherOptions;
   readonly #logger: Logger;
   #classes: readonly GatewayClassStatusSpec[] = [];
-  /** `undefined` until Kong accepted a config of ours: Gateways and routes are then left alone. */
+  /** The newest translation's statuses: which Gateways and routes are ours now. */
+  #latest: GatewayApiStatuses | undefined;
+  /** The statuses of the config Kong accepted last; `undefined` until Kong accepted one of ours. */
   #applied: GatewayApiStatuses | undefined;
+  /** Keys of the objects Kong's running config holds; `undefined` while no Kong's config is known. */
+  #held: ReadonlySet<string> | undefined;
+  /** Objects of ours Kong rejected, left out of the config it accepted, by key. */
+  #rejected: ReadonlyMap<string, Rejection> = new Map();
+  /** `#applied` by key, built once per accepted config. */
+  #index: { of: GatewayApiStatuses | undefined; value: AppliedIndex } | undefined;
   /** The keys handed to the writer last time, per source, so those left out now can be released. */
   #classKeys: ReadonlySet<string> = new Set();
   #appliedKeys: ReadonlySet<string> = new Set();
@@ -154,7 +178,21 @@ export class GatewayApiStatusPublisher {
   /** A translation went to the sender: its GatewayClass statuses are the ones to show. */
   onTranslated(statuses: GatewayApiStatuses): void {
     this.#classes = statuses.classes;
+    this.#latest = statuses;
     this.#publishClasses();
+    this.#publishApplied();
+  }
+
+  /**
+   * What Kong runs now (every view change that changes the report): the objects its config holds, and
+   * those of ours it rejected and left out (Kong's words, as their Warning events carry them).
+   */
+  onAppliedReport(report: Pick<AppliedConfigReport, "configured" | "excluded">): void {
+    this.#held = new Set(report.configured.map(refKey));
+    this.#rejected = new Map(
+      report.excluded.map(x => [refKey(x.ref), { reason: x.reason, message: x.message }]),
+    );
+    this.#publishApplied();
   }
 
   /** Kong accepted the config of the translation that decided `statuses`. */
@@ -184,15 +222,72 @@ export class GatewayApiStatusPublisher {
   }
 
   #publishApplied(): void {
-    const applied = this.#applied;
-    if (!this.#o.updateStatus || applied === undefined) return;
+    const latest = this.#latest ?? this.#applied;
+    if (!this.#o.updateStatus || latest === undefined) return;
     const addresses = this.#addresses.kind === "ready" ? this.#addresses.ingress : undefined;
-    const next: DesiredStatus[] = applied.gateways.map(g => gatewayDesired(g, addresses));
-    for (const route of applied.routes) {
-      const desired = routeDesired(route, this.#o.controllerName);
+    const next: DesiredStatus[] = latest.gateways.map(g =>
+      gatewayDesired(this.#gatewayStatus(g), addresses),
+    );
+    for (const route of latest.routes) {
+      const desired = routeDesired(this.#routeStatus(route), this.#o.controllerName);
       if (desired !== undefined) next.push(desired);
     }
     this.#appliedKeys = this.#hand(this.#appliedKeys, next);
+  }
+
+  /**
+   * Which status a Gateway or route of the newest translation shows: Kong's rejection if Kong left it
+   * out; else what the accepted config's translation decided; else, while Kong runs it but our push
+   * is not confirmed yet (a restart), the newest translation's; else the newest, pending.
+   */
+  #decide<S extends GatewayStatusSpec | RouteStatusSpec>(
+    latest: S,
+    key: string,
+    kind: {
+      applied: (key: string) => S | undefined;
+      rejected: (s: S, r: Rejection) => S;
+      pending: (s: S) => S;
+    },
+  ): S {
+    const rejection = this.#rejected.get(key);
+    if (rejection !== undefined) return kind.rejected(latest, rejection);
+    const applied = kind.applied(key);
+    if (applied !== undefined) return applied;
+    if (this.#applied === undefined && this.#held?.has(key) === true) return latest;
+    return kind.pending(latest);
+  }
+
+  #gatewayStatus(latest: GatewayStatusSpec): GatewayStatusSpec {
+    return this.#decide(latest, refKey({ kind: "Gateway", ...latest }), {
+      applied: key => this.#appliedIndex().gateways.get(key),
+      rejected: rejectedGateway,
+      pending: pendingGateway,
+    });
+  }
+
+  #routeStatus(latest: RouteStatusSpec): RouteStatusSpec {
+    return this.#decide(latest, refKey(latest), {
+      applied: key => this.#appliedIndex().routes.get(key),
+      rejected: rejectedRoute,
+      pending: pendingRoute,
+    });
+  }
+
+  /** The accepted config's statuses by key, indexed once per accepted config. */
+  #appliedIndex(): AppliedIndex {
+    if (this.#index?.of !== this.#applied || this.#index === undefined) {
+      const applied = this.#applied;
+      this.#index = {
+        of: applied,
+        value: {
+          gateways: new Map(
+            (applied?.gateways ?? []).map(g => [refKey({ kind: "Gateway", ...g }), g]),
+          ),
+          routes: new Map((applied?.routes ?? []).map(r => [refKey(r), r])),
+        },
+      };
+    }
+    return this.#index.value;
   }
 
   /** Hands `next` to the writer and releases what it no longer holds; returns the keys handed. */

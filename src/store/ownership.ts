@@ -3,7 +3,7 @@
  * which Services and Secrets does it read, is this Secret labelled for us.
  */
 import type { BackendRef, Gateway, GatewayRoute, HTTPRouteFilter } from "../model/gateway-api.ts";
-import type { EndpointSlice, Ingress, IngressClass, Secret } from "../model/k8s.ts";
+import type { EndpointSlice, Ingress, IngressClass, Secret, Service } from "../model/k8s.ts";
 import { SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import { matchIngressClass } from "../translator/ingress-class.ts";
 
@@ -48,6 +48,22 @@ export function ingressReferences(ingress: Ingress): References {
       secrets.add(nameKey(namespace, tls.secretName));
   }
   return { services: [...services], secrets: [...secrets] };
+}
+
+/**
+ * The Secrets a Service's annotations name for TLS to its pods (`konghq.com/client-cert`,
+ * `konghq.com/ca-certificates-secrets`), in its namespace.
+ */
+export function serviceReferences(service: Service): References {
+  const namespace = service.metadata.namespace ?? "";
+  const annotations = service.metadata.annotations ?? {};
+  const names = [
+    annotations["konghq.com/client-cert"] ?? "",
+    ...(annotations["konghq.com/ca-certificates-secrets"] ?? "").split(","),
+  ]
+    .map(n => n.trim())
+    .filter(n => n !== "");
+  return { services: [], secrets: [...new Set(names.map(n => nameKey(namespace, n)))] };
 }
 
 /** The Service an EndpointSlice belongs to, as a `namespace/name` key. */

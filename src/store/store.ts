@@ -12,7 +12,14 @@
  */
 import type { Logger } from "pino";
 import type { GatewayClass, GatewayRoute, Gateway } from "../model/gateway-api.ts";
-import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret } from "../model/k8s.ts";
+import type {
+  EndpointSlice,
+  Ingress,
+  IngressClass,
+  KubeObject,
+  Secret,
+  Service,
+} from "../model/k8s.ts";
 import { KIND_NAMES, type KindName } from "../model/kinds.ts";
 import { splitApiVersion, type ObjectRef } from "../model/object-ref.ts";
 import type { ObjectName, ReflectorSink } from "../kube/reflector.ts";
@@ -22,6 +29,7 @@ import {
   gatewayReferences,
   ingressReferences,
   routeReferences,
+  serviceReferences,
   isLabelledSecret,
   isOurIngress,
   nameKey,
@@ -75,6 +83,13 @@ type Entry = { readonly fingerprint: Buffer } & (
 );
 
 const ALL_KINDS: readonly KindName[] = KIND_NAMES;
+
+type ConfigurationKind = "ReferenceGrant" | "IngressClassParameters";
+
+/** Kinds that only adjust how others are read (grants, class parameters). */
+function isConfigurationKind(kind: KindName): kind is ConfigurationKind {
+  return kind === "ReferenceGrant" || kind === "IngressClassParameters";
+}
 
 export class Store implements ReflectorSink {
   readonly #opts: StoreOptions;
@@ -332,12 +347,16 @@ export class Store implements ReflectorSink {
     next: Entry | undefined,
   ): boolean {
     const { kind, key } = change;
+    if (isConfigurationKind(kind)) return this.#configurationChanged(kind, key);
     switch (kind) {
       case "IngressClass":
         return this.#ingressClassChanged(key, next);
       case "Ingress":
         return this.#indexIngress(key, next);
       case "Service":
+        // Every Service is indexed, ours or not: the cost is the data of a Secret that a Service
+        // no route of ours uses names for TLS, which translation then does not read.
+        this.#indexReferences(`Service/${key}`, next, o => serviceReferences(o as Service));
         return this.#refs.isServiceReferenced(key);
       case "EndpointSlice":
         return [prev, next].some(e => {
@@ -362,8 +381,7 @@ export class Store implements ReflectorSink {
       case "TLSRoute":
         this.#indexReferences(`${kind}/${key}`, next, o => routeReferences(o as GatewayRoute));
         return true;
-      case "ReferenceGrant":
-        return true;
+
       case "Namespace":
         // Only a Gateway listener's namespace selector reads a namespace's labels.
         return this.#map("Gateway").size > 0;
@@ -384,6 +402,21 @@ export class Store implements ReflectorSink {
     const transitions = this.#refs.set(owner, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
+  }
+
+  #configurationChanged(kind: ConfigurationKind, key: string): boolean {
+    return kind === "ReferenceGrant" || this.#classParametersChanged(key);
+  }
+
+  /** Whether our IngressClass names these parameters (`spec.parameters`). */
+  #classParametersChanged(key: string): boolean {
+    const params = this.#classes.get(this.#opts.ingressClass)?.spec.parameters;
+    const { namespace, name } = splitKey(key);
+    return (
+      params?.kind === "IngressClassParameters" &&
+      params.name === name &&
+      (params.namespace ?? "") === namespace
+    );
   }
 
   #ingressClassChanged(key: string, next: Entry | undefined): boolean {

@@ -90,13 +90,19 @@ export interface DiagnosticsRoutesOptions {
   readonly source: ConfigDumpSource;
   /** --dump-sensitive-config: serve keys and credentials unredacted. */
   readonly sensitive: boolean;
+  /**
+   * How a dump is redacted: the controller passes Kong's structure-aware redactor
+   * (src/kong/redact.ts); by default every property with a secret-sounding name is hidden.
+   */
+  readonly redact?: (value: unknown) => unknown;
 }
 
 /** /debug/config/{successful,failed,fallback,raw-error}, KIC's diagnostics (204 when empty). */
 export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
+  const redact = opts.redact ?? redactSecrets;
   const dump = (value: unknown): HttpReply => {
     if (value === undefined) return { status: 204 };
-    return json(200, opts.sensitive ? value : redactSecrets(value));
+    return json(200, opts.sensitive ? value : redact(value));
   };
   return {
     "/debug/config/successful": () => dump(opts.source.successful()),

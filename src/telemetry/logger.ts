@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
+import { Writable } from "node:stream";
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { PinoPretty } from "pino-pretty";
+import { stripPrivateKeys } from "../util/private-keys.ts";
 
 /**
  * Fields never written in clear text, wherever a caller logs them: Admin API credentials (under the
@@ -21,6 +23,39 @@ export const REDACT_PATHS: readonly string[] = [
 
 export const REDACTED = "[redacted]";
 
+/**
+ * Hides secret values in text. The controller passes one that knows the secrets of the configs it
+ * built (src/kong/redact.ts `SecretScrubber`), so a secret Kong quotes in an error never reaches a log.
+ */
+export interface LogScrubber {
+  scrubText(text: string): string;
+}
+
+/** Nesting deeper than this is logged as it is: log objects are shallow, and the walk must end. */
+const MAX_SCRUB_DEPTH = 10;
+
+/**
+ * A copy of a log object with every string scrubbed and PEM private keys cut out, at any depth. Errors
+ * are serialised first (pino's `err` serializer then finds a plain object), so their message, stack
+ * and the properties they carry (a rejection's failures) are scrubbed too.
+ */
+export function scrubLogObject(value: unknown, scrubber: LogScrubber | undefined): unknown {
+  const text = (s: string): string => stripPrivateKeys(scrubber?.scrubText(s) ?? s);
+  const seen = new WeakSet<object>();
+  const visit = (v: unknown, depth: number): unknown => {
+    if (typeof v === "string") return text(v);
+    if (v === null || typeof v !== "object" || depth > MAX_SCRUB_DEPTH || seen.has(v)) return v;
+    seen.add(v);
+    if (v instanceof Error) return visit(pino.stdSerializers.err(v), depth);
+    if (Array.isArray(v)) return v.map(item => visit(item, depth + 1));
+    if (v instanceof Map || v instanceof Set || ArrayBuffer.isView(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(v)) out[k] = visit(child, depth + 1);
+    return out;
+  };
+  return visit(value, 0);
+}
+
 export interface CreateLoggerOptions {
   readonly level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
   /** `json`: one object per line; `text`: pino-pretty lines for a terminal. */
@@ -31,13 +66,32 @@ export interface CreateLoggerOptions {
   readonly destination?: DestinationStream | NodeJS.WritableStream;
   /** Colour text lines; by default only when the terminal supports it. */
   readonly colorize?: boolean;
+  /** Secret values to hide in every log object; PEM private keys are hidden regardless. */
+  readonly scrubber?: LogScrubber;
+}
+
+/**
+ * pino-pretty pipes into a stream; a bare `{ write }` sink (the CLI's stdout in tests, any
+ * DestinationStream) is wrapped in one so text logs can go wherever JSON logs can.
+ */
+function prettyDestination(
+  destination: CreateLoggerOptions["destination"],
+): number | NodeJS.WritableStream {
+  if (destination === undefined) return 1;
+  if ("on" in destination && typeof destination.on === "function") return destination;
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      destination.write(chunk.toString());
+      done();
+    },
+  });
 }
 
 function textStream(opts: CreateLoggerOptions): DestinationStream {
   // Loaded only for text logs: the default JSON format does not pay its memory (about 10 MiB).
   const pretty = createRequire(import.meta.url)("pino-pretty") as { PinoPretty: typeof PinoPretty };
   return pretty.PinoPretty({
-    destination: opts.destination ?? 1,
+    destination: prettyDestination(opts.destination),
     translateTime: "SYS:standard",
     ignore: "pid,hostname,service,version",
     sync: true,
@@ -46,8 +100,8 @@ function textStream(opts: CreateLoggerOptions): DestinationStream {
 }
 
 /**
- * The root logger: bindings `{ service, version }`, redaction of credentials and keys, errors under
- * `err`. Components take `logger.child({ component })`; nothing holds a global logger.
+ * The root logger: bindings `{ service, version }`, redaction of credentials and keys (by path, and by
+ * value through the scrubber), errors under `err`. Components take `logger.child({ component })`; nothing holds a global logger.
  */
 export function createLogger(opts: CreateLoggerOptions): Logger {
   const options = {
@@ -55,7 +109,11 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     base: { service: "kongress", version: opts.version },
     redact: { paths: [...REDACT_PATHS], censor: REDACTED },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label: string) => ({ level: label }) },
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      log: (object: Record<string, unknown>) =>
+        scrubLogObject(object, opts.scrubber) as Record<string, unknown>,
+    },
   };
   if (opts.format === "text") return pino(options, textStream(opts));
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination);

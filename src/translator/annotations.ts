@@ -3,7 +3,17 @@
  * ignore them too (the rest of the object still works) but say so, as a problem on the object.
  */
 import type { KongProtocol } from "../kong/types.ts";
-import { PROTOCOLS } from "../kong/validate/typedefs.ts";
+import {
+  oneLine,
+  routeFieldProblem,
+  routeHeaderProblem,
+  routeHostProblem,
+  routeMethodProblem,
+  routeSniProblem,
+  serviceFieldProblem,
+  tagProblem,
+  upstreamFieldProblem,
+} from "../kong/validate/fields.ts";
 import type { Problem } from "./types.ts";
 import { DEFAULT_REGEX_PREFIX } from "./paths.ts";
 
@@ -23,6 +33,7 @@ export const ROUTE_ANNOTATIONS = [
   "request-buffering",
   "response-buffering",
   "regex-prefix",
+  "rewrite",
   "tags",
 ].map(a => K + a);
 
@@ -34,6 +45,10 @@ export const SERVICE_ANNOTATIONS = [
   "write-timeout",
   "retries",
   "host-header",
+  "client-cert",
+  "tls-verify",
+  "tls-verify-depth",
+  "ca-certificates-secrets",
   "tags",
 ].map(a => K + a);
 
@@ -43,16 +58,7 @@ const HEADERS_PREFIX = `${K}headers.`;
 
 /** KIC annotations this controller does not implement yet; each is reported, never silently dropped. */
 const NOT_YET_SUPPORTED = new Set(
-  [
-    "rewrite",
-    "override",
-    "upstream-policy",
-    "client-cert",
-    "tls-verify",
-    "tls-verify-depth",
-    "ca-certificates-secrets",
-    "ca-certificates-configmaps",
-  ].map(a => K + a),
+  ["override", "upstream-policy", "ca-certificates-configmaps"].map(a => K + a),
 );
 /** Plugins usually carry authentication: serving a route without them would fail open. */
 export const PLUGINS_ANNOTATION = `${K}plugins`;
@@ -73,6 +79,8 @@ export interface RouteOverrides {
   readonly requestBuffering?: boolean;
   readonly responseBuffering?: boolean;
   readonly regexPrefix: string;
+  /** `konghq.com/rewrite` as a request-transformer `replace.uri` template. */
+  readonly rewrite?: string;
   readonly tags: readonly string[];
 }
 
@@ -84,6 +92,12 @@ export interface ServiceOverrides {
   readonly writeTimeout?: number;
   readonly retries?: number;
   readonly hostHeader?: string;
+  readonly tlsVerify?: boolean;
+  readonly tlsVerifyDepth?: number;
+  /** The name of the Secret (in the Service's namespace) holding the client certificate. */
+  readonly clientCert?: string;
+  /** Names of Secrets (in the Service's namespace) holding CA certificates, with their ids. */
+  readonly caCertificateSecrets?: readonly string[];
   readonly serviceUpstream: boolean;
   readonly tags: readonly string[];
 }
@@ -124,15 +138,21 @@ class Reader {
     return this.invalid(key, raw, `expected "true" or "false"`);
   }
 
-  integer(key: string, min: number, max: number): number | undefined {
+  /** An integer, which Kong's rule for the field it sets (`kongProblem`) must take. */
+  integer(key: string, kongProblem: (value: number) => string | undefined): number | undefined {
     const raw = this.get(key);
     if (raw === undefined) return undefined;
     const trimmed = raw.trim();
+    if (!/^-?\d+$/.test(trimmed)) return this.invalid(key, raw, "expected an integer");
     const value = Number(trimmed);
-    if (!/^-?\d+$/.test(trimmed) || value < min || value > max) {
-      return this.invalid(key, raw, `expected an integer between ${min} and ${max}`);
-    }
-    return value;
+    return this.kong(key, raw, kongProblem(value)) ? value : undefined;
+  }
+
+  /** Whether Kong takes the value; if not, the problem carries Kong's message. */
+  kong(key: string, raw: string, kongProblem: string | undefined): boolean {
+    if (kongProblem === undefined) return true;
+    this.invalid(key, raw, `Kong refuses it: ${oneLine(kongProblem)}`);
+    return false;
   }
 
   list(key: string): readonly string[] | undefined {
@@ -149,14 +169,42 @@ function truncate(value: string, max = 80): string {
   return value.length > max ? `${value.slice(0, max)}… (${value.length} characters)` : value;
 }
 
-const ROUTE_PROTOCOLS: ReadonlySet<string> = new Set(["http", "https", "grpc", "grpcs"]);
-const REDIRECT_CODES: ReadonlySet<number> = new Set([426, 301, 302, 307, 308]);
-const HOSTNAME = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const HEADER_NAME = /^[A-Za-z0-9_-]+$/;
-
-export function isValidHostname(host: string): boolean {
-  return host.length <= 253 && HOSTNAME.test(host);
-}
+/** KIC's route protocols (util.ValidateProtocol); udp is for UDPRoute/UDPIngress only. */
+const ROUTE_PROTOCOLS: ReadonlySet<string> = new Set([
+  "http",
+  "https",
+  "grpc",
+  "grpcs",
+  "ws",
+  "wss",
+  "tcp",
+  "tls",
+  "tls_passthrough",
+]);
+const HTTP_OR_GRPC: ReadonlySet<string> = new Set(["http", "https", "grpc", "grpcs"]);
+/** Kong's mutually exclusive protocol sets (routes.lua); ws/wss are Kong Enterprise's. */
+const PROTOCOL_GROUP: Readonly<Partial<Record<KongProtocol, string>>> = {
+  http: "http",
+  https: "http",
+  grpc: "grpc",
+  grpcs: "grpc",
+  ws: "ws",
+  wss: "ws",
+  tcp: "stream",
+  tls: "stream",
+  tls_passthrough: "passthrough",
+};
+const TLS_TWIN: Readonly<Partial<Record<KongProtocol, KongProtocol>>> = {
+  http: "https",
+  grpc: "grpcs",
+  ws: "wss",
+};
+/** Protocols of Kong's stream routes: they match on SNIs, not on hosts, paths or headers. */
+export const STREAM_PROTOCOLS: ReadonlySet<KongProtocol> = new Set([
+  "tcp",
+  "tls",
+  "tls_passthrough",
+]);
 
 export function parseRouteAnnotations(
   annotations: Annotations | undefined,
@@ -165,20 +213,34 @@ export function parseRouteAnnotations(
   const protocols = routeProtocols(r);
   const forceSsl = r.boolean(FORCE_SSL_REDIRECT) === true;
   const explicitCode = redirectCode(r);
+  const stream = protocols?.some(p => STREAM_PROTOCOLS.has(p)) === true;
+  if (forceSsl && stream) {
+    r.problems.push({
+      reason: "InvalidAnnotation",
+      message: `annotation ${FORCE_SSL_REDIRECT} has no effect on tcp, tls or tls_passthrough routes; it is ignored`,
+    });
+  }
   const value: RouteOverrides = {
     ...defined("stripPath", r.boolean(`${K}strip-path`)),
     ...defined("preserveHost", r.boolean(`${K}preserve-host`)),
     ...defined("protocols", forceSsl ? sslOnly(protocols) : protocols),
     ...defined("methods", methods(r)),
-    ...defined("regexPriority", r.integer(`${K}regex-priority`, -2147483648, 2147483647)),
-    ...defined("httpsRedirectStatusCode", explicitCode ?? (forceSsl ? 302 : undefined)),
-    hostAliases: hostnames(r, `${K}host-aliases`) ?? [],
-    ...defined("snis", hostnames(r, `${K}snis`)),
+    ...defined(
+      "regexPriority",
+      r.integer(`${K}regex-priority`, n => routeFieldProblem("regex_priority", n)),
+    ),
+    ...defined("httpsRedirectStatusCode", explicitCode ?? (forceSsl && !stream ? 302 : undefined)),
+    hostAliases: hostnames(r, `${K}host-aliases`, routeHostProblem) ?? [],
+    ...defined(
+      "snis",
+      hostnames(r, `${K}snis`, sni => routeSniProblem(sni)),
+    ),
     ...defined("headers", headers(r)),
     ...defined("pathHandling", pathHandling(r)),
     ...defined("requestBuffering", r.boolean(`${K}request-buffering`)),
     ...defined("responseBuffering", r.boolean(`${K}response-buffering`)),
     regexPrefix: regexPrefix(r),
+    ...defined("rewrite", rewrite(r)),
     tags: userTags(r),
   };
   reportForeignAnnotations(r, {
@@ -196,11 +258,21 @@ export function parseServiceAnnotations(
   const value: ServiceOverrides = {
     ...defined("protocol", serviceProtocol(r)),
     ...defined("path", servicePath(r)),
-    ...defined("connectTimeout", r.integer(`${K}connect-timeout`, 1, 2147483646)),
-    ...defined("readTimeout", r.integer(`${K}read-timeout`, 1, 2147483646)),
-    ...defined("writeTimeout", r.integer(`${K}write-timeout`, 1, 2147483646)),
-    ...defined("retries", r.integer(`${K}retries`, 0, 32767)),
+    ...defined(
+      "connectTimeout",
+      r.integer(`${K}connect-timeout`, serviceProblem("connect_timeout")),
+    ),
+    ...defined("readTimeout", r.integer(`${K}read-timeout`, serviceProblem("read_timeout"))),
+    ...defined("writeTimeout", r.integer(`${K}write-timeout`, serviceProblem("write_timeout"))),
+    ...defined("retries", r.integer(`${K}retries`, serviceProblem("retries"))),
     ...defined("hostHeader", hostHeader(r)),
+    ...defined("tlsVerify", r.boolean(`${K}tls-verify`)),
+    ...defined(
+      "tlsVerifyDepth",
+      r.integer(`${K}tls-verify-depth`, serviceProblem("tls_verify_depth")),
+    ),
+    ...defined("clientCert", objectName(r, `${K}client-cert`)),
+    ...defined("caCertificateSecrets", objectNames(r, `${K}ca-certificates-secrets`)),
     serviceUpstream: r.boolean(SERVICE_UPSTREAM) === true,
     tags: userTags(r),
   };
@@ -246,29 +318,78 @@ function routeProtocols(r: Reader): readonly KongProtocol[] | undefined {
     return r.invalid(
       key,
       r.get(key) ?? "",
-      "expected a comma-separated list of http, https, grpc, grpcs",
+      `expected a comma-separated list of ${[...ROUTE_PROTOCOLS].join(", ")}`,
     );
   }
   const unique = [...new Set(lower)] as KongProtocol[];
   const hasHttp = unique.some(p => p === "http" || p === "https");
   const hasGrpc = unique.some(p => p === "grpc" || p === "grpcs");
   // Kong keeps {http,https} and {grpc,grpcs} apart; KIC falls back to http,https when both appear.
-  return hasHttp && hasGrpc ? ["http", "https"] : unique;
+  if (hasHttp && hasGrpc && unique.every(p => HTTP_OR_GRPC.has(p))) return ["http", "https"];
+  const groups = new Set(unique.map(p => PROTOCOL_GROUP[p]));
+  if (groups.size > 1) {
+    // KIC would send them and Kong would refuse the route: say so here instead.
+    return r.invalid(
+      key,
+      r.get(key) ?? "",
+      "Kong routes cannot mix these protocols: http/https, grpc/grpcs, ws/wss, tcp/tls and tls_passthrough are each a set of their own",
+    );
+  }
+  return unique;
 }
 
+/** KIC's force-ssl-redirect: every plain-text protocol becomes its TLS twin (`https` by default). */
 function sslOnly(protocols: readonly KongProtocol[] | undefined): readonly KongProtocol[] {
-  const grpc = protocols?.some(p => p === "grpc" || p === "grpcs") === true;
-  return grpc ? ["grpcs"] : ["https"];
+  if (protocols === undefined) return ["https"];
+  if (protocols.some(p => STREAM_PROTOCOLS.has(p))) return protocols;
+  return [...new Set(protocols.map(p => TLS_TWIN[p] ?? p))];
 }
 
-function redirectCode(r: Reader): number | undefined {
-  const key = `${K}https-redirect-status-code`;
+/**
+ * `konghq.com/rewrite` (KIC's, without its `RewriteURIs` gate): the upstream path becomes the value,
+ * where `$N` is the route's N-th regex capture and `\$` a literal `$`; empty means `/`.
+ */
+function rewrite(r: Reader): string | undefined {
+  const key = `${K}rewrite`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
-  const code = Number(raw.trim());
-  return REDIRECT_CODES.has(code)
-    ? code
-    : r.invalid(key, raw, "expected one of 426, 301, 302, 307, 308");
+  const value = raw.trim();
+  if (value === "") return "/";
+  if (!value.startsWith("/") || /\s/.test(value)) {
+    return r.invalid(key, raw, 'expected a path starting with "/", with $1, $2… for captures');
+  }
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charAt(i);
+    if (c === "\\" && value.charAt(i + 1) === "$") {
+      out += "$";
+      i++;
+    } else if (c === "$") {
+      const digits = /^\d+/.exec(value.slice(i + 1))?.[0];
+      if (digits === undefined) {
+        return r.invalid(
+          key,
+          raw,
+          `"$" must be followed by a capture number; write "\\$" for a "$"`,
+        );
+      }
+      // `or ""`: a capture the path did not make renders empty, not as "nil".
+      out += `$(uri_captures[${digits}] or "")`;
+      i += digits.length;
+    } else out += c;
+  }
+  return out;
+}
+
+const serviceProblem =
+  (field: Parameters<typeof serviceFieldProblem>[0]) =>
+  (value: number): string | undefined =>
+    serviceFieldProblem(field, value);
+
+function redirectCode(r: Reader): number | undefined {
+  return r.integer(`${K}https-redirect-status-code`, code =>
+    routeFieldProblem("https_redirect_status_code", code),
+  );
 }
 
 function methods(r: Reader): readonly string[] | undefined {
@@ -276,21 +397,48 @@ function methods(r: Reader): readonly string[] | undefined {
   const list = r.list(key);
   if (list === undefined) return undefined;
   const upper = list.map(m => m.toUpperCase());
-  if (upper.length === 0 || upper.some(m => !/^[A-Z]+$/.test(m))) {
+  if (upper.length === 0) {
     return r.invalid(key, r.get(key) ?? "", "expected a comma-separated list of HTTP methods");
   }
-  return [...new Set(upper)];
+  const problem = upper.map(routeMethodProblem).find(p => p !== undefined);
+  return r.kong(key, r.get(key) ?? "", problem) ? [...new Set(upper)] : undefined;
 }
 
-function hostnames(r: Reader, key: string): readonly string[] | undefined {
+function hostnames(
+  r: Reader,
+  key: string,
+  kongProblem: (host: string) => string | undefined,
+): readonly string[] | undefined {
   const list = r.list(key);
   if (list === undefined) return undefined;
   const valid: string[] = [];
   for (const host of list) {
-    if (isValidHostname(host.toLowerCase())) valid.push(host.toLowerCase());
-    else r.invalid(key, host, 'expected DNS host names, optionally with a leading "*."');
+    const lower = host.toLowerCase();
+    if (r.kong(key, host, kongProblem(lower))) valid.push(lower);
   }
   return [...new Set(valid)];
+}
+
+/** A Kubernetes object name (DNS-1123 subdomain). */
+function objectName(r: Reader, key: string): string | undefined {
+  const raw = r.get(key);
+  if (raw === undefined) return undefined;
+  const name = raw.trim();
+  return isObjectName(name) ? name : r.invalid(key, raw, "expected the name of a Secret");
+}
+
+function objectNames(r: Reader, key: string): readonly string[] | undefined {
+  const list = r.list(key);
+  if (list === undefined) return undefined;
+  const valid = list.filter(isObjectName);
+  if (valid.length !== list.length) {
+    r.invalid(key, r.get(key) ?? "", "expected a comma-separated list of Secret names");
+  }
+  return [...new Set(valid)];
+}
+
+function isObjectName(name: string): boolean {
+  return name.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name);
 }
 
 function headers(r: Reader): Readonly<Record<string, readonly string[]>> | undefined {
@@ -300,20 +448,12 @@ function headers(r: Reader): Readonly<Record<string, readonly string[]>> | undef
     if (!key.startsWith(HEADERS_PREFIX)) continue;
     const name = key.slice(HEADERS_PREFIX.length);
     const raw = r.annotations[key] ?? "";
-    if (!HEADER_NAME.test(name) || name.toLowerCase() === "host") {
-      r.invalid(
-        key,
-        raw,
-        "the header name must use A-Z, a-z, 0-9, '_' or '-', and must not be Host (use host-aliases)",
-      );
-      continue;
-    }
     const values = raw
       .split(separator)
       .map(v => v.trim())
       .filter(v => v !== "");
     if (values.length === 0) r.invalid(key, raw, "expected at least one header value");
-    else out[name.toLowerCase()] = values;
+    else if (r.kong(key, raw, routeHeaderProblem(name, values))) out[name.toLowerCase()] = values;
   }
   return Object.keys(out).length === 0 ? undefined : out;
 }
@@ -322,7 +462,7 @@ function pathHandling(r: Reader): string | undefined {
   const key = `${K}path-handling`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
-  return raw === "v0" || raw === "v1" ? raw : r.invalid(key, raw, `expected "v0" or "v1"`);
+  return r.kong(key, raw, routeFieldProblem("path_handling", raw)) ? raw : undefined;
 }
 
 function regexPrefix(r: Reader): string {
@@ -338,53 +478,37 @@ function regexPrefix(r: Reader): string {
 function userTags(r: Reader): readonly string[] {
   const key = `${K}tags`;
   const list = r.list(key) ?? [];
-  // Kong rejects tags with ',' or '/' and non-printable characters (kong-admin-api.md §2.6 Common).
-  const valid = list.filter(t => /^[\x20-\x7e]+$/.test(t) && !t.includes("/"));
-  if (valid.length !== list.length) {
-    r.invalid(
-      key,
-      r.get(key) ?? "",
-      "tags must be printable ASCII without '/'; invalid entries are dropped",
-    );
+  const problems = list.map(tagProblem);
+  const first = problems.find(p => p !== undefined);
+  if (first !== undefined) {
+    r.invalid(key, r.get(key) ?? "", `Kong refuses it: ${first}; invalid entries are dropped`);
   }
-  return [...new Set(valid)];
+  return [...new Set(list.filter((_, i) => problems[i] === undefined))];
 }
-
-/** Every protocol Kong's service schema accepts. */
-const SERVICE_PROTOCOLS: ReadonlySet<string> = new Set(PROTOCOLS);
 
 function serviceProtocol(r: Reader): KongProtocol | undefined {
   const key = `${K}protocol`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
   const value = raw.trim().toLowerCase();
-  return SERVICE_PROTOCOLS.has(value)
+  return r.kong(key, raw, serviceFieldProblem("protocol", value))
     ? (value as KongProtocol)
-    : r.invalid(key, raw, `expected one of ${PROTOCOLS.join(", ")}`);
+    : undefined;
 }
 
 function servicePath(r: Reader): string | undefined {
   const key = `${K}path`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
-  const valid =
-    raw.startsWith("/") &&
-    !raw.includes("//") &&
-    /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(raw);
-  return valid
-    ? raw
-    : r.invalid(key, raw, `expected a URL path starting with "/" without empty segments`);
+  return r.kong(key, raw, serviceFieldProblem("path", raw)) ? raw : undefined;
 }
 
 function hostHeader(r: Reader): string | undefined {
   const key = `${K}host-header`;
   const raw = r.get(key);
   if (raw === undefined) return undefined;
-  const [host, port, ...rest] = raw.trim().split(":");
-  const portOk = port === undefined || (/^\d+$/.test(port) && Number(port) <= 65535);
-  return host !== undefined && isValidHostname(host.toLowerCase()) && portOk && rest.length === 0
-    ? raw.trim()
-    : r.invalid(key, raw, "expected a host name with an optional :port");
+  const value = raw.trim();
+  return r.kong(key, raw, upstreamFieldProblem("host_header", value)) ? value : undefined;
 }
 
 function reportForeignAnnotations(

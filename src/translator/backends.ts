@@ -2,7 +2,13 @@
  * Kubernetes Services (and their EndpointSlices) to IR backends: ports, endpoints, and the Kong service
  * settings their annotations ask for (kic-conventions.md §2.4–2.5). Shared by every route kind.
  */
-import type { EndpointSlice, Service, ServiceBackendPort, ServicePort } from "../model/k8s.ts";
+import type {
+  Endpoint,
+  EndpointSlice,
+  Service,
+  ServiceBackendPort,
+  ServicePort,
+} from "../model/k8s.ts";
 import { definedFields, parseServiceAnnotations, type ServiceOverrides } from "./annotations.ts";
 import type { IrBackend, IrEndpoint, Origin, ServiceSettings } from "./ir/types.ts";
 import type { Problem } from "./types.ts";
@@ -50,6 +56,17 @@ function portNotFound(message: string): PortResolution {
   return { ok: false, reason: "PortNotFound", message };
 }
 
+/** KIC's Kong service port when the route names no number to take it from. */
+export const DEFAULT_SERVICE_PORT = 80;
+
+/**
+ * The port a Kong service gets for a backend whose Service does not list it (KIC keeps the route):
+ * the number the backend names, else KIC's default, 80.
+ */
+export function unlistedPort(wanted: ServiceBackendPort | undefined): ServicePort {
+  return { port: wanted?.number ?? DEFAULT_SERVICE_PORT, protocol: "TCP" };
+}
+
 export interface BackendKey {
   readonly namespace: string;
   readonly serviceName: string;
@@ -71,19 +88,29 @@ export interface ResolvedBackend {
   /** The Service with its `konghq.com/tags`: what a Kong service of this one backend is tagged with. */
   readonly origin: Origin;
   readonly settings: ServiceSettings;
+  /** Secrets its annotations name for TLS to the upstream, resolved per translation (services.ts). */
+  readonly tls?: TlsReferences;
   readonly problems: readonly Problem[];
   /** EndpointSlices that contributed endpoints. */
   readonly slices: readonly EndpointSlice[];
 }
 
-/** Pure in (Service, port, weight, slices): safe to memoise on their identity. */
-export function resolveBackend(input: {
+export interface BackendInput {
   readonly service: Service;
   readonly port: ServicePort;
   readonly weight: number | undefined;
+  /** The Service does not list the port: no endpoints (see `BackendSpec.portMissing`). */
+  readonly portMissing?: boolean;
+  /** IngressClassParameters `serviceUpstream`: as `service-upstream` on the Service. */
+  readonly serviceUpstream?: boolean;
   readonly slices: readonly EndpointSlice[];
   readonly clusterDomain: string;
-}): ResolvedBackend {
+  /** `--enable-drain-support`: terminating endpoints become targets of weight 0. */
+  readonly drain?: boolean;
+}
+
+/** Pure in its input: safe to memoise on the identity of its parts. */
+export function resolveBackend(input: BackendInput): ResolvedBackend {
   const { value: overrides, problems } = parseServiceAnnotations(
     input.service.metadata.annotations,
   );
@@ -98,7 +125,29 @@ export function resolveBackend(input: {
     ...(input.weight === undefined ? {} : { weight: input.weight }),
     endpoints,
   };
-  return { backend, origin, settings: serviceSettings(overrides), problems, slices };
+  const tls = tlsReferences(overrides);
+  return {
+    backend,
+    origin,
+    settings: serviceSettings(overrides),
+    ...(tls === undefined ? {} : { tls }),
+    problems,
+    slices,
+  };
+}
+
+/** `konghq.com/client-cert` and `konghq.com/ca-certificates-secrets`: Secret names, same namespace. */
+export interface TlsReferences {
+  readonly clientCert?: string;
+  readonly caSecrets?: readonly string[];
+}
+
+function tlsReferences(o: ServiceOverrides): TlsReferences | undefined {
+  if (o.clientCert === undefined && o.caCertificateSecrets === undefined) return undefined;
+  return {
+    ...(o.clientCert === undefined ? {} : { clientCert: o.clientCert }),
+    ...(o.caCertificateSecrets === undefined ? {} : { caSecrets: o.caCertificateSecrets }),
+  };
 }
 
 const SETTINGS = [
@@ -109,39 +158,44 @@ const SETTINGS = [
   "writeTimeout",
   "retries",
   "hostHeader",
+  "tlsVerify",
+  "tlsVerifyDepth",
 ] as const satisfies readonly (keyof ServiceSettings & keyof ServiceOverrides)[];
 
 function serviceSettings(o: ServiceOverrides): ServiceSettings {
   return definedFields(o, SETTINGS);
 }
 
+const NO_ENDPOINTS = Object.freeze({ endpoints: Object.freeze([]), slices: Object.freeze([]) });
+
 function endpointsFor(
-  input: {
-    service: Service;
-    port: ServicePort;
-    slices: readonly EndpointSlice[];
-    clusterDomain: string;
-  },
+  input: BackendInput,
   from: { overrides: ServiceOverrides; origin: Origin },
 ): { endpoints: readonly IrEndpoint[]; slices: readonly EndpointSlice[] } {
   const { service, port } = input;
+  if (input.portMissing === true) return NO_ENDPOINTS;
   if (service.spec.type === "ExternalName" && service.spec.externalName !== undefined) {
     const targetPort = typeof port.targetPort === "number" ? port.targetPort : port.port;
     const address = hostPort(service.spec.externalName, targetPort);
     return { endpoints: [{ address, origin: from.origin }], slices: [] };
   }
-  if (from.overrides.serviceUpstream) {
+  if (from.overrides.serviceUpstream || input.serviceUpstream === true) {
     const domain = input.clusterDomain === "" ? "" : `.${input.clusterDomain}`;
     const host = `${service.metadata.name}.${service.metadata.namespace ?? ""}.svc${domain}`;
     return { endpoints: [{ address: hostPort(host, port.port), origin: from.origin }], slices: [] };
   }
-  return sliceEndpoints(input.slices, port);
+  return sliceEndpoints(input.slices, port, input.drain === true);
 }
 
-/** Ready endpoints whose slice port matches the Service port by name and protocol; duplicates merged. */
+/**
+ * Ready endpoints whose slice port matches the Service port by name and protocol; duplicates merged.
+ * With `drain`, terminating endpoints too, as draining ones (KIC's `--enable-drain-support`); an
+ * address that is ready in one slice and terminating in another is ready.
+ */
 function sliceEndpoints(
   slices: readonly EndpointSlice[],
   port: ServicePort,
+  drain: boolean,
 ): { endpoints: readonly IrEndpoint[]; slices: readonly EndpointSlice[] } {
   const byAddress = new Map<string, IrEndpoint>();
   const used: EndpointSlice[] = [];
@@ -154,13 +208,28 @@ function sliceEndpoints(
     const origin: Origin = { object: slice };
     for (const endpoint of slice.endpoints ?? []) {
       const address = endpoint.addresses[0];
-      if (address === undefined || endpoint.conditions?.ready === false) continue;
+      const state = endpointState(endpoint, drain);
+      if (address === undefined || state === "skip") continue;
       const spelled = hostPort(address, slicePort.port);
-      if (!byAddress.has(spelled)) byAddress.set(spelled, { address: spelled, origin });
+      const known = byAddress.get(spelled);
+      if (known !== undefined && (known.draining !== true || state === "draining")) continue;
+      byAddress.set(
+        spelled,
+        state === "draining"
+          ? { address: spelled, origin, draining: true }
+          : { address: spelled, origin },
+      );
     }
     used.push(slice);
   }
   return { endpoints: [...byAddress.values()], slices: used };
+}
+
+/** KIC: ready unless said otherwise; a terminating one only to drain. */
+function endpointState(endpoint: Endpoint, drain: boolean): "ready" | "draining" | "skip" {
+  const conditions = endpoint.conditions;
+  if (conditions?.ready !== false) return "ready";
+  return drain && conditions.terminating === true ? "draining" : "skip";
 }
 
 export function hostPort(host: string, port: number): string {

@@ -1,7 +1,11 @@
 /**
  * Two Ingresses that claim the same host, path and match criteria give Kong two identical routes, and
  * which one serves traffic is then up to Kong's router. KIC passes both through; we keep the oldest
- * Ingress's claim and tell the newer one, so traffic never silently changes hands.
+ * Ingress's claim and tell the newer one, so traffic never silently changes hands. Identical claims
+ * (same backend, same route settings) are no conflict: the oldest Ingress's route carries the path for
+ * both, and the newer one counts as translated (it gets its address, as under KIC). With host
+ * ownership (ownership.ts) every claim on a host comes from one namespace, so these rules only ever
+ * decide between objects of the same team.
  */
 import type { Ingress } from "../model/k8s.ts";
 import type { IngressRoute } from "./ingress.ts";
@@ -19,39 +23,69 @@ export type ClaimKeys = readonly (readonly string[])[];
 
 const computeEachTime: ClaimsOf = (route, compute) => compute(route);
 
+/** The routes kept, and the Ingresses whose paths are all served by an identical older claim. */
+export interface ConflictsResolved {
+  readonly kept: readonly IngressRoute[];
+  readonly sharing: readonly Ingress[];
+}
+
+interface Holder {
+  readonly ingress: Ingress;
+  /** What the route does with a request: equal for identical claims. */
+  readonly behaviour: string;
+}
+
 export function dropConflictingPaths(
   routes: readonly IngressRoute[],
   results: ResultSink,
   claimsOf: ClaimsOf = computeEachTime,
-): readonly IngressRoute[] {
+): ConflictsResolved {
   // Claim key → the Ingress holding it (a snapshot has one object per namespace/name).
-  const claims = new Map<string, Ingress>();
+  const claims = new Map<string, Holder>();
   const kept: IngressRoute[] = [];
+  const sharing = new Set<Ingress>();
   for (const r of routes) {
     const paths = r.route.match.paths;
     // A route without paths claims nothing and is not kept (translation never makes one).
     if (paths.length === 0) continue;
     const keysPerPath = claimsOf(r.route, routeClaims);
+    const behaviour = behaviourOf(r);
     let keptPaths: (typeof paths)[number][] | undefined;
     for (const [index, path] of paths.entries()) {
       const keys = keysPerPath[index] ?? [];
       const holder = firstOtherHolder(claims, keys, r.ingress);
       if (holder !== undefined) {
-        results.problem(
-          r.ingress,
-          "HostPathConflict",
-          `path "${kongPath(path)}" on ${hostsText(r.route)} is already routed by the older Ingress ${holder.metadata.namespace ?? ""}/${holder.metadata.name}; it is not routed here`,
-        );
+        if (holder.behaviour === behaviour) {
+          sharing.add(r.ingress);
+          results.dependsOn(r.ingress, holder.ingress);
+        } else reportConflict(results, r, { path, holder: holder.ingress });
         keptPaths ??= paths.slice(0, index);
         continue;
       }
-      for (const k of keys) claims.set(k, r.ingress);
+      for (const k of keys) claims.set(k, { ingress: r.ingress, behaviour });
       keptPaths?.push(path);
     }
     if (keptPaths === undefined) kept.push(r);
     else if (keptPaths.length > 0) kept.push(withPaths(r, keptPaths));
   }
-  return kept;
+  return { kept, sharing: [...sharing] };
+}
+
+function reportConflict(
+  results: ResultSink,
+  r: IngressRoute,
+  p: { path: IrHttpRoute["match"]["paths"][number]; holder: Ingress },
+): void {
+  results.problem(
+    r.ingress,
+    "HostPathConflict",
+    `path "${kongPath(p.path)}" on ${hostsText(r.route)} is already routed by the older Ingress ${p.holder.metadata.namespace ?? ""}/${p.holder.metadata.name}; it is not routed here`,
+  );
+}
+
+/** The Kong service and the route's settings and filters: the claim keys hold the match criteria. */
+function behaviourOf(r: IngressRoute): string {
+  return JSON.stringify([r.service.name, r.route.settings, r.route.filters]);
 }
 
 function withPaths(r: IngressRoute, paths: IrHttpRoute["match"]["paths"]): IngressRoute {
@@ -59,13 +93,13 @@ function withPaths(r: IngressRoute, paths: IrHttpRoute["match"]["paths"]): Ingre
 }
 
 function firstOtherHolder(
-  claims: ReadonlyMap<string, Ingress>,
+  claims: ReadonlyMap<string, Holder>,
   keys: readonly string[],
   ingress: Ingress,
-): Ingress | undefined {
+): Holder | undefined {
   for (const key of keys) {
     const holder = claims.get(key);
-    if (holder !== undefined && holder !== ingress) return holder;
+    if (holder !== undefined && holder.ingress !== ingress) return holder;
   }
   return undefined;
 }

@@ -17,6 +17,13 @@ import type { IrConfig } from "./ir/types.ts";
 import { writeKongConfig } from "./kong-writer/index.ts";
 import { derivedFrom, TranslationMemo } from "./memo.ts";
 import { ResultsBuilder } from "./results.ts";
+import { ClaimCollector } from "./ownership.ts";
+import {
+  applyOwnership,
+  objectBudgets,
+  ownershipPolicy,
+  TranslatedHeldBack,
+} from "./ownership-apply.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { addListenerCertificates } from "./gateway/certificates.ts";
@@ -38,6 +45,7 @@ import {
 export type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 export { DEFAULT_TRANSLATE_OPTIONS } from "./types.ts";
 export { STUB_UPSTREAM_NAME } from "./kong-writer/index.ts";
+export { TranslationMemo } from "./memo.ts";
 
 export type Translator = (snapshot: Snapshot) => TranslationResult;
 
@@ -46,9 +54,14 @@ export function translate(snapshot: Snapshot, options: TranslateOptions): Transl
   return translateWith(snapshot, options, new TranslationMemo());
 }
 
-/** A translator that remembers per-object work between calls (for the controller's sync loop). */
-export function createTranslator(options: TranslateOptions): Translator {
-  const memo = new TranslationMemo();
+/**
+ * A translator that remembers per-object work between calls (for the controller's sync loop); `memo`
+ * is given only by tests that look into it.
+ */
+export function createTranslator(
+  options: TranslateOptions,
+  memo: TranslationMemo = new TranslationMemo(),
+): Translator {
   return snapshot => translateWith(snapshot, options, memo);
 }
 
@@ -70,6 +83,7 @@ function translateWith(
     snapshot.httpRoutes,
     snapshot.ingresses,
     snapshot.ingressClasses,
+    snapshot.ingressClassParameters,
     snapshot.referenceGrants,
     snapshot.secrets,
     snapshot.services,
@@ -81,6 +95,7 @@ function translateWith(
   const gatewayApi = evaluateGatewayApi(snapshot, {
     controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME,
     ...(options.listenerSupport === undefined ? {} : { support: options.listenerSupport() }),
+    ...(options.gatewayApiBundles === undefined ? {} : { bundles: options.gatewayApiBundles() }),
   });
   for (const c of snapshot.gatewayClasses)
     if (gatewayApi.classes.some(ours => ours.name === c.metadata.name)) results.translated(c);
@@ -90,20 +105,22 @@ function translateWith(
   memo.secrets = derivedFrom(memo.secrets, snapshot.secrets, byKey);
   const certificates = new CertificateCollector(memo.secrets.value, results, memo.keyPair);
   const services = memo.services.value;
-  const ingressRoutes = translateIngresses({
-    snapshot,
-    options,
-    services,
-    certificates,
-    results,
-    memo,
+  const policy = ownershipPolicy(options);
+  const claims = new ClaimCollector();
+  const ingress = translateIngresses({
+    ...{ snapshot, options, services, certificates, results, memo, claims },
+    admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,
+    budgets: objectBudgets(options),
   });
-
-  const gatewayRoutes = translateGatewayRoutes({
-    evaluation: gatewayApi,
-    results,
-    translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
-    expressions,
+  const owned = applyOwnership({
+    ...{ ingress, claims, policy, certificates, results, memo, options },
+    gatewayRoutes: translateGatewayRoutes({
+      evaluation: gatewayApi,
+      results: new TranslatedHeldBack(results),
+      translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
+      memo: memo.gatewayRoutes,
+      expressions,
+    }),
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });
@@ -111,14 +128,18 @@ function translateWith(
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
   const ir: IrConfig = {
     services: buildServices({
-      emissions: [...ingressRoutes, ...gatewayRoutes],
+      emissions: owned.emissions,
       slicesByService: memo.slices.value,
       clusterDomain: options.clusterDomain,
+      ...(options.enableDrainSupport === true ? { drain: true } : {}),
       results,
       memo,
       expressions,
+      secrets: memo.secrets.value,
+      certificates,
     }),
     certificates: certificates.certificates(),
+    caCertificates: certificates.caCertificates(),
   };
   const built = results.build();
   return {
@@ -129,6 +150,7 @@ function translateWith(
       gateways: gatewayApi.gatewayStatuses,
       routes: routeStatuses(gatewayApi.routes, built),
     },
+    tenancy: owned.tenancy,
   };
 }
 

@@ -14,14 +14,28 @@ import {
   canonicalPort,
   kongServiceName,
   resolveServicePort,
+  unlistedPort,
   upstreamName,
   type BackendKey,
 } from "./backends.ts";
-import type { IrHttpRoute, PathMatch, RouteEmission } from "./ir/types.ts";
+import type {
+  IrHttpRoute,
+  IrStreamRoute,
+  PathMatch,
+  RouteEmission,
+  ServiceSpec,
+} from "./ir/types.ts";
 import { kongPath } from "./kong-writer/routes.ts";
 import { translatePath } from "./paths.ts";
+import { legacyRegexPath, type ClassSettings } from "./ingress-class-parameters.ts";
 import type { ResultSink } from "./results.ts";
-import { buildRoute, routeOrigin, type RouteDraft } from "./routes.ts";
+import {
+  buildRoute,
+  buildStreamRoute,
+  isStreamDraft,
+  routeOrigin,
+  type RouteDraft,
+} from "./routes.ts";
 
 export interface ServiceLookup {
   /** The Service, or why it cannot be used. */
@@ -34,26 +48,41 @@ export interface IngressRoute extends RouteEmission {
   readonly ingress: Ingress;
 }
 
+/** A route of an Ingress whose `konghq.com/protocols` are tcp, tls or tls_passthrough. */
+export interface IngressStreamRoute extends RouteEmission {
+  readonly route: IrStreamRoute;
+  readonly ingress: Ingress;
+}
+
+export type IngressEmission = IngressRoute | IngressStreamRoute;
+
 interface Context {
   readonly ingress: Ingress;
   readonly overrides: RouteOverrides;
+  readonly classSettings: ClassSettings;
   readonly services: ServiceLookup;
   readonly results: ResultSink;
 }
 
-interface Group {
-  backend: BackendKey;
-  service: Service;
-  port: ServicePort;
+/** An Ingress backend resolved to its Service and port. */
+interface Resolved {
+  readonly backend: BackendKey;
+  readonly service: Service;
+  readonly port: ServicePort;
+  /** The Service does not list the port (see `BackendSpec.portMissing`). */
+  readonly portMissing: boolean;
+}
+
+interface Group extends Resolved {
   host: string;
   paths: PathMatch[];
-  /** The paths as Kong spells them: two matches Kong reads alike are one path. */
-  spelled: string[];
+  /** The paths as Kong spells them: two matches Kong reads alike are one path (a set: linear time). */
+  spelled: Set<string>;
   /** How many Ingress paths the group took (each path's matches share its index). */
   sources: number;
 }
 
-export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
+export function translateIngressRules(ctx: Context): readonly IngressEmission[] {
   const groups = new Map<string, Group>();
   for (const [ruleIndex, rule] of (ctx.ingress.spec.rules ?? []).entries()) {
     for (const [pathIndex, path] of (rule.http?.paths ?? []).entries()) {
@@ -63,7 +92,7 @@ export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
   }
   const namespace = ctx.ingress.metadata.namespace ?? "";
   const origin = routeOrigin(ctx.ingress, ctx.overrides);
-  return [...groups.values()].map(g => {
+  return [...groups.values()].flatMap(g => {
     const draft: RouteDraft = {
       // KIC's name: <ns>.<ingress>.<service>.<host>.<port>, with the wildcard spelled "_".
       name: `${namespace}.${ctx.ingress.metadata.name}.${g.backend.serviceName}.${g.host.replace("*", "_")}.${g.backend.portKey}`,
@@ -71,12 +100,12 @@ export function translateIngressRules(ctx: Context): readonly IngressRoute[] {
       hosts: g.host === "" ? [] : [g.host],
       paths: g.paths,
     };
-    return finish(ctx, g, draft);
+    return finish(ctx, g, draft) ?? [];
   });
 }
 
 /** The catch-all route of the (oldest) default backend, KIC's `<ns>.<ingress>`. */
-export function translateDefaultBackend(ctx: Context): IngressRoute | undefined {
+export function translateDefaultBackend(ctx: Context): IngressEmission | undefined {
   const backend = ctx.ingress.spec.defaultBackend;
   if (backend === undefined) return undefined;
   const resolved = resolveBackend(ctx, backend, "spec.defaultBackend");
@@ -98,11 +127,27 @@ const ROOT: PathMatch = Object.freeze({
   source: Object.freeze({ index: 0, type: "DefaultBackend", value: "/" }),
 });
 
-function finish(
-  ctx: Context,
-  g: { backend: BackendKey; service: Service; port: ServicePort },
-  draft: RouteDraft,
-): IngressRoute {
+function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressEmission | undefined {
+  const service = kongService(g, draft.origin, ctx.classSettings);
+  if (isStreamDraft(draft, ctx.overrides)) {
+    const built = buildStreamRoute(draft, ctx.overrides);
+    for (const what of built.dropped) {
+      ctx.results.problem(
+        ctx.ingress,
+        "InvalidAnnotation",
+        `${what}; ignored for route ${draft.name}`,
+      );
+    }
+    if (built.route === undefined) {
+      ctx.results.problem(
+        ctx.ingress,
+        "RouteNotExpressible",
+        `route ${draft.name} is left out: ${built.missing ?? ""}`,
+      );
+      return undefined;
+    }
+    return { route: built.route, service, ingress: ctx.ingress };
+  }
   const { route, dropped } = buildRoute(draft, ctx.overrides);
   for (const what of dropped) {
     ctx.results.problem(
@@ -111,13 +156,25 @@ function finish(
       `annotation ${what}; it is ignored for route ${route.name}`,
     );
   }
-  const service = {
+  return { route, service, ingress: ctx.ingress };
+}
+
+function kongService(
+  g: Resolved,
+  origin: IrHttpRoute["origin"],
+  settings: ClassSettings,
+): ServiceSpec {
+  const serviceUpstream = settings.serviceUpstream ? { serviceUpstream: true } : {};
+  return {
     name: kongServiceName(g.backend),
     upstreamName: upstreamName(g.backend),
-    origin: route.origin,
-    backends: [{ service: g.service, port: g.port }],
+    origin,
+    backends: [
+      g.portMissing
+        ? { service: g.service, port: g.port, portMissing: true }
+        : { service: g.service, port: g.port, ...serviceUpstream },
+    ],
   };
-  return { route, service, ingress: ctx.ingress };
 }
 
 function addPath(
@@ -126,10 +183,15 @@ function addPath(
 ): void {
   const resolved = resolveBackend(ctx, p.path.backend, `${p.where}.backend`);
   if (resolved === undefined) return;
+  const { regexPrefix } = ctx.overrides;
+  const raw = p.path.path;
   const translated = translatePath({
-    path: p.path.path,
+    path:
+      ctx.classSettings.legacyRegexDetection && raw !== undefined
+        ? legacyRegexPath(raw, p.path.pathType, regexPrefix)
+        : raw,
     pathType: p.path.pathType,
-    regexPrefix: ctx.overrides.regexPrefix,
+    regexPrefix,
   });
   if (!translated.ok) {
     ctx.results.problem(
@@ -142,14 +204,14 @@ function addPath(
   const key = `${p.host}\u0000${resolved.backend.serviceName}\u0000${resolved.backend.portKey}`;
   let group = p.groups.get(key);
   if (group === undefined) {
-    group = { ...resolved, host: p.host, paths: [], spelled: [], sources: 0 };
+    group = { ...resolved, host: p.host, paths: [], spelled: new Set(), sources: 0 };
     p.groups.set(key, group);
   }
   const index = group.sources++;
   for (const match of translated.paths) {
     const spelled = kongPath(match);
-    if (group.spelled.includes(spelled)) continue;
-    group.spelled.push(spelled);
+    if (group.spelled.has(spelled)) continue;
+    group.spelled.add(spelled);
     group.paths.push(
       match.source === undefined ? match : { ...match, source: { ...match.source, index } },
     );
@@ -160,7 +222,7 @@ function resolveBackend(
   ctx: Context,
   backend: IngressBackend,
   where: string,
-): { backend: BackendKey; service: Service; port: ServicePort } | undefined {
+): Resolved | undefined {
   const namespace = ctx.ingress.metadata.namespace ?? "";
   if (backend.service === undefined) {
     const kind = backend.resource?.kind ?? "unknown";
@@ -181,19 +243,22 @@ function resolveBackend(
     return undefined;
   }
   ctx.results.dependsOn(ctx.ingress, found.service);
-  const port = resolveServicePort(found.service, backend.service.port);
-  if (!port.ok) {
-    ctx.results.problem(
-      ctx.ingress,
-      port.reason,
-      `${where}: ${port.message}; the path is not routed`,
-    );
-    return undefined;
-  }
   const backendKey: BackendKey = {
     namespace,
     serviceName: backend.service.name,
     portKey: canonicalPort(backend.service.port),
   };
-  return { backend: backendKey, service: found.service, port: port.port };
+  const port = resolveServicePort(found.service, backend.service.port);
+  if (port.ok) {
+    return { backend: backendKey, service: found.service, port: port.port, portMissing: false };
+  }
+  // KIC keeps the route (its upstream has no targets, Kong answers 503) rather than dropping the path
+  // and, with it, maybe the Ingress's address: a warning, not an error.
+  ctx.results.problem(
+    ctx.ingress,
+    port.reason,
+    `${where}: ${port.message}; the path is routed to an upstream without targets (Kong answers 503) until the Service lists the port`,
+  );
+  const placeholder = unlistedPort(backend.service.port);
+  return { backend: backendKey, service: found.service, port: placeholder, portMissing: true };
 }

@@ -7,16 +7,26 @@
 import type { Ingress, Service } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations, PLUGINS_ANNOTATION } from "./annotations.ts";
+import { ingressOverBudget, type ObjectBudgets } from "./budgets.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
+import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import {
   translateDefaultBackend,
   translateIngressRules,
+  type IngressEmission,
   type IngressRoute,
+  type IngressStreamRoute,
   type ServiceLookup,
 } from "./ingress.ts";
 import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
 import { RecordedResults, type ResultSink } from "./results.ts";
+import {
+  reportAnyHost,
+  reportForeignHost,
+  type ClaimCollector,
+  type HostOwnership,
+} from "./ownership.ts";
 import type { CertificateCollector } from "./tls.ts";
 import type { Snapshot, TranslateOptions } from "./types.ts";
 
@@ -28,31 +38,119 @@ export interface IngressInput {
   readonly certificates: CertificateCollector;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  /** Collects the Ingresses' host claims for the ownership decision. */
+  readonly claims: ClaimCollector;
+  /** Whether a namespace may route any host (a default backend). */
+  readonly admitsAnyHost: (namespace: string) => boolean;
+  readonly budgets: ObjectBudgets;
 }
 
-/** Our Ingresses' routes, each on the Kong service of its backend, with cross-Ingress conflicts resolved. */
-export function translateIngresses(input: IngressInput): readonly IngressRoute[] {
-  const { services, certificates, results, memo } = input;
+/** Our Ingresses (oldest first) and their routes, before host ownership and per-path conflicts. */
+export interface IngressRoutes {
+  readonly ingresses: readonly Ingress[];
+  readonly routes: readonly IngressRoute[];
+  /** Stream routes (konghq.com/protocols tcp, tls) match on SNIs, not host and path: no claims. */
+  readonly streams: readonly IngressStreamRoute[];
+}
+
+/**
+ * Our Ingresses' routes, each on the Kong service of its backend, and their host claims (rule hosts,
+ * aliases and TLS hosts, also of Ingresses left out, so a broken object keeps its hosts).
+ */
+export function translateIngresses(input: IngressInput): IngressRoutes {
+  const { services, results, memo } = input;
   const ingresses = selectIngresses(input);
   const routes: IngressRoute[] = [];
+  // Stream routes (konghq.com/protocols tcp, tls) match on SNIs, not host and path: no claims.
+  const streams: IngressStreamRoute[] = [];
   let defaultBackendOwner: Ingress | undefined;
 
   const lookup = serviceLookup(services, results);
+  const ourClass = input.snapshot.ingressClasses.find(
+    c => c.metadata.name === input.options.ingressClass,
+  );
+  const settings = classSettings(ourClass, input.snapshot, results);
   for (const ingress of ingresses) {
-    const unit = ingressUnit(ingress, services, memo);
+    const unit = ingressUnit(ingress, { services, settings, budgets: input.budgets }, memo);
+    if (settings.source !== undefined) results.dependsOn(ingress, settings.source);
     unit.said.replay(results);
+    if (unit.overBudget !== true) claimHosts(input.claims, ingress, unit.overrides.hostAliases);
     if (unit.leftOut) continue;
-    for (const route of unit.routes) routes.push(route);
-    certificates.addIngress(ingress);
+    for (const r of unit.routes) {
+      if (r.route.kind === "http") routes.push(r as IngressRoute);
+      else streams.push(r as IngressStreamRoute);
+    }
     if (ingress.spec.defaultBackend === undefined) continue;
-    const ctx = { ingress, overrides: unit.overrides, services: lookup, results };
-    defaultBackendOwner = addDefaultBackend(ctx, { routes, owner: defaultBackendOwner });
+    if (!input.admitsAnyHost(ingress.metadata.namespace ?? "")) {
+      reportAnyHost(results, ingress, "spec.defaultBackend");
+      continue;
+    }
+    const ctx = {
+      ingress,
+      overrides: unit.overrides,
+      classSettings: settings,
+      services: lookup,
+      results,
+    };
+    defaultBackendOwner = addDefaultBackend(ctx, {
+      routes,
+      streams,
+      owner: defaultBackendOwner,
+    });
   }
+  return { ingresses, routes, streams };
+}
 
-  const kept = dropConflictingPaths(routes, results, memo.claims);
+/**
+ * Binds the admitted Ingresses' TLS hosts (only those their namespace may use), resolves claims on the
+ * same host and path between them, and marks each Ingress translated or excluded.
+ */
+export function finishIngresses(
+  input: Pick<IngressInput, "certificates" | "results" | "memo">,
+  p: {
+    ingresses: readonly Ingress[];
+    admitted: readonly IngressRoute[];
+    streams: readonly IngressStreamRoute[];
+    ownership: HostOwnership;
+  },
+): readonly IngressEmission[] {
+  const { certificates, results, memo } = input;
+  for (const ingress of p.ingresses) {
+    if (memo.ingresses.get(ingress)?.leftOut === true) continue;
+    certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
+  }
+  const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims);
   for (const r of kept) results.translated(r.ingress);
-  for (const ingress of ingresses) results.excluded(ingress);
-  return kept;
+  for (const r of p.streams) results.translated(r.ingress);
+  for (const ingress of sharing) results.translated(ingress);
+  for (const ingress of p.ingresses) results.excluded(ingress);
+  return p.streams.length === 0 ? kept : [...kept, ...p.streams];
+}
+
+function claimHosts(claims: ClaimCollector, ingress: Ingress, aliases: readonly string[]): void {
+  for (const rule of ingress.spec.rules ?? [])
+    if (rule.host !== undefined) claims.add(rule.host, ingress);
+  for (const alias of aliases) claims.add(alias, ingress);
+  for (const tls of ingress.spec.tls ?? [])
+    for (const host of tls.hosts ?? []) claims.add(host, ingress);
+}
+
+function tlsHostFilter(
+  ingress: Ingress,
+  ownership: HostOwnership,
+  results: ResultSink,
+): (host: string) => boolean {
+  const namespace = ingress.metadata.namespace ?? "";
+  return host => {
+    const owner = ownership.ownerOf(host);
+    if (owner === undefined || owner.namespace === namespace) return true;
+    reportForeignHost(results, ingress, {
+      host,
+      owner,
+      what: "does not bind its TLS Secret to it",
+    });
+    return false;
+  };
 }
 
 function selectIngresses(input: IngressInput): Ingress[] {
@@ -80,19 +178,44 @@ function selectIngresses(input: IngressInput): Ingress[] {
 /** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
 function ingressUnit(
   ingress: Ingress,
-  services: ReadonlyMap<string, Service>,
+  input: {
+    services: ReadonlyMap<string, Service>;
+    settings: ClassSettings;
+    budgets: ObjectBudgets;
+  },
   memo: TranslationMemo,
 ): IngressUnit {
+  const { services, settings } = input;
   const cached = memo.ingresses.get(ingress);
-  if (cached !== undefined && sameLookups(cached, services)) return cached;
+  if (cached?.classSettings === settings && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
   const lookups = new Map<string, Service | undefined>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
   let unit: IngressUnit;
-  if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
+  const overBudget = ingressOverBudget(ingress, parsed.value.hostAliases.length, input.budgets);
+  if (overBudget !== undefined) {
+    said.problem(ingress, "BudgetExceeded", overBudget);
+    said.excluded(ingress);
+    unit = {
+      lookups,
+      overrides: parsed.value,
+      classSettings: settings,
+      leftOut: true,
+      overBudget: true,
+      routes: [],
+      said,
+    };
+  } else if (ingress.metadata.annotations?.[PLUGINS_ANNOTATION] !== undefined) {
     excludeForPlugins(ingress, said);
-    unit = { lookups, overrides: parsed.value, leftOut: true, routes: [], said };
+    unit = {
+      lookups,
+      overrides: parsed.value,
+      classSettings: settings,
+      leftOut: true,
+      routes: [],
+      said,
+    };
   } else {
     const lookup = serviceLookup(services, said);
     const recording: ServiceLookup = {
@@ -102,9 +225,22 @@ function ingressUnit(
         return lookup.get(ns, name);
       },
     };
-    const ctx = { ingress, overrides: parsed.value, services: recording, results: said };
+    const ctx = {
+      ingress,
+      overrides: parsed.value,
+      classSettings: settings,
+      services: recording,
+      results: said,
+    };
     const routes = translateIngressRules(ctx);
-    unit = { lookups, overrides: parsed.value, leftOut: false, routes, said };
+    unit = {
+      lookups,
+      overrides: parsed.value,
+      classSettings: settings,
+      leftOut: false,
+      routes,
+      said,
+    };
   }
   memo.ingresses.set(ingress, unit);
   return unit;
@@ -126,7 +262,7 @@ function excludeForPlugins(obj: Ingress | Service, results: ResultSink): void {
 
 function addDefaultBackend(
   ctx: Parameters<typeof translateDefaultBackend>[0],
-  state: { routes: IngressRoute[]; owner: Ingress | undefined },
+  state: { routes: IngressRoute[]; streams: IngressStreamRoute[]; owner: Ingress | undefined },
 ): Ingress | undefined {
   const { ingress, results } = ctx;
   if (ingress.spec.defaultBackend === undefined) return state.owner;
@@ -141,7 +277,8 @@ function addDefaultBackend(
   }
   const route = translateDefaultBackend(ctx);
   if (route === undefined) return undefined;
-  state.routes.push(route);
+  if (route.route.kind === "http") state.routes.push(route as IngressRoute);
+  else state.streams.push(route as IngressStreamRoute);
   return ingress;
 }
 

@@ -21,20 +21,26 @@ import type {
 } from "../model/k8s.ts";
 import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
 import type { ResolvedBackend } from "./backends.ts";
-import type { IngressRoute } from "./ingress.ts";
+import type { IngressEmission } from "./ingress.ts";
 import type { IrBackend, IrHttpRoute } from "./ir/types.ts";
 import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
+import type { ClassSettings } from "./ingress-class-parameters.ts";
 import type { ClaimKeys } from "./conflicts.ts";
+import { GatewayRouteMemo } from "./gateway/memo.ts";
 
 /** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
 export interface IngressUnit {
   readonly lookups: ReadonlyMap<string, Service | undefined>;
   readonly overrides: RouteOverrides;
+  /** The class's settings it was translated with (IngressClassParameters). */
+  readonly classSettings: ClassSettings;
   /** Left out for `konghq.com/plugins`: no routes, no certificates, no default backend. */
   readonly leftOut: boolean;
-  readonly routes: readonly IngressRoute[];
+  /** Left out for a budget (budgets.ts): it claims no host either. */
+  readonly overBudget?: true;
+  readonly routes: readonly IngressEmission[];
   readonly said: RecordedResults;
 }
 
@@ -44,6 +50,7 @@ export interface BackendEntry {
   /** The Service's port object (an Ingress unit hands out the same one while it is reused). */
   readonly port: ServicePort;
   readonly weight: number | undefined;
+  readonly serviceUpstream: boolean;
   readonly slices: readonly EndpointSlice[];
   readonly resolved: ResolvedBackend;
 }
@@ -66,6 +73,7 @@ export class TranslationMemo {
   readonly #ageKeys = new WeakMap<Ingress, string>();
   readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
+  readonly gatewayRoutes = new GatewayRouteMemo();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
   readonly writer = new KongWriterMemo();

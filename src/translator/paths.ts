@@ -5,7 +5,8 @@
  * taking down the whole config.
  */
 import type { PathMatch, PathSource } from "./ir/types.ts";
-import { KONG_REGEX_PREFIX, kongPath } from "./kong-writer/routes.ts";
+import { oneLine, routePathProblem } from "../kong/validate/fields.ts";
+import { kongPath } from "./kong-writer/routes.ts";
 
 /** The controller-side marker for a regex path in an Ingress (Ingress paths must start with `/`). */
 export const DEFAULT_REGEX_PREFIX = "/~";
@@ -70,40 +71,20 @@ function implementationSpecific(path: string, regexPrefix: string): PathMatch {
 }
 
 /**
- * Catches what Kong would reject for the whole config (kong-admin-api.md §2.6 route path rules), so one
- * bad path costs only that path. Checked as Kong will read it: as the writer spells it.
+ * Each path as Kong will read it (as the writer spells it), judged by Kong's own rules
+ * (src/kong/validate), so that a path Kong would refuse, and with it the whole config, costs only itself.
  */
 function checked(paths: readonly PathMatch[]): PathTranslation {
   for (const match of paths) {
-    const p = kongPath(match);
-    const problem = p.startsWith(KONG_REGEX_PREFIX) ? regexProblem(p.slice(1)) : prefixProblem(p);
-    if (problem !== undefined) return { ok: false, reason: "InvalidPath", message: problem };
+    const spelled = kongPath(match);
+    const problem = routePathProblem(spelled);
+    if (problem !== undefined) {
+      return {
+        ok: false,
+        reason: "InvalidPath",
+        message: `Kong refuses path "${spelled}": ${oneLine(problem)}`,
+      };
+    }
   }
   return { ok: true, paths };
-}
-
-function regexProblem(regex: string): string | undefined {
-  if (!regex.startsWith("/"))
-    return `regex path "~${regex}" must start with "/" after the regex marker`;
-  try {
-    new RegExp(regex, "u");
-  } catch (err) {
-    return `invalid regex "${regex}": ${(err as Error).message}`;
-  }
-  // Kong's default router (traditional_compatible) compiles paths with Rust's regex crate, which has
-  // neither look-around nor back-references (kong-admin-api.md §2.6).
-  if (/\(\?<?[=!]/.test(regex))
-    return `regex "${regex}" uses look-around, which Kong's router does not support`;
-  if (/\\[1-9]/.test(regex))
-    return `regex "${regex}" uses a back-reference, which Kong's router does not support`;
-  return undefined;
-}
-
-function prefixProblem(path: string): string | undefined {
-  if (!path.startsWith("/")) return `path "${path}" must start with "/"`;
-  if (/(^|\/)\.{1,2}(\/|$)/.test(path))
-    return `path "${path}" contains "." or ".." segments, which Kong rejects as non-normalized`;
-  if (/%(?![0-9A-Fa-f]{2})/.test(path))
-    return `path "${path}" contains an invalid percent-encoding`;
-  return undefined;
 }

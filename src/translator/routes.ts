@@ -1,16 +1,19 @@
 /** IR routes for Ingress-derived routes: the route's matches plus the annotation overrides. */
 import type { KongProtocol } from "../kong/types.ts";
 import type { Ingress } from "../model/k8s.ts";
-import { definedFields, type RouteOverrides } from "./annotations.ts";
+import { definedFields, STREAM_PROTOCOLS, type RouteOverrides } from "./annotations.ts";
 import type {
   HeaderMatch,
+  HttpFilter,
   HttpMatch,
   IrHttpRoute,
+  IrStreamRoute,
   Origin,
   PathMatch,
   RouteSettings,
 } from "./ir/types.ts";
 import { isGrpcOnly } from "./kong-writer/routes.ts";
+import { routeProblems } from "../kong/validate/fields.ts";
 
 export interface RouteDraft {
   readonly name: string;
@@ -28,13 +31,6 @@ export interface BuiltRoute {
   readonly dropped: readonly string[];
 }
 
-const SNI_PROTOCOLS: ReadonlySet<KongProtocol> = new Set([
-  "https",
-  "grpcs",
-  "tls",
-  "tls_passthrough",
-]);
-
 /** An Ingress's routes are tagged with it and its `konghq.com/tags`. */
 export function routeOrigin(ingress: Ingress, o: RouteOverrides): Origin {
   return o.tags.length === 0 ? { object: ingress } : { object: ingress, tags: o.tags };
@@ -43,14 +39,14 @@ export function routeOrigin(ingress: Ingress, o: RouteOverrides): Origin {
 export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
   const protocols = o.protocols ?? draft.protocols;
   const grpc = isGrpcOnly(protocols);
-  const sniAllowed = (protocols ?? ["http", "https"]).some(p => SNI_PROTOCOLS.has(p));
+  const refused = refusedCriteria(o, protocols);
   const match: HttpMatch = {
     hosts: [...new Set([...draft.hosts, ...o.hostAliases])],
     paths: draft.paths,
     ...(protocols === undefined ? {} : { protocols }),
-    ...(o.methods === undefined || grpc ? {} : { methods: o.methods }),
+    ...(o.methods === undefined || refused.has("methods") ? {} : { methods: o.methods }),
     ...(o.headers === undefined ? {} : { headers: headerMatches(o.headers) }),
-    ...(o.snis === undefined || o.snis.length === 0 || !sniAllowed ? {} : { snis: o.snis }),
+    ...(o.snis === undefined || o.snis.length === 0 || refused.has("snis") ? {} : { snis: o.snis }),
   };
   const route: IrHttpRoute = {
     kind: "http",
@@ -58,9 +54,77 @@ export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
     origin: draft.origin,
     match,
     settings: routeSettings(o, grpc),
-    filters: [],
+    filters: o.rewrite === undefined ? [] : [rewriteFilter(o.rewrite)],
   };
-  return { route, dropped: droppedCriteria(o, { grpc, sniAllowed }) };
+  const dropped = [...refused].map(
+    ([field, message]) => `${CRITERIA[field]} (Kong refuses it: ${message})`,
+  );
+  return { route, dropped };
+}
+
+/** KIC's `konghq.com/rewrite`: the request-transformer replaces the upstream path with the template. */
+function rewriteFilter(template: string): HttpFilter {
+  return { kind: "urlRewrite", path: { kind: "full", value: template } };
+}
+
+/** Whether the route's protocols make it one of Kong's stream routes (tcp, tls, tls_passthrough). */
+export function isStreamDraft(draft: RouteDraft, o: RouteOverrides): boolean {
+  const protocols = o.protocols ?? draft.protocols;
+  return protocols !== undefined && protocols.some(p => STREAM_PROTOCOLS.has(p));
+}
+
+export interface BuiltStreamRoute {
+  readonly route: IrStreamRoute | undefined;
+  /** Why the route is left out, when it is. */
+  readonly missing?: string;
+  /** Annotations and criteria a stream route cannot use; they are dropped. */
+  readonly dropped: readonly string[];
+}
+
+/**
+ * An Ingress route whose `konghq.com/protocols` are tcp, tls or tls_passthrough: a Kong stream route,
+ * which matches on SNIs only. They come from `konghq.com/snis`, else the rule's host and host-aliases
+ * (what a TLS client names); the paths and HTTP-only annotations cannot apply and are reported.
+ */
+export function buildStreamRoute(draft: RouteDraft, o: RouteOverrides): BuiltStreamRoute {
+  const protocols = (o.protocols ?? []).filter((p): p is IrStreamRoute["protocols"][number] =>
+    STREAM_PROTOCOLS.has(p),
+  );
+  const hosts = [...new Set([...draft.hosts, ...o.hostAliases])];
+  const snis = o.snis !== undefined && o.snis.length > 0 ? o.snis : hosts;
+  const dropped = streamDropped(draft, o);
+  const tlsCapable = protocols.some(p => p !== "tcp");
+  if (!tlsCapable || snis.length === 0) {
+    const missing = tlsCapable
+      ? "a tls or tls_passthrough route matches on SNIs: give the rule a host or set konghq.com/snis"
+      : "a tcp route matches on destination ports, which an Ingress cannot name: use a TCPRoute, or tls with SNIs";
+    return { route: undefined, missing, dropped };
+  }
+  const route: IrStreamRoute = {
+    kind: "stream",
+    name: draft.name,
+    origin: draft.origin,
+    protocols,
+    snis,
+  };
+  return { route, dropped };
+}
+
+function streamDropped(draft: RouteDraft, o: RouteOverrides): string[] {
+  const dropped: string[] = [];
+  const onlyRoot = draft.paths.every(p => p.kind === "prefix" && p.value === "/");
+  if (!onlyRoot) dropped.push("paths (tcp and tls routes cannot match on paths)");
+  const httpOnly: [string, unknown][] = [
+    ["konghq.com/methods", o.methods],
+    ["konghq.com/headers.*", o.headers],
+    ["konghq.com/strip-path", o.stripPath],
+    ["konghq.com/rewrite", o.rewrite],
+    ["konghq.com/https-redirect-status-code", o.httpsRedirectStatusCode],
+  ];
+  for (const [name, value] of httpOnly) {
+    if (value !== undefined) dropped.push(`${name} (tcp and tls routes are not HTTP)`);
+  }
+  return dropped;
 }
 
 const SETTINGS = [
@@ -85,22 +149,34 @@ function headerMatches(headers: Readonly<Record<string, readonly string[]>>): He
   return Object.entries(headers).map(([name, values]) => ({ name, kind: "exact", values }));
 }
 
-interface ProtocolTraits {
-  readonly grpc: boolean;
-  readonly sniAllowed: boolean;
-}
+/** Route criteria set by annotations that Kong may refuse in combination with the protocols. */
+const CRITERIA = {
+  methods: "konghq.com/methods",
+  strip_path: "konghq.com/strip-path",
+  snis: "konghq.com/snis",
+} as const;
 
-/** Annotation values Kong's route schema would reject for these protocols (kong-admin-api.md §2.6). */
-function droppedCriteria(o: RouteOverrides, t: ProtocolTraits): string[] {
-  const dropped: string[] = [];
-  if (t.grpc && o.methods !== undefined) {
-    dropped.push("konghq.com/methods (gRPC routes cannot match on methods)");
+type Criterion = keyof typeof CRITERIA;
+
+/**
+ * The annotation criteria Kong's route schema refuses with these protocols (`methods` or `strip_path`
+ * on gRPC, `snis` without TLS), each judged alone on a route that otherwise passes, with Kong's message.
+ */
+function refusedCriteria(
+  o: RouteOverrides,
+  protocols: readonly KongProtocol[] | undefined,
+): Map<Criterion, string> {
+  const refused = new Map<Criterion, string>();
+  const given: Partial<Record<Criterion, unknown>> = {
+    ...(o.methods === undefined ? {} : { methods: o.methods }),
+    ...(o.stripPath === undefined ? {} : { strip_path: o.stripPath }),
+    ...(o.snis === undefined || o.snis.length === 0 ? {} : { snis: o.snis }),
+  };
+  for (const [field, value] of Object.entries(given) as [Criterion, unknown][]) {
+    const record = { protocols: protocols ?? ["http", "https"], paths: ["/"], [field]: value };
+    const problems = routeProblems(record);
+    const message = problems.fields[field] ?? problems.entity[0];
+    if (message !== undefined) refused.set(field, message);
   }
-  if (t.grpc && o.stripPath !== undefined) {
-    dropped.push("konghq.com/strip-path (gRPC routes cannot strip the path)");
-  }
-  if (!t.sniAllowed && o.snis !== undefined && o.snis.length > 0) {
-    dropped.push("konghq.com/snis (SNIs need an https or grpcs protocol)");
-  }
-  return dropped;
+  return refused;
 }

@@ -4,7 +4,7 @@
  * what the results must say about the Services and EndpointSlices that were read. Shared by every
  * route kind; memoised per backend on the identity of what it reads.
  */
-import type { EndpointSlice, KubeObject } from "../model/k8s.ts";
+import type { EndpointSlice, KubeObject, Secret, Service } from "../model/k8s.ts";
 import { resolveBackend } from "./backends.ts";
 import type {
   BackendSpec,
@@ -18,16 +18,23 @@ import { sameItems, sameSettings } from "./ir/same.ts";
 import { inexpressible } from "./kong-writer/index.ts";
 import type { BackendEntry, BackendSet, TranslationMemo } from "./memo.ts";
 import type { ResultSink } from "./results.ts";
+import type { CertificateCollector } from "./tls.ts";
 
 export interface ServicesInput {
   /** In a deterministic order: the first route naming a service brings its spec. */
   readonly emissions: readonly RouteEmission[];
   readonly slicesByService: ReadonlyMap<string, readonly EndpointSlice[]>;
   readonly clusterDomain: string;
+  /** `--enable-drain-support`. */
+  readonly drain?: boolean;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
   /** Writing for Kong's expressions router, which matches more (query parameters). */
   readonly expressions?: boolean;
+  /** By `namespace/name`: the Secrets Services name for TLS to their upstreams. */
+  readonly secrets: ReadonlyMap<string, Secret>;
+  /** Where client and CA certificates the Services name are collected. */
+  readonly certificates: CertificateCollector;
 }
 
 export function buildServices(input: ServicesInput): IrService[] {
@@ -82,13 +89,15 @@ function buildService(
   }
   used.set(spec.name, set);
   for (const entry of set.entries) reportBackend(entry, input.results);
+  adviseStreamProtocol(spec.name, routes, settings, input.results);
   const only = set.entries.length === 1 ? set.entries[0] : undefined;
+  const first = set.entries[0];
   return {
     name: spec.name,
     origin: only === undefined ? spec.origin : only.resolved.origin,
     upstreamName: spec.upstreamName,
     port: spec.backends[0]?.port.port ?? DEFAULT_PORT,
-    settings,
+    settings: first === undefined ? settings : upstreamTls(first, settings, input),
     backends: set.backends,
     routes,
   };
@@ -130,6 +139,7 @@ function backendEntry(
     previous.service === service &&
     previous.port === port &&
     previous.weight === weight &&
+    previous.serviceUpstream === (spec.serviceUpstream === true) &&
     sameItems(previous.slices, slices)
   ) {
     return previous;
@@ -138,10 +148,20 @@ function backendEntry(
     service,
     port,
     weight,
+    ...(spec.portMissing === true ? { portMissing: true } : {}),
+    ...(spec.serviceUpstream === true ? { serviceUpstream: true } : {}),
     slices,
     clusterDomain: input.clusterDomain,
+    ...(input.drain === true ? { drain: true } : {}),
   });
-  return { service, port, weight, slices, resolved };
+  return {
+    service,
+    port,
+    weight,
+    serviceUpstream: spec.serviceUpstream === true,
+    slices,
+    resolved,
+  };
 }
 
 function reportBackend(entry: BackendEntry, results: ResultSink): void {
@@ -178,6 +198,153 @@ function agreedSettings(
     return undefined;
   }
   return spec.settings === undefined ? base : { ...base, ...spec.settings };
+}
+
+const STREAM_SERVICE_PROTOCOLS: ReadonlySet<string> = new Set([
+  "tcp",
+  "tls",
+  "tls_passthrough",
+  "udp",
+]);
+
+/**
+ * A tcp or tls route (an Ingress's `konghq.com/protocols`) on a Kong service that speaks HTTP to its
+ * upstream: Kong takes it, but the connection is not proxied as the user meant. KIC says nothing; we
+ * tell the route's object which annotation the Service needs.
+ */
+function adviseStreamProtocol(
+  name: string,
+  routes: readonly IrRoute[],
+  settings: ServiceSettings,
+  results: ResultSink,
+): void {
+  const protocol = settings.protocol ?? "http";
+  if (STREAM_SERVICE_PROTOCOLS.has(protocol)) return;
+  for (const route of routes) {
+    if (route.kind !== "stream" || route.protocols.includes("udp")) continue;
+    results.problem(
+      route.origin.object,
+      "ServiceProtocolMismatch",
+      `route ${route.name} is a ${route.protocols.join("/")} route, but Kong service ${name} speaks ${protocol} to its upstream: set konghq.com/protocol: tcp or tls on its Service`,
+    );
+  }
+}
+
+/** Kong takes upstream TLS settings on https and tls services only (services.lua). */
+const TLS_PROTOCOLS: ReadonlySet<string> = new Set(["https", "tls"]);
+
+/**
+ * The Kong service's upstream TLS settings with the Secrets its Service names resolved (KIC's
+ * client-cert and ca-certificates-secrets): each one missing or unusable is a problem on the Service
+ * and is left out; so are they all when the protocol is not https or tls, where Kong refuses them.
+ */
+function upstreamTls(
+  entry: BackendEntry,
+  settings: ServiceSettings,
+  input: ServicesInput,
+): ServiceSettings {
+  const refs = entry.resolved.tls;
+  const wanted =
+    refs !== undefined || settings.tlsVerify !== undefined || settings.tlsVerifyDepth !== undefined;
+  if (!wanted) return settings;
+  const { service } = entry;
+  const protocol = settings.protocol ?? "http";
+  if (!TLS_PROTOCOLS.has(protocol)) {
+    input.results.problem(
+      service,
+      "InvalidAnnotation",
+      `annotations konghq.com/tls-verify, tls-verify-depth, client-cert and ca-certificates-secrets need konghq.com/protocol https or tls (this Service's is ${protocol}); they are ignored`,
+    );
+    return withoutTls(settings);
+  }
+  const out: { -readonly [K in keyof ServiceSettings]: ServiceSettings[K] } = { ...settings };
+  if (refs?.clientCert !== undefined) {
+    const id = clientCertificate(service, refs.clientCert, input);
+    if (id !== undefined) out.clientCertificate = id;
+  }
+  if (refs?.caSecrets !== undefined && refs.caSecrets.length > 0) {
+    const ids = caCertificates(service, refs.caSecrets, settings, input);
+    if (ids.length > 0) out.caCertificates = ids;
+  }
+  return out;
+}
+
+function withoutTls(settings: ServiceSettings): ServiceSettings {
+  const rest = { ...settings };
+  delete rest.tlsVerify;
+  delete rest.tlsVerifyDepth;
+  return rest;
+}
+
+function secretOf(
+  service: Service,
+  name: string,
+  input: ServicesInput,
+  annotation: string,
+): Secret | undefined {
+  const key = `${service.metadata.namespace ?? ""}/${name}`;
+  const secret = input.secrets.get(key);
+  if (secret === undefined) {
+    input.results.problem(
+      service,
+      "SecretNotFound",
+      `annotation konghq.com/${annotation}: Secret ${key} not found; it is ignored`,
+    );
+    return undefined;
+  }
+  input.results.dependsOn(service, secret);
+  return secret;
+}
+
+function clientCertificate(
+  service: Service,
+  name: string,
+  input: ServicesInput,
+): string | undefined {
+  const secret = secretOf(service, name, input, "client-cert");
+  if (secret === undefined) return undefined;
+  const cert = input.certificates.clientCertificate(secret);
+  if (cert.ok) return cert.id;
+  const key = `${secret.metadata.namespace ?? ""}/${name}`;
+  input.results.problem(
+    service,
+    "InvalidCertificate",
+    `annotation konghq.com/client-cert: Secret ${key} is unusable: ${cert.message}; it is ignored`,
+  );
+  return undefined;
+}
+
+function caCertificates(
+  service: Service,
+  names: readonly string[],
+  settings: ServiceSettings,
+  input: ServicesInput,
+): string[] {
+  if (settings.tlsVerify !== true) {
+    // KIC refuses CA certificates without verification: they would silently verify nothing.
+    input.results.problem(
+      service,
+      "InvalidAnnotation",
+      `annotation konghq.com/ca-certificates-secrets needs konghq.com/tls-verify: "true"; it is ignored`,
+    );
+    return [];
+  }
+  const ids: string[] = [];
+  for (const name of names) {
+    const secret = secretOf(service, name, input, "ca-certificates-secrets");
+    if (secret === undefined) continue;
+    const ca = input.certificates.caCertificate(secret);
+    if (ca.ok) {
+      if (!ids.includes(ca.id)) ids.push(ca.id);
+      continue;
+    }
+    input.results.problem(
+      service,
+      "InvalidCertificate",
+      `annotation konghq.com/ca-certificates-secrets: Secret ${service.metadata.namespace ?? ""}/${name} is unusable: ${ca.message}; it is ignored`,
+    );
+  }
+  return ids;
 }
 
 function serviceName(obj: KubeObject): string {

@@ -7,9 +7,9 @@
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import type { Ingress, KubeObject, Secret } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
-import { isValidHostname } from "./annotations.ts";
+import { sniNameProblem } from "../kong/validate/fields.ts";
 import { entityId } from "./ids.ts";
-import type { IrCertificate, Origin } from "./ir/types.ts";
+import type { IrCaCertificate, IrCertificate, Origin } from "./ir/types.ts";
 import type { ResultSink } from "./results.ts";
 
 export type KeyPair =
@@ -47,6 +47,39 @@ function decode(base64: string | undefined): string | undefined {
   return text === "" ? undefined : text;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type CaCertificate =
+  | { readonly ok: true; readonly id: string; readonly cert: string }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * A CA certificate Secret as KIC reads one: the Kong id under `id`, the PEM certificate under `cert`.
+ * Kong checks the rest (one certificate, a CA, not expired) and names the Secret if it refuses it.
+ */
+export function readCaCertificate(secret: Secret): CaCertificate {
+  const id = decode(secret.data?.["id"]);
+  const cert = decode(secret.data?.["cert"]);
+  if (id === undefined || cert === undefined) {
+    return {
+      ok: false,
+      message: "it must hold the certificate's id under id and its PEM under cert",
+    };
+  }
+  if (!UUID.test(id)) return { ok: false, message: `its id "${id}" is not a UUID` };
+  try {
+    if (!new X509Certificate(cert).ca) {
+      return { ok: false, message: "cert is not a CA certificate (basic constraint CA:TRUE)" };
+    }
+  } catch (err) {
+    return {
+      ok: false,
+      message: `cert is not a valid PEM certificate (${(err as Error).message})`,
+    };
+  }
+  return { ok: true, id: id.toLowerCase(), cert };
+}
+
 interface CertificateGroup {
   readonly id: string;
   readonly cert: string;
@@ -60,6 +93,7 @@ export class CertificateCollector {
   /** Host → the Secret serving it and the object (Ingress, Gateway) that claimed it first. */
   readonly #hostOwner = new Map<string, { secretKey: string; owner: KubeObject }>();
   readonly #groups = new Map<string, CertificateGroup>();
+  readonly #caCertificates = new Map<string, IrCaCertificate>();
   readonly #secrets: ReadonlyMap<string, Secret>;
   readonly #results: ResultSink;
   readonly #keyPair: (secret: Secret) => KeyPair;
@@ -75,33 +109,43 @@ export class CertificateCollector {
     this.#keyPair = keyPair;
   }
 
-  /** Call for Ingresses oldest first: the first claim on a host wins. */
-  addIngress(ingress: Ingress): void {
+  /**
+   * Call for Ingresses oldest first: the first claim on a host wins. `admits` says which hosts the
+   * Ingress's namespace may bind (host ownership; it reports the others).
+   */
+  addIngress(ingress: Ingress, admits: (host: string) => boolean = () => true): void {
     const namespace = ingress.metadata.namespace ?? "";
     for (const [index, tls] of (ingress.spec.tls ?? []).entries()) {
       if (tls.secretName === undefined || tls.secretName === "" || (tls.hosts ?? []).length === 0)
         continue;
       const secretKey = `${namespace}/${tls.secretName}`;
-      const hosts = this.#claimHosts(ingress, { secretKey, hosts: tls.hosts ?? [], index });
+      const hosts = this.#claimHosts(ingress, { secretKey, hosts: tls.hosts ?? [], index, admits });
       if (hosts.length > 0) this.#attach(ingress, secretKey, hosts);
     }
   }
 
   #claimHosts(
     ingress: Ingress,
-    tls: { secretKey: string; hosts: readonly string[]; index: number },
+    tls: {
+      secretKey: string;
+      hosts: readonly string[];
+      index: number;
+      admits: (host: string) => boolean;
+    },
   ): string[] {
     const claimed: string[] = [];
     for (const raw of tls.hosts) {
       const host = raw.toLowerCase();
-      if (!isValidHostname(host)) {
+      const problem = sniNameProblem(host);
+      if (problem !== undefined) {
         this.#results.problem(
           ingress,
           "InvalidTLSHost",
-          `spec.tls[${tls.index}] host "${raw}" is not a valid host name; it is skipped`,
+          `spec.tls[${tls.index}] host "${raw}": Kong refuses it as a server name (${problem}); it is skipped`,
         );
         continue;
       }
+      if (!tls.admits(host)) continue;
       const owner = this.#hostOwner.get(host);
       if (owner === undefined) {
         this.#hostOwner.set(host, { secretKey: tls.secretKey, owner: ingress });
@@ -196,6 +240,40 @@ export class CertificateCollector {
     };
     this.#groups.set(identity, group);
     return group;
+  }
+
+  /**
+   * A Service's client certificate (`konghq.com/client-cert`): the id of the Kong certificate holding
+   * the Secret's pair, or why there is none. Call after every Ingress and listener: a pair already
+   * served keeps its id, so an id handed out here never changes within the translation.
+   */
+  clientCertificate(secret: Secret): { ok: true; id: string } | { ok: false; message: string } {
+    const pair = this.#keyPair(secret);
+    if (!pair.ok) return pair;
+    this.#results.translated(secret);
+    const existing = this.#groups.get(pair.identity);
+    if (existing !== undefined) return { ok: true, id: existing.id };
+    return { ok: true, id: this.#group(pair, secret).id };
+  }
+
+  /** A CA certificate a Service names; the first Secret giving an id keeps it. */
+  caCertificate(secret: Secret): { ok: true; id: string } | { ok: false; message: string } {
+    const ca = readCaCertificate(secret);
+    if (!ca.ok) return ca;
+    this.#results.translated(secret);
+    const known = this.#caCertificates.get(ca.id);
+    if (known === undefined) {
+      this.#caCertificates.set(ca.id, { id: ca.id, origin: { object: secret }, cert: ca.cert });
+    } else if (known.cert !== ca.cert) {
+      const other = `${known.origin.object.metadata.namespace ?? ""}/${known.origin.object.metadata.name}`;
+      return { ok: false, message: `its id ${ca.id} is already used by Secret ${other}` };
+    }
+    return { ok: true, id: ca.id };
+  }
+
+  /** The CA certificates Services named, sorted by id. */
+  caCertificates(): readonly IrCaCertificate[] {
+    return [...this.#caCertificates.values()].sort((a, b) => compareStrings(a.id, b.id));
   }
 
   /** The certificates, sorted by id, each with its SNIs sorted by name. */

@@ -2,6 +2,9 @@ import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
 import type { ListenerSupportOf } from "./gateway/listeners.ts";
 import type { WriterFlavor } from "./kong-writer/index.ts";
+import type { GatewayApiBundles } from "./gateway/versions.ts";
+import type { ObjectBudgets } from "./budgets.ts";
+import type { HostClaim, RecordedClaim } from "./ownership.ts";
 import type {
   GatewayClassStatusSpec,
   GatewayStatusSpec,
@@ -16,6 +19,8 @@ export interface TranslateOptions {
   readonly ingressClass: string;
   /** `--cluster-domain`: appended to Service DNS names for `ingress.kubernetes.io/service-upstream`. */
   readonly clusterDomain: string;
+  /** `--enable-drain-support`: terminating endpoints become targets of weight 0 (KIC's flag). */
+  readonly enableDrainSupport?: boolean;
   /** `--gateway-api-controller-name`: GatewayClasses naming it are ours (KIC's default when unset). */
   readonly gatewayControllerName?: string;
   /**
@@ -29,6 +34,26 @@ export interface TranslateOptions {
    * per translation, like `listenerSupport`.
    */
   readonly routerFlavor?: () => WriterFlavor;
+  /**
+   * The installed Gateway API CRDs' bundle versions (GatewayClass `SupportedVersion`), read by the
+   * controller; unset (offline): the condition is not set. Asked once per translation.
+   */
+  readonly gatewayApiBundles?: () => GatewayApiBundles;
+  /** `--host-ownership`: a host belongs to one namespace (ownership.ts); default on. */
+  readonly hostOwnership?: boolean;
+  /**
+   * When each (host, namespace) claim was first observed: the controller's claim record, asked once
+   * per translation (runtime/host-claims.ts). None offline: every claim is then observed now.
+   */
+  readonly hostClaims?: readonly RecordedClaim[] | (() => readonly RecordedClaim[]);
+  /** `--any-host-namespaces`: who may route any host (host-less rules, default backends); unset: all. */
+  readonly anyHostNamespaces?: readonly string[];
+  /** `--external-name-services`: `refuse` leaves out routes to ExternalName Services (external-names.ts). */
+  readonly externalNameServices?: "allow" | "refuse";
+  /** `--external-name-targets`: when set, the only names ExternalName Services may point at. */
+  readonly externalNameTargets?: readonly string[];
+  /** `--max-*-per-object`: budgets.ts; unset ones keep their defaults. */
+  readonly objectBudgets?: Partial<ObjectBudgets>;
 }
 
 /** KIC's `--gateway-api-controller-name` default. */
@@ -112,4 +137,13 @@ export interface TranslationResult {
   readonly gatewayApi: GatewayApiStatuses;
   /** One entry per input object, sorted by kind, namespace, name. */
   readonly results: readonly ObjectResult[];
+  /** Who claims which host, and who routes any host: for the claim record and the metrics. */
+  readonly tenancy?: TenancyReport;
+}
+
+export interface TenancyReport {
+  /** Every (host, namespace) claim, sorted. */
+  readonly claims: readonly HostClaim[];
+  /** Namespaces whose routes match any host, sorted. */
+  readonly anyHostNamespaces: readonly string[];
 }

@@ -490,6 +490,7 @@ describe("bin/kongress.js run, as a process", () => {
         `--kubeconfig=${cluster.kubeconfigPath}`,
         `--health-probe-bind-address=127.0.0.1:${String(health)}`,
         `--metrics-bind-address=127.0.0.1:${String(metrics)}`,
+        "--log-format=json",
       ],
       {
         CONTROLLER_KONG_ADMIN_URL: kong.url,

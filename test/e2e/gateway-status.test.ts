@@ -1,18 +1,20 @@
 /**
  * Gateway API statuses end to end: `kongress run` (in-process, its own controller name) against a real
  * kube-apiserver with the v1.6 standard CRDs and a Kong emulator, driven with kubectl. A GatewayClass is
- * accepted whatever Kong does; a Gateway and its route are reported on only once Kong accepted a
- * config, and then with the published address, the attached route and our parent entry.
+ * accepted whatever Kong does; a Gateway and its route are written at once, but reported working
+ * (Programmed, the route parent Accepted) only once Kong accepted a config, and then with the
+ * published address and the attached route.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { installGatewayApiCrds } from "../support/kube/crds.ts";
+import { gatewayApiVersion, installGatewayApiCrds } from "../support/kube/crds.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   apply,
   CLUSTER_START_TIMEOUT_MS,
   ensureNamespaces,
+  eventsFor,
   kubectlJson,
   report,
   runController,
@@ -53,6 +55,7 @@ interface Condition {
   type: string;
   status: string;
   reason: string;
+  message?: string;
   observedGeneration?: number;
 }
 interface Obj {
@@ -85,7 +88,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe("Gateway API statuses", () => {
-  it("the class at once; the Gateway and route only once Kong accepted a config", async () => {
+  it("the class at once; the Gateway and route pending until Kong accepted a config", async () => {
     kong = await startKongEmulator();
     const down = kong.inject({ kind: "down" });
     run = await runController({
@@ -102,11 +105,37 @@ describe("Gateway API statuses", () => {
       async () => condition(await get(["gatewayclass", "kongress"]), "Accepted")?.status === "True",
       POLL,
     );
+    // The CRDs installed are the v1.6 bundle: the controller read their bundle version.
+    expect(condition(await get(["gatewayclass", "kongress"]), "SupportedVersion")).toMatchObject({
+      status: "True",
+      reason: "SupportedVersion",
+      message: `the installed Gateway API CRDs are of bundle version ${gatewayApiVersion}`,
+    });
     // The same translation decided the Gateway's and the route's statuses; Kong has taken none.
-    expect(condition(await get(["gateway", "kong", "-n", "gw-infra"]), "Programmed")).toMatchObject(
-      { status: "Unknown", reason: "Pending" },
+    const pending = await waitFor(
+      "the Gateway accepted, not programmed",
+      async () => {
+        const o = await get(["gateway", "kong", "-n", "gw-infra"]);
+        return condition(o, "Accepted")?.status === "True" && o;
+      },
+      POLL,
     );
-    expect((await get(["httproute", "web", "-n", "gw-shop"])).status?.parents ?? []).toEqual([]);
+    expect(condition(pending.value, "Programmed")).toMatchObject({
+      status: "False",
+      reason: "Pending",
+    });
+    const waiting = await waitFor(
+      "the route parent pending",
+      async () => {
+        const o = await get(["httproute", "web", "-n", "gw-shop"]);
+        return o.status?.parents?.find(p => p.controllerName === CONTROLLER_NAME);
+      },
+      POLL,
+    );
+    expect(waiting.value.conditions).toMatchObject([
+      { type: "Accepted", status: "Unknown", reason: "Pending" },
+      { type: "ResolvedRefs", status: "True" },
+    ]);
 
     down.clear();
     const programmed = await waitFor(
@@ -138,6 +167,53 @@ describe("Gateway API statuses", () => {
       `gateway status: class accepted ${String(accepted.ms)} ms after apply with Kong down; ` +
         `Gateway programmed ${String(programmed.ms)} ms and route attached ` +
         `${String(programmed.ms + attached.ms)} ms after Kong came back`,
+    );
+  });
+
+  it("a route Kong rejects is left out of the fallback and says so; the others stay attached", async () => {
+    if (kong === undefined || run === undefined) throw new Error("runs after the first test");
+    // Kong refuses every entity tagged with the route named `broken`, as it would an invalid one.
+    kong.inject({ kind: "rejectTagged", tag: "k8s-name:broken" });
+    await apply(
+      cluster,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: broken, namespace: gw-shop }
+spec:
+  parentRefs: [{ name: kong, namespace: gw-infra }]
+  rules: [{ matches: [{ path: { type: PathPrefix, value: /broken } }], backendRefs: [{ name: web, port: 80 }] }]
+`,
+    );
+    const refused = await waitFor(
+      "the broken route's parent not accepted, in Kong's words",
+      async () => {
+        const o = await get(["httproute", "broken", "-n", "gw-shop"]);
+        const ours = o.status?.parents?.find(p => p.controllerName === CONTROLLER_NAME);
+        const accepted = ours?.conditions.find(c => c.type === "Accepted");
+        return accepted?.reason === "KongConfigurationApplyFailed" && accepted;
+      },
+      POLL,
+    );
+    expect(refused.value).toMatchObject({ status: "False" });
+    expect(refused.value.message).toMatch(/^not in the configuration Kong accepted: /);
+    const event = await waitFor(
+      "a Warning event on the broken route",
+      async () =>
+        (await eventsFor(cluster, "gw-shop", "broken")).find(
+          e => e.type === "Warning" && e.reason === "KongConfigurationApplyFailed",
+        ),
+      POLL,
+    );
+    expect(event.value.involvedObject.kind).toBe("HTTPRoute");
+    const web = await get(["httproute", "web", "-n", "gw-shop"]);
+    expect(
+      web.status?.parents
+        ?.find(p => p.controllerName === CONTROLLER_NAME)
+        ?.conditions.find(c => c.type === "Accepted"),
+    ).toMatchObject({ status: "True" });
+    report(
+      `gateway status: a route Kong rejected shown Accepted=False ${String(refused.ms)} ms after ` +
+        `apply, its Warning event ${String(refused.ms + event.ms)} ms`,
     );
   });
 });

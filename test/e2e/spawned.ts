@@ -67,6 +67,8 @@ export async function spawnController(opts: SpawnOptions): Promise<SpawnedContro
     `--publish-status-address=${STATUS_ADDRESS}`,
     // Outside a pod the Lease's namespace must be named.
     "--election-namespace=default",
+    // The tests read the logs line by line as JSON (the default is KIC's text).
+    "--log-format=json",
     ...(opts.apiserverHost === undefined ? [] : [`--apiserver-host=${opts.apiserverHost}`]),
     ...(opts.args ?? []),
   ];

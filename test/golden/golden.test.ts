@@ -4,7 +4,7 @@
  *   in.yaml                       Kubernetes objects (multi-document YAML, kubectl-appliable)
  *   <variant>.settings.yaml       optional TranslateOptions overrides; `default` always runs
  *   <variant>.golden.yaml         the expected { config, results }
- *   expressions.golden.yaml       always: the default options for Kong's `expressions` router
+ *   expressions.golden.yaml       always: the default variant's options for Kong's `expressions` router
  * To add a case: create the directory with in.yaml, run `npm run golden:update`, review the new golden file.
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -40,26 +40,30 @@ interface Variant {
   readonly routerFlavor: RouterFlavor;
 }
 
+/**
+ * `default` always runs, and `expressions` with the same options for Kong's expressions router (KIC's
+ * ExpressionRoutes goldens); a `default.settings.yaml` gives both settings (a claim record, say).
+ */
 function variantsOf(dir: string): Variant[] {
-  const variants: Variant[] = [
-    { name: "default", options: DEFAULT_TRANSLATE_OPTIONS, routerFlavor: "traditional_compatible" },
-    // Every case also for Kong's expressions router (KIC's ExpressionRoutes goldens).
-    {
-      name: "expressions",
-      options: { ...DEFAULT_TRANSLATE_OPTIONS, routerFlavor: () => "expressions" },
-      routerFlavor: "expressions",
-    },
-  ];
+  let base: TranslateOptions = DEFAULT_TRANSLATE_OPTIONS;
+  const others: Variant[] = [];
   for (const file of readdirSync(dir).sort()) {
     const match = /^(.+)\.settings\.yaml$/.exec(file);
     if (match?.[1] === undefined) continue;
     const overrides = parse(readFileSync(join(dir, file), "utf8")) as Partial<TranslateOptions>;
-    variants.push({
-      name: match[1],
-      options: { ...DEFAULT_TRANSLATE_OPTIONS, ...overrides },
-      routerFlavor: "traditional_compatible",
-    });
+    const options = { ...DEFAULT_TRANSLATE_OPTIONS, ...overrides };
+    if (match[1] === "default") base = options;
+    else others.push({ name: match[1], options, routerFlavor: "traditional_compatible" });
   }
+  const variants: Variant[] = [
+    { name: "default", options: base, routerFlavor: "traditional_compatible" },
+    {
+      name: "expressions",
+      options: { ...base, routerFlavor: () => "expressions" },
+      routerFlavor: "expressions",
+    },
+    ...others,
+  ];
   return variants;
 }
 

@@ -129,6 +129,43 @@ describe("optional kinds, current standard bundle", () => {
     },
     10 * 60_000,
   );
+
+  it(
+    "watches KIC's IngressClassParameters once the chart's CRD is installed",
+    async () => {
+      if (watching === undefined) throw new Error("the first test starts the watchers");
+      const { store, optional } = watching;
+      const crd = new URL(
+        "../../charts/kongress/crds/configuration.konghq.com_ingressclassparameterses.yaml",
+        import.meta.url,
+      ).pathname;
+      await kubectlOk(cluster, ["apply", "-f", crd]);
+      await kubectlOk(cluster, [
+        "wait",
+        "--for=condition=established",
+        "crd/ingressclassparameterses.configuration.konghq.com",
+      ]);
+      await apply(cluster, [
+        {
+          apiVersion: "configuration.konghq.com/v1alpha1",
+          kind: "IngressClassParameters",
+          metadata: { name: "kong-params", namespace: "apps" },
+          spec: { serviceUpstream: true },
+        },
+      ]);
+      await waitFor(
+        "the parameters in the store",
+        () => store.objects("IngressClassParameters").length === 1,
+        { timeoutMs: 20_000 },
+      );
+      expect(optional.served().get("IngressClassParameters")).toBe("v1alpha1");
+      // The CRD's default fills in the field the object left out.
+      expect(store.objects("IngressClassParameters")[0]).toMatchObject({
+        spec: { serviceUpstream: true, enableLegacyRegexDetection: false },
+      });
+    },
+    5 * 60_000,
+  );
 });
 
 describe("optional kinds, a v1.4 experimental bundle", () => {

@@ -105,3 +105,20 @@ export function integer(min: number, max: number, def?: number): FieldDef {
     ? { type: "integer", between: [min, max] }
     : { type: "integer", between: [min, max], default: def, required: true };
 }
+
+/** Kong's `validate_header_name` message (`kong/tools/http.lua`), shared by every header typedef. */
+export function badHeaderName(name: string): string {
+  return `bad header name '${name}', allowed characters are A-Z, a-z, 0-9, '_', and '-'`;
+}
+
+const HEADER_NAME_RE = /^[A-Za-z0-9_-]+$/;
+
+export function isHeaderName(name: string): boolean {
+  return HEADER_NAME_RE.test(name);
+}
+
+/** `typedefs.header_name`: a string with only header-name characters. */
+export const headerName: FieldDef = {
+  type: "string",
+  custom: v => (typeof v === "string" && !isHeaderName(v) ? badHeaderName(v) : undefined),
+};

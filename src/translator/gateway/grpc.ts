@@ -11,15 +11,15 @@
  */
 import type { KongProtocol } from "../../kong/types.ts";
 import type { GRPCRoute, GRPCRouteMatch } from "../../model/gateway-api.ts";
-import type { HttpMatch, IrHttpRoute, MatchPlace, PathMatch, ServiceSpec } from "../ir/types.ts";
+import type { HttpMatch, MatchPlace, PathMatch, ServiceSpec } from "../ir/types.ts";
 import { escapeRegex } from "../kong-writer/routes.ts";
 import { convertFilters, GRPC_FILTER_TYPES } from "./filters.ts";
 import { headerMatches } from "./matches.ts";
 import type { RouteContext, RouteTranslator } from "./routes.ts";
 import {
+  draftRuleRoutes,
   emitRules,
   refusesPluginsAnnotation,
-  routeProblems,
   ruleBackends,
   servedHosts,
   servedListeners,
@@ -110,32 +110,17 @@ function draftRule(input: GrpcRouteInput, rule: GrpcRule, index: number): RuleDr
     backendRefs: rule.backendRefs?.length ?? 0,
     valid,
   });
-  const dropReasons: string[] = [];
-  const filterReasons: string[] = [...converted.problems];
-  const routes: IrHttpRoute[] = [];
-  const matches = rule.matches === undefined || rule.matches.length === 0 ? [{}] : rule.matches;
-  const base = `grpcroute.${route.metadata.namespace ?? ""}.${route.metadata.name}.${index}`;
-  for (const [j, m] of matches.entries()) {
-    const built = buildMatch(input, m);
-    if ("problems" in built) {
-      dropReasons.push(...built.problems);
-      continue;
-    }
-    const ir: IrHttpRoute = {
-      kind: "http",
-      name: `${base}.${j}`,
-      origin: { object: route, tags: ruleTags(rule) },
-      match: built.match,
-      settings: {},
-      filters,
-      place: { rule: index, match: j, ...grpcMethodOf(m) },
-    };
-    const problems = routeProblems(ir, ctx.expressions);
-    dropReasons.push(...problems.match);
-    filterReasons.push(...problems.filters);
-    routes.push(ir);
-  }
-  return { routes, dropReasons, filterReasons };
+  return draftRuleRoutes({
+    route,
+    rule,
+    index,
+    matches: rule.matches === undefined || rule.matches.length === 0 ? [{}] : rule.matches,
+    filters,
+    filterProblems: converted.problems,
+    build: m => buildMatch(input, m),
+    place: grpcMethodOf,
+    ...(ctx.expressions === true ? { expressions: true } : {}),
+  });
 }
 
 export const translateGrpcRoute: RouteTranslator = ctx => {

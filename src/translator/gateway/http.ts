@@ -17,7 +17,6 @@ import type { KongProtocol } from "../../kong/types.ts";
 import type { HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from "../../model/gateway-api.ts";
 import type {
   HttpMatch,
-  IrHttpRoute,
   PathMatch,
   PathSource,
   ServiceSettings,
@@ -28,9 +27,9 @@ import { convertFilters, type RedirectContext } from "./filters.ts";
 import { headerMatches, queryParamMatches } from "./matches.ts";
 import type { RouteContext, RouteTranslator } from "./routes.ts";
 import {
+  draftRuleRoutes,
   emitRules,
   refusesPluginsAnnotation,
-  routeProblems,
   ruleBackends,
   servedHosts,
   servedListeners,
@@ -178,37 +177,26 @@ function draftRule(input: HttpRouteInput, rule: HTTPRouteRule, index: number): R
     backendRefs: rule.backendRefs?.length ?? 0,
     valid,
   });
-  const dropReasons: string[] = [];
-  const filterReasons: string[] = [...converted.problems];
-  if ((rule.backendRefs ?? []).some(b => (b.filters ?? []).length > 0))
-    filterReasons.push("filters on a backendRef are not supported: Kong filters per route");
-  const settings = ruleSettings(rule);
-  if (typeof settings === "string") dropReasons.push(settings);
-  const routes: IrHttpRoute[] = [];
   const matches =
     rule.matches === undefined || rule.matches.length === 0 ? [DEFAULT_MATCH] : rule.matches;
-  const base = `httproute.${route.metadata.namespace ?? ""}.${route.metadata.name}.${index}`;
-  for (const [j, m] of matches.entries()) {
-    const built = buildMatch(input, m, converted.rewritesPrefix);
-    if ("problems" in built) {
-      dropReasons.push(...built.problems);
-      continue;
-    }
-    const ir: IrHttpRoute = {
-      kind: "http",
-      name: `${base}.${j}`,
-      origin: { object: route, tags: ruleTags(rule) },
-      match: built.match,
-      settings: {},
-      filters,
-      place: { rule: index, match: j },
-    };
-    const problems = routeProblems(ir, input.ctx.expressions);
-    dropReasons.push(...problems.match);
-    filterReasons.push(...problems.filters);
-    routes.push(ir);
-  }
-  return { routes, dropReasons, filterReasons };
+  const backendFilters = (rule.backendRefs ?? []).some(b => (b.filters ?? []).length > 0);
+  const settings = ruleSettings(rule);
+  return draftRuleRoutes({
+    route,
+    rule,
+    index,
+    matches,
+    filters,
+    filterProblems: [
+      ...converted.problems,
+      ...(backendFilters
+        ? ["filters on a backendRef are not supported: Kong filters per route"]
+        : []),
+    ],
+    ruleProblems: typeof settings === "string" ? [settings] : [],
+    build: m => buildMatch(input, m, converted.rewritesPrefix),
+    ...(input.ctx.expressions === true ? { expressions: true } : {}),
+  });
 }
 
 /** The Kong service of each rule: rules with the same backendRefs and timeouts share the first's. */

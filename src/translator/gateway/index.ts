@@ -15,6 +15,7 @@ import {
   type RouteStatusSpec,
 } from "./conditions.ts";
 import { ReferenceGrants } from "./grants.ts";
+import { supportedVersionCondition, type GatewayApiBundles } from "./versions.ts";
 import {
   ASSUME_SUPPORTED,
   evaluateGateway,
@@ -41,6 +42,8 @@ export interface GatewayApiOptions {
   readonly controllerName: string;
   /** What Kong's listens say; defaults to assuming every listener is served (offline). */
   readonly support?: ListenerSupportOf;
+  /** The installed CRDs' bundle versions; unset (offline): `SupportedVersion` is not claimed. */
+  readonly bundles?: GatewayApiBundles;
 }
 
 export interface EvaluatedRoute {
@@ -145,6 +148,7 @@ export function evaluateGatewayApi(
   const gatewayStatuses = [...gateways.entries()].map(([key, g]) =>
     gatewayStatus(g, listener => attached.get(`${key}/${listener}`) ?? 0),
   );
+  const supportedVersion = supportedVersionCondition(options.bundles);
   const classes = ourClasses.map(c => ({
     name: c.metadata.name,
     generation: c.metadata.generation,
@@ -157,6 +161,7 @@ export function evaluateGatewayApi(
             "the gatewayclass has been accepted by the controller",
           )
         : condition("Accepted", "False", "InvalidParameters", "parametersRef is not supported"),
+      ...(supportedVersion === undefined ? [] : [supportedVersion]),
     ],
     supportedFeatures: SUPPORTED_FEATURES,
   }));

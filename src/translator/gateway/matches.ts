@@ -4,13 +4,15 @@
  * the checks Kong would make on what the writer spells from them. A criterion Kong would reject costs
  * its rule, not the whole config; the reasons become the route's conditions.
  */
-import { pcreError, rustRegexError, validateRoutePath } from "../../kong/validate/paths.ts";
+import {
+  oneLine,
+  routeFieldProblem,
+  routeHeaderProblem,
+  routePathProblem,
+} from "../../kong/validate/fields.ts";
 import type { HTTPHeaderMatch } from "../../model/gateway-api.ts";
 import type { HeaderMatch, HttpMatch, QueryParamMatch } from "../ir/types.ts";
 import { kongPath } from "../kong-writer/index.ts";
-
-/** Kong's route header names (its `headers` field keys). */
-const HEADER_NAME = /^[A-Za-z0-9_-]+$/;
 
 export interface Converted<T> {
   readonly value: T;
@@ -50,9 +52,11 @@ export function headerMatches(list: readonly HTTPHeaderMatch[]): Converted<Heade
       problems.push(`header ${h.name}: match type ${h.type ?? ""} is unknown`);
     else if (name === "host")
       problems.push("a Host header match is not supported: match on the route's hostnames instead");
-    else if (!HEADER_NAME.test(name))
-      problems.push(`header ${h.name}: Kong matches only names of A-Z, a-z, 0-9, '_' and '-'`);
-    else value.push({ name, kind, values: [h.value] });
+    else {
+      const kong = routeFieldProblem("headers", { [name]: [] });
+      if (kong === undefined) value.push({ name, kind, values: [h.value] });
+      else problems.push(`header ${h.name}: Kong refuses it: ${kong}`);
+    }
   }
   return { value, problems };
 }
@@ -78,37 +82,15 @@ export function kongMatchProblems(match: HttpMatch): string[] {
   const problems: string[] = [];
   for (const path of match.paths) {
     const spelled = kongPath(path);
-    const problem = kongPathProblem(spelled);
-    if (problem !== undefined) problems.push(`path ${spelled}: ${problem}`);
+    const problem = routePathProblem(spelled);
+    if (problem !== undefined) problems.push(`path ${spelled}: ${oneLine(problem)}`);
   }
   for (const header of match.headers ?? []) {
     if (header.kind !== "regex") continue;
     for (const value of header.values) {
-      const problem = regexProblem(value);
-      if (problem !== undefined) problems.push(`header ${header.name}: ${problem}`);
+      const problem = routeHeaderProblem(header.name, [`~*${value}`]);
+      if (problem !== undefined) problems.push(`header ${header.name}: ${oneLine(problem)}`);
     }
   }
   return problems;
-}
-
-function kongPathProblem(path: string): string | undefined {
-  if (path.includes("//")) return "Kong refuses empty path segments";
-  if (!path.startsWith("/") && !path.startsWith("~/")) return "a path must start with /";
-  if (path.startsWith("~")) return regexProblem(path.slice(1));
-  return validateRoutePath(path);
-}
-
-/**
- * A regular expression both of Kong's engines take: PCRE (the traditional router, header values) and
- * Rust's regex crate (`traditional_compatible`, Kong's default, compiles paths with it).
- */
-function regexProblem(regex: string): string | undefined {
-  const pcre = pcreError(regex);
-  if (pcre !== undefined) return `not a valid regular expression (${pcre})`;
-  const rust = rustRegexError(regex);
-  if (rust !== undefined) {
-    const last = rust.split("\n").at(-1) ?? rust;
-    return `Kong's router cannot use this regular expression (${last.replace(/^error: /, "")})`;
-  }
-  return undefined;
 }

@@ -9,6 +9,13 @@ import type { RouteEmission } from "../ir/types.ts";
 import type { ResultSink } from "../results.ts";
 import type { Attachment } from "./attach.ts";
 import type { EvaluatedRoute, GatewayApiEvaluation } from "./index.ts";
+import type { Problem } from "../types.ts";
+import {
+  applyRouteAnnotations,
+  readRouteAnnotations,
+  type RouteAnnotations,
+} from "./annotations.ts";
+import { GatewayRouteMemo } from "./memo.ts";
 import { translateStreamRoutes } from "./stream.ts";
 
 /** What a kind's sub-translator gets for one route. */
@@ -28,13 +35,47 @@ export interface GatewayRoutesInput {
   readonly results: ResultSink;
   /** Per route kind; kinds without one contribute nothing yet. */
   readonly translators: Partial<Record<GatewayRoute["kind"], RouteTranslator>>;
+  /** Writing for Kong's expressions router, which matches more (query parameters). */
   readonly expressions?: boolean;
+  /** What HTTPRoutes and GRPCRoutes contributed last time (kept between translations). */
+  readonly memo?: GatewayRouteMemo;
+}
+
+/** One HTTPRoute's or GRPCRoute's emissions, its annotations applied, all it says told to `ctx.results`. */
+function buildRoute(translator: RouteTranslator, ctx: RouteContext): readonly RouteEmission[] {
+  const route = ctx.evaluated.route;
+  const annotations = readRouteAnnotations(route);
+  const report = (p: Problem): void => {
+    ctx.results.problem(route, p.reason, p.message);
+  };
+  for (const p of annotations.problems) report(p);
+  const emitted = applyRouteAnnotations(translator(ctx), annotations, report);
+  if (emitted.length > 0) ctx.results.translated(route);
+  return emitted;
+}
+
+/** The stream routes' emissions (built together: the oldest route on a port gets it), with their tags. */
+function streamEmissions(
+  stream: readonly RouteContext[],
+  annotations: ReadonlyMap<GatewayRoute, RouteAnnotations>,
+  results: ResultSink,
+): RouteEmission[] {
+  const emissions: RouteEmission[] = [];
+  for (const e of translateStreamRoutes(stream)) {
+    const route = e.route.origin.object as GatewayRoute;
+    results.translated(route);
+    const a = annotations.get(route);
+    emissions.push(...(a === undefined ? [e] : applyRouteAnnotations([e], a, () => undefined)));
+  }
+  return emissions;
 }
 
 export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission[] {
   const { evaluation, results } = input;
+  const memo = input.memo ?? new GatewayRouteMemo();
   const emissions: RouteEmission[] = [];
   const stream: RouteContext[] = [];
+  const streamAnnotations = new Map<GatewayRoute, RouteAnnotations>();
   for (const evaluated of evaluation.routes) {
     const ours = evaluated.parents.length > 0;
     if (!ours) continue;
@@ -55,18 +96,20 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
       results,
       ...(input.expressions === true ? { expressions: true } : {}),
     };
-    const kind = evaluated.route.kind;
-    if (kind === "TCPRoute" || kind === "UDPRoute" || kind === "TLSRoute") {
+    const route = evaluated.route;
+    if (route.kind === "TCPRoute" || route.kind === "UDPRoute" || route.kind === "TLSRoute") {
+      const annotations = readRouteAnnotations(route);
+      for (const p of annotations.problems) results.problem(route, p.reason, p.message);
       stream.push(ctx);
+      streamAnnotations.set(route, annotations);
       continue;
     }
-    const emitted = input.translators[kind]?.(ctx) ?? [];
-    if (emitted.length > 0) results.translated(evaluated.route);
-    emissions.push(...emitted);
+    const translator = input.translators[route.kind];
+    if (translator === undefined) continue;
+    const unit = memo.unit(ctx, said => buildRoute(translator, { ...ctx, results: said }));
+    unit.said.replay(results);
+    emissions.push(...unit.emissions);
   }
-  for (const e of translateStreamRoutes(stream)) {
-    results.translated(e.route.origin.object);
-    emissions.push(e);
-  }
+  emissions.push(...streamEmissions(stream, streamAnnotations, results));
   return emissions;
 }

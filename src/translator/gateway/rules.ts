@@ -10,11 +10,18 @@
 import type { KongProtocol } from "../../kong/types.ts";
 import { PLUGINS_ANNOTATION } from "../annotations.ts";
 import type { GatewayRoute } from "../../model/gateway-api.ts";
-import type { BackendSpec, HttpFilter, IrHttpRoute, RouteEmission } from "../ir/types.ts";
+import type {
+  BackendSpec,
+  HttpFilter,
+  HttpMatch,
+  IrHttpRoute,
+  MatchPlace,
+  RouteEmission,
+} from "../ir/types.ts";
 import { inexpressible } from "../kong-writer/index.ts";
 import { kongMatchProblems } from "./matches.ts";
 import type { RouteContext } from "./routes.ts";
-import { parentRefOf } from "./shared.ts";
+import { parentRefOf, ruleTags } from "./shared.ts";
 
 /** The hostnames a route serves over all its listeners; empty: any (some listener takes any host). */
 export function servedHosts(ctx: RouteContext): readonly string[] {
@@ -84,6 +91,59 @@ export interface RuleDraft {
   readonly dropReasons: readonly string[];
   /** Its filters cannot be applied: its routes answer 500 instead. */
   readonly filterReasons: readonly string[];
+}
+
+/** What `draftRuleRoutes` needs of one HTTPRoute or GRPCRoute rule. */
+export interface RuleMatches<M> {
+  readonly route: GatewayRoute;
+  readonly rule: { readonly name?: string };
+  readonly index: number;
+  /** The rule's matches, with the API server's default filled in where it has none. */
+  readonly matches: readonly M[];
+  readonly filters: readonly HttpFilter[];
+  /** Why some of the rule's filters cannot be applied. */
+  readonly filterProblems: readonly string[];
+  /** Why the rule as a whole cannot be routed (before any of its matches is looked at). */
+  readonly ruleProblems?: readonly string[];
+  /** One match's Kong criteria, or why it cannot be expressed. */
+  readonly build: (match: M) => { match: HttpMatch } | { problems: readonly string[] };
+  /** What KIC's expressions router weighs of a match besides its criteria (its rule, index, ...). */
+  readonly place?: (match: M) => Omit<MatchPlace, "rule" | "match">;
+  /** Writing for Kong's expressions router, which matches more (query parameters). */
+  readonly expressions?: boolean;
+}
+
+/**
+ * The Kong routes of one rule, one per match (`<kind>.<ns>.<name>.<rule>.<match>`), each checked
+ * against what the writer and Kong can express; what cannot be is sorted into the draft's reasons.
+ */
+export function draftRuleRoutes<M>(input: RuleMatches<M>): RuleDraft {
+  const { route, rule, index } = input;
+  const dropReasons: string[] = [...(input.ruleProblems ?? [])];
+  const filterReasons: string[] = [...input.filterProblems];
+  const routes: IrHttpRoute[] = [];
+  const base = `${route.kind.toLowerCase()}.${route.metadata.namespace ?? ""}.${route.metadata.name}.${index}`;
+  for (const [j, m] of input.matches.entries()) {
+    const built = input.build(m);
+    if ("problems" in built) {
+      dropReasons.push(...built.problems);
+      continue;
+    }
+    const ir: IrHttpRoute = {
+      kind: "http",
+      name: `${base}.${j}`,
+      origin: { object: route, tags: ruleTags(rule) },
+      match: built.match,
+      settings: {},
+      filters: input.filters,
+      place: { rule: index, match: j, ...input.place?.(m) },
+    };
+    const problems = routeProblems(ir, input.expressions);
+    dropReasons.push(...problems.match);
+    filterReasons.push(...problems.filters);
+    routes.push(ir);
+  }
+  return { routes, dropReasons, filterReasons };
 }
 
 /**

@@ -19,6 +19,10 @@ export function sameSettings(a: ServiceSettings, b: ServiceSettings): boolean {
       a.readTimeout === b.readTimeout &&
       a.writeTimeout === b.writeTimeout &&
       a.retries === b.retries &&
-      a.hostHeader === b.hostHeader)
+      a.hostHeader === b.hostHeader &&
+      a.tlsVerify === b.tlsVerify &&
+      a.tlsVerifyDepth === b.tlsVerifyDepth &&
+      a.clientCertificate === b.clientCertificate &&
+      sameItems(a.caCertificates ?? [], b.caCertificates ?? []))
   );
 }

@@ -29,6 +29,8 @@ export interface Origin {
 export interface IrConfig {
   readonly services: readonly IrService[];
   readonly certificates: readonly IrCertificate[];
+  /** Kong `ca_certificates` the services' `caCertificates` name. */
+  readonly caCertificates?: readonly IrCaCertificate[];
 }
 
 // ----- Services and backends -----
@@ -67,6 +69,13 @@ export interface ServiceSettings {
   readonly retries?: number;
   /** The upstream's `host_header`. */
   readonly hostHeader?: string;
+  /** TLS to the upstream (https and tls services only): verify its certificate, to this depth. */
+  readonly tlsVerify?: boolean;
+  readonly tlsVerifyDepth?: number;
+  /** The id of the certificate Kong presents to the upstream. */
+  readonly clientCertificate?: string;
+  /** Ids of the CA certificates the upstream's certificate is verified against. */
+  readonly caCertificates?: readonly string[];
 }
 
 /** One Kubernetes Service behind a Kong service, with the endpoints it resolved to. */
@@ -86,6 +95,11 @@ export interface IrBackend {
 export interface IrEndpoint {
   /** `host:port`, IPv6 in brackets. */
   readonly address: string;
+  /**
+   * A terminating endpoint kept for `--enable-drain-support`: a target of weight 0, so Kong sends it
+   * no new connections while the ones it has drain.
+   */
+  readonly draining?: boolean;
   /** The EndpointSlice it came from, or the Service for ExternalName and service-upstream. */
   readonly origin: Origin;
 }
@@ -277,6 +291,13 @@ export interface IrCertificate {
   readonly snis: readonly IrSni[];
 }
 
+/** A CA certificate (Kong `ca_certificates`), from a Secret holding `id` and `cert` (KIC's keys). */
+export interface IrCaCertificate {
+  readonly id: string;
+  readonly origin: Origin;
+  readonly cert: string;
+}
+
 export interface IrSni {
   readonly name: string;
   /** The Secret that claimed the name (it may differ from the certificate's, for identical pairs). */
@@ -304,6 +325,14 @@ export interface BackendSpec {
   readonly port: ServicePort;
   /** See `IrBackend.weight`. */
   readonly weight?: number;
+  /**
+   * The Service does not list the port the route names; `port` is the route's own number (80 when it
+   * names the port by name or not at all). KIC keeps such a route: its upstream has no targets until
+   * the Service lists the port, so Kong answers 503 meanwhile.
+   */
+  readonly portMissing?: boolean;
+  /** Reach the Service through its DNS name (IngressClassParameters `serviceUpstream`). */
+  readonly serviceUpstream?: boolean;
 }
 
 /** One route and the service it belongs to; routes naming the same service share it (the first spec wins). */

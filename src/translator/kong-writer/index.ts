@@ -89,6 +89,9 @@ export function writeKongConfig(
   const certificates = ir.certificates
     .map(c => writeCertificate(c, memo))
     .sort((a, b) => compareStrings(a.id, b.id));
+  const caCertificates = (ir.caCertificates ?? [])
+    .map(c => ({ id: c.id, cert: c.cert, tags: tagsOf(c.origin) }))
+    .sort((a, b) => compareStrings(a.id, b.id));
   if (services.length === 0 && certificates.length === 0) {
     upstreams.push({ name: STUB_UPSTREAM_NAME, algorithm: "round-robin" });
   }
@@ -97,6 +100,7 @@ export function writeKongConfig(
     ...(services.length > 0 ? { services: services.sort(byName) } : {}),
     ...(upstreams.length > 0 ? { upstreams: upstreams.sort(byName) } : {}),
     ...(certificates.length > 0 ? { certificates } : {}),
+    ...(caCertificates.length > 0 ? { ca_certificates: caCertificates } : {}),
   };
 }
 
@@ -176,6 +180,12 @@ function kongService(ir: IrService, tags: readonly string[]): KongService {
     read_timeout: s.readTimeout ?? 60000,
     write_timeout: s.writeTimeout ?? 60000,
     retries: s.retries ?? 5,
+    ...(s.clientCertificate === undefined
+      ? {}
+      : { client_certificate: { id: s.clientCertificate } }),
+    ...(s.tlsVerify === undefined ? {} : { tls_verify: s.tlsVerify }),
+    ...(s.tlsVerifyDepth === undefined ? {} : { tls_verify_depth: s.tlsVerifyDepth }),
+    ...(s.caCertificates === undefined ? {} : { ca_certificates: s.caCertificates }),
     tags,
   };
 }
@@ -199,8 +209,10 @@ function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
 export function weightedTargets(backends: readonly IrBackend[]): readonly KongTarget[] {
   const byAddress = new Map<string, { target: string; weight: number; tags: readonly string[] }>();
   for (const backend of backends) {
-    const weight = endpointWeight(backend);
+    const share = endpointWeight(backend);
     for (const endpoint of backend.endpoints) {
+      // KIC's drain support: a terminating endpoint takes no new traffic, whatever its backend's share.
+      const weight = endpoint.draining === true ? 0 : share;
       const existing = byAddress.get(endpoint.address);
       if (existing !== undefined) existing.weight += weight;
       else {
@@ -215,7 +227,9 @@ export function weightedTargets(backends: readonly IrBackend[]): readonly KongTa
 function endpointWeight(backend: IrBackend): number {
   if (backend.weight === undefined) return 100;
   if (backend.weight === 0) return 0;
-  return Math.max(1, Math.floor(backend.weight / Math.max(1, backend.endpoints.length)));
+  // KIC splits a backend's share over the endpoints that take traffic, not the draining ones.
+  const serving = backend.endpoints.filter(e => e.draining !== true).length;
+  return Math.max(1, Math.floor(backend.weight / Math.max(1, serving)));
 }
 
 function writeCertificate(c: IrCertificate, memo: KongWriterMemo): KongCertificate {

@@ -173,6 +173,8 @@ export async function startControllerProcess(
     `--publish-status-address=${opts.statusAddress}`,
     `--metrics-bind-address=127.0.0.1:${metricsPort}`,
     `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+    // Readers of the log file parse it as JSON lines (the default is KIC's text).
+    "--log-format=json",
     ...opts.extraArgs,
   ];
   const logPath = join(opts.logDir, `controller-${opts.label}.log`);

@@ -27,6 +27,7 @@ export const COLLECTION_PATHS: Readonly<Record<string, string>> = {
   jwts: "jwt_secrets",
   acls: "acls",
   oauth2: "oauth2_credentials",
+  "mtls-auths": "mtls_auth_credentials",
 };
 
 const ENDPOINT_KEYS: Readonly<Record<string, string>> = {
@@ -38,21 +39,35 @@ const ENDPOINT_KEYS: Readonly<Record<string, string>> = {
   plugins: "instance_name",
   key_sets: "name",
   vaults: "prefix",
+  keyauth_credentials: "key",
+  basicauth_credentials: "username",
+  hmacauth_credentials: "username",
+  jwt_secrets: "key",
+  oauth2_credentials: "client_id",
 };
 
-/** Foreign field that links a child collection to the parent in `/<parent>/{id}/<child>` URLs. */
-const NESTED_LISTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  services: { routes: "service", plugins: "service" },
-  routes: { plugins: "route" },
-  consumers: {
-    plugins: "consumer",
-    acls: "consumer",
-    "key-auths": "consumer",
-    "basic-auths": "consumer",
-  },
-  upstreams: { targets: "upstream" },
-  certificates: { snis: "certificate" },
-};
+/**
+ * Foreign field that links a child collection to the parent in `/<parent>/{id}/<child>` URLs. Kong
+ * names a consumer's credential lists by the DAO's `admin_api_nested_name` (`/consumers/bob/key-auth`),
+ * not by the top-level path (`/key-auths`).
+ */
+const NESTED_LISTS: Readonly<Record<string, Readonly<Record<string, readonly [string, string]>>>> =
+  {
+    services: { routes: ["routes", "service"], plugins: ["plugins", "service"] },
+    routes: { plugins: ["plugins", "route"] },
+    consumers: {
+      plugins: ["plugins", "consumer"],
+      acls: ["acls", "consumer"],
+      "key-auth": ["keyauth_credentials", "consumer"],
+      "basic-auth": ["basicauth_credentials", "consumer"],
+      "hmac-auth": ["hmacauth_credentials", "consumer"],
+      jwt: ["jwt_secrets", "consumer"],
+      oauth2: ["oauth2_credentials", "consumer"],
+      "mtls-auth": ["mtls_auth_credentials", "consumer"],
+    },
+    upstreams: { targets: ["targets", "upstream"] },
+    certificates: { snis: ["snis", "certificate"] },
+  };
 
 type Entity = Record<string, unknown>;
 
@@ -140,10 +155,9 @@ function nestedList(
   parentCollection: string,
 ): Reply {
   const [parentSegment, parentKey = "", childSegment = "", all] = req.segments;
-  const link = NESTED_LISTS[parentSegment ?? ""]?.[childSegment];
-  const childCollection = COLLECTION_PATHS[childSegment];
-  if (link === undefined || childCollection === undefined || (all !== undefined && all !== "all"))
-    return NOT_FOUND;
+  const nested = NESTED_LISTS[parentSegment ?? ""]?.[childSegment];
+  if (nested === undefined || (all !== undefined && all !== "all")) return NOT_FOUND;
+  const [childCollection, link] = nested;
   const parent = findEntity(entities, parentCollection, parentKey);
   if (parent === undefined) return NOT_FOUND;
   let items = list(entities, childCollection).filter(

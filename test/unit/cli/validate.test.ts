@@ -5,6 +5,18 @@ const { dir, cleanup } = tempTree({
   "app.yaml": APP,
   "kong-rejects.yaml": [SERVICE, SLICE, ingressYaml({ host: "a..example.com" })].join("---\n"),
   "translation-problem.yaml": `${APP}---\n${ingressYaml({ name: "lost", host: "l.example.com", service: "gone" })}`,
+  "kong-rules.yaml": [
+    SERVICE.replace(
+      "  namespace: shop\n",
+      "  namespace: shop\n  annotations:\n    konghq.com/path: /api?v=1\n",
+    ),
+    SLICE,
+    ingressYaml({}),
+    ingressYaml({ name: "escaped", host: "e.example.com" }).replace(
+      "path: /\n            pathType: Prefix",
+      "path: /a%2fb\n            pathType: ImplementationSpecific",
+    ),
+  ].join("---\n"),
   "with-config-map.yaml": `${APP}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: shop\n`,
 });
 afterAll(cleanup);
@@ -52,6 +64,15 @@ describe("kongress validate", () => {
     const lines = stderrLines(run);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^Ingress shop\/lost: ServiceNotFound: /);
+  });
+
+  it("reports what Kong's rules refuse per path and per annotation, in Kong's words", async () => {
+    const run = await cli(["validate", "-f", "kong-rules.yaml"], dir);
+    expect(run.code).toBe(1);
+    expect(stderrLines(run)).toEqual([
+      `Ingress shop/escaped: InvalidPath: spec.rules[0].http.paths[0]: Kong refuses path "/a%2fb": non-normalized path, consider use '/a%2Fb' instead; the path is not routed`,
+      `Service shop/web: InvalidAnnotation: annotation konghq.com/path: "/api?v=1" is not valid (Kong refuses it: invalid path: '/api?v=1' (characters outside of the reserved list of RFC 3986 found)); the annotation is ignored`,
+    ]);
   });
 
   it("notes objects of other kinds and still exits 0", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderHelp } from "../../../src/config/help.ts";
-import { envNameOf, IGNORED_KIC_FLAGS, SETTINGS } from "../../../src/config/schema.ts";
+import { IGNORED_KIC_FLAGS } from "../../../src/config/kic-flags.ts";
+import { envNameOf, SETTINGS } from "../../../src/config/schema.ts";
 import { DEFAULT_PACING } from "../../../src/sender/pacing.ts";
 
 const help = renderHelp();
@@ -26,7 +27,7 @@ describe("renderHelp", () => {
     ["kong-admin-url", "default http://localhost:8001"],
     ["proxy-timeout-seconds", "default 30"],
     ["health-probe-bind-address", "default :10254"],
-    ["log-format", "default json"],
+    ["log-format", "default text"],
     ["sync-holdoff", "kongress only"],
   ])("shows facts for --%s: %s", (flag, fact) => {
     const block = help.slice(help.indexOf(`  --${flag} `)).split("\n  --")[0] ?? "";

@@ -56,7 +56,7 @@ describe("loadConfig defaults", () => {
     ["metricsBindAddress", { host: "", port: 10255 }],
     ["diagnosticServerPort", 10256],
     ["logLevel", "info"],
-    ["logFormat", "json"],
+    ["logFormat", "text"],
     ["clusterDomain", ""],
     ["electionId", "5b374a9e.konghq.com"],
     ["dumpConfig", false],

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { discoverKinds } from "../../../src/kube/discovery.ts";
+import { CrdBundleVersions, discoverKinds } from "../../../src/kube/discovery.ts";
 import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts";
 import { OptionalKindWatchers } from "../../../src/kube/optional-kinds.ts";
 import { KubeWatchers } from "../../../src/kube/watchers.ts";
@@ -136,7 +136,11 @@ describe("OptionalKindWatchers", () => {
     await Promise.all(running.splice(0).map(o => o.stop()));
   });
 
-  function setUp(served: { current: Record<string, string[]> }, gate?: ScriptedGate) {
+  function setUp(
+    served: { current: Record<string, string[]> },
+    gate?: ScriptedGate,
+    bundles?: { readonly bundles: CrdBundleVersions; readonly onBundlesChanged: () => void },
+  ) {
     const api = new FakeKubeApi();
     const answer = (call: ListCall): unknown => discoveryAnswer(served.current)(call);
     api.onList = answer;
@@ -151,6 +155,7 @@ describe("OptionalKindWatchers", () => {
       intervalMs: 10_000,
       retryMs: 1_000,
       ...(gate === undefined ? {} : { gate }),
+      ...bundles,
       newWatchers: kind =>
         new KubeWatchers({
           ...{ api, sink, clock, logger, random: () => 0.5, kinds: [kind] },
@@ -195,6 +200,39 @@ describe("OptionalKindWatchers", () => {
     await optional.refresh();
     expect(optional.served().get("HTTPRoute")).toBeUndefined();
     expect(sink.log.at(-1)).toBe("remove HTTPRoute apps/r");
+  });
+
+  it("reads the served kinds' CRD bundle versions with every discovery, telling when they change", async () => {
+    const bundles = new CrdBundleVersions();
+    let changes = 0;
+    const served = { current: { v1: ["gateways"] } };
+    const { api, clock, optional } = setUp(served, undefined, {
+      bundles,
+      onBundlesChanged: () => changes++,
+    });
+    let version = "v1.6.1";
+    const crd = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gateways.${GROUP}`;
+    api.onList = call =>
+      call.path === crd
+        ? { metadata: { annotations: { "gateway.networking.k8s.io/bundle-version": version } } }
+        : discoveryAnswer(served.current)(call);
+    optional.start();
+    await optional.waitSynced(new AbortController().signal);
+    expect(bundles.current()).toEqual({
+      state: "known",
+      versions: new Map([[`gateways.${GROUP}`, "v1.6.1"]]),
+    });
+    expect(changes).toBe(1);
+    await clock.advance(10_000);
+    await settle();
+    expect(changes).toBe(1);
+    version = "v1.7.0";
+    await clock.advance(10_000);
+    await settle();
+    expect(bundles.current()).toMatchObject({
+      versions: new Map([[`gateways.${GROUP}`, "v1.7.0"]]),
+    });
+    expect(changes).toBe(2);
   });
 
   it("keeps what it knew while the API server cannot say, and retries sooner", async () => {

@@ -151,6 +151,39 @@ describe("appliedReport", () => {
   });
 });
 
+describe("appliedReport: Gateway API objects", () => {
+  const route = (name: string): ObjectRef => ({
+    group: "gateway.networking.k8s.io",
+    version: "v1",
+    kind: "HTTPRoute",
+    namespace: "shop",
+    name,
+  });
+
+  it("names the routes Kong rejected, with Kong's words, but not those translation left out", () => {
+    const report = appliedReport({
+      view: view({
+        accepted: [route("kept")],
+        rejected: [{ ref: route("broken"), messages: ["route: invalid regex"] }],
+      }),
+      latest: translation([
+        result(route("kept"), "translated"),
+        result(route("broken"), "translated"),
+        // Attached nowhere: its own status says why, no event on top.
+        result(route("unattached"), "excluded", ["no listener allows it"]),
+      ]),
+      degradedSinceRejection: true,
+    });
+    expect(report?.excluded).toEqual([
+      {
+        ref: route("broken"),
+        reason: "KongConfigurationApplyFailed",
+        message: "route: invalid regex",
+      },
+    ]);
+  });
+});
+
 describe("AppliedStatusFeed", () => {
   function setup() {
     const clock = new ManualClock();
@@ -218,16 +251,18 @@ describe("AppliedStatusFeed: Gateway API statuses", () => {
   function setup() {
     const translated: GatewayApiStatuses[] = [];
     const applied: GatewayApiStatuses[] = [];
+    const reports: AppliedConfigReport[] = [];
     const feed = new AppliedStatusFeed({
       publisher: { onConfigApplied: () => undefined },
       gatewayApi: {
         onTranslated: s => translated.push(s),
         onConfigApplied: s => applied.push(s),
+        onAppliedReport: r => reports.push(r),
       },
       clock: new ManualClock(),
       logger: pino({ level: "silent" }),
     });
-    return { feed, translated, applied };
+    return { feed, translated, applied, reports };
   }
 
   it("hands on every translation's statuses, and the accepted config's once per change", () => {
@@ -245,5 +280,13 @@ describe("AppliedStatusFeed: Gateway API statuses", () => {
     const second = gatewayCluster();
     feed.viewChanged({ ...confirmed, acceptedGatewayApi: second });
     expect(applied).toEqual([first.gatewayApi, second]);
+  });
+
+  it("tells the Gateway API publisher what Kong holds whenever the report changes", () => {
+    const { feed, reports } = setup();
+    feed.translated({ ...translation([result(ingress("a"), "translated")]) });
+    expect(reports).toEqual([]);
+    feed.viewChanged(view({ accepted: [ingress("a")] }));
+    expect(reports.map(r => keys(r.configured))).toEqual([["Ingress/shop/a"]]);
   });
 });

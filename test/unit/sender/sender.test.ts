@@ -287,7 +287,7 @@ describe("Sender: rejection, fallback and last-known-good", () => {
     });
   });
 
-  it("reports 413 once and does not push the same config again", async () => {
+  it("on 413 leaves out the largest objects, pushes the rest, and never re-pushes the refused config", async () => {
     const kong = kongNode();
     const records: PushRecord[] = [];
     const sender = startSender([kong], { onPush: r => records.push(r) });
@@ -297,17 +297,30 @@ describe("Sender: rejection, fallback and last-known-good", () => {
     });
     sender.update(input(shop));
     await clock.advance(POLL_MS * 10);
-    expect(kong.posts).toHaveLength(1);
-    expect(records).toHaveLength(1);
-    expect(sender.gateways()[0]).toMatchObject({
-      phase: "failing",
-      code: "ERR_KONG_CONFIG_TOO_LARGE",
-    });
+    expect(kong.posts).toHaveLength(2);
+    expect(kong.posts[0]?.hash).toBe(hashOf(shop));
+    expect(kong.posts[1]?.hash).not.toBe(hashOf(shop));
+    expect(sender.gateways()[0]).toMatchObject({ phase: "synced", config: "fallback" });
+    const named = sender.view().rejectedObjects;
+    expect(named.length).toBeGreaterThan(0);
+    expect(named[0]?.messages[0]).toContain("over the");
 
-    sender.update(input(clusterSnapshot([web, a])));
-    await clock.advance(0);
+    sender.update(input(shop));
+    await clock.advance(POLL_MS * 3);
     expect(kong.posts).toHaveLength(2);
     expect(sender.gateways()[0]?.phase).toBe("synced");
+  });
+
+  it("never sends a config over --max-config-bytes: its largest objects are left out", async () => {
+    const kong = kongNode();
+    const full = encodeConfig(translate(shop).config).body.length;
+    const sender = startSender([kong], { maxConfigBytes: Math.floor(full * 0.8) });
+    sender.update(input(shop));
+    await clock.advance(POLL_MS * 10);
+    expect(kong.posts).toHaveLength(1);
+    expect(kong.posts[0]?.hash).not.toBe(hashOf(shop));
+    expect(kong.posts[0]?.body.length).toBeLessThanOrEqual(full * 0.8);
+    expect(sender.gateways()[0]).toMatchObject({ phase: "synced", config: "fallback" });
   });
 
   it("does not re-push a rejected config when the same translation arrives again", async () => {

@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { REDACTED, SecretScrubber } from "../../../src/kong/redact.ts";
 import type { ObjectRef } from "../../../src/model/object-ref.ts";
 import {
   eventName,
@@ -59,7 +60,13 @@ class FakeEventsApi implements KubeEventsApi {
 }
 
 function setup(
-  opts: { enabled?: boolean; cacheSize?: number; maxBacklog?: number; api?: FakeEventsApi } = {},
+  opts: {
+    enabled?: boolean;
+    cacheSize?: number;
+    maxBacklog?: number;
+    api?: FakeEventsApi;
+    scrub?: (message: string) => string;
+  } = {},
 ) {
   const clock = new ManualClock(Date.UTC(2026, 0, 2, 3, 4, 5));
   const registry = new Registry();
@@ -73,6 +80,7 @@ function setup(
     instance: "kongress-abc",
     ...(opts.cacheSize === undefined ? {} : { cacheSize: opts.cacheSize }),
     ...(opts.maxBacklog === undefined ? {} : { maxBacklog: opts.maxBacklog }),
+    ...(opts.scrub === undefined ? {} : { scrub: opts.scrub }),
   });
   const count = async (result: string): Promise<number> => {
     const json = await registry.getSingleMetric("kongress_kubernetes_events_total")?.get();
@@ -91,6 +99,22 @@ const warning = (message: string, ref: ObjectRef = INGRESS) => ({
 });
 
 describe("EventRecorder", () => {
+  it("hides the secrets its scrubber knows in messages", async () => {
+    const secrets = new SecretScrubber();
+    secrets.remember({ keyauth_credentials: [{ key: "alice-api-key" }] });
+    const { api, recorder } = setup({ scrub: text => secrets.scrubText(text) });
+    recorder.record(
+      warning(
+        "keyauth_credential: uniqueness violation: 'keyauth_credentials' entity with key set to 'alice-api-key' already declared",
+      ),
+    );
+    await recorder.idle();
+    const [event] = [...api.events.values()];
+    expect(event?.message).toBe(
+      `keyauth_credential: uniqueness violation: 'keyauth_credentials' entity with key set to '${REDACTED}' already declared`,
+    );
+  });
+
   it("creates a core/v1 Event on the object with KIC's reason", async () => {
     const { api, recorder } = setup();
     recorder.record(warning("Service shop/api not found"));

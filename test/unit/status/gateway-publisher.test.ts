@@ -5,6 +5,7 @@ import {
   GatewayApiStatusPublisher,
   type GatewayApiStatusPublisherOptions,
 } from "../../../src/status/gateway-publisher.ts";
+import { WAITING_FOR_KONG } from "../../../src/status/gateway-held.ts";
 import { statusKey, type DesiredStatus } from "../../../src/status/mutator.ts";
 import {
   cluster,
@@ -46,16 +47,153 @@ const publishService: Service = {
 };
 
 describe("GatewayApiStatusPublisher", () => {
-  it("shows GatewayClasses from every translation, Gateways and routes only once Kong accepted a config", () => {
+  it("shows every translation at once: GatewayClasses as decided, Gateways and routes pending Kong", () => {
     const { desired, publisher } = setup();
     publisher.onTranslated(cluster());
-    expect([...desired.keys()]).toEqual(["GatewayClass/kong"]);
-    publisher.onConfigApplied(cluster());
     expect([...desired.keys()].sort()).toEqual([
       "Gateway/infra/kong",
       "GatewayClass/kong",
       "HTTPRoute/shop/web",
     ]);
+    const waiting = { status: "False", reason: "Pending", message: WAITING_FOR_KONG };
+    expect(desired.get("Gateway/infra/kong")).toMatchObject({
+      conditions: [
+        { type: "Accepted", status: "True", reason: "Accepted" },
+        { type: "Programmed", ...waiting },
+      ],
+      listeners: [
+        {
+          name: "http",
+          conditions: expect.arrayContaining([
+            expect.objectContaining({ type: "Programmed", ...waiting }),
+            expect.objectContaining({ type: "Accepted", status: "True" }),
+          ]) as unknown,
+        },
+      ],
+    });
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({
+      parents: [
+        {
+          conditions: [
+            { type: "Accepted", status: "Unknown", reason: "Pending", message: WAITING_FOR_KONG },
+            { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs" },
+          ],
+        },
+      ],
+    });
+
+    publisher.onConfigApplied(cluster());
+    expect(desired.get("Gateway/infra/kong")).toMatchObject({
+      conditions: [{ type: "Accepted" }, { type: "Programmed", status: "True" }],
+    });
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({
+      parents: [{ conditions: [{ type: "Accepted", status: "True" }, { type: "ResolvedRefs" }] }],
+    });
+  });
+
+  it("keeps what a route's translation refused, pending only what waits for Kong", () => {
+    const { desired, publisher } = setup();
+    const elsewhere = httpRouteManifest({
+      parents: [{ group: G, kind: "Gateway", namespace: "infra", name: "kong", sectionName: "x" }],
+    });
+    publisher.onTranslated(cluster({ route: elsewhere }));
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({
+      parents: [
+        {
+          conditions: [
+            { type: "Accepted", status: "False", reason: "NoMatchingParent" },
+            { type: "ResolvedRefs", status: "True" },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("shows a route Kong rejected as not accepted, in Kong's words, while the rest is applied", () => {
+    const { desired, publisher } = setup();
+    publisher.onTranslated(cluster());
+    // Kong took a fallback without the route: its translation has the route attached nowhere.
+    const fallback = translatedStatuses([gatewayClassManifest(), gatewayManifest()]);
+    publisher.onConfigApplied(fallback);
+    publisher.onAppliedReport({
+      configured: [],
+      excluded: [
+        {
+          ref: {
+            group: G,
+            version: "v1",
+            kind: "HTTPRoute",
+            namespace: "shop",
+            name: "web",
+          },
+          reason: "KongConfigurationApplyFailed",
+          message: "route: invalid path",
+        },
+      ],
+    });
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({
+      parents: [
+        {
+          conditions: [
+            {
+              type: "Accepted",
+              status: "False",
+              reason: "KongConfigurationApplyFailed",
+              message: "not in the configuration Kong accepted: route: invalid path",
+            },
+            { type: "ResolvedRefs", status: "True" },
+          ],
+        },
+      ],
+    });
+    expect(desired.get("Gateway/infra/kong")).toMatchObject({
+      conditions: [{ type: "Accepted" }, { type: "Programmed", status: "True" }],
+    });
+  });
+
+  it("shows a Gateway Kong rejected as not programmed, in Kong's words", () => {
+    const { desired, publisher } = setup();
+    publisher.onTranslated(cluster());
+    publisher.onAppliedReport({
+      configured: [],
+      excluded: [
+        {
+          ref: { group: G, version: "v1", kind: "Gateway", namespace: "infra", name: "kong" },
+          reason: "KongConfigurationApplyFailed",
+          message: "certificate: invalid key",
+        },
+      ],
+    });
+    expect(desired.get("Gateway/infra/kong")).toMatchObject({
+      conditions: [
+        { type: "Accepted", status: "True" },
+        {
+          type: "Programmed",
+          status: "False",
+          reason: "KongConfigurationApplyFailed",
+          message: "not in the configuration Kong accepted: certificate: invalid key",
+        },
+      ],
+    });
+  });
+
+  it("after a restart, shows the newest translation of what Kong already runs, without a Pending flap", () => {
+    const { desired, publisher } = setup();
+    publisher.onTranslated(cluster());
+    // Kong's running config, read back, holds the route: no confirmed push of ours yet.
+    publisher.onAppliedReport({
+      configured: [
+        { group: G, version: "v1", kind: "HTTPRoute", namespace: "shop", name: "web" },
+        { group: G, version: "v1", kind: "Gateway", namespace: "infra", name: "kong" },
+      ],
+      excluded: [],
+    });
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({
+      parents: [{ conditions: [{ type: "Accepted", status: "True" }, { type: "ResolvedRefs" }] }],
+    });
+    expect(desired.get("Gateway/infra/kong")).toMatchObject({
+      conditions: [{ type: "Accepted" }, { type: "Programmed", status: "True" }],
+    });
   });
 
   it("gives each condition the generation translation saw, and routes our controller name", () => {
@@ -111,8 +249,11 @@ describe("GatewayApiStatusPublisher", () => {
       httpRouteManifest(),
       serviceManifest(),
     ]);
-    publisher.onConfigApplied(without);
+    publisher.onTranslated(without);
     expect(released).toEqual(["Gateway/infra/kong"]);
+    // Kong still runs the route on the Gateway until it accepts the new config.
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({ parents: [{}] });
+    publisher.onConfigApplied(without);
     expect(desired.get("HTTPRoute/shop/web")).toMatchObject({ parents: [] });
     expect(desired.has("GatewayClass/kong")).toBe(true);
   });

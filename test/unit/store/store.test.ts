@@ -75,6 +75,19 @@ describe("Store: Ingress relevance", () => {
     expect(store.upsert("Ingress", edited)).toBe(true);
   });
 
+  it("deleting our IngressClass keeps the Ingresses that name it and drops the classless ones", () => {
+    const { store } = newStore();
+    store.upsert("IngressClass", ingressClass("kong", { isDefault: true }));
+    store.upsert("Ingress", ingress("named", { className: "kong" }));
+    store.upsert("Ingress", ingress("classless"));
+    expect(store.remove("IngressClass", { namespace: "", name: "kong" })).toBe(true);
+    // Still ours: an edit to it matters. No longer ours: an edit to it does not.
+    expect(store.upsert("Ingress", ingress("named", { className: "kong", services: ["b"] }))).toBe(
+      true,
+    );
+    expect(store.upsert("Ingress", ingress("classless", { services: ["b"] }))).toBe(false);
+  });
+
   it("a foreign IngressClass is not relevant", () => {
     const { store } = newStore();
     expect(store.upsert("IngressClass", ingressClass("nginx"))).toBe(false);

@@ -146,3 +146,64 @@ describe("logPush", () => {
     expect(lines[0]).toMatchObject({ ...push, level, msg });
   });
 });
+
+describe("createLogger secret scrubbing", () => {
+  const PEM =
+    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+  const scrubber = {
+    scrubText: (text: string) => text.split("alice-api-key").join("{vault://redacted-value}"),
+  };
+
+  function logged(
+    log: (logger: ReturnType<typeof createLogger>) => void,
+    withScrubber = true,
+  ): string {
+    const out = capture();
+    log(
+      createLogger({
+        level: "info",
+        format: "json",
+        version: "1",
+        destination: out.stream,
+        ...(withScrubber ? { scrubber } : {}),
+      }),
+    );
+    return out.lines().join("\n");
+  }
+
+  it("hides a secret Kong quoted, in an error's message, stack and properties", () => {
+    const err = Object.assign(
+      new Error("entity with key set to 'alice-api-key' already declared"),
+      { failures: [{ problems: [{ message: "key set to 'alice-api-key'" }] }] },
+    );
+    const text = logged(logger => {
+      logger.warn({ err, dataplane: "http://kong:8001" }, "Config push to Kong failed");
+    });
+    expect(text).not.toContain("alice-api-key");
+    const line = JSON.parse(text) as { err: { message: string; stack: string; failures: unknown } };
+    expect(line.err.message).toBe(
+      "entity with key set to '{vault://redacted-value}' already declared",
+    );
+    expect(line.err.stack).toContain("{vault://redacted-value}");
+    expect(JSON.stringify(line.err.failures)).toContain("{vault://redacted-value}");
+  });
+
+  it("cuts PEM private keys out of any field, even without a scrubber", () => {
+    const text = logged(logger => {
+      logger.info({ detail: { nested: [`bad pair: ${PEM}`] } }, "Certificate skipped");
+    }, false);
+    expect(text).not.toContain("MIIEvQ");
+    expect(JSON.parse(text)).toMatchObject({
+      detail: { nested: ["bad pair: {vault://redacted-value}"] },
+    });
+  });
+
+  it("keeps redacting configured paths and survives cycles", () => {
+    const cyclic: Record<string, unknown> = { name: "a" };
+    cyclic["self"] = cyclic;
+    const text = logged(logger => {
+      logger.info({ kongAdminToken: "t0ken", cyclic }, "Settings");
+    });
+    expect(JSON.parse(text)).toMatchObject({ kongAdminToken: REDACTED, cyclic: { name: "a" } });
+  });
+});

@@ -15,6 +15,17 @@ describe("route annotations", () => {
     ["konghq.com/protocols", "https", { protocols: ["https"] }],
     ["konghq.com/protocols", "grpc, grpcs", { protocols: ["grpc", "grpcs"] }],
     ["konghq.com/protocols", "http,grpc", { protocols: ["http", "https"] }],
+    // ws and wss are Kong Enterprise's; sent as given, as KIC does.
+    ["konghq.com/protocols", "ws,wss", { protocols: ["ws", "wss"] }],
+    ["konghq.com/protocols", "tls, tcp", { protocols: ["tls", "tcp"] }],
+    ["konghq.com/protocols", "tls_passthrough", { protocols: ["tls_passthrough"] }],
+    [
+      "konghq.com/rewrite",
+      "/v2/$1/x/$12",
+      { rewrite: '/v2/$(uri_captures[1] or "")/x/$(uri_captures[12] or "")' },
+    ],
+    ["konghq.com/rewrite", "/price/\\$1", { rewrite: "/price/$1" }],
+    ["konghq.com/rewrite", "", { rewrite: "/" }],
     ["konghq.com/methods", "get,Post", { methods: ["GET", "POST"] }],
     ["konghq.com/regex-priority", "-5", { regexPriority: -5 }],
     ["konghq.com/https-redirect-status-code", "301", { httpsRedirectStatusCode: 301 }],
@@ -46,6 +57,48 @@ describe("route annotations", () => {
     expect(parsed.value.headers).toEqual({ "x-a": ["1", "2"] });
   });
 
+  it.each([
+    ["http,https", ["https"]],
+    ["grpc", ["grpcs"]],
+    ["ws,wss", ["wss"]],
+    ["https", ["https"]],
+  ])(
+    "force-ssl-redirect wins over protocols %s (KIC applies it last): %j",
+    (protocols, expected) => {
+      const parsed = route({
+        "ingress.kubernetes.io/force-ssl-redirect": "true",
+        "konghq.com/protocols": protocols,
+      });
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.value).toMatchObject({ protocols: expected, httpsRedirectStatusCode: 302 });
+    },
+  );
+
+  it.each(["http,tcp", "grpc,tls", "ws,http", "tls,tls_passthrough", "udp"])(
+    "refuses protocols %s, which Kong would refuse on one route",
+    protocols => {
+      const parsed = route({ "konghq.com/protocols": protocols });
+      expect(parsed.value.protocols).toBeUndefined();
+      expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
+    },
+  );
+
+  it.each(["/a/$x", "no-slash", "/a b"])("refuses rewrite %s", value => {
+    const parsed = route({ "konghq.com/rewrite": value });
+    expect(parsed.value.rewrite).toBeUndefined();
+    expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
+  });
+
+  it("says force-ssl-redirect does nothing on a tls route, and sets no redirect code", () => {
+    const parsed = route({
+      "ingress.kubernetes.io/force-ssl-redirect": "true",
+      "konghq.com/protocols": "tls",
+    });
+    expect(parsed.value.protocols).toEqual(["tls"]);
+    expect(parsed.value.httpsRedirectStatusCode).toBeUndefined();
+    expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
+  });
+
   it("lets an explicit redirect code win over force-ssl-redirect's 302", () => {
     const parsed = route({
       "ingress.kubernetes.io/force-ssl-redirect": "true",
@@ -57,16 +110,27 @@ describe("route annotations", () => {
   it.each([
     ["konghq.com/strip-path", "yes", "stripPath", 'expected "true" or "false"'],
     ["konghq.com/protocols", "http,ftp", "protocols", "http, https, grpc, grpcs"],
-    ["konghq.com/methods", "GET,P0ST", "methods", "HTTP methods"],
+    ["konghq.com/methods", "GET,P0ST", "methods", "Kong refuses it: invalid value: P0ST"],
     ["konghq.com/regex-priority", "1.5", "regexPriority", "integer"],
     [
       "konghq.com/https-redirect-status-code",
       "200",
       "httpsRedirectStatusCode",
-      "426, 301, 302, 307, 308",
+      "Kong refuses it: expected one of: 426, 301, 302, 307, 308",
     ],
-    ["konghq.com/path-handling", "v2", "pathHandling", '"v0" or "v1"'],
-    ["konghq.com/headers.host", "x", "headers", "must not be Host"],
+    ["konghq.com/path-handling", "v2", "pathHandling", "Kong refuses it: expected one of: v0, v1"],
+    [
+      "konghq.com/headers.host",
+      "x",
+      "headers",
+      "Kong refuses it: cannot contain 'host' header, which must be specified in the 'hosts' attribute",
+    ],
+    [
+      "konghq.com/headers.x-a",
+      "~*v(?=1)",
+      "headers",
+      "Kong refuses it: Router Expression failed validation: regex parse error: ^v(?=1) error: look-around",
+    ],
     ["konghq.com/regex-prefix", "@", "regexPrefix", 'starting with "/"'],
   ])("%s=%j is reported and ignored", (key, value, field, fragment) => {
     const parsed = route({ [key]: value });
@@ -78,10 +142,33 @@ describe("route annotations", () => {
     expect((parsed.value as unknown as Record<string, unknown>)[field]).toEqual(fallback);
   });
 
+  it("takes every host alias Kong takes: wildcards at either end, ports, IPs", () => {
+    const parsed = route({
+      "konghq.com/host-aliases": "*.example.com,example.*,a.example.com:8080,10.0.0.1",
+    });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.value.hostAliases).toEqual([
+      "*.example.com",
+      "example.*",
+      "a.example.com:8080",
+      "10.0.0.1",
+    ]);
+  });
+
+  it("keeps the SNIs Kong takes and reports the others with Kong's message", () => {
+    const parsed = route({ "konghq.com/snis": "a.example.com,10.0.0.1,*.example.com" });
+    expect(parsed.value.snis).toEqual(["a.example.com", "*.example.com"]);
+    expect(parsed.problems.map(p => p.message)).toEqual([
+      'annotation konghq.com/snis: "10.0.0.1" is not valid (Kong refuses it: must not be an IP); the annotation is ignored',
+    ]);
+  });
+
   it("drops only the invalid host aliases", () => {
     const parsed = route({ "konghq.com/host-aliases": "ok.example.com,bad_host!" });
     expect(parsed.value.hostAliases).toEqual(["ok.example.com"]);
-    expect(parsed.problems).toHaveLength(1);
+    expect(parsed.problems.map(p => p.message)).toEqual([
+      'annotation konghq.com/host-aliases: "bad_host!" is not valid (Kong refuses it: invalid hostname: bad_host!); the annotation is ignored',
+    ]);
   });
 
   it("truncates huge values in messages", () => {
@@ -91,7 +178,7 @@ describe("route annotations", () => {
 
   it.each([
     ["konghq.com/read-timeout", "MisplacedAnnotation"],
-    ["konghq.com/rewrite", "UnsupportedAnnotation"],
+    ["konghq.com/ca-certificates-configmaps", "UnsupportedAnnotation"],
     ["konghq.com/strip-paht", "UnknownAnnotation"],
   ])("reports %s as %s", (key, reason) => {
     expect(route({ [key]: "1" }).problems.map(p => p.reason)).toEqual([reason]);
@@ -118,6 +205,10 @@ describe("service annotations", () => {
       { hostHeader: "internal.example.com:8080" },
     ],
     ["ingress.kubernetes.io/service-upstream", "true", { serviceUpstream: true }],
+    ["konghq.com/tls-verify", "True", { tlsVerify: true }],
+    ["konghq.com/tls-verify-depth", "64", { tlsVerifyDepth: 64 }],
+    ["konghq.com/client-cert", " client-tls ", { clientCert: "client-tls" }],
+    ["konghq.com/ca-certificates-secrets", "a, b,a", { caCertificateSecrets: ["a", "b"] }],
   ])("%s: %j", (key, value, expected) => {
     const parsed = service({ [key]: value });
     expect(parsed.problems).toEqual([]);
@@ -125,17 +216,50 @@ describe("service annotations", () => {
   });
 
   it.each([
-    ["konghq.com/protocol", "smtp"],
-    ["konghq.com/path", "no-slash"],
-    ["konghq.com/path", "/a//b"],
-    ["konghq.com/connect-timeout", "0"],
-    ["konghq.com/read-timeout", "2147483647"],
-    ["konghq.com/retries", "32768"],
-    ["konghq.com/host-header", "bad host"],
-    ["konghq.com/host-header", "a.example.com:99999"],
+    [
+      "konghq.com/protocol",
+      "smtp",
+      "expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp",
+    ],
+    ["konghq.com/path", "no-slash", "should start with: /"],
+    ["konghq.com/path", "/a//b", "must not have empty segments"],
+    [
+      "konghq.com/path",
+      "/api?v=1",
+      "invalid path: '/api?v=1' (characters outside of the reserved list of RFC 3986 found)",
+    ],
+    ["konghq.com/path", "/a%zz", "invalid url-encoded value: '%zz'"],
+    ["konghq.com/connect-timeout", "0", "value should be between 1 and 2147483646"],
+    ["konghq.com/read-timeout", "2147483647", "value should be between 1 and 2147483646"],
+    ["konghq.com/retries", "32768", "value should be between 0 and 32767"],
+    ["konghq.com/host-header", "bad host", "invalid hostname: bad host"],
+    ["konghq.com/host-header", "a.example.com:99999", "invalid port number"],
+  ])("%s=%j is reported with Kong's message and ignored", (key, value, kong) => {
+    const parsed = service({ [key]: value });
+    expect(parsed.problems).toEqual([
+      {
+        reason: "InvalidAnnotation",
+        message: `annotation ${key}: "${value}" is not valid (Kong refuses it: ${kong}); the annotation is ignored`,
+      },
+    ]);
+  });
+
+  it.each([
+    ["konghq.com/tls-verify", "yes"],
+    ["konghq.com/tls-verify-depth", "65"],
+    ["konghq.com/client-cert", "Not_A_Name"],
   ])("%s=%j is reported and ignored", (key, value) => {
     const parsed = service({ [key]: value });
-    expect(parsed.problems.map(p => p.reason)).toEqual(["InvalidAnnotation"]);
+    expect(parsed.problems).toHaveLength(1);
+    expect(parsed.problems[0]?.reason).toBe("InvalidAnnotation");
+    expect(parsed.problems[0]?.message).toMatch(
+      new RegExp(
+        `^annotation ${key}: "${value}" is not valid \\(.+\\); the annotation is ignored$`,
+      ),
+    );
+    expect(parsed.value).not.toHaveProperty(
+      key === "konghq.com/client-cert" ? "clientCert" : "tlsVerify",
+    );
   });
 
   it.each(["konghq.com/strip-path", "konghq.com/headers.x-a"])(

@@ -12,6 +12,7 @@ import { writeKongConfig } from "../../../src/translator/kong-writer/index.ts";
 import { TranslationMemo } from "../../../src/translator/memo.ts";
 import { ResultsBuilder } from "../../../src/translator/results.ts";
 import { buildServices } from "../../../src/translator/services.ts";
+import { CertificateCollector } from "../../../src/translator/tls.ts";
 
 function parsed(raw: unknown): KubeObject {
   const result = parseKubeObject(raw);
@@ -91,6 +92,8 @@ function run(input: {
     clusterDomain: "",
     results,
     memo: input.memo ?? new TranslationMemo(),
+    secrets: new Map(),
+    certificates: new CertificateCollector(new Map(), results),
   });
   return { services, results: results.build() };
 }

@@ -16,7 +16,7 @@ import type {
   SchemaContext,
   SubschemaChoice,
 } from "../types.ts";
-import { isNonEmpty, luaString } from "../values.ts";
+import { isNonEmpty, isRecord, luaString } from "../values.ts";
 
 const asString = (f: (s: string) => string | undefined) => (v: unknown) =>
   typeof v === "string" ? f(v) : undefined;
@@ -265,19 +265,39 @@ const snisOnlyWithTls: EntityCheck = {
       : undefined,
 };
 
-/** The ATC flavours compile each route with the Rust router, which rejects some PCRE features. */
+/** The regexes of a route's paths (`~/…`) and header values (`~*…`), as the router reads them. */
+function routeRegexes(record: Record_): string[] {
+  const regexes: string[] = [];
+  for (const p of Array.isArray(record["paths"]) ? (record["paths"] as unknown[]) : []) {
+    if (typeof p === "string" && p.startsWith("~")) regexes.push(p.slice(1));
+  }
+  const headers = record["headers"];
+  for (const values of isRecord(headers) ? Object.values(headers) : []) {
+    for (const v of Array.isArray(values) ? (values as unknown[]) : []) {
+      if (typeof v === "string" && v.startsWith("~*")) regexes.push(v.slice(2));
+    }
+  }
+  return regexes;
+}
+
+/**
+ * The ATC flavours compile each route with the Rust router, which refuses some of what PCRE takes: the
+ * entity error Kong reports for the first regex it refuses, or undefined.
+ */
+export function atcRouteProblem(record: Record_): string | undefined {
+  for (const regex of routeRegexes(record)) {
+    const err = rustRegexError(regex);
+    if (err !== undefined) return `Router Expression failed validation: ${err}`;
+  }
+  return undefined;
+}
+
 const atcCheck: EntityCheck = {
   kind: "custom",
   fields: ["paths", "headers"],
   run: r => {
-    const regexes: string[] = [];
-    for (const p of Array.isArray(r["paths"]) ? (r["paths"] as unknown[]) : []) {
-      if (typeof p === "string" && p.startsWith("~")) regexes.push(p.slice(1));
-    }
-    for (const err of regexes.map(rustRegexError)) {
-      if (err !== undefined) return { entity: [`Router Expression failed validation: ${err}`] };
-    }
-    return undefined;
+    const err = atcRouteProblem(r);
+    return err === undefined ? undefined : { entity: [err] };
   },
 };
 

@@ -1,8 +1,7 @@
-/** key-auth, basic-auth and acl config schemas (Kong 3.x `schema.lua`). */
+/** key-auth, basic-auth, jwt and acl config schemas (Kong 3.x `kong/plugins/<name>/schema.lua`). */
+import * as t from "../typedefs.ts";
 import type { FieldDef } from "../types.ts";
 import type { PluginDef } from "./types.ts";
-
-const HEADER_NAME_RE = /^[A-Za-z0-9_-]+$/;
 
 const bool = (def: boolean): FieldDef => ({ type: "boolean", required: true, default: def });
 
@@ -14,21 +13,7 @@ export const keyAuth: PluginDef = {
     type: "record",
     required: true,
     fields: [
-      [
-        "key_names",
-        {
-          type: "array",
-          required: true,
-          default: ["apikey"],
-          elements: {
-            type: "string",
-            custom: v =>
-              typeof v === "string" && !HEADER_NAME_RE.test(v)
-                ? `bad header name '${v}', allowed characters are A-Z, a-z, 0-9, '_', and '-'`
-                : undefined,
-          },
-        },
-      ],
+      ["key_names", { type: "array", required: true, default: ["apikey"], elements: t.headerName }],
       ["hide_credentials", bool(false)],
       ["anonymous", { type: "string" }],
       ["key_in_header", bool(true)],
@@ -53,6 +38,49 @@ export const basicAuth: PluginDef = {
       ["realm", { type: "string", required: true, default: "service" }],
     ],
   },
+};
+
+const stringSet = (def: readonly string[]): FieldDef => ({
+  type: "set",
+  default: def,
+  elements: { type: "string" },
+});
+
+/** Kong's `contains` validator, as jwt's conditional check uses it on `claims_to_verify`. */
+function containsExp(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.includes("exp") ? undefined : "expected to contain: exp";
+}
+
+export const jwt: PluginDef = {
+  name: "jwt",
+  priority: 1450,
+  noConsumer: true,
+  config: {
+    type: "record",
+    required: true,
+    fields: [
+      ["uri_param_names", stringSet(["jwt"])],
+      ["cookie_names", stringSet([])],
+      ["key_claim_name", { type: "string", default: "iss" }],
+      ["secret_is_base64", bool(false)],
+      ["claims_to_verify", { type: "set", elements: t.oneOf(["exp", "nbf"]) }],
+      ["anonymous", { type: "string" }],
+      ["run_on_preflight", bool(true)],
+      ["maximum_expiration", { type: "number", default: 0, between: [0, 31536000] }],
+      ["header_names", stringSet(["authorization"])],
+      ["realm", { type: "string" }],
+    ],
+  },
+  entityChecks: [
+    {
+      kind: "conditional",
+      ifField: "config.maximum_expiration",
+      ifMatch: v => typeof v === "number" && v > 0,
+      thenField: "config.claims_to_verify",
+      thenCheck: containsExp,
+    },
+  ],
 };
 
 const groups: FieldDef = { type: "array", elements: { type: "string" } };

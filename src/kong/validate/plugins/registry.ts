@@ -1,5 +1,6 @@
 /** Kong's bundled plugins (`kong/constants.lua` BUNDLED_PLUGINS) with their handler priorities. */
-import { acl, basicAuth, keyAuth } from "./auth.ts";
+import { acl, basicAuth, jwt, keyAuth } from "./auth.ts";
+import { prometheus } from "./observability.ts";
 import {
   correlationId,
   cors,
@@ -23,6 +24,8 @@ const SCHEMAS: readonly PluginDef[] = [
   basicAuth,
   ipRestriction,
   correlationId,
+  jwt,
+  prometheus,
 ];
 
 /** Bundled plugins without a modelled schema: any `config` is accepted for them. */
@@ -33,7 +36,6 @@ const OTHERS: Readonly<Record<string, number>> = {
   "bot-detection": 2500,
   session: 1900,
   acme: 1705,
-  jwt: 1450,
   oauth2: 1400,
   "ldap-auth": 1200,
   "hmac-auth": 1030,
@@ -43,7 +45,6 @@ const OTHERS: Readonly<Record<string, number>> = {
   "aws-lambda": 750,
   "azure-functions": 749,
   "proxy-cache": 100,
-  prometheus: 13,
   "http-log": 12,
   statsd: 11,
   datadog: 10,

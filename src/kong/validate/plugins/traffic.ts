@@ -5,6 +5,7 @@
 import { isIpOrCidr, validateHost, validateSni } from "../hosts.ts";
 import { msg } from "../messages.ts";
 import { pcreError, validateServicePath } from "../paths.ts";
+import * as t from "../typedefs.ts";
 import type { EntityCheck, FieldDef } from "../types.ts";
 import { isNonEmpty, isRecord } from "../values.ts";
 import type { PluginDef } from "./types.ts";
@@ -39,7 +40,8 @@ const redis: FieldDef = {
     ["send_timeout", { type: "integer", between: [0, 2147483646] }],
     ["read_timeout", { type: "integer", between: [0, 2147483646] }],
     ["username", { type: "string" }],
-    ["password", { type: "string" }],
+    // `len_min = 0`: an empty password is how a Redis without AUTH is spelled.
+    ["password", { type: "string", lenMin: 0 }],
     ["database", { type: "integer", default: 0 }],
     ["ssl", bool(false)],
     ["ssl_verify", bool(false)],
@@ -75,9 +77,10 @@ export const rateLimiting: PluginDef = {
           oneOf: ["consumer", "credential", "ip", "service", "header", "path", "consumer-group"],
         },
       ],
-      ["header_name", { type: "string" }],
+      ["header_name", t.headerName],
       ["path", { type: "string", startsWith: "/", custom: asString(validateServicePath) }],
-      ["policy", { type: "string", default: "local", oneOf: ["local", "cluster", "redis"] }],
+      // DB-less Kong offers no `cluster` policy (its schema.lua drops it when `database = off`).
+      ["policy", { type: "string", default: "local", lenMin: 0, oneOf: ["local", "redis"] }],
       ["fault_tolerant", bool(true)],
       ["redis", redis],
       ["hide_client_headers", bool(false)],
@@ -122,7 +125,7 @@ export const requestTermination: PluginDef = {
       ["content_type", { type: "string" }],
       ["body", { type: "string" }],
       ["echo", bool(false)],
-      ["trigger", { type: "string" }],
+      ["trigger", t.headerName],
     ],
   },
 };
@@ -155,6 +158,7 @@ const METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TR
 export const cors: PluginDef = {
   name: "cors",
   priority: 2000,
+  noConsumer: true,
   config: {
     type: "record",
     required: true,
@@ -197,7 +201,8 @@ const ips: FieldDef = {
 export const ipRestriction: PluginDef = {
   name: "ip-restriction",
   priority: 990,
-  protocols: ["grpc", "grpcs", "http", "https", "tcp", "tls"],
+  // `typedefs.protocols { default = ... }`: any protocol is allowed, the default is narrower.
+  protocols: t.PROTOCOLS,
   defaultProtocols: ["http", "https", "tcp", "tls", "grpc", "grpcs"],
   config: {
     type: "record",
@@ -222,7 +227,12 @@ export const correlationId: PluginDef = {
       ["header_name", { type: "string", default: "Kong-Request-ID" }],
       [
         "generator",
-        { type: "string", default: "uuid#counter", oneOf: ["uuid", "uuid#counter", "tracker"] },
+        {
+          type: "string",
+          required: true,
+          default: "uuid#counter",
+          oneOf: ["uuid", "uuid#counter", "tracker"],
+        },
       ],
       ["echo_downstream", bool(false)],
     ],

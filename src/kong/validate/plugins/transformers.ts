@@ -1,8 +1,7 @@
 /** request-transformer and response-transformer config schemas (Kong 3.x `schema.lua`). */
+import { isHeaderName } from "../typedefs.ts";
 import type { FieldDef, FieldEntry } from "../types.ts";
 import type { PluginDef } from "./types.ts";
-
-const HEADER_NAME_RE = /^[A-Za-z0-9_-]+$/;
 
 const array = (elements: FieldDef): FieldDef => ({
   type: "array",
@@ -11,19 +10,44 @@ const array = (elements: FieldDef): FieldDef => ({
   elements,
 });
 
+/** `name:value` as both transformers split it (`^([^:]+):*(.-)$`). */
+function splitPair(pair: string): { name: string; value: string } | undefined {
+  const m = /^([^:]+):*(.*)$/s.exec(pair);
+  return m === null ? undefined : { name: m[1] ?? "", value: m[2] ?? "" };
+}
+
+const notAHeader = (name: string): string => `'${name}' is not a valid header`;
+
+/** The transformers' `validate_headers`: the name, and for renames the new name too. */
+function validateHeaders(alsoValue: boolean): (v: unknown) => string | undefined {
+  return v => {
+    if (typeof v !== "string") return undefined;
+    const pair = splitPair(v);
+    if (pair === undefined || !isHeaderName(pair.name)) return notAHeader(pair?.name ?? "nil");
+    if (alsoValue && !isHeaderName(pair.value)) return notAHeader(pair.value);
+    return undefined;
+  };
+}
+
+/** request-transformer's `check_for_value`. */
+function checkForValue(v: unknown): string | undefined {
+  if (typeof v !== "string") return undefined;
+  const pair = splitPair(v);
+  return pair === undefined || pair.value === ""
+    ? `key '${pair?.name ?? ""}' has no value`
+    : undefined;
+}
+
 const strings = array({ type: "string" });
-const headerNames = array({
+const headerNames = array({ type: "string", custom: validateHeaders(false) });
+const colonStrings = array({ type: "string", custom: checkForValue });
+const colonPairs = array({ type: "string", match: /^[^:]+:.*$/s });
+const colonHeaders = array({
   type: "string",
-  custom: v =>
-    typeof v === "string" && !HEADER_NAME_RE.test(v)
-      ? `bad header name '${v}', allowed characters are A-Z, a-z, 0-9, '_', and '-'`
-      : undefined,
+  match: /^[^:]+:.*$/s,
+  custom: validateHeaders(false),
 });
-const colonStrings = array({
-  type: "string",
-  custom: v => (typeof v === "string" && !v.includes(":") ? `key '${v}' has no value` : undefined),
-});
-const colonPairs = array({ type: "string", match: /^[^:]+:.*$/ });
+const colonRenames = array({ type: "string", match: /^[^:]+:.*$/s, custom: validateHeaders(true) });
 
 const record = (fields: readonly FieldEntry[]): FieldDef => ({
   type: "record",
@@ -50,10 +74,10 @@ export const requestTransformer: PluginDef = {
           ["querystring", strings],
         ]),
       ],
-      ["rename", colonRecord(colonPairs)],
-      ["replace", colonRecord(colonPairs, [["uri", { type: "string" }]])],
-      ["add", colonRecord(colonPairs)],
-      ["append", colonRecord(colonPairs)],
+      ["rename", colonRecord(colonRenames)],
+      ["replace", colonRecord(colonHeaders, [["uri", { type: "string" }]])],
+      ["add", colonRecord(colonHeaders)],
+      ["append", colonRecord(colonHeaders)],
     ],
   },
 };
@@ -82,7 +106,7 @@ export const responseTransformer: PluginDef = {
       [
         "rename",
         record([
-          ["headers", colonPairs],
+          ["headers", colonRenames],
           ["json", colonPairs],
         ]),
       ],

@@ -1,0 +1,127 @@
+/**
+ * Host ownership applied to one translation: the Ingress and Gateway API routes are built first (their
+ * claims collected), then the owners are decided, the routes admitted, owners' hosts shielded from
+ * foreign wildcards, and only then are Ingress TLS hosts bound and per-path conflicts resolved.
+ */
+import type { KubeObject } from "../model/k8s.ts";
+import { DEFAULT_OBJECT_BUDGETS, withinBudgets, type ObjectBudgets } from "./budgets.ts";
+import { admitExternalNames } from "./external-names.ts";
+import type { RouteEmission } from "./ir/types.ts";
+import { finishIngresses, type IngressRoutes } from "./ingresses.ts";
+import type { IngressRoute } from "./ingress.ts";
+import type { TranslationMemo } from "./memo.ts";
+import type { ClaimCollector } from "./ownership.ts";
+import { admitRoutes, HostOwnership, ownerCatchAlls, type OwnershipPolicy } from "./ownership.ts";
+import type { ObjectResults, ResultSink } from "./results.ts";
+import type { CertificateCollector } from "./tls.ts";
+import type { ParentCondition, ParentRef, TenancyReport, TranslateOptions } from "./types.ts";
+
+export function objectBudgets(options: TranslateOptions): ObjectBudgets {
+  return { ...DEFAULT_OBJECT_BUDGETS, ...options.objectBudgets };
+}
+
+export function ownershipPolicy(options: TranslateOptions): OwnershipPolicy {
+  const recorded =
+    typeof options.hostClaims === "function" ? options.hostClaims() : options.hostClaims;
+  return {
+    enabled: options.hostOwnership ?? true,
+    recorded: recorded ?? [],
+    anyHostNamespaces:
+      options.anyHostNamespaces === undefined ? undefined : new Set(options.anyHostNamespaces),
+  };
+}
+
+/**
+ * A sink that passes everything on except `translated`: a Gateway API route is translated only if
+ * some of its routes survive ownership, which is decided after every route kind has been built.
+ */
+export class TranslatedHeldBack implements ResultSink {
+  readonly #inner: ResultSink;
+
+  constructor(inner: ResultSink) {
+    this.#inner = inner;
+  }
+
+  translated(): void {
+    // Decided by `applyOwnership` from the routes that survive.
+  }
+
+  excluded(obj: KubeObject): void {
+    this.#inner.excluded(obj);
+  }
+
+  problem(obj: KubeObject, reason: string, message: string): void {
+    this.#inner.problem(obj, reason, message);
+  }
+
+  dependsOn(obj: KubeObject, dependency: KubeObject): void {
+    this.#inner.dependsOn(obj, dependency);
+  }
+
+  parentCondition(obj: KubeObject, parent: ParentRef, condition: ParentCondition): void {
+    this.#inner.parentCondition(obj, parent, condition);
+  }
+
+  for(obj: KubeObject): ObjectResults {
+    const inner = this.#inner.for(obj);
+    return {
+      translated: () => undefined,
+      excluded: () => {
+        inner.excluded();
+      },
+      problem: (reason, message) => {
+        inner.problem(reason, message);
+      },
+      dependsOn: dependency => {
+        inner.dependsOn(dependency);
+      },
+      parent: ref => inner.parent(ref),
+    };
+  }
+}
+
+export interface OwnershipInput {
+  readonly ingress: IngressRoutes;
+  readonly gatewayRoutes: readonly RouteEmission[];
+  readonly claims: ClaimCollector;
+  readonly policy: OwnershipPolicy;
+  readonly certificates: CertificateCollector;
+  readonly results: ResultSink;
+  readonly memo: TranslationMemo;
+  /** Its ExternalName policy. */
+  readonly options: TranslateOptions;
+}
+
+export interface OwnedRoutes {
+  readonly emissions: readonly RouteEmission[];
+  readonly tenancy: TenancyReport;
+}
+
+export function applyOwnership(input: OwnershipInput): OwnedRoutes {
+  const { results } = input;
+  const budgets = objectBudgets(input.options);
+  const gatewayEmissions = withinBudgets(input.gatewayRoutes, budgets, results);
+  for (const e of gatewayEmissions) {
+    if (e.route.kind === "http")
+      for (const host of e.route.match.hosts) input.claims.add(host, e.route.origin.object);
+  }
+  const ownership = new HostOwnership(input.claims, input.policy);
+  const admitted = <T extends RouteEmission>(routes: readonly T[]): T[] =>
+    admitExternalNames(admitRoutes(routes, ownership, results), input.options, results);
+  const admittedIngress: IngressRoute[] = admitted(
+    withinBudgets(input.ingress.routes, budgets, results),
+  );
+  const ingressRoutes = finishIngresses(input, {
+    ingresses: input.ingress.ingresses,
+    admitted: admittedIngress,
+    streams: input.ingress.streams,
+    ownership,
+  });
+  const gatewayRoutes = admitted(gatewayEmissions);
+  for (const e of gatewayRoutes) results.translated(e.route.origin.object);
+  const routed = [...ingressRoutes, ...gatewayRoutes];
+  return {
+    emissions: [...routed, ...ownerCatchAlls(ownership, routed)],
+    tenancy: { claims: ownership.claims(), anyHostNamespaces: ownership.anyHostNamespaces() },
+  };
+}

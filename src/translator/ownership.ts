@@ -1,0 +1,279 @@
+/**
+ * Host ownership for clusters shared by many teams (README "Running for many teams"). A host, exact or
+ * wildcard, belongs to one namespace: of the namespaces whose objects claim it now (Ingress rule hosts,
+ * `konghq.com/host-aliases`, TLS hosts, HTTPRoute and GRPCRoute hostnames), the one whose claim was
+ * observed first. When claims were observed comes from the controller's claim record (runtime/
+ * host-claims.ts), which the objects' authors cannot edit; claims the record does not hold yet were
+ * observed now, after every recorded one, and among themselves the oldest object goes first. An edit
+ * never moves a claim back in time, unlike `creationTimestamp`, which an old object keeps for ever.
+ *
+ * Objects of other namespaces are not routed for an owned host and are told why; within the owner's
+ * namespace the per-path rules of conflicts.ts apply. Routes that name no host match every host, so
+ * they (and default backends) are allowed only from the namespaces `--any-host-namespaces` names.
+ */
+import type { KubeObject } from "../model/k8s.ts";
+import { compareStrings } from "../util/compare.ts";
+import type { RouteEmission } from "./ir/types.ts";
+import type { ResultSink } from "./results.ts";
+
+/** A namespace's objects claim a host (lower case; `*.example.com` for a wildcard). */
+export interface HostClaim {
+  readonly host: string;
+  readonly namespace: string;
+}
+
+/** A claim as the record holds it: when the controller first observed it (RFC 3339, UTC). */
+export interface RecordedClaim extends HostClaim {
+  readonly since: string;
+}
+
+export interface OwnershipPolicy {
+  /** Off: every namespace may route every host (KIC's behaviour); per-path rules decide alone. */
+  readonly enabled: boolean;
+  readonly recorded: readonly RecordedClaim[];
+  /** Namespaces that may route any host (host-less rules, default backends); undefined: every one. */
+  readonly anyHostNamespaces: ReadonlySet<string> | undefined;
+}
+
+/** A host's owner: its namespace and the oldest of its objects that claim the host. */
+export interface HostOwner {
+  readonly namespace: string;
+  readonly object: KubeObject;
+}
+
+interface Claimant {
+  readonly object: KubeObject;
+  readonly ageKey: string;
+}
+
+/** Creation time, then namespace/name: the order among claims observed at the same time. */
+function ageKeyOf(obj: KubeObject): string {
+  const m = obj.metadata;
+  return `${m.creationTimestamp ?? ""}\u0000${m.namespace ?? ""}/${m.name}`;
+}
+
+/** Collects who claims which host, one entry per (host, namespace): its oldest object. */
+export class ClaimCollector {
+  readonly #byHost = new Map<string, Map<string, Claimant>>();
+
+  add(host: string, obj: KubeObject): void {
+    if (host === "") return;
+    const key = host.toLowerCase();
+    const namespace = obj.metadata.namespace ?? "";
+    let byNamespace = this.#byHost.get(key);
+    if (byNamespace === undefined) {
+      byNamespace = new Map();
+      this.#byHost.set(key, byNamespace);
+    }
+    const current = byNamespace.get(namespace);
+    const ageKey = ageKeyOf(obj);
+    if (current === undefined || compareStrings(ageKey, current.ageKey) < 0)
+      byNamespace.set(namespace, { object: obj, ageKey });
+  }
+
+  /** Every claimed host with its claimants by namespace. */
+  entries(): IterableIterator<[string, ReadonlyMap<string, Claimant>]> {
+    return this.#byHost.entries();
+  }
+}
+
+/** After every recorded time: a claim the record does not hold yet was observed now. */
+const UNRECORDED = "\uffff";
+
+/** The owners of every claimed host, decided once per translation. */
+export class HostOwnership {
+  readonly #policy: OwnershipPolicy;
+  readonly #owners = new Map<string, HostOwner>();
+  readonly #claims: HostClaim[] = [];
+  readonly #anyHostUsers = new Set<string>();
+
+  constructor(collector: ClaimCollector, policy: OwnershipPolicy) {
+    this.#policy = policy;
+    const since = new Map<string, string>();
+    for (const r of policy.recorded) since.set(`${r.host}\u0000${r.namespace}`, r.since);
+    for (const [host, claimants] of collector.entries()) {
+      let best: { namespace: string; claimant: Claimant; since: string } | undefined;
+      for (const [namespace, claimant] of claimants) {
+        this.#claims.push({ host, namespace });
+        const at = since.get(`${host}\u0000${namespace}`) ?? UNRECORDED;
+        if (best === undefined || isEarlier({ since: at, claimant }, best))
+          best = { namespace, claimant, since: at };
+      }
+      if (best !== undefined)
+        this.#owners.set(host, { namespace: best.namespace, object: best.claimant.object });
+    }
+  }
+
+  /** The host's owner, if ownership is on and someone claims it. */
+  ownerOf(host: string): HostOwner | undefined {
+    return this.#policy.enabled ? this.#owners.get(host.toLowerCase()) : undefined;
+  }
+
+  /** Whether objects of `namespace` may route `host`. */
+  admits(namespace: string, host: string): boolean {
+    const owner = this.ownerOf(host);
+    return owner === undefined || owner.namespace === namespace;
+  }
+
+  /** Whether objects of `namespace` may route every host (host-less rules, default backends). */
+  admitsAnyHost(namespace: string): boolean {
+    const allowed = this.#policy.anyHostNamespaces;
+    return allowed === undefined || allowed.has(namespace);
+  }
+
+  /** Notes that a namespace's objects route any host (for the metric and the warning). */
+  usedAnyHost(namespace: string): void {
+    this.#anyHostUsers.add(namespace);
+  }
+
+  /** Every (host, namespace) claim of this translation, sorted: what the record keeps. */
+  claims(): readonly HostClaim[] {
+    return [...this.#claims].sort(
+      (a, b) => compareStrings(a.host, b.host) || compareStrings(a.namespace, b.namespace),
+    );
+  }
+
+  /** The namespaces whose routes match any host, sorted. */
+  anyHostNamespaces(): readonly string[] {
+    return [...this.#anyHostUsers].sort(compareStrings);
+  }
+
+  /** Owned exact hosts, each with its owner. */
+  *ownedExactHosts(): Generator<[string, HostOwner]> {
+    if (!this.#policy.enabled) return;
+    for (const entry of this.#owners) if (!entry[0].startsWith("*.")) yield entry;
+  }
+
+  /** The owner of a wildcard host that matches `host` and belongs to another namespace, if any. */
+  foreignWildcardOver(host: string, namespace: string): HostOwner | undefined {
+    // Kong's `*.example.com` matches any number of labels in front of `example.com`.
+    let dot = host.indexOf(".");
+    while (dot !== -1) {
+      const owner = this.#owners.get(`*${host.slice(dot)}`);
+      if (owner !== undefined && owner.namespace !== namespace) return owner;
+      dot = host.indexOf(".", dot + 1);
+    }
+    return undefined;
+  }
+}
+
+function isEarlier(
+  a: { since: string; claimant: Claimant },
+  b: { since: string; claimant: Claimant },
+): boolean {
+  return (
+    (compareStrings(a.since, b.since) || compareStrings(a.claimant.ageKey, b.claimant.ageKey)) < 0
+  );
+}
+
+function objectText(obj: KubeObject): string {
+  return `${obj.kind} ${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
+}
+
+/** The problem an object gets for a host another namespace owns. */
+export function reportForeignHost(
+  results: ResultSink,
+  obj: KubeObject,
+  p: { host: string; owner: HostOwner; what: string },
+): void {
+  results.problem(
+    obj,
+    "HostOwnedByOtherNamespace",
+    `host "${p.host}" belongs to namespace ${p.owner.namespace}, whose objects claimed it first; ${objectText(obj)} ${p.what}`,
+  );
+}
+
+/** The problem an object gets for routing any host from a namespace that may not. */
+export function reportAnyHost(results: ResultSink, obj: KubeObject, what: string): void {
+  results.problem(
+    obj,
+    "AnyHostNotAllowed",
+    `${what} matches every host, which only the namespaces named by --any-host-namespaces may route; it is not routed`,
+  );
+}
+
+/**
+ * The emissions whose routes the ownership admits: a route keeps only the hosts its namespace owns
+ * (and is dropped when none is left); a route without hosts only from a namespace allowed any host.
+ * Stream routes (Gateway listeners decide their ports and SNIs) pass as they are.
+ */
+export function admitRoutes<T extends RouteEmission>(
+  emissions: readonly T[],
+  ownership: HostOwnership,
+  results: ResultSink,
+): T[] {
+  const admitted: T[] = [];
+  for (const e of emissions) {
+    const route = e.route;
+    if (route.kind !== "http") {
+      admitted.push(e);
+      continue;
+    }
+    const obj = route.origin.object;
+    const namespace = obj.metadata.namespace ?? "";
+    const hosts = route.match.hosts;
+    if (hosts.length === 0) {
+      if (!ownership.admitsAnyHost(namespace)) {
+        reportAnyHost(results, obj, `route ${route.name}`);
+        continue;
+      }
+      ownership.usedAnyHost(namespace);
+      admitted.push(e);
+      continue;
+    }
+    const kept = hosts.filter(host => {
+      const owner = ownership.ownerOf(host);
+      if (owner === undefined || owner.namespace === namespace) return true;
+      reportForeignHost(results, obj, { host, owner, what: "is not routed for it" });
+      return false;
+    });
+    if (kept.length === hosts.length) admitted.push(e);
+    else if (kept.length > 0)
+      admitted.push({ ...e, route: { ...route, match: { ...route.match, hosts: kept } } });
+  }
+  return admitted;
+}
+
+const ROOT_PREFIX = Object.freeze({ kind: "prefix", value: "/" } as const);
+
+/**
+ * For every owned exact host that another namespace's wildcard would otherwise catch (a path the owner
+ * does not route, or the owner's backends all gone), a route on that host alone that answers 404:
+ * Kong prefers a plain host to a wildcard, so the wildcard never sees the owner's requests.
+ */
+export function ownerCatchAlls(
+  ownership: HostOwnership,
+  emissions: readonly RouteEmission[],
+): RouteEmission[] {
+  const coveredAtRoot = new Set<string>();
+  for (const e of emissions) {
+    const m = e.route.kind === "http" ? e.route.match : undefined;
+    if (m === undefined || m.methods !== undefined || m.headers !== undefined) continue;
+    if (m.snis !== undefined || m.protocols !== undefined) continue;
+    if (!m.paths.some(p => p.kind === "prefix" && p.value === "/")) continue;
+    for (const host of m.hosts) coveredAtRoot.add(host.toLowerCase());
+  }
+  const catchAlls: RouteEmission[] = [];
+  for (const [host, owner] of ownership.ownedExactHosts()) {
+    if (coveredAtRoot.has(host)) continue;
+    if (ownership.foreignWildcardOver(host, owner.namespace) === undefined) continue;
+    const origin = { object: owner.object };
+    catchAlls.push({
+      route: {
+        kind: "http",
+        name: `${owner.namespace}.host-catch-all.${host}`,
+        origin,
+        match: { hosts: [host], paths: [ROOT_PREFIX] },
+        settings: {},
+        filters: [{ kind: "respond", statusCode: 404, message: "no route matched this path" }],
+      },
+      service: {
+        name: `${owner.namespace}.host-catch-all`,
+        upstreamName: `host-catch-all.${owner.namespace}.svc`,
+        origin,
+        backends: [],
+      },
+    });
+  }
+  return catchAlls;
+}

@@ -1,0 +1,15 @@
+/**
+ * The text-level half of secret redaction, usable from every layer (the logger included): PEM private
+ * keys are recognisable by their armour alone. Structure-aware redaction lives in src/kong/redact.ts.
+ */
+
+/** What every hidden value becomes; KIC's marker, which Kong reads as a vault reference. */
+export const REDACTED = "{vault://redacted-value}";
+
+const PEM_PRIVATE_KEY =
+  /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
+
+/** Replaces every PEM private-key block (also an unterminated one) in `text`. */
+export function stripPrivateKeys(text: string): string {
+  return text.includes("PRIVATE KEY-----") ? text.replace(PEM_PRIVATE_KEY, REDACTED) : text;
+}

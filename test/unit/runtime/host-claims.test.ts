@@ -1,0 +1,162 @@
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import type { WriteMethod } from "../../../src/kube/client.ts";
+import { KubeApiError } from "../../../src/kube/errors.ts";
+import { HostClaimRecord, parseRecord } from "../../../src/runtime/host-claims.ts";
+import { ManualClock, settle } from "../../support/manual-clock.ts";
+
+const PATH = "/api/v1/namespaces/kong/configmaps/kongress-host-claims";
+
+/** A ConfigMap on an API server: resourceVersion checked on PUT, 409 on a stale one. */
+class FakeConfigMaps {
+  stored: { metadata: { resourceVersion: string }; data: Record<string, string> } | undefined;
+  readonly writes: WriteMethod[] = [];
+  #rv = 1;
+
+  getJson(path: string): Promise<unknown> {
+    expect(path).toBe(PATH);
+    if (this.stored === undefined)
+      return Promise.reject(new KubeApiError(404, { reason: "NotFound", message: "not found" }));
+    return Promise.resolve(structuredClone(this.stored));
+  }
+
+  send(method: WriteMethod, _path: string, opts: { body?: unknown }): Promise<unknown> {
+    this.writes.push(method);
+    const body = opts.body as {
+      metadata: { resourceVersion?: string };
+      data: Record<string, string>;
+    };
+    const conflict =
+      method === "POST"
+        ? this.stored !== undefined
+        : body.metadata.resourceVersion !== this.stored?.metadata.resourceVersion;
+    if (conflict)
+      return Promise.reject(new KubeApiError(409, { reason: "Conflict", message: "conflict" }));
+    this.stored = { metadata: { resourceVersion: String(++this.#rv) }, data: body.data };
+    return Promise.resolve(structuredClone(this.stored));
+  }
+
+  /** Another writer's record. */
+  put(claims: readonly object[]): void {
+    this.stored = {
+      metadata: { resourceVersion: String(++this.#rv) },
+      data: { "claims.json": JSON.stringify(claims) },
+    };
+  }
+
+  claims(): unknown {
+    return parseRecord(this.stored);
+  }
+}
+
+function setup(opts: { anyHostRestricted?: boolean } = {}) {
+  const clock = new ManualClock(Date.parse("2026-06-01T00:00:00Z"));
+  const api = new FakeConfigMaps();
+  const lines: string[] = [];
+  const logger = pino({ level: "warn" }, { write: (l: string) => lines.push(l) });
+  const registry = new Registry();
+  const record = new HostClaimRecord({
+    store: { api, namespace: "kong", name: "kongress-host-claims" },
+    releaseAfterMs: 600_000,
+    anyHostRestricted: opts.anyHostRestricted ?? false,
+    registry,
+    clock,
+    logger,
+  });
+  return { clock, api, record, lines, registry };
+}
+
+const report = (claims: { host: string; namespace: string }[], anyHost: string[] = []) => ({
+  claims,
+  anyHostNamespaces: anyHost,
+});
+
+describe("HostClaimRecord", () => {
+  it("keeps stored dates across a restart and dates new claims now", async () => {
+    const { api, record, clock } = setup();
+    api.put([{ host: "shop.example.com", namespace: "shop", since: "2025-01-01T00:00:00.000Z" }]);
+    await record.load(new AbortController().signal);
+    await clock.advance(1000);
+    record.observe(
+      report([
+        { host: "shop.example.com", namespace: "shop" },
+        { host: "shop.example.com", namespace: "evil" },
+      ]),
+    );
+    expect(record.current()).toEqual([
+      { host: "shop.example.com", namespace: "shop", since: "2025-01-01T00:00:00.000Z" },
+      { host: "shop.example.com", namespace: "evil", since: "2026-06-01T00:00:01.000Z" },
+    ]);
+  });
+
+  it("writes as leader: created first, replaced on every change", async () => {
+    const { api, record, clock } = setup();
+    const term = new AbortController();
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    const running = record.run(term.signal);
+    await settle();
+    expect(api.writes).toEqual(["POST"]);
+    await clock.advance(1000);
+    record.observe(
+      report([
+        { host: "a.example.com", namespace: "a" },
+        { host: "b.example.com", namespace: "b" },
+      ]),
+    );
+    await settle();
+    expect(api.writes).toEqual(["POST", "PUT"]);
+    expect(api.claims()).toEqual([
+      { host: "a.example.com", namespace: "a", since: "2026-06-01T00:00:00.000Z" },
+      { host: "b.example.com", namespace: "b", since: "2026-06-01T00:00:01.000Z" },
+    ]);
+    term.abort();
+    await running;
+  });
+
+  it("keeps an absent claim's date for the grace, then releases it", async () => {
+    const { record, clock } = setup();
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    await clock.advance(60_000);
+    record.observe(report([]));
+    await clock.advance(60_000);
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    expect(record.current()).toEqual([
+      { host: "a.example.com", namespace: "a", since: "2026-06-01T00:00:00.000Z" },
+    ]);
+    record.observe(report([]));
+    await clock.advance(600_000);
+    record.observe(report([]));
+    expect(record.current()).toEqual([]);
+  });
+
+  it("on a conflict reads the other writer's record and keeps the earlier dates", async () => {
+    const { api, record, clock } = setup();
+    const term = new AbortController();
+    const running = record.run(term.signal);
+    await settle();
+    await clock.advance(1000);
+    api.put([{ host: "a.example.com", namespace: "a", since: "2020-01-01T00:00:00.000Z" }]);
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    await settle();
+    await clock.advance(1000);
+    await settle();
+    expect(record.current()).toEqual([
+      { host: "a.example.com", namespace: "a", since: "2020-01-01T00:00:00.000Z" },
+    ]);
+    expect(api.claims()).toEqual(record.current());
+    term.abort();
+    await running;
+  });
+
+  it("counts the namespaces routing any host and warns once when several do", async () => {
+    const { record, lines, registry } = setup();
+    record.observe(report([], ["platform"]));
+    record.observe(report([], ["evil", "platform"]));
+    record.observe(report([], ["evil", "platform"]));
+    expect(lines.filter(l => l.includes("--any-host-namespaces"))).toHaveLength(1);
+    expect(await registry.getSingleMetricAsString("kongress_any_host_namespaces")).toContain(
+      "kongress_any_host_namespaces 2",
+    );
+  });
+});
