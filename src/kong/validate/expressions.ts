@@ -5,8 +5,7 @@
  * operators and literal types. Errors are the router's words; Kong prefixes them with
  * `Router Expression failed validation: ` on the route (entity level).
  */
-import { RE2JS } from "re2js";
-import { rustRegexError } from "./paths.ts";
+import { rustRegexError } from "./regex.ts";
 
 type AtcType = "String" | "Int" | "IpAddr";
 
@@ -116,18 +115,12 @@ function predicateProblem(p: Predicate, protocols: readonly string[]): string | 
 }
 
 /**
- * A regex literal as Rust's `regex` crate takes it: RE2's syntax (re2js), which the crate follows
- * closely, with the crate's own message where we know it (look-around, back-references).
+ * A regex literal as Rust's `regex` crate takes it, judged by the rules every route regex shares
+ * (regex.ts: RE2's syntax, which the crate follows closely, with the crate's own messages). The router
+ * anchors the literal itself, so a leading `^` is the literal's own.
  */
 export function regexLiteralError(regex: string): string | undefined {
-  try {
-    RE2JS.compile(regex);
-    return undefined;
-  } catch (err) {
-    const rust = rustRegexError(regex.startsWith("^") ? regex.slice(1) : regex);
-    if (rust !== undefined) return rust;
-    return `regex parse error:\n    ${regex}\nerror: ${(err as Error).message.replace(/^error parsing regexp: /, "")}`;
-  }
+  return rustRegexError(regex.startsWith("^") ? regex.slice(1) : regex);
 }
 
 // ----- Parser (atc-router's atc_grammar.pest) -----
