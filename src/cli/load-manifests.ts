@@ -5,7 +5,7 @@
  */
 import type { Dirent, Stats } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
-import { extname, join, resolve } from "node:path";
+import { extname, join, resolve, sep } from "node:path";
 import { isMap, isNode, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
 import { ManifestError } from "../errors.ts";
 import { compareStrings } from "../util/compare.ts";
@@ -14,6 +14,10 @@ import { parseKubeObject, type SupportedObject } from "../model/parse.ts";
 
 /** Files bigger than this are refused unread: no real manifest comes close, and parsing one would stall. */
 export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/** What one run reads over all its files: a directory of many files within the per-file limits adds up. */
+export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL_VALUES = 1_000_000;
 
 const MANIFEST_EXTENSIONS: ReadonlySet<string> = new Set([".yaml", ".yml", ".json"]);
 
@@ -58,6 +62,8 @@ export interface LoadOptions {
   readonly cwd: string;
   readonly maxFileBytes?: number;
   readonly yamlLimits?: YamlLimits;
+  readonly maxTotalBytes?: number;
+  readonly maxTotalValues?: number;
 }
 
 interface Accumulator {
@@ -102,6 +108,19 @@ async function statOrThrow(file: string, absolute: string): Promise<Stats> {
 interface WalkState {
   readonly files: string[];
   readonly visited: Set<string>;
+  /** The real path of the directory named on the command line: links out of it are not followed. */
+  readonly root: string;
+}
+
+/** Whether a symbolic link stays inside the directory tree being read. */
+async function staysInside(absolute: string, root: string): Promise<boolean> {
+  try {
+    const target = await realpath(absolute);
+    return target === root || target.startsWith(root.endsWith(sep) ? root : root + sep);
+  } catch {
+    // A dangling link: statOrThrow names it.
+    return true;
+  }
 }
 
 async function walkDirectory(shown: string, absolute: string, state: WalkState): Promise<void> {
@@ -118,6 +137,8 @@ async function walkDirectory(shown: string, absolute: string, state: WalkState):
   for (const entry of entries) {
     const childShown = join(shown, entry.name);
     const childAbsolute = join(absolute, entry.name);
+    // A link out of the tree (to /etc, a device, another repository) is not read.
+    if (entry.isSymbolicLink() && !(await staysInside(childAbsolute, state.root))) continue;
     const info = entry.isSymbolicLink() ? await statOrThrow(childShown, childAbsolute) : entry;
     if (info.isDirectory()) await walkDirectory(childShown, childAbsolute, state);
     else if (info.isFile() && MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase()))
@@ -136,7 +157,7 @@ export async function listManifestFiles(paths: readonly string[], cwd: string): 
     const absolute = resolve(cwd, path);
     const info = await statOrThrow(path, absolute);
     if (info.isDirectory()) {
-      const state: WalkState = { files: [], visited: new Set() };
+      const state: WalkState = { files: [], visited: new Set(), root: await realpath(absolute) };
       await walkDirectory(path, absolute, state);
       if (state.files.length === 0)
         throw new ManifestError(path, `${path}: no .yaml, .yml or .json files in this directory`);
@@ -185,9 +206,9 @@ function parseDocuments(
   file: string,
   text: string,
   counter: LineCounter,
-  limits: YamlLimits,
+  limits: YamlLimits & { used?: { values: number } },
 ): ParsedDocument[] {
-  const excess = checkYamlLimits(text, limits);
+  const excess = checkYamlLimits(text, limits, limits.used);
   if (excess !== undefined)
     throw new ManifestError(file, `${file}:${excess.line}: ${excess.message}`, excess.line);
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
@@ -253,7 +274,7 @@ function parseDocumentsSafely(
   file: string,
   text: string,
   counter: LineCounter,
-  limits: YamlLimits,
+  limits: YamlLimits & { used?: { values: number } },
 ): ParsedDocument[] {
   try {
     return parseDocuments(file, text, counter, limits);
@@ -265,7 +286,12 @@ function parseDocumentsSafely(
   }
 }
 
-function addFile(file: string, text: string, acc: Accumulator, limits: YamlLimits): void {
+function addFile(
+  file: string,
+  text: string,
+  acc: Accumulator,
+  limits: YamlLimits & { used?: { values: number } },
+): void {
   const counter = new LineCounter();
   const docs = parseDocumentsSafely(file, text, counter, limits);
   for (const { value, line, doc } of docs) {
@@ -294,11 +320,24 @@ export async function loadManifests(
   const opts = {
     maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     yamlLimits: DEFAULT_YAML_LIMITS,
+    maxTotalBytes: DEFAULT_MAX_TOTAL_BYTES,
+    maxTotalValues: DEFAULT_MAX_TOTAL_VALUES,
     ...options,
   };
   const acc: Accumulator = { objects: [], invalid: [], skipped: [] };
+  const total = { bytes: 0, values: 0 };
   for (const file of await listManifestFiles(paths, opts.cwd)) {
-    addFile(file, await readText(file, opts), acc, opts.yamlLimits);
+    const text = await readText(file, opts);
+    total.bytes += Buffer.byteLength(text);
+    if (total.bytes > opts.maxTotalBytes)
+      throw new ManifestError(
+        file,
+        `${file}: the files read so far hold ${total.bytes} bytes, over the ${opts.maxTotalBytes}-byte limit for one run`,
+      );
+    const used = { values: 0 };
+    const maxValues = Math.min(opts.yamlLimits.maxValues, opts.maxTotalValues - total.values);
+    addFile(file, text, acc, { ...opts.yamlLimits, maxValues, used });
+    total.values += used.values;
   }
   return acc;
 }

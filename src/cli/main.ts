@@ -11,6 +11,7 @@ import {
   type Command,
   type TextSink,
 } from "./command.ts";
+import { playgroundCommand } from "./playground-command.ts";
 import { runControllerCommand } from "./run-command.ts";
 import { translateCommand } from "./translate-command.ts";
 import { validateCommand } from "./validate-command.ts";
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   translateCommand,
   validateCommand,
   runControllerCommand,
+  playgroundCommand,
 ];
 
 /** A bug, not bad input: the message carries the stack. */

@@ -2,6 +2,7 @@
  * What `kongress translate` and `kongress validate` share: read the manifests, build a snapshot, run the
  * same translation the controller runs, and describe every note and problem as one line for stderr.
  */
+import { escapeControl } from "../util/escape-control.ts";
 import { isDns1123Subdomain } from "../config/parsers.ts";
 import { DEFAULT_NAMESPACE, SUPPORTED_API_VERSIONS } from "../model/parse.ts";
 import { isKindName, KINDS } from "../model/kinds.ts";
@@ -162,5 +163,5 @@ export function writeLines(
   lines: readonly string[],
 ): void {
   if (lines.length > 0)
-    sink.write(lines.map(l => `${l.replace(/\s*[\r\n]+\s*/g, " ")}\n`).join(""));
+    sink.write(lines.map(l => `${escapeControl(l.replace(/\s*[\r\n]+\s*/g, " "))}\n`).join(""));
 }

@@ -64,10 +64,14 @@ function exceeded(state: ScanState, limits: YamlLimits): string | undefined {
   return undefined;
 }
 
-/** The first place where `text` exceeds `limits`, or undefined. Linear in the input; stops early. */
+/**
+ * The first place where `text` exceeds `limits`, or undefined. Linear in the input; stops early.
+ * `used` receives the number of values scanned (for a budget over several files).
+ */
 export function checkYamlLimits(
   text: string,
   limits: YamlLimits = DEFAULT_YAML_LIMITS,
+  used?: { values: number },
 ): YamlLimitExceeded | undefined {
   const state: ScanState = { flow: 0, blockOnLine: 0, values: 0 };
   let offset = 0;
@@ -77,5 +81,6 @@ export function checkYamlLimits(
     if (message !== undefined) return { line: lineOf(text, offset), message };
     if (!CONTROL_TOKENS.has(token)) offset += token.length;
   }
+  if (used !== undefined) used.values = state.values;
   return undefined;
 }

@@ -101,7 +101,11 @@ function readFlags(argv: readonly string[], problems: SettingProblem[]): Map<str
   const flags = new Map<string, string[]>();
   for (const token of tokens) {
     if (token.kind === "positional") {
-      problems.push({ setting: token.value, message: "unexpected argument" });
+      // Never echoed: after a mistyped flag (`--kong-admin-tokn SECRET`) the value is a secret.
+      problems.push({
+        setting: "argument",
+        message: "unexpected argument (its value is not shown: it may belong to a mistyped flag)",
+      });
       continue;
     }
     if (token.kind !== "option" || token.name === "help" || token.name === "h") continue;

@@ -412,6 +412,30 @@ export const SETTINGS = {
     },
     listOf(dnsSubdomain("a namespace")),
   ),
+  hostNamespaces: unset(
+    {
+      flag: "host-namespaces",
+      section: KUBE,
+      shape: "list",
+      placeholder: "namespace=host",
+      description:
+        "Checked before first claims: a host one of these patterns covers (exact, or *.domain) may be used only by the namespaces listed for it, e.g. team-a=*.a.example.com.",
+      ours: true,
+    },
+    listOf(
+      parsed(s => {
+        const at = s.indexOf("=");
+        const namespace = s.slice(0, at).trim();
+        const pattern = s
+          .slice(at + 1)
+          .trim()
+          .toLowerCase();
+        return at > 0 && isDns1123Subdomain(namespace) && pattern !== ""
+          ? { namespace, pattern }
+          : undefined;
+      }, "namespace=host or namespace=*.domain"),
+    ),
+  ),
   externalNameServices: withDefault(
     {
       flag: "external-name-services",

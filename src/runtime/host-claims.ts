@@ -276,6 +276,7 @@ export function tenancyOptions(config: Config): Partial<TranslateOptions> {
     ...(config.anyHostNamespaces === undefined
       ? {}
       : { anyHostNamespaces: config.anyHostNamespaces }),
+    ...(config.hostNamespaces === undefined ? {} : { hostNamespaces: config.hostNamespaces }),
     externalNameServices: config.externalNameServices,
     ...(config.externalNameTargets === undefined
       ? {}

@@ -5,6 +5,7 @@
  * event itself, so after a restart the same problem finds its Event (the create answers 409) and bumps
  * it instead of adding a second one.
  */
+import { escapeControl } from "../util/escape-control.ts";
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { ObjectRef } from "../model/object-ref.ts";
@@ -105,7 +106,9 @@ function apiVersionOf(ref: ObjectRef): string {
   return ref.group === "" ? ref.version : `${ref.group}/${ref.version}`;
 }
 
-function truncate(message: string): string {
+/** Escaped (a message quotes names and annotation values, which may carry terminal escapes) and cut. */
+function truncate(raw: string): string {
+  const message = escapeControl(raw);
   return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 3)}...`;
 }
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { LoopLagReading } from "./loop-lag.ts";
-import { redactSecrets } from "./redact.ts";
+import { redactPemKeys, redactSecrets } from "./redact.ts";
 
 export interface HttpReply {
   readonly status: number;
@@ -112,7 +112,11 @@ export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
       const raw = opts.source.rawError?.();
       return raw === undefined
         ? { status: 204 }
-        : { status: 200, contentType: "text/plain", body: raw };
+        : {
+            status: 200,
+            contentType: "text/plain",
+            body: opts.sensitive ? raw : redactPemKeys(raw),
+          };
     },
   };
 }

@@ -16,8 +16,21 @@ const SENSITIVE_PROPERTIES: ReadonlySet<string> = new Set([
   "token",
 ]);
 
-/** Returns a copy of `value` with every sensitive property's value replaced; the input is untouched. */
+/** A PEM private-key block, wherever it sits (a key pasted into a certificate, a header, a message). */
+const PEM_PRIVATE_KEY_BLOCK =
+  /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(?:-----END \1-----|$)/g;
+
+/** `text` with every PEM private-key block replaced. */
+export function redactPemKeys(text: string): string {
+  return text.replace(PEM_PRIVATE_KEY_BLOCK, REDACTED_VALUE);
+}
+
+/**
+ * Returns a copy of `value` with every sensitive property's value replaced, and PEM private-key
+ * blocks cut out of every other string; the input is untouched.
+ */
 export function redactSecrets(value: unknown): unknown {
+  if (typeof value === "string") return redactPemKeys(value);
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};

@@ -142,11 +142,11 @@ function tlsHostFilter(
 ): (host: string) => boolean {
   const namespace = ingress.metadata.namespace ?? "";
   return host => {
-    const owner = ownership.ownerOf(host);
-    if (owner === undefined || owner.namespace === namespace) return true;
+    const refusal = ownership.refusal(namespace, host);
+    if (refusal === undefined) return true;
     reportForeignHost(results, ingress, {
       host,
-      owner,
+      refusal,
       what: "does not bind its TLS Secret to it",
     });
     return false;

@@ -28,6 +28,7 @@ export function ownershipPolicy(options: TranslateOptions): OwnershipPolicy {
     recorded: recorded ?? [],
     anyHostNamespaces:
       options.anyHostNamespaces === undefined ? undefined : new Set(options.anyHostNamespaces),
+    ...(options.hostNamespaces === undefined ? {} : { allowList: options.hostNamespaces }),
   };
 }
 

@@ -33,7 +33,27 @@ export interface OwnershipPolicy {
   readonly recorded: readonly RecordedClaim[];
   /** Namespaces that may route any host (host-less rules, default backends); undefined: every one. */
   readonly anyHostNamespaces: ReadonlySet<string> | undefined;
+  /**
+   * `--host-namespaces`: checked first. A host one of these patterns covers (exact, or `*.example.com`
+   * for every name under a domain) may be claimed only by the namespaces listed for a pattern covering it.
+   */
+  readonly allowList?: readonly HostPattern[];
 }
+
+export interface HostPattern {
+  readonly namespace: string;
+  readonly pattern: string;
+}
+
+/** Whether `pattern` covers `host` (a host, or a wildcard host under the pattern's domain). */
+export function patternCovers(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  if (p === host) return true;
+  return p.startsWith("*.") && host.length > p.length - 1 && host.endsWith(p.slice(1));
+}
+
+/** Why a namespace may not use a host: another namespace owns it, or the allow-list does not name it. */
+export type HostRefusal = { readonly owner: HostOwner } | { readonly listed: readonly string[] };
 
 /** A host's owner: its namespace and the oldest of its objects that claim the host. */
 export interface HostOwner {
@@ -93,7 +113,9 @@ export class HostOwnership {
     for (const r of policy.recorded) since.set(`${r.host}\u0000${r.namespace}`, r.since);
     for (const [host, claimants] of collector.entries()) {
       let best: { namespace: string; claimant: Claimant; since: string } | undefined;
+      const listed = this.#listed(host);
       for (const [namespace, claimant] of claimants) {
+        if (listed !== undefined && !listed.includes(namespace)) continue;
         this.#claims.push({ host, namespace });
         const at = since.get(`${host}\u0000${namespace}`) ?? UNRECORDED;
         if (best === undefined || isEarlier({ since: at, claimant }, best))
@@ -111,8 +133,26 @@ export class HostOwnership {
 
   /** Whether objects of `namespace` may route `host`. */
   admits(namespace: string, host: string): boolean {
-    const owner = this.ownerOf(host);
-    return owner === undefined || owner.namespace === namespace;
+    return this.refusal(namespace, host) === undefined;
+  }
+
+  /** Why objects of `namespace` may not use `host`, or undefined when they may. */
+  refusal(namespace: string, host: string): HostRefusal | undefined {
+    const key = host.toLowerCase();
+    const listed = this.#listed(key);
+    if (listed !== undefined && !listed.includes(namespace)) return { listed };
+    const owner = this.ownerOf(key);
+    return owner === undefined || owner.namespace === namespace ? undefined : { owner };
+  }
+
+  /** The namespaces the allow-list names for a host, or undefined when no pattern covers it. */
+  #listed(host: string): readonly string[] | undefined {
+    const list = this.#policy.allowList;
+    if (list === undefined || list.length === 0) return undefined;
+    let listed: string[] | undefined;
+    for (const entry of list)
+      if (patternCovers(entry.pattern, host)) (listed ??= []).push(entry.namespace);
+    return listed;
   }
 
   /** Whether objects of `namespace` may route every host (host-less rules, default backends). */
@@ -170,16 +210,24 @@ function objectText(obj: KubeObject): string {
   return `${obj.kind} ${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
 }
 
-/** The problem an object gets for a host another namespace owns. */
+/** The problem an object gets for a host another namespace owns, or the allow-list keeps from it. */
 export function reportForeignHost(
   results: ResultSink,
   obj: KubeObject,
-  p: { host: string; owner: HostOwner; what: string },
+  p: { host: string; refusal: HostRefusal; what: string },
 ): void {
+  if ("listed" in p.refusal) {
+    results.problem(
+      obj,
+      "HostNotAllowed",
+      `host "${p.host}" may only be used by namespace(s) ${p.refusal.listed.join(", ")} (--host-namespaces); ${objectText(obj)} ${p.what}`,
+    );
+    return;
+  }
   results.problem(
     obj,
     "HostOwnedByOtherNamespace",
-    `host "${p.host}" belongs to namespace ${p.owner.namespace}, whose objects claimed it first; ${objectText(obj)} ${p.what}`,
+    `host "${p.host}" belongs to namespace ${p.refusal.owner.namespace}, whose objects claimed it first; ${objectText(obj)} ${p.what}`,
   );
 }
 
@@ -222,9 +270,9 @@ export function admitRoutes<T extends RouteEmission>(
       continue;
     }
     const kept = hosts.filter(host => {
-      const owner = ownership.ownerOf(host);
-      if (owner === undefined || owner.namespace === namespace) return true;
-      reportForeignHost(results, obj, { host, owner, what: "is not routed for it" });
+      const refusal = ownership.refusal(namespace, host);
+      if (refusal === undefined) return true;
+      reportForeignHost(results, obj, { host, refusal, what: "is not routed for it" });
       return false;
     });
     if (kept.length === hosts.length) admitted.push(e);

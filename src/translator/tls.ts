@@ -29,6 +29,10 @@ export function readKeyPair(secret: Secret): KeyPair {
   if (cert === undefined || key === undefined) {
     return { ok: false, message: "it must hold PEM data under both tls.crt and tls.key" };
   }
+  // Kong would serve whatever tls.crt holds as the certificate chain, and dumps show it unredacted.
+  if (PEM_PRIVATE_KEY.test(cert)) {
+    return { ok: false, message: "tls.crt holds a private key; it must hold certificates only" };
+  }
   try {
     const x509 = new X509Certificate(cert);
     const privateKey = createPrivateKey(key);
@@ -40,6 +44,8 @@ export function readKeyPair(secret: Secret): KeyPair {
   const identity = createHash("sha256").update(cert).update("\n").update(key).digest("hex");
   return { ok: true, cert, key, identity };
 }
+
+const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
 function decode(base64: string | undefined): string | undefined {
   if (base64 === undefined) return undefined;

@@ -4,7 +4,7 @@ import type { ListenerSupportOf } from "./gateway/listeners.ts";
 import type { WriterFlavor } from "./kong-writer/index.ts";
 import type { GatewayApiBundles } from "./gateway/versions.ts";
 import type { ObjectBudgets } from "./budgets.ts";
-import type { HostClaim, RecordedClaim } from "./ownership.ts";
+import type { HostClaim, HostPattern, RecordedClaim } from "./ownership.ts";
 import type {
   GatewayClassStatusSpec,
   GatewayStatusSpec,
@@ -48,6 +48,8 @@ export interface TranslateOptions {
   readonly hostClaims?: readonly RecordedClaim[] | (() => readonly RecordedClaim[]);
   /** `--any-host-namespaces`: who may route any host (host-less rules, default backends); unset: all. */
   readonly anyHostNamespaces?: readonly string[];
+  /** `--host-namespaces`: which namespaces may claim the hosts a pattern covers (ownership.ts). */
+  readonly hostNamespaces?: readonly HostPattern[];
   /** `--external-name-services`: `refuse` leaves out routes to ExternalName Services (external-names.ts). */
   readonly externalNameServices?: "allow" | "refuse";
   /** `--external-name-targets`: when set, the only names ExternalName Services may point at. */

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { KIND_DEFINITIONS } from "../../src/model/kinds.ts";
 import { chartReadmePaths, renderReadme } from "./chart-readme.ts";
 import {
   CHART_DIR,
@@ -169,6 +170,22 @@ interface SecurityContext {
   readonly capabilities?: { readonly drop?: readonly string[] };
   readonly seccompProfile?: { readonly type?: string };
 }
+
+describe("the chart's ClusterRole", () => {
+  it("lists and watches every kind the controller's registry has, and no other", async () => {
+    const role = manifests(await renderChart(3, undefined)).find(m => m.kind === "ClusterRole") as
+      | (Manifest & {
+          rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+        })
+      | undefined;
+    const watched = (role?.rules ?? [])
+      .filter(r => r.verbs.includes("list") && r.verbs.includes("watch"))
+      .flatMap(r => r.resources.map(res => `${r.apiGroups.join(",")}/${res}`))
+      .sort();
+    // A kind added to src/model/kinds.ts (Kong's own, say) needs its rule in the chart too.
+    expect(watched).toEqual(KIND_DEFINITIONS.map(d => `${d.group}/${d.plural}`).sort());
+  });
+});
 
 describe("the chart README", () => {
   it("lists every documented value as values.yaml has it (npm run chart:readme)", () => {

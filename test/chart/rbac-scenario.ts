@@ -332,6 +332,18 @@ export const FIRST_RUN_CHECKS: readonly CheckName[] = [
   ...ROUTE_KINDS.map(k => `${k} parent status` as const),
 ];
 
+/**
+ * What must still work without the rule that `needed` stands for: proof that the run failed for
+ * that rule and not for anything else. A controller that cannot list a kind never gets Ready, and
+ * pushes and writes nothing; one that cannot hold the Lease is Ready and configures Kong, but writes
+ * no status or Event (only the leader does); every other rule takes away that one thing alone.
+ */
+export function stillWorkingWithout(needed: CheckName): CheckName[] {
+  if (needed === "ready") return [];
+  if (needed === "leader") return ["ready", "kong has the TLS route"];
+  return FIRST_RUN_CHECKS.filter(c => c !== needed);
+}
+
 /** The check that must fail without a rule: what that rule lets the controller do. */
 export function checkNeeding(rule: PolicyRule): CheckName {
   const resource = rule.resources?.[0] ?? "";

@@ -45,6 +45,14 @@ describe("listManifestFiles", () => {
     expect(await listManifestFiles(["m"], dir)).toEqual(["m/one.yaml", "m/sub/two.yaml"]);
   });
 
+  it("does not follow symbolic links out of the directory it reads", async () => {
+    const dir = tree({ "m/one.yaml": "", "secret/other.yaml": "", "secret/sub/x.yaml": "" });
+    symlinkSync(join(dir, "secret/other.yaml"), join(dir, "m/file-out.yaml"));
+    symlinkSync(join(dir, "secret/sub"), join(dir, "m/dir-out"));
+    symlinkSync(join(dir, "m/one.yaml"), join(dir, "m/inside.yaml"));
+    expect(await listManifestFiles(["m"], dir)).toEqual(["m/inside.yaml", "m/one.yaml"]);
+  });
+
   it("accepts absolute paths", async () => {
     const dir = tree({ "x.yaml": "" });
     expect(await listManifestFiles([join(dir, "x.yaml")], "/")).toEqual([join(dir, "x.yaml")]);
@@ -141,5 +149,27 @@ items:
     await expect(loadManifests(["multi.yaml"], { cwd: dir, yamlLimits: limits })).rejects.toThrow(
       /^multi\.yaml:\d+: more than 3 values/,
     );
+  });
+});
+
+describe("loadManifests budgets per run", () => {
+  it("refuses more bytes over all files than one run may read", async () => {
+    const dir = tree({ "m/a.yaml": SERVICE, "m/b.yaml": SERVICE });
+    const error = await loadManifests(["m"], {
+      cwd: dir,
+      maxTotalBytes: Buffer.byteLength(SERVICE) + 1,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "ERR_MANIFEST", file: "m/b.yaml" });
+    expect((error as Error).message).toContain("limit for one run");
+  });
+
+  it("counts values over all files, not only per file", async () => {
+    const dir = tree({ "m/a.yaml": SERVICE, "m/b.yaml": SERVICE });
+    const one = await loadManifests(["m/a.yaml"], { cwd: dir });
+    expect(one.objects).toHaveLength(1);
+    const error = await loadManifests(["m"], { cwd: dir, maxTotalValues: 25 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "ERR_MANIFEST", file: "m/b.yaml" });
   });
 });

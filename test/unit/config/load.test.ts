@@ -215,7 +215,16 @@ describe("loadConfig errors", () => {
       {},
       [
         { setting: "--bogus", message: /unknown flag/ },
-        { setting: "stray", message: /unexpected argument/ },
+        { setting: "argument", message: /unexpected argument/ },
+      ],
+    ],
+    [
+      "a mistyped secret-bearing flag: its value is never echoed",
+      ["--kong-admin-tokn", "s3cr3t-token"],
+      {},
+      [
+        { setting: "--kong-admin-tokn", message: /unknown flag/ },
+        { setting: "argument", message: /^unexpected argument \(its value is not shown/ },
       ],
     ],
     [
@@ -361,5 +370,42 @@ describe("loadConfig errors", () => {
 
   it("puts every problem in the error message", () => {
     expect(() => load(["--bogus"])).toThrow(/--bogus: unknown flag\n {2}--update-status: /);
+  });
+});
+
+describe("tenancy settings", () => {
+  it("reads host ownership, budgets and ExternalName settings with their defaults", () => {
+    const config = loadConfig({ argv: ["--publish-status-address=192.0.2.1"], env: {} });
+    expect(config).toMatchObject({
+      hostOwnership: true,
+      hostClaimsConfigmap: "kongress-host-claims",
+      hostClaimReleaseAfterMs: 600_000,
+      externalNameServices: "allow",
+      maxConfigBytes: 10 * 1024 * 1024,
+    });
+    expect(config.anyHostNamespaces).toBeUndefined();
+    expect(config.hostNamespaces).toBeUndefined();
+  });
+
+  it("parses --host-namespaces as namespace=pattern entries and refuses others", () => {
+    const config = loadConfig({
+      argv: [
+        "--publish-status-address=192.0.2.1",
+        "--host-namespaces=team-a=*.A.example.com,team-b=b.example.com",
+        "--any-host-namespaces=platform",
+      ],
+      env: {},
+    });
+    expect(config.hostNamespaces).toEqual([
+      { namespace: "team-a", pattern: "*.a.example.com" },
+      { namespace: "team-b", pattern: "b.example.com" },
+    ]);
+    expect(config.anyHostNamespaces).toEqual(["platform"]);
+    expect(() =>
+      loadConfig({
+        argv: ["--publish-status-address=192.0.2.1", "--host-namespaces=*.a.example.com"],
+        env: {},
+      }),
+    ).toThrow(ConfigSettingsInvalidError);
   });
 });

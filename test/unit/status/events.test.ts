@@ -260,6 +260,14 @@ describe("EventRecorder", () => {
     expect(event?.message.endsWith("...")).toBe(true);
   });
 
+  it("escapes control characters, so kubectl describe shows them instead of obeying them", async () => {
+    const { api, recorder } = setup();
+    recorder.record(warning('annotation "\u001b[2J\u001b[Hok" is invalid'));
+    await recorder.idle();
+    const [event] = [...api.events.values()];
+    expect(event?.message).toBe('annotation "\\x1b[2J\\x1b[Hok" is invalid');
+  });
+
   it("forgets the least recently used event beyond its cache size", async () => {
     const { api, recorder } = setup({ cacheSize: 1 });
     recorder.record(warning("a"));

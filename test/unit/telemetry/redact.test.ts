@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED_VALUE, redactSecrets } from "../../../src/telemetry/redact.ts";
+import { REDACTED_VALUE, redactPemKeys, redactSecrets } from "../../../src/telemetry/redact.ts";
 import { deepFreeze } from "../../../src/util/deep-freeze.ts";
 
 describe("redactSecrets", () => {
@@ -47,5 +47,23 @@ describe("redactSecrets", () => {
 
   it("does not touch its (frozen) input", () => {
     expect(config.certificates[0]?.key).toBe("-----BEGIN PRIVATE KEY-----");
+  });
+});
+
+describe("PEM private keys in any string", () => {
+  const key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----";
+  const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+
+  it("cuts a key bundled into a certificate, keeping the certificate", () => {
+    const redacted = redactSecrets({ certificates: [{ cert: `${cert}\n${key}\n` }] }) as {
+      certificates: { cert: string }[];
+    };
+    expect(redacted.certificates[0]?.cert).toBe(`${cert}\n${REDACTED_VALUE}\n`);
+  });
+
+  it("cuts keys out of plain text, an unterminated block included", () => {
+    expect(redactPemKeys(`before ${key} after`)).toBe(`before ${REDACTED_VALUE} after`);
+    expect(redactPemKeys("x -----BEGIN PRIVATE KEY-----\nMIIE")).toBe(`x ${REDACTED_VALUE}`);
+    expect(redactPemKeys(cert)).toBe(cert);
   });
 });

@@ -9,6 +9,7 @@ import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/in
 import {
   ClaimCollector,
   HostOwnership,
+  patternCovers,
   type RecordedClaim,
 } from "../../../src/translator/ownership.ts";
 import type { KubeObject } from "../../../src/model/k8s.ts";
@@ -223,5 +224,20 @@ describe("HostOwnership", () => {
     });
     expect(o.admitsAnyHost("platform")).toBe(true);
     expect(o.admitsAnyHost("evil")).toBe(false);
+  });
+});
+
+describe("patternCovers", () => {
+  it.each([
+    ["shop.example", "shop.example", true],
+    ["*.shop.example", "api.shop.example", true],
+    ["*.shop.example", "a.b.shop.example", true],
+    ["*.shop.example", "*.shop.example", true],
+    ["*.shop.example", "*.api.shop.example", true],
+    ["*.shop.example", "shop.example", false],
+    ["*.shop.example", "evilshop.example", false],
+    ["shop.example", "api.shop.example", false],
+  ])("%s covers %s: %s", (pattern, host, covered) => {
+    expect(patternCovers(pattern, host)).toBe(covered);
   });
 });
