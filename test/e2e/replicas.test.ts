@@ -126,12 +126,19 @@ function identifies(holder: string, r: Replica): boolean {
   return holder.startsWith(`${r.name}_`);
 }
 
-/** When the replica logged that every watcher had synced (epoch ms). */
-function syncedAt(r: Replica): number {
-  const line = readFileSync(r.proc.logPath, "utf8")
-    .split("\n")
-    .find(l => l.includes(SYNCED_LINE));
-  if (line === undefined) throw new Error(`${r.name} never logged its sync`);
+/**
+ * When the replica logged that every watcher had synced (epoch ms). The line can come a little after
+ * /readyz turns 200 (it also waits for the Secrets and the host-claim record), so it is waited for.
+ */
+async function syncedAt(r: Replica): Promise<number> {
+  const { value: line } = await waitFor(
+    `${r.name} to log its sync`,
+    () =>
+      readFileSync(r.proc.logPath, "utf8")
+        .split("\n")
+        .find(l => l.includes(SYNCED_LINE)) ?? false,
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
   return Date.parse((JSON.parse(line) as { time: string }).time);
 }
 
@@ -210,7 +217,8 @@ describe("incident a: every replica is ready, leader or not", () => {
             return Date.now();
           }),
         );
-        replicas.forEach((r, i) => afterSync.push(Math.max(0, readyAt[i]! - syncedAt(r))));
+        const synced = await Promise.all(replicas.map(syncedAt));
+        replicas.forEach((_r, i) => afterSync.push(Math.max(0, readyAt[i]! - synced[i]!)));
         const { leader } = await soleLeader(replicas, LEASE_MS + MAX_RETRY_WAIT_MS + SLACK_MS);
         toLeader.push(Date.now() - started);
         // Still exactly one a couple of renewals later.
