@@ -9,6 +9,7 @@ import { isKindName, KINDS } from "../model/kinds.ts";
 import { buildSnapshot } from "../model/snapshot.ts";
 import { objectKey, type ObjectRef } from "../model/object-ref.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../translator/index.ts";
+import type { WriterFlavor } from "../translator/kong-writer/index.ts";
 import { DEFAULT_GATEWAY_CONTROLLER_NAME, type TranslationResult } from "../translator/types.ts";
 import { UsageError } from "./command.ts";
 import { statusProblems } from "./statuses.ts";
@@ -43,6 +44,8 @@ export interface CommonArgs {
   readonly files: readonly string[];
   readonly ingressClass: string;
   readonly gatewayControllerName: string;
+  /** Kong's router_flavor to translate for (`--router-flavor`); default `traditional_compatible`. */
+  readonly routerFlavor?: WriterFlavor;
 }
 
 /** Checks the shared options' values; throws `UsageError`. */
@@ -65,6 +68,8 @@ export function commonArgs(values: {
     throw new UsageError("--gateway-api-controller-name needs a non-empty NAME");
   return { files, ingressClass, gatewayControllerName };
 }
+
+const flavor = (args: CommonArgs): WriterFlavor => args.routerFlavor ?? "traditional_compatible";
 
 export interface OfflineRun {
   readonly result: TranslationResult;
@@ -131,6 +136,7 @@ export function translateLoaded(loaded: LoadResult, args: CommonArgs): OfflineRu
     ...DEFAULT_TRANSLATE_OPTIONS,
     ingressClass: args.ingressClass,
     gatewayControllerName: args.gatewayControllerName,
+    ...(args.routerFlavor === undefined ? {} : { routerFlavor: () => flavor(args) }),
   });
   return {
     result,

@@ -12,7 +12,11 @@ import { statusView } from "./statuses.ts";
 import { redactConfig, scrubText, secretValues } from "../kong/redact.ts";
 import { sortKeys } from "../util/stable-json.ts";
 
+/** The flavours whose routes differ: `traditional` routes are `traditional_compatible`'s. */
+const TRANSLATE_FLAVORS = ["traditional_compatible", "expressions"] as const;
+
 const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--status] [--redact] [--ingress-class NAME]
+                          [--router-flavor traditional_compatible|expressions]
 
 Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret, and Gateway
 API GatewayClass, Gateway, HTTPRoute, GRPCRoute, TCPRoute, UDPRoute, TLSRoute, ReferenceGrant in every
@@ -24,6 +28,9 @@ ${COMMON_OPTIONS_HELP}
   -o, --output FORMAT       json (default; 2-space indented, keys sorted) or yaml.
       --status              Print { config, statuses }: also the status each Gateway API object of
                             ours would get (conditions, listeners, route parents).
+      --router-flavor FLAVOR  The router_flavor of the Kong the config is for: ${TRANSLATE_FLAVORS.join(" or ")}
+                            (default: traditional_compatible). With expressions, routes carry
+                            \`expression\` and \`priority\` as Kong's controller writes them.
       --redact              Replace every secret (credentials, private keys, plugin config from
                             Secrets) with {vault://redacted-value}, for CI logs.
   -h, --help                Show this help.
@@ -45,12 +52,21 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       ...COMMON_OPTIONS,
       output: { type: "string", short: "o" },
       status: { type: "boolean" },
+      "router-flavor": { type: "string" },
       redact: { type: "boolean" },
     },
     strict: true,
     allowPositionals: false,
   });
-  const common = commonArgs(values);
+  const routerFlavor = values["router-flavor"] ?? "traditional_compatible";
+  if (!(TRANSLATE_FLAVORS as readonly string[]).includes(routerFlavor))
+    throw new UsageError(
+      `--router-flavor ${JSON.stringify(routerFlavor)}: expected one of ${TRANSLATE_FLAVORS.join(", ")}`,
+    );
+  const common = {
+    ...commonArgs(values),
+    routerFlavor: routerFlavor as (typeof TRANSLATE_FLAVORS)[number],
+  };
   const format = values.output ?? "json";
   if (!isOutputFormat(format))
     throw new UsageError(

@@ -32,7 +32,9 @@ Kong does. Kong's problems are reported in Kong's own words.
 Options:
 ${COMMON_OPTIONS_HELP}
       --router-flavor FLAVOR  Kong's router_flavor: ${ROUTER_FLAVORS.join(", ")}
-                            (default: ${DEFAULT_KONG_VALIDATION_OPTIONS.routerFlavor}).
+                            (default: ${DEFAULT_KONG_VALIDATION_OPTIONS.routerFlavor}); the manifests are
+                            translated for it (expressions: expression routes, checked as Kong's
+                            router parses them).
   -h, --help                Show this help.
 
 Every problem, from translation or from Kong's rules, is one line on stderr. When there is none, a
@@ -79,12 +81,13 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  const common = commonArgs(values);
   const routerFlavor = values["router-flavor"] ?? DEFAULT_KONG_VALIDATION_OPTIONS.routerFlavor;
   if (!isRouterFlavor(routerFlavor))
     throw new UsageError(
       `--router-flavor ${JSON.stringify(routerFlavor)}: expected one of ${ROUTER_FLAVORS.join(", ")}`,
     );
+  // Translated for the same router: an expressions Kong gets expression routes.
+  const common = { ...commonArgs(values), routerFlavor };
   const { result, notes, problems } = await loadAndTranslate(common, ctx.cwd);
   const checked = validateDeclarativeConfig(result.config, {
     ...DEFAULT_KONG_VALIDATION_OPTIONS,

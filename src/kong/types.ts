@@ -24,6 +24,9 @@ export interface KongRoute {
   readonly path_handling?: string;
   readonly request_buffering?: boolean;
   readonly response_buffering?: boolean;
+  /** `router_flavor = expressions` only: the ATC expression, in place of the match fields. */
+  readonly expression?: string;
+  readonly priority?: number;
   readonly tags?: readonly string[];
   readonly plugins?: readonly KongPlugin[];
 }

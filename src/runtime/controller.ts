@@ -31,6 +31,7 @@ import { ObservedStatusIndex, StatusObservingSink } from "../status/observed.ts"
 import type { Readiness } from "../telemetry/health-server.ts";
 import { createMetrics, type Metrics } from "../telemetry/metrics.ts";
 import { ReadinessTracker } from "../telemetry/readiness.ts";
+import { DEFAULT_ROUTER_FLAVOR } from "../kong/router-flavor.ts";
 import { ASSUME_SUPPORTED } from "../translator/gateway/listeners.ts";
 import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
@@ -205,10 +206,11 @@ function buildKubeSide(
 function buildReadiness(
   config: Config,
   watched: { watchers: KubeWatchers; optional: OptionalKindWatchers },
-  kong: KongSide,
+  dataplane: { readonly kong: KongSide; readonly listeners: ListenerSide },
   leadership: Leadership,
 ) {
   const { watchers, optional } = watched;
+  const { kong, listeners } = dataplane;
   const { sender } = kong;
   const scopes = watchScopes(REQUIRED_KINDS, config.watchNamespace).map(scopeLabel);
   const tracker = new ReadinessTracker({
@@ -225,7 +227,11 @@ function buildReadiness(
     // Optional kinds found served at start-up are waited for like the others; later ones never are.
     if (optional.hasDiscovered() && optional.health().every(h => h.synced))
       tracker.kindsDiscovered();
-    const report = tracker.report();
+    const tracked = tracker.report();
+    // Kongs running another router flavour than the others cannot all be served as they route.
+    const mixed = listeners.flavorProblems();
+    const report =
+      mixed.length === 0 ? tracked : { ready: false, reasons: [...tracked.reasons, ...mixed] };
     // Which Kongs do not hold our config yet, and why; once one does, a failing one is no reason.
     return report.ready
       ? report
@@ -252,6 +258,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     enableDrainSupport: config.enableDrainSupport,
     gatewayControllerName: config.gatewayApiControllerName,
     listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
+    routerFlavor: () => late.listeners?.routerFlavor() ?? DEFAULT_ROUTER_FLAVOR,
     gatewayApiBundles: () => bundles.current(),
     ...tenancyOptions(config),
     hostClaims: () => claims.current(),
@@ -367,7 +374,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     status,
     listenerSide,
   );
-  const readiness = buildReadiness(config, { watchers, optional }, kong, election);
+  const readiness = buildReadiness(
+    config,
+    { watchers, optional },
+    { kong, listeners: listenerSide },
+    election,
+  );
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
     ...{ publishService, readiness, dumps, listeners: listenerSide, election, claims },

@@ -4,6 +4,7 @@
  * holds the question up), and the publish Service says which of its ports lead where. The answer may
  * be unknown (no Kong answers, they disagree): translation then reports listeners Pending, never
  * UnsupportedProtocol, and a change of the answer is a change of translation input like any object's.
+ * The same answers say which router Kong runs (`router_flavor`), which decides how routes are written.
  */
 import type { Logger } from "pino";
 import type { KongAdminApi } from "../kong/admin-client.ts";
@@ -13,6 +14,7 @@ import {
   type KongListenersView,
   type PublishService,
 } from "../kong/listeners.ts";
+import { flavorProblems, type KongRouterFlavor } from "../kong/router-flavor.ts";
 import type { Service } from "../model/k8s.ts";
 import type { GatewayState } from "../sender/gateway-state.ts";
 import { ListenerDiscovery } from "../sender/listener-discovery.ts";
@@ -27,7 +29,10 @@ export interface ListenerSideOptions {
   readonly clientOf: (url: string) => KongAdminApi | undefined;
   /** `--publish-service`, when its ports are to be matched (see PublishService). */
   readonly publishService: string | undefined;
-  readonly metrics: Pick<Metrics, "kongListenersState">;
+  readonly metrics: Pick<
+    Metrics,
+    "kongListenersState" | "routerFlavor" | "kongRouterFlavorMismatch"
+  >;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random: () => number;
@@ -82,6 +87,10 @@ export class ListenerSide {
       logger: opts.logger,
       random: opts.random,
       stateGauge: opts.metrics.kongListenersState,
+      flavorGauges: {
+        flavor: opts.metrics.routerFlavor,
+        mismatch: opts.metrics.kongRouterFlavorMismatch,
+      },
     });
     this.#support = supportFrom(this.#discovery.view, this.#publish);
     this.#discovery.subscribe(() => {
@@ -94,7 +103,17 @@ export class ListenerSide {
     return this.#support;
   }
 
-  /** Increases whenever {@link support} would answer differently. */
+  /** Kong's router flavour: translation writes routes for it (the last every Kong agreed on). */
+  routerFlavor(): KongRouterFlavor {
+    return this.#discovery.routerFlavor.flavor;
+  }
+
+  /** One readiness reason per Kong whose router flavour differs from the others'. */
+  flavorProblems(): string[] {
+    return flavorProblems(this.#discovery.routerFlavor);
+  }
+
+  /** Increases whenever {@link support} or {@link routerFlavor} would answer differently. */
   get version(): number {
     return this.#version;
   }

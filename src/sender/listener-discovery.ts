@@ -16,12 +16,30 @@ import {
   type KongListenersState,
   type KongListenersView,
 } from "../kong/listeners.ts";
+import {
+  DEFAULT_ROUTER_FLAVOR,
+  flavorFromRoot,
+  flavorProblems,
+  mergeRouterFlavors,
+  sameFlavorView,
+  type KongRouterFlavor,
+  type RouterFlavorView,
+} from "../kong/router-flavor.ts";
 import type { Clock } from "../util/clock.ts";
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 
 /** The gauge `kongress_kong_listeners_state` (telemetry/metrics.ts), or anything shaped like it. */
 export interface ListenersStateGauge {
   set(labels: { state: KongListenersState }, value: number): void;
+}
+
+/** The gauges `kongress_router_flavor` and `kongress_kong_router_flavor_mismatch`, or alike. */
+export interface RouterFlavorGauges {
+  readonly flavor: { set(labels: { flavor: string }, value: number): void };
+  readonly mismatch: {
+    set(labels: { dataplane: string; flavor: string }, value: number): void;
+    remove(labels: { dataplane: string; flavor: string }): void;
+  };
 }
 
 export interface ListenerDiscoveryOptions {
@@ -39,6 +57,7 @@ export interface ListenerDiscoveryOptions {
    */
   readonly requestTimeoutMs?: number;
   readonly stateGauge?: ListenersStateGauge;
+  readonly flavorGauges?: RouterFlavorGauges;
 }
 
 export type ListenersSubscriber = (view: KongListenersView) => void;
@@ -57,7 +76,15 @@ interface KongRecord {
   listeners?: KongListeners;
   /** Why its latest `GET /` failed, until it answers or leaves the ready set. */
   failure?: string;
+  /** Its router, from its last answer that said (a control plane's too). */
+  flavor?: KongRouterFlavor;
 }
+
+const FLAVORS: readonly KongRouterFlavor[] = [
+  "traditional",
+  "traditional_compatible",
+  "expressions",
+];
 
 export class ListenerDiscovery {
   readonly #o: ListenerDiscoveryOptions;
@@ -69,6 +96,7 @@ export class ListenerDiscovery {
   readonly #subscribers = new Set<ListenersSubscriber>();
   #ready: readonly KongAdminApi[] = [];
   #view: KongListenersView = NOT_ASKED;
+  #flavor: RouterFlavorView = { flavor: DEFAULT_ROUTER_FLAVOR, mismatched: [] };
   /** Counts changes of the ready set; one during a round or a wait starts another round at once. */
   #readyChanges = 0;
   #wake: (() => void) | undefined;
@@ -80,6 +108,8 @@ export class ListenerDiscovery {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#setGauge();
+    for (const f of FLAVORS)
+      options.flavorGauges?.flavor.set({ flavor: f }, f === DEFAULT_ROUTER_FLAVOR ? 1 : 0);
   }
 
   /** The current view; `unknown` until every ready Kong has answered. */
@@ -87,7 +117,12 @@ export class ListenerDiscovery {
     return this.#view;
   }
 
-  /** Calls `subscriber` after every change of the view (not with the current one). */
+  /** Kong's router: the flavour routes are written for, and the Kongs that run another. */
+  get routerFlavor(): RouterFlavorView {
+    return this.#flavor;
+  }
+
+  /** Calls `subscriber` after every change of the view or the router flavour (not with the current one). */
   subscribe(subscriber: ListenersSubscriber): () => void {
     this.#subscribers.add(subscriber);
     return () => {
@@ -188,9 +223,10 @@ export class ListenerDiscovery {
   }
 
   async #ask(admin: KongAdminApi): Promise<void> {
-    const answer = await this.#root(admin);
+    const { answer, flavor } = await this.#root(admin);
     if (this.#stop.signal.aborted) return;
     const record = this.#record(admin.url);
+    if (flavor !== undefined) record.flavor = flavor;
     if (answer.ok) {
       record.listeners = answer.listeners;
       delete record.failure;
@@ -203,9 +239,10 @@ export class ListenerDiscovery {
     this.#publish();
   }
 
-  async #root(
-    admin: KongAdminApi,
-  ): Promise<{ ok: true; listeners: KongListeners } | { ok: false; reason: string }> {
+  async #root(admin: KongAdminApi): Promise<{
+    answer: { ok: true; listeners: KongListeners } | { ok: false; reason: string };
+    flavor?: KongRouterFlavor;
+  }> {
     const deadline = new AbortController();
     const stopTimer = new AbortController();
     // On the injected clock, like the Admin client's own deadline, so tests can expire it.
@@ -218,13 +255,18 @@ export class ListenerDiscovery {
     try {
       const outcome = await admin.root(AbortSignal.any([deadline.signal, this.#stop.signal]));
       if (deadline.signal.aborted) {
-        return { ok: false, reason: `no answer within ${this.#timeoutMs} ms` };
+        return { answer: { ok: false, reason: `no answer within ${this.#timeoutMs} ms` } };
       }
-      if (!outcome.ok) return { ok: false, reason: outcome.error.message };
-      return listenersFromRoot(outcome.value);
+      if (!outcome.ok) return { answer: { ok: false, reason: outcome.error.message } };
+      const flavor = flavorFromRoot(outcome.value);
+      return {
+        answer: listenersFromRoot(outcome.value),
+        ...(flavor === undefined ? {} : { flavor }),
+      };
     } catch (error) {
       // The Admin client classifies every exchange; this only catches a broken client.
-      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+      const reason = error instanceof Error ? error.message : String(error);
+      return { answer: { ok: false, reason } };
     } finally {
       stopTimer.abort();
     }
@@ -258,14 +300,40 @@ export class ListenerDiscovery {
   }
 
   #publish(): void {
-    const view = mergeKongListeners(
-      this.#ready.map(admin => ({ url: admin.url, ...this.#records.get(admin.url) })),
-    );
-    if (sameView(view, this.#view)) return;
+    const reports = this.#ready.map(admin => ({ url: admin.url, ...this.#records.get(admin.url) }));
+    const view = mergeKongListeners(reports);
+    const flavor = mergeRouterFlavors(reports, this.#flavor.flavor);
+    const flavorChanged = !sameFlavorView(flavor, this.#flavor);
+    if (flavorChanged) this.#flavorChanged(flavor);
+    if (sameView(view, this.#view)) {
+      if (flavorChanged) this.#notify();
+      return;
+    }
     const before = listenersState(this.#view);
     this.#view = Object.freeze(view);
     this.#setGauge();
     this.#logChange(before);
+    this.#notify();
+  }
+
+  #flavorChanged(next: RouterFlavorView): void {
+    const before = this.#flavor;
+    this.#flavor = Object.freeze(next);
+    if (next.flavor !== before.flavor)
+      this.#log.info({ routerFlavor: next.flavor }, "Kong's router flavour changed");
+    // Mixed flavours are an error of each Kong that differs: logged, counted and a readiness reason.
+    for (const problem of flavorProblems(next))
+      this.#log.error({ reason: problem }, "Kongs run different router flavours");
+    const gauges = this.#o.flavorGauges;
+    if (gauges === undefined) return;
+    for (const f of FLAVORS) gauges.flavor.set({ flavor: f }, f === next.flavor ? 1 : 0);
+    for (const m of before.mismatched)
+      gauges.mismatch.remove({ dataplane: m.url, flavor: m.flavor });
+    for (const m of next.mismatched) gauges.mismatch.set({ dataplane: m.url, flavor: m.flavor }, 1);
+  }
+
+  #notify(): void {
+    const view = this.#view;
     for (const subscriber of this.#subscribers) {
       try {
         subscriber(view);

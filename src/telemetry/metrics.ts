@@ -209,6 +209,19 @@ function ownMetrics(registers: Registry[]) {
       labelNames: ["state"] as const,
       registers,
     }),
+    // The router flavour routes are written for, as a state set like the listeners' state.
+    routerFlavor: new Gauge({
+      name: "kongress_router_flavor",
+      help: "Kong's router_flavor the config is written for (GET / of every ready Kong): 1 for the current one (traditional, traditional_compatible, expressions), 0 for the others.",
+      labelNames: ["flavor"] as const,
+      registers,
+    }),
+    kongRouterFlavorMismatch: new Gauge({
+      name: "kongress_kong_router_flavor_mismatch",
+      help: "1 for each Kong whose router_flavor differs from the one the config is written for (mixed flavours: that Kong is not served as it routes).",
+      labelNames: ["dataplane", "flavor"] as const,
+      registers,
+    }),
     // controller-runtime's name and label, which KIC's /metrics serves: dashboards that find the
     // leader by it keep working.
     leaderElection: new Gauge({

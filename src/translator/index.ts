@@ -76,6 +76,9 @@ function translateWith(
   memo: TranslationMemo,
 ): TranslationResult {
   const results = new ResultsBuilder(memo.refOf);
+  // Asked once: one translation writes for one router.
+  const flavor = options.routerFlavor?.() ?? "traditional_compatible";
+  const expressions = flavor === "expressions";
   // In key order (Kind/namespace/name), so the results rarely need sorting.
   const all = [
     snapshot.endpointSlices,
@@ -135,6 +138,7 @@ function translateWith(
       memo: memo.gatewayRoutes,
       admitPlugins: route => pluginRefusal(route, { catalog, services: serviceView, results }),
       extensionRef: (route, name) => catalog.resolveExtensionRef(route, name) !== undefined,
+      expressions,
     }),
   });
   // After every Ingress: their TLS hosts win over listeners' (KIC).
@@ -149,6 +153,7 @@ function translateWith(
       ...(options.enableDrainSupport === true ? { drain: true } : {}),
       results,
       memo,
+      expressions,
       secrets: memo.secrets.value,
       certificates,
     }),
@@ -172,7 +177,7 @@ function translateWith(
   };
   const built = results.build();
   return {
-    config: writeKongConfig(ir, memo.writer),
+    config: writeKongConfig(ir, memo.writer, flavor),
     results: built,
     gatewayApi: {
       classes: gatewayApi.classes,

@@ -78,6 +78,8 @@ interface Group extends Resolved {
   paths: PathMatch[];
   /** The paths as Kong spells them: two matches Kong reads alike are one path (a set: linear time). */
   spelled: Set<string>;
+  /** How many Ingress paths the group took (each path's matches share its index). */
+  sources: number;
 }
 
 export function translateIngressRules(ctx: Context): readonly IngressEmission[] {
@@ -119,7 +121,11 @@ export function translateDefaultBackend(ctx: Context): IngressEmission | undefin
   return finish(ctx, resolved, draft);
 }
 
-const ROOT: PathMatch = Object.freeze({ kind: "prefix", value: "/" });
+const ROOT: PathMatch = Object.freeze({
+  kind: "prefix",
+  value: "/",
+  source: Object.freeze({ index: 0, type: "DefaultBackend", value: "/" }),
+});
 
 function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressEmission | undefined {
   const service = kongService(g, draft.origin, ctx.classSettings);
@@ -198,14 +204,17 @@ function addPath(
   const key = `${p.host}\u0000${resolved.backend.serviceName}\u0000${resolved.backend.portKey}`;
   let group = p.groups.get(key);
   if (group === undefined) {
-    group = { ...resolved, host: p.host, paths: [], spelled: new Set() };
+    group = { ...resolved, host: p.host, paths: [], spelled: new Set(), sources: 0 };
     p.groups.set(key, group);
   }
+  const index = group.sources++;
   for (const match of translated.paths) {
     const spelled = kongPath(match);
     if (group.spelled.has(spelled)) continue;
     group.spelled.add(spelled);
-    group.paths.push(match);
+    group.paths.push(
+      match.source === undefined ? match : { ...match, source: { ...match.source, index } },
+    );
   }
 }
 

@@ -4,7 +4,7 @@
  * form. KIC pastes them raw, so `/a.b` also matches `/aXb` and `/a(b` produces a regex Kong rejects,
  * taking down the whole config.
  */
-import type { PathMatch } from "./ir/types.ts";
+import type { PathMatch, PathSource } from "./ir/types.ts";
 import { oneLine, routePathProblem } from "../kong/validate/fields.ts";
 import { kongPath } from "./kong-writer/routes.ts";
 
@@ -28,6 +28,20 @@ export function translatePath(input: {
 }): PathTranslation {
   const path = normalizeIngressPath(input.path);
   const pathType = input.pathType ?? "ImplementationSpecific";
+  const translated = translateNormalized(path, pathType, input.regexPrefix);
+  if (!translated.ok) return translated;
+  // KIC's expressions router reads the path as written (kong-writer/expressions.ts).
+  const regex = pathType === "ImplementationSpecific" && path.startsWith(input.regexPrefix);
+  const source: PathSource = {
+    index: 0,
+    type: pathType,
+    value: regex ? path.slice(input.regexPrefix.length) : path,
+    ...(regex ? { regex } : {}),
+  };
+  return { ok: true, paths: translated.paths.map(p => ({ ...p, source })) };
+}
+
+function translateNormalized(path: string, pathType: string, regexPrefix: string): PathTranslation {
   switch (pathType) {
     case "Prefix": {
       const base = path.replace(/^\/+|\/+$/g, "");
@@ -40,7 +54,7 @@ export function translatePath(input: {
     case "Exact":
       return checked([{ kind: "exact", value: `/${path.replace(/^\/+/, "")}` }]);
     case "ImplementationSpecific":
-      return checked([implementationSpecific(path, input.regexPrefix)]);
+      return checked([implementationSpecific(path, regexPrefix)]);
     default:
       return {
         ok: false,

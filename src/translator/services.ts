@@ -29,6 +29,8 @@ export interface ServicesInput {
   readonly drain?: boolean;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  /** Writing for Kong's expressions router, which matches more (query parameters). */
+  readonly expressions?: boolean;
   /** By `namespace/name`: the Secrets Services name for TLS to their upstreams. */
   readonly secrets: ReadonlyMap<string, Secret>;
   /** Where client and CA certificates the Services name are collected. */
@@ -38,7 +40,7 @@ export interface ServicesInput {
 export function buildServices(input: ServicesInput): IrService[] {
   const byName = new Map<string, { spec: ServiceSpec; routes: IrRoute[] }>();
   for (const { route, service } of input.emissions) {
-    if (!expressible(route, input.results)) continue;
+    if (!expressible(route, input)) continue;
     const entry = byName.get(service.name);
     if (entry === undefined) byName.set(service.name, { spec: service, routes: [route] });
     else entry.routes.push(route);
@@ -54,8 +56,11 @@ export function buildServices(input: ServicesInput): IrService[] {
 }
 
 /** The safety net behind the sub-translators' own checks: Kong never gets a route it would misread. */
-function expressible(route: IrRoute, results: ResultSink): boolean {
-  const limits = inexpressible(route);
+function expressible(
+  route: IrRoute,
+  { results, expressions }: Pick<ServicesInput, "results" | "expressions">,
+): boolean {
+  const limits = inexpressible(route, expressions);
   if (limits.length === 0) return true;
   results.problem(
     route.origin.object,

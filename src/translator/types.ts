@@ -1,6 +1,7 @@
 import type { ObjectRef } from "../model/object-ref.ts";
 import type { KongConfig } from "../kong/types.ts";
 import type { ListenerSupportOf } from "./gateway/listeners.ts";
+import type { WriterFlavor } from "./kong-writer/index.ts";
 import type { GatewayApiBundles } from "./gateway/versions.ts";
 import type { ObjectBudgets } from "./budgets.ts";
 import type { HostClaim, HostPattern, RecordedClaim } from "./ownership.ts";
@@ -27,6 +28,12 @@ export interface TranslateOptions {
    * every listener is assumed served. Asked once per translation, so one translation sees one answer.
    */
   readonly listenerSupport?: () => ListenerSupportOf;
+  /**
+   * Kong's `router_flavor` (runtime/listener-side.ts reads it from `GET /`; `--router-flavor` offline):
+   * `expressions` gives expression routes. Unset: `traditional_compatible`, Kong's default. Asked once
+   * per translation, like `listenerSupport`.
+   */
+  readonly routerFlavor?: () => WriterFlavor;
   /**
    * The installed Gateway API CRDs' bundle versions (GatewayClass `SupportedVersion`), read by the
    * controller; unset (offline): the condition is not set. Asked once per translation.

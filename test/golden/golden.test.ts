@@ -4,6 +4,7 @@
  *   in.yaml                       Kubernetes objects (multi-document YAML, kubectl-appliable)
  *   <variant>.settings.yaml       optional TranslateOptions overrides; `default` always runs
  *   <variant>.golden.yaml         the expected { config, results }
+ *   expressions.golden.yaml       always: the default variant's options for Kong's `expressions` router
  * To add a case: create the directory with in.yaml, run `npm run golden:update`, review the new golden file.
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -19,6 +20,7 @@ import {
 import {
   validateDeclarativeConfig,
   DEFAULT_KONG_VALIDATION_OPTIONS,
+  type RouterFlavor,
 } from "../../src/kong/validate/index.ts";
 import { encodeConfig } from "../../src/kong/admin-client.ts";
 import type { KubeObject } from "../../src/model/k8s.ts";
@@ -32,17 +34,36 @@ const cases = readdirSync(root, { withFileTypes: true })
   .map(d => d.name)
   .sort();
 
-/** `default` always runs; a `default.settings.yaml` gives it settings (a claim record, say). */
-function variantsOf(dir: string): { name: string; options: TranslateOptions }[] {
-  const variants = [{ name: "default", options: DEFAULT_TRANSLATE_OPTIONS }];
+interface Variant {
+  readonly name: string;
+  readonly options: TranslateOptions;
+  readonly routerFlavor: RouterFlavor;
+}
+
+/**
+ * `default` always runs, and `expressions` with the same options for Kong's expressions router (KIC's
+ * ExpressionRoutes goldens); a `default.settings.yaml` gives both settings (a claim record, say).
+ */
+function variantsOf(dir: string): Variant[] {
+  let base: TranslateOptions = DEFAULT_TRANSLATE_OPTIONS;
+  const others: Variant[] = [];
   for (const file of readdirSync(dir).sort()) {
     const match = /^(.+)\.settings\.yaml$/.exec(file);
     if (match?.[1] === undefined) continue;
     const overrides = parse(readFileSync(join(dir, file), "utf8")) as Partial<TranslateOptions>;
-    const variant = { name: match[1], options: { ...DEFAULT_TRANSLATE_OPTIONS, ...overrides } };
-    if (variant.name === "default") variants[0] = variant;
-    else variants.push(variant);
+    const options = { ...DEFAULT_TRANSLATE_OPTIONS, ...overrides };
+    if (match[1] === "default") base = options;
+    else others.push({ name: match[1], options, routerFlavor: "traditional_compatible" });
   }
+  const variants: Variant[] = [
+    { name: "default", options: base, routerFlavor: "traditional_compatible" },
+    {
+      name: "expressions",
+      options: { ...base, routerFlavor: () => "expressions" },
+      routerFlavor: "expressions",
+    },
+    ...others,
+  ];
   return variants;
 }
 
@@ -68,7 +89,7 @@ describe("translator golden cases", () => {
     const dir = join(root, name);
     const documents = readDocuments(join(dir, "in.yaml"));
 
-    it.each(variantsOf(dir))("$name", ({ name: variant, options }) => {
+    it.each(variantsOf(dir))("$name", ({ name: variant, options, routerFlavor }) => {
       const result = translate(loadSnapshot(documents), options);
       const rendered = stringify(goldenView(result), { lineWidth: 0 });
       const goldenPath = join(dir, `${variant}.golden.yaml`);
@@ -89,7 +110,10 @@ describe("translator golden cases", () => {
       expect(encodeConfig(incremental.config).body).toBe(encodeConfig(result.config).body);
 
       // What we emit, Kong accepts.
-      const validation = validateDeclarativeConfig(result.config, DEFAULT_KONG_VALIDATION_OPTIONS);
+      const validation = validateDeclarativeConfig(result.config, {
+        ...DEFAULT_KONG_VALIDATION_OPTIONS,
+        routerFlavor,
+      });
       expect(validation.ok ? [] : validation.error.flattened_errors).toEqual([]);
     });
   });

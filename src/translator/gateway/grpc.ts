@@ -11,7 +11,7 @@
  */
 import type { KongProtocol } from "../../kong/types.ts";
 import type { GRPCRoute, GRPCRouteMatch } from "../../model/gateway-api.ts";
-import type { HttpMatch, PathMatch, ServiceSpec } from "../ir/types.ts";
+import type { HttpMatch, MatchPlace, PathMatch, ServiceSpec } from "../ir/types.ts";
 import { escapeRegex } from "../kong-writer/routes.ts";
 import { convertFilters, GRPC_FILTER_TYPES } from "./filters.ts";
 import { headerMatches } from "./matches.ts";
@@ -56,6 +56,20 @@ export function grpcPaths(method: GRPCRouteMatch["method"]): PathMatch[] | strin
     default:
       return `method match type ${method?.type ?? ""} is not supported`;
   }
+}
+
+/** The method match as KIC's expressions router weighs it. */
+function grpcMethodOf(m: GRPCRouteMatch): Pick<MatchPlace, "grpcMethod"> {
+  const method = m.method;
+  if (method === undefined) return {};
+  const type = method.type === "RegularExpression" ? "RegularExpression" : "Exact";
+  return {
+    grpcMethod: {
+      type,
+      ...(method.service === undefined ? {} : { service: method.service }),
+      ...(method.method === undefined ? {} : { method: method.method }),
+    },
+  };
 }
 
 interface GrpcRouteInput {
@@ -110,6 +124,8 @@ function draftRule(input: GrpcRouteInput, rule: GrpcRule, index: number): RuleDr
     filters,
     filterProblems: converted.problems,
     build: m => buildMatch(input, m),
+    place: grpcMethodOf,
+    ...(ctx.expressions === true ? { expressions: true } : {}),
   });
 }
 

@@ -15,7 +15,13 @@
  */
 import type { KongProtocol } from "../../kong/types.ts";
 import type { HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from "../../model/gateway-api.ts";
-import type { HttpMatch, PathMatch, ServiceSettings, ServiceSpec } from "../ir/types.ts";
+import type {
+  HttpMatch,
+  PathMatch,
+  PathSource,
+  ServiceSettings,
+  ServiceSpec,
+} from "../ir/types.ts";
 import { escapeRegex } from "../kong-writer/routes.ts";
 import { convertFilters, type RedirectContext } from "./filters.ts";
 import { headerMatches, queryParamMatches } from "./matches.ts";
@@ -126,6 +132,16 @@ interface HttpRouteInput {
   readonly redirect: RedirectContext;
 }
 
+/** The path as written, which KIC's expressions router reads (kong-writer/expressions.ts). */
+function pathSource(path: HTTPRouteMatch["path"], rewritesPrefix: boolean): PathSource {
+  return {
+    index: 0,
+    type: path?.type ?? "PathPrefix",
+    value: path?.value ?? "/",
+    ...(rewritesPrefix ? { rewritesPrefix } : {}),
+  };
+}
+
 function buildMatch(
   input: HttpRouteInput,
   m: HTTPRouteMatch,
@@ -140,10 +156,11 @@ function buildMatch(
     ...queryParams.problems,
   ];
   if (typeof paths === "string" || problems.length > 0) return { problems };
+  const source = pathSource(m.path ?? DEFAULT_MATCH.path, rewritesPrefix);
   return {
     match: {
       hosts: input.hosts,
-      paths,
+      paths: paths.map(p => ({ ...p, source })),
       ...(m.method === undefined ? {} : { methods: [m.method] }),
       ...(headers.value.length === 0 ? {} : { headers: headers.value }),
       ...(queryParams.value.length === 0 ? {} : { queryParams: queryParams.value }),
@@ -178,6 +195,7 @@ function draftRule(input: HttpRouteInput, rule: HTTPRouteRule, index: number): R
     ],
     ruleProblems: typeof settings === "string" ? [settings] : [],
     build: m => buildMatch(input, m, converted.rewritesPrefix),
+    ...(input.ctx.expressions === true ? { expressions: true } : {}),
   });
 }
 

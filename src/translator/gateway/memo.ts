@@ -43,6 +43,7 @@ function recordingContext(
     evaluated: ctx.evaluated,
     attachments: ctx.attachments,
     results: said,
+    ...(ctx.expressions === true ? { expressions: true } : {}),
     ...(admitPlugins === undefined
       ? {}
       : {
@@ -79,7 +80,8 @@ function sameAnswers(ctx: RouteContext, asked: readonly PluginQuestion[]): boole
 /** The inputs of one route's build, in a fixed order; each list is preceded by its length. */
 export function routeInputs(ctx: RouteContext): unknown[] {
   const { evaluated, attachments } = ctx;
-  const inputs: unknown[] = [evaluated.route, evaluated.backends.length];
+  // The router flavour decides what a match can express: a unit built for one is not the other's.
+  const inputs: unknown[] = [evaluated.route, ctx.expressions === true, evaluated.backends.length];
   for (const rule of evaluated.backends) {
     inputs.push(rule.length);
     for (const b of rule) {

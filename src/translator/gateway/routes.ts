@@ -29,6 +29,8 @@ export interface RouteContext {
   readonly admitPlugins?: (route: GatewayRoute) => string | undefined;
   /** Whether an ExtensionRef's KongPlugin resolves; a rule with one that does not answers 500. */
   readonly extensionRef?: (route: GatewayRoute, name: string) => boolean;
+  /** Writing for Kong's expressions router, which matches more (query parameters). */
+  readonly expressions?: boolean;
 }
 
 export type RouteTranslator = (ctx: RouteContext) => readonly RouteEmission[];
@@ -42,6 +44,8 @@ export interface GatewayRoutesInput {
   readonly admitPlugins?: (route: GatewayRoute) => string | undefined;
   /** Whether an ExtensionRef's KongPlugin resolves. */
   readonly extensionRef?: (route: GatewayRoute, name: string) => boolean;
+  /** Writing for Kong's expressions router, which matches more (query parameters). */
+  readonly expressions?: boolean;
   /** What HTTPRoutes and GRPCRoutes contributed last time (kept between translations). */
   readonly memo?: GatewayRouteMemo;
 }
@@ -129,7 +133,13 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
     ))
       results.dependsOn(evaluated.route, gateway.gateway);
     if (attachments.length === 0) continue;
-    const ctx: RouteContext = { evaluated, attachments, results, ...pluginQuestions(input) };
+    const ctx: RouteContext = {
+      evaluated,
+      attachments,
+      results,
+      ...pluginQuestions(input),
+      ...(input.expressions === true ? { expressions: true } : {}),
+    };
     const route = evaluated.route;
     if (route.kind === "TCPRoute" || route.kind === "UDPRoute" || route.kind === "TLSRoute") {
       const annotations = readRouteAnnotations(route);

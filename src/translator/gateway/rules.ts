@@ -14,6 +14,7 @@ import type {
   HttpFilter,
   HttpMatch,
   IrHttpRoute,
+  MatchPlace,
   RouteEmission,
 } from "../ir/types.ts";
 import { inexpressible } from "../kong-writer/index.ts";
@@ -105,6 +106,10 @@ export interface RuleMatches<M> {
   readonly ruleProblems?: readonly string[];
   /** One match's Kong criteria, or why it cannot be expressed. */
   readonly build: (match: M) => { match: HttpMatch } | { problems: readonly string[] };
+  /** What KIC's expressions router weighs of a match besides its criteria (its rule, index, ...). */
+  readonly place?: (match: M) => Omit<MatchPlace, "rule" | "match">;
+  /** Writing for Kong's expressions router, which matches more (query parameters). */
+  readonly expressions?: boolean;
 }
 
 /**
@@ -130,8 +135,9 @@ export function draftRuleRoutes<M>(input: RuleMatches<M>): RuleDraft {
       match: built.match,
       settings: {},
       filters: input.filters,
+      place: { rule: index, match: j, ...input.place?.(m) },
     };
-    const problems = routeProblems(ir);
+    const problems = routeProblems(ir, input.expressions);
     dropReasons.push(...problems.match);
     filterReasons.push(...problems.filters);
     routes.push(ir);
@@ -143,10 +149,13 @@ export function draftRuleRoutes<M>(input: RuleMatches<M>): RuleDraft {
  * Sorts the writer's and Kong's objections to a built route into match problems (checked on the route
  * without its filters) and filter problems (the rest).
  */
-export function routeProblems(route: IrHttpRoute): { match: string[]; filters: string[] } {
-  const bare = inexpressible({ ...route, filters: [] });
+export function routeProblems(
+  route: IrHttpRoute,
+  expressions = false,
+): { match: string[]; filters: string[] } {
+  const bare = inexpressible({ ...route, filters: [] }, expressions);
   const match = [...bare, ...kongMatchProblems(route.match)];
-  const filters = inexpressible(route).filter(r => !bare.includes(r));
+  const filters = inexpressible(route, expressions).filter(r => !bare.includes(r));
   return { match, filters };
 }
 

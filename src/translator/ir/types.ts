@@ -123,6 +123,23 @@ export interface IrHttpRoute {
   readonly settings: RouteSettings;
   /** Applied in order; filters of one Kong plugin merge into it. */
   readonly filters: readonly HttpFilter[];
+  /** Where a Gateway API route's match sits in it (KIC's expressions router orders and names by it). */
+  readonly place?: MatchPlace;
+}
+
+/**
+ * A Gateway API match's place in its route: KIC's expressions router names one Kong route per hostname
+ * and match (`<kind>.<ns>.<name>.<host>.<rule>.<match>`) and breaks priority ties by rule and match.
+ */
+export interface MatchPlace {
+  readonly rule: number;
+  readonly match: number;
+  /** A GRPCRoute's method match, whose parts KIC's priority weighs. */
+  readonly grpcMethod?: {
+    readonly type: "Exact" | "RegularExpression";
+    readonly service?: string;
+    readonly method?: string;
+  };
 }
 
 /**
@@ -155,6 +172,27 @@ export interface HttpMatch {
 export interface PathMatch {
   readonly kind: "exact" | "prefix" | "regex";
   readonly value: string;
+  /** The object's path this match comes from; the matches of one path share it. */
+  readonly source?: PathSource;
+}
+
+/**
+ * A path as the object wrote it, which KIC's expressions router reads rather than Kong's path forms:
+ * its expression per path and the priority from the path type and length (kic-kong-resources.md §5).
+ */
+export interface PathSource {
+  /** Which of the route's paths it is; matches of one path share it. */
+  readonly index: number;
+  /**
+   * Ingress `Prefix`, `Exact`, `ImplementationSpecific` (`regex`: it carried the regex prefix) or
+   * `DefaultBackend`; Gateway API `PathPrefix`, `Exact`, `RegularExpression`.
+   */
+  readonly type: string;
+  /** The path: Ingress after collapsing slashes (a regex without its prefix), Gateway API as written. */
+  readonly value: string;
+  readonly regex?: boolean;
+  /** An HTTPRoute PathPrefix whose rule replaces the prefix (URLRewrite ReplacePrefixMatch). */
+  readonly rewritesPrefix?: boolean;
 }
 
 export interface HeaderMatch {

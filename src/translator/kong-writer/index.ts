@@ -28,7 +28,8 @@ import type {
 import { sameItems, sameOrigin, sameSettings } from "../ir/same.ts";
 import { tagsFor } from "../tags.ts";
 import { writeConsumers, writePlugins } from "./kong-objects.ts";
-import { writeRoute } from "./routes.ts";
+import { rankGatewayMatches, splitGatewayMatch, type SplitMatch } from "./expressions.ts";
+import { TRADITIONAL_WRITING, writeRoute, type RouteWriting } from "./routes.ts";
 
 export { inexpressible, kongHeaders, kongPath } from "./routes.ts";
 
@@ -37,8 +38,8 @@ export const STUB_UPSTREAM_NAME = "kong";
 
 interface WrittenService {
   readonly ir: IrService;
-  /** The Kong route of each of `ir.routes`, in that order. */
-  readonly written: readonly KongRoute[];
+  /** The Kong routes of each of `ir.routes`, in that order. */
+  readonly written: readonly (readonly KongRoute[])[];
   readonly service: KongService;
   readonly upstream: KongUpstream;
 }
@@ -52,6 +53,8 @@ interface WrittenCertificate {
 export class KongWriterMemo {
   /** By service name; every write keeps only the services it wrote. */
   services: ReadonlyMap<string, WrittenService> = new Map();
+  /** The router flavour `services` were written for; another one writes every route anew. */
+  flavor: WriterFlavor = "traditional_compatible";
   /** By the certificate's origin object (its Secret). */
   readonly certificates = new WeakMap<KubeObject, WrittenCertificate>();
 }
@@ -61,12 +64,24 @@ export function tagsOf(origin: Origin): readonly string[] {
   return tagsFor(refOf(origin.object), origin.tags);
 }
 
-export function writeKongConfig(ir: IrConfig, memo = new KongWriterMemo()): KongConfig {
+/** Kong's `router_flavor`: `expressions` writes expression routes, the others traditional ones. */
+export type WriterFlavor = "traditional" | "traditional_compatible" | "expressions";
+
+export function writeKongConfig(
+  ir: IrConfig,
+  memo = new KongWriterMemo(),
+  flavor: WriterFlavor = "traditional_compatible",
+): KongConfig {
+  if (memo.flavor !== flavor) {
+    memo.services = new Map();
+    memo.flavor = flavor;
+  }
+  const writing = routeWriting(ir, flavor);
   const services: KongService[] = [];
   const upstreams: KongUpstream[] = [];
   const written = new Map<string, WrittenService>();
   for (const service of ir.services) {
-    const w = writeService(service, memo);
+    const w = writeService(service, memo, writing);
     written.set(service.name, w);
     services.push(w.service);
     upstreams.push(w.upstream);
@@ -94,31 +109,57 @@ export function writeKongConfig(ir: IrConfig, memo = new KongWriterMemo()): Kong
   };
 }
 
-function writeService(ir: IrService, memo: KongWriterMemo): WrittenService {
+/** Under expressions, the Gateway API matches' priorities, which depend on one another. */
+function routeWriting(ir: IrConfig, flavor: WriterFlavor): RouteWriting {
+  if (flavor !== "expressions") return TRADITIONAL_WRITING;
+  const splits: SplitMatch[] = [];
+  for (const service of ir.services)
+    for (const route of service.routes)
+      if (route.kind === "http" && route.place !== undefined)
+        splits.push(...splitGatewayMatch(route));
+  return { expressions: true, gatewayPriorities: rankGatewayMatches(splits) };
+}
+
+function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting): WrittenService {
   const previous = memo.services.get(ir.name);
   const sameBody = previous !== undefined && sameServiceBody(previous.ir, ir);
   // The common case in a large cluster: nothing about this service changed.
-  if (sameBody && sameItems(previous.ir.routes, ir.routes)) return previous;
-  const written = writeRoutes(ir.routes, previous);
-  const routes = written.length > 1 ? [...written].sort(byName) : written;
+  if (sameBody && sameItems(previous.ir.routes, ir.routes) && samePriorities(previous, writing))
+    return previous;
+  const written = writeRoutes(ir.routes, previous, writing);
+  const flat = written.flat();
+  const routes = flat.length > 1 ? flat.sort(byName) : flat;
   const tags = tagsOf(ir.origin);
   const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags);
   const service: KongService = { ...kongService(ir, tags), routes };
   return { ir, written, service, upstream };
 }
 
-/** The Kong routes of `routes`; a route the service had last time keeps the entity written then. */
+/** The Kong routes of `routes`; a route the service had last time keeps the entities written then. */
 function writeRoutes(
   routes: readonly IrRoute[],
   previous: WrittenService | undefined,
-): KongRoute[] {
-  if (previous === undefined) return routes.map(r => writeRoute(r, tagsOf(r.origin)));
-  const before = new Map<IrRoute, KongRoute>();
+  writing: RouteWriting,
+): (readonly KongRoute[])[] {
+  const write = (r: IrRoute): readonly KongRoute[] => writeRoute(r, tagsOf(r.origin), writing);
+  if (previous === undefined) return routes.map(write);
+  const before = new Map<IrRoute, readonly KongRoute[]>();
   for (const [i, route] of previous.ir.routes.entries()) {
-    const entity = previous.written[i];
-    if (entity !== undefined) before.set(route, entity);
+    const entities = previous.written[i];
+    if (entities !== undefined && entities.every(e => samePriority(e, writing)))
+      before.set(route, entities);
   }
-  return routes.map(r => before.get(r) ?? writeRoute(r, tagsOf(r.origin)));
+  return routes.map(r => before.get(r) ?? write(r));
+}
+
+/** A Gateway API match's priority depends on other routes: an entity is reused only while it holds. */
+function samePriority(route: KongRoute, writing: RouteWriting): boolean {
+  const priority = writing.gatewayPriorities.get(route.name);
+  return priority === undefined || priority === route.priority;
+}
+
+function samePriorities(previous: WrittenService, writing: RouteWriting): boolean {
+  return previous.written.every(list => list.every(route => samePriority(route, writing)));
 }
 
 /** Protocols on which Kong refuses a service path (kong-admin-api.md §2.6). */

@@ -1,6 +1,7 @@
 /**
- * IR routes to Kong routes for Kong's default router (`traditional_compatible`), with KIC's route
- * defaults (kic-conventions.md §2.2, §3.4).
+ * IR routes to Kong routes, with KIC's route defaults (kic-conventions.md §2.2, §3.4): match fields for
+ * Kong's default router (`traditional_compatible`), or `expression` and `priority` for its expressions
+ * router (expressions.ts).
  */
 import type { KongProtocol, KongRoute } from "../../kong/types.ts";
 import type {
@@ -11,6 +12,13 @@ import type {
   IrStreamRoute,
   PathMatch,
 } from "../ir/types.ts";
+import { CATCH_ALL } from "./atc.ts";
+import {
+  ingressExpressionRoute,
+  splitGatewayMatch,
+  streamExpressionRoute,
+  type ExpressionRoute,
+} from "./expressions.ts";
 import { filterPlugins } from "./plugins.ts";
 
 /** Kong 3.x marks regex paths with this prefix. */
@@ -54,7 +62,7 @@ export function isGrpcOnly(protocols: readonly KongProtocol[] | undefined): bool
  * The core leaves such a route out with a problem on its object; a sub-translator should check first
  * and say so where it belongs (a condition on the route's parent) rather than emit it.
  */
-export function inexpressible(route: IrRoute): readonly string[] {
+export function inexpressible(route: IrRoute, expressions = false): readonly string[] {
   // Asked for every route of every translation: the common case allocates nothing.
   if (route.kind === "stream" || (route.filters.length === 0 && plain(route.match))) return NOTHING;
   const found: string[] = [];
@@ -62,7 +70,8 @@ export function inexpressible(route: IrRoute): readonly string[] {
   if (!matchesSomething(match)) {
     found.push("a route must match on hosts, paths, methods or headers (a catch-all is prefix /)");
   }
-  if (match.queryParams !== undefined && match.queryParams.length > 0) {
+  // Expression routes match query parameters (`http.queries.<name>`).
+  if (!expressions && hasQueryParams(match)) {
     found.push("query parameter matches need Kong's expressions router");
   }
   if (isGrpcOnly(match.protocols) && match.methods !== undefined && match.methods.length > 0) {
@@ -80,6 +89,8 @@ export function inexpressible(route: IrRoute): readonly string[] {
 }
 
 const NOTHING: readonly string[] = Object.freeze([]);
+
+const hasQueryParams = (m: HttpMatch): boolean => (m.queryParams ?? []).length > 0;
 
 function matchesSomething(m: HttpMatch): boolean {
   return (
@@ -122,8 +133,73 @@ function filterLimits(route: IrHttpRoute): string[] {
   return found;
 }
 
-export function writeRoute(route: IrRoute, tags: readonly string[]): KongRoute {
-  return route.kind === "http" ? writeHttpRoute(route, tags) : writeStreamRoute(route, tags);
+/**
+ * How routes are written: for Kong's `expressions` router (with the Gateway API matches' priorities,
+ * which depend on every route of their kind), else its traditional fields.
+ */
+export interface RouteWriting {
+  readonly expressions: boolean;
+  /** By Kong route name (`rankGatewayMatches`). */
+  readonly gatewayPriorities: ReadonlyMap<string, number>;
+}
+
+export const TRADITIONAL_WRITING: RouteWriting = Object.freeze({
+  expressions: false,
+  gatewayPriorities: new Map<string, number>(),
+});
+
+/** The Kong routes of `route`: one, or one per hostname for a Gateway API match under expressions. */
+export function writeRoute(
+  route: IrRoute,
+  tags: readonly string[],
+  writing: RouteWriting = TRADITIONAL_WRITING,
+): readonly KongRoute[] {
+  if (!writing.expressions)
+    return [route.kind === "http" ? writeHttpRoute(route, tags) : writeStreamRoute(route, tags)];
+  if (route.kind === "stream") return [writeExpressionStreamRoute(route, tags)];
+  if (route.place === undefined)
+    return [expressionHttpRoute(route, tags, ingressExpressionRoute(route))];
+  return splitGatewayMatch(route).map(split =>
+    expressionHttpRoute(route, tags, {
+      name: split.name,
+      expression: split.expression,
+      priority: writing.gatewayPriorities.get(split.name) ?? split.base,
+    }),
+  );
+}
+
+/** KIC's route fields under expressions: no match fields, `regex_priority` or `path_handling`. */
+function expressionHttpRoute(
+  route: IrHttpRoute,
+  tags: readonly string[],
+  e: ExpressionRoute,
+): KongRoute {
+  const { match: m, settings: s } = route;
+  const plugins = route.filters.length === 0 ? [] : filterPlugins(route.filters, tags);
+  return {
+    name: e.name,
+    expression: e.expression === "" ? CATCH_ALL : e.expression,
+    priority: e.priority,
+    ...(m.protocols === undefined ? {} : { protocols: m.protocols }),
+    ...(isGrpcOnly(m.protocols) ? {} : { strip_path: s.stripPath ?? false }),
+    preserve_host: s.preserveHost ?? true,
+    https_redirect_status_code: s.httpsRedirectStatusCode ?? 426,
+    request_buffering: s.requestBuffering ?? true,
+    response_buffering: s.responseBuffering ?? true,
+    tags,
+    ...(plugins.length > 0 ? { plugins } : {}),
+  };
+}
+
+function writeExpressionStreamRoute(route: IrStreamRoute, tags: readonly string[]): KongRoute {
+  const e = streamExpressionRoute(route);
+  return {
+    name: e.name,
+    protocols: route.protocols,
+    expression: e.expression,
+    priority: e.priority,
+    tags,
+  };
 }
 
 function writeHttpRoute(route: IrHttpRoute, tags: readonly string[]): KongRoute {

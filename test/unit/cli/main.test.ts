@@ -76,6 +76,10 @@ describe("usage errors exit 2 with a hint and nothing on stdout", () => {
     ],
     [["validate", "-f", "examples", "-o", "yaml"], "kongress validate: Unknown option '-o'"],
     [
+      ["translate", "-f", "examples", "--router-flavor", "traditional"],
+      'kongress translate: --router-flavor "traditional": expected one of traditional_compatible, expressions',
+    ],
+    [
       ["validate", "-f", "examples", "--router-flavor", "fast"],
       'kongress validate: --router-flavor "fast": expected one of traditional, traditional_compatible, expressions',
     ],

@@ -312,3 +312,28 @@ spec:
     expect(routeNames(run.stdout)).toEqual([]);
   });
 });
+
+describe("kongress translate --router-flavor", () => {
+  it("writes expression routes for an expressions Kong, traditional ones by default", async () => {
+    const dir = tree({ "app.yaml": APP });
+    const routesOf = (stdout: string) =>
+      (parse(stdout) as { services: { routes: Record<string, unknown>[] }[] }).services.flatMap(
+        s => s.routes,
+      );
+    const expressions = await cli(
+      ["translate", "-f", "app.yaml", "--router-flavor", "expressions"],
+      dir,
+    );
+    expect(expressions.code).toBe(0);
+    const [route] = routesOf(expressions.stdout);
+    expect(route).toMatchObject({ expression: expect.stringContaining("http.path") as unknown });
+    expect(route).not.toHaveProperty("paths");
+    const traditional = await cli(["translate", "-f", "app.yaml"], dir);
+    const explicit = await cli(
+      ["translate", "-f", "app.yaml", "--router-flavor", "traditional_compatible"],
+      dir,
+    );
+    expect(explicit.stdout).toBe(traditional.stdout);
+    expect(routesOf(traditional.stdout)[0]).toHaveProperty("paths");
+  });
+});

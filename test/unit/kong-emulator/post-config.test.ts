@@ -221,3 +221,49 @@ describe("POST /config (§3)", () => {
     expect(emu.configHash()).toBe(EMPTY_CONFIG_HASH);
   });
 });
+
+describe("POST /config with expression routes (§2.6 router flavours)", () => {
+  const withRoute = (route: Record<string, unknown>) => ({
+    _format_version: "3.0",
+    services: [{ name: "foo", host: "echo.default.svc", routes: [{ name: "r", ...route }] }],
+  });
+  const flatErrors = (res: { json: unknown }) =>
+    (res.json as { flattened_errors: { errors: unknown[] }[] }).flattened_errors.map(e => e.errors);
+
+  it("an expressions Kong takes a valid expression route and says its flavour", async () => {
+    const emu = await emulator({ routerFlavor: "expressions" });
+    const root = await call(emu.url, "/", { method: "GET" });
+    expect(root.json).toMatchObject({ configuration: { router_flavor: "expressions" } });
+    const res = await postJson(emu.url, withRoute({ expression: 'http.path ^= "/"', priority: 7 }));
+    expect(res.status).toBe(201);
+  });
+
+  it("an expressions Kong refuses an expression its router cannot parse or type", async () => {
+    const emu = await emulator({ routerFlavor: "expressions" });
+    const res = await postJson(
+      emu.url,
+      withRoute({ expression: 'http.path ~ "^/a(?=b)"' }),
+      "?flatten_errors=1",
+    );
+    expect(res.status).toBe(400);
+    const [errors] = flatErrors(res) as { type: string; message: string }[][];
+    expect(errors?.map(e => e.type)).toEqual(["entity"]);
+    expect(errors?.[0]?.message).toMatch(/^Router Expression failed validation: {2}--> 1:13\n/);
+    expect(errors?.[0]?.message).toContain("look-around");
+  });
+
+  it("a traditional_compatible Kong refuses the expression field", async () => {
+    const emu = await emulator();
+    const res = await postJson(
+      emu.url,
+      withRoute({ expression: 'http.path ^= "/"' }),
+      "?flatten_errors=1",
+    );
+    expect(res.status).toBe(400);
+    expect(flatErrors(res)[0]).toContainEqual({
+      type: "field",
+      field: "expression",
+      message: "unknown field",
+    });
+  });
+});

@@ -33,11 +33,12 @@ describe("translatePath (KIC's pathType table, with literal paths regex-escaped)
 
   it("keeps what a path means, not how Kong spells it", () => {
     const prefix = translatePath({ path: "/v1.2", pathType: "Prefix", regexPrefix: "/~" });
+    const asWritten = { index: 0, type: "Prefix", value: "/v1.2" };
     expect(prefix).toEqual({
       ok: true,
       paths: [
-        { kind: "prefix", value: "/v1.2/" },
-        { kind: "exact", value: "/v1.2" },
+        { kind: "prefix", value: "/v1.2/", source: asWritten },
+        { kind: "exact", value: "/v1.2", source: asWritten },
       ],
     });
     const regex = translatePath({
@@ -45,7 +46,16 @@ describe("translatePath (KIC's pathType table, with literal paths regex-escaped)
       pathType: "ImplementationSpecific",
       regexPrefix: "/~",
     });
-    expect(regex).toEqual({ ok: true, paths: [{ kind: "regex", value: "/api/(.*)" }] });
+    expect(regex).toEqual({
+      ok: true,
+      paths: [
+        {
+          kind: "regex",
+          value: "/api/(.*)",
+          source: { index: 0, type: "ImplementationSpecific", value: "/api/(.*)", regex: true },
+        },
+      ],
+    });
   });
 
   it("uses a custom regex prefix and leaves /~ literal", () => {
@@ -124,7 +134,9 @@ describe("translatePath takes every regex Kong takes", () => {
     "%j",
     path => {
       const result = translatePath({ path, pathType: "ImplementationSpecific", regexPrefix: "/~" });
-      expect(result).toEqual({ ok: true, paths: [{ kind: "regex", value: path.slice(2) }] });
+      const regex = path.slice(2);
+      const source = { index: 0, type: "ImplementationSpecific", value: regex, regex: true };
+      expect(result).toEqual({ ok: true, paths: [{ kind: "regex", value: regex, source }] });
     },
   );
 });

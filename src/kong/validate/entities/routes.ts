@@ -2,6 +2,7 @@
  * `routes` (routes.lua, routes_subschemas.lua): base fields, the http / stream / grpc subschemas chosen
  * by `protocols[0]`, and the ATC router check of the `traditional_compatible` and `expressions` flavours.
  */
+import { expressionError } from "../expressions.ts";
 import { isIpOrCidr, validateSni, validateWildcardHost, validateWildcardSni } from "../hosts.ts";
 import { msg } from "../messages.ts";
 import { rustRegexError, validateRoutePath } from "../paths.ts";
@@ -131,7 +132,8 @@ function baseFields(ctx: SchemaContext): FieldEntry[] {
   if (ctx.routerFlavor === "expressions") {
     fields.push(
       ["expression", t.str],
-      ["priority", { type: "integer", default: 0, required: true }],
+      // Kong keeps priorities below 2^46 (routes.lua); KIC's encoding stays under it.
+      ["priority", { type: "integer", default: 0, required: true, between: [0, 2 ** 46 - 1] }],
     );
   }
   return fields;
@@ -186,6 +188,8 @@ const streamSubschema: SubschemaChoice = {
       kind: "custom",
       fields: ["protocols", "sources", "destinations", "snis"],
       run: r => {
+        // An expression route matches by its expression (as mustSetOne for HTTP and gRPC).
+        if (isNonEmpty(r["expression"])) return undefined;
         const protocols = protocolsOf(r);
         const entity: string[] = [];
         if (protocols.some(p => ["tcp", "tls", "udp"].includes(p))) {
@@ -319,10 +323,24 @@ const expressionExclusive: EntityCheck = {
   },
 };
 
+/** The expressions router parses and type-checks each expression (kong/validate/expressions.ts). */
+const expressionCheck: EntityCheck = {
+  kind: "custom",
+  fields: ["expression", "protocols"],
+  run: r => {
+    const expression = r["expression"];
+    if (typeof expression !== "string" || expression === "") return undefined;
+    const err = expressionError(expression, protocolsOf(r));
+    return err === undefined
+      ? undefined
+      : { entity: [`Router Expression failed validation: ${err}`] };
+  },
+};
+
 function routeChecks(ctx: SchemaContext): EntityCheck[] {
   const checks = [snisOnlyWithTls];
   if (ctx.routerFlavor !== "traditional") checks.push(atcCheck);
-  if (ctx.routerFlavor === "expressions") checks.push(expressionExclusive);
+  if (ctx.routerFlavor === "expressions") checks.push(expressionExclusive, expressionCheck);
   return checks;
 }
 
