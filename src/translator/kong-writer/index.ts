@@ -96,17 +96,20 @@ export function writeKongConfig(
   if (services.length === 0 && certificates.length === 0) {
     upstreams.push({ name: STUB_UPSTREAM_NAME, algorithm: "round-robin" });
   }
-  const plugins = writePlugins(ir.plugins ?? []);
-  const consumers = writeConsumers(ir.consumers ?? []);
   return {
     _format_version: "3.0",
-    ...(services.length > 0 ? { services: services.sort(byName) } : {}),
-    ...(upstreams.length > 0 ? { upstreams: upstreams.sort(byName) } : {}),
-    ...(certificates.length > 0 ? { certificates } : {}),
-    ...(caCertificates.length > 0 ? { ca_certificates: caCertificates } : {}),
-    ...(plugins.length > 0 ? { plugins } : {}),
-    ...(consumers.length > 0 ? { consumers } : {}),
+    ...nonEmpty("services", services.sort(byName)),
+    ...nonEmpty("upstreams", upstreams.sort(byName)),
+    ...nonEmpty("certificates", certificates),
+    ...nonEmpty("ca_certificates", caCertificates),
+    ...nonEmpty("plugins", writePlugins(ir.plugins ?? [])),
+    ...nonEmpty("consumers", writeConsumers(ir.consumers ?? [])),
   };
+}
+
+/** `{ [key]: list }`, or nothing for an empty list: Kong's format leaves empty sections out. */
+function nonEmpty<K extends string, T>(key: K, list: readonly T[]): Partial<Record<K, T[]>> {
+  return list.length > 0 ? ({ [key]: list } as Record<K, T[]>) : {};
 }
 
 /** Under expressions, the Gateway API matches' priorities, which depend on one another. */
