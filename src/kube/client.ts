@@ -190,7 +190,21 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
   async close(): Promise<void> {
     if (this.#closed.signal.aborted) return;
     this.#closed.abort(new KubeUnreachableError("The Kubernetes client was closed"));
-    if (this.#ownsDispatcher) await this.#dispatcher.destroy();
+    if (!this.#ownsDispatcher) return;
+    // Destroying the HTTP/2 session makes Node emit ClientDestroyedError on every stream still open,
+    // including ones undici has already let go of (an aborted watch): with no listener left, that
+    // 'error' would end the process in the middle of a clean stop. Only that error, only while the
+    // streams are torn down, is expected and dropped.
+    const destroyed = (err: Error): void => {
+      if (err.name !== "ClientDestroyedError") throw err;
+    };
+    process.on("uncaughtException", destroyed);
+    try {
+      await this.#dispatcher.destroy();
+      await new Promise<void>(resolve => setImmediate(resolve));
+    } finally {
+      process.removeListener("uncaughtException", destroyed);
+    }
   }
 
   /** Runs `fn` with a signal that also fires on close() and after the request deadline. */
