@@ -13,7 +13,7 @@ import { parseSupportedObject } from "../../src/model/parse.ts";
 import { Store } from "../../src/store/store.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { installGatewayApiCrds } from "../support/kube/crds.ts";
+import { applyCrdFiles, installGatewayApiCrds } from "../support/kube/crds.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -139,12 +139,7 @@ describe("optional kinds, current standard bundle", () => {
         "../../charts/kongress/crds/configuration.konghq.com_ingressclassparameterses.yaml",
         import.meta.url,
       ).pathname;
-      await kubectlOk(cluster, ["apply", "-f", crd]);
-      await kubectlOk(cluster, [
-        "wait",
-        "--for=condition=established",
-        "crd/ingressclassparameterses.configuration.konghq.com",
-      ]);
+      await applyCrdFiles(cluster.kubeconfigPath, [crd]);
       await apply(cluster, [
         {
           apiVersion: "configuration.konghq.com/v1alpha1",
