@@ -16,6 +16,7 @@ import {
   CLUSTER_START_TIMEOUT_MS,
   report,
   runController,
+  STATUS_ADDRESS,
   type RunningController,
 } from "../e2e/harness.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
@@ -34,7 +35,6 @@ import {
   rulesOf,
   scenarioManifest,
   serviceAccountKubeconfig,
-  STATUS_ADDRESS,
   stillWorkingWithout,
   without,
   type CheckName,
