@@ -237,15 +237,22 @@ describe("credential uniqueness across consumers", () => {
   });
 
   it("allows the same acl group on two consumers, but not twice on one", () => {
-    expect(
-      accepted({
-        ...V3,
-        consumers: [
-          { username: "a", acls: [{ group: "g" }] },
-          { username: "b", acls: [{ group: "g" }] },
-        ],
-      })["acls"],
-    ).toBeDefined();
+    const entities = accepted({
+      ...V3,
+      consumers: [
+        { username: "a", acls: [{ group: "g" }] },
+        { username: "b", acls: [{ group: "g" }] },
+      ],
+    });
+    const consumerIds = Object.keys(entities["consumers"] ?? {});
+    expect(consumerIds).toHaveLength(2);
+    const acls = Object.values(entities["acls"] ?? {});
+    expect(acls).toHaveLength(2);
+    expect(acls.map(a => a["group"])).toEqual(["g", "g"]);
+    // One per consumer.
+    expect(acls.map(a => (a["consumer"] as { id: string }).id).sort()).toEqual(
+      [...consumerIds].sort(),
+    );
     const fields = fieldsOf({
       ...V3,
       consumers: [{ username: "a", acls: [{ group: "g" }, { group: "g" }] }],
