@@ -26,7 +26,19 @@ export interface RunCommandDeps {
   readonly clock?: Clock;
   /** Tests inject a wrapper; defaults to the real controller. */
   readonly start?: typeof startController;
+  /**
+   * Ends the process at once with this status. Called only when the controller's stop overran
+   * {@link STOP_GRACE_MS}: whatever it still waits for may also hold the event loop open.
+   */
+  readonly exitNow?: (code: number) => void;
 }
+
+/**
+ * How long a stop may take before the process exits without waiting for the rest. Every part stops
+ * within a second or two when the API server and Kong answer; a stop that hangs on a dead connection
+ * must not leave a terminal or a supervisor waiting (the kubelet would SIGKILL after 30 s anyway).
+ */
+export const STOP_GRACE_MS = 15_000;
 
 /** How often a controller started by npm checks that npm's shell is still its parent. */
 const PARENT_CHECK_MS = 250;
@@ -70,6 +82,28 @@ type Outcome =
   | { readonly kind: "signal"; readonly name: string }
   | { readonly kind: "fatal"; readonly err: Error };
 
+/** Stops the controller; false when it did not finish within {@link STOP_GRACE_MS}. */
+async function stopWithinGrace(
+  controller: Controller,
+  opts: { logger: Logger; clock: Clock },
+): Promise<boolean> {
+  const overran = new AbortController();
+  const finished = await Promise.race([
+    controller.stop().then(() => true),
+    opts.clock.sleep(STOP_GRACE_MS, overran.signal).then(
+      () => false,
+      () => true,
+    ),
+  ]);
+  overran.abort();
+  if (!finished)
+    opts.logger.error(
+      { graceMs: STOP_GRACE_MS },
+      "Stop did not finish in time; exiting without waiting for the rest",
+    );
+  return finished;
+}
+
 async function runUntilStopped(
   controller: Controller,
   opts: { deps: RunCommandDeps; config: Config; logger: Logger; clock: Clock },
@@ -80,14 +114,15 @@ async function runUntilStopped(
   ]);
   if (outcome.kind === "fatal") {
     opts.logger.fatal({ err: outcome.err }, "Controller gave up");
-    await controller.stop();
+    if (!(await stopWithinGrace(controller, opts))) opts.deps.exitNow?.(EXIT_FAILED);
     return EXIT_FAILED;
   }
   opts.logger.info({ signal: outcome.name }, "Stop signal received");
   // KIC's --term-delay: keep serving while the endpoints controller takes this pod out of rotation.
   if (opts.config.termDelayMs > 0) await opts.clock.sleep(opts.config.termDelayMs);
-  await controller.stop();
-  return EXIT_OK;
+  if (await stopWithinGrace(controller, opts)) return EXIT_OK;
+  opts.deps.exitNow?.(EXIT_FAILED);
+  return EXIT_FAILED;
 }
 
 function errorLine(err: unknown): string {
@@ -144,4 +179,5 @@ export function createRunCommand(deps: RunCommandDeps): Command {
 export const runControllerCommand: Command = createRunCommand({
   env: () => process.env,
   stopSignal: () => processStopSignal({ watchParent: startedByNpm(process.env) }),
+  exitNow: code => process.exit(code),
 });

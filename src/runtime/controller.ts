@@ -561,9 +561,13 @@ export async function startController(given: StartControllerOptions): Promise<Co
     ports: telemetry.ports,
     fatal,
     readiness: parts.readiness,
-    stop: () => (stopped ??= stopAll({ parts, running, telemetry, stopping, log })),
+    stop: () =>
+      (stopped ??= stopAll({ parts, running, telemetry, stopping, log, clock: opts.clock })),
   };
 }
+
+/** After this long, a stop that still waits logs what it waits for (the CLI gives up at 15 s). */
+const STOP_REPORT_MS = 5_000;
 
 async function stopAll(s: {
   parts: Parts;
@@ -571,21 +575,36 @@ async function stopAll(s: {
   telemetry: { close(): Promise<void> };
   stopping: AbortController;
   log: Logger;
+  clock: Clock;
 }): Promise<void> {
   const { parts } = s;
   s.log.info("Stopping");
   s.stopping.abort();
-  await Promise.all(s.running);
+  const pending = new Set<string>();
+  const track = async (name: string, done: Promise<unknown> | undefined): Promise<void> => {
+    pending.add(name);
+    await done;
+    pending.delete(name);
+  };
+  const reported = new AbortController();
+  void s.clock.sleep(STOP_REPORT_MS, reported.signal).then(
+    () => {
+      s.log.warn({ waitingFor: [...pending] }, "Stop is taking long");
+    },
+    () => undefined,
+  );
+  await track("loops", Promise.all(s.running));
   await Promise.all([
-    parts.watchers.stop(),
-    parts.optional.stop(),
-    parts.fetcher.stop(),
-    parts.publishService?.stop(),
-    parts.listeners.stop(),
-    parts.kong.stop(),
+    track("watchers", parts.watchers.stop()),
+    track("optional kinds", parts.optional.stop()),
+    track("secret fetcher", parts.fetcher.stop()),
+    track("publish service", parts.publishService?.stop()),
+    track("listeners", parts.listeners.stop()),
+    track("kong", parts.kong.stop()),
   ]);
   parts.status.problems.close();
-  await s.telemetry.close();
-  await parts.kube.close();
+  await track("telemetry", s.telemetry.close());
+  await track("kubernetes client", parts.kube.close());
+  reported.abort();
   s.log.info("Stopped");
 }

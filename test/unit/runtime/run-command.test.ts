@@ -1,6 +1,6 @@
 /** `kongress run`'s exit statuses around the controller's life, with the controller and signals faked. */
 import { describe, expect, it, vi } from "vitest";
-import { createRunCommand, EXIT_FAILED } from "../../../src/cli/run-command.ts";
+import { createRunCommand, EXIT_FAILED, STOP_GRACE_MS } from "../../../src/cli/run-command.ts";
 import type { Controller } from "../../../src/runtime/controller.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 
@@ -50,6 +50,30 @@ describe("kongress run", () => {
     await clock.advance(1);
     expect(await exit).toBe(0);
     expect(stop).toHaveBeenCalledOnce();
+  });
+
+  it("exits 1 at once, without waiting further, when the stop overruns its grace", async () => {
+    const clock = new ManualClock();
+    const { controller, stop } = fakeController();
+    stop.mockImplementation(() => new Promise(() => undefined));
+    const exitNow = vi.fn();
+    let signal: (name: string) => void = () => undefined;
+    const command = createRunCommand({
+      env: () => ({}),
+      stopSignal: () => new Promise(resolve => (signal = resolve)),
+      clock,
+      start: () => Promise.resolve(controller),
+      exitNow,
+    });
+    const exit = command.run(["--publish-status-address=192.0.2.1", "--log-level=fatal"], io().ctx);
+    await clock.advance(10);
+    signal("SIGTERM");
+    await clock.advance(STOP_GRACE_MS - 1);
+    expect(stop).toHaveBeenCalledOnce();
+    expect(exitNow).not.toHaveBeenCalled();
+    await clock.advance(1);
+    expect(await exit).toBe(EXIT_FAILED);
+    expect(exitNow).toHaveBeenCalledExactlyOnceWith(EXIT_FAILED);
   });
 
   it("exits 1, after stopping, when the controller gives up at start-up", async () => {
