@@ -31,7 +31,8 @@ function fakeController(fatal: Promise<Error> = new Promise(() => undefined)) {
 }
 
 describe("kongress run", () => {
-  it("stops the controller after SIGTERM and --term-delay, and exits 0", async () => {
+  /** A command over a fake controller, stopped by calling the returned `signal`. */
+  function signalledRun(exitNow?: (code: number) => void) {
     const clock = new ManualClock();
     const { controller, stop } = fakeController();
     let signal: (name: string) => void = () => undefined;
@@ -40,9 +41,21 @@ describe("kongress run", () => {
       stopSignal: () => new Promise(resolve => (signal = resolve)),
       clock,
       start: () => Promise.resolve(controller),
+      ...(exitNow === undefined ? {} : { exitNow }),
     });
-    const { ctx } = io();
-    const exit = command.run(ARGS, ctx);
+    return {
+      clock,
+      stop,
+      command,
+      signal: (name: string) => {
+        signal(name);
+      },
+    };
+  }
+
+  it("stops the controller after SIGTERM and --term-delay, and exits 0", async () => {
+    const { clock, stop, command, signal } = signalledRun();
+    const exit = command.run(ARGS, io().ctx);
     await clock.advance(10);
     signal("SIGTERM");
     await clock.advance(1999);
@@ -53,18 +66,9 @@ describe("kongress run", () => {
   });
 
   it("exits 1 at once, without waiting further, when the stop overruns its grace", async () => {
-    const clock = new ManualClock();
-    const { controller, stop } = fakeController();
-    stop.mockImplementation(() => new Promise(() => undefined));
     const exitNow = vi.fn();
-    let signal: (name: string) => void = () => undefined;
-    const command = createRunCommand({
-      env: () => ({}),
-      stopSignal: () => new Promise(resolve => (signal = resolve)),
-      clock,
-      start: () => Promise.resolve(controller),
-      exitNow,
-    });
+    const { clock, stop, command, signal } = signalledRun(exitNow);
+    stop.mockImplementation(() => new Promise(() => undefined));
     const exit = command.run(["--publish-status-address=192.0.2.1", "--log-level=fatal"], io().ctx);
     await clock.advance(10);
     signal("SIGTERM");
