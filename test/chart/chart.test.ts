@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { KIND_DEFINITIONS } from "../../src/model/kinds.ts";
+import { KONG_STATUS_KINDS } from "../../src/status/kong-status.ts";
 import { chartReadmePaths, renderReadme } from "./chart-readme.ts";
 import {
   CHART_DIR,
@@ -176,19 +177,51 @@ interface SecurityContext {
   readonly seccompProfile?: { readonly type?: string };
 }
 
+interface Rule {
+  readonly apiGroups: string[];
+  readonly resources: string[];
+  readonly resourceNames?: string[];
+  readonly verbs: string[];
+}
+
+async function clusterRoleRules(): Promise<Rule[]> {
+  const role = manifests(await renderChart(3, undefined)).find(m => m.kind === "ClusterRole") as
+    (Manifest & { rules: Rule[] }) | undefined;
+  return role?.rules ?? [];
+}
+
 describe("the chart's ClusterRole", () => {
   it("lists and watches every kind the controller's registry has, and no other", async () => {
-    const role = manifests(await renderChart(3, undefined)).find(m => m.kind === "ClusterRole") as
-      | (Manifest & {
-          rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
-        })
-      | undefined;
-    const watched = (role?.rules ?? [])
+    const watched = (await clusterRoleRules())
       .filter(r => r.verbs.includes("list") && r.verbs.includes("watch"))
       .flatMap(r => r.resources.map(res => `${r.apiGroups.join(",")}/${res}`))
       .sort();
     // A kind added to src/model/kinds.ts (Kong's own, say) needs its rule in the chart too.
     expect(watched).toEqual(KIND_DEFINITIONS.map(d => `${d.group}/${d.plural}`).sort());
+  });
+
+  it("reads the CRD of every Gateway API kind of the registry by name, and no other", async () => {
+    const names = (await clusterRoleRules())
+      .filter(r => r.resources.includes("customresourcedefinitions"))
+      .flatMap(r => r.resourceNames ?? ["(any)"])
+      .sort();
+    expect(names).toEqual(
+      KIND_DEFINITIONS.filter(d => d.group === "gateway.networking.k8s.io")
+        .map(d => `${d.plural}.${d.group}`)
+        .sort(),
+    );
+  });
+
+  it("patches the status of exactly the Kong kinds the controller writes Programmed on", async () => {
+    const patched = (await clusterRoleRules())
+      .filter(r => r.apiGroups.includes("configuration.konghq.com") && r.verbs.includes("patch"))
+      .flatMap(r => r.resources)
+      .sort();
+    expect(patched).toEqual(
+      KIND_DEFINITIONS.filter(d => KONG_STATUS_KINDS.has(d.kind))
+        .map(d => `${d.plural}/status`)
+        .sort(),
+    );
   });
 });
 

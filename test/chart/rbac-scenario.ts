@@ -15,6 +15,8 @@ import { runCommand } from "../support/kube/run.ts";
 import { renderChart } from "./helm.ts";
 
 export const ELECTION_ID = "5b374a9e.konghq.com";
+/** The host-claim record's ConfigMap: the flag's default, and the chart's. */
+export const HOST_CLAIMS_CONFIGMAP = "kongress-host-claims";
 
 export interface PolicyRule {
   readonly apiGroups?: readonly string[];
@@ -150,7 +152,26 @@ current-context: sa
 
 export const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TCPRoute", "UDPRoute", "TLSRoute"] as const;
 
-/** The objects of one case: Ingresses (one with TLS, one with a dangling backend) and Gateway API. */
+function ingress(ns: string, name: string, host: string, annotations = ""): string {
+  return `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: ${name}, namespace: ${ns}${annotations} }
+spec:
+  ingressClassName: ${ns}
+  rules:
+    - host: ${host}
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+`;
+}
+
+/**
+ * The objects of one case: Ingresses (one with TLS, one with a dangling backend, one with a
+ * KongPlugin and a KongClusterPlugin), a KongConsumer, and Gateway API. The KongClusterPlugin is
+ * named after the case: it is cluster-wide, like the GatewayClass and the IngressClass.
+ */
 export function scenarioManifest(ns: string, tls: { cert: string; key: string }): string {
   const b64 = (s: string): string => Buffer.from(s).toString("base64");
   const route = (kind: string, spec: string): string => `---
@@ -204,6 +225,22 @@ spec:
     - http:
         paths:
           - { path: /gone, pathType: Prefix, backend: { service: { name: nowhere, port: { number: 80 } } } }
+${ingress(ns, "plugged", "plugged.example.com", `, annotations: { konghq.com/plugins: "correlation, ${ns}" }`)}---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: { name: correlation, namespace: ${ns} }
+plugin: correlation-id
+config: { header_name: X-Request-ID }
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongClusterPlugin
+metadata: { name: ${ns} }
+plugin: cors
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongConsumer
+metadata: { name: user, namespace: ${ns}, annotations: { kubernetes.io/ingress.class: ${ns} } }
+username: user
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -229,6 +266,11 @@ ${route("HTTPRoute", "  rules: [{ backendRefs: [{ name: web, port: 80 }] }]\n")}
   )}`;
 }
 
+/** What the restart brings: a new host, whose claim the restarted controller adds to the record. */
+export function restartManifest(ns: string): string {
+  return ingress(ns, "later", "later.example.com");
+}
+
 interface Condition {
   readonly type: string;
   readonly status: string;
@@ -245,6 +287,7 @@ interface ListedObject {
   };
   readonly involvedObject?: { readonly name: string };
   readonly count?: number;
+  readonly data?: Readonly<Record<string, string>>;
 }
 
 /** What the API server shows, for every case at once (one kubectl call per poll). */
@@ -254,7 +297,7 @@ export async function clusterView(cluster: KubeCluster): Promise<ListedObject[]>
     [
       `--kubeconfig=${cluster.kubeconfigPath}`,
       "get",
-      "ingresses,gatewayclasses,gateways,httproutes,grpcroutes,tcproutes,udproutes,tlsroutes,leases,events",
+      "ingresses,gatewayclasses,gateways,httproutes,grpcroutes,tcproutes,udproutes,tlsroutes,leases,events,configmaps,kongplugins,kongclusterplugins,kongconsumers",
       "-A",
       "-o",
       "json",
@@ -273,8 +316,15 @@ export type CheckName =
   | "Event on the dangling Ingress"
   | "Event bumped after a restart"
   | "GatewayClass Accepted"
+  | "GatewayClass SupportedVersion"
   | "Gateway Programmed"
-  | `${(typeof ROUTE_KINDS)[number]} parent status`;
+  | `${(typeof ROUTE_KINDS)[number]} parent status`
+  | `${(typeof KONG_KINDS)[number]} Programmed`
+  | "host-claim record created"
+  | "host-claim record updated after a restart";
+
+/** The Kong kinds the controller writes `Programmed` on, and their objects in the scenario. */
+export const KONG_KINDS = ["KongPlugin", "KongClusterPlugin", "KongConsumer"] as const;
 
 export interface CaseState {
   readonly ns: string;
@@ -309,15 +359,36 @@ export function passedChecks(view: readonly ListedObject[], state: CaseState): S
   );
   if (events.length > 0) passed.add("Event on the dangling Ingress");
   if (events.some(e => (e.count ?? 1) >= 2)) passed.add("Event bumped after a restart");
-  if (hasTrueCondition(find("GatewayClass", ns, null), "Accepted"))
-    passed.add("GatewayClass Accepted");
+  const gatewayClass = find("GatewayClass", ns, null);
+  if (hasTrueCondition(gatewayClass, "Accepted")) passed.add("GatewayClass Accepted");
+  if (hasTrueCondition(gatewayClass, "SupportedVersion"))
+    passed.add("GatewayClass SupportedVersion");
   if (hasTrueCondition(find("Gateway", "gw"), "Programmed")) passed.add("Gateway Programmed");
   for (const kind of ROUTE_KINDS) {
     const parents = find(kind, kind.toLowerCase())?.status?.parents ?? [];
     if (parents.some(p => p.controllerName === `example.com/${ns}`))
       passed.add(`${kind} parent status`);
   }
+  const kongObjects: Record<(typeof KONG_KINDS)[number], ListedObject | undefined> = {
+    KongPlugin: find("KongPlugin", "correlation"),
+    KongClusterPlugin: find("KongClusterPlugin", ns, null),
+    KongConsumer: find("KongConsumer", "user"),
+  };
+  for (const kind of KONG_KINDS)
+    if (hasTrueCondition(kongObjects[kind], "Programmed")) passed.add(`${kind} Programmed`);
+  const record = find("ConfigMap", HOST_CLAIMS_CONFIGMAP);
+  if (record !== undefined) passed.add("host-claim record created");
+  if (claimedHosts(record, ns).has("later.example.com"))
+    passed.add("host-claim record updated after a restart");
   return passed;
+}
+
+/** The hosts the host-claim record gives to `ns`. */
+function claimedHosts(record: ListedObject | undefined, ns: string): Set<string> {
+  const text = record?.data?.["claims.json"];
+  if (text === undefined) return new Set();
+  const claims = JSON.parse(text) as readonly { host: string; namespace: string }[];
+  return new Set(claims.filter(c => c.namespace === ns).map(c => c.host));
 }
 
 export const FIRST_RUN_CHECKS: readonly CheckName[] = [
@@ -327,9 +398,23 @@ export const FIRST_RUN_CHECKS: readonly CheckName[] = [
   "Ingress address",
   "Event on the dangling Ingress",
   "GatewayClass Accepted",
+  "GatewayClass SupportedVersion",
   "Gateway Programmed",
   ...ROUTE_KINDS.map(k => `${k} parent status` as const),
+  ...KONG_KINDS.map(k => `${k} Programmed` as const),
+  "host-claim record created",
 ];
+
+/** What only a restarted controller shows (the restart brings restartManifest's objects). */
+export const AFTER_RESTART_CHECKS: readonly CheckName[] = [
+  "Event bumped after a restart",
+  "host-claim record updated after a restart",
+];
+
+/** Checks that another one's rule also takes away: the same status write carries both. */
+const ALSO_NEEDS: Partial<Record<CheckName, CheckName>> = {
+  "GatewayClass SupportedVersion": "GatewayClass Accepted",
+};
 
 /**
  * What must still work without the rule that `needed` stands for: proof that the run failed for
@@ -340,7 +425,7 @@ export const FIRST_RUN_CHECKS: readonly CheckName[] = [
 export function stillWorkingWithout(needed: CheckName): CheckName[] {
   if (needed === "ready") return [];
   if (needed === "leader") return ["ready", "kong has the TLS route"];
-  return FIRST_RUN_CHECKS.filter(c => c !== needed);
+  return FIRST_RUN_CHECKS.filter(c => c !== needed && ALSO_NEEDS[c] !== needed);
 }
 
 /** The check that must fail without a rule: what that rule lets the controller do. */
@@ -353,6 +438,9 @@ export function checkNeeding(rule: PolicyRule): CheckName {
     ...Object.fromEntries(
       ROUTE_KINDS.map(k => [`${k.toLowerCase()}s/status`, `${k} parent status` as CheckName]),
     ),
+    ...Object.fromEntries(
+      KONG_KINDS.map(k => [`${k.toLowerCase()}s/status`, `${k} Programmed` as CheckName]),
+    ),
   };
   const check = statusOf[resource];
   if (check !== undefined) return check;
@@ -361,6 +449,13 @@ export function checkNeeding(rule: PolicyRule): CheckName {
       ? "Event on the dangling Ingress"
       : "Event bumped after a restart";
   if (resource === "leases") return "leader";
+  if (resource === "customresourcedefinitions") return "GatewayClass SupportedVersion";
+  // Created on the first run. The restarted controller must read it back (without, its create
+  // meets the record there already) and replace it.
+  if (resource === "configmaps")
+    return rule.verbs.includes("create")
+      ? "host-claim record created"
+      : "host-claim record updated after a restart";
   // Every kind the controller reads must be listed before it is ready.
   if (rule.verbs.includes("list")) return "ready";
   throw new Error(`no check says what ${JSON.stringify(rule)} is for`);
