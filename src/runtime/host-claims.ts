@@ -109,7 +109,11 @@ export class HostClaimRecord {
         ?.resourceVersion;
       this.#merge(parseRecord(stored));
     } catch (err) {
-      if (err instanceof KubeApiError && err.statusCode === 404) return;
+      if (err instanceof KubeApiError && err.statusCode === 404) {
+        // Deleted (or never written): the next write creates it rather than replacing what is gone.
+        this.#resourceVersion = undefined;
+        return;
+      }
       this.#log.error(
         { err },
         "Host-claim record not read: claims first observed before this start are dated now",
@@ -259,6 +263,16 @@ export class HostClaimRecord {
         ?.metadata?.resourceVersion;
     } catch (err) {
       if (signal.aborted) return;
+      if (
+        err instanceof KubeApiError &&
+        err.statusCode === 404 &&
+        this.#resourceVersion !== undefined
+      ) {
+        // Deleted under us: create it again at once.
+        this.#resourceVersion = undefined;
+        this.#dirty = true;
+        return;
+      }
       // 409 (another writer, or it exists already): read it, merge, and write again.
       this.#log.warn({ err }, "Host-claim record not written; reading it and trying again");
       const delayMs = Math.min(30_000, 500 * 2 ** this.#failures++);

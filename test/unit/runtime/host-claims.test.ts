@@ -23,6 +23,8 @@ class FakeConfigMaps {
 
   send(method: WriteMethod, _path: string, opts: { body?: unknown }): Promise<unknown> {
     this.writes.push(method);
+    if (method === "PUT" && this.stored === undefined)
+      return Promise.reject(new KubeApiError(404, { reason: "NotFound", message: "not found" }));
     const body = opts.body as {
       metadata: { resourceVersion?: string };
       data: Record<string, string>;
@@ -145,6 +147,44 @@ describe("HostClaimRecord", () => {
       { host: "a.example.com", namespace: "a", since: "2020-01-01T00:00:00.000Z" },
     ]);
     expect(api.claims()).toEqual(record.current());
+    term.abort();
+    await running;
+  });
+
+  it("creates the record again after it was deleted", async () => {
+    const { api, record, clock } = setup();
+    const term = new AbortController();
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    const running = record.run(term.signal);
+    await settle();
+    expect(api.writes).toEqual(["POST"]);
+    api.stored = undefined;
+    await clock.advance(1000);
+    record.observe(report([{ host: "b.example.com", namespace: "b" }]));
+    await settle();
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(30_000);
+      await settle();
+    }
+    expect(api.writes).toEqual(["POST", "PUT", "POST"]);
+    expect((api.claims() as { host: string }[]).map(c => c.host)).toEqual([
+      "a.example.com",
+      "b.example.com",
+    ]);
+    term.abort();
+    await running;
+  });
+
+  it("reads a deleted record as absent, so the next write creates it", async () => {
+    const { api, record } = setup();
+    const term = new AbortController();
+    api.put([{ host: "a.example.com", namespace: "a", since: "2020-01-01T00:00:00.000Z" }]);
+    await record.load(term.signal);
+    api.stored = undefined;
+    await record.load(term.signal);
+    const running = record.run(term.signal);
+    await settle();
+    expect(api.writes).toEqual(["POST"]);
     term.abort();
     await running;
   });
