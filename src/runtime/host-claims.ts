@@ -77,6 +77,8 @@ export class HostClaimRecord {
   #resourceVersion: string | undefined;
   #dirty = false;
   #failures = 0;
+  /** The last refusal logged (status and reason), so a refusal repeated by every change is said once. */
+  #refused = "";
   #wake: (() => void) | undefined;
   readonly #anyHostGauge: Gauge;
   #anyHostWarned = "";
@@ -259,27 +261,44 @@ export class HostClaimRecord {
             })
           : await store.api.send("PUT", this.#path(), { signal, body });
       this.#failures = 0;
+      this.#refused = "";
       this.#resourceVersion = (written as { metadata?: { resourceVersion?: string } } | undefined)
         ?.metadata?.resourceVersion;
     } catch (err) {
-      if (signal.aborted) return;
-      if (
-        err instanceof KubeApiError &&
-        err.statusCode === 404 &&
-        this.#resourceVersion !== undefined
-      ) {
-        // Deleted under us: create it again at once.
-        this.#resourceVersion = undefined;
-        this.#dirty = true;
-        return;
-      }
-      // 409 (another writer, or it exists already): read it, merge, and write again.
-      this.#log.warn({ err }, "Host-claim record not written; reading it and trying again");
-      const delayMs = Math.min(30_000, 500 * 2 ** this.#failures++);
-      await this.#o.clock.sleep(delayMs, signal).catch(() => undefined);
-      await this.load(signal);
-      this.#dirty = true;
+      if (!signal.aborted) await this.#writeFailed(err, signal);
     }
+  }
+
+  /**
+   * A conflict is merged and written again, a passing fault (5xx, 429, no answer) retried after a
+   * back-off; any other refusal (403, 422, 413) would only repeat itself, so it is said once and the
+   * record waits for the next change.
+   */
+  async #writeFailed(err: unknown, signal: AbortSignal): Promise<void> {
+    const status = err instanceof KubeApiError ? err.statusCode : undefined;
+    if (status === 404 && this.#resourceVersion !== undefined) {
+      // Deleted under us: create it again at once.
+      this.#resourceVersion = undefined;
+      this.#dirty = true;
+      return;
+    }
+    const passing = status === undefined || status === 409 || status === 429 || status >= 500;
+    if (!passing) {
+      const refusal = `${String(status)} ${(err as KubeApiError).reason}`;
+      if (refusal !== this.#refused)
+        this.#log.error(
+          { err, status, reason: (err as KubeApiError).reason },
+          "Host-claim record refused by the API server; not retried until the claims change",
+        );
+      this.#refused = refusal;
+      return;
+    }
+    this.#log.warn({ err }, "Host-claim record not written; trying again");
+    const delayMs = Math.min(30_000, 500 * 2 ** this.#failures++);
+    await this.#o.clock.sleep(delayMs, signal).catch(() => undefined);
+    // 409 (another writer, or it exists already): read it and merge before writing again.
+    if (status === 409) await this.load(signal);
+    this.#dirty = true;
   }
 }
 

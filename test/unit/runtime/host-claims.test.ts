@@ -12,6 +12,8 @@ const PATH = "/api/v1/namespaces/kong/configmaps/kongress-host-claims";
 class FakeConfigMaps {
   stored: { metadata: { resourceVersion: string }; data: Record<string, string> } | undefined;
   readonly writes: WriteMethod[] = [];
+  /** Statuses the next writes fail with, in turn. */
+  readonly failures: number[] = [];
   #rv = 1;
 
   getJson(path: string): Promise<unknown> {
@@ -23,6 +25,9 @@ class FakeConfigMaps {
 
   send(method: WriteMethod, _path: string, opts: { body?: unknown }): Promise<unknown> {
     this.writes.push(method);
+    const failure = this.failures.shift();
+    if (failure !== undefined)
+      return Promise.reject(new KubeApiError(failure, { reason: "Refused", message: "refused" }));
     if (method === "PUT" && this.stored === undefined)
       return Promise.reject(new KubeApiError(404, { reason: "NotFound", message: "not found" }));
     const body = opts.body as {
@@ -185,6 +190,48 @@ describe("HostClaimRecord", () => {
     const running = record.run(term.signal);
     await settle();
     expect(api.writes).toEqual(["POST"]);
+    term.abort();
+    await running;
+  });
+
+  it("does not retry a write the API server refuses (403, 422) until the claims change", async () => {
+    const { api, record, clock, lines } = setup();
+    const term = new AbortController();
+    api.failures.push(403, 403);
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    const running = record.run(term.signal);
+    await settle();
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(30_000);
+      await settle();
+    }
+    expect(api.writes).toEqual(["POST"]);
+    expect(lines.filter(l => l.includes("Host-claim record"))).toHaveLength(1);
+    expect(lines[0]).toContain("Refused");
+    record.observe(report([{ host: "b.example.com", namespace: "b" }]));
+    await settle();
+    expect(api.writes).toEqual(["POST", "POST"]);
+    expect(lines.filter(l => l.includes("Host-claim record"))).toHaveLength(1);
+    record.observe(report([{ host: "c.example.com", namespace: "c" }]));
+    await settle();
+    expect(api.writes).toEqual(["POST", "POST", "POST"]);
+    expect(api.claims()).toHaveLength(3);
+    term.abort();
+    await running;
+  });
+
+  it("retries a write that met a 5xx after a back-off, without re-reading", async () => {
+    const { api, record, clock } = setup();
+    const term = new AbortController();
+    api.failures.push(503);
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    const running = record.run(term.signal);
+    await settle();
+    expect(api.writes).toEqual(["POST"]);
+    await clock.advance(500);
+    await settle();
+    expect(api.writes).toEqual(["POST", "POST"]);
+    expect(api.claims()).toEqual(record.current());
     term.abort();
     await running;
   });
