@@ -251,7 +251,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     bundles,
     onBundlesChanged: () => late.loop?.notify(),
   });
-  const claims = createHostClaimRecord({ ...opts, api: kube.api, registry: metrics.registry });
+  const claims = createHostClaimRecord({
+    ...opts,
+    api: kube.api,
+    registry: metrics.registry,
+    onChange: () => late.loop?.notify(),
+  });
   const options = {
     ingressClass: config.ingressClass,
     clusterDomain: config.clusterDomain,
@@ -345,8 +350,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       feed.translated(result);
       dumps?.translated(result);
     },
-    // Both only ever grow, so their sum changes whenever either does.
-    inputsVersion: () => listenerSide.version + bundles.changes,
+    // All only ever grow, so their sum changes whenever one does.
+    inputsVersion: () => listenerSide.version + bundles.changes + claims.changes,
   });
   const syncLoop = new SyncLoop({
     clock,

@@ -41,6 +41,8 @@ export interface HostClaimRecordOptions {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Called when a stored record changed the dates (a translation of unchanged objects may differ). */
+  readonly onChange?: () => void;
 }
 
 function keyOf(c: HostClaim): string {
@@ -82,6 +84,7 @@ export class HostClaimRecord {
   #wake: (() => void) | undefined;
   readonly #anyHostGauge: Gauge;
   #anyHostWarned = "";
+  #mergeChanges = 0;
 
   constructor(options: HostClaimRecordOptions) {
     this.#o = options;
@@ -96,6 +99,14 @@ export class HostClaimRecord {
   /** The record as the translator reads it. */
   current(): readonly RecordedClaim[] {
     return this.#view;
+  }
+
+  /**
+   * Counts changes merged from the stored record, so that an unchanged snapshot is translated again
+   * after one. Claims a translation observes are not counted: that translation already had them.
+   */
+  get changes(): number {
+    return this.#mergeChanges;
   }
 
   /**
@@ -217,7 +228,10 @@ export class HostClaimRecord {
         changed = true;
       }
     }
-    if (changed) this.#changed();
+    if (!changed) return;
+    this.#changed();
+    this.#mergeChanges++;
+    this.#o.onChange?.();
   }
 
   #changed(): void {
@@ -331,6 +345,7 @@ export function createHostClaimRecord(opts: {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly onChange?: () => void;
 }): HostClaimRecord {
   const { config } = opts;
   const namespace = electionNamespace(config, opts.env ?? {});
@@ -351,5 +366,6 @@ export function createHostClaimRecord(opts: {
     registry: opts.registry,
     clock: opts.clock,
     logger: opts.logger,
+    ...(opts.onChange === undefined ? {} : { onChange: opts.onChange }),
   });
 }

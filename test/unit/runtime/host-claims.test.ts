@@ -63,7 +63,11 @@ function setup(opts: { anyHostRestricted?: boolean } = {}) {
   const lines: string[] = [];
   const logger = pino({ level: "warn" }, { write: (l: string) => lines.push(l) });
   const registry = new Registry();
+  const notified = { count: 0 };
   const record = new HostClaimRecord({
+    onChange: () => {
+      notified.count++;
+    },
     store: { api, namespace: "kong", name: "kongress-host-claims" },
     releaseAfterMs: 600_000,
     anyHostRestricted: opts.anyHostRestricted ?? false,
@@ -71,7 +75,7 @@ function setup(opts: { anyHostRestricted?: boolean } = {}) {
     clock,
     logger,
   });
-  return { clock, api, record, lines, registry };
+  return { clock, api, record, lines, registry, notified };
 }
 
 const report = (claims: { host: string; namespace: string }[], anyHost: string[] = []) => ({
@@ -232,6 +236,25 @@ describe("HostClaimRecord", () => {
     await settle();
     expect(api.writes).toEqual(["POST", "POST"]);
     expect(api.claims()).toEqual(record.current());
+    term.abort();
+    await running;
+  });
+
+  it("counts and announces dates merged from the stored record, not claims a translation observed", async () => {
+    const { api, record, clock, notified } = setup();
+    const term = new AbortController();
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    expect([record.changes, notified.count]).toEqual([0, 0]);
+    // Another leader's earlier date, read at the start of this term.
+    api.put([{ host: "a.example.com", namespace: "a", since: "2020-01-01T00:00:00.000Z" }]);
+    const running = record.run(term.signal);
+    await settle();
+    expect(record.current()[0]?.since).toBe("2020-01-01T00:00:00.000Z");
+    expect([record.changes, notified.count]).toEqual([1, 1]);
+    await clock.advance(1000);
+    record.observe(report([{ host: "b.example.com", namespace: "b" }]));
+    await settle();
+    expect([record.changes, notified.count]).toEqual([1, 1]);
     term.abort();
     await running;
   });
