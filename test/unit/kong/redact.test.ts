@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   REDACTED,
   REMEMBERED_CONFIGS,
@@ -185,5 +185,33 @@ describe("scrubbing text by value", () => {
     for (let i = 0; i < REMEMBERED_CONFIGS; i++) scrubber.remember({ _format_version: "3.0" });
     expect(scrubber.scrubText("got first-key")).toBe("got first-key");
     expect(scrubber.scrubDeep({ a: [`x ${PRIVATE_KEY}`] })).toEqual({ a: [`x ${REDACTED}`] });
+  });
+
+  it("replaces a secret that contains another whole, whatever order they were learnt in", () => {
+    const scrubber = new SecretScrubber();
+    scrubber.remember({ keyauth_credentials: [{ key: "team-key" }] });
+    scrubber.remember({ keyauth_credentials: [{ key: "team-key" }, { key: "team-key-extended" }] });
+    expect(scrubber.scrubText("a team-key-extended b team-key")).toBe(
+      `a ${REDACTED} b ${REDACTED}`,
+    );
+    expect(scrubber.scrubDeep({ m: ["team-key-extended"] })).toEqual({ m: [REDACTED] });
+    expect(scrubText("x team-key-extended", ["team-key", "team-key-extended"])).toBe(
+      `x ${REDACTED}`,
+    );
+  });
+
+  it("does not sort the remembered secrets again for every string it scrubs", () => {
+    const scrubber = new SecretScrubber();
+    scrubber.remember({
+      keyauth_credentials: [{ key: "first-key" }, { key: "second-longer-key" }],
+    });
+    const sort = vi.spyOn(Array.prototype, "sort");
+    try {
+      for (let i = 0; i < 3; i++) scrubber.scrubText(`line ${String(i)} second-longer-key`);
+      scrubber.scrubDeep({ a: ["first-key"] });
+      expect(sort).not.toHaveBeenCalled();
+    } finally {
+      sort.mockRestore();
+    }
   });
 });
