@@ -1,7 +1,6 @@
 /** The controller's probes, metrics and dumps, with the event-loop monitor /healthz reads. */
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
-import { redactConfig } from "../kong/redact.ts";
 import {
   diagnosticsRoutes,
   healthRoutes,
@@ -63,7 +62,6 @@ export async function startControllerTelemetry(
             routes: diagnosticsRoutes({
               source: opts.dumps,
               sensitive: config.dumpSensitiveConfig,
-              redact: redactConfig,
             }),
           },
         }),

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { LoopLagReading } from "./loop-lag.ts";
-import { redactPemKeys, redactSecrets } from "./redact.ts";
+import { stripPrivateKeys } from "../util/private-keys.ts";
 
 export interface HttpReply {
   readonly status: number;
@@ -74,7 +74,11 @@ export interface ConfigDump {
   readonly config: unknown;
 }
 
-/** Where the diagnostics routes read the controller's last configs from. */
+/**
+ * Where the diagnostics routes read the controller's last configs from. The source serves them as
+ * they may be shown: redacted unless --dump-sensitive-config (src/runtime/config-dumps.ts, which
+ * knows Kong's structure); the routes add no redaction of their own.
+ */
 export interface ConfigDumpSource {
   /** The last config Kong accepted. */
   successful(): ConfigDump | undefined;
@@ -88,22 +92,14 @@ export interface ConfigDumpSource {
 
 export interface DiagnosticsRoutesOptions {
   readonly source: ConfigDumpSource;
-  /** --dump-sensitive-config: serve keys and credentials unredacted. */
+  /** --dump-sensitive-config: serve Kong's raw error unredacted. */
   readonly sensitive: boolean;
-  /**
-   * How a dump is redacted: the controller passes Kong's structure-aware redactor
-   * (src/kong/redact.ts); by default every property with a secret-sounding name is hidden.
-   */
-  readonly redact?: (value: unknown) => unknown;
 }
 
 /** /debug/config/{successful,failed,fallback,raw-error}, KIC's diagnostics (204 when empty). */
 export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
-  const redact = opts.redact ?? redactSecrets;
-  const dump = (value: unknown): HttpReply => {
-    if (value === undefined) return { status: 204 };
-    return json(200, opts.sensitive ? value : redact(value));
-  };
+  const dump = (value: unknown): HttpReply =>
+    value === undefined ? { status: 204 } : json(200, value);
   return {
     "/debug/config/successful": () => dump(opts.source.successful()),
     "/debug/config/failed": () => dump(opts.source.failed()),
@@ -115,7 +111,7 @@ export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
         : {
             status: 200,
             contentType: "text/plain",
-            body: opts.sensitive ? raw : redactPemKeys(raw),
+            body: opts.sensitive ? raw : stripPrivateKeys(raw),
           };
     },
   };

@@ -126,6 +126,13 @@ describe("redactConfig", () => {
     expect(redactConfig(body).flattened_errors[0]?.entity.key).toBe(REDACTED);
   });
 
+  it("cuts a private key bundled into a certificate, keeping the certificate", () => {
+    const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+    const bundled = { certificates: [{ cert: `${cert}\n${PRIVATE_KEY}\n` }] };
+    expect(redactConfig(bundled).certificates[0]?.cert).toBe(`${cert}\n${REDACTED}\n`);
+    expect(stripPrivateKeys(cert)).toBe(cert);
+  });
+
   it("strips private keys from any string, terminated or not", () => {
     const text = `before ${PRIVATE_KEY} after`;
     expect(stripPrivateKeys(text)).toBe(`before ${REDACTED} after`);
