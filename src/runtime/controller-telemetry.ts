@@ -20,7 +20,7 @@ const MAX_LOOP_LAG_MS = 10_000;
 export interface ControllerTelemetryOptions {
   readonly config: Pick<
     Config,
-    "healthProbeBindAddress" | "metricsBindAddress" | "diagnosticServerPort" | "dumpSensitiveConfig"
+    "healthProbeBindAddress" | "metricsBindAddress" | "diagnosticServerPort"
   >;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -59,10 +59,7 @@ export async function startControllerTelemetry(
       : {
           diagnostics: {
             port: config.diagnosticServerPort,
-            routes: diagnosticsRoutes({
-              source: opts.dumps,
-              sensitive: config.dumpSensitiveConfig,
-            }),
+            routes: diagnosticsRoutes({ source: opts.dumps }),
           },
         }),
     logger: opts.logger.child({ component: "telemetry" }),

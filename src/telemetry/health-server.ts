@@ -8,7 +8,6 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { LoopLagReading } from "./loop-lag.ts";
-import { stripPrivateKeys } from "../util/private-keys.ts";
 
 export interface HttpReply {
   readonly status: number;
@@ -86,17 +85,18 @@ export interface ConfigDumpSource {
   failed(): ConfigDump | undefined;
   /** What the last fallback excluded or backfilled, and why. */
   fallback(): unknown;
-  /** Kong's raw error body for the last rejection. */
-  rawError?(): string | undefined;
 }
 
 export interface DiagnosticsRoutesOptions {
   readonly source: ConfigDumpSource;
-  /** --dump-sensitive-config: serve Kong's raw error unredacted. */
-  readonly sensitive: boolean;
 }
 
-/** /debug/config/{successful,failed,fallback,raw-error}, KIC's diagnostics (204 when empty). */
+/**
+ * /debug/config/{successful,failed,fallback}, KIC's diagnostics (204 when empty). KIC's `raw-error`
+ * (Kong's last error body as text) is left out: Kong's answers are classified where they arrive
+ * (src/kong/outcome.ts) and what they say about objects is in `fallback`, scrubbed of secrets; a raw
+ * body is not kept.
+ */
 export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
   const dump = (value: unknown): HttpReply =>
     value === undefined ? { status: 204 } : json(200, value);
@@ -104,16 +104,6 @@ export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
     "/debug/config/successful": () => dump(opts.source.successful()),
     "/debug/config/failed": () => dump(opts.source.failed()),
     "/debug/config/fallback": () => dump(opts.source.fallback()),
-    "/debug/config/raw-error": () => {
-      const raw = opts.source.rawError?.();
-      return raw === undefined
-        ? { status: 204 }
-        : {
-            status: 200,
-            contentType: "text/plain",
-            body: opts.sensitive ? raw : stripPrivateKeys(raw),
-          };
-    },
   };
 }
 
