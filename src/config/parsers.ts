@@ -56,6 +56,17 @@ export function isDns1123Subdomain(s: string): boolean {
   return s.length > 0 && s.length <= 253 && s.split(".").every(isDns1123Label);
 }
 
+/**
+ * A host pattern of the tenancy allow-lists: a DNS-1123 host name, or `*.` and one (every name under
+ * that domain); lower-cased. Anything else (`*`, `*example.com`, a URL) would match no host at all,
+ * so an allow-list holding it would silently allow nothing it was meant to.
+ */
+export function parseHostPattern(text: string): string | undefined {
+  const pattern = text.trim().toLowerCase();
+  const host = pattern.startsWith("*.") ? pattern.slice(2) : pattern;
+  return isDns1123Subdomain(host) ? pattern : undefined;
+}
+
 export interface NamespacedName {
   readonly namespace: string;
   readonly name: string;

@@ -11,6 +11,7 @@ import {
   parseBindAddress,
   parseDuration,
   parseHeader,
+  parseHostPattern,
   parseNamespacedName,
 } from "./parsers.ts";
 
@@ -426,14 +427,11 @@ export const SETTINGS = {
       parsed(s => {
         const at = s.indexOf("=");
         const namespace = s.slice(0, at).trim();
-        const pattern = s
-          .slice(at + 1)
-          .trim()
-          .toLowerCase();
-        return at > 0 && isDns1123Subdomain(namespace) && pattern !== ""
+        const pattern = parseHostPattern(s.slice(at + 1));
+        return at > 0 && isDns1123Subdomain(namespace) && pattern !== undefined
           ? { namespace, pattern }
           : undefined;
-      }, "namespace=host or namespace=*.domain"),
+      }, "namespace=host or namespace=*.domain (a DNS-1123 host name, or *. and one)"),
     ),
   ),
   externalNameServices: withDefault(
@@ -459,7 +457,7 @@ export const SETTINGS = {
         "When set, the only targets ExternalName Services may name: host names, or *.suffix for every name under a domain.",
       ours: true,
     },
-    listOf(nonEmpty()),
+    listOf(parsed(parseHostPattern, "a host name, or *. and one (*.example.com)")),
   ),
   maxRoutesPerObject: withDefault(
     {

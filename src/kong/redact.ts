@@ -269,26 +269,39 @@ export function secretValues(
   return found;
 }
 
-/** `text` with every occurrence of a secret value, and every PEM private key, replaced. */
-export function scrubText(text: string, secrets: Iterable<string>): string {
+/** Longest first, so a secret that contains another is replaced whole. */
+function longestFirst(secrets: Iterable<string>): readonly string[] {
+  return [...secrets].sort((a, b) => b.length - a.length);
+}
+
+/** {@link scrubText} for secrets already sorted longest first. */
+function scrubSorted(text: string, sorted: readonly string[]): string {
   let out = stripPrivateKeys(text);
-  // Longest first, so a secret that contains another is replaced whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+  for (const secret of sorted) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   return out;
 }
 
-/** Every string in `value` (at any depth) scrubbed with {@link scrubText}; a copy. */
-export function scrubDeep(value: unknown, secrets: Iterable<string>): unknown {
-  const list = [...secrets];
+/** {@link scrubDeep} for secrets already sorted longest first. */
+function scrubDeepSorted(value: unknown, sorted: readonly string[]): unknown {
   const visit = (v: unknown): unknown => {
-    if (typeof v === "string") return scrubText(v, list);
+    if (typeof v === "string") return scrubSorted(v, sorted);
     if (Array.isArray(v)) return v.map(visit);
     if (!isRecord(v)) return v;
     return Object.fromEntries(Object.entries(v).map(([k, c]) => [k, visit(c)]));
   };
   return visit(value);
+}
+
+/** `text` with every occurrence of a secret value, and every PEM private key, replaced. */
+export function scrubText(text: string, secrets: Iterable<string>): string {
+  return scrubSorted(text, longestFirst(secrets));
+}
+
+/** Every string in `value` (at any depth) scrubbed with {@link scrubText}; a copy. */
+export function scrubDeep(value: unknown, secrets: Iterable<string>): unknown {
+  return scrubDeepSorted(value, longestFirst(secrets));
 }
 
 /** How many configs' secrets a {@link SecretScrubber} keeps. */
@@ -313,14 +326,15 @@ export class SecretScrubber {
     );
     const union = new Set<string>();
     for (const set of this.#recent) for (const v of set) union.add(v);
-    this.#all = [...union].sort((a, b) => b.length - a.length);
+    // Sorted once here, not for every string logged.
+    this.#all = longestFirst(union);
   }
 
   scrubText(text: string): string {
-    return scrubText(text, this.#all);
+    return scrubSorted(text, this.#all);
   }
 
   scrubDeep(value: unknown): unknown {
-    return scrubDeep(value, this.#all);
+    return scrubDeepSorted(value, this.#all);
   }
 }

@@ -55,6 +55,16 @@ async function servedVersions(
   }
 }
 
+/** The answer cached under `key`, asked for once: concurrent callers share the one request. */
+function once<T>(cache: Map<string, Promise<T>>, key: string, ask: () => Promise<T>): Promise<T> {
+  let answer = cache.get(key);
+  if (answer === undefined) {
+    answer = ask();
+    cache.set(key, answer);
+  }
+  return answer;
+}
+
 /**
  * Asks the API server which of `kinds` it serves. Each kind is watched at the first of its versions
  * (preferred first) that is served and lists the kind's resource: v1 TCPRoute on current Gateway API
@@ -67,29 +77,28 @@ export async function discoverKinds(
   kinds: readonly KindDefinition[],
   signal: AbortSignal,
 ): Promise<ServedKinds> {
-  const served = new Map<KindName, string | undefined>();
-  const groups = [...new Set(kinds.map(k => k.group))];
-  for (const group of groups) {
-    const versions = new Set(await servedVersions(api, group, signal));
-    const resources = new Map<string, ReadonlySet<string>>();
-    for (const kind of kinds.filter(k => k.group === group)) {
-      let chosen: string | undefined;
-      for (const version of kind.versions) {
-        if (!versions.has(version)) continue;
-        let names = resources.get(version);
-        if (names === undefined) {
-          names = await resourcesAt(api, `${group}/${version}`, signal);
-          resources.set(version, names);
-        }
-        if (names.has(kind.plural)) {
-          chosen = version;
-          break;
-        }
-      }
-      served.set(kind.kind, chosen);
+  // Groups are independent, and so are the version documents of one group: each is asked once, all
+  // at the same time, and a kind goes on to its next version only when its preferred one lacks it.
+  const groups = new Map<string, Promise<ReadonlySet<string>>>();
+  const resources = new Map<string, Promise<ReadonlySet<string>>>();
+  const versionOf = async (kind: KindDefinition): Promise<string | undefined> => {
+    const versions = await once(
+      groups,
+      kind.group,
+      async () => new Set(await servedVersions(api, kind.group, signal)),
+    );
+    for (const version of kind.versions) {
+      if (!versions.has(version)) continue;
+      const groupVersion = `${kind.group}/${version}`;
+      const names = await once(resources, groupVersion, () =>
+        resourcesAt(api, groupVersion, signal),
+      );
+      if (names.has(kind.plural)) return version;
     }
-  }
-  return served;
+    return undefined;
+  };
+  const chosen = await Promise.all(kinds.map(versionOf));
+  return new Map(kinds.map((kind, i) => [kind.kind, chosen[i]]));
 }
 
 // ----- Gateway API bundle version -----
@@ -124,21 +133,26 @@ export async function readCrdBundleVersions(
   served: ServedKinds,
   signal: AbortSignal,
 ): Promise<ReadonlyMap<string, string | undefined>> {
-  const versions = new Map<string, string | undefined>();
-  for (const kind of kinds) {
-    if (kind.group !== GATEWAY_API_GROUP || served.get(kind.kind) === undefined) continue;
-    const name = `${kind.plural}.${kind.group}`;
-    try {
-      const crd = (await api.getJson(
-        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
-        { signal, accept: METADATA_ONLY },
-      )) as ObjectMetadata;
-      versions.set(name, crd.metadata?.annotations?.[BUNDLE_VERSION_ANNOTATION]);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-  return new Map([...versions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const names = kinds
+    .filter(kind => kind.group === GATEWAY_API_GROUP && served.get(kind.kind) !== undefined)
+    .map(kind => `${kind.plural}.${kind.group}`);
+  const read = await Promise.all(
+    names.map(async (name): Promise<[string, string | undefined] | undefined> => {
+      try {
+        const crd = (await api.getJson(
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+          { signal, accept: METADATA_ONLY },
+        )) as ObjectMetadata;
+        return [name, crd.metadata?.annotations?.[BUNDLE_VERSION_ANNOTATION]];
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        return undefined;
+      }
+    }),
+  );
+  return new Map(
+    read.filter(entry => entry !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
 }
 
 function sameBundles(a: CrdBundles, b: CrdBundles): boolean {
@@ -150,13 +164,14 @@ function sameBundles(a: CrdBundles, b: CrdBundles): boolean {
 }
 
 /**
- * The bundle versions as last read, re-read with every discovery. A failed read keeps what was
+ * The bundle versions as last read (optional-kinds.ts decides when to read again). A failed read keeps what was
  * known (a passing outage must not flip the GatewayClass); only before any read succeeded is the
  * answer unknown, with the reason.
  */
 export class CrdBundleVersions {
   #current: CrdBundles = { state: "unknown", message: "the CRDs have not been read yet" };
   #changes = 0;
+  #lastReadFailed = false;
 
   /** The current answer (a translation input). */
   current(): CrdBundles {
@@ -166,6 +181,11 @@ export class CrdBundleVersions {
   /** Counts changes of the answer, so that an unchanged snapshot is translated again after one. */
   get changes(): number {
     return this.#changes;
+  }
+
+  /** Whether the last read failed (what is known may be older than that read). */
+  get lastReadFailed(): boolean {
+    return this.#lastReadFailed;
   }
 
   /** Reads the CRDs of the served kinds; true when the answer changed. */
@@ -184,7 +204,9 @@ export class CrdBundleVersions {
         input.signal,
       );
       next = { state: "known", versions };
+      this.#lastReadFailed = false;
     } catch (err) {
+      this.#lastReadFailed = true;
       if (this.#current.state === "known") return false;
       const why = err instanceof Error ? err.message : String(err);
       next = { state: "unknown", message: `the CRDs cannot be read: ${why}` };

@@ -35,15 +35,32 @@ export interface OptionalKindWatchersOptions {
    * again, so that readiness after an outage does not wait for the grown retry. Default: a sleep.
    */
   readonly gate?: RetryGate;
-  /** Re-read with every discovery: the Gateway API CRDs' bundle versions. */
+  /**
+   * The Gateway API CRDs' bundle versions: read when discovery finds the served kinds changed, after
+   * a failed read, and otherwise every `BUNDLE_REREAD_PASSES`th discovery.
+   */
   readonly bundles?: CrdBundleVersions;
   /** Called when `bundles` changed. */
   readonly onBundlesChanged?: () => void;
 }
 
+/**
+ * How many discoveries pass between two reads of the CRDs when the served kinds stay the same. The
+ * discovery documents are what tells a CRD installed or removed; a bundle upgraded in place (same
+ * kinds, new annotation) is the only change this slower read exists for, and it only moves the
+ * GatewayClass `SupportedVersion` condition.
+ */
+export const BUNDLE_REREAD_PASSES = 6;
+
 interface Running {
   readonly version: string;
   readonly watchers: KubeWatchers;
+}
+
+function sameServed(a: ServedKinds, b: ServedKinds): boolean {
+  if (a.size !== b.size) return false;
+  for (const [kind, version] of a) if (b.get(kind) !== version) return false;
+  return true;
 }
 
 export class OptionalKindWatchers {
@@ -53,6 +70,8 @@ export class OptionalKindWatchers {
   readonly #stop = new AbortController();
   /** What the last successful discovery said, per kind; absent before the first. */
   #known: ServedKinds | undefined;
+  /** Successful discoveries since the bundle versions were last read. */
+  #passesSinceBundleRead = 0;
   #discovered!: () => void;
   readonly #firstDiscovery = new Promise<void>(resolve => {
     this.#discovered = resolve;
@@ -141,13 +160,24 @@ export class OptionalKindWatchers {
       return false;
     }
     if (signal.aborted) return false;
-    await this.#apply(served);
-    const { api, kinds, bundles } = this.#opts;
-    if ((await bundles?.refresh({ api, kinds, served, signal })) === true)
-      this.#opts.onBundlesChanged?.();
+    await Promise.all([this.#apply(served), this.#readBundles(served, signal)]);
     this.#known = served;
     this.#discovered();
     return true;
+  }
+
+  async #readBundles(served: ServedKinds, signal: AbortSignal): Promise<void> {
+    const { api, kinds, bundles } = this.#opts;
+    if (bundles === undefined) return;
+    this.#passesSinceBundleRead++;
+    const due =
+      this.#known === undefined ||
+      !sameServed(this.#known, served) ||
+      bundles.lastReadFailed ||
+      this.#passesSinceBundleRead >= BUNDLE_REREAD_PASSES;
+    if (!due) return;
+    this.#passesSinceBundleRead = 0;
+    if (await bundles.refresh({ api, kinds, served, signal })) this.#opts.onBundlesChanged?.();
   }
 
   async #apply(served: ServedKinds): Promise<void> {

@@ -11,6 +11,14 @@ export interface ObjectRef {
   readonly uid?: string;
 }
 
+/**
+ * An object as a config Kong runs holds it: with the `metadata.generation` that was translated, when
+ * known (a config read back from Kong names its objects by tags, which carry no generation).
+ */
+export interface GenerationRef extends ObjectRef {
+  readonly generation?: number;
+}
+
 /** Splits `apiVersion` into group and version; the core group is the empty string. */
 export function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf("/");

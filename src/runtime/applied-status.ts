@@ -8,7 +8,7 @@
  * on Kong: they follow the newest translation.
  */
 import type { Logger } from "pino";
-import { refKey } from "../model/object-ref.ts";
+import { refKey, type GenerationRef } from "../model/object-ref.ts";
 import type { GatewayState, SenderView } from "../sender/gateway-state.ts";
 import { EventReason } from "../status/events.ts";
 import type { AppliedConfigReport, ExcludedObject } from "../status/ingress-publisher.ts";
@@ -52,34 +52,46 @@ function sourceOf(gateways: readonly GatewayState[]): AppliedConfigReport["sourc
   return "primary";
 }
 
+/** The object at the generation translated: the one its status reports on. */
+function translatedRef(r: ObjectResult): GenerationRef {
+  return r.generation === undefined ? r.ref : { ...r.ref, generation: r.generation };
+}
+
 /** Why an object of ours is not in the accepted config, when that is known; undefined otherwise. */
 function exclusionOf(
   r: ObjectResult,
   rejected: ReadonlyMap<string, readonly string[]>,
   degradedSinceRejection: boolean,
 ): ExcludedObject | undefined {
+  const exclusion = exclusionWhy(r, rejected, degradedSinceRejection);
+  return exclusion === undefined ? undefined : { ref: translatedRef(r), ...exclusion };
+}
+
+function exclusionWhy(
+  r: ObjectResult,
+  rejected: ReadonlyMap<string, readonly string[]>,
+  degradedSinceRejection: boolean,
+): Omit<ExcludedObject, "ref"> | undefined {
   if (r.outcome === "excluded") {
     // A Gateway API object translation left out says why in its own status (no listener allows it, …).
     if (GATEWAY_API_KINDS.has(r.ref.kind)) return undefined;
     const message = r.problems.map(p => p.message).join("; ") || "translation left it out";
-    return { ref: r.ref, reason: EventReason.TranslationFailed, message };
+    return { reason: EventReason.TranslationFailed, message };
   }
   const messages = rejected.get(refKey(r.ref));
   if (messages !== undefined) {
-    return { ref: r.ref, reason: EventReason.ApplyFailed, message: messages.join("; ") };
+    return { reason: EventReason.ApplyFailed, message: messages.join("; ") };
   }
   // Left out with what it read (a consumer and its credential Secret): known without waiting for a
   // fallback to be confirmed after this very translation.
   const dependency = r.dependsOn.find(d => rejected.has(refKey(d)));
   if (dependency !== undefined)
     return {
-      ref: r.ref,
       reason: EventReason.ApplyFailed,
       message: `left out of the configuration Kong accepted: it reads ${refKey(dependency)}, which Kong rejected: ${(rejected.get(refKey(dependency)) ?? []).join("; ")}`,
     };
   if (!degradedSinceRejection) return undefined;
   return {
-    ref: r.ref,
     reason: EventReason.ApplyFailed,
     message:
       "left out of the configuration Kong accepted, because it depends on objects Kong rejected",

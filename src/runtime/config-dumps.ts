@@ -2,12 +2,12 @@
  * What `--dump-config` serves under /debug/config/: the newest config a Kong node confirmed running,
  * the newest one Kong rejected, and what the fallback left out and why (KIC's diagnostics server).
  * Fed from the same translations and sender views as status; hashes are computed only here, and only
- * when dumps are enabled. Unless --dump-sensitive-config is set, every dump is redacted here, by the
- * structure of the config (src/kong/redact.ts), and Kong's messages in the fallback report lose the
- * secret values they quote.
+ * when dumps are enabled. Unless --dump-sensitive-config is set, every dump is redacted here, and only
+ * here: configs by their structure (src/kong/redact.ts), and every string of the fallback report loses
+ * the secret values Kong's messages may quote and any PEM private key.
  */
 import { encodeConfig } from "../kong/admin-client.ts";
-import { redactConfig, scrubText, secretValues } from "../kong/redact.ts";
+import { redactConfig, scrubDeep, secretValues } from "../kong/redact.ts";
 import { refKey } from "../model/object-ref.ts";
 import type { SenderView } from "../sender/gateway-state.ts";
 import type { ConfigDump, ConfigDumpSource } from "../telemetry/health-server.ts";
@@ -70,13 +70,13 @@ export class ConfigDumps implements ConfigDumpSource {
   }
 
   /** Kong's messages about a config may quote its secrets (`... key set to '<key>'`). */
-  #scrub(messages: readonly string[]): readonly string[] {
-    if (this.#sensitive) return messages;
+  #scrub<T>(report: T): T {
+    if (this.#sensitive) return report;
     const secrets = new Set<string>();
     for (const dump of [this.#latest, this.#successful, this.#failed]) {
       for (const value of secretValues(dump?.config)) secrets.add(value);
     }
-    return messages.map(m => scrubText(m, secrets));
+    return scrubDeep(report, secrets) as T;
   }
 
   fallback(): unknown {
@@ -84,20 +84,17 @@ export class ConfigDumps implements ConfigDumpSource {
     if (view === undefined) return undefined;
     const degraded = view.gateways.filter(g => g.degraded !== undefined);
     if (degraded.length === 0 && view.rejectedObjects.length === 0) return undefined;
-    return {
+    return this.#scrub({
       gateways: degraded.map(g => ({
         url: g.url,
         runs: g.config,
         hash: g.hash,
-        reason:
-          g.degraded === undefined
-            ? undefined
-            : { ...g.degraded, reason: this.#scrub([g.degraded.reason])[0] },
+        reason: g.degraded,
       })),
       rejectedObjects: view.rejectedObjects.map(f => ({
         object: refKey(f.ref),
-        messages: this.#scrub(f.messages),
+        messages: f.messages,
       })),
-    };
+    });
   }
 }

@@ -1,7 +1,6 @@
 /** The controller's probes, metrics and dumps, with the event-loop monitor /healthz reads. */
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
-import { redactConfig } from "../kong/redact.ts";
 import {
   diagnosticsRoutes,
   healthRoutes,
@@ -21,7 +20,7 @@ const MAX_LOOP_LAG_MS = 10_000;
 export interface ControllerTelemetryOptions {
   readonly config: Pick<
     Config,
-    "healthProbeBindAddress" | "metricsBindAddress" | "diagnosticServerPort" | "dumpSensitiveConfig"
+    "healthProbeBindAddress" | "metricsBindAddress" | "diagnosticServerPort"
   >;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -60,11 +59,7 @@ export async function startControllerTelemetry(
       : {
           diagnostics: {
             port: config.diagnosticServerPort,
-            routes: diagnosticsRoutes({
-              source: opts.dumps,
-              sensitive: config.dumpSensitiveConfig,
-              redact: redactConfig,
-            }),
+            routes: diagnosticsRoutes({ source: opts.dumps }),
           },
         }),
     logger: opts.logger.child({ component: "telemetry" }),

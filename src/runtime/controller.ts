@@ -23,7 +23,7 @@ import { SyncCycle } from "../pipeline/cycle.ts";
 import { SyncLoop } from "../pipeline/loop.ts";
 import type { BackoffOptions as SenderBackoffOptions } from "../sender/backoff.ts";
 import { anySynced } from "../sender/gateway-state.ts";
-import type { Sender } from "../sender/sender.ts";
+import type { PushGate, Sender } from "../sender/sender.ts";
 import { SecretFetcher } from "../store/secret-fetcher.ts";
 import { Snapshotter } from "../store/snapshot.ts";
 import { Store } from "../store/store.ts";
@@ -46,8 +46,8 @@ import { ListenerSide } from "./listener-side.ts";
 import { watchPublishService } from "./publish-service.ts";
 import { buildStatusSide, OBSERVED_STATUS_KINDS, type StatusSide } from "./status-side.ts";
 import { startControllerTelemetry } from "./controller-telemetry.ts";
-import { configRequiredOf, createElection, pushGateOf } from "./election-setup.ts";
-import type { Election, Leadership } from "./leader-election.ts";
+import { createElection, pushGateOf } from "./election-setup.ts";
+import type { Election } from "./leader-election.ts";
 import type { TelemetryPorts } from "./telemetry.ts";
 
 /** Knobs tests turn to make outages and retries fit in seconds; production uses the defaults. */
@@ -207,7 +207,7 @@ function buildReadiness(
   config: Config,
   watched: { watchers: KubeWatchers; optional: OptionalKindWatchers },
   dataplane: { readonly kong: KongSide; readonly listeners: ListenerSide },
-  leadership: Leadership,
+  pushGate: PushGate,
 ) {
   const { watchers, optional } = watched;
   const { kong, listeners } = dataplane;
@@ -216,7 +216,9 @@ function buildReadiness(
   const tracker = new ReadinessTracker({
     watchedKinds: scopes,
     awaitDiscovery: true,
-    configRequired: configRequiredOf(config, leadership),
+    // Only a replica that pushes waits for a config in Kong: a follower sharing the leader's Kongs
+    // would otherwise never be ready (incident a).
+    configRequired: () => pushGate.allowed(),
   });
   sender.subscribe(view => {
     if (anySynced(view)) tracker.configApplied();
@@ -251,7 +253,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     bundles,
     onBundlesChanged: () => late.loop?.notify(),
   });
-  const claims = createHostClaimRecord({ ...opts, api: kube.api, registry: metrics.registry });
+  const claims = createHostClaimRecord({
+    ...opts,
+    api: kube.api,
+    registry: metrics.registry,
+    onChange: () => late.loop?.notify(),
+  });
   const options = {
     ingressClass: config.ingressClass,
     clusterDomain: config.clusterDomain,
@@ -269,8 +276,10 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     ...{ config, env: opts.env ?? {}, api: kube.api, metrics, clock, logger },
     random: opts.random ?? Math.random,
   });
+  // One gate for who pushes and for whether readiness waits for Kong, so the two cannot disagree.
+  const pushGate = pushGateOf(config, election);
   const kong = buildKongSide({
-    pushGate: pushGateOf(config, election),
+    pushGate,
     config,
     translate: translateBound,
     metrics,
@@ -345,8 +354,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       feed.translated(result);
       dumps?.translated(result);
     },
-    // Both only ever grow, so their sum changes whenever either does.
-    inputsVersion: () => listenerSide.version + bundles.changes,
+    // All only ever grow, so their sum changes whenever one does.
+    inputsVersion: () => listenerSide.version + bundles.changes + claims.changes,
   });
   const syncLoop = new SyncLoop({
     clock,
@@ -378,7 +387,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     config,
     { watchers, optional },
     { kong, listeners: listenerSide },
-    election,
+    pushGate,
   );
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },

@@ -126,14 +126,3 @@ export function pushGateOf(config: Pick<Config, "kongAdminSvc">, leadership: Lea
       }),
   };
 }
-
-/**
- * Whether /readyz must wait for a config in Kong: only when this replica pushes, or a follower
- * sharing the leader's Kongs would never be ready (incident a).
- */
-export function configRequiredOf(
-  config: Pick<Config, "kongAdminSvc">,
-  leadership: Leadership,
-): () => boolean {
-  return config.kongAdminSvc === undefined ? () => true : () => leadership.isLeader();
-}

@@ -41,6 +41,8 @@ export interface HostClaimRecordOptions {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Called when a stored record changed the dates (a translation of unchanged objects may differ). */
+  readonly onChange?: () => void;
 }
 
 function keyOf(c: HostClaim): string {
@@ -77,9 +79,12 @@ export class HostClaimRecord {
   #resourceVersion: string | undefined;
   #dirty = false;
   #failures = 0;
+  /** The last refusal logged (status and reason), so a refusal repeated by every change is said once. */
+  #refused = "";
   #wake: (() => void) | undefined;
   readonly #anyHostGauge: Gauge;
   #anyHostWarned = "";
+  #mergeChanges = 0;
 
   constructor(options: HostClaimRecordOptions) {
     this.#o = options;
@@ -97,6 +102,14 @@ export class HostClaimRecord {
   }
 
   /**
+   * Counts changes merged from the stored record, so that an unchanged snapshot is translated again
+   * after one. Claims a translation observes are not counted: that translation already had them.
+   */
+  get changes(): number {
+    return this.#mergeChanges;
+  }
+
+  /**
    * Reads the stored record before the first translation; claims it holds keep their dates. Failing
    * (no rights, API server gone), the controller starts with what it has and says so.
    */
@@ -109,7 +122,11 @@ export class HostClaimRecord {
         ?.resourceVersion;
       this.#merge(parseRecord(stored));
     } catch (err) {
-      if (err instanceof KubeApiError && err.statusCode === 404) return;
+      if (err instanceof KubeApiError && err.statusCode === 404) {
+        // Deleted (or never written): the next write creates it rather than replacing what is gone.
+        this.#resourceVersion = undefined;
+        return;
+      }
       this.#log.error(
         { err },
         "Host-claim record not read: claims first observed before this start are dated now",
@@ -211,7 +228,10 @@ export class HostClaimRecord {
         changed = true;
       }
     }
-    if (changed) this.#changed();
+    if (!changed) return;
+    this.#changed();
+    this.#mergeChanges++;
+    this.#o.onChange?.();
   }
 
   #changed(): void {
@@ -255,17 +275,44 @@ export class HostClaimRecord {
             })
           : await store.api.send("PUT", this.#path(), { signal, body });
       this.#failures = 0;
+      this.#refused = "";
       this.#resourceVersion = (written as { metadata?: { resourceVersion?: string } } | undefined)
         ?.metadata?.resourceVersion;
     } catch (err) {
-      if (signal.aborted) return;
-      // 409 (another writer, or it exists already): read it, merge, and write again.
-      this.#log.warn({ err }, "Host-claim record not written; reading it and trying again");
-      const delayMs = Math.min(30_000, 500 * 2 ** this.#failures++);
-      await this.#o.clock.sleep(delayMs, signal).catch(() => undefined);
-      await this.load(signal);
-      this.#dirty = true;
+      if (!signal.aborted) await this.#writeFailed(err, signal);
     }
+  }
+
+  /**
+   * A conflict is merged and written again, a passing fault (5xx, 429, no answer) retried after a
+   * back-off; any other refusal (403, 422, 413) would only repeat itself, so it is said once and the
+   * record waits for the next change.
+   */
+  async #writeFailed(err: unknown, signal: AbortSignal): Promise<void> {
+    const status = err instanceof KubeApiError ? err.statusCode : undefined;
+    if (status === 404 && this.#resourceVersion !== undefined) {
+      // Deleted under us: create it again at once.
+      this.#resourceVersion = undefined;
+      this.#dirty = true;
+      return;
+    }
+    const passing = status === undefined || status === 409 || status === 429 || status >= 500;
+    if (!passing) {
+      const refusal = `${String(status)} ${(err as KubeApiError).reason}`;
+      if (refusal !== this.#refused)
+        this.#log.error(
+          { err, status, reason: (err as KubeApiError).reason },
+          "Host-claim record refused by the API server; not retried until the claims change",
+        );
+      this.#refused = refusal;
+      return;
+    }
+    this.#log.warn({ err }, "Host-claim record not written; trying again");
+    const delayMs = Math.min(30_000, 500 * 2 ** this.#failures++);
+    await this.#o.clock.sleep(delayMs, signal).catch(() => undefined);
+    // 409 (another writer, or it exists already): read it and merge before writing again.
+    if (status === 409) await this.load(signal);
+    this.#dirty = true;
   }
 }
 
@@ -298,6 +345,7 @@ export function createHostClaimRecord(opts: {
   readonly registry: Registry;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly onChange?: () => void;
 }): HostClaimRecord {
   const { config } = opts;
   const namespace = electionNamespace(config, opts.env ?? {});
@@ -318,5 +366,6 @@ export function createHostClaimRecord(opts: {
     registry: opts.registry,
     clock: opts.clock,
     logger: opts.logger,
+    ...(opts.onChange === undefined ? {} : { onChange: opts.onChange }),
   });
 }

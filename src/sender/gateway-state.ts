@@ -3,7 +3,7 @@
  * frozen data: every change produces a new value.
  */
 import type { ObjectFailure } from "../kong/flattened-errors.ts";
-import type { ObjectRef } from "../model/object-ref.ts";
+import type { GenerationRef } from "../model/object-ref.ts";
 import type { GatewayApiStatuses } from "../translator/types.ts";
 import type { CandidateOrigin } from "./last-known-good.ts";
 
@@ -45,7 +45,7 @@ export interface SenderView {
    * Objects contained in a config a node accepted and still runs (union over nodes), keyed by `refKey`.
    * Undefined while no node's running config is known yet: "not yet known" differs from "not configured".
    */
-  readonly acceptedObjects: ReadonlyMap<string, ObjectRef> | undefined;
+  readonly acceptedObjects: ReadonlyMap<string, GenerationRef> | undefined;
   /** Objects Kong named as broken in the newest translation; empty once it is accepted. */
   readonly rejectedObjects: readonly ObjectFailure[];
   /**

@@ -19,7 +19,7 @@ import { failuresByObject, type EntityFailure } from "../kong/flattened-errors.t
 import type { PushOutcome } from "../kong/outcome.ts";
 import { unsupportedReason } from "../kong/responses.ts";
 import { EMPTY_CONFIG_HASH } from "../kong/types.ts";
-import type { ObjectRef } from "../model/object-ref.ts";
+import type { GenerationRef } from "../model/object-ref.ts";
 import type { Clock } from "../util/clock.ts";
 import { backoffDelayMs, retryWithBackoff, type BackoffOptions } from "./backoff.ts";
 import { decideSync } from "./change-detection.ts";
@@ -104,7 +104,7 @@ type Running =
 
 const UNKNOWN: Running = { kind: "unknown" };
 const EMPTY: Running = { kind: "empty" };
-const NO_OBJECTS: ReadonlyMap<string, ObjectRef> = new Map();
+const NO_OBJECTS: ReadonlyMap<string, GenerationRef> = new Map();
 /**
  * Changes remembered per node until a POST carries them. Only a node that stays unreachable through
  * hundreds of rebuilds reaches it; the changes beyond it are then not measured.
@@ -142,7 +142,7 @@ export class GatewayWorker {
   }
 
   /** Objects of the config the node runs; undefined while that is unknown. */
-  get runningObjects(): ReadonlyMap<string, ObjectRef> | undefined {
+  get runningObjects(): ReadonlyMap<string, GenerationRef> | undefined {
     if (this.#running.kind === "unknown") return undefined;
     return this.#running.kind === "empty" ? NO_OBJECTS : this.#running.candidate.objects;
   }

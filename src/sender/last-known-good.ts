@@ -5,7 +5,7 @@
 import { parse as parseYaml } from "yaml";
 import { ConfigEncoder, encodeConfigText, type EncodedConfig } from "../kong/admin-client.ts";
 import { objectsInConfig } from "../kong/flattened-errors.ts";
-import { refKey, type ObjectRef } from "../model/object-ref.ts";
+import { refKey, type GenerationRef } from "../model/object-ref.ts";
 import type { GatewayApiStatuses, TranslationResult } from "../translator/types.ts";
 
 /** Where a candidate came from. `kong`: read back from a node at start-up (`GET /config`). */
@@ -16,9 +16,10 @@ export interface Candidate {
   readonly encoded: EncodedConfig;
   /**
    * The objects the config contains, keyed by `refKey`: for our translations, those whose result is
-   * `translated`; for a config read back from Kong, those its entities' `k8s-*` tags name.
+   * `translated`, at the generation translated; for a config read back from Kong, those its entities'
+   * `k8s-*` tags name (no generation).
    */
-  readonly objects: ReadonlyMap<string, ObjectRef>;
+  readonly objects: ReadonlyMap<string, GenerationRef>;
   readonly origin: CandidateOrigin;
   /**
    * Other hashes under which a node runs this same config. A config read back from Kong has the hash
@@ -47,16 +48,19 @@ export function candidateOf(
   origin: CandidateOrigin,
   encoder: ConfigEncoder = new ConfigEncoder(),
 ): Candidate {
-  let objects: Map<string, ObjectRef> | undefined;
+  let objects: Map<string, GenerationRef> | undefined;
   return {
     encoded: encoder.encode(result.config),
     // Built on first use: most candidates are superseded before a node confirms them.
-    get objects(): ReadonlyMap<string, ObjectRef> {
+    get objects(): ReadonlyMap<string, GenerationRef> {
       if (objects === undefined) {
         objects = new Map();
         for (const r of result.results)
           if (r.outcome === "translated" && !CLASS_KINDS.has(r.ref.kind))
-            objects.set(refKey(r.ref), r.ref);
+            objects.set(
+              refKey(r.ref),
+              r.generation === undefined ? r.ref : { ...r.ref, generation: r.generation },
+            );
       }
       return objects;
     },

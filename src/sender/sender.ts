@@ -11,7 +11,7 @@ import {
   type EntityFailure,
   type ObjectFailure,
 } from "../kong/flattened-errors.ts";
-import { refKey, type ObjectRef } from "../model/object-ref.ts";
+import { refKey, type GenerationRef, type ObjectRef } from "../model/object-ref.ts";
 import type { GatewayApiStatuses, Snapshot, TranslationResult } from "../translator/types.ts";
 import type { Clock } from "../util/clock.ts";
 import { DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
@@ -84,6 +84,16 @@ export const DEFAULT_POLL_INTERVAL_MS = 10_000;
 interface Plan {
   readonly input: SenderInput;
   readonly primary: Candidate;
+}
+
+/**
+ * Of two nodes' copies of one object, the one every node has: the older generation, or the one whose
+ * generation is not known (a config read back from Kong).
+ */
+function olderOf(a: GenerationRef | undefined, b: GenerationRef): GenerationRef {
+  if (a === undefined || b.generation === undefined) return b;
+  if (a.generation === undefined) return a;
+  return a.generation <= b.generation ? a : b;
 }
 
 export class Sender {
@@ -201,8 +211,8 @@ export class Sender {
    * Objects contained in the configs the nodes accepted and still run (union over nodes), keyed by
    * `refKey`. Undefined while no node's running config is known: "not yet known", not "none".
    */
-  acceptedObjects(): ReadonlyMap<string, ObjectRef> | undefined {
-    const known = new Set<ReadonlyMap<string, ObjectRef>>();
+  acceptedObjects(): ReadonlyMap<string, GenerationRef> | undefined {
+    const known = new Set<ReadonlyMap<string, GenerationRef>>();
     for (const worker of this.#workers.values()) {
       const objects = worker.runningObjects;
       if (objects !== undefined) known.add(objects);
@@ -210,8 +220,9 @@ export class Sender {
     // Usually every node runs the same config: its map is the answer, the same object each time
     // (so views that did not change can be told apart from ones that did without reading them).
     if (known.size <= 1) return known.values().next().value;
-    const union = new Map<string, ObjectRef>();
-    for (const objects of known) for (const [key, ref] of objects) union.set(key, ref);
+    const union = new Map<string, GenerationRef>();
+    for (const objects of known)
+      for (const [key, ref] of objects) union.set(key, olderOf(union.get(key), ref));
     return union;
   }
 

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Service } from "../model/k8s.ts";
-import type { ObjectRef } from "../model/object-ref.ts";
+import type { GenerationRef, ObjectRef } from "../model/object-ref.ts";
 import {
   resolvePublishAddresses,
   sameLoadBalancer,
@@ -20,7 +20,7 @@ import type { StatusWriter } from "./writer.ts";
 
 /** An object of ours that the accepted config leaves out, and why (for a Warning event). */
 export interface ExcludedObject {
-  readonly ref: ObjectRef;
+  readonly ref: GenerationRef;
   /** A KIC event reason, e.g. `KongConfigurationTranslationFailed`. */
   readonly reason: string;
   readonly message: string;
@@ -31,7 +31,7 @@ export interface AppliedConfigReport {
   /** Which build Kong accepted; for logs only, since every kind of apply counts the same. */
   readonly source: "primary" | "fallback" | "last-known-good";
   /** Objects that contribute to the accepted config. */
-  readonly configured: readonly ObjectRef[];
+  readonly configured: readonly GenerationRef[];
   /** Objects of ours left out of it. */
   readonly excluded: readonly ExcludedObject[];
 }

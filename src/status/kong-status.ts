@@ -5,11 +5,13 @@
  * `kubectl get kongplugins` shows which ones Kong runs. Conditions of other types are kept.
  */
 import type { Logger } from "pino";
-import type { ObjectRef } from "../model/object-ref.ts";
+import type { GenerationRef } from "../model/object-ref.ts";
 import {
   conditionsEqual,
+  isStale,
   mergeConditions,
   observedConditions,
+  type Condition,
   type DesiredCondition,
 } from "./conditions.ts";
 import {
@@ -51,28 +53,41 @@ const INVALID: DesiredCondition = {
   message: "Object failed to be configured in Kong - see its attached Events for more information.",
 };
 
-/** The conditions with `observedGeneration` set to the generation the watch shows. */
-function render(desired: KongDesiredStatus, observed: ObservedStatus, nowMs: number) {
-  const current = observedConditions(statusRecord(observed)["conditions"]);
-  const stamped = desired.conditions.map(c =>
-    observed.generation === undefined ? c : { ...c, observedGeneration: observed.generation },
-  );
+/**
+ * The conditions with `observedGeneration` set to the generation translated, as for Ingress and the
+ * Gateway API kinds: the watch may already show a newer one that Kong does not run yet. Without one (a
+ * config read back from Kong) an unchanged condition keeps the generation it had, and a changed one
+ * claims none.
+ */
+function render(desired: KongDesiredStatus, current: readonly Condition[], nowMs: number) {
+  const stamped = desired.conditions.map(c => {
+    const generation =
+      desired.generation ??
+      current.find(old => old.type === c.type && old.status === c.status)?.observedGeneration;
+    return generation === undefined ? c : { ...c, observedGeneration: generation };
+  });
   return mergeConditions(current, stamped, nowMs);
 }
 
+const conditionsOf = (observed: ObservedStatus): Condition[] =>
+  observedConditions(statusRecord(observed)["conditions"]);
+
 export const kongStatusMutator: StatusMutator<KongDesiredStatus> = {
   statusPath: (d, observed) => gatewayApiStatusPath(d.kind, d, observed),
-  satisfied: (desired, observed) =>
-    conditionsEqual(
-      render(desired, observed, 0),
-      observedConditions(statusRecord(observed)["conditions"]),
-    ),
+  satisfied: (desired, observed) => {
+    const current = conditionsOf(observed);
+    // A status about a newer generation is not regressed (a node still runs an older config).
+    if (isStale(current, desired.generation)) return true;
+    return conditionsEqual(render(desired, current, 0), current);
+  },
   same: (a, b) => sameData(a, b),
   patch: (desired, observed, nowMs) =>
-    guardedStatusPatch(observed, { conditions: render(desired, observed, nowMs) }),
+    guardedStatusPatch(observed, { conditions: render(desired, conditionsOf(observed), nowMs) }),
 };
 
-function isKongKind(ref: ObjectRef): ref is ObjectRef & { kind: KongDesiredStatus["kind"] } {
+function isKongKind(
+  ref: GenerationRef,
+): ref is GenerationRef & { kind: KongDesiredStatus["kind"] } {
   return ref.group === KONG_GROUP && KONG_STATUS_KINDS.has(ref.kind);
 }
 
@@ -94,14 +109,14 @@ export class KongStatusPublisher {
   onConfigApplied(report: AppliedConfigReport): void {
     if (!this.#o.updateStatus) return;
     const next = new Map<string, DesiredStatus>();
-    const want = (ref: ObjectRef, condition: DesiredCondition): void => {
+    const want = (ref: GenerationRef, condition: DesiredCondition): void => {
       if (!isKongKind(ref)) return;
       const desired: KongDesiredStatus = {
         kind: ref.kind,
         namespace: ref.namespace,
         name: ref.name,
         ...(ref.uid === undefined ? {} : { uid: ref.uid }),
-        generation: undefined,
+        generation: ref.generation,
         conditions: [condition],
       };
       next.set(statusKey(desired), desired);

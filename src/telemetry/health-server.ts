@@ -8,7 +8,6 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { LoopLagReading } from "./loop-lag.ts";
-import { redactPemKeys, redactSecrets } from "./redact.ts";
 
 export interface HttpReply {
   readonly status: number;
@@ -74,7 +73,11 @@ export interface ConfigDump {
   readonly config: unknown;
 }
 
-/** Where the diagnostics routes read the controller's last configs from. */
+/**
+ * Where the diagnostics routes read the controller's last configs from. The source serves them as
+ * they may be shown: redacted unless --dump-sensitive-config (src/runtime/config-dumps.ts, which
+ * knows Kong's structure); the routes add no redaction of their own.
+ */
 export interface ConfigDumpSource {
   /** The last config Kong accepted. */
   successful(): ConfigDump | undefined;
@@ -82,42 +85,25 @@ export interface ConfigDumpSource {
   failed(): ConfigDump | undefined;
   /** What the last fallback excluded or backfilled, and why. */
   fallback(): unknown;
-  /** Kong's raw error body for the last rejection. */
-  rawError?(): string | undefined;
 }
 
 export interface DiagnosticsRoutesOptions {
   readonly source: ConfigDumpSource;
-  /** --dump-sensitive-config: serve keys and credentials unredacted. */
-  readonly sensitive: boolean;
-  /**
-   * How a dump is redacted: the controller passes Kong's structure-aware redactor
-   * (src/kong/redact.ts); by default every property with a secret-sounding name is hidden.
-   */
-  readonly redact?: (value: unknown) => unknown;
 }
 
-/** /debug/config/{successful,failed,fallback,raw-error}, KIC's diagnostics (204 when empty). */
+/**
+ * /debug/config/{successful,failed,fallback}, KIC's diagnostics (204 when empty). KIC's `raw-error`
+ * (Kong's last error body as text) is left out: Kong's answers are classified where they arrive
+ * (src/kong/outcome.ts) and what they say about objects is in `fallback`, scrubbed of secrets; a raw
+ * body is not kept.
+ */
 export function diagnosticsRoutes(opts: DiagnosticsRoutesOptions): Routes {
-  const redact = opts.redact ?? redactSecrets;
-  const dump = (value: unknown): HttpReply => {
-    if (value === undefined) return { status: 204 };
-    return json(200, opts.sensitive ? value : redact(value));
-  };
+  const dump = (value: unknown): HttpReply =>
+    value === undefined ? { status: 204 } : json(200, value);
   return {
     "/debug/config/successful": () => dump(opts.source.successful()),
     "/debug/config/failed": () => dump(opts.source.failed()),
     "/debug/config/fallback": () => dump(opts.source.fallback()),
-    "/debug/config/raw-error": () => {
-      const raw = opts.source.rawError?.();
-      return raw === undefined
-        ? { status: 204 }
-        : {
-            status: 200,
-            contentType: "text/plain",
-            body: opts.sensitive ? raw : redactPemKeys(raw),
-          };
-    },
   };
 }
 

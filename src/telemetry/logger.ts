@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import { Writable } from "node:stream";
-import { pino, type DestinationStream, type Logger } from "pino";
+import { pino, type DestinationStream, type LogFn, type Logger, type LoggerOptions } from "pino";
 import type { PinoPretty } from "pino-pretty";
+import { escapeControl } from "../util/escape-control.ts";
 import { stripPrivateKeys } from "../util/private-keys.ts";
 
 /**
@@ -56,6 +57,41 @@ export function scrubLogObject(value: unknown, scrubber: LogScrubber | undefined
   return visit(value, 0);
 }
 
+/** A stack frame line (`    at fn (file:1:2)`): the only lines of a stack that stay lines. */
+const STACK_FRAME = /^\s+at /;
+
+/**
+ * A stack for a text log: its frames keep their lines, while every control character in the rest (the
+ * message at its head, which may quote an object's name or an annotation) is escaped, a newline too.
+ * Text from outside can then start no line but an indented frame, never one that reads as a record.
+ */
+export function escapeStack(stack: string): string {
+  const [head = "", ...rest] = stack.split("\n");
+  let out = escapeControl(head);
+  for (const line of rest)
+    out += STACK_FRAME.test(line) ? `\n${escapeControl(line)}` : `\\x0a${escapeControl(line)}`;
+  return out;
+}
+
+/**
+ * A copy of a (scrubbed) log object for a text log, with control characters escaped in every key and
+ * string, stacks by {@link escapeStack}. JSON logs need none of this: JSON escapes them itself.
+ */
+export function escapeForText(value: unknown): unknown {
+  const seen = new WeakSet<object>();
+  const visit = (v: unknown, depth: number, key: string | undefined): unknown => {
+    if (typeof v === "string") return key === "stack" ? escapeStack(v) : escapeControl(v);
+    if (v === null || typeof v !== "object" || depth > MAX_SCRUB_DEPTH || seen.has(v)) return v;
+    seen.add(v);
+    if (Array.isArray(v)) return v.map(item => visit(item, depth + 1, undefined));
+    if (v instanceof Map || v instanceof Set || ArrayBuffer.isView(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(v)) out[escapeControl(k)] = visit(child, depth + 1, k);
+    return out;
+  };
+  return visit(value, 0, undefined);
+}
+
 export interface CreateLoggerOptions {
   readonly level: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
   /** `json`: one object per line; `text`: pino-pretty lines for a terminal. */
@@ -104,6 +140,7 @@ function textStream(opts: CreateLoggerOptions): DestinationStream {
  * value through the scrubber), errors under `err`. Components take `logger.child({ component })`; nothing holds a global logger.
  */
 export function createLogger(opts: CreateLoggerOptions): Logger {
+  const text = opts.format === "text";
   const options = {
     level: opts.level,
     base: { service: "kongress", version: opts.version },
@@ -111,12 +148,30 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label: string) => ({ level: label }),
-      log: (object: Record<string, unknown>) =>
-        scrubLogObject(object, opts.scrubber) as Record<string, unknown>,
+      log: (object: Record<string, unknown>) => {
+        const scrubbed = scrubLogObject(object, opts.scrubber);
+        return (text ? escapeForText(scrubbed) : scrubbed) as Record<string, unknown>;
+      },
     },
   };
-  if (opts.format === "text") return pino(options, textStream(opts));
+  if (text) {
+    const textOptions: LoggerOptions = {
+      ...options,
+      formatters: {
+        ...options.formatters,
+        bindings: bindings => escapeForText(bindings) as Record<string, unknown>,
+      },
+      // A text line shows the message as it is; its arguments may quote what came from outside.
+      hooks: { logMethod: escapeMessageArguments },
+    };
+    return pino(textOptions, textStream(opts));
+  }
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination);
+}
+
+function escapeMessageArguments(this: Logger, args: Parameters<LogFn>, method: LogFn): void {
+  const escaped = args.map(arg => (typeof arg === "string" ? escapeControl(arg) : arg));
+  method.apply(this, escaped as Parameters<LogFn>);
 }
 
 /** The one info line per push (STYLE §3.4 push fields). */

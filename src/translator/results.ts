@@ -101,6 +101,7 @@ export const freshRef: RefOf = obj => {
 interface Entry {
   readonly ref: ObjectRef;
   readonly key: string;
+  readonly generation: number | undefined;
   outcome: ObjectOutcome;
   problems: Problem[] | undefined;
   /** Usually one or two: a list searched in place costs less than a Map per object. */
@@ -132,6 +133,7 @@ export class ResultsBuilder implements ResultSink {
       entry = {
         ref,
         key,
+        generation: obj.metadata.generation,
         outcome: "ignored",
         problems: undefined,
         dependsOn: undefined,
@@ -193,6 +195,7 @@ export class ResultsBuilder implements ResultSink {
     if (!isSortedByKey(entries)) entries.sort((a, b) => compareStrings(a.key, b.key));
     return entries.map(e => ({
       ref: e.ref,
+      ...(e.generation === undefined ? {} : { generation: e.generation }),
       outcome: e.outcome,
       problems: e.problems ?? NONE,
       dependsOn: e.dependsOn === undefined ? NONE : sortedRefs(e.dependsOn),

@@ -98,6 +98,8 @@ export interface Problem {
 
 export interface ObjectResult {
   readonly ref: ObjectRef;
+  /** The object's `metadata.generation` as translated: what its status reports as observed. */
+  readonly generation?: number;
   readonly outcome: ObjectOutcome;
   readonly problems: readonly Problem[];
   /** Objects whose content this object's translation read (for the fallback dependency graph). */

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   REDACTED,
   REMEMBERED_CONFIGS,
@@ -126,6 +126,13 @@ describe("redactConfig", () => {
     expect(redactConfig(body).flattened_errors[0]?.entity.key).toBe(REDACTED);
   });
 
+  it("cuts a private key bundled into a certificate, keeping the certificate", () => {
+    const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+    const bundled = { certificates: [{ cert: `${cert}\n${PRIVATE_KEY}\n` }] };
+    expect(redactConfig(bundled).certificates[0]?.cert).toBe(`${cert}\n${REDACTED}\n`);
+    expect(stripPrivateKeys(cert)).toBe(cert);
+  });
+
   it("strips private keys from any string, terminated or not", () => {
     const text = `before ${PRIVATE_KEY} after`;
     expect(stripPrivateKeys(text)).toBe(`before ${REDACTED} after`);
@@ -185,5 +192,33 @@ describe("scrubbing text by value", () => {
     for (let i = 0; i < REMEMBERED_CONFIGS; i++) scrubber.remember({ _format_version: "3.0" });
     expect(scrubber.scrubText("got first-key")).toBe("got first-key");
     expect(scrubber.scrubDeep({ a: [`x ${PRIVATE_KEY}`] })).toEqual({ a: [`x ${REDACTED}`] });
+  });
+
+  it("replaces a secret that contains another whole, whatever order they were learnt in", () => {
+    const scrubber = new SecretScrubber();
+    scrubber.remember({ keyauth_credentials: [{ key: "team-key" }] });
+    scrubber.remember({ keyauth_credentials: [{ key: "team-key" }, { key: "team-key-extended" }] });
+    expect(scrubber.scrubText("a team-key-extended b team-key")).toBe(
+      `a ${REDACTED} b ${REDACTED}`,
+    );
+    expect(scrubber.scrubDeep({ m: ["team-key-extended"] })).toEqual({ m: [REDACTED] });
+    expect(scrubText("x team-key-extended", ["team-key", "team-key-extended"])).toBe(
+      `x ${REDACTED}`,
+    );
+  });
+
+  it("does not sort the remembered secrets again for every string it scrubs", () => {
+    const scrubber = new SecretScrubber();
+    scrubber.remember({
+      keyauth_credentials: [{ key: "first-key" }, { key: "second-longer-key" }],
+    });
+    const sort = vi.spyOn(Array.prototype, "sort");
+    try {
+      for (let i = 0; i < 3; i++) scrubber.scrubText(`line ${String(i)} second-longer-key`);
+      scrubber.scrubDeep({ a: ["first-key"] });
+      expect(sort).not.toHaveBeenCalled();
+    } finally {
+      sort.mockRestore();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { CrdBundleVersions, discoverKinds } from "../../../src/kube/discovery.ts";
 import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts";
-import { OptionalKindWatchers } from "../../../src/kube/optional-kinds.ts";
+import { BUNDLE_REREAD_PASSES, OptionalKindWatchers } from "../../../src/kube/optional-kinds.ts";
 import { KubeWatchers } from "../../../src/kube/watchers.ts";
 import { KIND_DEFINITIONS } from "../../../src/model/kinds.ts";
 import {
@@ -111,6 +111,34 @@ describe("discoverKinds", () => {
     expect(Object.fromEntries(found)).toEqual(expected);
   });
 
+  it("asks each discovery document once, and the groups at the same time", async () => {
+    const api = new FakeKubeApi();
+    const answer = discoveryAnswer(V1_4_EXPERIMENTAL);
+    const held: (() => void)[] = [];
+    api.onList = call =>
+      new Promise(resolve => {
+        held.push(() => {
+          resolve(answer(call));
+        });
+      });
+    const found = discoverKinds(api, optionalKinds, new AbortController().signal);
+    await settle();
+    const groups = new Set(optionalKinds.map(k => `/apis/${k.group}`));
+    expect(new Set(api.lists.map(l => l.path))).toEqual(groups);
+    while (held.length > 0) {
+      for (const release of held.splice(0)) release();
+      await settle();
+    }
+    await found;
+    const paths = api.lists.map(l => l.path);
+    expect(paths.sort()).toEqual(
+      [
+        ...groups,
+        ...["v1", "v1beta1", "v1alpha2", "v1alpha3"].map(v => `/apis/${GROUP}/${v}`),
+      ].sort(),
+    );
+  });
+
   const failures: [string, Error][] = [
     ["unreachable", new KubeUnreachableError("connection refused")],
     ["forbidden", new KubeApiError(403, { reason: "Forbidden", message: "no" })],
@@ -202,7 +230,7 @@ describe("OptionalKindWatchers", () => {
     expect(sink.log.at(-1)).toBe("remove HTTPRoute apps/r");
   });
 
-  it("reads the served kinds' CRD bundle versions with every discovery, telling when they change", async () => {
+  it("reads the CRD bundle versions when the served kinds change and every 6th discovery, telling when they change", async () => {
     const bundles = new CrdBundleVersions();
     let changes = 0;
     const served = { current: { v1: ["gateways"] } };
@@ -211,28 +239,95 @@ describe("OptionalKindWatchers", () => {
       onBundlesChanged: () => changes++,
     });
     let version = "v1.6.1";
-    const crd = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gateways.${GROUP}`;
+    const crdPrefix = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/";
+    const crdReads = (): string[] =>
+      api.lists.filter(l => l.path.startsWith(crdPrefix)).map(l => l.path.slice(crdPrefix.length));
     api.onList = call =>
-      call.path === crd
+      call.path.startsWith(crdPrefix)
         ? { metadata: { annotations: { "gateway.networking.k8s.io/bundle-version": version } } }
         : discoveryAnswer(served.current)(call);
     optional.start();
     await optional.waitSynced(new AbortController().signal);
+    await settle();
     expect(bundles.current()).toEqual({
       state: "known",
       versions: new Map([[`gateways.${GROUP}`, "v1.6.1"]]),
     });
-    expect(changes).toBe(1);
-    await clock.advance(10_000);
-    await settle();
-    expect(changes).toBe(1);
+    expect([changes, crdReads().length]).toEqual([1, 1]);
+    // An upgrade that keeps the served kinds is seen on the slow refresh, not on every discovery.
     version = "v1.7.0";
+    for (let pass = 2; pass <= BUNDLE_REREAD_PASSES; pass++) {
+      await clock.advance(10_000);
+      await settle();
+    }
+    expect([changes, crdReads().length]).toEqual([1, 1]);
     await clock.advance(10_000);
     await settle();
     expect(bundles.current()).toMatchObject({
       versions: new Map([[`gateways.${GROUP}`, "v1.7.0"]]),
     });
-    expect(changes).toBe(2);
+    expect([changes, crdReads().length]).toEqual([2, 2]);
+    // A kind that starts being served has its CRD read at once, with the others.
+    served.current = { v1: ["gateways", "httproutes"] };
+    await clock.advance(10_000);
+    await settle();
+    expect(crdReads().slice(2).sort()).toEqual([`gateways.${GROUP}`, `httproutes.${GROUP}`]);
+    expect(changes).toBe(3);
+    await clock.advance(10_000);
+    await settle();
+    expect(crdReads()).toHaveLength(4);
+  });
+
+  it("reads the CRDs in parallel, and tells the first discovery only with their versions", async () => {
+    const bundles = new CrdBundleVersions();
+    const served = { current: { v1: ["gateways", "httproutes", "grpcroutes"] } };
+    const { api, optional } = setUp(served, undefined, { bundles, onBundlesChanged: () => 0 });
+    const crdPrefix = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/";
+    const pending: (() => void)[] = [];
+    api.onList = call =>
+      call.path.startsWith(crdPrefix)
+        ? new Promise(resolve => {
+            pending.push(() => {
+              resolve({ metadata: {} });
+            });
+          })
+        : discoveryAnswer(served.current)(call);
+    optional.start();
+    await settle();
+    // All three asked before any answered; the first translation must not see "unknown" versions.
+    expect(pending).toHaveLength(3);
+    expect(optional.hasDiscovered()).toBe(false);
+    for (const answer of pending) answer();
+    await optional.waitSynced(new AbortController().signal);
+    expect(optional.hasDiscovered()).toBe(true);
+    expect(bundles.current()).toMatchObject({ state: "known" });
+  });
+
+  it("reads the CRDs again on the next discovery after a failed read", async () => {
+    const bundles = new CrdBundleVersions();
+    const served = { current: { v1: ["gateways"] } };
+    const { api, clock, optional } = setUp(served, undefined, {
+      bundles,
+      onBundlesChanged: () => 0,
+    });
+    const crdPrefix = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/";
+    let crdAnswer: () => unknown = () => {
+      throw new KubeApiError(403, { reason: "Forbidden", message: "cannot get resource" });
+    };
+    api.onList = call =>
+      call.path.startsWith(crdPrefix) ? crdAnswer() : discoveryAnswer(served.current)(call);
+    optional.start();
+    await optional.waitSynced(new AbortController().signal);
+    expect(bundles.current()).toMatchObject({ state: "unknown" });
+    crdAnswer = () => ({ metadata: {} });
+    await clock.advance(10_000);
+    await settle();
+    expect(bundles.current()).toMatchObject({ state: "known" });
+    const reads = api.lists.filter(l => l.path.startsWith(crdPrefix)).length;
+    expect(reads).toBe(2);
+    await clock.advance(10_000);
+    await settle();
+    expect(api.lists.filter(l => l.path.startsWith(crdPrefix))).toHaveLength(reads);
   });
 
   it("keeps what it knew while the API server cannot say, and retries sooner", async () => {

@@ -69,4 +69,18 @@ describe("ConfigDumps", () => {
     expect(report).toContain(`certificate: invalid key: ${REDACTED}`);
     expect(JSON.stringify(dumps.failed()?.config)).not.toContain("PRIVATE KEY");
   });
+
+  it("cuts any private key out of every string of the fallback report", () => {
+    const dumps = new ConfigDumps({ sensitive: false });
+    dumps.translated(RESULT);
+    const stranger = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----";
+    dumps.viewChanged(
+      view({ hash: "other", degraded: { code: stranger, reason: "rejected" } }, [
+        `got ${stranger}`,
+      ]),
+    );
+    const report = JSON.stringify(dumps.fallback());
+    expect(report).not.toContain("MHcCAQEEIB");
+    expect(report).toContain(`got ${REDACTED}`);
+  });
 });

@@ -6,7 +6,6 @@ import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.ts";
 import {
-  configRequiredOf,
   createElection,
   electionIdentity,
   electionNamespace,
@@ -18,6 +17,7 @@ import {
   type Leadership,
 } from "../../../src/runtime/leader-election.ts";
 import { createMetrics } from "../../../src/telemetry/metrics.ts";
+import { ReadinessTracker } from "../../../src/telemetry/readiness.ts";
 import { FakeKubeApi } from "../kube/fakes.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 
@@ -127,7 +127,12 @@ describe("who pushes, and whether readiness waits for Kong", () => {
     const cfg = config(argv);
     const baton = new Baton();
     const gate = pushGateOf(cfg, baton);
-    const required = configRequiredOf(cfg, baton);
+    // As the controller wires it: readiness waits for Kong only while the gate lets this replica push.
+    const tracker = new ReadinessTracker({
+      watchedKinds: [],
+      configRequired: () => gate.allowed(),
+    });
+    const required = (): boolean => !tracker.report().ready;
     const told: boolean[] = [];
     gate.subscribe(() => told.push(gate.allowed()));
     expect([gate.allowed(), required()]).toEqual([pushesFollowing, waitsFollowing]);

@@ -12,6 +12,8 @@ const PATH = "/api/v1/namespaces/kong/configmaps/kongress-host-claims";
 class FakeConfigMaps {
   stored: { metadata: { resourceVersion: string }; data: Record<string, string> } | undefined;
   readonly writes: WriteMethod[] = [];
+  /** Statuses the next writes fail with, in turn. */
+  readonly failures: number[] = [];
   #rv = 1;
 
   getJson(path: string): Promise<unknown> {
@@ -23,6 +25,11 @@ class FakeConfigMaps {
 
   send(method: WriteMethod, _path: string, opts: { body?: unknown }): Promise<unknown> {
     this.writes.push(method);
+    const failure = this.failures.shift();
+    if (failure !== undefined)
+      return Promise.reject(new KubeApiError(failure, { reason: "Refused", message: "refused" }));
+    if (method === "PUT" && this.stored === undefined)
+      return Promise.reject(new KubeApiError(404, { reason: "NotFound", message: "not found" }));
     const body = opts.body as {
       metadata: { resourceVersion?: string };
       data: Record<string, string>;
@@ -56,7 +63,11 @@ function setup(opts: { anyHostRestricted?: boolean } = {}) {
   const lines: string[] = [];
   const logger = pino({ level: "warn" }, { write: (l: string) => lines.push(l) });
   const registry = new Registry();
+  const notified = { count: 0 };
   const record = new HostClaimRecord({
+    onChange: () => {
+      notified.count++;
+    },
     store: { api, namespace: "kong", name: "kongress-host-claims" },
     releaseAfterMs: 600_000,
     anyHostRestricted: opts.anyHostRestricted ?? false,
@@ -64,7 +75,7 @@ function setup(opts: { anyHostRestricted?: boolean } = {}) {
     clock,
     logger,
   });
-  return { clock, api, record, lines, registry };
+  return { clock, api, record, lines, registry, notified };
 }
 
 const report = (claims: { host: string; namespace: string }[], anyHost: string[] = []) => ({
@@ -145,6 +156,105 @@ describe("HostClaimRecord", () => {
       { host: "a.example.com", namespace: "a", since: "2020-01-01T00:00:00.000Z" },
     ]);
     expect(api.claims()).toEqual(record.current());
+    term.abort();
+    await running;
+  });
+
+  it("creates the record again after it was deleted", async () => {
+    const { api, record, clock } = setup();
+    const term = new AbortController();
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    const running = record.run(term.signal);
+    await settle();
+    expect(api.writes).toEqual(["POST"]);
+    api.stored = undefined;
+    await clock.advance(1000);
+    record.observe(report([{ host: "b.example.com", namespace: "b" }]));
+    await settle();
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(30_000);
+      await settle();
+    }
+    expect(api.writes).toEqual(["POST", "PUT", "POST"]);
+    expect((api.claims() as { host: string }[]).map(c => c.host)).toEqual([
+      "a.example.com",
+      "b.example.com",
+    ]);
+    term.abort();
+    await running;
+  });
+
+  it("reads a deleted record as absent, so the next write creates it", async () => {
+    const { api, record } = setup();
+    const term = new AbortController();
+    api.put([{ host: "a.example.com", namespace: "a", since: "2020-01-01T00:00:00.000Z" }]);
+    await record.load(term.signal);
+    api.stored = undefined;
+    await record.load(term.signal);
+    const running = record.run(term.signal);
+    await settle();
+    expect(api.writes).toEqual(["POST"]);
+    term.abort();
+    await running;
+  });
+
+  it("does not retry a write the API server refuses (403, 422) until the claims change", async () => {
+    const { api, record, clock, lines } = setup();
+    const term = new AbortController();
+    api.failures.push(403, 403);
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    const running = record.run(term.signal);
+    await settle();
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(30_000);
+      await settle();
+    }
+    expect(api.writes).toEqual(["POST"]);
+    expect(lines.filter(l => l.includes("Host-claim record"))).toHaveLength(1);
+    expect(lines[0]).toContain("Refused");
+    record.observe(report([{ host: "b.example.com", namespace: "b" }]));
+    await settle();
+    expect(api.writes).toEqual(["POST", "POST"]);
+    expect(lines.filter(l => l.includes("Host-claim record"))).toHaveLength(1);
+    record.observe(report([{ host: "c.example.com", namespace: "c" }]));
+    await settle();
+    expect(api.writes).toEqual(["POST", "POST", "POST"]);
+    expect(api.claims()).toHaveLength(3);
+    term.abort();
+    await running;
+  });
+
+  it("retries a write that met a 5xx after a back-off, without re-reading", async () => {
+    const { api, record, clock } = setup();
+    const term = new AbortController();
+    api.failures.push(503);
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    const running = record.run(term.signal);
+    await settle();
+    expect(api.writes).toEqual(["POST"]);
+    await clock.advance(500);
+    await settle();
+    expect(api.writes).toEqual(["POST", "POST"]);
+    expect(api.claims()).toEqual(record.current());
+    term.abort();
+    await running;
+  });
+
+  it("counts and announces dates merged from the stored record, not claims a translation observed", async () => {
+    const { api, record, clock, notified } = setup();
+    const term = new AbortController();
+    record.observe(report([{ host: "a.example.com", namespace: "a" }]));
+    expect([record.changes, notified.count]).toEqual([0, 0]);
+    // Another leader's earlier date, read at the start of this term.
+    api.put([{ host: "a.example.com", namespace: "a", since: "2020-01-01T00:00:00.000Z" }]);
+    const running = record.run(term.signal);
+    await settle();
+    expect(record.current()[0]?.since).toBe("2020-01-01T00:00:00.000Z");
+    expect([record.changes, notified.count]).toEqual([1, 1]);
+    await clock.advance(1000);
+    record.observe(report([{ host: "b.example.com", namespace: "b" }]));
+    await settle();
+    expect([record.changes, notified.count]).toEqual([1, 1]);
     term.abort();
     await running;
   });

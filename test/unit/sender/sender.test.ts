@@ -6,6 +6,7 @@ import type { KubeObject } from "../../../src/model/k8s.ts";
 import { refOf } from "../../../src/model/object-ref.ts";
 import { Sender, type SenderInput, type SenderOptions } from "../../../src/sender/sender.ts";
 import type { PushRecord } from "../../../src/sender/gateway-worker.ts";
+import { DEFAULT_PACING } from "../../../src/sender/pacing.ts";
 import type { Snapshot } from "../../../src/translator/types.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 import { clusterSnapshot, ing, svc, translate } from "./cluster.ts";
@@ -478,6 +479,31 @@ describe("Sender: several nodes", () => {
     kongs[1]!.down = false;
     await clock.advance(BACKOFF.initialMs);
     expect(kongs.map(k => k.hash)).toEqual(Array(3).fill(hashOf(shop)));
+  });
+
+  it("reports an object at the older generation while the nodes run different translations", async () => {
+    const kongs = [kongNode(1), kongNode(2)];
+    // Each generation routes elsewhere, so each is a config of its own.
+    const at = (generation: number) => {
+      const edited = ing("shop", "a", [generation === 1 ? "web" : "api"]);
+      return { ...edited, metadata: { ...a.metadata, generation } };
+    };
+    const generationOfA = (): number | undefined =>
+      sender.acceptedObjects()?.get("Ingress/shop/a")?.generation;
+    const sender = startSender(kongs);
+    sender.update(input(clusterSnapshot([web, api, at(1), b])));
+    await clock.advance(0);
+    expect(generationOfA()).toBe(1);
+    kongs[0]!.down = true;
+    sender.update(input(clusterSnapshot([web, api, at(2), b])));
+    // Past the pacing gap after the first load.
+    await clock.advance(DEFAULT_PACING.capMs);
+    expect(kongs[1]!.posts).toHaveLength(2);
+    expect(generationOfA()).toBe(1);
+    kongs[0]!.down = false;
+    await clock.advance(BACKOFF.maxMs);
+    expect(kongs[0]!.posts).toHaveLength(2);
+    expect(generationOfA()).toBe(2);
   });
 
   it("builds the fallback once for all nodes", async () => {

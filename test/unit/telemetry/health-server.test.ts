@@ -14,7 +14,12 @@ import {
 } from "../../../src/telemetry/health-server.ts";
 import type { LoopLagReading } from "../../../src/telemetry/loop-lag.ts";
 import { createMetrics } from "../../../src/telemetry/metrics.ts";
-import { REDACTED_VALUE } from "../../../src/telemetry/redact.ts";
+import { join } from "node:path";
+import { encodeConfig } from "../../../src/kong/admin-client.ts";
+import { REDACTED, redactConfig } from "../../../src/kong/redact.ts";
+import { ConfigDumps } from "../../../src/runtime/config-dumps.ts";
+import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/index.ts";
+import { loadSnapshot, readDocuments } from "../../support/golden.ts";
 
 const logger = pino({ level: "silent" });
 const servers: TelemetryServer[] = [];
@@ -81,41 +86,57 @@ describe("metrics routes", () => {
 });
 
 describe("diagnostics routes", () => {
-  const config = {
-    _format_version: "3.0",
-    certificates: [{ id: "c", cert: "CERT", key: "PRIVATE" }],
-  };
-  const source: ConfigDumpSource = {
-    successful: () => ({ hash: "h1", config }),
-    failed: () => undefined,
-    fallback: () => ({ excluded: [{ kind: "Ingress", namespace: "a", name: "b" }] }),
-    rawError: () => '{"code":14}',
-  };
+  /** A config with a certificate and its private key, as the translator builds it. */
+  const result = translate(
+    loadSnapshot(readDocuments(join(import.meta.dirname, "../../golden/tls-basic/in.yaml"))),
+    DEFAULT_TRANSLATE_OPTIONS,
+  );
+  const key = result.config.certificates?.[0]?.key ?? "";
+  const hash = encodeConfig(result.config).hash;
 
-  it("redacts keys by default", async () => {
-    const base = await serve(diagnosticsRoutes({ source, sensitive: false }));
+  function dumpsKongRuns(sensitive: boolean): ConfigDumps {
+    const dumps = new ConfigDumps({ sensitive });
+    dumps.translated(result);
+    dumps.viewChanged({
+      gateways: [{ url: "http://kong:8001", phase: "synced", since: 0, config: "primary", hash }],
+      acceptedObjects: new Map(),
+      rejectedObjects: [],
+    });
+    return dumps;
+  }
+
+  async function successful(sensitive: boolean) {
+    const base = await serve(diagnosticsRoutes({ source: dumpsKongRuns(sensitive) }));
     const res = await fetch(`${base}/debug/config/successful`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { hash: string; config: typeof config };
-    expect(body.hash).toBe("h1");
-    expect(body.config.certificates[0]?.key).toBe(REDACTED_VALUE);
-    expect(body.config.certificates[0]?.cert).toBe("CERT");
+    return (await res.json()) as { hash: string; config: typeof result.config };
+  }
+
+  it("serves the config Kong runs redacted by its structure, as the dumps made it", async () => {
+    expect(key).toContain("PRIVATE KEY");
+    const body = await successful(false);
+    expect(body.hash).toBe(hash);
+    expect(body.config.certificates?.[0]?.key).toBe(REDACTED);
+    expect(body.config).toEqual(JSON.parse(JSON.stringify(redactConfig(result.config))));
   });
 
   it("serves keys with --dump-sensitive-config", async () => {
-    const base = await serve(diagnosticsRoutes({ source, sensitive: true }));
-    const body = (await (await fetch(`${base}/debug/config/successful`)).json()) as {
-      config: typeof config;
-    };
-    expect(body.config.certificates[0]?.key).toBe("PRIVATE");
+    expect((await successful(true)).config.certificates?.[0]?.key).toBe(key);
   });
 
+  const source: ConfigDumpSource = {
+    successful: () => undefined,
+    failed: () => undefined,
+    fallback: () => ({ excluded: [{ kind: "Ingress", namespace: "a", name: "b" }] }),
+  };
+
   it.each([
+    ["/debug/config/successful", 204, ""],
     ["/debug/config/failed", 204, ""],
     ["/debug/config/fallback", 200, '"excluded"'],
-    ["/debug/config/raw-error", 200, '{"code":14}'],
+    ["/debug/config/raw-error", 404, "not found"],
   ])("%s answers %d", async (path, status, content) => {
-    const base = await serve(diagnosticsRoutes({ source, sensitive: false }));
+    const base = await serve(diagnosticsRoutes({ source }));
     const res = await fetch(`${base}${path}`);
     expect(res.status).toBe(status);
     expect(await res.text()).toContain(content);

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, logPush, REDACTED } from "../../../src/telemetry/logger.ts";
+import { createLogger, escapeStack, logPush, REDACTED } from "../../../src/telemetry/logger.ts";
 
 function capture(): { stream: Writable; lines: () => string[] } {
   const chunks: string[] = [];
@@ -116,6 +116,57 @@ describe("createLogger text", () => {
     expect(() => {
       JSON.parse(out.lines()[0] ?? "");
     }).toThrow();
+  });
+});
+
+describe("text logs and control characters", () => {
+  /** What a hostile annotation or Kong message could carry: a forged record and a screen clear. */
+  const forged =
+    "x\n[2026-01-01 00:00:00.000 +0000] INFO (kongress): Pushed config to Kong\u001b[2J";
+
+  function textLogger() {
+    const out = capture();
+    const logger = createLogger({
+      level: "info",
+      format: "text",
+      version: "0",
+      destination: out.stream,
+      colorize: false,
+    });
+    return { out, logger };
+  }
+
+  it("escapes them in messages, fields, bindings and error stacks: one record, one line that starts one", () => {
+    const { out, logger } = textLogger();
+    const child = logger.child({ component: `c${forged}` });
+    child.warn({ err: new Error(`Ingress ${forged} rejected`), name: forged }, `Bad ${forged}`);
+    child.info({ annotations: { [`k${forged}`]: forged } }, "Second");
+    const lines = out.lines();
+    const text = lines.join("\n");
+    expect(text).not.toContain("\u001b");
+    expect(text).toContain("\\x1b[2J");
+    // Only the two real records start a line; everything else is indented under them.
+    expect(lines.filter(l => l.startsWith("["))).toHaveLength(2);
+    expect(lines.filter(l => !l.startsWith("[") && !l.startsWith(" "))).toEqual([]);
+    expect(text).toContain("Bad x\\x0a[2026-01-01");
+  });
+
+  it("keeps a stack's frames on their own lines", () => {
+    const stack = `Error: bad ${forged}\n    at f (file:///a.ts:1:2)\n    at g (file:///b.ts:3:4)`;
+    expect(escapeStack(stack).split("\n")).toEqual([
+      "Error: bad x\\x0a[2026-01-01 00:00:00.000 +0000] INFO (kongress): Pushed config to Kong\\x1b[2J",
+      "    at f (file:///a.ts:1:2)",
+      "    at g (file:///b.ts:3:4)",
+    ]);
+  });
+
+  it("leaves JSON logs to JSON's own escaping", () => {
+    const out = capture();
+    createLogger({ level: "info", format: "json", version: "0", destination: out.stream }).info(
+      { name: forged },
+      "Plain",
+    );
+    expect(jsonLines(out.lines())[0]?.["name"]).toBe(forged);
   });
 });
 
