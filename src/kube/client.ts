@@ -3,6 +3,8 @@
  * with the kubeconfig's TLS settings, authentication headers per request (credentials.ts), a deadline
  * per request, and `close()` aborting everything in flight. Bodies are plain JSON both ways.
  */
+import diagnostics from "node:diagnostics_channel";
+import type { EventEmitter } from "node:events";
 import { Agent, type Dispatcher } from "undici";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { createAuthenticator, type Authenticator } from "./credentials.ts";
@@ -126,6 +128,7 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
     this.#clock = opts.clock ?? systemClock;
     this.#auth = createAuthenticator(opts.access.credentials, { clock: this.#clock });
     this.#timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (this.#ownsDispatcher) diagnostics.subscribe(STREAM_CREATED, sinkStreamErrors);
   }
 
   async getJson(path: string, opts: RequestOptions): Promise<unknown> {
@@ -191,20 +194,8 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
     if (this.#closed.signal.aborted) return;
     this.#closed.abort(new KubeUnreachableError("The Kubernetes client was closed"));
     if (!this.#ownsDispatcher) return;
-    // Destroying the HTTP/2 session makes Node emit ClientDestroyedError on every stream still open,
-    // including ones undici has already let go of (an aborted watch): with no listener left, that
-    // 'error' would end the process in the middle of a clean stop. Only that error, only while the
-    // streams are torn down, is expected and dropped.
-    const destroyed = (err: Error): void => {
-      if (err.name !== "ClientDestroyedError") throw err;
-    };
-    process.on("uncaughtException", destroyed);
-    try {
-      await this.#dispatcher.destroy();
-      await new Promise<void>(resolve => setImmediate(resolve));
-    } finally {
-      process.removeListener("uncaughtException", destroyed);
-    }
+    await this.#dispatcher.destroy();
+    diagnostics.unsubscribe(STREAM_CREATED, sinkStreamErrors);
   }
 
   /** Runs `fn` with a signal that also fires on close() and after the request deadline. */
@@ -265,6 +256,27 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
       what,
     );
   }
+}
+
+/** Node announces every HTTP/2 client stream here, before any of its events can fire. */
+const STREAM_CREATED = "http2.client.stream.created";
+
+/**
+ * Gives every HTTP/2 stream an error sink from birth. undici adds one only when it lets go of a
+ * stream; destroying the session on close() can reach a stream undici is still letting go of, and
+ * an 'error' with no listener there ended the process in the middle of a clean stop. Requests in
+ * flight still see their errors through undici's own listeners. Each client subscribes once and
+ * unsubscribes on close(); the streams made by then keep their sink, and a stream gets one sink
+ * however many clients are subscribed.
+ */
+function sinkStreamErrors(message: unknown): void {
+  const { stream } = message as { stream?: Pick<EventEmitter, "on" | "listeners"> };
+  if (stream === undefined || stream.listeners("error").includes(ignoreStreamError)) return;
+  stream.on("error", ignoreStreamError);
+}
+
+function ignoreStreamError(): void {
+  // The request that owned the stream, if any, was told by undici already.
 }
 
 function agentFor(access: ClusterAccess): Agent {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { CLUSTER_START_TIMEOUT_MS } from "../e2e/harness.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { installGatewayApiCrds, waitForCrdsEstablished } from "../support/kube/crds.ts";
+import { applyCrdFiles, installGatewayApiCrds } from "../support/kube/crds.ts";
 import { kubectl, kubectlOk } from "../support/kube/kubectl.ts";
 import { CHART_DIR, NAMESPACE, renderChart, resolveHelm, valuesFiles } from "./helm.ts";
 
@@ -67,19 +67,8 @@ describe("the rendered chart on a real API server", () => {
   it("installs the chart's CRDs for real, after which every example applies", async () => {
     const crds = crdFiles();
     if (crds.length > 0) {
-      const applied = await kubectlOk(cluster, [
-        "apply",
-        "--server-side",
-        "-o",
-        "name",
-        ...crds.flatMap(f => ["-f", f]),
-      ]);
-      const names = applied
-        .split("\n")
-        .filter(l => l.startsWith("customresourcedefinition"))
-        .map(l => l.slice(l.indexOf("/") + 1));
+      const names = await applyCrdFiles(cluster.kubeconfigPath, crds);
       expect(names.length).toBe(crds.length);
-      await waitForCrdsEstablished(cluster.kubeconfigPath, names);
     }
     const examples = readdirSync(EXAMPLES)
       .filter(f => /\.(ya?ml|json)$/.test(f))

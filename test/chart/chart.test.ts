@@ -126,9 +126,14 @@ describe("the rendered chart", () => {
 
   it("runs every container non-root, read-only, without privileges or capabilities", async () => {
     for (const { name, path } of valuesFiles()) {
-      for (const m of manifests(await renderChart(3, path))) {
-        if (m.kind !== "Deployment") continue;
+      const deployments = manifests(await renderChart(3, path)).filter(
+        m => m.kind === "Deployment",
+      );
+      // Every values file runs the controller, so an empty list means the check looked at nothing.
+      expect(deployments.length, name).toBeGreaterThan(0);
+      for (const m of deployments) {
         const pod = (m.spec as { template: { spec: PodSpec } }).template.spec;
+        expect(pod.containers.length, `${name}: ${m.metadata.name}`).toBeGreaterThan(0);
         for (const c of pod.containers) {
           const where = `${name}: ${m.metadata.name}/${c.name}`;
           expect(c.securityContext?.allowPrivilegeEscalation, where).toBe(false);

@@ -15,9 +15,9 @@ export type HelmMajor = 3 | 4;
 
 const BUILD = join(import.meta.dirname, "build-helm.sh");
 export const KUBE_VERSION = "1.33.13";
-export const RELEASE = "kongress";
+const RELEASE = "kongress";
 export const NAMESPACE = "kong";
-export const VALUES_DIR = join(import.meta.dirname, "values");
+const VALUES_DIR = join(import.meta.dirname, "values");
 
 /** Each values file the goldens cover: the chart's two Kong-mode examples and the test's own. */
 export function valuesFiles(): { name: string; path: string }[] {

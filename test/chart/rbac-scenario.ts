@@ -14,7 +14,6 @@ import type { KubeCluster } from "../support/kube/cluster.ts";
 import { runCommand } from "../support/kube/run.ts";
 import { renderChart } from "./helm.ts";
 
-export const STATUS_ADDRESS = "192.0.2.20";
 export const ELECTION_ID = "5b374a9e.konghq.com";
 
 export interface PolicyRule {

@@ -7,7 +7,6 @@
  * the chart's ClusterRole and Role, the same run with that one rule removed fails the check that
  * says what the rule is for: none is superfluous, and the first run shows none is missing.
  */
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,14 +16,15 @@ import {
   CLUSTER_START_TIMEOUT_MS,
   report,
   runController,
+  STATUS_ADDRESS,
   type RunningController,
 } from "../e2e/harness.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { installGatewayApiCrds, waitForCrdsEstablished } from "../support/kube/crds.ts";
+import { installGatewayApiCrds, installKongCrds } from "../support/kube/crds.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
 import { runCommand } from "../support/kube/run.ts";
-import { CHART_DIR, resolveHelm } from "./helm.ts";
+import { resolveHelm } from "./helm.ts";
 import {
   chartRbac,
   checkNeeding,
@@ -35,7 +35,6 @@ import {
   rulesOf,
   scenarioManifest,
   serviceAccountKubeconfig,
-  STATUS_ADDRESS,
   stillWorkingWithout,
   without,
   type CheckName,
@@ -53,17 +52,7 @@ beforeAll(async () => {
   cluster = await startKubeCluster();
   await installGatewayApiCrds(cluster.kubeconfigPath);
   // The chart's own CRDs, as `helm install` puts them in before the rest.
-  const crds = join(CHART_DIR, "crds");
-  if (existsSync(crds)) {
-    const applied = await kubectlOk(cluster, ["apply", "--server-side", "-o", "name", "-f", crds]);
-    await waitForCrdsEstablished(
-      cluster.kubeconfigPath,
-      applied
-        .split("\n")
-        .filter(l => l.startsWith("customresourcedefinition"))
-        .map(l => l.slice(l.indexOf("/") + 1)),
-    );
-  }
+  await installKongCrds(cluster.kubeconfigPath);
   const dir = await mkdtemp(join(tmpdir(), "kongress-rbac-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const made = await runCommand(

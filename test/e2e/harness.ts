@@ -23,7 +23,7 @@ export function report(line: string): void {
   process.stderr.write(`e2e: ${line}\n`);
 }
 
-/** `KONGRESS_E2E_LOG=debug` shows the controller's own log on stderr. */
+/** `KONGRESS_E2E_LOG=debug` shows the controller's own log on stderr, and the suites' own debug lines. */
 function testLogger(): Logger {
   const level = process.env["KONGRESS_E2E_LOG"] ?? "silent";
   return pino({ level }, pino.destination(2));

@@ -313,7 +313,7 @@ stringData: { key: ${name}-secret }
     };
     await waitFor("alice Programmed=True, bob Programmed=False", async () => {
       const seen = `${await state("alice")}/${await state("bob")}`;
-      if (process.env["KONGRESS_E2E_DEBUG"] === "1") report(`Programmed alice/bob ${seen}`);
+      if (process.env["KONGRESS_E2E_LOG"] === "debug") report(`Programmed alice/bob ${seen}`);
       return seen === "True/False";
     });
   });

@@ -17,6 +17,7 @@ import { resolveKubeBinaries } from "../support/kube/binaries.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { installGatewayApiCrds } from "../support/kube/crds.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
+import { waitFor } from "../support/wait.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 const EXAMPLES = join(REPO, "examples");
@@ -90,15 +91,6 @@ async function startController(run: Running, cluster: KubeCluster, kong: KongEmu
   run.controller = child;
   run.controllerExited = new Promise(resolve => child.once("exit", resolve));
   return { health, log };
-}
-
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 interface KongConfig {
@@ -254,15 +246,15 @@ async function main(): Promise<void> {
     for (const ns of exampleNamespaces()) await kubectlOk(cluster, ["create", "namespace", ns]);
     await kubectlOk(cluster, ["apply", "-f", EXAMPLES]);
     say("playground: applied examples/; waiting for kongress to configure Kong");
-    await waitUntil(
+    await waitFor(
       "kongress Ready",
       async () => (await fetch(`http://127.0.0.1:${String(health)}/readyz`)).status === 200,
-      120_000,
+      { timeoutMs: 120_000, intervalMs: 250 },
     );
-    await waitUntil(
+    await waitFor(
       "Ingress statuses",
       async () => (await statusLines(cluster)).filter(l => l.includes("(none yet)")).length === 0,
-      30_000,
+      { timeoutMs: 30_000, intervalMs: 250 },
     ).catch(() => undefined);
     await summary(cluster, kong, log);
     await followKong(kong, stop.signal);

@@ -13,7 +13,7 @@ import { parseSupportedObject } from "../../src/model/parse.ts";
 import { Store } from "../../src/store/store.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { installGatewayApiCrds } from "../support/kube/crds.ts";
+import { applyCrdFiles, installGatewayApiCrds } from "../support/kube/crds.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -133,36 +133,39 @@ describe("optional kinds, current standard bundle", () => {
   it(
     "watches KIC's IngressClassParameters once the chart's CRD is installed",
     async () => {
-      if (watching === undefined) throw new Error("the first test starts the watchers");
-      const { store, optional } = watching;
-      const crd = new URL(
-        "../../charts/kongress/crds/configuration.konghq.com_ingressclassparameterses.yaml",
-        import.meta.url,
-      ).pathname;
-      await kubectlOk(cluster, ["apply", "-f", crd]);
-      await kubectlOk(cluster, [
-        "wait",
-        "--for=condition=established",
-        "crd/ingressclassparameterses.configuration.konghq.com",
-      ]);
-      await apply(cluster, [
-        {
-          apiVersion: "configuration.konghq.com/v1alpha1",
-          kind: "IngressClassParameters",
-          metadata: { name: "kong-params", namespace: "apps" },
-          spec: { serviceUpstream: true },
-        },
-      ]);
-      await waitFor(
-        "the parameters in the store",
-        () => store.objects("IngressClassParameters").length === 1,
-        { timeoutMs: 20_000 },
-      );
-      expect(optional.served().get("IngressClassParameters")).toBe("v1alpha1");
-      // The CRD's default fills in the field the object left out.
-      expect(store.objects("IngressClassParameters")[0]).toMatchObject({
-        spec: { serviceUpstream: true, enableLegacyRegexDetection: false },
-      });
+      // Its own watchers and namespace, so the test does not lean on the one before it.
+      const own = watch(cluster);
+      try {
+        const { store, optional } = own;
+        await optional.waitSynced(AbortSignal.timeout(10_000));
+        expect(optional.served().get("IngressClassParameters")).toBeUndefined();
+        const crd = new URL(
+          "../../charts/kongress/crds/configuration.konghq.com_ingressclassparameterses.yaml",
+          import.meta.url,
+        ).pathname;
+        await applyCrdFiles(cluster.kubeconfigPath, [crd]);
+        await apply(cluster, [
+          namespace,
+          {
+            apiVersion: "configuration.konghq.com/v1alpha1",
+            kind: "IngressClassParameters",
+            metadata: { name: "kong-params", namespace: "apps" },
+            spec: { serviceUpstream: true },
+          },
+        ]);
+        await waitFor(
+          "the parameters in the store",
+          () => store.objects("IngressClassParameters").length === 1,
+          { timeoutMs: 20_000 },
+        );
+        expect(optional.served().get("IngressClassParameters")).toBe("v1alpha1");
+        // The CRD's default fills in the field the object left out.
+        expect(store.objects("IngressClassParameters")[0]).toMatchObject({
+          spec: { serviceUpstream: true, enableLegacyRegexDetection: false },
+        });
+      } finally {
+        await own.stop();
+      }
     },
     5 * 60_000,
   );

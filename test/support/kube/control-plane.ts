@@ -72,8 +72,21 @@ export interface ConformanceBuild {
   readonly driver: string;
 }
 
-/** Builds (once, then cached) or finds kwok and the conformance driver. */
-export async function conformanceBuild(log: LogFn = stderrLog): Promise<ConformanceBuild> {
+// build.sh checks its cache with `go` runs that take seconds; the conformance suite asks for the build
+// itself and again through resolveControlPlaneBinaries, so one process runs the script once. A failed
+// run is forgotten so that a later caller sees the failure afresh rather than a stale rejection.
+let conformanceBuildOnce: Promise<ConformanceBuild> | undefined;
+
+/** Builds (once, then cached) or finds kwok and the conformance driver; runs build.sh once per process. */
+export function conformanceBuild(log: LogFn = stderrLog): Promise<ConformanceBuild> {
+  conformanceBuildOnce ??= runConformanceBuild(log).catch((err: unknown) => {
+    conformanceBuildOnce = undefined;
+    throw err;
+  });
+  return conformanceBuildOnce;
+}
+
+async function runConformanceBuild(log: LogFn): Promise<ConformanceBuild> {
   const script = join(repoTest, "conformance/build.sh");
   const printed = keyValues(await buildScript(script, log));
   const [kwok, kwokStages, driver] = ["kwok", "kwok_stages", "driver"].map(k => printed.get(k));

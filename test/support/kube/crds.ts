@@ -25,24 +25,17 @@ export async function installGatewayApiCrds(
     .filter(f => f.endsWith(".yaml") && f !== "kustomization.yaml")
     .sort();
   if (files.length === 0) throw new Error(`no CRD manifests in ${crdDir}`);
-  const applied = await kubectlOk({ kubeconfigPath }, [
-    "apply",
-    "--server-side",
-    "--field-manager=kongress-tests",
-    "-o",
-    "name",
-    ...files.flatMap(f => ["-f", join(crdDir, f)]),
-  ]);
-  const crds = applied
-    .split("\n")
-    .filter(line => line.startsWith("customresourcedefinition."))
-    .map(line => line.slice(line.indexOf("/") + 1));
-  await waitForCrdsEstablished(kubeconfigPath, crds);
-  return crds;
+  return applyCrdFiles(
+    kubeconfigPath,
+    files.map(f => join(crdDir, f)),
+  );
 }
 
-/** The chart's CRDs of Kong's own kinds (KongPlugin, KongClusterPlugin, KongConsumer, KongUpstreamPolicy). */
-export const kongCrdDir = join(
+/**
+ * The chart's CRDs: Kong's own kinds (KongPlugin, KongClusterPlugin, KongConsumer, KongUpstreamPolicy)
+ * and KIC's IngressClassParameters.
+ */
+const kongCrdDir = join(
   dirname(fileURLToPath(import.meta.url)),
   "..",
   "..",
@@ -55,13 +48,27 @@ export const kongCrdDir = join(
 /** Installs the chart's Kong CRDs and waits until each is Established. Returns the CRD names. */
 export async function installKongCrds(kubeconfigPath: string): Promise<string[]> {
   const files = (await readdir(kongCrdDir)).filter(f => f.endsWith(".yaml")).sort();
+  return applyCrdFiles(
+    kubeconfigPath,
+    files.map(f => join(kongCrdDir, f)),
+  );
+}
+
+/**
+ * Applies CRD manifests (server-side, one field manager for every test install) and waits until each
+ * CRD they define is Established. Returns the CRD names, one per CRD the apply reported.
+ */
+export async function applyCrdFiles(
+  kubeconfigPath: string,
+  files: readonly string[],
+): Promise<string[]> {
   const applied = await kubectlOk({ kubeconfigPath }, [
     "apply",
     "--server-side",
     "--field-manager=kongress-tests",
     "-o",
     "name",
-    ...files.flatMap(f => ["-f", join(kongCrdDir, f)]),
+    ...files.flatMap(f => ["-f", f]),
   ]);
   const crds = applied
     .split("\n")

@@ -252,7 +252,9 @@ describe("GatewayApiStatusPublisher", () => {
     publisher.onTranslated(without);
     expect(released).toEqual(["Gateway/infra/kong"]);
     // Kong still runs the route on the Gateway until it accepts the new config.
-    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({ parents: [{}] });
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({
+      parents: [{ conditions: [{ type: "Accepted", status: "True" }, { type: "ResolvedRefs" }] }],
+    });
     publisher.onConfigApplied(without);
     expect(desired.get("HTTPRoute/shop/web")).toMatchObject({ parents: [] });
     expect(desired.has("GatewayClass/kong")).toBe(true);

@@ -5,8 +5,8 @@
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BUNDLED_PLUGINS } from "../../../../src/kong/validate/index.ts";
-import { accepted, fieldsOf, V3 } from "./helpers.ts";
+import { BUNDLED_PLUGINS, type NormalizedEntities } from "../../../../src/kong/validate/index.ts";
+import { accepted, fieldsOf, only, V3 } from "./helpers.ts";
 
 const RSA_PUBLIC_KEY = createPublicKey(
   readFileSync(new URL("../../../fixtures/certs/api.key", import.meta.url), "utf8"),
@@ -26,10 +26,9 @@ function nestedErrors(collection: string, credential: Record<string, unknown>): 
   return fields.consumers[0]?.[collection]?.[0];
 }
 
-function only(entities: Record<string, Record<string, Record<string, unknown>>>, c: string) {
-  const values = Object.values(entities[c] ?? {});
-  expect(values).toHaveLength(1);
-  return values[0] ?? {};
+/** The one entity of a collection (failing when there is none or more). */
+function onlyOf(entities: NormalizedEntities, collection: string): Record<string, unknown> {
+  return only(Object.values(entities[collection] ?? {}));
 }
 
 describe("credential field rules", () => {
@@ -148,7 +147,7 @@ describe("credential field rules", () => {
       "hmacauth_credentials",
       "oauth2_credentials",
     ]) {
-      expect(only(entities, collection)["consumer"]).toEqual(consumer);
+      expect(onlyOf(entities, collection)["consumer"]).toEqual(consumer);
     }
     expect(Object.values(entities["jwt_secrets"] ?? {})).toEqual(
       expect.arrayContaining([
@@ -156,10 +155,14 @@ describe("credential field rules", () => {
         expect.objectContaining({ key: "rs-iss", algorithm: "RS256", consumer }),
       ]),
     );
-    expect(only(entities, "oauth2_credentials")).toMatchObject({
+    expect(onlyOf(entities, "oauth2_credentials")).toMatchObject({
       client_type: "confidential",
       hash_secret: false,
     });
+    expect(onlyOf(entities, "acls")["group"]).toBe("admins");
+    expect(onlyOf(entities, "keyauth_credentials")["key"]).toBe("k1");
+    // Kong stores sha1(password .. consumer id), never the password itself.
+    expect(onlyOf(entities, "basicauth_credentials")["password"]).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it("fills auto fields Kong generates (key-auth key, jwt key and secret, oauth2 client)", () => {
@@ -175,13 +178,13 @@ describe("credential field rules", () => {
         },
       ],
     });
-    expect(only(entities, "keyauth_credentials")["key"]).toEqual(expect.any(String));
-    expect(only(entities, "jwt_secrets")).toMatchObject({
+    expect(onlyOf(entities, "keyauth_credentials")["key"]).toEqual(expect.any(String));
+    expect(onlyOf(entities, "jwt_secrets")).toMatchObject({
       key: expect.any(String) as unknown,
       secret: expect.any(String) as unknown,
     });
-    expect(only(entities, "hmacauth_credentials")["secret"]).toEqual(expect.any(String));
-    expect(only(entities, "oauth2_credentials")["client_secret"]).toEqual(expect.any(String));
+    expect(onlyOf(entities, "hmacauth_credentials")["secret"]).toEqual(expect.any(String));
+    expect(onlyOf(entities, "oauth2_credentials")["client_secret"]).toEqual(expect.any(String));
   });
 
   it("accepts top-level credentials that name their consumer", () => {
@@ -192,8 +195,8 @@ describe("credential field rules", () => {
       acls: [{ consumer: "bob", group: "g" }],
     });
     const consumer = { id: Object.keys(entities["consumers"] ?? {})[0] };
-    expect(only(entities, "keyauth_credentials")["consumer"]).toEqual(consumer);
-    expect(only(entities, "acls")["consumer"]).toEqual(consumer);
+    expect(onlyOf(entities, "keyauth_credentials")["consumer"]).toEqual(consumer);
+    expect(onlyOf(entities, "acls")["consumer"]).toEqual(consumer);
   });
 
   it("needs a consumer on a top-level credential, and one that exists", () => {
@@ -234,15 +237,22 @@ describe("credential uniqueness across consumers", () => {
   });
 
   it("allows the same acl group on two consumers, but not twice on one", () => {
-    expect(
-      accepted({
-        ...V3,
-        consumers: [
-          { username: "a", acls: [{ group: "g" }] },
-          { username: "b", acls: [{ group: "g" }] },
-        ],
-      })["acls"],
-    ).toBeDefined();
+    const entities = accepted({
+      ...V3,
+      consumers: [
+        { username: "a", acls: [{ group: "g" }] },
+        { username: "b", acls: [{ group: "g" }] },
+      ],
+    });
+    const consumerIds = Object.keys(entities["consumers"] ?? {});
+    expect(consumerIds).toHaveLength(2);
+    const acls = Object.values(entities["acls"] ?? {});
+    expect(acls).toHaveLength(2);
+    expect(acls.map(a => a["group"])).toEqual(["g", "g"]);
+    // One per consumer.
+    expect(acls.map(a => (a["consumer"] as { id: string }).id).sort()).toEqual(
+      [...consumerIds].sort(),
+    );
     const fields = fieldsOf({
       ...V3,
       consumers: [{ username: "a", acls: [{ group: "g" }, { group: "g" }] }],
@@ -280,7 +290,7 @@ describe("mtls_auth_credentials", () => {
       { ...V3, consumers: [{ username: "bob", mtls_auth_credentials: [{ subject_name: "bob" }] }] },
       { enabledPlugins },
     );
-    expect(only(entities, "mtls_auth_credentials")).toMatchObject({
+    expect(onlyOf(entities, "mtls_auth_credentials")).toMatchObject({
       subject_name: "bob",
       ca_certificate: null,
     });

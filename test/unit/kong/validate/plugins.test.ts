@@ -235,29 +235,6 @@ describe("consumers and credentials (§2.6)", () => {
     });
   });
 
-  it("flattens nested credentials with a consumer link and hashes basic-auth passwords", () => {
-    const entities = accepted({
-      ...V3,
-      consumers: [
-        {
-          username: "bob",
-          acls: [{ group: "admins" }],
-          keyauth_credentials: [{ key: "k1" }],
-          basicauth_credentials: [{ username: "bob", password: "pw" }],
-        },
-      ],
-    });
-    const consumerId = Object.keys(entities["consumers"] ?? {})[0];
-    expect(Object.values(entities["acls"] ?? {})[0]).toMatchObject({
-      group: "admins",
-      consumer: { id: consumerId },
-    });
-    expect(Object.values(entities["keyauth_credentials"] ?? {})[0]).toMatchObject({ key: "k1" });
-    expect(Object.values(entities["basicauth_credentials"] ?? {})[0]?.["password"]).toMatch(
-      /^[0-9a-f]{40}$/,
-    );
-  });
-
   it("knows credential collections only when their plugin is enabled", () => {
     expect(fieldsOf({ ...V3, acls: [] }, { enabledPlugins: new Set(["cors"]) })).toEqual({
       acls: "unknown field",
