@@ -76,7 +76,7 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
   const ourClass = input.snapshot.ingressClasses.find(
     c => c.metadata.name === input.options.ingressClass,
   );
-  const settings = classSettings(ourClass, input.snapshot, results);
+  const settings = classSettings(ourClass, input.snapshot, results, memo.classSettings);
   for (const ingress of ingresses) {
     const unit = ingressUnit(ingress, { services, settings, budgets: input.budgets }, memo);
     if (settings.source !== undefined) results.dependsOn(ingress, settings.source);

@@ -14,6 +14,7 @@ import type {
   EndpointSlice,
   Ingress,
   IngressClass,
+  IngressClassParameters,
   KubeObject,
   Secret,
   Service,
@@ -26,7 +27,7 @@ import type { IrBackend, IrHttpRoute } from "./ir/types.ts";
 import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
-import type { ClassSettings } from "./ingress-class-parameters.ts";
+import { settingsFromParameters, type ClassSettings } from "./ingress-class-parameters.ts";
 import type { ClaimKeys } from "./conflicts.ts";
 import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
 import type { BuiltPlugin } from "./plugin-config.ts";
@@ -72,6 +73,7 @@ export class TranslationMemo {
   readonly #pairs = new WeakMap<Secret, KeyPair>();
   readonly #ageKeys = new WeakMap<Ingress, string>();
   readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
+  readonly #classSettings = new WeakMap<IngressClassParameters, ClassSettings>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
   /** Per plugin object, its config as built and checked (plugin-config.ts). */
   readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
@@ -99,6 +101,10 @@ export class TranslationMemo {
     once(this.#ageKeys, ingress, ({ metadata: m }) => {
       return `${m.creationTimestamp ?? ""}\u0000${m.namespace ?? ""}/${m.name}`;
     });
+
+  /** One settings object per parameters version: an Ingress unit's memo compares settings by identity. */
+  readonly classSettings = (parameters: IngressClassParameters): ClassSettings =>
+    once(this.#classSettings, parameters, settingsFromParameters);
 
   /** A route's claim keys (conflicts.ts), once per route object. */
   readonly claims = (route: IrHttpRoute, compute: (route: IrHttpRoute) => ClaimKeys): ClaimKeys =>
