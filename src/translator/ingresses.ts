@@ -19,7 +19,12 @@ import {
   type IngressStreamRoute,
   type ServiceLookup,
 } from "./ingress.ts";
-import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
+import {
+  derivedFrom,
+  type IngressUnit,
+  type ServiceLookupRecord,
+  type TranslationMemo,
+} from "./memo.ts";
 import { RecordedResults, type ResultSink } from "./results.ts";
 import {
   reportAnyHost,
@@ -191,7 +196,10 @@ function selectIngresses(input: IngressInput): Ingress[] {
   return ours.sort((a, b) => compareStrings(memo.ageKey(a), memo.ageKey(b)));
 }
 
-/** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
+/**
+ * One Ingress's own contribution: reused while the Ingress, its class settings and every Service it
+ * looked up (admitted, left out for its plugins, or missing) are the same.
+ */
 function ingressUnit(
   ingress: Ingress,
   input: {
@@ -205,7 +213,7 @@ function ingressUnit(
   const cached = memo.ingresses.get(ingress);
   if (cached?.classSettings === settings && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
-  const lookups = new Map<string, Service | undefined>();
+  const lookups = new Map<string, ServiceLookupRecord>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
   let unit: IngressUnit;
@@ -226,7 +234,7 @@ function ingressUnit(
     const recording: ServiceLookup = {
       get(ns, name) {
         const key = `${ns}/${name}`;
-        lookups.set(key, services.get(key));
+        lookups.set(key, lookupRecord(services, key));
         return lookup.get(ns, name);
       },
     };
@@ -244,8 +252,17 @@ function ingressUnit(
   return unit;
 }
 
+function lookupRecord(services: ServiceView, key: string): ServiceLookupRecord {
+  const service = services.get(key);
+  return { service, blocked: service === undefined && services.blocked(key) !== undefined };
+}
+
+/** Whether every Service the unit looked up leads where it did: a missing and a blocked one differ. */
 function sameLookups(unit: IngressUnit, services: ServiceView): boolean {
-  for (const [key, service] of unit.lookups) if (services.get(key) !== service) return false;
+  for (const [key, was] of unit.lookups) {
+    const now = lookupRecord(services, key);
+    if (now.service !== was.service || now.blocked !== was.blocked) return false;
+  }
   return true;
 }
 

@@ -33,9 +33,18 @@ import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
 import type { BuiltPlugin } from "./plugin-config.ts";
 import { GatewayRouteMemo } from "./gateway/memo.ts";
 
-/** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
+/**
+ * What a Service name led to when an Ingress looked it up: the Service it may route to, or none; and
+ * whether none was because the Service is left out for its plugins (the Ingress says which).
+ */
+export interface ServiceLookupRecord {
+  readonly service: Service | undefined;
+  readonly blocked: boolean;
+}
+
+/** What one Ingress contributed, and the Services it looked up (by name). */
 export interface IngressUnit {
-  readonly lookups: ReadonlyMap<string, Service | undefined>;
+  readonly lookups: ReadonlyMap<string, ServiceLookupRecord>;
   readonly overrides: RouteOverrides;
   /** The class's settings it was translated with (IngressClassParameters). */
   readonly classSettings: ClassSettings;

@@ -130,4 +130,40 @@ describe("Ingress memo", () => {
     expect(incremental.config).toEqual(cold.config);
     expect(incremental.results).toEqual(cold.results);
   });
+
+  it("equals a cold translation while a backend Service comes and goes and its plugin turns valid and invalid", () => {
+    const store = newStore();
+    store.upsert("Ingress", ingress("web", "web"));
+    const snapshots = new Snapshotter(store);
+    const memoised = createTranslator(DEFAULT_TRANSLATE_OPTIONS);
+    const auth = (resourceVersion: string, keyNames: unknown) => ({
+      apiVersion: "configuration.konghq.com/v1",
+      kind: "KongPlugin",
+      metadata: meta("auth", "shop", resourceVersion),
+      plugin: "key-auth",
+      config: { key_names: keyNames },
+    });
+    const steps: [string, () => void][] = [
+      ["no Service", () => undefined],
+      [
+        "the Service, its plugin missing",
+        () => store.upsert("Service", service("web", "2", { "konghq.com/plugins": "auth" })),
+      ],
+      ["its plugin valid", () => store.upsert("KongPlugin", auth("1", ["apikey"]))],
+      ["its plugin invalid", () => store.upsert("KongPlugin", auth("2", "not a list"))],
+      ["the Service gone", () => store.remove("Service", { namespace: "shop", name: "web" })],
+      [
+        "the Service back, its plugin still invalid",
+        () => store.upsert("Service", service("web", "3", { "konghq.com/plugins": "auth" })),
+      ],
+    ];
+    for (const [step, change] of steps) {
+      change();
+      const snapshot = snapshots.take();
+      const cold = translate(snapshot, DEFAULT_TRANSLATE_OPTIONS);
+      const incremental = memoised(snapshot);
+      expect(incremental.results, step).toEqual(cold.results);
+      expect(incremental.config, step).toEqual(cold.config);
+    }
+  });
 });
