@@ -130,7 +130,7 @@ function translateWith(
   });
   const serviceView = admittedServices(services, catalog, results);
   const owned = applyOwnership({
-    ...{ ingress, claims, policy, certificates, results, memo, options },
+    ...{ ingress, claims, policy, certificates, results, memo, options, expressions },
     gatewayRoutes: translateGatewayRoutes({
       evaluation: gatewayApi,
       results: new TranslatedHeldBack(results),

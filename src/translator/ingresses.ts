@@ -9,6 +9,7 @@ import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations } from "./annotations.ts";
 import { ingressOverBudget, type ObjectBudgets } from "./budgets.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
+import { inexpressible } from "./kong-writer/index.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import {
@@ -133,6 +134,8 @@ export function finishIngresses(
     admitted: readonly IngressRoute[];
     streams: readonly IngressStreamRoute[];
     ownership: HostOwnership;
+    /** Written for Kong's expressions router, which cannot take every route (services.ts says why). */
+    expressions: boolean;
   },
 ): readonly IngressEmission[] {
   const { certificates, results, memo } = input;
@@ -141,8 +144,11 @@ export function finishIngresses(
     certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
   }
   const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims);
-  for (const r of kept) results.translated(r.ingress);
-  for (const r of p.streams) results.translated(r.ingress);
+  // A route Kong's router cannot take is left out later (services.ts): it does not make its Ingress translated.
+  const routable = (r: IngressEmission): boolean =>
+    inexpressible(r.route, p.expressions).length === 0;
+  for (const r of kept) if (routable(r)) results.translated(r.ingress);
+  for (const r of p.streams) if (routable(r)) results.translated(r.ingress);
   for (const ingress of sharing) results.translated(ingress);
   for (const ingress of p.ingresses) results.excluded(ingress);
   return p.streams.length === 0 ? kept : [...kept, ...p.streams];

@@ -91,6 +91,8 @@ export interface OwnershipInput {
   readonly memo: TranslationMemo;
   /** Its ExternalName policy. */
   readonly options: TranslateOptions;
+  /** Written for Kong's expressions router. */
+  readonly expressions: boolean;
 }
 
 export interface OwnedRoutes {
@@ -118,6 +120,7 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
     admitted: admittedIngress,
     streams: input.ingress.streams,
     ownership,
+    expressions: input.expressions,
   });
   const gatewayRoutes = admitted(gatewayEmissions);
   for (const e of gatewayRoutes) results.translated(e.route.origin.object);

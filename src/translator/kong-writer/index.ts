@@ -32,6 +32,7 @@ import { rankGatewayMatches, splitGatewayMatch, type SplitMatch } from "./expres
 import { TRADITIONAL_WRITING, writeRoute, type RouteWriting } from "./routes.ts";
 
 export { inexpressible, kongHeaders, kongPath } from "./routes.ts";
+export { expressionLosses } from "./expression-limits.ts";
 
 /** Upstream KIC adds to an otherwise empty config so Kong's `/status/ready` turns 200 (KIC PR #4316). */
 export const STUB_UPSTREAM_NAME = "kong";

@@ -19,6 +19,7 @@ import {
   streamExpressionRoute,
   type ExpressionRoute,
 } from "./expressions.ts";
+import { expressionRefusals } from "./expression-limits.ts";
 import { filterPlugins } from "./plugins.ts";
 
 /** Kong 3.x marks regex paths with this prefix. */
@@ -64,9 +65,13 @@ export function isGrpcOnly(protocols: readonly KongProtocol[] | undefined): bool
  */
 export function inexpressible(route: IrRoute, expressions = false): readonly string[] {
   // Asked for every route of every translation: the common case allocates nothing.
-  if (route.kind === "stream" || (route.filters.length === 0 && plain(route.match))) return NOTHING;
+  const router = expressions ? expressionRefusals(route) : NOTHING;
+  if (route.kind === "stream" || (route.filters.length === 0 && plain(route.match))) return router;
+  return [...matchLimits(route.match, expressions), ...filterLimits(route), ...router];
+}
+
+function matchLimits(match: HttpMatch, expressions: boolean): string[] {
   const found: string[] = [];
-  const { match } = route;
   if (!matchesSomething(match)) {
     found.push("a route must match on hosts, paths, methods or headers (a catch-all is prefix /)");
   }
@@ -84,7 +89,6 @@ export function inexpressible(route: IrRoute, expressions = false): readonly str
       );
     }
   }
-  found.push(...filterLimits(route));
   return found;
 }
 
