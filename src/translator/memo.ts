@@ -32,6 +32,7 @@ import type { ClaimKeys } from "./conflicts.ts";
 import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
 import type { BuiltPlugin } from "./plugin-config.ts";
 import { GatewayRouteMemo } from "./gateway/memo.ts";
+import type { PolicyUpstream } from "./upstream-policy.ts";
 
 /**
  * What a Service name led to when an Ingress looked it up: the Service it may route to, or none; and
@@ -87,10 +88,7 @@ export class TranslationMemo {
   /** Per plugin object, its config as built and checked (plugin-config.ts). */
   readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
   /** Per KongUpstreamPolicy, its Kong upstream fields. */
-  readonly upstreamPolicies = new WeakMap<
-    KongUpstreamPolicyObject,
-    Readonly<Record<string, unknown>>
-  >();
+  readonly upstreamPolicies = new WeakMap<KongUpstreamPolicyObject, PolicyUpstream>();
   readonly gatewayRoutes = new GatewayRouteMemo();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
