@@ -143,7 +143,7 @@ function filterLimits(route: IrHttpRoute): string[] {
  */
 export interface RouteWriting {
   readonly expressions: boolean;
-  /** By Kong route name (`rankGatewayMatches`). */
+  /** By Kong route name: the Gateway API matches' (`rankGatewayMatches`) and host catch-alls'. */
   readonly gatewayPriorities: ReadonlyMap<string, number>;
 }
 
@@ -161,8 +161,13 @@ export function writeRoute(
   if (!writing.expressions)
     return [route.kind === "http" ? writeHttpRoute(route, tags) : writeStreamRoute(route, tags)];
   if (route.kind === "stream") return [writeExpressionStreamRoute(route, tags)];
-  if (route.place === undefined)
-    return [expressionHttpRoute(route, tags, ingressExpressionRoute(route))];
+  if (route.place === undefined) {
+    const e = ingressExpressionRoute(route);
+    const ranked = route.hostCatchAll === true ? writing.gatewayPriorities.get(e.name) : undefined;
+    return [
+      expressionHttpRoute(route, tags, ranked === undefined ? e : { ...e, priority: ranked }),
+    ];
+  }
   return splitGatewayMatch(route).map(split =>
     expressionHttpRoute(route, tags, {
       name: split.name,
