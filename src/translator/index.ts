@@ -124,7 +124,7 @@ function translateWith(
   const policy = ownershipPolicy(options);
   const claims = new ClaimCollector();
   const ingress = translateIngresses({
-    ...{ snapshot, options, services, certificates, results, memo, claims, catalog },
+    ...{ snapshot, options, services, certificates, results, memo, catalog },
     admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,
     budgets: objectBudgets(options),
   });

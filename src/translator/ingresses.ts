@@ -47,8 +47,6 @@ export interface IngressInput {
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
   readonly catalog: PluginCatalog;
-  /** Collects the Ingresses' host claims for the ownership decision. */
-  readonly claims: ClaimCollector;
   /** Whether a namespace may route any host (a default backend). */
   readonly admitsAnyHost: (namespace: string) => boolean;
   readonly budgets: ObjectBudgets;
@@ -62,12 +60,20 @@ export interface IngressRoutes {
   readonly streams: readonly IngressStreamRoute[];
   /** Ingresses left out whole (over a budget, or their plugins do not resolve): no TLS hosts bound. */
   readonly leftOut: ReadonlySet<Ingress>;
+  /**
+   * The hosts each Ingress claims (rule hosts, aliases, TLS hosts), also of one left out for its
+   * plugins, so a broken object keeps its hosts; claimed once its routes are within budget
+   * (`claimIngressHosts`), since an object refused for a budget serves nothing and claims nothing.
+   */
+  readonly claimants: readonly IngressClaimant[];
 }
 
-/**
- * Our Ingresses' routes, each on the Kong service of its backend, and their host claims (rule hosts,
- * aliases and TLS hosts, also of Ingresses left out, so a broken object keeps its hosts).
- */
+export interface IngressClaimant {
+  readonly ingress: Ingress;
+  readonly aliases: readonly string[];
+}
+
+/** Our Ingresses' routes, each on the Kong service of its backend, and who claims which hosts. */
 export function translateIngresses(input: IngressInput): IngressRoutes {
   const { results, memo, catalog } = input;
   const services = admittedServices(input.services, catalog, results);
@@ -78,6 +84,7 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
   let defaultBackendOwner: Ingress | undefined;
 
   const leftOut = new Set<Ingress>();
+  const claimants: IngressClaimant[] = [];
   const lookup = serviceLookup(services);
   const ourClass = input.snapshot.ingressClasses.find(
     c => c.metadata.name === input.options.ingressClass,
@@ -87,13 +94,9 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
     const unit = ingressUnit(ingress, { services, settings, budgets: input.budgets }, memo);
     if (settings.source !== undefined) results.dependsOn(ingress, settings.source);
     unit.said.replay(results);
-    if (unit.overBudget !== true) claimHosts(input.claims, ingress, unit.overrides.hostAliases);
-    if (unit.overBudget === true) {
-      leftOut.add(ingress);
-      continue;
-    }
-    // Outside the memo: a plugin's content is not among what an Ingress unit is keyed by.
-    if (catalog.resolve(ingress) === undefined) {
+    if (unit.overBudget !== true) claimants.push({ ingress, aliases: unit.overrides.hostAliases });
+    // The plugins outside the memo: a plugin's content is not among what an Ingress unit is keyed by.
+    if (unit.overBudget === true || catalog.resolve(ingress) === undefined) {
       leftOut.add(ingress);
       continue;
     }
@@ -119,7 +122,7 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
       owner: defaultBackendOwner,
     });
   }
-  return { ingresses, routes, streams, leftOut };
+  return { ingresses, routes, streams, leftOut, claimants };
 }
 
 /**
@@ -154,12 +157,20 @@ export function finishIngresses(
   return p.streams.length === 0 ? kept : [...kept, ...p.streams];
 }
 
-function claimHosts(claims: ClaimCollector, ingress: Ingress, aliases: readonly string[]): void {
-  for (const rule of ingress.spec.rules ?? [])
-    if (rule.host !== undefined) claims.add(rule.host, ingress);
-  for (const alias of aliases) claims.add(alias, ingress);
-  for (const tls of ingress.spec.tls ?? [])
-    for (const host of tls.hosts ?? []) claims.add(host, ingress);
+/** The claimants' hosts, but for Ingresses `refused` (over a budget once their routes were counted). */
+export function claimIngressHosts(
+  claims: ClaimCollector,
+  claimants: readonly IngressClaimant[],
+  refused: ReadonlySet<Ingress>,
+): void {
+  for (const { ingress, aliases } of claimants) {
+    if (refused.has(ingress)) continue;
+    for (const rule of ingress.spec.rules ?? [])
+      if (rule.host !== undefined) claims.add(rule.host, ingress);
+    for (const alias of aliases) claims.add(alias, ingress);
+    for (const tls of ingress.spec.tls ?? [])
+      for (const host of tls.hosts ?? []) claims.add(host, ingress);
+  }
 }
 
 function tlsHostFilter(
