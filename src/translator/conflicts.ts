@@ -11,6 +11,7 @@ import type { Ingress } from "../model/k8s.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { IrHttpRoute } from "./ir/types.ts";
 import { kongHeaders, kongPath } from "./kong-writer/routes.ts";
+import { pluginReferences } from "./plugin-refs.ts";
 import type { ResultSink } from "./results.ts";
 
 /** A route's claim keys, one list per path (in `paths` order); a memo passes a caching one. */
@@ -83,9 +84,15 @@ function reportConflict(
   );
 }
 
-/** The Kong service and the route's settings and filters: the claim keys hold the match criteria. */
+/**
+ * The Kong service, the route's settings and filters, and the Ingress's plugins (an auth plugin on one
+ * of two otherwise equal claims must not vanish by sharing): the claim keys hold the match criteria.
+ */
 function behaviourOf(r: IngressRoute): string {
-  return JSON.stringify([r.service.name, r.route.settings, r.route.filters]);
+  const plugins = pluginReferences(r.ingress)
+    .refs.map(ref => `${ref.namespace}/${ref.name}`)
+    .sort();
+  return JSON.stringify([r.service.name, r.route.settings, r.route.filters, [...new Set(plugins)]]);
 }
 
 function withPaths(r: IngressRoute, paths: IrHttpRoute["match"]["paths"]): IngressRoute {

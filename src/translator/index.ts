@@ -124,13 +124,13 @@ function translateWith(
   const policy = ownershipPolicy(options);
   const claims = new ClaimCollector();
   const ingress = translateIngresses({
-    ...{ snapshot, options, services, certificates, results, memo, claims, catalog },
+    ...{ snapshot, options, services, certificates, results, memo, catalog },
     admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,
     budgets: objectBudgets(options),
   });
   const serviceView = admittedServices(services, catalog, results);
   const owned = applyOwnership({
-    ...{ ingress, claims, policy, certificates, results, memo, options },
+    ...{ ingress, claims, policy, certificates, results, memo, options, expressions },
     gatewayRoutes: translateGatewayRoutes({
       evaluation: gatewayApi,
       results: new TranslatedHeldBack(results),

@@ -23,11 +23,16 @@ export const DEFAULT_CLASS_SETTINGS: ClassSettings = Object.freeze({
   legacyRegexDetection: false,
 });
 
-/** The settings our IngressClass's parameters give, reporting a reference that leads nowhere. */
+/**
+ * The settings our IngressClass's parameters give, reporting a reference that leads nowhere.
+ * `settingsOf` turns the parameters object into settings; the translator's memo gives the same settings
+ * object for the same parameters object, so an Ingress translated with them can be reused.
+ */
 export function classSettings(
   ingressClass: IngressClass | undefined,
   snapshot: Snapshot,
   results: ResultSink,
+  settingsOf: (parameters: IngressClassParameters) => ClassSettings = settingsFromParameters,
 ): ClassSettings {
   const ref = ingressClass?.spec.parameters;
   if (ingressClass === undefined || ref === undefined) return DEFAULT_CLASS_SETTINGS;
@@ -60,10 +65,14 @@ export function classSettings(
   }
   results.dependsOn(ingressClass, found);
   results.translated(found);
+  return settingsOf(found);
+}
+
+export function settingsFromParameters(parameters: IngressClassParameters): ClassSettings {
   return {
-    serviceUpstream: found.spec.serviceUpstream === true,
-    legacyRegexDetection: found.spec.enableLegacyRegexDetection === true,
-    source: found,
+    serviceUpstream: parameters.spec.serviceUpstream === true,
+    legacyRegexDetection: parameters.spec.enableLegacyRegexDetection === true,
+    source: parameters,
   };
 }
 

@@ -9,6 +9,7 @@ import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations } from "./annotations.ts";
 import { ingressOverBudget, type ObjectBudgets } from "./budgets.ts";
 import { dropConflictingPaths } from "./conflicts.ts";
+import { inexpressible } from "./kong-writer/index.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import {
@@ -19,7 +20,12 @@ import {
   type IngressStreamRoute,
   type ServiceLookup,
 } from "./ingress.ts";
-import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
+import {
+  derivedFrom,
+  type IngressUnit,
+  type ServiceLookupRecord,
+  type TranslationMemo,
+} from "./memo.ts";
 import { RecordedResults, type ResultSink } from "./results.ts";
 import {
   reportAnyHost,
@@ -41,8 +47,6 @@ export interface IngressInput {
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
   readonly catalog: PluginCatalog;
-  /** Collects the Ingresses' host claims for the ownership decision. */
-  readonly claims: ClaimCollector;
   /** Whether a namespace may route any host (a default backend). */
   readonly admitsAnyHost: (namespace: string) => boolean;
   readonly budgets: ObjectBudgets;
@@ -56,12 +60,20 @@ export interface IngressRoutes {
   readonly streams: readonly IngressStreamRoute[];
   /** Ingresses left out whole (over a budget, or their plugins do not resolve): no TLS hosts bound. */
   readonly leftOut: ReadonlySet<Ingress>;
+  /**
+   * The hosts each Ingress claims (rule hosts, aliases, TLS hosts), also of one left out for its
+   * plugins, so a broken object keeps its hosts; claimed once its routes are within budget
+   * (`claimIngressHosts`), since an object refused for a budget serves nothing and claims nothing.
+   */
+  readonly claimants: readonly IngressClaimant[];
 }
 
-/**
- * Our Ingresses' routes, each on the Kong service of its backend, and their host claims (rule hosts,
- * aliases and TLS hosts, also of Ingresses left out, so a broken object keeps its hosts).
- */
+export interface IngressClaimant {
+  readonly ingress: Ingress;
+  readonly aliases: readonly string[];
+}
+
+/** Our Ingresses' routes, each on the Kong service of its backend, and who claims which hosts. */
 export function translateIngresses(input: IngressInput): IngressRoutes {
   const { results, memo, catalog } = input;
   const services = admittedServices(input.services, catalog, results);
@@ -72,22 +84,19 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
   let defaultBackendOwner: Ingress | undefined;
 
   const leftOut = new Set<Ingress>();
+  const claimants: IngressClaimant[] = [];
   const lookup = serviceLookup(services);
   const ourClass = input.snapshot.ingressClasses.find(
     c => c.metadata.name === input.options.ingressClass,
   );
-  const settings = classSettings(ourClass, input.snapshot, results);
+  const settings = classSettings(ourClass, input.snapshot, results, memo.classSettings);
   for (const ingress of ingresses) {
     const unit = ingressUnit(ingress, { services, settings, budgets: input.budgets }, memo);
     if (settings.source !== undefined) results.dependsOn(ingress, settings.source);
     unit.said.replay(results);
-    if (unit.overBudget !== true) claimHosts(input.claims, ingress, unit.overrides.hostAliases);
-    if (unit.overBudget === true) {
-      leftOut.add(ingress);
-      continue;
-    }
-    // Outside the memo: a plugin's content is not among what an Ingress unit is keyed by.
-    if (catalog.resolve(ingress) === undefined) {
+    if (unit.overBudget !== true) claimants.push({ ingress, aliases: unit.overrides.hostAliases });
+    // The plugins outside the memo: a plugin's content is not among what an Ingress unit is keyed by.
+    if (unit.overBudget === true || catalog.resolve(ingress) === undefined) {
       leftOut.add(ingress);
       continue;
     }
@@ -113,7 +122,7 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
       owner: defaultBackendOwner,
     });
   }
-  return { ingresses, routes, streams, leftOut };
+  return { ingresses, routes, streams, leftOut, claimants };
 }
 
 /**
@@ -128,6 +137,8 @@ export function finishIngresses(
     admitted: readonly IngressRoute[];
     streams: readonly IngressStreamRoute[];
     ownership: HostOwnership;
+    /** Written for Kong's expressions router, which cannot take every route (services.ts says why). */
+    expressions: boolean;
   },
 ): readonly IngressEmission[] {
   const { certificates, results, memo } = input;
@@ -136,19 +147,30 @@ export function finishIngresses(
     certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
   }
   const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims);
-  for (const r of kept) results.translated(r.ingress);
-  for (const r of p.streams) results.translated(r.ingress);
+  // A route Kong's router cannot take is left out later (services.ts): it does not make its Ingress translated.
+  const routable = (r: IngressEmission): boolean =>
+    inexpressible(r.route, p.expressions).length === 0;
+  for (const r of kept) if (routable(r)) results.translated(r.ingress);
+  for (const r of p.streams) if (routable(r)) results.translated(r.ingress);
   for (const ingress of sharing) results.translated(ingress);
   for (const ingress of p.ingresses) results.excluded(ingress);
   return p.streams.length === 0 ? kept : [...kept, ...p.streams];
 }
 
-function claimHosts(claims: ClaimCollector, ingress: Ingress, aliases: readonly string[]): void {
-  for (const rule of ingress.spec.rules ?? [])
-    if (rule.host !== undefined) claims.add(rule.host, ingress);
-  for (const alias of aliases) claims.add(alias, ingress);
-  for (const tls of ingress.spec.tls ?? [])
-    for (const host of tls.hosts ?? []) claims.add(host, ingress);
+/** The claimants' hosts, but for Ingresses `refused` (over a budget once their routes were counted). */
+export function claimIngressHosts(
+  claims: ClaimCollector,
+  claimants: readonly IngressClaimant[],
+  refused: ReadonlySet<Ingress>,
+): void {
+  for (const { ingress, aliases } of claimants) {
+    if (refused.has(ingress)) continue;
+    for (const rule of ingress.spec.rules ?? [])
+      if (rule.host !== undefined) claims.add(rule.host, ingress);
+    for (const alias of aliases) claims.add(alias, ingress);
+    for (const tls of ingress.spec.tls ?? [])
+      for (const host of tls.hosts ?? []) claims.add(host, ingress);
+  }
 }
 
 function tlsHostFilter(
@@ -191,7 +213,10 @@ function selectIngresses(input: IngressInput): Ingress[] {
   return ours.sort((a, b) => compareStrings(memo.ageKey(a), memo.ageKey(b)));
 }
 
-/** One Ingress's own contribution: reused while the Ingress and every Service it looked up are the same. */
+/**
+ * One Ingress's own contribution: reused while the Ingress, its class settings and every Service it
+ * looked up (admitted, left out for its plugins, or missing) are the same.
+ */
 function ingressUnit(
   ingress: Ingress,
   input: {
@@ -205,7 +230,7 @@ function ingressUnit(
   const cached = memo.ingresses.get(ingress);
   if (cached?.classSettings === settings && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
-  const lookups = new Map<string, Service | undefined>();
+  const lookups = new Map<string, ServiceLookupRecord>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
   let unit: IngressUnit;
@@ -226,7 +251,7 @@ function ingressUnit(
     const recording: ServiceLookup = {
       get(ns, name) {
         const key = `${ns}/${name}`;
-        lookups.set(key, services.get(key));
+        lookups.set(key, lookupRecord(services, key));
         return lookup.get(ns, name);
       },
     };
@@ -244,8 +269,17 @@ function ingressUnit(
   return unit;
 }
 
+function lookupRecord(services: ServiceView, key: string): ServiceLookupRecord {
+  const service = services.get(key);
+  return { service, blocked: service === undefined && services.blocked(key) !== undefined };
+}
+
+/** Whether every Service the unit looked up leads where it did: a missing and a blocked one differ. */
 function sameLookups(unit: IngressUnit, services: ServiceView): boolean {
-  for (const [key, service] of unit.lookups) if (services.get(key) !== service) return false;
+  for (const [key, was] of unit.lookups) {
+    const now = lookupRecord(services, key);
+    if (now.service !== was.service || now.blocked !== was.blocked) return false;
+  }
   return true;
 }
 

@@ -14,6 +14,7 @@ import type {
   EndpointSlice,
   Ingress,
   IngressClass,
+  IngressClassParameters,
   KubeObject,
   Secret,
   Service,
@@ -26,15 +27,25 @@ import type { IrBackend, IrHttpRoute } from "./ir/types.ts";
 import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
-import type { ClassSettings } from "./ingress-class-parameters.ts";
+import { settingsFromParameters, type ClassSettings } from "./ingress-class-parameters.ts";
 import type { ClaimKeys } from "./conflicts.ts";
 import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
 import type { BuiltPlugin } from "./plugin-config.ts";
 import { GatewayRouteMemo } from "./gateway/memo.ts";
+import type { PolicyUpstream } from "./upstream-policy.ts";
 
-/** What one Ingress contributed, and the Services it looked up (by name: the object, or none). */
+/**
+ * What a Service name led to when an Ingress looked it up: the Service it may route to, or none; and
+ * whether none was because the Service is left out for its plugins (the Ingress says which).
+ */
+export interface ServiceLookupRecord {
+  readonly service: Service | undefined;
+  readonly blocked: boolean;
+}
+
+/** What one Ingress contributed, and the Services it looked up (by name). */
 export interface IngressUnit {
-  readonly lookups: ReadonlyMap<string, Service | undefined>;
+  readonly lookups: ReadonlyMap<string, ServiceLookupRecord>;
   readonly overrides: RouteOverrides;
   /** The class's settings it was translated with (IngressClassParameters). */
   readonly classSettings: ClassSettings;
@@ -72,14 +83,12 @@ export class TranslationMemo {
   readonly #pairs = new WeakMap<Secret, KeyPair>();
   readonly #ageKeys = new WeakMap<Ingress, string>();
   readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
+  readonly #classSettings = new WeakMap<IngressClassParameters, ClassSettings>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
   /** Per plugin object, its config as built and checked (plugin-config.ts). */
   readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
   /** Per KongUpstreamPolicy, its Kong upstream fields. */
-  readonly upstreamPolicies = new WeakMap<
-    KongUpstreamPolicyObject,
-    Readonly<Record<string, unknown>>
-  >();
+  readonly upstreamPolicies = new WeakMap<KongUpstreamPolicyObject, PolicyUpstream>();
   readonly gatewayRoutes = new GatewayRouteMemo();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
@@ -99,6 +108,10 @@ export class TranslationMemo {
     once(this.#ageKeys, ingress, ({ metadata: m }) => {
       return `${m.creationTimestamp ?? ""}\u0000${m.namespace ?? ""}/${m.name}`;
     });
+
+  /** One settings object per parameters version: an Ingress unit's memo compares settings by identity. */
+  readonly classSettings = (parameters: IngressClassParameters): ClassSettings =>
+    once(this.#classSettings, parameters, settingsFromParameters);
 
   /** A route's claim keys (conflicts.ts), once per route object. */
   readonly claims = (route: IrHttpRoute, compute: (route: IrHttpRoute) => ClaimKeys): ClaimKeys =>

@@ -3,11 +3,11 @@
  * claims collected), then the owners are decided, the routes admitted, owners' hosts shielded from
  * foreign wildcards, and only then are Ingress TLS hosts bound and per-path conflicts resolved.
  */
-import type { KubeObject } from "../model/k8s.ts";
+import type { Ingress, KubeObject } from "../model/k8s.ts";
 import { DEFAULT_OBJECT_BUDGETS, withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
 import type { RouteEmission } from "./ir/types.ts";
-import { finishIngresses, type IngressRoutes } from "./ingresses.ts";
+import { claimIngressHosts, finishIngresses, type IngressRoutes } from "./ingresses.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
 import type { ClaimCollector } from "./ownership.ts";
@@ -91,6 +91,8 @@ export interface OwnershipInput {
   readonly memo: TranslationMemo;
   /** Its ExternalName policy. */
   readonly options: TranslateOptions;
+  /** Written for Kong's expressions router. */
+  readonly expressions: boolean;
 }
 
 export interface OwnedRoutes {
@@ -98,9 +100,23 @@ export interface OwnedRoutes {
   readonly tenancy: TenancyReport;
 }
 
+/** The Ingresses of `all` none of whose routes are in `kept`. */
+function refusedIngresses(
+  all: readonly IngressRoute[],
+  kept: readonly IngressRoute[],
+): ReadonlySet<Ingress> {
+  if (kept.length === all.length) return new Set();
+  const keptIngresses = new Set(kept.map(r => r.ingress));
+  return new Set(all.map(r => r.ingress).filter(i => !keptIngresses.has(i)));
+}
+
 export function applyOwnership(input: OwnershipInput): OwnedRoutes {
   const { results } = input;
   const budgets = objectBudgets(input.options);
+  const ingressEmissions = withinBudgets(input.ingress.routes, budgets, results);
+  // An Ingress over a budget serves nothing: it claims no host and binds no TLS host.
+  const overBudget = refusedIngresses(input.ingress.routes, ingressEmissions);
+  claimIngressHosts(input.claims, input.ingress.claimants, overBudget);
   const gatewayEmissions = withinBudgets(input.gatewayRoutes, budgets, results);
   for (const e of gatewayEmissions) {
     if (e.route.kind === "http")
@@ -109,15 +125,20 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
   const ownership = new HostOwnership(input.claims, input.policy);
   const admitted = <T extends RouteEmission>(routes: readonly T[]): T[] =>
     admitExternalNames(admitRoutes(routes, ownership, results), input.options, results);
-  const admittedIngress: IngressRoute[] = admitted(
-    withinBudgets(input.ingress.routes, budgets, results),
-  );
+  const admittedIngress: IngressRoute[] = admitted(ingressEmissions);
   const ingressRoutes = finishIngresses(input, {
     ingresses: input.ingress.ingresses,
-    leftOut: input.ingress.leftOut,
+    leftOut:
+      overBudget.size === 0
+        ? input.ingress.leftOut
+        : new Set([...input.ingress.leftOut, ...overBudget]),
     admitted: admittedIngress,
-    streams: input.ingress.streams,
+    streams:
+      overBudget.size === 0
+        ? input.ingress.streams
+        : input.ingress.streams.filter(r => !overBudget.has(r.ingress)),
     ownership,
+    expressions: input.expressions,
   });
   const gatewayRoutes = admitted(gatewayEmissions);
   for (const e of gatewayRoutes) results.translated(e.route.origin.object);

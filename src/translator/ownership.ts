@@ -11,6 +11,7 @@
  * namespace the per-path rules of conflicts.ts apply. Routes that name no host match every host, so
  * they (and default backends) are allowed only from the namespaces `--any-host-namespaces` names.
  */
+import type { KongProtocol } from "../kong/types.ts";
 import type { KubeObject } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
 import type { RouteEmission } from "./ir/types.ts";
@@ -284,26 +285,45 @@ export function admitRoutes<T extends RouteEmission>(
 
 const ROOT_PREFIX = Object.freeze({ kind: "prefix", value: "/" } as const);
 
+/** What a route without `protocols` serves: Kong's default. */
+const DEFAULT_PROTOCOLS: readonly KongProtocol[] = ["http", "https"];
+
+/** Per host, the protocols on which a route matches its every request at `/` (no other criteria). */
+function rootProtocols(emissions: readonly RouteEmission[]): Map<string, Set<KongProtocol>> {
+  const served = new Map<string, Set<KongProtocol>>();
+  for (const e of emissions) {
+    const m = e.route.kind === "http" ? e.route.match : undefined;
+    if (m === undefined || m.methods !== undefined || m.headers !== undefined) continue;
+    if (m.snis !== undefined) continue;
+    if (!m.paths.some(p => p.kind === "prefix" && p.value === "/")) continue;
+    for (const host of m.hosts) {
+      const key = host.toLowerCase();
+      const protocols = served.get(key) ?? new Set();
+      for (const protocol of m.protocols ?? DEFAULT_PROTOCOLS) protocols.add(protocol);
+      served.set(key, protocols);
+    }
+  }
+  return served;
+}
+
 /**
  * For every owned exact host that another namespace's wildcard would otherwise catch (a path the owner
  * does not route, or the owner's backends all gone), a route on that host alone that answers 404:
- * Kong prefers a plain host to a wildcard, so the wildcard never sees the owner's requests.
+ * Kong prefers a plain host to a wildcard, so the wildcard never sees the owner's requests. It must
+ * also be the last of the owner's own routes on the host: a root route of the owner that serves only
+ * some protocols would tie with it, so it takes only the protocols no such route serves (under the
+ * expressions router the writer ranks it below the owner's routes, `hostCatchAll`).
  */
 export function ownerCatchAlls(
   ownership: HostOwnership,
   emissions: readonly RouteEmission[],
 ): RouteEmission[] {
-  const coveredAtRoot = new Set<string>();
-  for (const e of emissions) {
-    const m = e.route.kind === "http" ? e.route.match : undefined;
-    if (m === undefined || m.methods !== undefined || m.headers !== undefined) continue;
-    if (m.snis !== undefined || m.protocols !== undefined) continue;
-    if (!m.paths.some(p => p.kind === "prefix" && p.value === "/")) continue;
-    for (const host of m.hosts) coveredAtRoot.add(host.toLowerCase());
-  }
+  const servedAtRoot = rootProtocols(emissions);
   const catchAlls: RouteEmission[] = [];
   for (const [host, owner] of ownership.ownedExactHosts()) {
-    if (coveredAtRoot.has(host)) continue;
+    const served = servedAtRoot.get(host);
+    const protocols = DEFAULT_PROTOCOLS.filter(p => served?.has(p) !== true);
+    if (protocols.length === 0) continue;
     if (ownership.foreignWildcardOver(host, owner.namespace) === undefined) continue;
     const origin = { object: owner.object };
     catchAlls.push({
@@ -311,9 +331,14 @@ export function ownerCatchAlls(
         kind: "http",
         name: `${owner.namespace}.host-catch-all.${host}`,
         origin,
-        match: { hosts: [host], paths: [ROOT_PREFIX] },
+        match: {
+          hosts: [host],
+          paths: [ROOT_PREFIX],
+          ...(protocols.length < DEFAULT_PROTOCOLS.length ? { protocols } : {}),
+        },
         settings: {},
         filters: [{ kind: "respond", statusCode: 404, message: "no route matched this path" }],
+        hostCatchAll: true,
       },
       service: {
         name: `${owner.namespace}.host-catch-all`,

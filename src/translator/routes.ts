@@ -13,7 +13,7 @@ import type {
   RouteSettings,
 } from "./ir/types.ts";
 import { isGrpcOnly } from "./kong-writer/routes.ts";
-import { routeProblems } from "../kong/validate/fields.ts";
+import { routeProblems, routeSniProblem } from "../kong/validate/fields.ts";
 
 export interface RouteDraft {
   readonly name: string;
@@ -90,9 +90,8 @@ export function buildStreamRoute(draft: RouteDraft, o: RouteOverrides): BuiltStr
   const protocols = (o.protocols ?? []).filter((p): p is IrStreamRoute["protocols"][number] =>
     STREAM_PROTOCOLS.has(p),
   );
-  const hosts = [...new Set([...draft.hosts, ...o.hostAliases])];
-  const snis = o.snis !== undefined && o.snis.length > 0 ? o.snis : hosts;
   const dropped = streamDropped(draft, o);
+  const snis = o.snis !== undefined && o.snis.length > 0 ? o.snis : sniFromHosts(draft, o, dropped);
   const tlsCapable = protocols.some(p => p !== "tcp");
   if (!tlsCapable || snis.length === 0) {
     const missing = tlsCapable
@@ -108,6 +107,23 @@ export function buildStreamRoute(draft: RouteDraft, o: RouteOverrides): BuiltStr
     snis,
   };
   return { route, dropped };
+}
+
+/**
+ * A host or host-alias may name a port or an IP, which Kong refuses as an SNI (and with it the whole
+ * config): such an entry is left out of the SNIs and reported.
+ */
+function sniFromHosts(draft: RouteDraft, o: RouteOverrides, dropped: string[]): string[] {
+  const snis: string[] = [];
+  for (const host of new Set([...draft.hosts, ...o.hostAliases])) {
+    const problem = routeSniProblem(host);
+    if (problem === undefined) snis.push(host);
+    else
+      dropped.push(
+        `SNI "${host}" from the rule's host or konghq.com/host-aliases (Kong refuses it: ${problem})`,
+      );
+  }
+  return snis;
 }
 
 function streamDropped(draft: RouteDraft, o: RouteOverrides): string[] {

@@ -15,7 +15,7 @@ import type {
   ServiceSpec,
 } from "./ir/types.ts";
 import { sameItems, sameSettings } from "./ir/same.ts";
-import { inexpressible } from "./kong-writer/index.ts";
+import { expressionLosses, inexpressible } from "./kong-writer/index.ts";
 import type { BackendEntry, BackendSet, TranslationMemo } from "./memo.ts";
 import type { ResultSink } from "./results.ts";
 import type { CertificateCollector } from "./tls.ts";
@@ -61,7 +61,12 @@ function expressible(
   { results, expressions }: Pick<ServicesInput, "results" | "expressions">,
 ): boolean {
   const limits = inexpressible(route, expressions);
-  if (limits.length === 0) return true;
+  if (limits.length === 0) {
+    if (expressions === true)
+      for (const loss of expressionLosses(route))
+        results.problem(route.origin.object, "NotExpressible", loss);
+    return true;
+  }
   results.problem(
     route.origin.object,
     "RouteNotExpressible",

@@ -13,17 +13,28 @@ import {
   type KongUpstreamPolicyObject,
   type KongUpstreamPolicySpec,
 } from "../model/kong.ts";
+import {
+  upstreamEntityProblems,
+  upstreamFieldProblem,
+  type UpstreamField,
+} from "../kong/validate/fields.ts";
 import type { IrService } from "./ir/types.ts";
 import type { ResultSink } from "./results.ts";
 
 type Json = Record<string, unknown>;
+
+/** A policy's Kong upstream fields, and what Kong would refuse of them (then none are applied). */
+export interface PolicyUpstream {
+  readonly fields: Readonly<Json>;
+  readonly problems: readonly string[];
+}
 
 export interface UpstreamPolicyInput {
   readonly services: readonly IrService[];
   readonly policies: readonly KongUpstreamPolicyObject[];
   readonly results: ResultSink;
   /** Per policy object, its Kong upstream fields (the object is frozen: one translation each). */
-  readonly memo: WeakMap<KongUpstreamPolicyObject, Readonly<Json>>;
+  readonly memo: WeakMap<KongUpstreamPolicyObject, PolicyUpstream>;
 }
 
 /** The services with their upstream policy's fields set where their Services name one. */
@@ -36,11 +47,66 @@ export function applyUpstreamPolicies(input: UpstreamPolicyInput): IrService[] {
     if (policy === undefined) return service;
     let upstream = input.memo.get(policy);
     if (upstream === undefined) {
-      upstream = upstreamFields(policy.spec);
+      upstream = checkedUpstream(policy.spec);
       input.memo.set(policy, upstream);
     }
-    return { ...service, upstream };
+    if (upstream.problems.length > 0) {
+      refusePolicy(policy, upstream.problems, service, input.results);
+      return service;
+    }
+    input.results.translated(policy);
+    return { ...service, upstream: upstream.fields };
   });
+}
+
+/** The upstream fields a policy sets; the record check below also refuses any other. */
+const POLICY_FIELDS: readonly UpstreamField[] = [
+  "algorithm",
+  "slots",
+  "hash_on",
+  "hash_on_header",
+  "hash_on_cookie",
+  "hash_on_cookie_path",
+  "hash_on_query_arg",
+  "hash_on_uri_capture",
+  "hash_fallback",
+  "hash_fallback_header",
+  "hash_fallback_query_arg",
+  "hash_fallback_uri_capture",
+  "healthchecks",
+];
+
+/** The policy's fields as Kong's `upstreams` schema judges them (src/kong/validate: one set of rules). */
+function checkedUpstream(spec: KongUpstreamPolicySpec): PolicyUpstream {
+  const fields = upstreamFields(spec);
+  const problems: string[] = [];
+  for (const field of POLICY_FIELDS) {
+    if (!Object.hasOwn(fields, field)) continue;
+    const problem = upstreamFieldProblem(field, fields[field]);
+    if (problem !== undefined) problems.push(`upstream field ${field}: ${problem}`);
+  }
+  if (problems.length === 0)
+    for (const problem of upstreamEntityProblems(fields)) problems.push(`upstream: ${problem}`);
+  return { fields, problems };
+}
+
+/** A policy Kong would refuse is not applied: the policy and the Services naming it are told. */
+function refusePolicy(
+  policy: KongUpstreamPolicyObject,
+  problems: readonly string[],
+  service: IrService,
+  results: ResultSink,
+): void {
+  for (const problem of problems)
+    results.problem(policy, "InvalidUpstreamPolicy", `${problem}; the policy is not applied`);
+  results.excluded(policy);
+  const key = `${policy.metadata.namespace ?? ""}/${policy.metadata.name}`;
+  for (const b of service.backends)
+    results.problem(
+      b.service,
+      "InvalidUpstreamPolicy",
+      `KongUpstreamPolicy ${key} is not applied: Kong would refuse it (see its events); the upstream keeps Kong's defaults`,
+    );
 }
 
 function policyOf(
@@ -86,7 +152,6 @@ function policyOf(
     );
     return undefined;
   }
-  results.translated(policy);
   return policy;
 }
 

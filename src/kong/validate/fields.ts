@@ -71,12 +71,62 @@ export function serviceFieldProblem(field: ServiceField, value: unknown): string
   return problemOf(fieldDef(services, field), value);
 }
 
-/** Kong's message for one `upstreams` field value (`host_header`, …), or undefined. */
-export function upstreamFieldProblem(
-  field: "host_header" | "algorithm" | "slots",
-  value: unknown,
-): string | undefined {
-  return problemOf(fieldDef(upstreams, field), value);
+export type UpstreamField =
+  | "host_header"
+  | "algorithm"
+  | "slots"
+  | "hash_on"
+  | "hash_fallback"
+  | "hash_on_header"
+  | "hash_fallback_header"
+  | "hash_on_cookie"
+  | "hash_on_cookie_path"
+  | "hash_on_query_arg"
+  | "hash_fallback_query_arg"
+  | "hash_on_uri_capture"
+  | "hash_fallback_uri_capture"
+  | "healthchecks";
+
+/**
+ * Kong's message for one `upstreams` field value (`host_header`, …), or undefined. In a record field
+ * (`healthchecks`) each message names the nested field it is about (`active.http_path: …`).
+ */
+export function upstreamFieldProblem(field: UpstreamField, value: unknown): string | undefined {
+  const messages = nestedMessages(validateField(fieldDef(upstreams, field), value).error);
+  return messages.length === 0 ? undefined : messages.join("; ");
+}
+
+/** Every message of an error tree, each after the path of keys and indexes that leads to it. */
+function nestedMessages(tree: ErrTree | undefined, path = ""): string[] {
+  if (tree === undefined) return [];
+  if (typeof tree === "string") return [path === "" ? tree : `${path}: ${tree}`];
+  const children: [string, ErrTree | undefined][] = Array.isArray(tree)
+    ? // Index-aligned and sparse: `map` would skip the holes.
+      Array.from(tree, (child, i) => [`${path}[${i}]`, child])
+    : Object.entries(tree).map(([key, child]) => [path === "" ? key : `${path}.${key}`, child]);
+  return children.flatMap(([at, child]) => nestedMessages(child, at));
+}
+
+/**
+ * The checks of Kong's `upstreams` schema that tie fields together (a header hash needs its header,
+ * `hash_on` and `hash_fallback` differ, no fallback after `none` or `cookie`), on a record whose own
+ * fields {@link upstreamFieldProblem} has passed.
+ */
+export function upstreamEntityProblems(fields: Record_): readonly string[] {
+  const result = validateRecord(
+    { name: "upstream", ...fields },
+    { fields: upstreams.fields, entityChecks: upstreams.entityChecks },
+  );
+  const entity = result.errors?.["@entity"];
+  const messages = Array.isArray(entity)
+    ? entity.filter((m): m is string => typeof m === "string")
+    : [];
+  for (const [key, tree] of Object.entries(result.errors ?? {})) {
+    // Its fields passed alone: what a field still gets is a conditional check's (`hash_on_header:
+    // required field missing`).
+    if (key !== "@entity") messages.push(...nestedMessages(tree, key));
+  }
+  return messages;
 }
 
 export type RouteField =

@@ -125,6 +125,8 @@ export interface IrHttpRoute {
   readonly filters: readonly HttpFilter[];
   /** Where a Gateway API route's match sits in it (KIC's expressions router orders and names by it). */
   readonly place?: MatchPlace;
+  /** Host ownership's 404 catch-all for an owned host: ranked below every other route on its host. */
+  readonly hostCatchAll?: true;
 }
 
 /**

@@ -38,11 +38,20 @@ export const or = (...operands: readonly Atc[]): Atc => joined("||", operands);
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i;
 const PLAIN_HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i;
 
-/** Hosts KIC's pattern refuses are left out silently, as KIC does. */
+/** Whether a host can be written as an `http.host` predicate (KIC's pattern; `*.` first only). */
+export const expressibleHost = (host: string): boolean => HOSTNAME.test(host);
+
+/** Whether an SNI can be written as a `tls.sni` predicate (a plain hostname, as KIC's). */
+export const expressibleSni = (sni: string): boolean => PLAIN_HOSTNAME.test(sni);
+
+/** Whether a method can be written as an `http.method` predicate. */
+export const expressibleMethod = (method: string): boolean => /^[A-Z]+$/.test(method);
+
+/** Hosts KIC's pattern refuses are left out, as KIC does (the translator reports them). */
 export function hostMatcher(hosts: readonly string[]): Atc {
   return or(
     ...hosts
-      .filter(h => HOSTNAME.test(h))
+      .filter(expressibleHost)
       .map(h =>
         h.startsWith("*.")
           ? predicate("http.host", "=^", h.slice(1))
@@ -51,13 +60,13 @@ export function hostMatcher(hosts: readonly string[]): Atc {
   );
 }
 
-/** Plain hostnames only: a wildcard or invalid SNI is left out, as KIC does. */
+/** Plain hostnames only: a wildcard or invalid SNI is left out, as KIC does (the translator reports it). */
 export function sniMatcher(snis: readonly string[]): Atc {
-  return or(...snis.filter(s => PLAIN_HOSTNAME.test(s)).map(s => predicate("tls.sni", "==", s)));
+  return or(...snis.filter(expressibleSni).map(s => predicate("tls.sni", "==", s)));
 }
 
 export function methodMatcher(methods: readonly string[]): Atc {
-  return or(...methods.filter(m => /^[A-Z]+$/.test(m)).map(m => predicate("http.method", "==", m)));
+  return or(...methods.filter(expressibleMethod).map(m => predicate("http.method", "==", m)));
 }
 
 /** `http.headers.<name>`: lower case, `-` spelled `_`. */

@@ -20,6 +20,7 @@ import {
   and,
   anchored,
   CATCH_ALL,
+  expressibleHost,
   headerField,
   hostMatcher,
   methodMatcher,
@@ -309,7 +310,9 @@ function grpcRouteSplit(route: IrHttpRoute, hostname: string): Omit<SplitMatch, 
 export function splitGatewayMatch(route: IrHttpRoute): SplitMatch[] {
   const { object } = route.origin;
   const place = route.place ?? { rule: 0, match: 0 };
-  const hostnames = route.match.hosts.length === 0 ? [""] : route.match.hosts;
+  // A hostname the router cannot take gets no Kong route (one without it would match every host).
+  const hostnames =
+    route.match.hosts.length === 0 ? [""] : route.match.hosts.filter(expressibleHost);
   return hostnames.map(hostname => {
     const split =
       object.kind === "GRPCRoute"

@@ -21,6 +21,7 @@ import type {
   IrBackend,
   IrCertificate,
   IrConfig,
+  IrHttpRoute,
   IrRoute,
   IrService,
   Origin,
@@ -28,10 +29,16 @@ import type {
 import { sameItems, sameOrigin, sameSettings } from "../ir/same.ts";
 import { tagsFor } from "../tags.ts";
 import { writeConsumers, writePlugins } from "./kong-objects.ts";
-import { rankGatewayMatches, splitGatewayMatch, type SplitMatch } from "./expressions.ts";
+import {
+  ingressExpressionRoute,
+  rankGatewayMatches,
+  splitGatewayMatch,
+  type SplitMatch,
+} from "./expressions.ts";
 import { TRADITIONAL_WRITING, writeRoute, type RouteWriting } from "./routes.ts";
 
 export { inexpressible, kongHeaders, kongPath } from "./routes.ts";
+export { expressionLosses } from "./expression-limits.ts";
 
 /** Upstream KIC adds to an otherwise empty config so Kong's `/status/ready` turns 200 (KIC PR #4316). */
 export const STUB_UPSTREAM_NAME = "kong";
@@ -112,15 +119,59 @@ function nonEmpty<K extends string, T>(key: K, list: readonly T[]): Partial<Reco
   return list.length > 0 ? ({ [key]: list } as Record<K, T[]>) : {};
 }
 
-/** Under expressions, the Gateway API matches' priorities, which depend on one another. */
+/**
+ * Under expressions, the priorities that depend on other routes: the Gateway API matches' (ties broken
+ * over all of them) and the host catch-alls' (below the other routes on their host).
+ */
 function routeWriting(ir: IrConfig, flavor: WriterFlavor): RouteWriting {
   if (flavor !== "expressions") return TRADITIONAL_WRITING;
   const splits: SplitMatch[] = [];
+  const catchAlls: IrHttpRoute[] = [];
   for (const service of ir.services)
-    for (const route of service.routes)
-      if (route.kind === "http" && route.place !== undefined)
-        splits.push(...splitGatewayMatch(route));
-  return { expressions: true, gatewayPriorities: rankGatewayMatches(splits) };
+    for (const route of service.routes) {
+      if (route.kind !== "http") continue;
+      if (route.place !== undefined) splits.push(...splitGatewayMatch(route));
+      else if (route.hostCatchAll === true) catchAlls.push(route);
+    }
+  const priorities = rankGatewayMatches(splits);
+  if (catchAlls.length > 0) rankCatchAlls({ ir, catchAlls, splits, priorities });
+  return { expressions: true, gatewayPriorities: priorities };
+}
+
+/**
+ * A host catch-all answers only what the owner's own routes on its host do not match: one below the
+ * lowest of them (KIC's encoding would rank it, an Ingress-kind route, above the owner's HTTPRoutes).
+ * It stays above every foreign wildcard route of a kind no higher than the owner's lowest route's.
+ */
+function rankCatchAlls(p: {
+  ir: IrConfig;
+  catchAlls: readonly IrHttpRoute[];
+  splits: readonly SplitMatch[];
+  priorities: Map<string, number>;
+}): void {
+  const lowest = new Map<string, number>();
+  for (const c of p.catchAlls) for (const host of c.match.hosts) lowest.set(host, Infinity);
+  const lower = (host: string, priority: number): void => {
+    const known = lowest.get(host);
+    if (known !== undefined && priority < known) lowest.set(host, priority);
+  };
+  for (const split of p.splits) {
+    const priority = p.priorities.get(split.name);
+    if (priority !== undefined) lower(split.hostname.toLowerCase(), priority);
+  }
+  for (const service of p.ir.services)
+    for (const route of service.routes) {
+      if (route.kind !== "http" || route.place !== undefined || route.hostCatchAll === true)
+        continue;
+      const hosts = route.match.hosts.filter(h => lowest.has(h.toLowerCase()));
+      if (hosts.length === 0) continue;
+      const { priority } = ingressExpressionRoute(route);
+      for (const host of hosts) lower(host.toLowerCase(), priority);
+    }
+  for (const c of p.catchAlls) {
+    const below = Math.min(...c.match.hosts.map(h => lowest.get(h) ?? Infinity));
+    if (below !== Infinity) p.priorities.set(c.name, below - 1);
+  }
 }
 
 function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting): WrittenService {

@@ -19,6 +19,7 @@ import {
   streamExpressionRoute,
   type ExpressionRoute,
 } from "./expressions.ts";
+import { expressionRefusals } from "./expression-limits.ts";
 import { filterPlugins } from "./plugins.ts";
 
 /** Kong 3.x marks regex paths with this prefix. */
@@ -64,9 +65,13 @@ export function isGrpcOnly(protocols: readonly KongProtocol[] | undefined): bool
  */
 export function inexpressible(route: IrRoute, expressions = false): readonly string[] {
   // Asked for every route of every translation: the common case allocates nothing.
-  if (route.kind === "stream" || (route.filters.length === 0 && plain(route.match))) return NOTHING;
+  const router = expressions ? expressionRefusals(route) : NOTHING;
+  if (route.kind === "stream" || (route.filters.length === 0 && plain(route.match))) return router;
+  return [...matchLimits(route.match, expressions), ...filterLimits(route), ...router];
+}
+
+function matchLimits(match: HttpMatch, expressions: boolean): string[] {
   const found: string[] = [];
-  const { match } = route;
   if (!matchesSomething(match)) {
     found.push("a route must match on hosts, paths, methods or headers (a catch-all is prefix /)");
   }
@@ -84,7 +89,6 @@ export function inexpressible(route: IrRoute, expressions = false): readonly str
       );
     }
   }
-  found.push(...filterLimits(route));
   return found;
 }
 
@@ -139,7 +143,7 @@ function filterLimits(route: IrHttpRoute): string[] {
  */
 export interface RouteWriting {
   readonly expressions: boolean;
-  /** By Kong route name (`rankGatewayMatches`). */
+  /** By Kong route name: the Gateway API matches' (`rankGatewayMatches`) and host catch-alls'. */
   readonly gatewayPriorities: ReadonlyMap<string, number>;
 }
 
@@ -157,8 +161,13 @@ export function writeRoute(
   if (!writing.expressions)
     return [route.kind === "http" ? writeHttpRoute(route, tags) : writeStreamRoute(route, tags)];
   if (route.kind === "stream") return [writeExpressionStreamRoute(route, tags)];
-  if (route.place === undefined)
-    return [expressionHttpRoute(route, tags, ingressExpressionRoute(route))];
+  if (route.place === undefined) {
+    const e = ingressExpressionRoute(route);
+    const ranked = route.hostCatchAll === true ? writing.gatewayPriorities.get(e.name) : undefined;
+    return [
+      expressionHttpRoute(route, tags, ranked === undefined ? e : { ...e, priority: ranked }),
+    ];
+  }
   return splitGatewayMatch(route).map(split =>
     expressionHttpRoute(route, tags, {
       name: split.name,

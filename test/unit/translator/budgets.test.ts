@@ -128,4 +128,28 @@ describe("per-object budgets", () => {
     expect(route?.paths).toHaveLength(28_000);
     expect(problemsOf(result, "huge")).toEqual([]);
   });
+
+  it("an Ingress over a budget claims no host: a newer Ingress of another namespace keeps it", () => {
+    const hosts = ["a.contested.example", "b.contested.example", "c.contested.example"];
+    const older = ingress("evil", "huge", {
+      rules: hosts.map(host => ({ host, http: { paths: [path("/")] } })),
+    });
+    const newer = ingress("shop", "later", {
+      rules: [{ host: "a.contested.example", http: { paths: [path("/")] } }],
+    });
+    const result = translate(
+      loadSnapshot([
+        ingressClass,
+        web,
+        evilService,
+        { ...older, metadata: { ...older.metadata, creationTimestamp: "2020-01-01T00:00:00Z" } },
+        newer,
+      ]),
+      { ...DEFAULT_TRANSLATE_OPTIONS, objectBudgets: { routes: 2 } },
+    );
+    expect(problemsOf(result, "huge")).toEqual([expect.stringContaining("3 Kong routes")]);
+    expect(problemsOf(result, "later")).toEqual([]);
+    expect(routeNames(result)).toContain("shop.later.web.a.contested.example.80");
+    expect(result.tenancy?.claims.filter(c => c.namespace === "evil")).toEqual([]);
+  });
 });

@@ -1,4 +1,9 @@
 import { describe, expect, it } from "vitest";
+import {
+  upstreamEntityProblems,
+  upstreamFieldProblem,
+  type UpstreamField,
+} from "../../../../src/kong/validate/fields.ts";
 import { accepted, firstEntityErrors, V3 } from "./helpers.ts";
 
 const conditional = (field: string) =>
@@ -114,6 +119,43 @@ describe("upstreams (§2.6)", () => {
       accepted({ ...V3, upstreams: [{ name: "u", hash_on: "ip" }] })["upstreams"] ?? {},
     )[0];
     expect(upstream?.["algorithm"]).toBe("consistent-hashing");
+  });
+});
+
+describe("upstream fields one at a time (the translator's KongUpstreamPolicy check)", () => {
+  it.each<[UpstreamField, unknown, string | undefined]>([
+    ["slots", 100, undefined],
+    ["slots", 5, "value should be between 10 and 65536"],
+    [
+      "algorithm",
+      "random",
+      "expected one of: consistent-hashing, least-connections, round-robin, latency",
+    ],
+    ["hash_on", "ip", undefined],
+    [
+      "healthchecks",
+      { active: { http_path: "healthz", healthy: { http_statuses: [200, 99] } } },
+      "active.http_path: should start with: /; active.healthy.http_statuses[1]: value should be between 100 and 999",
+    ],
+    ["healthchecks", { passive: { unhealthy: { http_failures: 5 } } }, undefined],
+  ])("%s = %j", (field, value, message) => {
+    expect(upstreamFieldProblem(field, value)).toBe(message);
+  });
+
+  it.each<[string, Record<string, unknown>, readonly string[]]>([
+    ["header hash with its header", { hash_on: "header", hash_on_header: "x-user" }, []],
+    [
+      "header hash without its header",
+      { hash_on: "header" },
+      [conditional("hash_on"), "hash_on_header: required field missing"],
+    ],
+    [
+      "same hash_on and fallback",
+      { hash_on: "ip", hash_fallback: "ip" },
+      ["values of these fields must be distinct: 'hash_on', 'hash_fallback'"],
+    ],
+  ])("ties fields together: %s", (_, fields, messages) => {
+    expect(upstreamEntityProblems(fields)).toEqual(messages);
   });
 });
 
