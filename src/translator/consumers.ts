@@ -28,6 +28,8 @@ export interface ConsumersInput {
   readonly catalog: PluginCatalog;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  /** The plugins Kong has (a credential type is one); undefined while unknown: Kong's bundled ones. */
+  readonly kongPlugins: ReadonlySet<string> | undefined;
 }
 
 function classesOf(memo: TranslationMemo): ReadonlyMap<string, IngressClass> {
@@ -104,7 +106,7 @@ function readCredentials(
       continue;
     }
     r.dependsOn(secret);
-    const read = readCredential(secret);
+    const read = readCredential(secret, input.kongPlugins);
     if (read.ok) out.push({ origin: { object: secret }, type: read.type, fields: read.fields });
     else if (!credentialRefused({ consumer, secret, read }, input.results)) ok = false;
   }

@@ -235,3 +235,27 @@ describe("what a refused credential costs its consumer", () => {
     }
   });
 });
+
+describe("credentials follow the plugins Kong has", () => {
+  const docs = [
+    ingressClass,
+    consumerDoc("alice", ["mtls", "basic"]),
+    secretDoc("mtls-auth", { subject_name: "alice.example.com" }, "mtls"),
+    secretDoc("basic-auth", { username: "alice", password: "p" }, "basic"),
+  ];
+  it.each([
+    [undefined, ["basicauth_credentials"]],
+    [
+      ["basic-auth", "mtls-auth"],
+      ["basicauth_credentials", "mtls_auth_credentials"],
+    ],
+    [["mtls-auth"], ["mtls_auth_credentials"]],
+  ])("Kong has %j: the consumer is sent with %j", (kongPlugins, collections) => {
+    const result = translate(loadSnapshot(docs), {
+      ...DEFAULT_TRANSLATE_OPTIONS,
+      ...(kongPlugins === undefined ? {} : { kongPlugins }),
+    });
+    const [alice] = result.config.consumers ?? [];
+    expect(Object.keys(alice ?? {}).filter(k => k.endsWith("credentials"))).toEqual(collections);
+  });
+});
