@@ -12,6 +12,7 @@ import {
   type KongValidationError,
 } from "../kong/validate/index.ts";
 import type { Secret } from "../model/k8s.ts";
+import { REDACTED } from "../util/private-keys.ts";
 import { CREDENTIAL_TYPE_LABEL } from "../model/kong.ts";
 import type { CredentialType } from "./ir/types.ts";
 
@@ -171,6 +172,6 @@ function redacted(message: string, fields: Readonly<Record<string, unknown>>): s
   let out = message;
   for (const value of Object.values(fields).flat())
     if (typeof value === "string" && value !== "")
-      out = out.replaceAll(`'${value}'`, "'<redacted>'");
+      out = out.replaceAll(`'${value}'`, `'${REDACTED}'`);
   return out;
 }

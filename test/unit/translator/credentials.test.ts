@@ -118,7 +118,7 @@ const rows: readonly Row[] = [
   {
     type: "oauth2",
     data: { name: "app", client_id: "c", redirect_uris: "https://a.example.com/#frag" },
-    refused: "redirect_uris.1: fragment not allowed in '<redacted>'",
+    refused: "redirect_uris.1: fragment not allowed in '{vault://redacted-value}'",
   },
   {
     type: "mtls-auth",
