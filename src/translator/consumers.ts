@@ -10,7 +10,12 @@
  * and ignored.
  */
 import type { IngressClass, Secret } from "../model/k8s.ts";
-import type { AnyKongPlugin, KongConsumerObject } from "../model/kong.ts";
+import { DEFAULT_KONG_VALIDATION_OPTIONS } from "../kong/validate/index.ts";
+import {
+  CREDENTIAL_TYPE_LABEL,
+  type AnyKongPlugin,
+  type KongConsumerObject,
+} from "../model/kong.ts";
 import { compareStrings } from "../util/compare.ts";
 import { readCredential, uniqueFieldOf, type CredentialRead } from "./credentials.ts";
 import type { CredentialType, IrCredential } from "./ir/types.ts";
@@ -106,11 +111,23 @@ function readCredentials(
       continue;
     }
     r.dependsOn(secret);
-    const read = readCredential(secret, input.kongPlugins);
+    const read = readCached(secret, input);
     if (read.ok) out.push({ origin: { object: secret }, type: read.type, fields: read.fields });
     else if (!credentialRefused({ consumer, secret, read }, input.results)) ok = false;
   }
   return ok ? out : undefined;
+}
+
+/** `readCredential`, once per Secret version and answer of Kong's about the type's plugin. */
+function readCached(secret: Secret, input: ConsumersInput): CredentialRead {
+  const enabled = input.kongPlugins ?? DEFAULT_KONG_VALIDATION_OPTIONS.enabledPlugins;
+  const type = secret.metadata.labels?.[CREDENTIAL_TYPE_LABEL];
+  const pluginEnabled = type !== undefined && enabled.has(type);
+  const cached = input.memo.credentials.get(secret);
+  if (cached?.pluginEnabled === pluginEnabled) return cached.read;
+  const read = readCredential(secret, enabled);
+  input.memo.credentials.set(secret, { pluginEnabled, read });
+  return read;
 }
 
 /**

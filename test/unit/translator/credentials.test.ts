@@ -6,7 +6,12 @@ import { describe, expect, it } from "vitest";
 import { BUNDLED_PLUGINS } from "../../../src/kong/validate/index.ts";
 import type { Secret } from "../../../src/model/k8s.ts";
 import { readCredential } from "../../../src/translator/credentials.ts";
-import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../src/translator/index.ts";
+import {
+  createTranslator,
+  DEFAULT_TRANSLATE_OPTIONS,
+  translate,
+  TranslationMemo,
+} from "../../../src/translator/index.ts";
 import { loadSnapshot } from "../../support/golden.ts";
 
 const GROUP = "configuration.konghq.com";
@@ -257,5 +262,35 @@ describe("credentials follow the plugins Kong has", () => {
     });
     const [alice] = result.config.consumers ?? [];
     expect(Object.keys(alice ?? {}).filter(k => k.endsWith("credentials"))).toEqual(collections);
+  });
+});
+
+describe("a memoising translator reads each credential Secret once per answer of Kong's", () => {
+  it("keeps what it read, and reads again when Kong's plugins change", () => {
+    const memo = new TranslationMemo();
+    let kongPlugins: readonly string[] | undefined;
+    const translator = createTranslator(
+      { ...DEFAULT_TRANSLATE_OPTIONS, kongPlugins: () => kongPlugins },
+      memo,
+    );
+    const snapshot = loadSnapshot([
+      ingressClass,
+      consumerDoc("alice", ["mtls"]),
+      secretDoc("mtls-auth", { subject_name: "alice.example.com" }, "mtls"),
+    ]);
+    const [secret] = snapshot.secrets;
+    const sent = () =>
+      Object.keys(translator(snapshot).config.consumers?.[0] ?? {}).includes(
+        "mtls_auth_credentials",
+      );
+    expect(sent()).toBe(false);
+    const first = secret === undefined ? undefined : memo.credentials.get(secret);
+    expect(first?.read.ok).toBe(false);
+    expect(sent()).toBe(false);
+    expect(secret === undefined ? undefined : memo.credentials.get(secret)).toBe(first);
+    kongPlugins = ["mtls-auth"];
+    expect(sent()).toBe(true);
+    kongPlugins = [];
+    expect(sent()).toBe(false);
   });
 });
