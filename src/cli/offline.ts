@@ -2,6 +2,9 @@
  * What `kongress translate` and `kongress validate` share: read the manifests, build a snapshot, run the
  * same translation the controller runs, and describe every note and problem as one line for stderr.
  */
+import type { KongConfig } from "../kong/types.ts";
+import { DEFAULT_KONG_VALIDATION_OPTIONS } from "../kong/validate/index.ts";
+import type { AnyKongPlugin } from "../model/kong.ts";
 import { escapeControl } from "../util/escape-control.ts";
 import { isDns1123Subdomain } from "../config/parsers.ts";
 import { DEFAULT_NAMESPACE, SUPPORTED_API_VERSIONS } from "../model/parse.ts";
@@ -129,6 +132,50 @@ function translationProblems(result: TranslationResult): string[] {
   );
 }
 
+function isPluginObject(object: LoadedObject["object"]): object is AnyKongPlugin {
+  return object.kind === "KongPlugin" || object.kind === "KongClusterPlugin";
+}
+
+/**
+ * Offline there is no Kong to say which plugins it has: a plugin object of a plugin Kong does not
+ * bundle is sent as it is, and said to be unchecked, since our schemas know only Kong's bundled ones.
+ */
+function uncheckedPluginNotes(
+  objects: readonly LoadedObject[],
+  result: TranslationResult,
+): string[] {
+  const bundled = DEFAULT_KONG_VALIDATION_OPTIONS.enabledPlugins;
+  const used = new Set(
+    result.results
+      .filter(r => r.outcome === "translated")
+      .map(r => objectName(r.ref.kind, r.ref.namespace, r.ref.name)),
+  );
+  return objects.flatMap(({ object, source }) => {
+    if (!isPluginObject(object) || bundled.has(object.plugin)) return [];
+    const name = objectName(object.kind, object.metadata.namespace, object.metadata.name);
+    if (!used.has(name)) return [];
+    return [
+      `note: ${at(source)}: ${name}: plugin ${object.plugin} is not one of Kong's bundled plugins: its config was not checked (the Kong it is sent to must have it enabled, and judges the config)`,
+    ];
+  });
+}
+
+/**
+ * The plugins a Kong must have for `config`: Kong's bundled ones, and every other one the config uses
+ * (offline, such a plugin is taken to be installed; see uncheckedPluginNotes).
+ */
+export function offlineKongPlugins(config: KongConfig): ReadonlySet<string> {
+  const names = new Set(DEFAULT_KONG_VALIDATION_OPTIONS.enabledPlugins);
+  const services = config.services ?? [];
+  const lists = [
+    config.plugins,
+    ...services.map(s => s.plugins),
+    ...services.flatMap(s => (s.routes ?? []).map(r => r.plugins)),
+  ];
+  for (const list of lists) for (const p of list ?? []) names.add(p.name);
+  return names;
+}
+
 /** Translates already loaded manifests. */
 export function translateLoaded(loaded: LoadResult, args: CommonArgs): OfflineRun {
   const snapshot = buildSnapshot(loaded.objects.map(o => o.object));
@@ -140,7 +187,11 @@ export function translateLoaded(loaded: LoadResult, args: CommonArgs): OfflineRu
   });
   return {
     result,
-    notes: [...loaded.skipped.map(skippedNote), ...duplicateNotes(loaded.objects)],
+    notes: [
+      ...loaded.skipped.map(skippedNote),
+      ...duplicateNotes(loaded.objects),
+      ...uncheckedPluginNotes(loaded.objects, result),
+    ],
     problems: [
       ...loaded.invalid.map(invalidProblem),
       ...translationProblems(result),

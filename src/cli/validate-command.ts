@@ -14,6 +14,7 @@ import {
   COMMON_OPTIONS_HELP,
   commonArgs,
   loadAndTranslate,
+  offlineKongPlugins,
   writeLines,
 } from "./offline.ts";
 
@@ -38,7 +39,8 @@ ${COMMON_OPTIONS_HELP}
   -h, --help                Show this help.
 
 Every problem, from translation or from Kong's rules, is one line on stderr. When there is none, a
-one-line summary is printed on stdout.
+one-line summary is printed on stdout. A plugin Kong does not bundle is taken to be installed in Kong;
+its config is not checked, which a note on stderr says (not a problem: the exit status stays 0).
 
 Exit status:
   0  clean: every object translated and Kong would accept the configuration
@@ -91,6 +93,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const { result, notes, problems } = await loadAndTranslate(common, ctx.cwd);
   const checked = validateDeclarativeConfig(result.config, {
     ...DEFAULT_KONG_VALIDATION_OPTIONS,
+    enabledPlugins: offlineKongPlugins(result.config),
     routerFlavor,
     now: ctx.now(),
   });

@@ -32,10 +32,21 @@ const listener = z.object({
  */
 const listeners = z.union([z.array(listener), z.strictObject({}).transform(() => [])]).optional();
 
+/**
+ * `plugins.available_on_server`: the plugins this Kong loaded (its `plugins` setting), by name. An
+ * empty Lua table may come as `[]`.
+ */
+const availablePlugins = z.union([
+  z.record(z.string(), z.unknown()),
+  z.array(z.never()).transform(() => ({})),
+]);
+
 /** `GET /`: node information. */
 export const rootInfoSchema = z.object({
   version: z.string().min(1),
   node_id: z.string().optional(),
+  // Optional: a node that does not say which plugins it has leaves them unknown, never "none".
+  plugins: z.object({ available_on_server: availablePlugins.optional() }).optional(),
   configuration: z.object({
     database: z.string(),
     /** `traditional`, `data_plane` or `control_plane` (hybrid mode). */

@@ -266,6 +266,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     gatewayControllerName: config.gatewayApiControllerName,
     listenerSupport: () => late.listeners?.support() ?? ASSUME_SUPPORTED,
     routerFlavor: () => late.listeners?.routerFlavor() ?? DEFAULT_ROUTER_FLAVOR,
+    kongPlugins: () => late.listeners?.availablePlugins(),
     gatewayApiBundles: () => bundles.current(),
     ...tenancyOptions(config),
     hostClaims: () => claims.current(),

@@ -4,7 +4,8 @@
  * holds the question up), and the publish Service says which of its ports lead where. The answer may
  * be unknown (no Kong answers, they disagree): translation then reports listeners Pending, never
  * UnsupportedProtocol, and a change of the answer is a change of translation input like any object's.
- * The same answers say which router Kong runs (`router_flavor`), which decides how routes are written.
+ * The same answers say which router Kong runs (`router_flavor`), which decides how routes are written,
+ * and which plugins it has, which decides which plugin objects can be sent at all.
  */
 import type { Logger } from "pino";
 import type { KongAdminApi } from "../kong/admin-client.ts";
@@ -108,12 +109,23 @@ export class ListenerSide {
     return this.#discovery.routerFlavor.flavor;
   }
 
+  /**
+   * The plugins every Kong that said has (the same array until that changes); undefined while none
+   * has: translation then lets Kong judge plugins it does not know.
+   */
+  availablePlugins(): readonly string[] | undefined {
+    return this.#discovery.availablePlugins;
+  }
+
   /** One readiness reason per Kong whose router flavour differs from the others'. */
   flavorProblems(): string[] {
     return flavorProblems(this.#discovery.routerFlavor);
   }
 
-  /** Increases whenever {@link support} or {@link routerFlavor} would answer differently. */
+  /**
+   * Increases whenever {@link support}, {@link routerFlavor} or {@link availablePlugins} would answer
+   * differently.
+   */
   get version(): number {
     return this.#version;
   }

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { KongAdminApi } from "../kong/admin-client.ts";
+import { mergeAvailablePlugins, pluginsFromRoot, samePlugins } from "../kong/available-plugins.ts";
 import {
   describeListeners,
   listenersFromRoot,
@@ -78,6 +79,8 @@ interface KongRecord {
   failure?: string;
   /** Its router, from its last answer that said (a control plane's too). */
   flavor?: KongRouterFlavor;
+  /** The plugins it has, from its last answer that said. */
+  plugins?: readonly string[];
 }
 
 const FLAVORS: readonly KongRouterFlavor[] = [
@@ -97,6 +100,7 @@ export class ListenerDiscovery {
   #ready: readonly KongAdminApi[] = [];
   #view: KongListenersView = NOT_ASKED;
   #flavor: RouterFlavorView = { flavor: DEFAULT_ROUTER_FLAVOR, mismatched: [] };
+  #plugins: readonly string[] | undefined;
   /** Counts changes of the ready set; one during a round or a wait starts another round at once. */
   #readyChanges = 0;
   #wake: (() => void) | undefined;
@@ -122,7 +126,15 @@ export class ListenerDiscovery {
     return this.#flavor;
   }
 
-  /** Calls `subscriber` after every change of the view or the router flavour (not with the current one). */
+  /** The plugins every ready Kong that said has (sorted); undefined while none has said. */
+  get availablePlugins(): readonly string[] | undefined {
+    return this.#plugins;
+  }
+
+  /**
+   * Calls `subscriber` after every change of the view, the router flavour or the available plugins
+   * (not with the current one).
+   */
   subscribe(subscriber: ListenersSubscriber): () => void {
     this.#subscribers.add(subscriber);
     return () => {
@@ -223,10 +235,11 @@ export class ListenerDiscovery {
   }
 
   async #ask(admin: KongAdminApi): Promise<void> {
-    const { answer, flavor } = await this.#root(admin);
+    const { answer, flavor, plugins } = await this.#root(admin);
     if (this.#stop.signal.aborted) return;
     const record = this.#record(admin.url);
     if (flavor !== undefined) record.flavor = flavor;
+    if (plugins !== undefined) record.plugins = plugins;
     if (answer.ok) {
       record.listeners = answer.listeners;
       delete record.failure;
@@ -242,6 +255,7 @@ export class ListenerDiscovery {
   async #root(admin: KongAdminApi): Promise<{
     answer: { ok: true; listeners: KongListeners } | { ok: false; reason: string };
     flavor?: KongRouterFlavor;
+    plugins?: readonly string[];
   }> {
     const deadline = new AbortController();
     const stopTimer = new AbortController();
@@ -259,9 +273,11 @@ export class ListenerDiscovery {
       }
       if (!outcome.ok) return { answer: { ok: false, reason: outcome.error.message } };
       const flavor = flavorFromRoot(outcome.value);
+      const plugins = pluginsFromRoot(outcome.value);
       return {
         answer: listenersFromRoot(outcome.value),
         ...(flavor === undefined ? {} : { flavor }),
+        ...(plugins === undefined ? {} : { plugins }),
       };
     } catch (error) {
       // The Admin client classifies every exchange; this only catches a broken client.
@@ -305,8 +321,9 @@ export class ListenerDiscovery {
     const flavor = mergeRouterFlavors(reports, this.#flavor.flavor);
     const flavorChanged = !sameFlavorView(flavor, this.#flavor);
     if (flavorChanged) this.#flavorChanged(flavor);
+    const pluginsChanged = this.#pluginsChanged(mergeAvailablePlugins(reports));
     if (sameView(view, this.#view)) {
-      if (flavorChanged) this.#notify();
+      if (flavorChanged || pluginsChanged) this.#notify();
       return;
     }
     const before = listenersState(this.#view);
@@ -314,6 +331,15 @@ export class ListenerDiscovery {
     this.#setGauge();
     this.#logChange(before);
     this.#notify();
+  }
+
+  /** Keeps `next` when it differs (the same array until it does); true when it did. */
+  #pluginsChanged(next: readonly string[] | undefined): boolean {
+    // Kongs that leave the ready set keep the last known list: not knowing is no reason to forget.
+    if (next === undefined || samePlugins(next, this.#plugins)) return false;
+    this.#plugins = Object.freeze(next);
+    this.#log.info({ plugins: next.length }, "Kong's available plugins changed");
+    return true;
   }
 
   #flavorChanged(next: RouterFlavorView): void {

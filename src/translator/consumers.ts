@@ -1,16 +1,24 @@
 /**
  * KongConsumers to Kong consumers with nested credentials (kic-kong-resources.md §3), and global
- * KongClusterPlugins (§2.3). Ours by `kubernetes.io/ingress.class` as KIC decides it. Unlike KIC, a
- * consumer with a credential that cannot be read (missing Secret, bad label, missing field) or a plugin
- * that does not resolve is left out whole, with the reason: a consumer without its ACL group could
- * pass a deny list. Credentials whose unique field clashes leave out every consumer involved (KIC).
- * Consumer groups are Kong Enterprise's; a membership is reported and ignored.
+ * KongClusterPlugins (§2.3). Ours by `kubernetes.io/ingress.class` as KIC decides it. A credential Kong
+ * would refuse is never sent. KIC then keeps the consumer with its other credentials; so do we when the
+ * credential is an authentication one (the consumer only fails to authenticate with it), but a broken
+ * ACL group, or a Secret that does not say which credential it is (missing, unlabelled, unknown type),
+ * leaves the consumer out whole with the reason: a consumer without its ACL group could pass a deny
+ * list. A plugin that does not resolve leaves it out too. Credentials whose unique field clashes leave
+ * out every consumer involved (KIC). Consumer groups are Kong Enterprise's; a membership is reported
+ * and ignored.
  */
 import type { IngressClass, Secret } from "../model/k8s.ts";
-import type { AnyKongPlugin, KongConsumerObject } from "../model/kong.ts";
+import { DEFAULT_KONG_VALIDATION_OPTIONS } from "../kong/validate/index.ts";
+import {
+  CREDENTIAL_TYPE_LABEL,
+  type AnyKongPlugin,
+  type KongConsumerObject,
+} from "../model/kong.ts";
 import { compareStrings } from "../util/compare.ts";
-import { readCredential, UNIQUE_FIELDS } from "./credentials.ts";
-import type { IrCredential } from "./ir/types.ts";
+import { readCredential, uniqueFieldOf, type CredentialRead } from "./credentials.ts";
+import type { CredentialType, IrCredential } from "./ir/types.ts";
 import { isOurClassAnnotated } from "./kong-class.ts";
 import type { TranslationMemo } from "./memo.ts";
 import type { ConsumerPlugins } from "./plugin-attach.ts";
@@ -25,6 +33,8 @@ export interface ConsumersInput {
   readonly catalog: PluginCatalog;
   readonly results: ResultSink;
   readonly memo: TranslationMemo;
+  /** The plugins Kong has (a credential type is one); undefined while unknown: Kong's bundled ones. */
+  readonly kongPlugins: ReadonlySet<string> | undefined;
 }
 
 function classesOf(memo: TranslationMemo): ReadonlyMap<string, IngressClass> {
@@ -101,18 +111,50 @@ function readCredentials(
       continue;
     }
     r.dependsOn(secret);
-    const read = readCredential(secret);
-    if (!read.ok) {
-      r.problem(
-        "CredentialInvalid",
-        `credential "${name}" failure: ${read.message}; the consumer is left out`,
-      );
-      ok = false;
-      continue;
-    }
-    out.push({ origin: { object: secret }, type: read.type, fields: read.fields });
+    const read = readCached(secret, input);
+    if (read.ok) out.push({ origin: { object: secret }, type: read.type, fields: read.fields });
+    else if (!credentialRefused({ consumer, secret, read }, input.results)) ok = false;
   }
   return ok ? out : undefined;
+}
+
+/** `readCredential`, once per Secret version and answer of Kong's about the type's plugin. */
+function readCached(secret: Secret, input: ConsumersInput): CredentialRead {
+  const enabled = input.kongPlugins ?? DEFAULT_KONG_VALIDATION_OPTIONS.enabledPlugins;
+  const type = secret.metadata.labels?.[CREDENTIAL_TYPE_LABEL];
+  const pluginEnabled = type !== undefined && enabled.has(type);
+  const cached = input.memo.credentials.get(secret);
+  if (cached?.pluginEnabled === pluginEnabled) return cached.read;
+  const read = readCredential(secret, enabled);
+  input.memo.credentials.set(secret, { pluginEnabled, read });
+  return read;
+}
+
+/**
+ * Says why a credential is not sent, on its consumer and its Secret; true when the consumer may stay
+ * without it (an authentication credential), false when it must be left out.
+ */
+function credentialRefused(
+  refused: {
+    readonly consumer: KongConsumerObject;
+    readonly secret: Secret;
+    readonly read: CredentialRead & { readonly ok: false };
+  },
+  results: ResultSink,
+): boolean {
+  const { consumer, secret, read } = refused;
+  const consumerStays = read.type !== undefined && read.type !== "acl";
+  const consequence = consumerStays
+    ? "this credential is not sent, the consumer's others are"
+    : "the consumer is left out";
+  results.problem(
+    consumer,
+    "CredentialInvalid",
+    `credential "${secret.metadata.name}" failure: ${read.message}; ${consequence}`,
+  );
+  results.problem(secret, "CredentialInvalid", `${read.message}; the credential is not sent`);
+  results.excluded(secret);
+  return consumerStays;
 }
 
 /** KIC's uniqueness indexes: a clash leaves out every consumer involved. */
@@ -120,7 +162,7 @@ function withoutConflicts(consumers: ConsumerPlugins[], results: ResultSink): Co
   const owners = new Map<string, Set<ConsumerPlugins>>();
   for (const c of consumers) {
     for (const cred of c.consumer.credentials) {
-      const field = UNIQUE_FIELDS[cred.type];
+      const field = uniqueFieldOf(cred.type);
       const value = field === undefined ? undefined : cred.fields[field];
       if (typeof value !== "string") continue;
       const key = `${cred.type}\u0000${value}`;
@@ -139,7 +181,7 @@ function withoutConflicts(consumers: ConsumerPlugins[], results: ResultSink): Co
       results.problem(
         c.consumer.origin.object,
         "CredentialConflict",
-        `Consumer has conflicting credentials: a ${type} credential's ${UNIQUE_FIELDS[type as keyof typeof UNIQUE_FIELDS] ?? "key"} is also used by consumers ${names.join(", ")}; each of them is left out`,
+        `Consumer has conflicting credentials: a ${type} credential's ${uniqueFieldOf(type as CredentialType) ?? "key"} is also used by consumers ${names.join(", ")}; each of them is left out`,
       );
     }
   }

@@ -1,9 +1,18 @@
 /**
- * Credential Secrets (kic-kong-resources.md §3.2): the type comes only from the `konghq.com/credential`
- * label; the fields KIC reads per type, as strings unless noted, and the one each type requires. Kong
- * OSS has no mtls-auth (an Enterprise plugin): such a credential is a problem, not a silent drop.
+ * Credential Secrets (kic-kong-resources.md §3.2), the Kubernetes side: the type comes only from the
+ * `konghq.com/credential` label, and the Secret keys KIC reads per type become Kong fields. Whether Kong
+ * takes the credential is not decided here but by Kong's own credential schemas (src/kong/validate), the
+ * rules `kongress validate` and `POST /config` apply, so a credential passes here exactly when Kong
+ * would accept it.
  */
+import {
+  credentialCollection,
+  DEFAULT_KONG_VALIDATION_OPTIONS,
+  validateDeclarativeConfig,
+  type KongValidationError,
+} from "../kong/validate/index.ts";
 import type { Secret } from "../model/k8s.ts";
+import { REDACTED } from "../util/private-keys.ts";
 import { CREDENTIAL_TYPE_LABEL } from "../model/kong.ts";
 import type { CredentialType } from "./ir/types.ts";
 
@@ -13,42 +22,50 @@ export type CredentialRead =
       readonly type: CredentialType;
       readonly fields: Readonly<Record<string, unknown>>;
     }
-  | { readonly ok: false; readonly message: string };
+  /** `type` is set when the Secret says which credential it is (the consumer may then stay). */
+  | { readonly ok: false; readonly type?: CredentialType; readonly message: string };
 
-interface TypeRule {
-  /** Fields read as strings. */
-  readonly strings: readonly string[];
-  readonly required: string;
-}
+const TYPES: readonly CredentialType[] = [
+  "key-auth",
+  "basic-auth",
+  "hmac-auth",
+  "jwt",
+  "oauth2",
+  "acl",
+  "mtls-auth",
+];
 
-const RULES: Readonly<Record<Exclude<CredentialType, "mtls-auth">, TypeRule>> = {
-  "key-auth": { strings: ["key"], required: "key" },
-  "basic-auth": { strings: ["username", "password"], required: "username" },
-  "hmac-auth": { strings: ["username", "secret"], required: "username" },
-  jwt: { strings: ["key", "secret", "algorithm", "rsa_public_key"], required: "key" },
-  oauth2: { strings: ["name", "client_id", "client_secret", "client_type"], required: "client_id" },
-  acl: { strings: ["group"], required: "group" },
+/** The Secret keys KIC reads per type (others are ignored), each as a string unless converted below. */
+const KEYS: Readonly<Record<CredentialType, readonly string[]>> = {
+  "key-auth": ["key", "ttl"],
+  "basic-auth": ["username", "password"],
+  "hmac-auth": ["username", "secret"],
+  jwt: ["key", "secret", "algorithm", "rsa_public_key"],
+  oauth2: ["name", "client_id", "client_secret", "client_type", "redirect_uris", "hash_secret"],
+  acl: ["group"],
+  "mtls-auth": ["subject_name"],
 };
 
-/** The Kong collection each type's credentials are nested under in a consumer. */
-export const CREDENTIAL_COLLECTIONS: Readonly<Record<CredentialType, string>> = {
-  "key-auth": "keyauth_credentials",
-  "basic-auth": "basicauth_credentials",
-  "hmac-auth": "hmacauth_credentials",
-  jwt: "jwt_secrets",
-  oauth2: "oauth2_credentials",
-  acl: "acls",
-  "mtls-auth": "mtls_auth_credentials",
-};
-
-/** The field Kong keeps unique across every consumer, per type (KIC's conflict indexes). */
-export const UNIQUE_FIELDS: Partial<Readonly<Record<CredentialType, string>>> = {
+/**
+ * Fields Kong generates when absent (`auto`), which KIC requires: in a DB-less config a generated key
+ * is a new random one at every load, which no client can know.
+ */
+const KIC_REQUIRED: Partial<Readonly<Record<CredentialType, string>>> = {
   "key-auth": "key",
-  "basic-auth": "username",
-  "hmac-auth": "username",
   jwt: "key",
   oauth2: "client_id",
 };
+
+/** The consumer collection a type's credentials are nested under (`key-auth` → `keyauth_credentials`). */
+export function credentialCollectionOf(type: CredentialType): string {
+  // Every type KIC reads is one of Kong's credential plugins, so the fallback is never used.
+  return credentialCollection(type)?.collection ?? type;
+}
+
+/** The field Kong keeps unique across every consumer, per type (KIC's conflict indexes). */
+export function uniqueFieldOf(type: CredentialType): string | undefined {
+  return credentialCollection(type)?.uniqueField;
+}
 
 function decode(secret: Secret): Record<string, string> {
   const out: Record<string, string> = {};
@@ -58,75 +75,103 @@ function decode(secret: Secret): Record<string, string> {
 }
 
 function isType(value: string): value is CredentialType {
-  return Object.hasOwn(CREDENTIAL_COLLECTIONS, value);
+  return (TYPES as readonly string[]).includes(value);
 }
 
-export function readCredential(secret: Secret): CredentialRead {
+/**
+ * The credential a Secret holds, as Kong will be given it; not ok when the Secret is not a credential
+ * or Kong would refuse it, with Kong's own messages (never a field's value).
+ */
+export function readCredential(
+  secret: Secret,
+  enabledPlugins: ReadonlySet<string> = DEFAULT_KONG_VALIDATION_OPTIONS.enabledPlugins,
+): CredentialRead {
   const type = secret.metadata.labels?.[CREDENTIAL_TYPE_LABEL];
   if (type === undefined)
     return { ok: false, message: `the Secret has no ${CREDENTIAL_TYPE_LABEL} label` };
   if (!isType(type)) return { ok: false, message: `unsupported credential type: "${type}"` };
-  if (type === "mtls-auth")
-    return { ok: false, message: "mtls-auth credentials need Kong Enterprise (not in Kong OSS)" };
-  const rule = RULES[type];
-  const data = decode(secret);
-  const fields: Record<string, unknown> = {};
-  if (data["id"] !== undefined && data["id"] !== "") fields["id"] = data["id"];
-  for (const name of rule.strings) {
-    const value = data[name];
-    if (value !== undefined) fields[name] = value;
-  }
-  if (typeof fields[rule.required] !== "string" || fields[rule.required] === "")
-    return { ok: false, message: `${type} is invalid: no ${rule.required}` };
-  const extra = typedFields(type, data);
-  if (typeof extra === "string") return { ok: false, message: `${type} is invalid: ${extra}` };
-  return { ok: true, type, fields: { ...fields, ...extra } };
+  if (!enabledPlugins.has(type)) return { ok: false, type, message: notEnabled(type) };
+  const fields = kongFields(type, decode(secret));
+  const required = KIC_REQUIRED[type];
+  if (required !== undefined && (fields[required] ?? "") === "")
+    return { ok: false, type, message: `${type} is invalid: no ${required}` };
+  const refusal = kongRefusal(type, fields, enabledPlugins);
+  if (refusal !== undefined) return { ok: false, type, message: `${type} is invalid: ${refusal}` };
+  return { ok: true, type, fields };
 }
 
-/** The non-string fields: key-auth `ttl`, jwt's default algorithm, oauth2 `redirect_uris` and `hash_secret`. */
-function typedFields(
+function notEnabled(type: CredentialType): string {
+  const why = type === "mtls-auth" ? " (a Kong Enterprise plugin, not in Kong OSS)" : "";
+  return `${type} credentials need the ${type} plugin, which Kong does not have enabled${why}`;
+}
+
+/**
+ * The Secret's keys as Kong fields. Secret data is text, so the non-string fields are converted where
+ * the text says what it means; text that does not is passed on for Kong's schema to refuse by name.
+ */
+function kongFields(
   type: CredentialType,
   data: Readonly<Record<string, string>>,
-): Record<string, unknown> | string {
-  switch (type) {
-    case "key-auth":
-      return keyAuthFields(data);
-    case "jwt":
-      return jwtFields(data);
-    case "oauth2":
-      return oauth2Fields(data);
-    case "acl":
-    case "basic-auth":
-    case "hmac-auth":
-    case "mtls-auth":
-      return {};
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (data["id"] !== undefined && data["id"] !== "") fields["id"] = data["id"];
+  for (const key of KEYS[type]) {
+    const value = data[key];
+    if (value !== undefined) fields[key] = converted(key, value);
+  }
+  // KIC writes Kong's default algorithm out, so configs diff cleanly against KIC's.
+  if (type === "jwt" && fields["algorithm"] === undefined) fields["algorithm"] = "HS256";
+  return fields;
+}
+
+function converted(key: string, value: string): unknown {
+  switch (key) {
+    case "ttl":
+      return /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+    case "hash_secret":
+      return value === "true" ? true : value === "false" ? false : value;
+    case "redirect_uris":
+      return value
+        .split(",")
+        .map(u => u.trim())
+        .filter(Boolean);
+    default:
+      return value;
   }
 }
 
-function keyAuthFields(data: Readonly<Record<string, string>>): Record<string, unknown> | string {
-  const ttl = data["ttl"]?.trim();
-  if (ttl === undefined) return {};
-  return /^\d+$/.test(ttl) ? { ttl: Number(ttl) } : `ttl "${ttl}" is not an integer`;
+/** What Kong would say of this credential on a consumer, or undefined when it would take it. */
+function kongRefusal(
+  type: CredentialType,
+  fields: Readonly<Record<string, unknown>>,
+  enabledPlugins: ReadonlySet<string>,
+): string | undefined {
+  const result = validateDeclarativeConfig(
+    {
+      _format_version: "3.0",
+      consumers: [{ username: "consumer", [credentialCollectionOf(type)]: [fields] }],
+    },
+    { ...DEFAULT_KONG_VALIDATION_OPTIONS, enabledPlugins },
+  );
+  return result.ok ? undefined : redacted(messagesOf(result.error), fields);
 }
 
-function jwtFields(data: Readonly<Record<string, string>>): Record<string, unknown> | string {
-  const algorithm = data["algorithm"] ?? "HS256";
-  // Kong checks the key of an asymmetric algorithm (jwt's daos.lua); KIC's webhook requires it.
-  if (!algorithm.startsWith("HS") && (data["rsa_public_key"] ?? "") === "")
-    return `algorithm ${algorithm} needs rsa_public_key`;
-  return data["algorithm"] === undefined ? { algorithm } : {};
+/** Kong's field and entity messages, without the entity itself: its name may be a secret key. */
+function messagesOf(error: KongValidationError): string {
+  const lines = error.flattened_errors.flatMap(entry =>
+    entry.errors.map(e => (e.type === "field" ? `${e.field}: ${e.message}` : e.message)),
+  );
+  return lines.length > 0 ? lines.join("; ") : error.message;
 }
 
-function oauth2Fields(data: Readonly<Record<string, string>>): Record<string, unknown> | string {
-  const out: Record<string, unknown> = {};
-  const uris = data["redirect_uris"];
-  if (uris !== undefined)
-    out["redirect_uris"] = uris
-      .split(",")
-      .map(u => u.trim())
-      .filter(Boolean);
-  const hash = data["hash_secret"];
-  if (hash === undefined) return out;
-  if (hash !== "true" && hash !== "false") return `hash_secret "${hash}" is not true or false`;
-  return { ...out, hash_secret: hash === "true" };
+/**
+ * Kong quotes a value it cannot parse (`cannot parse '<uri>'`); Secret data stays out of events and
+ * logs, so every quoted field value is masked.
+ */
+function redacted(message: string, fields: Readonly<Record<string, unknown>>): string {
+  let out = message;
+  for (const value of Object.values(fields).flat())
+    if (typeof value === "string" && value !== "")
+      out = out.replaceAll(`'${value}'`, `'${REDACTED}'`);
+  return out;
 }

@@ -79,6 +79,7 @@ function translateWith(
   // Asked once: one translation writes for one router.
   const flavor = options.routerFlavor?.() ?? "traditional_compatible";
   const expressions = flavor === "expressions";
+  const kongPlugins = kongPluginsOf(options);
   // In key order (Kind/namespace/name), so the results rarely need sorting.
   const all = [
     snapshot.endpointSlices,
@@ -120,6 +121,7 @@ function translateWith(
     grants: snapshot.referenceGrants,
     results,
     builds: memo.pluginBuilds,
+    kongPlugins,
   });
   const policy = ownershipPolicy(options);
   const claims = new ClaimCollector();
@@ -161,7 +163,7 @@ function translateWith(
     results,
     memo: memo.upstreamPolicies,
   });
-  const consumers = translateConsumers({ snapshot, options, catalog, results, memo });
+  const consumers = translateConsumers({ snapshot, options, catalog, results, memo, kongPlugins });
   const ir: IrConfig = {
     services: kongServices,
     certificates: certificates.certificates(),
@@ -169,7 +171,7 @@ function translateWith(
     plugins: attachPlugins({
       services: kongServices,
       consumers,
-      global: globalPlugins({ snapshot, options, catalog, results, memo }),
+      global: globalPlugins({ snapshot, options, catalog, results, memo, kongPlugins }),
       catalog,
       results,
     }),
@@ -223,6 +225,13 @@ function routeStatuses(
       }),
     };
   });
+}
+
+/** The plugins Kong has, asked once: one translation judges plugins by one answer. */
+function kongPluginsOf(options: TranslateOptions): ReadonlySet<string> | undefined {
+  const list =
+    typeof options.kongPlugins === "function" ? options.kongPlugins() : options.kongPlugins;
+  return list === undefined ? undefined : new Set(list);
 }
 
 function byKey<T extends Secret | Service>(objects: readonly T[]): Map<string, T> {

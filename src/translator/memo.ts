@@ -31,6 +31,7 @@ import { settingsFromParameters, type ClassSettings } from "./ingress-class-para
 import type { ClaimKeys } from "./conflicts.ts";
 import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
 import type { BuiltPlugin } from "./plugin-config.ts";
+import type { CredentialRead } from "./credentials.ts";
 import { GatewayRouteMemo } from "./gateway/memo.ts";
 import type { PolicyUpstream } from "./upstream-policy.ts";
 
@@ -87,6 +88,14 @@ export class TranslationMemo {
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
   /** Per plugin object, its config as built and checked (plugin-config.ts). */
   readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
+  /**
+   * Per credential Secret, what it holds as checked with Kong's schemas (costly: once per Secret
+   * version), and whether Kong had its type's plugin then.
+   */
+  readonly credentials = new WeakMap<
+    Secret,
+    { readonly pluginEnabled: boolean; readonly read: CredentialRead }
+  >();
   /** Per KongUpstreamPolicy, its Kong upstream fields. */
   readonly upstreamPolicies = new WeakMap<KongUpstreamPolicyObject, PolicyUpstream>();
   readonly gatewayRoutes = new GatewayRouteMemo();

@@ -3,11 +3,17 @@
  * `config`, or the whole config from a Secret (`configFrom`), with JSON-patch `add`s from Secrets
  * (`configPatches`); `disabled`, `protocols`, `instance_name`. The result is checked with Kong's own
  * plugin schemas (src/kong/validate), so a config Kong would reject is a problem on the plugin object
- * before any referrer is served with it.
+ * before any referrer is served with it. A plugin Kong does not have (when Kong has said which it has)
+ * is such a problem too; a plugin our schemas do not know is sent with its config unchecked, for Kong
+ * to judge (KIC sends every plugin).
  */
 import { parse as parseYaml } from "yaml";
 import type { KongProtocol } from "../kong/types.ts";
-import { validateDeclarativeConfig, describeProblems } from "../kong/validate/index.ts";
+import {
+  DEFAULT_KONG_VALIDATION_OPTIONS,
+  describeProblems,
+  validateDeclarativeConfig,
+} from "../kong/validate/index.ts";
 import type { Secret } from "../model/k8s.ts";
 import type { AnyKongPlugin, SecretKeyRef } from "../model/kong.ts";
 
@@ -24,10 +30,23 @@ export type PluginBuild =
   | { readonly ok: true; readonly body: PluginBody }
   | { readonly ok: false; readonly reason: string; readonly message: string };
 
+/** Whether Kong has the plugin: `unknown` until a Kong has said which plugins it has (offline: never). */
+export type PluginAvailability = "unknown" | "available" | "missing";
+
 export interface BuiltPlugin {
   readonly build: PluginBuild;
   /** The Secrets the config was read from (found or not, by `namespace/name`). */
   readonly secrets: readonly Secret[];
+  /** What Kong's plugin list said of it when it was built. */
+  readonly availability: PluginAvailability;
+}
+
+export function availabilityOf(
+  name: string,
+  kongPlugins: ReadonlySet<string> | undefined,
+): PluginAvailability {
+  if (kongPlugins === undefined) return "unknown";
+  return kongPlugins.has(name) ? "available" : "missing";
 }
 
 type Json = Record<string, unknown>;
@@ -41,10 +60,13 @@ class ConfigError extends Error {}
 /** KIC's default for every plugin (kic-kong-resources.md §2.4). */
 const DEFAULT_PROTOCOLS: readonly KongProtocol[] = ["http", "https"];
 
+/** `kongPlugins`: the plugins Kong has, undefined while unknown. */
 export function buildPlugin(
   plugin: AnyKongPlugin,
   secrets: ReadonlyMap<string, Secret>,
+  kongPlugins?: ReadonlySet<string>,
 ): BuiltPlugin {
+  const availability = availabilityOf(plugin.plugin, kongPlugins);
   const read: Secret[] = [];
   const secretValue = (ref: SecretKeyRef): string => {
     const namespace =
@@ -62,12 +84,13 @@ export function buildPlugin(
   };
   try {
     const config = pluginConfig(plugin, secretValue);
-    return { build: validated(plugin, config), secrets: read };
+    return { build: validated(plugin, config, kongPlugins), secrets: read, availability };
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return {
       build: { ok: false, reason: "PluginConfigInvalid", message: err.message },
       secrets: read,
+      availability,
     };
   }
 }
@@ -150,8 +173,26 @@ function step(node: unknown, token: string, last: { value: unknown } | undefined
   return node[token];
 }
 
+/**
+ * Kong's plugins when known; else Kong's bundled ones and this one, which Kong is trusted to have:
+ * without a schema of ours its config is not checked (src/kong/validate accepts any), and Kong refuses
+ * the config if it lacks it, which the fallback then confines to the plugin's referrers.
+ */
+function enabledFor(
+  name: string,
+  kongPlugins: ReadonlySet<string> | undefined,
+): ReadonlySet<string> {
+  if (kongPlugins !== undefined) return kongPlugins;
+  const bundled = DEFAULT_KONG_VALIDATION_OPTIONS.enabledPlugins;
+  return bundled.has(name) ? bundled : new Set([...bundled, name]);
+}
+
 /** The plugin as Kong would take it, or Kong's own messages when it would not. */
-function validated(plugin: AnyKongPlugin, config: Json): PluginBuild {
+function validated(
+  plugin: AnyKongPlugin,
+  config: Json,
+  kongPlugins: ReadonlySet<string> | undefined,
+): PluginBuild {
   const protocols = (plugin.protocols ?? DEFAULT_PROTOCOLS) as readonly KongProtocol[];
   const body: PluginBody = {
     name: plugin.plugin,
@@ -162,10 +203,19 @@ function validated(plugin: AnyKongPlugin, config: Json): PluginBuild {
       ? {}
       : { instanceName: plugin.instance_name }),
   };
-  const result = validateDeclarativeConfig({
-    _format_version: "3.0",
-    plugins: [{ name: body.name, config, protocols, enabled: body.enabled }],
-  });
+  if (availabilityOf(body.name, kongPlugins) === "missing")
+    return {
+      ok: false,
+      reason: "PluginNotAvailable",
+      message: `Kong does not have plugin ${body.name} (it is not in Kong's plugins setting), and would refuse the whole config for it`,
+    };
+  const result = validateDeclarativeConfig(
+    {
+      _format_version: "3.0",
+      plugins: [{ name: body.name, config, protocols, enabled: body.enabled }],
+    },
+    { ...DEFAULT_KONG_VALIDATION_OPTIONS, enabledPlugins: enabledFor(body.name, kongPlugins) },
+  );
   if (result.ok) return { ok: true, body };
   const lines = describeProblems(result.error).map(l => l.replace(/^plugin [^:]*?: /, ""));
   return {

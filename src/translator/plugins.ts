@@ -10,7 +10,7 @@ import type { ReferenceGrant } from "../model/gateway-api.ts";
 import type { KubeObject, Secret } from "../model/k8s.ts";
 import { KONG_GROUP, type AnyKongPlugin } from "../model/kong.ts";
 import { splitApiVersion } from "../model/object-ref.ts";
-import { buildPlugin, type BuiltPlugin, type PluginBody } from "./plugin-config.ts";
+import { availabilityOf, buildPlugin, type BuiltPlugin, type PluginBody } from "./plugin-config.ts";
 import { pluginReferences, PLUGINS_ANNOTATION, type PluginReference } from "./plugin-refs.ts";
 import type { ResultSink } from "./results.ts";
 
@@ -25,8 +25,13 @@ export interface PluginCatalogInput {
   readonly secrets: ReadonlyMap<string, Secret>;
   readonly grants: readonly ReferenceGrant[];
   readonly results: ResultSink;
-  /** Per plugin object, its build (a plugin's config only changes with the object or its Secrets). */
+  /**
+   * Per plugin object, its build (it only changes with the object, its Secrets, or whether Kong has
+   * the plugin).
+   */
   readonly builds: WeakMap<AnyKongPlugin, BuiltPlugin>;
+  /** The plugins Kong has; undefined while unknown (offline). */
+  readonly kongPlugins?: ReadonlySet<string> | undefined;
 }
 
 /** The plugins of one translation, and the answer to "may this object be served with its plugins?". */
@@ -115,10 +120,13 @@ export class PluginCatalog {
     results.dependsOn(obj, plugin);
     const body = this.body(plugin);
     if (body === undefined) {
+      const missing = this.#input.builds.get(plugin)?.availability === "missing";
       results.problem(
         obj,
-        "PluginInvalid",
-        `${plugin.kind} "${label}" is invalid (see its events); ${who} is not served without it`,
+        missing ? "PluginNotAvailable" : "PluginInvalid",
+        missing
+          ? `${plugin.kind} "${label}" configures plugin ${plugin.plugin}, which Kong does not have; ${who} is not served without it`
+          : `${plugin.kind} "${label}" is invalid (see its events); ${who} is not served without it`,
       );
       return undefined;
     }
@@ -131,8 +139,14 @@ export class PluginCatalog {
     const stale = built?.secrets.some(
       s => this.#input.secrets.get(`${s.metadata.namespace ?? ""}/${s.metadata.name}`) !== s,
     );
-    if (built === undefined || stale === true || needsMissingSecret(plugin, built)) {
-      built = buildPlugin(plugin, this.#input.secrets);
+    const kongPlugins = this.#input.kongPlugins;
+    if (
+      built === undefined ||
+      stale === true ||
+      needsMissingSecret(plugin, built) ||
+      built.availability !== availabilityOf(plugin.plugin, kongPlugins)
+    ) {
+      built = buildPlugin(plugin, this.#input.secrets, kongPlugins);
       this.#input.builds.set(plugin, built);
     }
     const results = this.#input.results;

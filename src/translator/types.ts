@@ -35,6 +35,13 @@ export interface TranslateOptions {
    */
   readonly routerFlavor?: () => WriterFlavor;
   /**
+   * The plugins Kong has (runtime/listener-side.ts reads `plugins.available_on_server` of `GET /`; a
+   * list in tests): a plugin object naming another one is a problem, as Kong would refuse the whole
+   * config for it. Unset, or undefined while no Kong has said (offline): a plugin not among Kong's
+   * bundled ones is sent with its config unchecked, for Kong to judge. Asked once per translation.
+   */
+  readonly kongPlugins?: readonly string[] | (() => readonly string[] | undefined);
+  /**
    * The installed Gateway API CRDs' bundle versions (GatewayClass `SupportedVersion`), read by the
    * controller; unset (offline): the condition is not set. Asked once per translation.
    */

@@ -5,6 +5,7 @@
  * Kong within a second; an Ingress whose plugin is missing is never served without it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BUNDLED_PLUGINS } from "../../src/kong/validate/index.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { installKongCrds } from "../support/kube/crds.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
@@ -316,5 +317,45 @@ stringData: { key: ${name}-secret }
       if (process.env["KONGRESS_E2E_LOG"] === "debug") report(`Programmed alice/bob ${seen}`);
       return seen === "True/False";
     });
+  });
+});
+
+describe("a plugin Kong does not bundle", () => {
+  const custom = `${BASE}---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: { name: team-header, namespace: ${NS} }
+plugin: my-header
+config: { header_name: X-Team }
+${ingress("custom", "team-header")}${ingress("open")}`;
+
+  it("is sent, unchecked, to a Kong that has it", async () => {
+    kong = await startKongEmulator({ enabledPlugins: [...BUNDLED_PLUGINS, "my-header"] });
+    await apply(cluster, custom);
+    await start();
+    const emulator = kong;
+    await waitFor("custom to get its address", () => addressed("custom"));
+    const config = emulator.currentConfig();
+    expect(plugins(config).map(p => p.name)).toEqual(["my-header"]);
+    expect(routesOf(config).some(r => r.includes(".custom."))).toBe(true);
+  });
+
+  it("is a problem on its users when Kong lacks it: they are never served, the others are", async () => {
+    kong = await startKongEmulator();
+    await apply(cluster, custom);
+    await start();
+    const emulator = kong;
+    await waitFor("open to get its address", () => addressed("open"));
+    await waitFor("a Warning on custom naming the missing plugin", async () =>
+      (await eventsFor(cluster, NS, "custom")).some(
+        e => e.type === "Warning" && e.message.includes("my-header, which Kong does not have"),
+      ),
+    );
+    // Kong never took a config with the plugin (it refuses them whole), nor custom without it.
+    for (const a of emulator.accepted()) {
+      expect(plugins(a.body).some(p => p.name === "my-header")).toBe(false);
+      expect(routesOf(a.body).some(r => r.includes(".custom."))).toBe(false);
+    }
+    expect(await addressed("custom")).toBe(false);
   });
 });

@@ -22,6 +22,7 @@ import {
   DEFAULT_KONG_VALIDATION_OPTIONS,
   type RouterFlavor,
 } from "../../src/kong/validate/index.ts";
+import { offlineKongPlugins } from "../../src/cli/offline.ts";
 import { encodeConfig } from "../../src/kong/admin-client.ts";
 import type { KubeObject } from "../../src/model/k8s.ts";
 import type { Snapshot } from "../../src/translator/types.ts";
@@ -109,9 +110,12 @@ describe("translator golden cases", () => {
       expect(stringify(goldenView(incremental), { lineWidth: 0 })).toBe(rendered);
       expect(encodeConfig(incremental.config).body).toBe(encodeConfig(result.config).body);
 
-      // What we emit, Kong accepts.
+      // What we emit, Kong accepts: a Kong with the variant's plugins, or offline's assumption.
       const validation = validateDeclarativeConfig(result.config, {
         ...DEFAULT_KONG_VALIDATION_OPTIONS,
+        enabledPlugins: Array.isArray(options.kongPlugins)
+          ? new Set(options.kongPlugins)
+          : offlineKongPlugins(result.config),
         routerFlavor,
       });
       expect(validation.ok ? [] : validation.error.flattened_errors).toEqual([]);

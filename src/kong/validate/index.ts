@@ -6,6 +6,7 @@ import { validateDocument, migrateLegacyFormat } from "./document.ts";
 import { flattenErrors, type FlatEntityError } from "./flatten.ts";
 import { renderLua } from "./lua-render.ts";
 import { normalizeEntities, type NormalizedEntities } from "./normalize.ts";
+import { credentialSchemas } from "./entities/consumers.ts";
 import { BUNDLED_PLUGINS } from "./plugins/registry.ts";
 import { allNodes, assignIds, checkUniqueFields, populateReferences } from "./references.ts";
 import { buildRegistry, type Registry } from "./registry.ts";
@@ -18,6 +19,22 @@ export type { NormalizedEntities } from "./normalize.ts";
 export { BUNDLED_PLUGINS, MODELLED_PLUGINS, pluginDef } from "./plugins/registry.ts";
 export { describeProblems } from "./describe.ts";
 export { renderLua } from "./lua-render.ts";
+
+/** Where a credential plugin's credentials live in a consumer, and the field Kong keeps unique. */
+export interface CredentialCollection {
+  readonly collection: string;
+  /** Unique across every consumer (the endpoint key); acl and mtls-auth have none. */
+  readonly uniqueField?: string;
+}
+
+/** The credential collection of a credential plugin (`key-auth` → `keyauth_credentials`), if it has one. */
+export function credentialCollection(plugin: string): CredentialCollection | undefined {
+  const schema = credentialSchemas.find(c => c.plugin === plugin);
+  if (schema === undefined) return undefined;
+  return schema.endpointKey === undefined
+    ? { collection: schema.collection }
+    : { collection: schema.collection, uniqueField: schema.endpointKey };
+}
 
 export type RouterFlavor = "traditional" | "traditional_compatible" | "expressions";
 

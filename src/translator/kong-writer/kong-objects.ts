@@ -5,7 +5,7 @@
  */
 import type { KongConsumer, KongPlugin } from "../../kong/types.ts";
 import { compareStrings } from "../../util/compare.ts";
-import { CREDENTIAL_COLLECTIONS } from "../credentials.ts";
+import { credentialCollectionOf } from "../credentials.ts";
 import type { IrConsumer, IrPlugin, Origin } from "../ir/types.ts";
 import { tagsFor } from "../tags.ts";
 import { refOf } from "../../model/object-ref.ts";
@@ -45,7 +45,7 @@ export function writeConsumers(consumers: readonly IrConsumer[]): KongConsumer[]
     .map(c => {
       const nested: Record<string, Record<string, unknown>[]> = {};
       for (const cred of c.credentials) {
-        const collection = CREDENTIAL_COLLECTIONS[cred.type];
+        const collection = credentialCollectionOf(cred.type);
         (nested[collection] ??= []).push({ ...cred.fields, tags: tagsOf(cred.origin) });
       }
       for (const list of Object.values(nested))

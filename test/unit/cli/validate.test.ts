@@ -17,6 +17,15 @@ const { dir, cleanup } = tempTree({
       "path: /a%2fb\n            pathType: ImplementationSpecific",
     ),
   ].join("---\n"),
+  "custom-plugin.yaml": [
+    SERVICE,
+    SLICE,
+    ingressYaml({}).replace(
+      "  namespace: shop\n",
+      "  namespace: shop\n  annotations:\n    konghq.com/plugins: team-header\n",
+    ),
+    "apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\nmetadata:\n  name: team-header\n  namespace: shop\nplugin: my-header\nconfig:\n  header_name: X-Team\n",
+  ].join("---\n"),
   "with-config-map.yaml": `${APP}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: shop\n`,
 });
 afterAll(cleanup);
@@ -74,6 +83,24 @@ describe("kongress validate", () => {
       `Service shop/web: InvalidAnnotation: annotation konghq.com/path: "/api?v=1" is not valid (Kong refuses it: invalid path: '/api?v=1' (characters outside of the reserved list of RFC 3986 found)); the annotation is ignored`,
     ]);
   });
+
+  it.each([["validate"], ["translate"]])(
+    "%s accepts a plugin Kong does not bundle, with a note that its config was not checked",
+    async command => {
+      const run = await cli([command, "-f", "custom-plugin.yaml"], dir);
+      expect(run.code).toBe(0);
+      expect(stderrLines(run)).toEqual([
+        expect.stringMatching(
+          /^note: custom-plugin\.yaml:\d+: KongPlugin shop\/team-header: plugin my-header is not one of Kong's bundled plugins: its config was not checked /,
+        ),
+      ]);
+      if (command === "translate")
+        expect(
+          (JSON.parse(run.stdout) as { plugins?: { name: string }[] }).plugins?.map(p => p.name),
+        ).toEqual(["my-header"]);
+      else expect(run.stdout).toMatch(/^valid: 1 service, 1 route/);
+    },
+  );
 
   it("notes objects of other kinds and still exits 0", async () => {
     const run = await cli(["validate", "-f", "with-config-map.yaml"], dir);

@@ -222,6 +222,48 @@ describe("POST /config (§3)", () => {
   });
 });
 
+describe("POST /config with a plugin Kong has not loaded (§2.7 plugin.name)", () => {
+  const doc = {
+    _format_version: "3.0",
+    plugins: [{ name: "my-header", config: { header_name: "X-Team" }, tags: ["k8s-name:p"] }],
+  };
+
+  it("refuses the whole config, naming the plugin in Kong's words", async () => {
+    const emu = await emulator();
+    const res = await postJson(emu.url, doc, "?flatten_errors=1");
+    expect(res.status).toBe(400);
+    expect((res.json as { flattened_errors: unknown[] }).flattened_errors).toEqual([
+      {
+        entity_type: "plugin",
+        entity_name: "my-header",
+        entity_tags: ["k8s-name:p"],
+        entity: doc.plugins[0],
+        errors: [
+          {
+            type: "field",
+            field: "name",
+            message:
+              "plugin 'my-header' not enabled; add it to the 'plugins' configuration property",
+          },
+        ],
+      },
+    ]);
+    expect(emu.configHash()).toBe(EMPTY_CONFIG_HASH);
+  });
+
+  it("takes it, with any config, where it is loaded, and lists it in GET /", async () => {
+    const emu = await emulator({ enabledPlugins: ["key-auth", "my-header"] });
+    expect((await postJson(emu.url, doc)).status).toBe(201);
+    const root = await call(emu.url, "/");
+    expect(root.json).toMatchObject({
+      plugins: {
+        available_on_server: { "key-auth": {}, "my-header": {} },
+        enabled_in_cluster: ["my-header"],
+      },
+    });
+  });
+});
+
 describe("POST /config with expression routes (§2.6 router flavours)", () => {
   const withRoute = (route: Record<string, unknown>) => ({
     _format_version: "3.0",
