@@ -56,7 +56,8 @@ export const SERVICE_ANNOTATIONS = [
 
 export const FORCE_SSL_REDIRECT = "ingress.kubernetes.io/force-ssl-redirect";
 export const SERVICE_UPSTREAM = "ingress.kubernetes.io/service-upstream";
-const HEADERS_PREFIX = `${K}headers.`;
+/** `konghq.com/headers.<name>`: one header match per annotation. */
+export const HEADERS_PREFIX = `${K}headers.`;
 
 /** Read by plugins.ts: on every kind of object that can name plugins. */
 export const PLUGINS_ANNOTATION = `${K}plugins`;
