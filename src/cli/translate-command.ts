@@ -18,9 +18,9 @@ const TRANSLATE_FLAVORS = ["traditional_compatible", "expressions"] as const;
 const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--status] [--redact] [--ingress-class NAME]
                           [--router-flavor traditional_compatible|expressions]
 
-Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret, and Gateway
-API GatewayClass, Gateway, HTTPRoute, GRPCRoute, TCPRoute, UDPRoute, TLSRoute, ReferenceGrant in every
-version still in use) offline into the Kong declarative configuration the controller would POST to
+Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret, ConfigMap
+labelled konghq.com/configmap: "true", and Gateway API GatewayClass, Gateway, HTTPRoute, GRPCRoute,
+TCPRoute, UDPRoute, TLSRoute, ReferenceGrant in every version still in use) offline into the Kong declarative configuration the controller would POST to
 Kong's /config, and prints it on stdout.
 
 Options:

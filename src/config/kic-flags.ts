@@ -80,7 +80,10 @@ export const IGNORED_KIC_FLAGS: Readonly<Record<string, FlagWithoutEffect>> = {
     boolean: false,
     why: "Secrets are watched as metadata only and only referenced ones are read",
   },
-  "configmap-label-selector": { boolean: false, why: "ConfigMaps are not read" },
+  "configmap-label-selector": {
+    boolean: false,
+    why: 'only ConfigMaps labelled konghq.com/configmap: "true" are read (KIC\'s default)',
+  },
   "gateway-to-reconcile": { boolean: false, why: "every Gateway of our GatewayClasses is served" },
   "admission-webhook-listen": { boolean: false, why: WEBHOOK },
   "admission-webhook-cert": { boolean: false, why: WEBHOOK },

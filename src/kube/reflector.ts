@@ -187,7 +187,11 @@ export class Reflector {
     this.#gate = opts.gate ?? sleepingGate(opts.clock);
     this.#accept = opts.scope.kind.metadataOnly ? METADATA_ONLY : { list: {}, watch: {} };
     this.#trim = opts.trim ?? trimObject;
-    this.#selector = { ...opts.selector };
+    const { labelSelector } = opts.scope.kind;
+    this.#selector = {
+      ...(labelSelector === undefined ? {} : { labelSelector }),
+      ...opts.selector,
+    };
   }
 
   get scope(): WatchScope {

@@ -137,6 +137,16 @@ export interface Secret extends KubeObject {
   readonly data?: Readonly<Record<string, string>>;
 }
 
+/** Read only when labelled `konghq.com/configmap: "true"` (kinds.ts), for CA certificates. */
+export interface ConfigMap extends KubeObject {
+  readonly kind: "ConfigMap";
+  /** Plain text values (`binaryData` is not read). */
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+/** KIC's `--configmap-label-selector` default: the label a ConfigMap needs to be read at all. */
+export const CONFIGMAP_LABEL = "konghq.com/configmap";
+
 /** Read for its labels (a Gateway listener may admit routes from namespaces by label). */
 export interface Namespace extends KubeObject {
   readonly kind: "Namespace";

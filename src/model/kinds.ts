@@ -20,6 +20,7 @@ import type {
   EndpointSlice,
   Ingress,
   IngressClass,
+  ConfigMap,
   IngressClassParameters,
   Namespace,
   Secret,
@@ -32,6 +33,7 @@ import type {
   KongUpstreamPolicyObject,
 } from "./kong.ts";
 import { KONG_GROUP } from "./kong.ts";
+import { CONFIGMAP_LABEL } from "./k8s.ts";
 
 /** The object type of each kind, as parse.ts returns it. */
 export interface KindObjects {
@@ -40,6 +42,7 @@ export interface KindObjects {
   Service: Service;
   EndpointSlice: EndpointSlice;
   Secret: Secret;
+  ConfigMap: ConfigMap;
   Namespace: Namespace;
   GatewayClass: GatewayClass;
   Gateway: Gateway;
@@ -84,6 +87,8 @@ export interface KindDefinition<K extends KindName = KindName> {
   readonly metadataOnly: boolean;
   /** Top-level fields the cache keeps besides metadata; everything else is dropped on arrival. */
   readonly keptFields: readonly string[];
+  /** Only objects with these labels are listed and watched (and read from manifests). */
+  readonly labelSelector?: string;
 }
 
 function define<K extends KindName, L extends string>(
@@ -158,6 +163,18 @@ export const KINDS = Object.freeze({
     list: "secrets",
     metadataOnly: true,
     keptFields: ["type", "data"],
+  }),
+  // KIC's `--configmap-label-selector` default: only labelled ConfigMaps are read (KIC #6753), so that
+  // the many large ConfigMaps of a cluster cost nothing. Read for `konghq.com/ca-certificates-configmaps`.
+  ConfigMap: define({
+    kind: "ConfigMap",
+    group: "",
+    versions: ["v1"],
+    plural: "configmaps",
+    namespaced: true,
+    list: "configMaps",
+    keptFields: ["data"],
+    labelSelector: `${CONFIGMAP_LABEL}=true`,
   }),
   // Read for their labels only: a Gateway listener's allowedRoutes may select namespaces by label.
   Namespace: define({

@@ -175,6 +175,11 @@ const CORE_SCHEMAS = {
     data: z.record(z.string(), base64).nullish(),
     stringData: stringMap.nullish(),
   }),
+  ConfigMap: z.object({
+    ...head,
+    kind: z.literal("ConfigMap"),
+    data: stringMap.nullish(),
+  }),
   Namespace: z.object({ ...head, kind: z.literal("Namespace") }),
   IngressClassParameters: z.object({
     ...head,

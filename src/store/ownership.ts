@@ -31,6 +31,8 @@ export interface References {
   readonly secrets: readonly string[];
   /** Kong objects (plugins, upstream policies) named, as {@link kongKey}s. */
   readonly kong?: readonly string[];
+  /** ConfigMaps named (CA certificates), as `namespace/name` keys. */
+  readonly configMaps?: readonly string[];
 }
 
 /** The Services (rule and default backends) and TLS Secrets an Ingress names, in its namespace. */
@@ -53,19 +55,22 @@ export function ingressReferences(ingress: Ingress): References {
 }
 
 /**
- * The Secrets a Service's annotations name for TLS to its pods (`konghq.com/client-cert`,
- * `konghq.com/ca-certificates-secrets`), in its namespace.
+ * The Secrets and ConfigMaps a Service's annotations name for TLS to its pods
+ * (`konghq.com/client-cert`, `konghq.com/ca-certificates-secrets` and `-configmaps`), in its namespace.
  */
 export function serviceReferences(service: Service): References {
   const namespace = service.metadata.namespace ?? "";
   const annotations = service.metadata.annotations ?? {};
-  const names = [
-    annotations["konghq.com/client-cert"] ?? "",
-    ...(annotations["konghq.com/ca-certificates-secrets"] ?? "").split(","),
-  ]
-    .map(n => n.trim())
-    .filter(n => n !== "");
-  return { services: [], secrets: [...new Set(names.map(n => nameKey(namespace, n)))] };
+  const keys = (...values: (string | undefined)[]): string[] => {
+    const names = values.flatMap(v => (v ?? "").split(",").map(n => n.trim()));
+    return [...new Set(names.filter(n => n !== "").map(n => nameKey(namespace, n)))];
+  };
+  const secrets = keys(
+    annotations["konghq.com/client-cert"],
+    annotations["konghq.com/ca-certificates-secrets"],
+  );
+  const configMaps = keys(annotations["konghq.com/ca-certificates-configmaps"]);
+  return { services: [], secrets, ...(configMaps.length === 0 ? {} : { configMaps }) };
 }
 
 /** The Service an EndpointSlice belongs to, as a `namespace/name` key. */

@@ -7,7 +7,7 @@ export interface SecretTransitions {
 }
 
 /**
- * Reference counts of Services and Secrets named by the objects we translate, so the store can tell
+ * Reference counts of Services, Secrets and ConfigMaps named by the objects we translate, so the store can tell
  * in O(1) whether a Service/Secret change matters and which Secrets must be kept with their data.
  */
 export class ReferenceIndex {
@@ -15,6 +15,7 @@ export class ReferenceIndex {
   readonly #services = new Map<string, number>();
   readonly #secrets = new Map<string, number>();
   readonly #kong = new Map<string, number>();
+  readonly #configMaps = new Map<string, number>();
 
   /** Replaces what `owner` references (`undefined`: nothing, e.g. deleted or not ours). */
   set(owner: string, refs: References | undefined): SecretTransitions {
@@ -23,6 +24,7 @@ export class ReferenceIndex {
     else this.#byOwner.set(owner, refs);
     recount(this.#services, before?.services, refs?.services);
     recount(this.#kong, before?.kong, refs?.kong);
+    recount(this.#configMaps, before?.configMaps, refs?.configMaps);
     const removed = (before?.secrets ?? []).filter(key => decrement(this.#secrets, key));
     const added = (refs?.secrets ?? []).filter(key => increment(this.#secrets, key));
     // A Secret dropped and re-added by the same update did not change.
@@ -44,6 +46,10 @@ export class ReferenceIndex {
   /** Whether a Kong object (`Kind/namespace/name`, see ownership.ts `kongKey`) is referenced. */
   isKongReferenced(key: string): boolean {
     return this.#kong.has(key);
+  }
+
+  isConfigMapReferenced(key: string): boolean {
+    return this.#configMaps.has(key);
   }
 
   isSecretReferenced(key: string): boolean {

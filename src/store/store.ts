@@ -387,6 +387,8 @@ export class Store implements ReflectorSink {
         });
       case "Secret":
         return this.#secretChanged(key, prev, next);
+      case "ConfigMap":
+        return this.#refs.isConfigMapReferenced(key);
       case "GatewayClass":
         return [prev, next].some(
           e =>

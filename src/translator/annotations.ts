@@ -50,15 +50,15 @@ export const SERVICE_ANNOTATIONS = [
   "tls-verify",
   "tls-verify-depth",
   "ca-certificates-secrets",
+  "ca-certificates-configmaps",
   "tags",
 ].map(a => K + a);
 
 export const FORCE_SSL_REDIRECT = "ingress.kubernetes.io/force-ssl-redirect";
 export const SERVICE_UPSTREAM = "ingress.kubernetes.io/service-upstream";
-const HEADERS_PREFIX = `${K}headers.`;
+/** `konghq.com/headers.<name>`: one header match per annotation. */
+export const HEADERS_PREFIX = `${K}headers.`;
 
-/** KIC annotations this controller does not implement yet; each is reported, never silently dropped. */
-const NOT_YET_SUPPORTED = new Set(["ca-certificates-configmaps"].map(a => K + a));
 /** Read by plugins.ts: on every kind of object that can name plugins. */
 export const PLUGINS_ANNOTATION = `${K}plugins`;
 /** KIC's deprecated KongIngress attachment; KongUpstreamPolicy replaces it. */
@@ -99,6 +99,8 @@ export interface ServiceOverrides {
   readonly clientCert?: string;
   /** Names of Secrets (in the Service's namespace) holding CA certificates, with their ids. */
   readonly caCertificateSecrets?: readonly string[];
+  /** Names of ConfigMaps (in the Service's namespace) holding CA certificates, with their ids. */
+  readonly caCertificateConfigMaps?: readonly string[];
   readonly serviceUpstream: boolean;
   readonly tags: readonly string[];
 }
@@ -274,6 +276,7 @@ export function parseServiceAnnotations(
     ),
     ...defined("clientCert", objectName(r, `${K}client-cert`)),
     ...defined("caCertificateSecrets", objectNames(r, `${K}ca-certificates-secrets`)),
+    ...defined("caCertificateConfigMaps", objectNames(r, `${K}ca-certificates-configmaps`)),
     serviceUpstream: r.boolean(SERVICE_UPSTREAM) === true,
     tags: userTags(r),
   };
@@ -529,11 +532,6 @@ function reportForeignAnnotations(
       r.problems.push({
         reason: "UnsupportedAnnotation",
         message: `annotation ${key} (KongIngress) is deprecated in KIC and not supported; use a KongUpstreamPolicy named by konghq.com/upstream-policy on the Service`,
-      });
-    } else if (NOT_YET_SUPPORTED.has(key)) {
-      r.problems.push({
-        reason: "UnsupportedAnnotation",
-        message: `annotation ${key} is not supported by kongress yet and is ignored`,
       });
     } else {
       r.problems.push({

@@ -136,17 +136,28 @@ export function resolveBackend(input: BackendInput): ResolvedBackend {
   };
 }
 
-/** `konghq.com/client-cert` and `konghq.com/ca-certificates-secrets`: Secret names, same namespace. */
+/**
+ * `konghq.com/client-cert`, `konghq.com/ca-certificates-secrets` and `-configmaps`: Secret and
+ * ConfigMap names, same namespace.
+ */
 export interface TlsReferences {
   readonly clientCert?: string;
   readonly caSecrets?: readonly string[];
+  readonly caConfigMaps?: readonly string[];
 }
 
 function tlsReferences(o: ServiceOverrides): TlsReferences | undefined {
-  if (o.clientCert === undefined && o.caCertificateSecrets === undefined) return undefined;
+  const { clientCert, caCertificateSecrets, caCertificateConfigMaps } = o;
+  if (
+    clientCert === undefined &&
+    caCertificateSecrets === undefined &&
+    caCertificateConfigMaps === undefined
+  )
+    return undefined;
   return {
-    ...(o.clientCert === undefined ? {} : { clientCert: o.clientCert }),
-    ...(o.caCertificateSecrets === undefined ? {} : { caSecrets: o.caCertificateSecrets }),
+    ...(clientCert === undefined ? {} : { clientCert }),
+    ...(caCertificateSecrets === undefined ? {} : { caSecrets: caCertificateSecrets }),
+    ...(caCertificateConfigMaps === undefined ? {} : { caConfigMaps: caCertificateConfigMaps }),
   };
 }
 

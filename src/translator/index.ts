@@ -10,8 +10,8 @@
  * `createTranslator` keeps the memo between calls, so one changed object costs about one object's work
  * plus the merge, and its output is byte-identical to `translate`'s.
  */
-import type { EndpointSlice, Secret, Service } from "../model/k8s.ts";
-import { SERVICE_NAME_LABEL } from "../model/k8s.ts";
+import type { ConfigMap, EndpointSlice, Secret, Service } from "../model/k8s.ts";
+import { CONFIGMAP_LABEL, SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import { translateIngresses } from "./ingresses.ts";
 import type { IrConfig } from "./ir/types.ts";
 import { writeKongConfig } from "./kong-writer/index.ts";
@@ -82,6 +82,7 @@ function translateWith(
   const kongPlugins = kongPluginsOf(options);
   // In key order (Kind/namespace/name), so the results rarely need sorting.
   const all = [
+    snapshot.configMaps,
     snapshot.endpointSlices,
     snapshot.grpcRoutes,
     snapshot.gateways,
@@ -157,6 +158,7 @@ function translateWith(
       memo,
       expressions,
       secrets: memo.secrets.value,
+      configMaps: labelledConfigMaps(snapshot.configMaps),
       certificates,
     }),
     policies: snapshot.kongUpstreamPolicies,
@@ -234,7 +236,12 @@ function kongPluginsOf(options: TranslateOptions): ReadonlySet<string> | undefin
   return list === undefined ? undefined : new Set(list);
 }
 
-function byKey<T extends Secret | Service>(objects: readonly T[]): Map<string, T> {
+/** KIC reads only labelled ConfigMaps; manifests given to `kongress translate` are held to it too. */
+function labelledConfigMaps(configMaps: readonly ConfigMap[]): Map<string, ConfigMap> {
+  return byKey(configMaps.filter(c => c.metadata.labels?.[CONFIGMAP_LABEL] === "true"));
+}
+
+function byKey<T extends ConfigMap | Secret | Service>(objects: readonly T[]): Map<string, T> {
   return new Map(objects.map(o => [`${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
 }
 

@@ -4,8 +4,9 @@
  * what the results must say about the Services and EndpointSlices that were read. Shared by every
  * route kind; memoised per backend on the identity of what it reads.
  */
-import type { EndpointSlice, KubeObject, Secret, Service } from "../model/k8s.ts";
-import { resolveBackend } from "./backends.ts";
+import { CONFIGMAP_LABEL } from "../model/k8s.ts";
+import type { ConfigMap, EndpointSlice, KubeObject, Secret, Service } from "../model/k8s.ts";
+import { resolveBackend, type TlsReferences } from "./backends.ts";
 import type {
   BackendSpec,
   IrRoute,
@@ -33,6 +34,8 @@ export interface ServicesInput {
   readonly expressions?: boolean;
   /** By `namespace/name`: the Secrets Services name for TLS to their upstreams. */
   readonly secrets: ReadonlyMap<string, Secret>;
+  /** By `namespace/name`: the labelled ConfigMaps (the only ones read), for CA certificates. */
+  readonly configMaps: ReadonlyMap<string, ConfigMap>;
   /** Where client and CA certificates the Services name are collected. */
   readonly certificates: CertificateCollector;
 }
@@ -240,7 +243,7 @@ const TLS_PROTOCOLS: ReadonlySet<string> = new Set(["https", "tls"]);
 
 /**
  * The Kong service's upstream TLS settings with the Secrets its Service names resolved (KIC's
- * client-cert and ca-certificates-secrets): each one missing or unusable is a problem on the Service
+ * client-cert, ca-certificates-secrets and -configmaps): each one missing or unusable is a problem on the Service
  * and is left out; so are they all when the protocol is not https or tls, where Kong refuses them.
  */
 function upstreamTls(
@@ -258,7 +261,7 @@ function upstreamTls(
     input.results.problem(
       service,
       "InvalidAnnotation",
-      `annotations konghq.com/tls-verify, tls-verify-depth, client-cert and ca-certificates-secrets need konghq.com/protocol https or tls (this Service's is ${protocol}); they are ignored`,
+      `annotations konghq.com/tls-verify, tls-verify-depth, client-cert, ca-certificates-secrets and ca-certificates-configmaps need konghq.com/protocol https or tls (this Service's is ${protocol}); they are ignored`,
     );
     return withoutTls(settings);
   }
@@ -267,10 +270,8 @@ function upstreamTls(
     const id = clientCertificate(service, refs.clientCert, input);
     if (id !== undefined) out.clientCertificate = id;
   }
-  if (refs?.caSecrets !== undefined && refs.caSecrets.length > 0) {
-    const ids = caCertificates(service, refs.caSecrets, settings, input);
-    if (ids.length > 0) out.caCertificates = ids;
-  }
+  const ids = caCertificates(service, refs ?? {}, settings, input);
+  if (ids.length > 0) out.caCertificates = ids;
   return out;
 }
 
@@ -319,35 +320,66 @@ function clientCertificate(
   return undefined;
 }
 
+/** The CA certificate sources a Service names: where they are looked up, and how a missing one reads. */
+const CA_SOURCES = [
+  { kind: "Secret", annotation: "ca-certificates-secrets", missing: "SecretNotFound", note: "" },
+  {
+    kind: "ConfigMap",
+    annotation: "ca-certificates-configmaps",
+    missing: "ConfigMapNotFound",
+    // KIC's --configmap-label-selector default: an unlabelled ConfigMap is never read.
+    note: ` (only ConfigMaps labelled ${CONFIGMAP_LABEL}: "true" are read)`,
+  },
+] as const;
+
+/**
+ * The ids of the CA certificates a Service names in Secrets, then ConfigMaps (KIC's order), each
+ * once; a missing or unusable one is a problem on the Service and the others still count.
+ */
 function caCertificates(
   service: Service,
-  names: readonly string[],
+  refs: TlsReferences,
   settings: ServiceSettings,
   input: ServicesInput,
 ): string[] {
-  if (settings.tlsVerify !== true) {
-    // KIC refuses CA certificates without verification: they would silently verify nothing.
-    input.results.problem(
-      service,
-      "InvalidAnnotation",
-      `annotation konghq.com/ca-certificates-secrets needs konghq.com/tls-verify: "true"; it is ignored`,
-    );
-    return [];
-  }
+  const named = { Secret: refs.caSecrets ?? [], ConfigMap: refs.caConfigMaps ?? [] };
+  if (named.Secret.length === 0 && named.ConfigMap.length === 0) return [];
+  const namespace = service.metadata.namespace ?? "";
   const ids: string[] = [];
-  for (const name of names) {
-    const secret = secretOf(service, name, input, "ca-certificates-secrets");
-    if (secret === undefined) continue;
-    const ca = input.certificates.caCertificate(secret);
-    if (ca.ok) {
-      if (!ids.includes(ca.id)) ids.push(ca.id);
+  for (const source of CA_SOURCES) {
+    const annotation = `konghq.com/${source.annotation}`;
+    if (named[source.kind].length === 0) continue;
+    if (settings.tlsVerify !== true) {
+      // KIC refuses CA certificates without verification: they would silently verify nothing.
+      input.results.problem(
+        service,
+        "InvalidAnnotation",
+        `annotation ${annotation} needs konghq.com/tls-verify: "true"; it is ignored`,
+      );
       continue;
     }
-    input.results.problem(
-      service,
-      "InvalidCertificate",
-      `annotation konghq.com/ca-certificates-secrets: Secret ${service.metadata.namespace ?? ""}/${name} is unusable: ${ca.message}; it is ignored`,
-    );
+    const objects = source.kind === "Secret" ? input.secrets : input.configMaps;
+    for (const name of named[source.kind]) {
+      const key = `${namespace}/${name}`;
+      const object = objects.get(key);
+      if (object === undefined) {
+        input.results.problem(
+          service,
+          source.missing,
+          `annotation ${annotation}: ${source.kind} ${key} not found${source.note}; it is ignored`,
+        );
+        continue;
+      }
+      input.results.dependsOn(service, object);
+      const ca = input.certificates.caCertificate(object);
+      if (!ca.ok) {
+        input.results.problem(
+          service,
+          "InvalidCertificate",
+          `annotation ${annotation}: ${source.kind} ${key} is unusable: ${ca.message}; it is ignored`,
+        );
+      } else if (!ids.includes(ca.id)) ids.push(ca.id);
+    }
   }
   return ids;
 }

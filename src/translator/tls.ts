@@ -5,7 +5,7 @@
  * Secret's id, whoever uses it), and a broken Secret costs only its own hosts.
  */
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
-import type { Ingress, KubeObject, Secret } from "../model/k8s.ts";
+import type { ConfigMap, Ingress, KubeObject, Secret } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
 import { sniNameProblem } from "../kong/validate/fields.ts";
 import { entityId } from "./ids.ts";
@@ -53,6 +53,11 @@ function decode(base64: string | undefined): string | undefined {
   return text === "" ? undefined : text;
 }
 
+function plain(text: string | undefined): string | undefined {
+  const trimmed = text?.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type CaCertificate =
@@ -60,12 +65,15 @@ export type CaCertificate =
   | { readonly ok: false; readonly message: string };
 
 /**
- * A CA certificate Secret as KIC reads one: the Kong id under `id`, the PEM certificate under `cert`.
- * Kong checks the rest (one certificate, a CA, not expired) and names the Secret if it refuses it.
+ * A CA certificate Secret or ConfigMap as KIC reads one: the Kong id under `id`, the PEM certificate
+ * under `cert` (base64 in a Secret, plain text in a ConfigMap). Kong checks the rest (one certificate,
+ * not expired) and names the object if it refuses it.
  */
-export function readCaCertificate(secret: Secret): CaCertificate {
-  const id = decode(secret.data?.["id"]);
-  const cert = decode(secret.data?.["cert"]);
+export function readCaCertificate(source: Secret | ConfigMap): CaCertificate {
+  const read = (key: string): string | undefined =>
+    source.kind === "Secret" ? decode(source.data?.[key]) : plain(source.data?.[key]);
+  const id = read("id");
+  const cert = read("cert");
   if (id === undefined || cert === undefined) {
     return {
       ok: false,
@@ -262,17 +270,23 @@ export class CertificateCollector {
     return { ok: true, id: this.#group(pair, secret).id };
   }
 
-  /** A CA certificate a Service names; the first Secret giving an id keeps it. */
-  caCertificate(secret: Secret): { ok: true; id: string } | { ok: false; message: string } {
-    const ca = readCaCertificate(secret);
+  /**
+   * A CA certificate a Service names; the first Secret or ConfigMap giving an id keeps it, and one
+   * giving the same id with another certificate is refused (Kong would take either).
+   */
+  caCertificate(
+    source: Secret | ConfigMap,
+  ): { ok: true; id: string } | { ok: false; message: string } {
+    const ca = readCaCertificate(source);
     if (!ca.ok) return ca;
-    this.#results.translated(secret);
+    this.#results.translated(source);
     const known = this.#caCertificates.get(ca.id);
     if (known === undefined) {
-      this.#caCertificates.set(ca.id, { id: ca.id, origin: { object: secret }, cert: ca.cert });
+      this.#caCertificates.set(ca.id, { id: ca.id, origin: { object: source }, cert: ca.cert });
     } else if (known.cert !== ca.cert) {
-      const other = `${known.origin.object.metadata.namespace ?? ""}/${known.origin.object.metadata.name}`;
-      return { ok: false, message: `its id ${ca.id} is already used by Secret ${other}` };
+      const { kind, metadata } = known.origin.object;
+      const other = `${kind} ${metadata.namespace ?? ""}/${metadata.name}`;
+      return { ok: false, message: `its id ${ca.id} is already used by ${other}` };
     }
     return { ok: true, id: ca.id };
   }

@@ -167,10 +167,15 @@ spec:
 `;
 }
 
+/** The Kong id of the scenario's CA certificate (its ConfigMap's `id`). */
+export const UPSTREAM_CA_ID = "c95972f4-946a-4a94-b12c-19cf56e6b285";
+
 /**
- * The objects of one case: Ingresses (one with TLS, one with a dangling backend, one with a
- * KongPlugin and a KongClusterPlugin), a KongConsumer, and Gateway API. The KongClusterPlugin is
- * named after the case: it is cluster-wide, like the GatewayClass and the IngressClass.
+ * The objects of one case: Ingresses (one with TLS and a path to a Service verifying its pods with a
+ * CA from a labelled ConfigMap, one with a dangling backend, one with a KongPlugin and a
+ * KongClusterPlugin), a KongConsumer, and Gateway API. The KongClusterPlugin is named after the
+ * case: it is cluster-wide, like the GatewayClass and the IngressClass. The self-signed certificate
+ * is a CA (`openssl req -x509` marks it so), so it serves as the ConfigMap's CA too.
  */
 export function scenarioManifest(ns: string, tls: { cert: string; key: string }): string {
   const b64 = (s: string): string => Buffer.from(s).toString("base64");
@@ -190,6 +195,24 @@ apiVersion: v1
 kind: Service
 metadata: { name: web, namespace: ${ns} }
 spec: { ports: [{ name: http, port: 80, targetPort: 8080 }] }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: upstream-ca, namespace: ${ns}, labels: { konghq.com/configmap: "true" } }
+data:
+  id: ${UPSTREAM_CA_ID}
+  cert: ${JSON.stringify(tls.cert)}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: verified
+  namespace: ${ns}
+  annotations:
+    konghq.com/protocol: https
+    konghq.com/tls-verify: "true"
+    konghq.com/ca-certificates-configmaps: upstream-ca
+spec: { ports: [{ name: https, port: 443 }] }
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
@@ -215,6 +238,7 @@ spec:
       http:
         paths:
           - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+          - { path: /verified, pathType: Prefix, backend: { service: { name: verified, port: { number: 443 } } } }
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -312,6 +336,7 @@ export type CheckName =
   | "ready"
   | "leader"
   | "kong has the TLS route"
+  | "kong has the ConfigMap's CA"
   | "Ingress address"
   | "Event on the dangling Ingress"
   | "Event bumped after a restart"
@@ -349,9 +374,12 @@ export function passedChecks(view: readonly ListedObject[], state: CaseState): S
   if ((find("Lease", ELECTION_ID)?.spec?.holderIdentity ?? "") !== "") passed.add("leader");
   const config = state.kong.currentConfig() as {
     certificates?: readonly { snis?: readonly { name: string }[] }[];
+    ca_certificates?: readonly { id?: string }[];
   } | null;
   if (config?.certificates?.some(c => c.snis?.some(s => s.name === "web.example.com")) === true)
     passed.add("kong has the TLS route");
+  if (config?.ca_certificates?.some(c => c.id === UPSTREAM_CA_ID) === true)
+    passed.add("kong has the ConfigMap's CA");
   if ((find("Ingress", "web")?.status?.loadBalancer?.ingress?.length ?? 0) > 0)
     passed.add("Ingress address");
   const events = view.filter(
@@ -395,6 +423,7 @@ export const FIRST_RUN_CHECKS: readonly CheckName[] = [
   "ready",
   "leader",
   "kong has the TLS route",
+  "kong has the ConfigMap's CA",
   "Ingress address",
   "Event on the dangling Ingress",
   "GatewayClass Accepted",
@@ -424,7 +453,8 @@ const ALSO_NEEDS: Partial<Record<CheckName, CheckName>> = {
  */
 export function stillWorkingWithout(needed: CheckName): CheckName[] {
   if (needed === "ready") return [];
-  if (needed === "leader") return ["ready", "kong has the TLS route"];
+  if (needed === "leader")
+    return ["ready", "kong has the TLS route", "kong has the ConfigMap's CA"];
   return FIRST_RUN_CHECKS.filter(c => c !== needed && ALSO_NEEDS[c] !== needed);
 }
 

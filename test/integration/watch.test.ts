@@ -256,7 +256,15 @@ beforeAll(async () => {
     ...["kw-empty", "kw-initial", "kw-events", "kw-cut", "kw-gone", "kw-ns-a", "kw-ns-b"].map(
       m.namespace,
     ),
-    ...["kw-secrets", "kw-meta", "kw-outage", "kw-long-cut", "kw-flap", "kw-hang"].map(m.namespace),
+    ...[
+      "kw-secrets",
+      "kw-meta",
+      "kw-outage",
+      "kw-long-cut",
+      "kw-flap",
+      "kw-hang",
+      "kw-configmaps",
+    ].map(m.namespace),
     m.ingressClass("kong"),
   ]);
 }, coldStartTimeoutMs);
@@ -280,6 +288,40 @@ describe("watch layer against a real kube-apiserver", () => {
       `synced: empty namespace ${emptyMs.toFixed(0)} ms, unreferenced Secret only ${otherMs.toFixed(0)} ms`,
     );
     await Promise.all([empty.stop(), other.stop()]);
+  });
+
+  it("lists and watches only ConfigMaps labelled konghq.com/configmap (KIC's selector)", async () => {
+    const ns = "kw-configmaps";
+    const configMap = (name: string, labels?: Record<string, string>) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace: ns, ...labelsOf(labels) },
+      data: { id: "c95972f4-946a-4a94-b12c-19cf56e6b285", cert: `cert of ${name}` },
+    });
+    await apply([
+      configMap("labelled", { "konghq.com/configmap": "true" }),
+      configMap("plain"),
+      configMap("other-value", { "konghq.com/configmap": "false" }),
+    ]);
+    const c = startController({ watchNamespaces: [ns] });
+    await c.ready();
+    const names = () => c.snapshots.take().configMaps.map(o => o.metadata.name);
+    expect(names()).toEqual(["labelled"]);
+    // Labelled later: the watch delivers it; unlabelled: it leaves the store.
+    await kubectlOk(cluster, [
+      "label",
+      "-n",
+      ns,
+      "configmap",
+      "plain",
+      "konghq.com/configmap=true",
+    ]);
+    await kubectlOk(cluster, ["label", "-n", ns, "configmap", "labelled", "konghq.com/configmap-"]);
+    await waitFor(() => names().join() === "plain");
+    expect(c.store.get("ConfigMap", ns, "plain")).toMatchObject({
+      data: { cert: "cert of plain" },
+    });
+    await c.stop();
   });
 
   it("lists each kind at start, keeping only the referenced Secret's data", async () => {
@@ -504,6 +546,7 @@ describe("watch layer against a real kube-apiserver", () => {
       "Service@kw-ns-a",
       "EndpointSlice@kw-ns-a",
       "Secret@kw-ns-a",
+      "ConfigMap@kw-ns-a",
       // Cluster-scoped: a Gateway listener's namespace selector reads labels of any namespace.
       "Namespace",
     ]);

@@ -300,7 +300,10 @@ export interface IrCertificate {
   readonly snis: readonly IrSni[];
 }
 
-/** A CA certificate (Kong `ca_certificates`), from a Secret holding `id` and `cert` (KIC's keys). */
+/**
+ * A CA certificate (Kong `ca_certificates`), from a Secret or ConfigMap holding `id` and `cert` (KIC's
+ * keys).
+ */
 export interface IrCaCertificate {
   readonly id: string;
   readonly origin: Origin;

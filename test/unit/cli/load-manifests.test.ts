@@ -68,7 +68,7 @@ describe("listManifestFiles", () => {
 
 describe("loadManifests", () => {
   const dir = tree({
-    "multi.yaml": `# leading comment\n---\n${SERVICE}---\n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n`,
+    "multi.yaml": `# leading comment\n---\n${SERVICE}---\n\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: c\n`,
     "list.yaml": `apiVersion: v1
 kind: List
 items:
@@ -120,7 +120,7 @@ items:
       {
         ok: "unsupported",
         apiVersion: "v1",
-        kind: "ConfigMap",
+        kind: "Pod",
         namespace: "",
         name: "c",
         source: { file: "multi.yaml", line: 16 },

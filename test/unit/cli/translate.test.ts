@@ -37,7 +37,7 @@ spec:
 `;
 
 const CONFIG_MAP = `apiVersion: v1
-kind: ConfigMap
+kind: Pod
 metadata:
   name: settings
   namespace: shop
@@ -116,7 +116,7 @@ describe("kongress translate: exit 0", () => {
     const run = await cli(["translate", "-f", "app.yaml"], dir);
     expect(run.code).toBe(0);
     expect(stderrLines(run)).toEqual([
-      `note: app.yaml:${lineAfter(`${APP}---\n`)}: ignoring v1 ConfigMap shop/settings (not a kind kongress translates)`,
+      `note: app.yaml:${lineAfter(`${APP}---\n`)}: ignoring v1 Pod shop/settings (not a kind kongress translates)`,
     ]);
     expect(routeNames(run.stdout)).toHaveLength(1);
   });

@@ -45,6 +45,7 @@ describe("watchScopes", () => {
       "Service",
       "EndpointSlice",
       "Secret",
+      "ConfigMap",
       "Namespace",
     ]);
   });

@@ -36,6 +36,7 @@ describe("KubeWatchers", () => {
       "/api/v1/services",
       "/apis/discovery.k8s.io/v1/endpointslices",
       "/api/v1/secrets",
+      "/api/v1/configmaps",
       "/api/v1/namespaces",
     ]);
     expect(watchers.health().map(h => h.scope)).toEqual([
@@ -44,6 +45,7 @@ describe("KubeWatchers", () => {
       "Service",
       "EndpointSlice",
       "Secret",
+      "ConfigMap",
       "Namespace",
     ]);
   });
@@ -63,11 +65,27 @@ describe("KubeWatchers", () => {
       ["/api/v1/services", undefined],
       ["/apis/discovery.k8s.io/v1/endpointslices", undefined],
       ["/api/v1/secrets", metadataList],
+      ["/api/v1/configmaps", undefined],
       ["/api/v1/namespaces", undefined],
     ]);
     const secretWatch = api.watches.find(w => w.path === "/api/v1/secrets");
     const serviceWatch = api.watches.find(w => w.path === "/api/v1/services");
     expect([secretWatch?.accept, serviceWatch?.accept]).toEqual([metadataWatch, undefined]);
+  });
+
+  it("lists and watches only ConfigMaps labelled konghq.com/configmap, as KIC", async () => {
+    const { api, watchers } = setup();
+    watchers.start();
+    await watchers.waitSynced();
+    await settle();
+    const selector = "konghq.com/configmap=true";
+    const configMapList = api.lists.find(c => c.path === "/api/v1/configmaps");
+    const configMapWatch = api.watches.find(w => w.path === "/api/v1/configmaps");
+    expect([configMapList?.query["labelSelector"], configMapWatch?.query["labelSelector"]]).toEqual(
+      [selector, selector],
+    );
+    const serviceList = api.lists.find(c => c.path === "/api/v1/services");
+    expect(serviceList?.query["labelSelector"]).toBeUndefined();
   });
 
   it("is not synced while one kind has not completed its first list", async () => {
@@ -89,8 +107,10 @@ describe("KubeWatchers", () => {
     await settle();
     expect(api.watches.map(w => w.path).sort()).toEqual([
       "/api/v1/namespaces",
+      "/api/v1/namespaces/a/configmaps",
       "/api/v1/namespaces/a/secrets",
       "/api/v1/namespaces/a/services",
+      "/api/v1/namespaces/b/configmaps",
       "/api/v1/namespaces/b/secrets",
       "/api/v1/namespaces/b/services",
       "/apis/discovery.k8s.io/v1/namespaces/a/endpointslices",

@@ -62,7 +62,7 @@ describe("parseKubeObject: accepted kinds", () => {
     ["networking.k8s.io/v1beta1", "Ingress"],
     ["extensions/v1beta1", "Ingress"],
     ["v1", "Endpoints"],
-    ["v1", "ConfigMap"],
+    ["v1", "Pod"],
     ["apps/v1", "Deployment"],
     ["gateway.networking.k8s.io/v1alpha2", "HTTPRoute"],
     ["gateway.networking.k8s.io/v1", "BackendTLSPolicy"],
@@ -73,10 +73,10 @@ describe("parseKubeObject: accepted kinds", () => {
   });
 
   it("reports an unsupported object without metadata with empty names", () => {
-    expect(parseKubeObject({ apiVersion: "v1", kind: "ConfigMap" })).toEqual({
+    expect(parseKubeObject({ apiVersion: "v1", kind: "Pod" })).toEqual({
       ok: "unsupported",
       apiVersion: "v1",
-      kind: "ConfigMap",
+      kind: "Pod",
       namespace: "",
       name: "",
     });
@@ -305,8 +305,8 @@ describe("parseSupportedObject", () => {
   it.each([
     [service({}), { ok: true }],
     [
-      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } },
-      { ok: false, reason: "unsupported: v1 ConfigMap" },
+      { apiVersion: "v1", kind: "Pod", metadata: { name: "c" } },
+      { ok: false, reason: "unsupported: v1 Pod" },
     ],
     [service({ ports: "x" }), { ok: false, reason: "spec.ports: expected array, got string" }],
   ])("%#", (raw, expected) => {
@@ -354,7 +354,7 @@ describe("buildSnapshot", () => {
   });
 
   it("leaves out kinds it does not know", () => {
-    const other = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } } as KubeObject;
+    const other = { apiVersion: "v1", kind: "Pod", metadata: { name: "c" } } as KubeObject;
     const snap = buildSnapshot([other]);
     expect(Object.values(snap).flat()).toEqual([]);
   });

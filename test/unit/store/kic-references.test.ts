@@ -1,7 +1,8 @@
 /**
  * What KIC's Service annotations and IngressClassParameters make the store keep and count as change:
  * Secrets a Service names for TLS to its pods are kept with their data (fetched like Ingress TLS
- * Secrets), and IngressClassParameters matter only when our IngressClass names them.
+ * Secrets), ConfigMaps it names for CA certificates count as change, and IngressClassParameters
+ * matter only when our IngressClass names them.
  */
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -77,6 +78,43 @@ describe("Secrets a Service names", () => {
       metadata: { ...meta("web", "shop"), resourceVersion: "2" },
     });
     expect(store.secretsToFetch()).toEqual([]);
+  });
+});
+
+const configMap = (name: string, resourceVersion = "1", cert = "PEM") => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { ...meta(name, "shop"), resourceVersion, labels: { "konghq.com/configmap": "true" } },
+  data: { id: "c95972f4-946a-4a94-b12c-19cf56e6b285", cert },
+});
+
+describe("ConfigMaps a Service names", () => {
+  it.each([
+    ["named", { "konghq.com/ca-certificates-configmaps": "other, ca" }, true],
+    ["named by another annotation", { "konghq.com/ca-certificates-secrets": "ca" }, false],
+    ["not named", {}, false],
+  ])("%s: a change is relevant: %s", (_, annotations, relevant) => {
+    const store = newStore();
+    store.upsert("Service", service(annotations));
+    expect(store.upsert("ConfigMap", configMap("ca"))).toBe(relevant);
+    expect(store.upsert("ConfigMap", configMap("ca", "2", "PEM 2"))).toBe(relevant);
+    expect(store.remove("ConfigMap", { namespace: "shop", name: "ca" })).toBe(relevant);
+  });
+
+  it("keeps every ConfigMap the watch delivers, named or not, for snapshots", () => {
+    const store = newStore();
+    store.upsert("ConfigMap", configMap("ca"));
+    expect(store.objects("ConfigMap").map(o => o.metadata.name)).toEqual(["ca"]);
+  });
+
+  it("stops counting a ConfigMap once no Service names it", () => {
+    const store = newStore();
+    store.upsert("Service", service({ "konghq.com/ca-certificates-configmaps": "ca" }));
+    store.upsert("Service", {
+      ...service({}),
+      metadata: { ...meta("web", "shop"), resourceVersion: "2" },
+    });
+    expect(store.upsert("ConfigMap", configMap("ca"))).toBe(false);
   });
 });
 

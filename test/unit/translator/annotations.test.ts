@@ -178,7 +178,8 @@ describe("route annotations", () => {
 
   it.each([
     ["konghq.com/read-timeout", "MisplacedAnnotation"],
-    ["konghq.com/ca-certificates-configmaps", "UnsupportedAnnotation"],
+    ["konghq.com/ca-certificates-configmaps", "MisplacedAnnotation"],
+    ["konghq.com/override", "UnsupportedAnnotation"],
     ["konghq.com/strip-paht", "UnknownAnnotation"],
   ])("reports %s as %s", (key, reason) => {
     expect(route({ [key]: "1" }).problems.map(p => p.reason)).toEqual([reason]);
@@ -209,6 +210,11 @@ describe("service annotations", () => {
     ["konghq.com/tls-verify-depth", "64", { tlsVerifyDepth: 64 }],
     ["konghq.com/client-cert", " client-tls ", { clientCert: "client-tls" }],
     ["konghq.com/ca-certificates-secrets", "a, b,a", { caCertificateSecrets: ["a", "b"] }],
+    [
+      "konghq.com/ca-certificates-configmaps",
+      "ca-1,ca-2",
+      { caCertificateConfigMaps: ["ca-1", "ca-2"] },
+    ],
   ])("%s: %j", (key, value, expected) => {
     const parsed = service({ [key]: value });
     expect(parsed.problems).toEqual([]);

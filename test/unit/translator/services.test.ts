@@ -93,6 +93,7 @@ function run(input: {
     results,
     memo: input.memo ?? new TranslationMemo(),
     secrets: new Map(),
+    configMaps: new Map(),
     certificates: new CertificateCollector(new Map(), results),
   });
   return { services, results: results.build() };

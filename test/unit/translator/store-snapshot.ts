@@ -115,11 +115,21 @@ export const rule = (
 
 /** A Secret of one of the golden cases (its PEM data), renamed into namespace shop. */
 export function goldenSecret(caseName: string, secretName: string, rename: string): Raw {
+  return goldenObject(caseName, { kind: "Secret", name: secretName }, rename);
+}
+
+/** An object of a golden case's in.yaml, renamed into namespace `shop` with its labels kept. */
+export function goldenObject(
+  caseName: string,
+  wanted: { kind: string; name: string },
+  rename: string,
+): Raw {
   const docs = readDocuments(
     new URL(`../../golden/${caseName}/in.yaml`, import.meta.url).pathname,
   ) as Raw[];
-  const found = docs.find(d => d.kind === "Secret" && d.metadata["name"] === secretName);
-  if (found === undefined) throw new Error(`no Secret ${secretName} in golden ${caseName}`);
+  const found = docs.find(d => d.kind === wanted.kind && d.metadata["name"] === wanted.name);
+  if (found === undefined)
+    throw new Error(`no ${wanted.kind} ${wanted.name} in golden ${caseName}`);
   const labels = found.metadata["labels"];
   return { ...found, metadata: meta(rename, "shop", labels === undefined ? {} : { labels }) };
 }

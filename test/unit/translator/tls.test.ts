@@ -8,6 +8,7 @@ import type { Secret } from "../../../src/model/k8s.ts";
 import { ResultsBuilder } from "../../../src/translator/results.ts";
 import { CertificateCollector, readCaCertificate } from "../../../src/translator/tls.ts";
 import {
+  goldenObject,
   goldenSecret,
   ingress,
   ingressClass,
@@ -184,5 +185,50 @@ describe("readCaCertificate", () => {
     const got = readCaCertificate(secret);
     expect(got.ok).toBe(ok);
     if (!got.ok) expect(got.message).toContain(message);
+  });
+});
+
+describe("CA certificates in ConfigMaps (konghq.com/ca-certificates-configmaps)", () => {
+  const CASE = "service-ca-certificates-configmaps";
+  const cm = goldenObject(CASE, { kind: "ConfigMap", name: "upstream-ca" }, "ca");
+  const cmPem = String((cm as { data?: Record<string, string> }).data?.["cert"]);
+  const ID = "c95972f4-946a-4a94-b12c-19cf56e6b285";
+  const withData = (data: Record<string, string>): Raw => ({ ...cm, data });
+  it.each([
+    { name: "id and a CA cert, as plain text", data: undefined, ok: true },
+    { name: "id with spaces around it", data: { id: ` ${ID}\n`, cert: cmPem }, ok: true },
+    { name: "no cert", data: { id: ID }, ok: false, message: "under cert" },
+    {
+      name: "base64 as a Secret would hold it",
+      data: { id: ID, cert: Buffer.from(cmPem).toString("base64") },
+      ok: false,
+      message: "not a valid PEM",
+    },
+    { name: "a certificate that is no CA", data: { id: ID, cert: LEAF }, ok: false, message: "CA" },
+  ])("$name", ({ data, ok, message }) => {
+    const snapshot = storeSnapshot([data === undefined ? cm : withData(data)]);
+    const configMap = snapshot.configMaps[0];
+    if (configMap === undefined) throw new Error("the ConfigMap is not in the snapshot");
+    const got = readCaCertificate(configMap);
+    expect(got).toMatchObject(ok ? { ok, id: ID } : { ok });
+    if (!got.ok) expect(got.message).toContain(message);
+  });
+
+  it("gives one id to a Secret and a ConfigMap only when they hold the same certificate", () => {
+    const secretCa = goldenSecret("service-upstream-tls", "internal-ca", "secret-ca");
+    const secretId = "6b5f3e52-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
+    const sameId = withData({ id: secretId, cert: cmPem });
+    const snapshot = storeSnapshot([secretCa, sameId]);
+    const [secret] = snapshot.secrets;
+    const [configMap] = snapshot.configMaps;
+    if (secret === undefined || configMap === undefined) throw new Error("objects missing");
+    const results = new ResultsBuilder();
+    const collector = new CertificateCollector(new Map(), results);
+    expect(collector.caCertificate(secret)).toEqual({ ok: true, id: secretId });
+    expect(collector.caCertificate(configMap)).toEqual({
+      ok: false,
+      message: `its id ${secretId} is already used by Secret shop/secret-ca`,
+    });
+    expect(collector.caCertificates().map(c => c.origin.object.kind)).toEqual(["Secret"]);
   });
 });
