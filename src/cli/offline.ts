@@ -49,6 +49,8 @@ export interface CommonArgs {
   readonly gatewayControllerName: string;
   /** Kong's router_flavor to translate for (`--router-flavor`); default `traditional_compatible`. */
   readonly routerFlavor?: WriterFlavor;
+  /** What certificates' dates are checked against (ms since the epoch); unset: not checked. */
+  readonly now?: number;
 }
 
 /** Checks the shared options' values; throws `UsageError`. */
@@ -184,6 +186,7 @@ export function translateLoaded(loaded: LoadResult, args: CommonArgs): OfflineRu
     ingressClass: args.ingressClass,
     gatewayControllerName: args.gatewayControllerName,
     ...(args.routerFlavor === undefined ? {} : { routerFlavor: () => flavor(args) }),
+    ...(args.now === undefined ? {} : { now: args.now }),
   });
   return {
     result,

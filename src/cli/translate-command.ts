@@ -66,6 +66,7 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const common = {
     ...commonArgs(values),
     routerFlavor: routerFlavor as (typeof TRANSLATE_FLAVORS)[number],
+    now: ctx.now(),
   };
   const format = values.output ?? "json";
   if (!isOutputFormat(format))

@@ -89,13 +89,14 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
       `--router-flavor ${JSON.stringify(routerFlavor)}: expected one of ${ROUTER_FLAVORS.join(", ")}`,
     );
   // Translated for the same router: an expressions Kong gets expression routes.
-  const common = { ...commonArgs(values), routerFlavor };
+  const now = ctx.now();
+  const common = { ...commonArgs(values), routerFlavor, now };
   const { result, notes, problems } = await loadAndTranslate(common, ctx.cwd);
   const checked = validateDeclarativeConfig(result.config, {
     ...DEFAULT_KONG_VALIDATION_OPTIONS,
     enabledPlugins: offlineKongPlugins(result.config),
     routerFlavor,
-    now: ctx.now(),
+    now,
   });
   const kongProblems = checked.ok ? [] : kongLines(checked.error);
   // Kong's messages may quote a credential (`... key set to '<key>' already declared`).

@@ -52,6 +52,8 @@ export async function startControllerTelemetry(
         maxLagMs: MAX_LOOP_LAG_MS,
         readiness: opts.readiness,
       }),
+      // A translation can hold the main thread for seconds (docs/benchmarks.md, hostile tenant).
+      maxSilentMs: MAX_LOOP_LAG_MS,
     },
     metrics: { address: config.metricsBindAddress, routes: metricsRoutes(metrics.registry) },
     ...(opts.dumps === undefined

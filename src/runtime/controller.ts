@@ -21,6 +21,7 @@ import { KIND_DEFINITIONS } from "../model/kinds.ts";
 import { parseSupportedObject } from "../model/parse.ts";
 import { SyncCycle } from "../pipeline/cycle.ts";
 import { SyncLoop } from "../pipeline/loop.ts";
+import { RevisitTimer } from "../pipeline/revisit.ts";
 import type { BackoffOptions as SenderBackoffOptions } from "../sender/backoff.ts";
 import { anySynced } from "../sender/gateway-state.ts";
 import type { PushGate, Sender } from "../sender/sender.ts";
@@ -117,6 +118,7 @@ interface Parts {
   readonly readiness: () => Readiness;
   readonly dumps: ConfigDumps | undefined;
   readonly claims: HostClaimRecord;
+  readonly revisit: RevisitTimer;
   /** Whether this replica leads (`isLeader`, `subscribe`): what leader-only pushes will follow. */
   readonly election: Election;
 }
@@ -270,6 +272,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     gatewayApiBundles: () => bundles.current(),
     ...tenancyOptions(config),
     hostClaims: () => claims.current(),
+    now: () => clock.now(),
   };
   // One memoising translator for the cycle and the sender's fallbacks: unchanged objects cost nothing.
   const translateBound = createTranslator(options);
@@ -338,6 +341,8 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   const dumps = config.dumpConfig
     ? new ConfigDumps({ sensitive: config.dumpSensitiveConfig })
     : undefined;
+  // A certificate's dates change what translation says at instants of their own (pipeline/revisit.ts).
+  const revisit = new RevisitTimer({ clock, onDue: () => late.loop?.notify() });
   const cycle = new SyncCycle({
     snapshots: new Snapshotter(store),
     translate: translateBound,
@@ -352,11 +357,12 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
       // First: whatever is logged or recorded about this config may quote its secrets.
       opts.secrets?.remember(result.config);
       claims.observe(result.tenancy);
+      revisit.schedule(result.revisitAt);
       feed.translated(result);
       dumps?.translated(result);
     },
     // All only ever grow, so their sum changes whenever one does.
-    inputsVersion: () => listenerSide.version + bundles.changes + claims.changes,
+    inputsVersion: () => listenerSide.version + bundles.changes + claims.changes + revisit.version,
   });
   const syncLoop = new SyncLoop({
     clock,
@@ -392,7 +398,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
   );
   return {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
-    ...{ publishService, readiness, dumps, listeners: listenerSide, election, claims },
+    ...{ publishService, readiness, dumps, listeners: listenerSide, election, claims, revisit },
   };
 }
 
@@ -613,6 +619,7 @@ async function stopAll(s: {
     track("kong", parts.kong.stop()),
   ]);
   parts.status.problems.close();
+  parts.revisit.close();
   await track("telemetry", s.telemetry.close());
   await track("kubernetes client", parts.kube.close());
   reported.abort();

@@ -1,7 +1,8 @@
 /**
- * The controller's HTTP endpoints: probes on --health-probe-bind-address, /metrics on
- * --metrics-bind-address (one server when both name the same address), and, with --dump-config, the
- * config dumps on --diagnostic-server-port, on loopback only as KIC serves them.
+ * The controller's HTTP endpoints: probes on --health-probe-bind-address (from a thread of their own
+ * when no other endpoint shares it), /metrics on --metrics-bind-address (one server when both name the
+ * same address), and, with --dump-config, the config dumps on --diagnostic-server-port, on loopback only
+ * as KIC serves them.
  */
 import type { Logger } from "pino";
 import {
@@ -9,6 +10,7 @@ import {
   type Routes,
   type TelemetryServer,
 } from "../telemetry/health-server.ts";
+import { startProbeThread } from "../telemetry/probe-thread.ts";
 
 export interface BindAddress {
   readonly host: string;
@@ -16,7 +18,15 @@ export interface BindAddress {
 }
 
 export interface TelemetryEndpointsOptions {
-  readonly health: { readonly address: BindAddress; readonly routes: Routes };
+  readonly health: {
+    readonly address: BindAddress;
+    readonly routes: Routes;
+    /**
+     * Set: the probes are served from a thread of their own (telemetry/probe-thread.ts) when no other
+     * endpoint shares their address, and answer for a main thread silent up to this long.
+     */
+    readonly maxSilentMs?: number;
+  };
   readonly metrics: { readonly address: BindAddress; readonly routes: Routes };
   readonly diagnostics?: { readonly port: number; readonly routes: Routes };
   readonly logger: Logger;
@@ -50,14 +60,27 @@ export async function startTelemetryEndpoints(
     wanted.set(key, { address, routes: { ...wanted.get(key)?.routes, ...routes } });
     return key;
   };
-  const healthKey = add(opts.health.address, opts.health.routes);
   const metricsKey = add(opts.metrics.address, opts.metrics.routes);
   const diagnosticsKey =
     opts.diagnostics === undefined
       ? undefined
       : add({ host: LOOPBACK, port: opts.diagnostics.port }, opts.diagnostics.routes);
+  const { maxSilentMs } = opts.health;
+  const ownThread = maxSilentMs !== undefined && !wanted.has(keyOf(opts.health.address));
+  const healthKey = ownThread
+    ? keyOf(opts.health.address)
+    : add(opts.health.address, opts.health.routes);
 
   const servers = new Map<string, TelemetryServer>();
+  if (ownThread)
+    servers.set(
+      healthKey,
+      await startProbeThread({
+        ...opts.health.address,
+        routes: opts.health.routes,
+        maxSilentMs,
+      }),
+    );
   const closeAll = async (): Promise<void> => {
     await Promise.all([...servers.values()].map(s => s.close()));
   };

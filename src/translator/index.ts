@@ -114,7 +114,9 @@ function translateWith(
 
   memo.services = derivedFrom(memo.services, snapshot.services, byKey);
   memo.secrets = derivedFrom(memo.secrets, snapshot.secrets, byKey);
-  const certificates = new CertificateCollector(memo.secrets.value, results, memo.keyPair);
+  // Asked once, like the flavour: one translation judges every certificate at one instant.
+  const now = typeof options.now === "function" ? options.now() : options.now;
+  const certificates = new CertificateCollector(memo.secrets.value, results, memo.keyPair, now);
   const services = memo.services.value;
   const catalog = new PluginCatalog({
     plugins: [...snapshot.kongPlugins, ...snapshot.kongClusterPlugins],
@@ -180,6 +182,7 @@ function translateWith(
     consumers: consumers.map(c => c.consumer),
   };
   const built = results.build();
+  const revisitAt = certificates.revisitAt();
   return {
     config: writeKongConfig(ir, memo.writer, flavor),
     results: built,
@@ -189,6 +192,7 @@ function translateWith(
       routes: routeStatuses(gatewayApi.routes, built),
     },
     tenancy: owned.tenancy,
+    ...(revisitAt === undefined ? {} : { revisitAt }),
   };
 }
 

@@ -11,6 +11,11 @@ import { sniNameProblem } from "../kong/validate/fields.ts";
 import { entityId } from "./ids.ts";
 import type { IrCaCertificate, IrCertificate, Origin } from "./ir/types.ts";
 import type { ResultSink } from "./results.ts";
+import {
+  certificateDateProblem,
+  nextDateChange,
+  type CertificateDates,
+} from "./certificate-dates.ts";
 
 export type KeyPair =
   | {
@@ -19,6 +24,8 @@ export type KeyPair =
       readonly key: string;
       /** Equal for equal cert and key: identical pairs of different Secrets merge on it. */
       readonly identity: string;
+      /** The (first) certificate's validity period. */
+      readonly dates: CertificateDates;
     }
   | { readonly ok: false; readonly message: string };
 
@@ -33,16 +40,29 @@ export function readKeyPair(secret: Secret): KeyPair {
   if (PEM_PRIVATE_KEY.test(cert)) {
     return { ok: false, message: "tls.crt holds a private key; it must hold certificates only" };
   }
+  let dates: CertificateDates;
   try {
     const x509 = new X509Certificate(cert);
     const privateKey = createPrivateKey(key);
     if (!x509.checkPrivateKey(privateKey))
       return { ok: false, message: "tls.key does not match the certificate in tls.crt" };
+    dates = datesOf(x509);
   } catch (err) {
     return { ok: false, message: `tls.crt/tls.key is not valid PEM (${(err as Error).message})` };
   }
   const identity = createHash("sha256").update(cert).update("\n").update(key).digest("hex");
-  return { ok: true, cert, key, identity };
+  return { ok: true, cert, key, identity, dates };
+}
+
+function datesOf(x509: X509Certificate): CertificateDates {
+  const from = x509.validFromDate;
+  const to = x509.validToDate;
+  return {
+    notBefore: from.getTime(),
+    notAfter: to.getTime(),
+    notBeforeText: from.toISOString().replace(".000Z", "Z"),
+    notAfterText: to.toISOString().replace(".000Z", "Z"),
+  };
 }
 
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
@@ -111,16 +131,44 @@ export class CertificateCollector {
   readonly #secrets: ReadonlyMap<string, Secret>;
   readonly #results: ResultSink;
   readonly #keyPair: (secret: Secret) => KeyPair;
+  readonly #now: number | undefined;
+  #revisitAt: number | undefined;
 
-  /** `keyPair` reads a Secret's pair; a memoising one parses each Secret version once. */
+  /**
+   * `keyPair` reads a Secret's pair; a memoising one parses each Secret version once. Served
+   * certificates' dates are checked against `now` (certificate-dates.ts); without it, they are not.
+   */
   constructor(
     secrets: ReadonlyMap<string, Secret>,
     results: ResultSink,
     keyPair: (secret: Secret) => KeyPair = readKeyPair,
+    now?: number,
   ) {
     this.#secrets = secrets;
     this.#results = results;
     this.#keyPair = keyPair;
+    this.#now = now;
+  }
+
+  /**
+   * The first instant after `now` at which a served certificate becomes valid, comes within the
+   * expiry warning or expires: a translation then would report otherwise with nothing else changed.
+   */
+  revisitAt(): number | undefined {
+    return this.#revisitAt;
+  }
+
+  /** Warns `user` about the dates of the certificate it serves from `secret`, if they are wrong. */
+  #checkDates(user: KubeObject, secret: Secret, dates: CertificateDates): void {
+    const now = this.#now;
+    if (now === undefined) return;
+    const next = nextDateChange(dates, now);
+    if (next !== undefined && (this.#revisitAt === undefined || next < this.#revisitAt))
+      this.#revisitAt = next;
+    const problem = certificateDateProblem(dates, now);
+    if (problem === undefined) return;
+    const secretKey = `${secret.metadata.namespace ?? ""}/${secret.metadata.name}`;
+    this.#results.problem(user, problem.reason, `TLS Secret ${secretKey}: ${problem.message}`);
   }
 
   /**
@@ -206,6 +254,7 @@ export class CertificateCollector {
     const pair = this.#keyPair(secret);
     if (!pair.ok || claimed.length === 0) return;
     this.#results.translated(secret);
+    this.#checkDates(gateway, secret, pair.dates);
     const group = this.#group(pair, secret);
     const origin: Origin = { object: secret };
     for (const host of claimed) if (!group.snis.has(host)) group.snis.set(host, origin);
@@ -235,6 +284,7 @@ export class CertificateCollector {
       return;
     }
     this.#results.translated(secret);
+    this.#checkDates(ingress, secret, pair.dates);
     const group = this.#group(pair, secret);
     const origin: Origin = { object: secret };
     for (const host of hosts) group.snis.set(host, origin);

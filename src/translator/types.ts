@@ -63,6 +63,12 @@ export interface TranslateOptions {
   readonly externalNameTargets?: readonly string[];
   /** `--max-*-per-object`: budgets.ts; unset ones keep their defaults. */
   readonly objectBudgets?: Partial<ObjectBudgets>;
+  /**
+   * The time served certificates' dates are checked against (milliseconds since the epoch;
+   * certificate-dates.ts): the controller's clock, asked once per translation. Unset: dates are not
+   * checked. The translator never reads a clock of its own.
+   */
+  readonly now?: number | (() => number);
 }
 
 /** KIC's `--gateway-api-controller-name` default. */
@@ -150,6 +156,12 @@ export interface TranslationResult {
   readonly results: readonly ObjectResult[];
   /** Who claims which host, and who routes any host: for the claim record and the metrics. */
   readonly tenancy?: TenancyReport;
+  /**
+   * The first instant after `now` at which this result would change with its snapshot unchanged (a
+   * served certificate becomes valid, comes within the expiry warning or expires); the controller
+   * translates again then. Absent when nothing of the kind lies ahead, or without `now`.
+   */
+  readonly revisitAt?: number;
 }
 
 export interface TenancyReport {

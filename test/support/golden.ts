@@ -86,6 +86,9 @@ export function goldenView(result: TranslationResult): unknown {
         : {}),
       ...(r.dependsOn.length > 0 ? { dependsOn: r.dependsOn.map(refText) } : {}),
     })),
+    ...(result.revisitAt === undefined
+      ? {}
+      : { revisitAt: new Date(result.revisitAt).toISOString() }),
     ...gatewayApiView(result.gatewayApi),
   };
 }

@@ -11,8 +11,18 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/**
+ * The CLI's time in these tests: fixed, and inside the validity of every fixture certificate
+ * (2026-11-22 to 2036 and later), so a certificate's dates say something only where a test means them to.
+ */
+export const FIXED_NOW = Date.parse("2027-01-01T00:00:00Z");
+
 /** Runs `kongress <argv>` in-process, collecting both streams. */
-export async function cli(argv: readonly string[], cwd: string = repoRoot): Promise<CliRun> {
+export async function cli(
+  argv: readonly string[],
+  cwd: string = repoRoot,
+  now: number = FIXED_NOW,
+): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli({
@@ -20,7 +30,7 @@ export async function cli(argv: readonly string[], cwd: string = repoRoot): Prom
     stdout: { write: (s: string) => out.push(s) },
     stderr: { write: (s: string) => err.push(s) },
     cwd,
-    now: () => 0,
+    now: () => now,
   });
   return { code, stdout: out.join(""), stderr: err.join("") };
 }

@@ -228,6 +228,23 @@ data:
     expect(routeNames(run.stdout)).toEqual(["shop.shop.web.shop.example.com.80"]);
   });
 
+  it("warns every user of an expired certificate, and still prints it (Kong serves it)", async () => {
+    // The examples' certificate is valid until 2036-11-19T09:43:19Z.
+    const valid = await cli(["translate", "-f", "examples/"]);
+    const run = await cli(["translate", "-f", "examples/"], undefined, Date.parse("2037-01-01"));
+    expect(run.code).toBe(1);
+    const expired =
+      "CertificateExpired: TLS Secret shop/shop-tls: its certificate expired at 2036-11-19T09:43:19Z; Kong still serves it, and clients refuse it";
+    expect(stderrLines(run).sort()).toEqual(
+      [
+        `Ingress shop/shop: ${expired}`,
+        `Ingress shop/catalog-api: ${expired}`,
+        `Gateway shop/kong: ${expired}`,
+      ].sort(),
+    );
+    expect(run.stdout).toBe(valid.stdout);
+  });
+
   it("keeps every problem on one line", async () => {
     const dir = tree({
       "app.yaml": `${APP}---\n${ingressYaml({ name: "x", host: "x.example.com", service: "gone" })}`,
