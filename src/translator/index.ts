@@ -122,7 +122,7 @@ function translateWith(
     builds: memo.pluginBuilds,
   });
   const policy = ownershipPolicy(options);
-  const claims = new ClaimCollector();
+  const claims = new ClaimCollector(memo.ageKey);
   const ingress = translateIngresses({
     ...{ snapshot, options, services, certificates, results, memo, claims, catalog },
     admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,

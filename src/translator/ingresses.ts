@@ -19,7 +19,7 @@ import {
   type IngressStreamRoute,
   type ServiceLookup,
 } from "./ingress.ts";
-import { derivedFrom, type IngressUnit, type TranslationMemo } from "./memo.ts";
+import { derivedFrom, type IngressUnit, type ServiceSeen, type TranslationMemo } from "./memo.ts";
 import { RecordedResults, type ResultSink } from "./results.ts";
 import {
   reportAnyHost,
@@ -135,7 +135,7 @@ export function finishIngresses(
     if (p.leftOut.has(ingress)) continue;
     certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
   }
-  const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims);
+  const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims, memo.behaviour);
   for (const r of kept) results.translated(r.ingress);
   for (const r of p.streams) results.translated(r.ingress);
   for (const ingress of sharing) results.translated(ingress);
@@ -205,7 +205,7 @@ function ingressUnit(
   const cached = memo.ingresses.get(ingress);
   if (cached?.classSettings === settings && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
-  const lookups = new Map<string, Service | undefined>();
+  const lookups = new Map<string, ServiceSeen>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
   let unit: IngressUnit;
@@ -226,7 +226,7 @@ function ingressUnit(
     const recording: ServiceLookup = {
       get(ns, name) {
         const key = `${ns}/${name}`;
-        lookups.set(key, services.get(key));
+        lookups.set(key, { service: services.get(key), blocked: services.blocked(key) });
         return lookup.get(ns, name);
       },
     };
@@ -245,7 +245,9 @@ function ingressUnit(
 }
 
 function sameLookups(unit: IngressUnit, services: ServiceView): boolean {
-  for (const [key, service] of unit.lookups) if (services.get(key) !== service) return false;
+  // Both: a missing Service and one left out for its plugins read the same, but are told apart.
+  for (const [key, seen] of unit.lookups)
+    if (services.get(key) !== seen.service || services.blocked(key) !== seen.blocked) return false;
   return true;
 }
 
