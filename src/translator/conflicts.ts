@@ -24,6 +24,11 @@ export type ClaimKeys = readonly (readonly string[])[];
 
 const computeEachTime: ClaimsOf = (route, compute) => compute(route);
 
+/** A route's behaviour string (`behaviourOf`); a memo passes a caching one. */
+export type BehaviourOf = (r: IngressRoute, compute: (r: IngressRoute) => string) => string;
+
+const behaviourEachTime: BehaviourOf = (r, compute) => compute(r);
+
 /** The routes kept, and the Ingresses whose paths are all served by an identical older claim. */
 export interface ConflictsResolved {
   readonly kept: readonly IngressRoute[];
@@ -40,6 +45,7 @@ export function dropConflictingPaths(
   routes: readonly IngressRoute[],
   results: ResultSink,
   claimsOf: ClaimsOf = computeEachTime,
+  behaviours: BehaviourOf = behaviourEachTime,
 ): ConflictsResolved {
   // Claim key → the Ingress holding it (a snapshot has one object per namespace/name).
   const claims = new Map<string, Holder>();
@@ -50,7 +56,7 @@ export function dropConflictingPaths(
     // A route without paths claims nothing and is not kept (translation never makes one).
     if (paths.length === 0) continue;
     const keysPerPath = claimsOf(r.route, routeClaims);
-    const behaviour = behaviourOf(r);
+    const behaviour = behaviours(r, behaviourOf);
     let keptPaths: (typeof paths)[number][] | undefined;
     for (const [index, path] of paths.entries()) {
       const keys = keysPerPath[index] ?? [];

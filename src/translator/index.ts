@@ -127,7 +127,7 @@ function translateWith(
     kongPlugins,
   });
   const policy = ownershipPolicy(options);
-  const claims = new ClaimCollector();
+  const claims = new ClaimCollector(memo.ageKey);
   const ingress = translateIngresses({
     ...{ snapshot, options, services, certificates, results, memo, catalog },
     admitsAnyHost: ns => policy.anyHostNamespaces?.has(ns) ?? true,

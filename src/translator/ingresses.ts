@@ -146,7 +146,7 @@ export function finishIngresses(
     if (p.leftOut.has(ingress)) continue;
     certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
   }
-  const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims);
+  const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims, memo.behaviour);
   // A route Kong's router cannot take is left out later (services.ts): it does not make its Ingress translated.
   const routable = (r: IngressEmission): boolean =>
     inexpressible(r.route, p.expressions).length === 0;

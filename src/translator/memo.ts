@@ -22,7 +22,7 @@ import type {
 } from "../model/k8s.ts";
 import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
 import type { ResolvedBackend } from "./backends.ts";
-import type { IngressEmission } from "./ingress.ts";
+import type { IngressEmission, IngressRoute } from "./ingress.ts";
 import type { IrBackend, IrHttpRoute } from "./ir/types.ts";
 import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
@@ -33,6 +33,7 @@ import type { AnyKongPlugin, KongUpstreamPolicyObject } from "../model/kong.ts";
 import type { BuiltPlugin } from "./plugin-config.ts";
 import type { CredentialRead } from "./credentials.ts";
 import { GatewayRouteMemo } from "./gateway/memo.ts";
+import { ageKeyOf } from "./ownership.ts";
 import type { PolicyUpstream } from "./upstream-policy.ts";
 
 /**
@@ -82,9 +83,10 @@ export interface ListDerived<L, V> {
 export class TranslationMemo {
   readonly #refs = new WeakMap<KubeObject, ReturnType<RefOf>>();
   readonly #pairs = new WeakMap<Secret, KeyPair>();
-  readonly #ageKeys = new WeakMap<Ingress, string>();
+  readonly #ageKeys = new WeakMap<KubeObject, string>();
   readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
   readonly #classSettings = new WeakMap<IngressClassParameters, ClassSettings>();
+  readonly #behaviours = new WeakMap<IngressRoute, string>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
   /** Per plugin object, its config as built and checked (plugin-config.ts). */
   readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
@@ -101,6 +103,8 @@ export class TranslationMemo {
   readonly gatewayRoutes = new GatewayRouteMemo();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
+  /** The EndpointSlices by Service that `backends` was checked against. */
+  backendSlices: ReadonlyMap<string, readonly EndpointSlice[]> | undefined;
   readonly writer = new KongWriterMemo();
   classes: ListDerived<readonly IngressClass[], ReadonlyMap<string, IngressClass>> | undefined;
   services: ListDerived<readonly Service[], ReadonlyMap<string, Service>> | undefined;
@@ -112,11 +116,12 @@ export class TranslationMemo {
   /** Parsing and checking a certificate and key is costly; once per Secret version is enough. */
   readonly keyPair = (secret: Secret): KeyPair => once(this.#pairs, secret, readKeyPair);
 
-  /** `compareAge`'s order as one string: creation time, then namespace/name. */
-  readonly ageKey = (ingress: Ingress): string =>
-    once(this.#ageKeys, ingress, ({ metadata: m }) => {
-      return `${m.creationTimestamp ?? ""}\u0000${m.namespace ?? ""}/${m.name}`;
-    });
+  /** `compareAge`'s order as one string: creation time, then namespace/name (ownership.ts). */
+  readonly ageKey = (obj: KubeObject): string => once(this.#ageKeys, obj, ageKeyOf);
+
+  /** What a route does with a request (conflicts.ts), once per emission object. */
+  readonly behaviour = (r: IngressRoute, compute: (r: IngressRoute) => string): string =>
+    once(this.#behaviours, r, compute);
 
   /** One settings object per parameters version: an Ingress unit's memo compares settings by identity. */
   readonly classSettings = (parameters: IngressClassParameters): ClassSettings =>

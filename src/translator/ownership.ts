@@ -68,7 +68,7 @@ interface Claimant {
 }
 
 /** Creation time, then namespace/name: the order among claims observed at the same time. */
-function ageKeyOf(obj: KubeObject): string {
+export function ageKeyOf(obj: KubeObject): string {
   const m = obj.metadata;
   return `${m.creationTimestamp ?? ""}\u0000${m.namespace ?? ""}/${m.name}`;
 }
@@ -76,6 +76,12 @@ function ageKeyOf(obj: KubeObject): string {
 /** Collects who claims which host, one entry per (host, namespace): its oldest object. */
 export class ClaimCollector {
   readonly #byHost = new Map<string, Map<string, Claimant>>();
+  readonly #ageKey: (obj: KubeObject) => string;
+
+  /** `ageKey` gives `ageKeyOf`'s string, perhaps remembered per object (memo.ts). */
+  constructor(ageKey: (obj: KubeObject) => string = ageKeyOf) {
+    this.#ageKey = ageKey;
+  }
 
   add(host: string, obj: KubeObject): void {
     if (host === "") return;
@@ -87,7 +93,7 @@ export class ClaimCollector {
       this.#byHost.set(key, byNamespace);
     }
     const current = byNamespace.get(namespace);
-    const ageKey = ageKeyOf(obj);
+    const ageKey = this.#ageKey(obj);
     if (current === undefined || compareStrings(ageKey, current.ageKey) < 0)
       byNamespace.set(namespace, { object: obj, ageKey });
   }
@@ -107,6 +113,8 @@ export class HostOwnership {
   readonly #owners = new Map<string, HostOwner>();
   readonly #claims: HostClaim[] = [];
   readonly #anyHostUsers = new Set<string>();
+  /** Whether some owned host is a wildcard (else no owner needs shielding from one). */
+  #ownedWildcards = false;
 
   constructor(collector: ClaimCollector, policy: OwnershipPolicy) {
     this.#policy = policy;
@@ -118,12 +126,14 @@ export class HostOwnership {
       for (const [namespace, claimant] of claimants) {
         if (listed !== undefined && !listed.includes(namespace)) continue;
         this.#claims.push({ host, namespace });
-        const at = since.get(`${host}\u0000${namespace}`) ?? UNRECORDED;
+        const at =
+          since.size === 0 ? UNRECORDED : (since.get(`${host}\u0000${namespace}`) ?? UNRECORDED);
         if (best === undefined || isEarlier({ since: at, claimant }, best))
           best = { namespace, claimant, since: at };
       }
-      if (best !== undefined)
-        this.#owners.set(host, { namespace: best.namespace, object: best.claimant.object });
+      if (best === undefined) continue;
+      this.#owners.set(host, { namespace: best.namespace, object: best.claimant.object });
+      if (host.startsWith("*.")) this.#ownedWildcards = true;
     }
   }
 
@@ -183,6 +193,11 @@ export class HostOwnership {
   *ownedExactHosts(): Generator<[string, HostOwner]> {
     if (!this.#policy.enabled) return;
     for (const entry of this.#owners) if (!entry[0].startsWith("*.")) yield entry;
+  }
+
+  /** Whether some owned host is a wildcard: only then can one shadow another namespace's host. */
+  ownsWildcards(): boolean {
+    return this.#policy.enabled && this.#ownedWildcards;
   }
 
   /** The owner of a wildcard host that matches `host` and belongs to another namespace, if any. */
@@ -318,6 +333,8 @@ export function ownerCatchAlls(
   ownership: HostOwnership,
   emissions: readonly RouteEmission[],
 ): RouteEmission[] {
+  // The common case, and a pass over every route saved: no wildcard host has an owner.
+  if (!ownership.ownsWildcards()) return [];
   const servedAtRoot = rootProtocols(emissions);
   const catchAlls: RouteEmission[] = [];
   for (const [host, owner] of ownership.ownedExactHosts()) {

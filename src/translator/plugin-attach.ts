@@ -80,6 +80,10 @@ function relateService(
     for (const p of catalog.resolve(backend.service) ?? []) relate(p).services.add(service.name);
   for (const route of service.routes) {
     const object = route.origin.object;
+    const named = catalog.resolve(object) ?? [];
+    // Most routes name no plugin: nothing to attach, so their own plugins need not be listed.
+    if (named.length === 0 && (route.kind !== "http" || !route.filters.some(isPluginFilter)))
+      continue;
     const own = new Set(
       route.kind === "http" ? filterPlugins(route.filters, []).map(p => p.name) : [],
     );
@@ -94,13 +98,17 @@ function relateService(
         `${p.object.kind} ${p.object.metadata.name} (${p.body.name}) is not attached to route ${route.name}: the route's own settings already put a ${p.body.name} plugin there and Kong allows one per route`,
       );
     };
-    for (const p of catalog.resolve(object) ?? []) attach(p);
+    for (const p of named) attach(p);
     if (route.kind !== "http") continue;
     for (const f of route.filters) {
       const p = f.kind === "plugin" ? catalog.resolveExtensionRef(object, f.name) : undefined;
       if (p !== undefined) attach(p);
     }
   }
+}
+
+function isPluginFilter(filter: { readonly kind: string }): boolean {
+  return filter.kind === "plugin";
 }
 
 interface Scope {

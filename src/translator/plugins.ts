@@ -34,6 +34,8 @@ export interface PluginCatalogInput {
   readonly kongPlugins?: ReadonlySet<string> | undefined;
 }
 
+const NO_PLUGINS: readonly ResolvedPlugin[] = Object.freeze([]);
+
 /** The plugins of one translation, and the answer to "may this object be served with its plugins?". */
 export class PluginCatalog {
   readonly #byKey = new Map<string, AnyKongPlugin>();
@@ -59,6 +61,8 @@ export class PluginCatalog {
    * invalid, each reason a problem on `obj`. Asked again for the same object, the answer is the same.
    */
   resolve(obj: KubeObject): readonly ResolvedPlugin[] | undefined {
+    // Most objects name no plugin: nothing to resolve or report, and nothing worth remembering.
+    if (obj.metadata.annotations?.[PLUGINS_ANNOTATION] === undefined) return NO_PLUGINS;
     if (this.#resolved.has(obj)) return this.#resolved.get(obj);
     const { refs, invalid } = pluginReferences(obj);
     for (const entry of invalid)

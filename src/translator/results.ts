@@ -121,12 +121,16 @@ const NONE: readonly never[] = Object.freeze([]);
 export class ResultsBuilder implements ResultSink {
   readonly #entries = new Map<KubeObject, Entry>();
   readonly #refs: RefOf;
+  #lastObject: KubeObject | undefined;
+  #lastEntry: Entry | undefined;
 
   constructor(refs: RefOf = freshRef) {
     this.#refs = refs;
   }
 
   #entry(obj: KubeObject): Entry {
+    // Stages often say several things about one object in a row (a slice: translated, depends on).
+    if (obj === this.#lastObject && this.#lastEntry !== undefined) return this.#lastEntry;
     let entry = this.#entries.get(obj);
     if (entry === undefined) {
       const { ref, key } = this.#refs(obj);
@@ -141,6 +145,8 @@ export class ResultsBuilder implements ResultSink {
       };
       this.#entries.set(obj, entry);
     }
+    this.#lastObject = obj;
+    this.#lastEntry = entry;
     return entry;
   }
 

@@ -50,11 +50,14 @@ export function buildServices(input: ServicesInput): IrService[] {
   }
   const services: IrService[] = [];
   const used = new Map<string, BackendSet>();
+  // The remembered entries were checked against this very map: a Service's slices are those they hold.
+  const sameSlices = input.memo.backendSlices === input.slicesByService;
   for (const { spec, routes } of byName.values()) {
-    const service = buildService({ spec, routes, used }, input);
+    const service = buildService({ spec, routes, used, sameSlices }, input);
     if (service !== undefined) services.push(service);
   }
   input.memo.backends = used;
+  input.memo.backendSlices = input.slicesByService;
   return services;
 }
 
@@ -79,11 +82,16 @@ function expressible(
 }
 
 function buildService(
-  group: { spec: ServiceSpec; routes: IrRoute[]; used: Map<string, BackendSet> },
+  group: {
+    spec: ServiceSpec;
+    routes: IrRoute[];
+    used: Map<string, BackendSet>;
+    sameSlices: boolean;
+  },
   input: ServicesInput,
 ): IrService | undefined {
   const { spec, routes, used } = group;
-  const set = backendSet(spec, input);
+  const set = backendSet(spec, group.sameSlices, input);
   const settings = agreedSettings(spec, set.entries, input.results);
   if (settings === undefined) {
     for (const origin of new Set(routes.map(r => r.origin.object))) {
@@ -112,14 +120,14 @@ function buildService(
 }
 
 /** The service's resolved backends: the same set as last time while every backend is unchanged. */
-function backendSet(spec: ServiceSpec, input: ServicesInput): BackendSet {
+function backendSet(spec: ServiceSpec, sameSlices: boolean, input: ServicesInput): BackendSet {
   const previous = input.memo.backends.get(spec.name);
   const entries: BackendEntry[] = [];
   let unchanged = previous?.entries.length === spec.backends.length;
   // An index loop: this runs for every Kong service of every translation.
   for (let i = 0; i < spec.backends.length; i++) {
     const before = previous?.entries[i];
-    const entry = backendEntry(before, spec.backends[i] as BackendSpec, input);
+    const entry = backendEntry(before, spec.backends[i] as BackendSpec, { sameSlices, input });
     unchanged &&= entry === before;
     entries.push(entry);
   }
@@ -136,12 +144,16 @@ const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
 function backendEntry(
   previous: BackendEntry | undefined,
   spec: BackendSpec,
-  input: ServicesInput,
+  { sameSlices, input }: { sameSlices: boolean; input: ServicesInput },
 ): BackendEntry {
   const { service, port } = spec;
   const weight = spec.weight;
-  const namespace = service.metadata.namespace ?? "";
-  const slices = input.slicesByService.get(`${namespace}/${service.metadata.name}`) ?? NO_SLICES;
+  const slices =
+    sameSlices && previous?.service === service
+      ? previous.slices
+      : (input.slicesByService.get(
+          `${service.metadata.namespace ?? ""}/${service.metadata.name}`,
+        ) ?? NO_SLICES);
   if (
     previous !== undefined &&
     previous.service === service &&

@@ -114,6 +114,13 @@ function policyOf(
   byKey: ReadonlyMap<string, KongUpstreamPolicyObject>,
   results: ResultSink,
 ): KongUpstreamPolicyObject | undefined {
+  // Most Services name no policy: say so without building lists.
+  if (
+    service.backends.every(
+      b => b.service.metadata.annotations?.[UPSTREAM_POLICY_ANNOTATION] === undefined,
+    )
+  )
+    return undefined;
   const named = service.backends.map(
     b => b.service.metadata.annotations?.[UPSTREAM_POLICY_ANNOTATION],
   );

@@ -23,7 +23,7 @@ import {
 import { appIngress, objectCount, syntheticCluster } from "./synthetic-cluster.ts";
 
 /** The manifests with what the API server would add: uid, resourceVersion, creation time. */
-function asStored(object: KubeObject, i: number, version = 1): KubeObject {
+export function asStored(object: KubeObject, i: number, version = 1): KubeObject {
   return {
     ...object,
     metadata: {
@@ -55,7 +55,8 @@ interface Figures {
   bytes: number;
 }
 
-function loadedStore(objects: readonly KubeObject[]): Store {
+/** A real Store holding `objects`, referenced Secrets filled in as the fetcher would. */
+export function loadedStore(objects: readonly KubeObject[]): Store {
   const store = new Store({
     ingressClass: DEFAULT_TRANSLATE_OPTIONS.ingressClass,
     parse: parseSupportedObject,

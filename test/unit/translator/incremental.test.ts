@@ -58,7 +58,15 @@ function generator(random: () => number) {
     apiVersion: "v1",
     kind: "Service",
     metadata: meta(name, namespace, {
-      annotations: random() < 0.2 ? { "konghq.com/read-timeout": pick(["1000", "x"]) } : {},
+      // Annotations the translator takes fast paths past when absent: plugins, an upstream policy.
+      annotations: pick([
+        {},
+        {},
+        {},
+        { "konghq.com/read-timeout": pick(["1000", "x"]) },
+        { "konghq.com/plugins": "auth" },
+        { "konghq.com/upstream-policy": "sticky" },
+      ]),
     }),
     spec: {
       ...(random() < 0.1 ? { type: "ExternalName", externalName: "example.com" } : {}),
