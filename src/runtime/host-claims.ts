@@ -27,6 +27,8 @@ export interface StoredClaim extends RecordedClaim {
 }
 
 const DATA_KEY = "claims.json";
+/** How long a write the API server refused waits before it is tried again (unless the claims change). */
+const REFUSED_RETRY_MS = 5 * 60_000;
 
 export interface HostClaimRecordOptions {
   /** Where the record lives; none: memory only (no namespace known), with a start-up warning. */
@@ -81,6 +83,8 @@ export class HostClaimRecord {
   #failures = 0;
   /** The last refusal logged (status and reason), so a refusal repeated by every change is said once. */
   #refused = "";
+  /** A retry of a refused write is scheduled. */
+  #refusedRetry = false;
   #wake: (() => void) | undefined;
   readonly #anyHostGauge: Gauge;
   #anyHostWarned = "";
@@ -284,9 +288,26 @@ export class HostClaimRecord {
   }
 
   /**
+   * A refusal (403, 422) is written again only later: RBAC or an admission policy may be mended
+   * meanwhile, and a record never written would date every claim anew at the next start.
+   */
+  #retryRefusedLater(signal: AbortSignal): void {
+    if (this.#refusedRetry) return;
+    this.#refusedRetry = true;
+    void this.#o.clock.sleep(REFUSED_RETRY_MS, signal).then(
+      () => {
+        this.#refusedRetry = false;
+        this.#dirty = true;
+        this.#wake?.();
+      },
+      () => undefined,
+    );
+  }
+
+  /**
    * A conflict is merged and written again, a passing fault (5xx, 429, no answer) retried after a
-   * back-off; any other refusal (403, 422, 413) would only repeat itself, so it is said once and the
-   * record waits for the next change.
+   * back-off; any other refusal (403, 422, 413) would only repeat itself at once, so it is said once
+   * and written again at the next change or after {@link REFUSED_RETRY_MS}.
    */
   async #writeFailed(err: unknown, signal: AbortSignal): Promise<void> {
     const status = err instanceof KubeApiError ? err.statusCode : undefined;
@@ -302,9 +323,10 @@ export class HostClaimRecord {
       if (refusal !== this.#refused)
         this.#log.error(
           { err, status, reason: (err as KubeApiError).reason },
-          "Host-claim record refused by the API server; not retried until the claims change",
+          "Host-claim record refused by the API server; tried again when the claims change, or in 5 minutes",
         );
       this.#refused = refusal;
+      this.#retryRefusedLater(signal);
       return;
     }
     this.#log.warn({ err }, "Host-claim record not written; trying again");

@@ -198,7 +198,7 @@ describe("HostClaimRecord", () => {
     await running;
   });
 
-  it("does not retry a write the API server refuses (403, 422) until the claims change", async () => {
+  it("writes a record the API server refused (403, 422) again at the next change or after 5 minutes, saying it once", async () => {
     const { api, record, clock, lines } = setup();
     const term = new AbortController();
     api.failures.push(403, 403);
@@ -216,10 +216,14 @@ describe("HostClaimRecord", () => {
     await settle();
     expect(api.writes).toEqual(["POST", "POST"]);
     expect(lines.filter(l => l.includes("Host-claim record"))).toHaveLength(1);
-    record.observe(report([{ host: "c.example.com", namespace: "c" }]));
+    // Five minutes after the first refusal, with no change meanwhile, the record is tried again.
+    await clock.advance(149_999);
+    await settle();
+    expect(api.writes).toEqual(["POST", "POST"]);
+    await clock.advance(1);
     await settle();
     expect(api.writes).toEqual(["POST", "POST", "POST"]);
-    expect(api.claims()).toHaveLength(3);
+    expect(api.claims()).toHaveLength(2);
     term.abort();
     await running;
   });
