@@ -599,8 +599,11 @@ async function stopAll(s: {
   const pending = new Set<string>();
   const track = async (name: string, done: Promise<unknown> | undefined): Promise<void> => {
     pending.add(name);
-    await done;
-    pending.delete(name);
+    try {
+      await done;
+    } finally {
+      pending.delete(name);
+    }
   };
   const reported = new AbortController();
   void s.clock.sleep(STOP_REPORT_MS, reported.signal).then(
@@ -609,19 +612,22 @@ async function stopAll(s: {
     },
     () => undefined,
   );
-  await track("loops", Promise.all(s.running));
-  await Promise.all([
-    track("watchers", parts.watchers.stop()),
-    track("optional kinds", parts.optional.stop()),
-    track("secret fetcher", parts.fetcher.stop()),
-    track("publish service", parts.publishService?.stop()),
-    track("listeners", parts.listeners.stop()),
-    track("kong", parts.kong.stop()),
-  ]);
-  parts.status.problems.close();
-  parts.revisit.close();
-  await track("telemetry", s.telemetry.close());
-  await track("kubernetes client", parts.kube.close());
-  reported.abort();
+  try {
+    await track("loops", Promise.all(s.running));
+    await Promise.all([
+      track("watchers", parts.watchers.stop()),
+      track("optional kinds", parts.optional.stop()),
+      track("secret fetcher", parts.fetcher.stop()),
+      track("publish service", parts.publishService?.stop()),
+      track("listeners", parts.listeners.stop()),
+      track("kong", parts.kong.stop()),
+    ]);
+    parts.status.problems.close();
+    parts.revisit.close();
+    await track("telemetry", s.telemetry.close());
+    await track("kubernetes client", parts.kube.close());
+  } finally {
+    reported.abort();
+  }
   s.log.info("Stopped");
 }
