@@ -25,15 +25,6 @@ export type CredentialRead =
   /** `type` is set when the Secret says which credential it is (the consumer may then stay). */
   | { readonly ok: false; readonly type?: CredentialType; readonly message: string };
 
-const TYPES: readonly CredentialType[] = [
-  "key-auth",
-  "basic-auth",
-  "hmac-auth",
-  "jwt",
-  "oauth2",
-  "acl",
-  "mtls-auth",
-];
 
 /** The Secret keys KIC reads per type (others are ignored), each as a string unless converted below. */
 const KEYS: Readonly<Record<CredentialType, readonly string[]>> = {
@@ -75,7 +66,7 @@ function decode(secret: Secret): Record<string, string> {
 }
 
 function isType(value: string): value is CredentialType {
-  return (TYPES as readonly string[]).includes(value);
+  return Object.hasOwn(KEYS, value);
 }
 
 /**
