@@ -36,25 +36,38 @@ export interface LogScrubber {
 const MAX_SCRUB_DEPTH = 10;
 
 /**
- * A copy of a log object with every string scrubbed and PEM private keys cut out, at any depth. Errors
- * are serialised first (pino's `err` serializer then finds a plain object), so their message, stack
- * and the properties they carry (a rejection's failures) are scrubbed too.
+ * A copy of a log object with `string` applied to every string (it gets the string's key) and `key`
+ * to every key, at any depth. Errors are serialised first (pino's `err` serializer then finds a plain
+ * object), so their message, stack and the properties they carry (a rejection's failures) are mapped
+ * too.
  */
-export function scrubLogObject(value: unknown, scrubber: LogScrubber | undefined): unknown {
-  const text = (s: string): string => stripPrivateKeys(scrubber?.scrubText(s) ?? s);
+function mapLogObject(
+  value: unknown,
+  string: (s: string, key: string | undefined) => string,
+  key: (k: string) => string = k => k,
+): unknown {
   const seen = new WeakSet<object>();
-  const visit = (v: unknown, depth: number): unknown => {
-    if (typeof v === "string") return text(v);
+  const visit = (v: unknown, depth: number, name: string | undefined): unknown => {
+    if (typeof v === "string") return string(v, name);
     if (v === null || typeof v !== "object" || depth > MAX_SCRUB_DEPTH || seen.has(v)) return v;
     seen.add(v);
-    if (v instanceof Error) return visit(pino.stdSerializers.err(v), depth);
-    if (Array.isArray(v)) return v.map(item => visit(item, depth + 1));
+    if (v instanceof Error) return visit(pino.stdSerializers.err(v), depth, name);
+    if (Array.isArray(v)) return v.map(item => visit(item, depth + 1, undefined));
     if (v instanceof Map || v instanceof Set || ArrayBuffer.isView(v)) return v;
     const out: Record<string, unknown> = {};
-    for (const [k, child] of Object.entries(v)) out[k] = visit(child, depth + 1);
+    for (const [k, child] of Object.entries(v)) out[key(k)] = visit(child, depth + 1, k);
     return out;
   };
-  return visit(value, 0);
+  return visit(value, 0, undefined);
+}
+
+/** A copy of a log object with every string scrubbed and PEM private keys cut out, at any depth. */
+function scrubLogObject(value: unknown, scrubber: LogScrubber | undefined): unknown {
+  return mapLogObject(value, s => scrubbedText(s, scrubber));
+}
+
+function scrubbedText(s: string, scrubber: LogScrubber | undefined): string {
+  return stripPrivateKeys(scrubber?.scrubText(s) ?? s);
 }
 
 /** A stack frame line (`    at fn (file:1:2)`): the only lines of a stack that stay lines. */
@@ -73,23 +86,17 @@ export function escapeStack(stack: string): string {
   return out;
 }
 
+/** A log string for a text log: control characters escaped, stacks by {@link escapeStack}. */
+function textString(s: string, key: string | undefined): string {
+  return key === "stack" ? escapeStack(s) : escapeControl(s);
+}
+
 /**
- * A copy of a (scrubbed) log object for a text log, with control characters escaped in every key and
- * string, stacks by {@link escapeStack}. JSON logs need none of this: JSON escapes them itself.
+ * A copy of a log object for a text log: scrubbed as {@link scrubLogObject} does, with control
+ * characters escaped in every key and string. JSON logs need no escaping: JSON escapes them itself.
  */
-export function escapeForText(value: unknown): unknown {
-  const seen = new WeakSet<object>();
-  const visit = (v: unknown, depth: number, key: string | undefined): unknown => {
-    if (typeof v === "string") return key === "stack" ? escapeStack(v) : escapeControl(v);
-    if (v === null || typeof v !== "object" || depth > MAX_SCRUB_DEPTH || seen.has(v)) return v;
-    seen.add(v);
-    if (Array.isArray(v)) return v.map(item => visit(item, depth + 1, undefined));
-    if (v instanceof Map || v instanceof Set || ArrayBuffer.isView(v)) return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, child] of Object.entries(v)) out[escapeControl(k)] = visit(child, depth + 1, k);
-    return out;
-  };
-  return visit(value, 0, undefined);
+function textLogObject(value: unknown, scrubber: LogScrubber | undefined): unknown {
+  return mapLogObject(value, (s, key) => textString(scrubbedText(s, scrubber), key), escapeControl);
 }
 
 export interface CreateLoggerOptions {
@@ -149,8 +156,9 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     formatters: {
       level: (label: string) => ({ level: label }),
       log: (object: Record<string, unknown>) => {
-        const scrubbed = scrubLogObject(object, opts.scrubber);
-        return (text ? escapeForText(scrubbed) : scrubbed) as Record<string, unknown>;
+        return (
+          text ? textLogObject(object, opts.scrubber) : scrubLogObject(object, opts.scrubber)
+        ) as Record<string, unknown>;
       },
     },
   };
@@ -159,7 +167,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
       ...options,
       formatters: {
         ...options.formatters,
-        bindings: bindings => escapeForText(bindings) as Record<string, unknown>,
+        bindings: bindings => textLogObject(bindings, undefined) as Record<string, unknown>,
       },
       // A text line shows the message as it is; its arguments may quote what came from outside.
       hooks: { logMethod: escapeMessageArguments },
