@@ -380,7 +380,7 @@ export class GatewayWorker {
     const started = this.#o.clock.now();
     this.#carryChanges(role, started);
     const limit = this.#o.maxConfigBytes ?? DEFAULT_MAX_CONFIG_BYTES;
-    const bytes = Buffer.byteLength(target.encoded.body);
+    const bytes = target.encoded.bytes;
     const outcome: PushOutcome =
       bytes > limit
         ? {
