@@ -49,13 +49,15 @@ export function candidateOf(
   encoder: ConfigEncoder = new ConfigEncoder(),
 ): Candidate {
   let objects: Map<string, GenerationRef> | undefined;
+  // Only the results: a candidate kept as last-known-good must not keep its whole translation alive.
+  const results = result.results;
   return {
     encoded: encoder.encode(result.config),
     // Built on first use: most candidates are superseded before a node confirms them.
     get objects(): ReadonlyMap<string, GenerationRef> {
       if (objects === undefined) {
         objects = new Map();
-        for (const r of result.results)
+        for (const r of results)
           if (r.outcome === "translated" && !CLASS_KINDS.has(r.ref.kind))
             objects.set(
               refKey(r.ref),

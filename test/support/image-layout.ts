@@ -3,7 +3,7 @@
  * no sources: what the image runs. The benchmark runs the controller from it, and a test checks it.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 
 const repo = join(import.meta.dirname, "..", "..");
@@ -28,4 +28,18 @@ export function buildImageLayout(dir: string, log: (line: string) => void): stri
     `built the image's layout (compiled JavaScript, no sources) in ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   return join(dir, "bin", "kongress.js");
+}
+
+/**
+ * The Node options the image starts the controller with: the arguments between the node binary and
+ * bin/kongress.js in the Dockerfile's ENTRYPOINT, so what runs the image's layout runs it the same way.
+ */
+export function imageNodeOptions(): string[] {
+  const dockerfile = readFileSync(join(repo, "Dockerfile"), "utf8");
+  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  if (line === undefined) throw new Error("the Dockerfile has no exec-form ENTRYPOINT");
+  const argv = JSON.parse(line) as string[];
+  const bin = argv.findIndex(a => a.endsWith("/bin/kongress.js"));
+  if (bin < 1) throw new Error(`the Dockerfile's ENTRYPOINT does not run bin/kongress.js: ${line}`);
+  return argv.slice(1, bin);
 }

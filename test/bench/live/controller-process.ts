@@ -64,6 +64,8 @@ export interface StartControllerOptions {
   readonly extraArgs: readonly string[];
   /** The `bin/kongress.js` to run (default: the checkout's). */
   readonly bin?: string;
+  /** Options for Node itself, before the script (the image's, test/support/image-layout.ts). */
+  readonly nodeOptions?: readonly string[];
   /** Added to (or replacing) the child's environment, e.g. its own POD_NAME. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -179,7 +181,7 @@ export async function startControllerProcess(
   ];
   const logPath = join(opts.logDir, `controller-${opts.label}.log`);
   const fd = openSync(logPath, "a");
-  const argv = [opts.bin ?? BIN, "run", ...args];
+  const argv = [...(opts.nodeOptions ?? []), opts.bin ?? BIN, "run", ...args];
   const [file, fileArgs] = canSetPdeathsig()
     ? ["setpriv", ["--pdeathsig", "KILL", "--", process.execPath, ...argv]]
     : [process.execPath, argv];

@@ -19,6 +19,7 @@ import { startKongStandIn, type KongStandIn } from "./kong-standin.ts";
 import type { KubeHttp } from "./kube-http.ts";
 import type { LiveKnobs } from "./knobs.ts";
 import { percentile } from "./stats.ts";
+import { imageNodeOptions } from "../../support/image-layout.ts";
 
 /** What every scenario of one cluster size shares. */
 export interface ScaleContext {
@@ -57,8 +58,15 @@ export async function startRun(
       statusAddress: opts.address,
       logDir: ctx.logDir,
       label: `${ctx.scale}-${opts.label}`,
-      extraArgs: [...opts.args, ...ctx.knobs.controllerArgs],
+      // The controller is told the stand-in's body limit, as an operator who raised Kong's would tell
+      // it: at its default (Kong's 10 MiB) it would not send the 10k config and push a fallback.
+      extraArgs: [
+        `--max-config-bytes=${ctx.knobs.kongMaxBodyMiB * 2 ** 20}`,
+        ...opts.args,
+        ...ctx.knobs.controllerArgs,
+      ],
       ...(ctx.knobs.controllerBin === undefined ? {} : { bin: ctx.knobs.controllerBin }),
+      nodeOptions: imageNodeOptions(),
     });
   } catch (err) {
     await kong.stop();
