@@ -25,7 +25,6 @@ export type CredentialRead =
   /** `type` is set when the Secret says which credential it is (the consumer may then stay). */
   | { readonly ok: false; readonly type?: CredentialType; readonly message: string };
 
-
 /** The Secret keys KIC reads per type (others are ignored), each as a string unless converted below. */
 const KEYS: Readonly<Record<CredentialType, readonly string[]>> = {
   "key-auth": ["key", "ttl"],
