@@ -38,6 +38,11 @@ export interface ServicesInput {
   readonly configMaps: ReadonlyMap<string, ConfigMap>;
   /** Where client and CA certificates the Services name are collected. */
   readonly certificates: CertificateCollector;
+  /**
+   * Where the routes Kong's router cannot take are recorded, with why: this is the one place that
+   * judges them, and `markServed` (served.ts) reads it to say which objects are served.
+   */
+  readonly refused?: Map<IrRoute, readonly string[]>;
 }
 
 export function buildServices(input: ServicesInput): IrService[] {
@@ -64,7 +69,7 @@ export function buildServices(input: ServicesInput): IrService[] {
 /** The safety net behind the sub-translators' own checks: Kong never gets a route it would misread. */
 function expressible(
   route: IrRoute,
-  { results, expressions }: Pick<ServicesInput, "results" | "expressions">,
+  { results, expressions, refused }: Pick<ServicesInput, "results" | "expressions" | "refused">,
 ): boolean {
   const limits = inexpressible(route, expressions);
   if (limits.length === 0) {
@@ -78,6 +83,7 @@ function expressible(
     "RouteNotExpressible",
     `route ${route.name} is left out: ${limits.join("; ")}`,
   );
+  refused?.set(route, limits);
   return false;
 }
 
