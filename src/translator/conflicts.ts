@@ -29,17 +29,20 @@ export type BehaviourOf = (r: IngressRoute, compute: (r: IngressRoute) => string
 
 const behaviourEachTime: BehaviourOf = (r, compute) => compute(r);
 
-/** The routes kept, and the Ingresses whose paths are all served by an identical older claim. */
-export interface ConflictsResolved {
-  readonly kept: readonly IngressRoute[];
-  readonly sharing: readonly Ingress[];
+/** An Ingress some of whose paths an identical older claim serves: by the routes (names) holding them. */
+export interface Share {
+  readonly ingress: Ingress;
+  readonly routes: readonly string[];
 }
 
-interface Holder {
-  readonly ingress: Ingress;
-  /** What the route does with a request: equal for identical claims. */
-  readonly behaviour: string;
+/** The routes kept, and the Ingresses some of whose paths an identical older claim serves. */
+export interface ConflictsResolved {
+  readonly kept: readonly IngressRoute[];
+  readonly sharing: readonly Share[];
 }
+
+/** The route holding a claim: whether it is served decides for its sharers too. */
+type Holder = IngressRoute;
 
 export function dropConflictingPaths(
   routes: readonly IngressRoute[],
@@ -47,35 +50,45 @@ export function dropConflictingPaths(
   claimsOf: ClaimsOf = computeEachTime,
   behaviours: BehaviourOf = behaviourEachTime,
 ): ConflictsResolved {
-  // Claim key → the Ingress holding it (a snapshot has one object per namespace/name).
+  // Claim key → the route holding it (a snapshot has one object per namespace/name).
   const claims = new Map<string, Holder>();
   const kept: IngressRoute[] = [];
-  const sharing = new Set<Ingress>();
+  const sharing = new Map<Ingress, Set<string>>();
+  // What a route does with a request (equal for identical claims): asked only on a collision.
+  const behaviour = (route: IngressRoute): string => behaviours(route, behaviourOf);
   for (const r of routes) {
     const paths = r.route.match.paths;
     // A route without paths claims nothing and is not kept (translation never makes one).
     if (paths.length === 0) continue;
     const keysPerPath = claimsOf(r.route, routeClaims);
-    const behaviour = behaviours(r, behaviourOf);
     let keptPaths: (typeof paths)[number][] | undefined;
     for (const [index, path] of paths.entries()) {
       const keys = keysPerPath[index] ?? [];
       const holder = firstOtherHolder(claims, keys, r.ingress);
       if (holder !== undefined) {
-        if (holder.behaviour === behaviour) {
-          sharing.add(r.ingress);
+        if (behaviour(holder) === behaviour(r)) {
+          addShare(sharing, r.ingress, holder.route.name);
           results.dependsOn(r.ingress, holder.ingress);
         } else reportConflict(results, r, { path, holder: holder.ingress });
         keptPaths ??= paths.slice(0, index);
         continue;
       }
-      for (const k of keys) claims.set(k, { ingress: r.ingress, behaviour });
+      for (const k of keys) claims.set(k, r);
       keptPaths?.push(path);
     }
     if (keptPaths === undefined) kept.push(r);
     else if (keptPaths.length > 0) kept.push(withPaths(r, keptPaths));
   }
-  return { kept, sharing: [...sharing] };
+  return {
+    kept,
+    sharing: [...sharing].map(([ingress, routes]) => ({ ingress, routes: [...routes] })),
+  };
+}
+
+function addShare(sharing: Map<Ingress, Set<string>>, ingress: Ingress, route: string): void {
+  const routes = sharing.get(ingress);
+  if (routes === undefined) sharing.set(ingress, new Set([route]));
+  else routes.add(route);
 }
 
 function reportConflict(

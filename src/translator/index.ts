@@ -13,7 +13,7 @@
 import type { ConfigMap, EndpointSlice, Secret, Service } from "../model/k8s.ts";
 import { CONFIGMAP_LABEL, SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import { translateIngresses } from "./ingresses.ts";
-import type { IrConfig } from "./ir/types.ts";
+import type { IrConfig, IrRoute } from "./ir/types.ts";
 import { writeKongConfig } from "./kong-writer/index.ts";
 import { derivedFrom, TranslationMemo } from "./memo.ts";
 import { ResultsBuilder } from "./results.ts";
@@ -24,6 +24,7 @@ import {
   ownershipPolicy,
   TranslatedHeldBack,
 } from "./ownership-apply.ts";
+import { markServed } from "./served.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { addListenerCertificates } from "./gateway/certificates.ts";
@@ -135,7 +136,7 @@ function translateWith(
   });
   const serviceView = admittedServices(services, catalog, results);
   const owned = applyOwnership({
-    ...{ ingress, claims, policy, certificates, results, memo, options, expressions },
+    ...{ ingress, claims, policy, certificates, results, memo, options },
     gatewayRoutes: translateGatewayRoutes({
       evaluation: gatewayApi,
       results: new TranslatedHeldBack(results),
@@ -150,6 +151,7 @@ function translateWith(
   addListenerCertificates({ evaluation: gatewayApi, certificates, results });
 
   memo.slices = derivedFrom(memo.slices, snapshot.endpointSlices, slicesByService);
+  const refused = new Map<IrRoute, readonly string[]>();
   const kongServices = applyUpstreamPolicies({
     services: buildServices({
       emissions: owned.emissions,
@@ -162,10 +164,15 @@ function translateWith(
       secrets: memo.secrets.value,
       configMaps: labelledConfigMaps(snapshot.configMaps),
       certificates,
+      refused,
     }),
     policies: snapshot.kongUpstreamPolicies,
     results,
     memo: memo.upstreamPolicies,
+  });
+  markServed({
+    ...{ routed: owned.routed, sharing: owned.sharing, refused, results },
+    gatewayRoutes: gatewayApi.routes,
   });
   const consumers = translateConsumers({ snapshot, options, catalog, results, memo, kongPlugins });
   const ir: IrConfig = {

@@ -8,8 +8,7 @@ import type { Ingress, Service } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations } from "./annotations.ts";
 import { ingressOverBudget, type ObjectBudgets } from "./budgets.ts";
-import { dropConflictingPaths } from "./conflicts.ts";
-import { inexpressible } from "./kong-writer/index.ts";
+import { dropConflictingPaths, type Share } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import {
@@ -127,7 +126,8 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
 
 /**
  * Binds the admitted Ingresses' TLS hosts (only those their namespace may use), resolves claims on the
- * same host and path between them, and marks each Ingress translated or excluded.
+ * same host and path between them, and marks each Ingress excluded; which are translated is decided
+ * once Kong's router has judged their routes (`markServed`).
  */
 export function finishIngresses(
   input: Pick<IngressInput, "certificates" | "results" | "memo">,
@@ -137,24 +137,16 @@ export function finishIngresses(
     admitted: readonly IngressRoute[];
     streams: readonly IngressStreamRoute[];
     ownership: HostOwnership;
-    /** Written for Kong's expressions router, which cannot take every route (services.ts says why). */
-    expressions: boolean;
   },
-): readonly IngressEmission[] {
+): { readonly routes: readonly IngressEmission[]; readonly sharing: readonly Share[] } {
   const { certificates, results, memo } = input;
   for (const ingress of p.ingresses) {
     if (p.leftOut.has(ingress)) continue;
     certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
   }
   const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims, memo.behaviour);
-  // A route Kong's router cannot take is left out later (services.ts): it does not make its Ingress translated.
-  const routable = (r: IngressEmission): boolean =>
-    inexpressible(r.route, p.expressions).length === 0;
-  for (const r of kept) if (routable(r)) results.translated(r.ingress);
-  for (const r of p.streams) if (routable(r)) results.translated(r.ingress);
-  for (const ingress of sharing) results.translated(ingress);
   for (const ingress of p.ingresses) results.excluded(ingress);
-  return p.streams.length === 0 ? kept : [...kept, ...p.streams];
+  return { routes: p.streams.length === 0 ? kept : [...kept, ...p.streams], sharing };
 }
 
 /** The claimants' hosts, but for Ingresses `refused` (over a budget once their routes were counted). */

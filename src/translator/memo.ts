@@ -23,7 +23,7 @@ import type {
 import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
 import type { ResolvedBackend } from "./backends.ts";
 import type { IngressEmission, IngressRoute } from "./ingress.ts";
-import type { IrBackend, IrHttpRoute } from "./ir/types.ts";
+import type { IrBackend, IrHttpRoute, IrRoute } from "./ir/types.ts";
 import { KongWriterMemo } from "./kong-writer/index.ts";
 import { readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
@@ -80,6 +80,14 @@ export interface ListDerived<L, V> {
   readonly value: V;
 }
 
+/** What Kong's router makes of one route: why it cannot take it, else what it leaves out of it. */
+export interface RouterVerdict {
+  /** Written for Kong's expressions router. */
+  readonly expressions: boolean;
+  readonly limits: readonly string[];
+  readonly losses: readonly string[];
+}
+
 export class TranslationMemo {
   readonly #refs = new WeakMap<KubeObject, ReturnType<RefOf>>();
   readonly #pairs = new WeakMap<Secret, KeyPair>();
@@ -87,6 +95,7 @@ export class TranslationMemo {
   readonly #claims = new WeakMap<IrHttpRoute, ClaimKeys>();
   readonly #classSettings = new WeakMap<IngressClassParameters, ClassSettings>();
   readonly #behaviours = new WeakMap<IngressRoute, string>();
+  readonly #verdicts = new WeakMap<IrRoute, RouterVerdict>();
   readonly ingresses = new WeakMap<Ingress, IngressUnit>();
   /** Per plugin object, its config as built and checked (plugin-config.ts). */
   readonly pluginBuilds = new WeakMap<AnyKongPlugin, BuiltPlugin>();
@@ -122,6 +131,19 @@ export class TranslationMemo {
   /** What a route does with a request (conflicts.ts), once per emission object. */
   readonly behaviour = (r: IngressRoute, compute: (r: IngressRoute) => string): string =>
     once(this.#behaviours, r, compute);
+
+  /** Kong's router's verdict on a route (services.ts), once per route object and router flavour. */
+  readonly routerVerdict = (
+    route: IrRoute,
+    expressions: boolean,
+    judge: (route: IrRoute, expressions: boolean) => RouterVerdict,
+  ): RouterVerdict => {
+    const known = this.#verdicts.get(route);
+    if (known?.expressions === expressions) return known;
+    const verdict = judge(route, expressions);
+    this.#verdicts.set(route, verdict);
+    return verdict;
+  };
 
   /** One settings object per parameters version: an Ingress unit's memo compares settings by identity. */
   readonly classSettings = (parameters: IngressClassParameters): ClassSettings =>

@@ -4,6 +4,7 @@
  * foreign wildcards, and only then are Ingress TLS hosts bound and per-path conflicts resolved.
  */
 import type { Ingress, KubeObject } from "../model/k8s.ts";
+import type { Share } from "./conflicts.ts";
 import { DEFAULT_OBJECT_BUDGETS, withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
 import type { RouteEmission } from "./ir/types.ts";
@@ -34,7 +35,8 @@ export function ownershipPolicy(options: TranslateOptions): OwnershipPolicy {
 
 /**
  * A sink that passes everything on except `translated`: a Gateway API route is translated only if
- * some of its routes survive ownership, which is decided after every route kind has been built.
+ * some of its routes survive ownership and Kong's router (`markServed`), decided after every route
+ * kind has been built.
  */
 export class TranslatedHeldBack implements ResultSink {
   readonly #inner: ResultSink;
@@ -91,12 +93,14 @@ export interface OwnershipInput {
   readonly memo: TranslationMemo;
   /** Its ExternalName policy. */
   readonly options: TranslateOptions;
-  /** Written for Kong's expressions router. */
-  readonly expressions: boolean;
 }
 
 export interface OwnedRoutes {
   readonly emissions: readonly RouteEmission[];
+  /** The Ingresses' and Gateway API routes' own emissions (not the owners' catch-alls): who is served. */
+  readonly routed: readonly RouteEmission[];
+  /** The Ingresses served by another's identical route (`markServed` says whether it is served). */
+  readonly sharing: readonly Share[];
   readonly tenancy: TenancyReport;
 }
 
@@ -126,7 +130,7 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
   const admitted = <T extends RouteEmission>(routes: readonly T[]): T[] =>
     admitExternalNames(admitRoutes(routes, ownership, results), input.options, results);
   const admittedIngress: IngressRoute[] = admitted(ingressEmissions);
-  const ingressRoutes = finishIngresses(input, {
+  const ingress = finishIngresses(input, {
     ingresses: input.ingress.ingresses,
     leftOut:
       overBudget.size === 0
@@ -138,13 +142,12 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
         ? input.ingress.streams
         : input.ingress.streams.filter(r => !overBudget.has(r.ingress)),
     ownership,
-    expressions: input.expressions,
   });
-  const gatewayRoutes = admitted(gatewayEmissions);
-  for (const e of gatewayRoutes) results.translated(e.route.origin.object);
-  const routed = [...ingressRoutes, ...gatewayRoutes];
+  const routed = [...ingress.routes, ...admitted(gatewayEmissions)];
   return {
     emissions: [...routed, ...ownerCatchAlls(ownership, routed)],
+    routed,
+    sharing: ingress.sharing,
     tenancy: { claims: ownership.claims(), anyHostNamespaces: ownership.anyHostNamespaces() },
   };
 }

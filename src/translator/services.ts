@@ -17,7 +17,7 @@ import type {
 } from "./ir/types.ts";
 import { sameItems, sameSettings } from "./ir/same.ts";
 import { expressionLosses, inexpressible } from "./kong-writer/index.ts";
-import type { BackendEntry, BackendSet, TranslationMemo } from "./memo.ts";
+import type { BackendEntry, BackendSet, RouterVerdict, TranslationMemo } from "./memo.ts";
 import type { ResultSink } from "./results.ts";
 import type { CertificateCollector } from "./tls.ts";
 
@@ -38,6 +38,11 @@ export interface ServicesInput {
   readonly configMaps: ReadonlyMap<string, ConfigMap>;
   /** Where client and CA certificates the Services name are collected. */
   readonly certificates: CertificateCollector;
+  /**
+   * Where the routes Kong's router cannot take are recorded, with why: this is the one place that
+   * judges them, and `markServed` (served.ts) reads it to say which objects are served.
+   */
+  readonly refused?: Map<IrRoute, readonly string[]>;
 }
 
 export function buildServices(input: ServicesInput): IrService[] {
@@ -64,13 +69,12 @@ export function buildServices(input: ServicesInput): IrService[] {
 /** The safety net behind the sub-translators' own checks: Kong never gets a route it would misread. */
 function expressible(
   route: IrRoute,
-  { results, expressions }: Pick<ServicesInput, "results" | "expressions">,
+  input: Pick<ServicesInput, "results" | "expressions" | "refused" | "memo">,
 ): boolean {
-  const limits = inexpressible(route, expressions);
+  const { results, refused } = input;
+  const { limits, losses } = input.memo.routerVerdict(route, input.expressions === true, judge);
   if (limits.length === 0) {
-    if (expressions === true)
-      for (const loss of expressionLosses(route))
-        results.problem(route.origin.object, "NotExpressible", loss);
+    for (const loss of losses) results.problem(route.origin.object, "NotExpressible", loss);
     return true;
   }
   results.problem(
@@ -78,8 +82,17 @@ function expressible(
     "RouteNotExpressible",
     `route ${route.name} is left out: ${limits.join("; ")}`,
   );
+  refused?.set(route, limits);
   return false;
 }
+
+function judge(route: IrRoute, expressions: boolean): RouterVerdict {
+  const limits = inexpressible(route, expressions);
+  const losses = limits.length === 0 && expressions ? expressionLosses(route) : NO_LOSSES;
+  return { expressions, limits, losses };
+}
+
+const NO_LOSSES: readonly string[] = Object.freeze([]);
 
 function buildService(
   group: {

@@ -207,7 +207,7 @@ function reportDropped(ctx: RouteContext, message: string, someKept: boolean): v
 
 /** Sets `condition` for every parent the route attached to (the others keep their own reason). */
 export function refuseOnAcceptedParents(
-  ctx: RouteContext,
+  ctx: Pick<RouteContext, "evaluated" | "results">,
   condition: {
     readonly type: string;
     readonly status: "True" | "False";

@@ -37,6 +37,7 @@ export const or = (...operands: readonly Atc[]): Atc => joined("||", operands);
 /** KIC's hostname pattern: labels of letters, digits and inner hyphens, optionally `*.` first. */
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i;
 const PLAIN_HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i;
+const METHOD = /^[A-Z]+$/;
 
 /** Whether a host can be written as an `http.host` predicate (KIC's pattern; `*.` first only). */
 export const expressibleHost = (host: string): boolean => HOSTNAME.test(host);
@@ -45,7 +46,7 @@ export const expressibleHost = (host: string): boolean => HOSTNAME.test(host);
 export const expressibleSni = (sni: string): boolean => PLAIN_HOSTNAME.test(sni);
 
 /** Whether a method can be written as an `http.method` predicate. */
-export const expressibleMethod = (method: string): boolean => /^[A-Z]+$/.test(method);
+export const expressibleMethod = (method: string): boolean => METHOD.test(method);
 
 /** Hosts KIC's pattern refuses are left out, as KIC does (the translator reports them). */
 export function hostMatcher(hosts: readonly string[]): Atc {

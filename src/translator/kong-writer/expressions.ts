@@ -51,31 +51,46 @@ const GRPCROUTE_KIND = 1;
 const HTTPROUTE_ORDER_MAX = 4095;
 const GRPCROUTE_ORDER_MAX = 255;
 
-/** Per Ingress path: its matcher, the length `L` and the regex flag `R` KIC's priority reads. */
-interface IngressPath {
-  readonly matcher: Atc;
+/** Per Ingress path: the length `L` and the regex flag `R` KIC's priority reads. */
+interface IngressPathShape {
   readonly length: number;
   readonly regex: boolean;
 }
 
+/** Per Ingress path: its matcher, and what KIC's priority reads of it. */
+interface IngressPath extends IngressPathShape {
+  readonly matcher: Atc;
+}
+
 export function ingressPath(source: PathSource): IngressPath {
+  return { matcher: ingressPathMatcher(source), ...ingressPathShape(source) };
+}
+
+/** A Prefix path without its surrounding slashes (`/a/` and `/a` are one prefix, `/` is none). */
+const prefixBase = (value: string): string => value.replace(/^\/+|\/+$/g, "");
+
+function ingressPathMatcher(source: PathSource): Atc {
   const { type, value } = source;
-  if (type === "DefaultBackend") return { matcher: prefixOf("/"), length: 1, regex: false };
+  if (type === "DefaultBackend") return prefixOf("/");
   if (type === "Prefix") {
-    const base = value.replace(/^\/+|\/+$/g, "");
-    if (base === "") return { matcher: prefixOf("/"), length: 1, regex: true };
-    const matcher = or(exactOf(`/${base}`), prefixOf(`/${base}/`));
-    return { matcher, length: 2 + base.length, regex: true };
+    const base = prefixBase(value);
+    return base === "" ? prefixOf("/") : or(exactOf(`/${base}`), prefixOf(`/${base}/`));
   }
-  if (type === "Exact") {
-    const rel = value.replace(/^\/+/, "");
-    return { matcher: exactOf(`/${rel}`), length: 1 + rel.length, regex: true };
+  if (type === "Exact") return exactOf(`/${value.replace(/^\/+/, "")}`);
+  if (source.regex === true)
+    return predicate("http.path", "~", value === "" ? "^/" : anchored(value));
+  return prefixOf(value);
+}
+
+function ingressPathShape(source: PathSource): IngressPathShape {
+  const { type, value } = source;
+  if (type === "DefaultBackend") return { length: 1, regex: false };
+  if (type === "Prefix") {
+    const base = prefixBase(value);
+    return base === "" ? { length: 1, regex: true } : { length: 2 + base.length, regex: true };
   }
-  if (source.regex === true) {
-    const matcher = predicate("http.path", "~", value === "" ? "^/" : anchored(value));
-    return { matcher, length: value.length, regex: true };
-  }
-  return { matcher: prefixOf(value), length: value.length, regex: false };
+  if (type === "Exact") return { length: 1 + value.replace(/^\/+/, "").length, regex: true };
+  return { length: value.length, regex: source.regex === true };
 }
 
 const exactOf = (path: string): Atc => predicate("http.path", "==", path);
@@ -83,7 +98,7 @@ const prefixOf = (path: string): Atc => predicate("http.path", "^=", path);
 
 /** How many IR matches an object's path becomes (paths.ts, gateway/http.ts). */
 function expectedMatches(source: PathSource): number {
-  if (source.type === "Prefix") return source.value.replace(/^\/+|\/+$/g, "") === "" ? 1 : 2;
+  if (source.type === "Prefix") return prefixBase(source.value) === "" ? 1 : 2;
   // A root prefix rewrite is one regex (gateway/http.ts), every other PathPrefix two matches.
   if (source.type === "PathPrefix")
     return source.rewritesPrefix === true && source.value.replace(/\/+$/, "") === "" ? 1 : 2;
@@ -118,12 +133,13 @@ function groupedPaths<T>(
 }
 
 function ingressPaths(paths: readonly PathMatch[]): IngressPath[] {
-  return groupedPaths(paths, ingressPath, p => ({
-    matcher: irPathMatcher(p),
-    length: p.value.length,
-    regex: p.kind !== "prefix",
-  }));
+  return groupedPaths(paths, ingressPath, p => ({ matcher: irPathMatcher(p), ...irPathShape(p) }));
 }
+
+const irPathShape = (p: PathMatch): IngressPathShape => ({
+  length: p.value.length,
+  regex: p.kind !== "prefix",
+});
 
 /** Ingress header annotations: names sorted, values OR'ed (`~*` marks a regex), headers AND'ed. */
 function ingressHeaders(headers: readonly HeaderMatch[]): Atc {
@@ -154,13 +170,18 @@ export function ingressExpressionRoute(route: IrHttpRoute): ExpressionRoute {
     methodMatcher(m.methods ?? []),
     sniMatcher(m.snis ?? []),
   );
-  if (m.paths.some(p => p.source?.type === "DefaultBackend"))
-    return { name: route.name, expression, priority: 0 };
   return { name: route.name, expression, priority: ingressPriority(route, paths) };
 }
 
-function ingressPriority(route: IrHttpRoute, paths: readonly IngressPath[]): number {
+/** An Ingress route's priority alone, without writing its expression. */
+export function ingressRoutePriority(route: IrHttpRoute): number {
+  return ingressPriority(route, groupedPaths(route.match.paths, ingressPathShape, irPathShape));
+}
+
+/** KIC's priority of an Ingress route; the default backend's is 0, below every other. */
+function ingressPriority(route: IrHttpRoute, paths: readonly IngressPathShape[]): number {
   const m = route.match;
+  if (m.paths.some(p => p.source?.type === "DefaultBackend")) return 0;
   const headers = m.headers ?? [];
   const matchKinds =
     1 +

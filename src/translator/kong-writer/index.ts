@@ -30,7 +30,7 @@ import { sameItems, sameOrigin, sameSettings } from "../ir/same.ts";
 import { tagsFor } from "../tags.ts";
 import { writeConsumers, writePlugins } from "./kong-objects.ts";
 import {
-  ingressExpressionRoute,
+  ingressRoutePriority,
   rankGatewayMatches,
   splitGatewayMatch,
   type SplitMatch,
@@ -150,7 +150,9 @@ function rankCatchAlls(p: {
   priorities: Map<string, number>;
 }): void {
   const lowest = new Map<string, number>();
-  for (const c of p.catchAlls) for (const host of c.match.hosts) lowest.set(host, Infinity);
+  // By lower-cased host, as the hosts below are read: hosts are matched without regard to case.
+  for (const c of p.catchAlls)
+    for (const host of c.match.hosts) lowest.set(host.toLowerCase(), Infinity);
   const lower = (host: string, priority: number): void => {
     const known = lowest.get(host);
     if (known !== undefined && priority < known) lowest.set(host, priority);
@@ -165,11 +167,11 @@ function rankCatchAlls(p: {
         continue;
       const hosts = route.match.hosts.filter(h => lowest.has(h.toLowerCase()));
       if (hosts.length === 0) continue;
-      const { priority } = ingressExpressionRoute(route);
+      const priority = ingressRoutePriority(route);
       for (const host of hosts) lower(host.toLowerCase(), priority);
     }
   for (const c of p.catchAlls) {
-    const below = Math.min(...c.match.hosts.map(h => lowest.get(h) ?? Infinity));
+    const below = Math.min(...c.match.hosts.map(h => lowest.get(h.toLowerCase()) ?? Infinity));
     if (below !== Infinity) p.priorities.set(c.name, below - 1);
   }
 }

@@ -33,6 +33,23 @@ function claim(
 }
 
 function resolve(ingresses: Raw[]) {
+  const { results, routes } = routesOf(ingresses);
+  const { kept, sharing } = dropConflictingPaths(routes, results);
+  const built = results.build();
+  return {
+    kept: kept.map(
+      r => `${r.ingress.metadata.name}: ${r.route.match.paths.map(kongPath).join(" ")}`,
+    ),
+    sharing: sharing.map(s => s.ingress.metadata.name),
+    problems: built.flatMap(r => r.problems.map(p => `${r.ref.name}: ${p.reason}: ${p.message}`)),
+    dependsOn: built.flatMap(r =>
+      r.dependsOn.filter(d => d.kind === "Ingress").map(d => `${r.ref.name} -> ${d.name}`),
+    ),
+  };
+}
+
+/** The Ingresses' http routes as the sub-translator emits them, oldest first. */
+function routesOf(ingresses: Raw[]): { results: ResultsBuilder; routes: IngressRoute[] } {
   const snapshot = storeSnapshot([ingressClass(), service("web"), service("api"), ...ingresses]);
   const services = new Map<string, Service>(
     snapshot.services.map(s => [`${s.metadata.namespace ?? ""}/${s.metadata.name}`, s]),
@@ -57,18 +74,7 @@ function resolve(ingresses: Raw[]) {
     });
     for (const e of emitted) if (e.route.kind === "http") routes.push(e as IngressRoute);
   }
-  const { kept, sharing } = dropConflictingPaths(routes, results);
-  const built = results.build();
-  return {
-    kept: kept.map(
-      r => `${r.ingress.metadata.name}: ${r.route.match.paths.map(kongPath).join(" ")}`,
-    ),
-    sharing: sharing.map(i => i.metadata.name),
-    problems: built.flatMap(r => r.problems.map(p => `${r.ref.name}: ${p.reason}: ${p.message}`)),
-    dependsOn: built.flatMap(r =>
-      r.dependsOn.filter(d => d.kind === "Ingress").map(d => `${r.ref.name} -> ${d.name}`),
-    ),
-  };
+  return { results, routes };
 }
 
 const conflictOf = (name: string, path: string, holder: string, on = `host ${host}`) =>
@@ -172,6 +178,21 @@ describe("dropConflictingPaths: identical claims share, real conflicts do not", 
     },
   ])("$name", ({ ingresses, kept, sharing, problems, dependsOn }) => {
     expect(resolve(ingresses)).toEqual({ kept, sharing, problems, dependsOn });
+  });
+});
+
+describe("dropConflictingPaths: a sharer names the route it shares", () => {
+  it("by the kept route's name, once however many of its paths it shares", () => {
+    const { results, routes } = routesOf([
+      claim("old", OLD, [{ path: "/a" }, { path: "/b" }]),
+      claim("new", NEW, [{ path: "/a" }, { path: "/b" }]),
+    ]);
+    const { kept, sharing } = dropConflictingPaths(routes, results);
+    const holders = kept.filter(r => r.ingress.metadata.name === "old").map(r => r.route.name);
+    expect(holders.length).toBeGreaterThan(0);
+    expect(sharing.map(s => [s.ingress.metadata.name, [...s.routes].sort()])).toEqual([
+      ["new", [...new Set(holders)].sort()],
+    ]);
   });
 });
 
