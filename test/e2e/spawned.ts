@@ -26,8 +26,11 @@ export interface SpawnOptions {
 
 export interface SpawnedController {
   readonly pid: number;
-  /** GET on the probe server (`/healthz`, `/readyz`). */
-  get(path: string): Promise<{ status: number; body: string }>;
+  /** GET on the probe server (`/healthz`, `/readyz`); rejects after `timeoutMs` (default 5 s). */
+  get(
+    path: string,
+    opts?: { readonly timeoutMs?: number },
+  ): Promise<{ status: number; body: string }>;
   /** GET on the metrics server. */
   metrics(): Promise<string>;
   /** The exit code (null when killed by a signal); pending while it runs. */
@@ -49,8 +52,8 @@ function killOnExit(child: ChildProcess): void {
   });
 }
 
-async function httpGet(url: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: await res.text() };
 }
 
@@ -92,7 +95,7 @@ export async function spawnController(opts: SpawnOptions): Promise<SpawnedContro
   const base = `http://127.0.0.1:${String(health)}`;
   const spawned: SpawnedController = {
     pid: child.pid ?? -1,
-    get: path => httpGet(`${base}${path}`),
+    get: (path, opts) => httpGet(`${base}${path}`, opts?.timeoutMs),
     metrics: async () => (await httpGet(`http://127.0.0.1:${String(metrics)}/metrics`)).body,
     exited,
     running: () => !done,
