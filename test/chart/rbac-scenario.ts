@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { KongEmulator } from "../support/kong-emulator/index.ts";
 import type { KubeCluster } from "../support/kube/cluster.ts";
+import { kubectlTarget } from "../support/kube/kubectl.ts";
 import { runCommand } from "../support/kube/run.ts";
 import { renderChart } from "./helm.ts";
 
@@ -319,7 +320,7 @@ export async function clusterView(cluster: KubeCluster): Promise<ListedObject[]>
   const r = await runCommand(
     "kubectl",
     [
-      `--kubeconfig=${cluster.kubeconfigPath}`,
+      ...kubectlTarget(cluster.kubeconfigPath),
       "get",
       "ingresses,gatewayclasses,gateways,httproutes,grpcroutes,tcproutes,udproutes,tlsroutes,leases,events,configmaps,kongplugins,kongclusterplugins,kongconsumers",
       "-A",

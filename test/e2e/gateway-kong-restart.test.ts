@@ -11,6 +11,7 @@ import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/i
 import type { FaultHandle } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { installGatewayApiCrds } from "../support/kube/crds.ts";
+import { kubectlTarget } from "../support/kube/kubectl.ts";
 import { waitFor } from "../support/wait.ts";
 import {
   apply,
@@ -146,7 +147,7 @@ beforeAll(async () => {
   for (const kind of ["gateways", "httproutes", "tlsroutes", "tcproutes", "udproutes"]) {
     const watch = spawn(
       "kubectl",
-      [`--kubeconfig=${cluster.kubeconfigPath}`, "get", kind, "-A", "-w", "-o", "json"],
+      [...kubectlTarget(cluster.kubeconfigPath), "get", kind, "-A", "-w", "-o", "json"],
       { stdio: ["ignore", "pipe", "ignore"] },
     );
     watch.stdout.on("data", (chunk: Buffer) => {

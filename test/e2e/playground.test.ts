@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { kubectlTarget } from "../support/kube/kubectl.ts";
 import { runCommand } from "../support/kube/run.ts";
 import { waitFor } from "../support/wait.ts";
 import { CLUSTER_START_TIMEOUT_MS, report } from "./harness.ts";
@@ -64,7 +65,7 @@ describe("kongress playground (npm run playground)", () => {
       // The user's own manifest, applied with the printed kubeconfig, reaches Kong.
       const applied = await runCommand(
         "kubectl",
-        [`--kubeconfig=${kubeconfig}`, "apply", "-f", "-"],
+        [...kubectlTarget(kubeconfig), "apply", "-f", "-"],
         {
           stdin: `apiVersion: networking.k8s.io/v1
 kind: Ingress

@@ -1,9 +1,21 @@
+import { dirname, join } from "node:path";
 import type { KubeCluster } from "./cluster.ts";
 import { runCommand, type CommandResult } from "./run.ts";
 
 export interface KubectlOptions {
   readonly stdin?: string;
   readonly timeoutMs?: number;
+}
+
+/**
+ * The flags that point kubectl at a test cluster: its kubeconfig, and a discovery cache beside it
+ * (removed with the cluster) instead of one more folder per random port under `~/.kube/cache`.
+ */
+export function kubectlTarget(kubeconfigPath: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfigPath}`,
+    `--cache-dir=${join(dirname(kubeconfigPath), "kubectl-cache")}`,
+  ];
 }
 
 /**
@@ -15,7 +27,7 @@ export function kubectl(
   args: readonly string[],
   opts: KubectlOptions = {},
 ): Promise<CommandResult> {
-  return runCommand("kubectl", [`--kubeconfig=${cluster.kubeconfigPath}`, ...args], {
+  return runCommand("kubectl", [...kubectlTarget(cluster.kubeconfigPath), ...args], {
     ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
     timeoutMs: opts.timeoutMs ?? 120_000,
   });
