@@ -18,19 +18,23 @@ const TRANSLATE_FLAVORS = ["traditional_compatible", "expressions"] as const;
 const HELP = `Usage: kongress translate -f PATH [-f PATH ...] [-o json|yaml] [--status] [--redact] [--ingress-class NAME]
                           [--router-flavor traditional_compatible|expressions]
 
-Translates Kubernetes manifests (Ingress, IngressClass, Service, EndpointSlice, Secret, ConfigMap
-labelled konghq.com/configmap: "true", and Gateway API GatewayClass, Gateway, HTTPRoute, GRPCRoute,
-TCPRoute, UDPRoute, TLSRoute, ReferenceGrant in every version still in use) offline into the Kong declarative configuration the controller would POST to
-Kong's /config, and prints it on stdout.
+Translates Kubernetes manifests (Ingress, IngressClass, IngressClassParameters, Service,
+EndpointSlice, Secret, ConfigMap labelled konghq.com/configmap: "true"; Kong's KongPlugin,
+KongClusterPlugin, KongConsumer, KongUpstreamPolicy; and Gateway API GatewayClass, Gateway,
+HTTPRoute, GRPCRoute, TCPRoute, UDPRoute, TLSRoute, ReferenceGrant, in every version still in use)
+offline into the Kong declarative configuration the controller would POST to Kong's /config, and
+prints it on stdout.
 
 Options:
 ${COMMON_OPTIONS_HELP}
   -o, --output FORMAT       json (default; 2-space indented, keys sorted) or yaml.
       --status              Print { config, statuses }: also the status each Gateway API object of
                             ours would get (conditions, listeners, route parents).
-      --router-flavor FLAVOR  The router_flavor of the Kong the config is for: ${TRANSLATE_FLAVORS.join(" or ")}
-                            (default: traditional_compatible). With expressions, routes carry
-                            \`expression\` and \`priority\` as Kong's controller writes them.
+      --router-flavor FLAVOR
+                            The router_flavor of the Kong the config is for:
+                            ${TRANSLATE_FLAVORS.join(" or ")} (default: traditional_compatible).
+                            With expressions, routes carry \`expression\` and \`priority\` as
+                            Kong's controller writes them.
       --redact              Replace every secret (credentials, private keys, plugin config from
                             Secrets) with {vault://redacted-value}, for CI logs.
   -h, --help                Show this help.
