@@ -43,9 +43,9 @@ COPY --from=build /app/dist ./dist
 # distroless's nonroot user; the chart runs it with a read-only root filesystem.
 USER 65532:65532
 EXPOSE 10254 10255
-# --max-semi-space-size=8: V8 otherwise grows the young generation to 2 × 64 MiB during the first sync
-# and keeps it, most of it empty; capped, RSS after syncing 10k objects is about 75 MiB lower at no
-# measurable CPU cost (docs/benchmarks.md, 2026-12-04). The live benchmark starts the controller with
-# the options between node and bin/kongress.js here.
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=8", "/app/bin/kongress.js"]
+# No V8 flags: capping the young generation (--max-semi-space-size=8) saved 40 MiB of RSS at 10k
+# objects but doubled the CPU of each change and made idle CPU five times larger (docs/benchmarks.md,
+# 2026-12-04). The live benchmark starts the controller with the options put between node and
+# bin/kongress.js here.
+ENTRYPOINT ["/nodejs/bin/node", "/app/bin/kongress.js"]
 CMD ["run"]
