@@ -12,7 +12,13 @@ import { claimIngressHosts, finishIngresses, type IngressRoutes } from "./ingres
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
 import type { ClaimCollector } from "./ownership.ts";
-import { admitRoutes, HostOwnership, ownerCatchAlls, type OwnershipPolicy } from "./ownership.ts";
+import {
+  admitRoutes,
+  exceptOwnedHosts,
+  HostOwnership,
+  ownerCatchAlls,
+  type OwnershipPolicy,
+} from "./ownership.ts";
 import type { ObjectResults, ResultSink } from "./results.ts";
 import type { CertificateCollector } from "./tls.ts";
 import type { ParentCondition, ParentRef, TenancyReport, TranslateOptions } from "./types.ts";
@@ -143,7 +149,7 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
         : input.ingress.streams.filter(r => !overBudget.has(r.ingress)),
     ownership,
   });
-  const routed = [...ingress.routes, ...admitted(gatewayEmissions)];
+  const routed = exceptOwnedHosts(ownership, [...ingress.routes, ...admitted(gatewayEmissions)]);
   return {
     emissions: [...routed, ...ownerCatchAlls(ownership, routed)],
     routed,

@@ -200,6 +200,17 @@ export class HostOwnership {
     return this.#policy.enabled && this.#ownedWildcards;
   }
 
+  /** Every owned wildcard host that matches `host` and belongs to another namespace. */
+  foreignWildcardsOver(host: string, namespace: string): string[] {
+    const found: string[] = [];
+    for (let dot = host.indexOf("."); dot !== -1; dot = host.indexOf(".", dot + 1)) {
+      const wildcard = `*${host.slice(dot)}`;
+      const owner = this.#owners.get(wildcard);
+      if (owner !== undefined && owner.namespace !== namespace) found.push(wildcard);
+    }
+    return found;
+  }
+
   /** The owner of a wildcard host that matches `host` and belongs to another namespace, if any. */
   foreignWildcardOver(host: string, namespace: string): HostOwner | undefined {
     // Kong's `*.example.com` matches any number of labels in front of `example.com`.
@@ -366,4 +377,29 @@ export function ownerCatchAlls(
     });
   }
   return catchAlls;
+}
+
+/**
+ * Ingress routes on a wildcard host, each told the exact hosts under it that other namespaces own
+ * (`exceptHosts`). Under the expressions router KIC's encoding ranks every Ingress route above every
+ * HTTPRoute route, so without them a wildcard Ingress would take an owned host served by HTTPRoutes
+ * alone, and no catch-all priority could stop it.
+ */
+export function exceptOwnedHosts<T extends RouteEmission>(
+  ownership: HostOwnership,
+  emissions: readonly T[],
+): readonly T[] {
+  if (!ownership.ownsWildcards()) return emissions;
+  const excepted = new Map<string, string[]>();
+  for (const [host, owner] of ownership.ownedExactHosts())
+    for (const wildcard of ownership.foreignWildcardsOver(host, owner.namespace))
+      excepted.set(wildcard, [...(excepted.get(wildcard) ?? []), host]);
+  if (excepted.size === 0) return emissions;
+  return emissions.map(e => {
+    if (e.route.kind !== "http" || e.route.place !== undefined) return e;
+    const hosts = new Set(e.route.match.hosts.flatMap(h => excepted.get(h.toLowerCase()) ?? []));
+    if (hosts.size === 0) return e;
+    const match = { ...e.route.match, exceptHosts: [...hosts].sort(compareStrings) };
+    return { ...e, route: { ...e.route, match } };
+  });
 }

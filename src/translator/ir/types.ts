@@ -162,6 +162,12 @@ export interface HttpMatch {
   readonly snis?: readonly string[];
   /** Absent: Kong's default, http and https. */
   readonly protocols?: readonly KongProtocol[];
+  /**
+   * Hosts under this route's wildcard that another namespace owns. Only the expressions router needs
+   * them (`http.host != …`): it may rank this route above the owner's; the traditional routers
+   * prefer a plain host to a wildcard, and the owner's catch-all covers the rest.
+   */
+  readonly exceptHosts?: readonly string[];
 }
 
 /**

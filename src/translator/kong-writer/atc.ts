@@ -18,7 +18,7 @@ export function quote(value: string): string {
   return `"${escaped}"`;
 }
 
-export type AtcOperator = "==" | "^=" | "=^" | "~";
+export type AtcOperator = "==" | "!=" | "^=" | "=^" | "~";
 
 export function predicate(field: string, op: AtcOperator, value: string | number): Atc {
   return `${field} ${op} ${typeof value === "number" ? String(value) : quote(value)}`;

@@ -165,6 +165,7 @@ export function ingressExpressionRoute(route: IrHttpRoute): ExpressionRoute {
   const paths = ingressPaths(m.paths);
   const expression = and(
     hostMatcher(m.hosts),
+    ...(m.exceptHosts ?? []).map(h => predicate("http.host", "!=", h)),
     or(...paths.map(p => p.matcher)),
     ingressHeaders(m.headers ?? []),
     methodMatcher(m.methods ?? []),
