@@ -80,6 +80,8 @@ export async function startProbeThread(opts: ProbeThreadOptions): Promise<ProbeT
     port,
     close: async () => {
       worker.postMessage({ type: "close" } satisfies ToProbe);
+      // The thread closes its server and ends; should anything keep it alive, a stop must not wait.
+      await worker.terminate();
       await exited;
     },
   };

@@ -481,9 +481,11 @@ export function checkNeeding(rule: PolicyRule): CheckName {
       : "Event bumped after a restart";
   if (resource === "leases") return "leader";
   if (resource === "customresourcedefinitions") return "GatewayClass SupportedVersion";
-  // Created on the first run. The restarted controller must read it back (without, its create
-  // meets the record there already) and replace it.
-  if (resource === "configmaps")
+  // Listed and watched cluster-wide (the labelled CA ConfigMaps): a kind read before ready. The
+  // Role's rules in the release namespace are for the host-claim record: created on the first run;
+  // the restarted controller must read it back (without, its create meets the record there already)
+  // and replace it.
+  if (resource === "configmaps" && !rule.verbs.includes("list"))
     return rule.verbs.includes("create")
       ? "host-claim record created"
       : "host-claim record updated after a restart";
