@@ -79,8 +79,7 @@ export async function startProbeThread(opts: ProbeThreadOptions): Promise<ProbeT
   return {
     port,
     close: async () => {
-      worker.postMessage({ type: "close" } satisfies ToProbe);
-      // The thread closes its server and ends; should anything keep it alive, a stop must not wait.
+      // Ended outright: its server and sockets go with it, and nothing can keep a stop waiting.
       await worker.terminate();
       await exited;
     },

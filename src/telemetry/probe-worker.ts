@@ -32,9 +32,8 @@ export type ToMain =
   | { readonly type: "listening"; readonly port: number }
   | { readonly type: "failed"; readonly message: string }
   | { readonly type: "ask"; readonly id: number; readonly path: string };
-export type ToProbe =
-  | { readonly type: "answer"; readonly id: number; readonly reply: ProbeReply }
-  | { readonly type: "close" };
+/** The main thread ends the probe thread with `terminate()`: no message closes it. */
+export type ToProbe = { readonly type: "answer"; readonly id: number; readonly reply: ProbeReply };
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -102,15 +101,9 @@ function startProbeServer(data: ProbeWorkerData, port: NonNullable<typeof parent
     void handle(req, res);
   });
   port.on("message", (message: ToProbe) => {
-    if (message.type === "answer") {
-      lastContact = performance.now();
-      waiting.get(message.id)?.(message.reply);
-      waiting.delete(message.id);
-    } else {
-      server.close();
-      server.closeAllConnections();
-      port.close();
-    }
+    lastContact = performance.now();
+    waiting.get(message.id)?.(message.reply);
+    waiting.delete(message.id);
   });
   server.once("error", err => {
     port.postMessage({ type: "failed", message: err.message } satisfies ToMain);

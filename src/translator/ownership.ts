@@ -393,7 +393,8 @@ export function exceptOwnedHosts<T extends RouteEmission>(
   const excepted = new Map<string, string[]>();
   for (const [host, owner] of ownership.ownedExactHosts())
     for (const wildcard of ownership.foreignWildcardsOver(host, owner.namespace))
-      excepted.set(wildcard, [...(excepted.get(wildcard) ?? []), host]);
+      if (excepted.has(wildcard)) excepted.get(wildcard)?.push(host);
+      else excepted.set(wildcard, [host]);
   if (excepted.size === 0) return emissions;
   return emissions.map(e => {
     if (e.route.kind !== "http" || e.route.place !== undefined) return e;
