@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { renderHelp } from "../config/help.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
+import { ControllerError } from "../errors.ts";
 import { startController, type Controller } from "../runtime/controller.ts";
 import { SecretScrubber } from "../kong/redact.ts";
 import { createLogger } from "../telemetry/logger.ts";
@@ -158,7 +159,9 @@ async function run(
       secrets,
     });
   } catch (err) {
-    logger.fatal({ err }, "Controller could not start");
+    // A ControllerError (no credentials, say) is a setting to fix, and its message says which and how:
+    // a stack trace on top would bury it. Anything else is a bug, logged with its stack.
+    if (!(err instanceof ControllerError)) logger.fatal({ err }, "Controller could not start");
     ctx.stderr.write(`kongress run: cannot start: ${errorLine(err)}\n`);
     return EXIT_FAILED;
   }

@@ -18,6 +18,10 @@
  * Kong's error messages can echo a secret (`uniqueness violation: ... key set to '<key>'`), so text is
  * scrubbed by value: {@link secretValues} lists what redaction hides, {@link scrubText} replaces those
  * values in a message.
+ *
+ * Everything hidden becomes {@link REDACTED} (`{vault://redacted-value}`), here and in the logger's
+ * by-path censoring alike: KIC's marker, which Kong reads as a vault reference, so a redacted config
+ * stays one Kong accepts; one marker also means one string to search logs and dumps for.
  */
 
 import { REDACTED, stripPrivateKeys } from "../util/private-keys.ts";

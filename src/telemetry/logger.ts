@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { pino, type DestinationStream, type LogFn, type Logger, type LoggerOptions } from "pino";
 import type { PinoPretty } from "pino-pretty";
 import { escapeControl } from "../util/escape-control.ts";
-import { stripPrivateKeys } from "../util/private-keys.ts";
+import { REDACTED, stripPrivateKeys } from "../util/private-keys.ts";
 
 /**
  * Fields never written in clear text, wherever a caller logs them: Admin API credentials (under the
@@ -21,8 +21,6 @@ export const REDACT_PATHS: readonly string[] = [
   'headers["kong-admin-token"]',
   "tls.key",
 ].flatMap(path => [path, `*.${path}`]);
-
-export const REDACTED = "[redacted]";
 
 /**
  * Hides secret values in text. The controller passes one that knows the secrets of the configs it

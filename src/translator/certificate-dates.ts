@@ -1,8 +1,8 @@
 /**
- * A served certificate's dates against the translation's `now` (TranslateOptions.now). Kong serves a
- * certificate whatever its dates (only CA certificates are refused when expired), so an expired or
- * not-yet-valid one stays in the config; its users are warned, as they are when it comes close to its
- * end. The translator never reads a clock: the answer is a function of the certificate and `now`, and
+ * A served or client certificate's dates against the translation's `now` (TranslateOptions.now). Kong
+ * serves or presents a certificate whatever its dates (only CA certificates are refused when expired),
+ * so an expired or not-yet-valid one stays in the config; its users are warned, as they are when it
+ * comes close to its end. The translator never reads a clock: the answer is a function of the certificate and `now`, and
  * `nextDateChange` says when it would change, so the controller can translate again then.
  */
 import type { Problem } from "./types.ts";
@@ -27,18 +27,34 @@ export const CERTIFICATE_EXPIRY_WARNING_DAYS = 14;
 
 const WARNING_MS = CERTIFICATE_EXPIRY_WARNING_DAYS * DAY_MS;
 
+/**
+ * How Kong uses a certificate: it serves one to clients (an Ingress's or listener's), and presents a
+ * Service's client certificate (`konghq.com/client-cert`) to the upstream; the messages say which.
+ */
+export type CertificateUse = "served" | "client";
+
+const USES: Readonly<Record<CertificateUse, { readonly verb: string; readonly peers: string }>> = {
+  served: { verb: "serves", peers: "clients" },
+  client: { verb: "presents", peers: "upstreams that check it" },
+};
+
 /** What is wrong with a certificate's dates at `now`, if anything. */
-export function certificateDateProblem(dates: CertificateDates, now: number): Problem | undefined {
+export function certificateDateProblem(
+  dates: CertificateDates,
+  now: number,
+  use: CertificateUse = "served",
+): Problem | undefined {
+  const { verb, peers } = USES[use];
   if (now < dates.notBefore)
     return {
       reason: "CertificateNotYetValid",
-      message: `its certificate is valid only from ${dates.notBeforeText}; Kong serves it already, and clients refuse it until then`,
+      message: `its certificate is valid only from ${dates.notBeforeText}; Kong ${verb} it already, and ${peers} refuse it until then`,
     };
   // X.509's notAfter is the last valid instant.
   if (now > dates.notAfter)
     return {
       reason: "CertificateExpired",
-      message: `its certificate expired at ${dates.notAfterText}; Kong still serves it, and clients refuse it`,
+      message: `its certificate expired at ${dates.notAfterText}; Kong still ${verb} it, and ${peers} refuse it`,
     };
   if (now >= dates.notAfter - WARNING_MS)
     return {

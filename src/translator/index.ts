@@ -31,7 +31,12 @@ import { addListenerCertificates } from "./gateway/certificates.ts";
 import type { RouteStatusSpec } from "./gateway/conditions.ts";
 import { translateGrpcRoute } from "./gateway/grpc.ts";
 import { translateHttpRoute } from "./gateway/http.ts";
-import { evaluateGatewayApi, type EvaluatedRoute } from "./gateway/index.ts";
+import {
+  evaluateGatewayApi,
+  gatewayStatuses,
+  type EvaluatedRoute,
+  type GatewayApiEvaluation,
+} from "./gateway/index.ts";
 import { translateGatewayRoutes } from "./gateway/routes.ts";
 import { parentRefOf } from "./gateway/shared.ts";
 import { globalPlugins, translateConsumers } from "./consumers.ts";
@@ -193,13 +198,22 @@ function translateWith(
   return {
     config: writeKongConfig(ir, memo.writer, flavor),
     results: built,
-    gatewayApi: {
-      classes: gatewayApi.classes,
-      gateways: gatewayApi.gatewayStatuses,
-      routes: routeStatuses(gatewayApi.routes, built),
-    },
+    gatewayApi: gatewayApiStatuses(gatewayApi, built),
     tenancy: owned.tenancy,
     ...(revisitAt === undefined ? {} : { revisitAt }),
+  };
+}
+
+/** Every Gateway API status: the routes' first, since a listener counts only the routes accepted. */
+function gatewayApiStatuses(
+  evaluation: GatewayApiEvaluation,
+  results: readonly ObjectResult[],
+): TranslationResult["gatewayApi"] {
+  const routes = routeStatuses(evaluation.routes, results);
+  return {
+    classes: evaluation.classes,
+    gateways: gatewayStatuses(evaluation.gateways, evaluation.routes, routes),
+    routes,
   };
 }
 

@@ -17,7 +17,10 @@ export interface ResultSink {
   excluded(obj: KubeObject): void;
   problem(obj: KubeObject, reason: string, message: string): void;
   dependsOn(obj: KubeObject, dependency: KubeObject): void;
-  /** Sets `obj`'s condition for one parent; a later condition of the same type replaces it. */
+  /**
+   * Sets `obj`'s condition for one parent. A later condition of the same type replaces it, unless it
+   * says the same status and reason: then its message is added to the earlier one's ({@link mergedCondition}).
+   */
   parentCondition(obj: KubeObject, parent: ParentRef, condition: ParentCondition): void;
   /** Everything above, addressed to one object: `results.for(route).parent(gatewayRef).set(…)`. */
   for(obj: KubeObject): ObjectResults;
@@ -34,7 +37,7 @@ export interface ObjectResults {
 }
 
 export interface ParentConditions {
-  /** Sets the condition of its type (replacing an earlier one); returns itself for the next. */
+  /** Sets the condition of its type (see {@link ResultSink.parentCondition}); returns itself for the next. */
   set(condition: ParentCondition): ParentConditions;
 }
 
@@ -188,7 +191,11 @@ export class ResultsBuilder implements ResultSink {
       forParent = { ref: parent, conditions: new Map() };
       entry.parents.set(key, forParent);
     }
-    forParent.conditions.set(condition.type, condition);
+    const earlier = forParent.conditions.get(condition.type);
+    forParent.conditions.set(
+      condition.type,
+      earlier === undefined ? condition : mergedCondition(earlier, condition),
+    );
   }
 
   for(obj: KubeObject): ObjectResults {
@@ -208,6 +215,30 @@ export class ResultsBuilder implements ResultSink {
       ...(e.parents === undefined ? {} : { parents: parentResults(e.parents) }),
     }));
   }
+}
+
+/** `metav1.Condition.message`'s limit: a longer one fails the whole status write. */
+const MAX_CONDITION_MESSAGE = 32_768;
+
+/**
+ * Two stages' word on one condition of one parent (a rule dropped by the route's translator, then one
+ * Kong's router refuses). The same verdict says both problems, in the order the stages said them (the
+ * order of translation, so stable), joined with "; " as each stage joins its own, and cut to
+ * {@link MAX_CONDITION_MESSAGE}; a second problem must not hide the first. Another verdict replaces the
+ * earlier one, whose message spoke for it.
+ */
+function mergedCondition(earlier: ParentCondition, later: ParentCondition): ParentCondition {
+  if (earlier.status !== later.status || earlier.reason !== later.reason) return later;
+  if (later.message === "" || earlier.message.includes(later.message)) return earlier;
+  if (earlier.message === "") return later;
+  const message = `${earlier.message}; ${later.message}`;
+  return {
+    ...earlier,
+    message:
+      message.length <= MAX_CONDITION_MESSAGE
+        ? message
+        : `${message.slice(0, MAX_CONDITION_MESSAGE - 3)}...`,
+  };
 }
 
 function parentResults(parents: ReadonlyMap<string, ParentEntry>): ParentResult[] {

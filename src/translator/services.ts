@@ -334,7 +334,7 @@ function clientCertificate(
 ): string | undefined {
   const secret = secretOf(service, name, input, "client-cert");
   if (secret === undefined) return undefined;
-  const cert = input.certificates.clientCertificate(secret);
+  const cert = input.certificates.clientCertificate(secret, service);
   if (cert.ok) return cert.id;
   const key = `${secret.metadata.namespace ?? ""}/${name}`;
   input.results.problem(

@@ -15,6 +15,7 @@ import {
   certificateDateProblem,
   nextDateChange,
   type CertificateDates,
+  type CertificateUse,
 } from "./certificate-dates.ts";
 
 export type KeyPair =
@@ -158,17 +159,26 @@ export class CertificateCollector {
     return this.#revisitAt;
   }
 
-  /** Warns `user` about the dates of the certificate it serves from `secret`, if they are wrong. */
-  #checkDates(user: KubeObject, secret: Secret, dates: CertificateDates): void {
+  /** Warns `user` about the dates of the certificate it serves (or presents) from `secret`, if wrong. */
+  #checkDates(
+    user: KubeObject,
+    secret: Secret,
+    dates: CertificateDates,
+    use: CertificateUse = "served",
+  ): void {
     const now = this.#now;
     if (now === undefined) return;
     const next = nextDateChange(dates, now);
     if (next !== undefined && (this.#revisitAt === undefined || next < this.#revisitAt))
       this.#revisitAt = next;
-    const problem = certificateDateProblem(dates, now);
+    const problem = certificateDateProblem(dates, now, use);
     if (problem === undefined) return;
     const secretKey = `${secret.metadata.namespace ?? ""}/${secret.metadata.name}`;
-    this.#results.problem(user, problem.reason, `TLS Secret ${secretKey}: ${problem.message}`);
+    const source =
+      use === "client"
+        ? `annotation konghq.com/client-cert: Secret ${secretKey}`
+        : `TLS Secret ${secretKey}`;
+    this.#results.problem(user, problem.reason, `${source}: ${problem.message}`);
   }
 
   /**
@@ -309,12 +319,17 @@ export class CertificateCollector {
   /**
    * A Service's client certificate (`konghq.com/client-cert`): the id of the Kong certificate holding
    * the Secret's pair, or why there is none. Call after every Ingress and listener: a pair already
-   * served keeps its id, so an id handed out here never changes within the translation.
+   * served keeps its id, so an id handed out here never changes within the translation. `user`, the
+   * Service naming it, is warned about its dates as a served certificate's users are.
    */
-  clientCertificate(secret: Secret): { ok: true; id: string } | { ok: false; message: string } {
+  clientCertificate(
+    secret: Secret,
+    user: KubeObject,
+  ): { ok: true; id: string } | { ok: false; message: string } {
     const pair = this.#keyPair(secret);
     if (!pair.ok) return pair;
     this.#results.translated(secret);
+    this.#checkDates(user, secret, pair.dates, "client");
     const existing = this.#groups.get(pair.identity);
     if (existing !== undefined) return { ok: true, id: existing.id };
     return { ok: true, id: this.#group(pair, secret).id };

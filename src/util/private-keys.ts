@@ -3,7 +3,11 @@
  * keys are recognisable by their armour alone. Structure-aware redaction lives in src/kong/redact.ts.
  */
 
-/** What every hidden value becomes; KIC's marker, which Kong reads as a vault reference. */
+/**
+ * What every hidden value becomes, in configs, logs, Events and CLI output alike: one marker to search
+ * for. It is KIC's, and Kong reads it as a vault reference, so a redacted config (`/debug/config/*`,
+ * `translate --redact`) still passes Kong's schema; a second marker for logs would buy nothing.
+ */
 export const REDACTED = "{vault://redacted-value}";
 
 const PEM_PRIVATE_KEY =

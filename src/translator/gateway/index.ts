@@ -21,6 +21,7 @@ import {
   evaluateGateway,
   gatewayStatus,
   type EvaluatedGateway,
+  type EvaluatedListener,
   type ListenerSupportOf,
 } from "./listeners.ts";
 
@@ -56,9 +57,8 @@ export interface EvaluatedRoute {
 
 export interface GatewayApiEvaluation {
   readonly classes: readonly GatewayClassStatusSpec[];
-  /** Our Gateways by `namespace/name`. */
+  /** Our Gateways by `namespace/name`; their statuses wait for the routes' ({@link gatewayStatuses}). */
   readonly gateways: ReadonlyMap<string, EvaluatedGateway>;
-  readonly gatewayStatuses: readonly GatewayStatusSpec[];
   /** Every route of every kind, in snapshot order (kind, then namespace/name). */
   readonly routes: readonly EvaluatedRoute[];
 }
@@ -110,7 +110,6 @@ export function evaluateGatewayApi(
       }),
     );
   }
-  const attached = new Map<string, number>();
   const routes: EvaluatedRoute[] = [];
   for (const route of routesOf(snapshot)) {
     const parents = attachRoute(route, { gateways, namespace: name => namespaces.get(`/${name}`) });
@@ -123,12 +122,6 @@ export function evaluateGatewayApi(
       ),
     );
     const resolvedRefs = resolvedRefsCondition(backends);
-    for (const parent of parents) {
-      for (const a of parent.attachments) {
-        const key = `${a.gateway.gateway.metadata.namespace ?? ""}/${a.gateway.gateway.metadata.name}/${a.listener.listener.name}`;
-        attached.set(key, (attached.get(key) ?? 0) + 1);
-      }
-    }
     routes.push({
       route,
       parents,
@@ -145,9 +138,6 @@ export function evaluateGatewayApi(
       },
     });
   }
-  const gatewayStatuses = [...gateways.entries()].map(([key, g]) =>
-    gatewayStatus(g, listener => attached.get(`${key}/${listener}`) ?? 0),
-  );
   const supportedVersion = supportedVersionCondition(options.bundles);
   const classes = ourClasses.map(c => ({
     name: c.metadata.name,
@@ -165,5 +155,31 @@ export function evaluateGatewayApi(
     ],
     supportedFeatures: SUPPORTED_FEATURES,
   }));
-  return { classes, gateways, gatewayStatuses, routes };
+  return { classes, gateways, routes };
+}
+
+/**
+ * Our Gateways' statuses once the routes' are final (`statuses[i]` is `routes[i]`'s, parent for
+ * parent): each listener counts the routes attached to it whose parent says `Accepted=True`. Gateway
+ * API v1.6, `ListenerStatus.attachedRoutes`: "Routes with any other value for the Accepted condition
+ * MUST NOT be included in this count", so a route translation refused (a rule Kong's router cannot
+ * take, plugins that do not resolve) is not counted. A route counts once per listener, however many
+ * of its parentRefs lead there.
+ */
+export function gatewayStatuses(
+  gateways: ReadonlyMap<string, EvaluatedGateway>,
+  routes: readonly EvaluatedRoute[],
+  statuses: readonly RouteStatusSpec[],
+): GatewayStatusSpec[] {
+  const attached = new Map<EvaluatedListener, number>();
+  for (const [i, { parents }] of routes.entries()) {
+    const counted = new Set<EvaluatedListener>();
+    for (const [j, parent] of parents.entries()) {
+      const accepted = statuses[i]?.parents[j]?.conditions.find(c => c.type === "Accepted");
+      if (accepted?.status !== "True") continue;
+      for (const { listener } of parent.attachments) counted.add(listener);
+    }
+    for (const listener of counted) attached.set(listener, (attached.get(listener) ?? 0) + 1);
+  }
+  return [...gateways.values()].map(g => gatewayStatus(g, l => attached.get(l) ?? 0));
 }

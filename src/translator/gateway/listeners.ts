@@ -302,7 +302,7 @@ export function evaluateGateway(gateway: Gateway, inputs: ListenerInputs): Evalu
 /** The Gateway's own conditions and its listeners', once routes are counted. */
 export function gatewayStatus(
   evaluated: EvaluatedGateway,
-  attachedRoutes: (listenerName: string) => number,
+  attachedRoutes: (listener: EvaluatedListener) => number,
 ): GatewayStatusSpec {
   const { gateway, listeners } = evaluated;
   const accepted = listeners.filter(l => l.accepted).length;
@@ -331,7 +331,7 @@ export function gatewayStatus(
   const listenerStatuses: ListenerStatusSpec[] = listeners.map(l => ({
     name: l.listener.name,
     supportedKinds: l.supportedKinds,
-    attachedRoutes: attachedRoutes(l.listener.name),
+    attachedRoutes: attachedRoutes(l),
     conditions: l.conditions,
   }));
   return {

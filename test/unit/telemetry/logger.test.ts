@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger, escapeStack, logPush, REDACTED } from "../../../src/telemetry/logger.ts";
+import { REDACTED } from "../../../src/kong/redact.ts";
+import { createLogger, escapeStack, logPush } from "../../../src/telemetry/logger.ts";
 
 function capture(): { stream: Writable; lines: () => string[] } {
   const chunks: string[] = [];
@@ -84,6 +85,19 @@ describe("createLogger json", () => {
     let value: unknown = jsonLines(out.lines())[0];
     for (const key of path) value = (value as Record<string, unknown>)[key];
     expect(value).toBe(REDACTED);
+  });
+
+  it("hides a field by path and a private key in a message behind the same marker", () => {
+    const out = capture();
+    const key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
+    createLogger({ level: "info", format: "json", version: "0", destination: out.stream }).info(
+      { token: "s3cret", detail: `bad key ${key}` },
+      "x",
+    );
+    expect(jsonLines(out.lines())[0]).toMatchObject({
+      token: REDACTED,
+      detail: `bad key ${REDACTED}`,
+    });
   });
 
   it("keeps other fields next to redacted ones", () => {

@@ -77,6 +77,34 @@ describe("results per parent", () => {
     ]);
   });
 
+  const partly = (message: string): ParentCondition => ({
+    type: "PartiallyInvalid",
+    status: "True",
+    reason: "UnsupportedValue",
+    message,
+  });
+  it.each([
+    { name: "another problem: both said, in order", later: partly("B"), message: "A; B" },
+    { name: "the same problem again: said once", later: partly("A"), message: "A" },
+    {
+      name: "another verdict: it replaces the earlier one",
+      later: { ...partly("B"), reason: "Other" },
+      message: "B",
+    },
+    {
+      name: "too long together: cut at the API's limit",
+      later: partly("b".repeat(40_000)),
+      message: `A; ${"b".repeat(32_768 - 6)}...`,
+    },
+  ])("a second condition of one type: $name", ({ later, message }) => {
+    const route = ingress("web");
+    const results = new ResultsBuilder();
+    results.for(route).parent(gateway("public")).set(partly("A")).set(later);
+    const [condition] = results.build()[0]?.parents?.[0]?.conditions ?? [];
+    expect(condition?.message).toBe(message);
+    expect(condition?.message.length).toBeLessThanOrEqual(32_768);
+  });
+
   it("tells a parent's listeners and ports apart", () => {
     const route = ingress("web");
     const results = new ResultsBuilder();

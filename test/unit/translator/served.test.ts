@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { evaluateGatewayApi } from "../../../src/translator/gateway/index.ts";
+import { translateHttpRoute } from "../../../src/translator/gateway/http.ts";
 import { translateGatewayRoutes } from "../../../src/translator/gateway/routes.ts";
 import type { IrRoute, RouteEmission } from "../../../src/translator/ir/types.ts";
 import { TranslatedHeldBack } from "../../../src/translator/ownership-apply.ts";
@@ -50,6 +51,7 @@ function setup() {
 }
 
 const LIMIT = "a reason Kong's router gives";
+const WEB = { name: "web", port: 80 };
 
 /** `routed` with the routes whose Kong route names `refuse` picks refused, then the TLSRoute's result. */
 function judge(name: string, refuse: (routeName: string) => boolean) {
@@ -93,5 +95,59 @@ describe("markServed: Gateway API routes Kong's router refuses", () => {
   it("another route's refusal: translated, nothing said on its parent", () => {
     const verdict = judge("pair", n => n.startsWith("tlsroute.infra.secure."));
     expect(verdict).toEqual({ outcome: "translated", conditions: [], message: undefined });
+  });
+});
+
+describe("markServed after the rules' own drops", () => {
+  /** An HTTPRoute with a rule the rules stage drops (its answers become 500) and two it routes. */
+  const THREE_RULES = {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name: "three", namespace: "default" },
+    spec: {
+      parentRefs: [{ name: "kong", sectionName: "http" }],
+      hostnames: ["three.example.com"],
+      rules: [
+        { matches: [{ path: { type: "PathPrefix", value: "/a" } }], backendRefs: [WEB] },
+        {
+          matches: [{ path: { type: "PathPrefix", value: "/mirror" } }],
+          filters: [{ type: "RequestMirror", requestMirror: { backendRef: WEB } }],
+          backendRefs: [WEB],
+        },
+        { matches: [{ path: { type: "PathPrefix", value: "/c" } }], backendRefs: [WEB] },
+      ],
+    },
+  };
+
+  it("a rule refused by Kong's router adds to the PartiallyInvalid message, hiding no drop", () => {
+    const docs = readDocuments(
+      join(import.meta.dirname, "..", "..", "golden", "gateway-bad-input", "in.yaml"),
+    );
+    const evaluation = evaluateGatewayApi(loadSnapshot([...docs, THREE_RULES]), {
+      controllerName: DEFAULT_GATEWAY_CONTROLLER_NAME,
+    });
+    const results = new ResultsBuilder();
+    const routed = translateGatewayRoutes({
+      evaluation,
+      results: new TranslatedHeldBack(results),
+      translators: { HTTPRoute: translateHttpRoute },
+    });
+    const refused = new Map<IrRoute, readonly string[]>(
+      routed
+        .filter(e => e.route.name.startsWith("httproute.default.three.2."))
+        .map(e => [e.route, [LIMIT]]),
+    );
+    expect(refused.size).toBeGreaterThan(0);
+    markServed({ routed, sharing: [], refused, gatewayRoutes: evaluation.routes, results });
+    const three = results.build().find(r => r.ref.kind === "HTTPRoute" && r.ref.name === "three");
+    const conditions = three?.parents?.[0]?.conditions ?? [];
+    expect(conditions.map(c => `${c.type}=${c.status} ${c.reason}`)).toEqual([
+      "PartiallyInvalid=True UnsupportedValue",
+    ]);
+    const message = conditions[0]?.message ?? "";
+    expect(message).toMatch(
+      /^Dropped Rule 1: .*; Kong's router cannot take route httproute\.default\.three\.2\./,
+    );
+    expect(message).toContain(LIMIT);
   });
 });

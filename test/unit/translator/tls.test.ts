@@ -4,7 +4,7 @@
  * come from the golden cases' PEM data and go through the Store and its snapshot.
  */
 import { describe, expect, it } from "vitest";
-import type { Secret } from "../../../src/model/k8s.ts";
+import type { Secret, Service } from "../../../src/model/k8s.ts";
 import { ResultsBuilder } from "../../../src/translator/results.ts";
 import { CertificateCollector, readCaCertificate } from "../../../src/translator/tls.ts";
 import {
@@ -61,7 +61,7 @@ function collect(objects: Raw[]) {
     secret: c.origin.object.metadata.name,
     snis: c.snis.map(s => `${s.name}@${s.origin.object.metadata.name}`),
   }));
-  return { certificates, problems, collector, secrets };
+  return { certificates, problems, collector, secrets, snapshot };
 }
 
 const T1 = "2024-01-01T00:00:01Z";
@@ -134,7 +134,7 @@ describe("CertificateCollector.addIngress", () => {
 
 describe("CertificateCollector.clientCertificate", () => {
   it("serves a pair already used for SNIs under its id, and adds a new pair as a certificate", () => {
-    const { collector, secrets } = collect([
+    const { collector, secrets, snapshot } = collect([
       pair("tls"),
       pair("client-copy"),
       mismatched("bad"),
@@ -143,10 +143,16 @@ describe("CertificateCollector.clientCertificate", () => {
       service("down", undefined, { "konghq.com/client-cert": "bad" }),
       tlsIngress("a", [{ hosts: ["shop.example.com"], secretName: "tls" }], T1),
     ]);
+    const [up, down] = ["up", "down"].map(
+      name => snapshot.services.find(s => s.metadata.name === name) as Service,
+    );
     const served = collector.certificates()[0]?.id;
-    const copy = collector.clientCertificate(secrets.get("shop/client-copy") as Secret);
+    const copy = collector.clientCertificate(
+      secrets.get("shop/client-copy") as Secret,
+      up as Service,
+    );
     expect(copy).toEqual({ ok: true, id: served });
-    const bad = collector.clientCertificate(secrets.get("shop/bad") as Secret);
+    const bad = collector.clientCertificate(secrets.get("shop/bad") as Secret, down as Service);
     expect(bad.ok).toBe(false);
     expect(collector.certificates()).toHaveLength(1);
   });

@@ -9,7 +9,7 @@ import { parseKubeObject } from "../../../../src/model/parse.ts";
 import { buildSnapshot } from "../../../../src/model/snapshot.ts";
 import type { KubeObject } from "../../../../src/model/k8s.ts";
 import type { ConditionSpec } from "../../../../src/translator/gateway/conditions.ts";
-import { evaluateGatewayApi } from "../../../../src/translator/gateway/index.ts";
+import { evaluateGatewayApi, gatewayStatuses } from "../../../../src/translator/gateway/index.ts";
 import type { ListenerSupportOf } from "../../../../src/translator/gateway/listeners.ts";
 import { DEFAULT_TRANSLATE_OPTIONS, translate } from "../../../../src/translator/index.ts";
 
@@ -72,12 +72,22 @@ const grant = (from: object, to: object, namespace: string) => ({
   spec: { from: [from], to: [to] },
 });
 
+/** The evaluation, and the Gateways' statuses as its route statuses alone make them. */
 function evaluate(objects: unknown[], support?: ListenerSupportOf) {
   const snapshot = buildSnapshot(objects.map(parsed));
-  return evaluateGatewayApi(snapshot, {
+  const evaluation = evaluateGatewayApi(snapshot, {
     controllerName: OURS,
     ...(support === undefined ? {} : { support }),
   });
+  const { gateways, routes } = evaluation;
+  return {
+    ...evaluation,
+    gatewayStatuses: gatewayStatuses(
+      gateways,
+      routes,
+      routes.map(r => r.status),
+    ),
+  };
 }
 
 type ConditionType = "Accepted" | "Programmed" | "ResolvedRefs" | "Conflicted";
@@ -394,6 +404,20 @@ describe("route attachment", () => {
 });
 
 describe("routing through listeners", () => {
+  it("counts a route once on a listener two of its parentRefs lead to", () => {
+    const result = evaluate([
+      gatewayClass(),
+      gateway([http]),
+      service("web"),
+      route("HTTPRoute", {
+        parentRefs: [{ name: "kong" }, { name: "kong", sectionName: "http" }],
+        rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
+      }),
+    ]);
+    expect(result.routes[0]?.status.parents).toHaveLength(2);
+    expect(result.gatewayStatuses[0]?.listeners[0]?.attachedRoutes).toBe(1);
+  });
+
   it("counts and accepts a route on a conflicted listener but gives it no Kong route there", () => {
     const objects = [
       gatewayClass(),
