@@ -126,8 +126,8 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
 
 /**
  * Binds the admitted Ingresses' TLS hosts (only those their namespace may use), resolves claims on the
- * same host and path between them, and marks each Ingress excluded; which are translated is decided
- * once Kong's router has judged their routes (`markServed`).
+ * same host and path between them; which Ingresses are translated is decided once Kong's router has
+ * judged their routes (`markServed`; each is excluded until then: `selectIngresses`).
  */
 export function finishIngresses(
   input: Pick<IngressInput, "certificates" | "results" | "memo">,
@@ -145,7 +145,6 @@ export function finishIngresses(
     certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
   }
   const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims, memo.behaviour);
-  for (const ingress of p.ingresses) results.excluded(ingress);
   return { routes: p.streams.length === 0 ? kept : [...kept, ...p.streams], sharing };
 }
 
@@ -194,15 +193,24 @@ function selectIngresses(input: IngressInput): Ingress[] {
   for (const ingressClass of snapshot.ingressClasses) {
     if (isOurIngressClass(ingressClass, options.ingressClass)) results.translated(ingressClass);
   }
-  const ours: Ingress[] = [];
+  const ours: { readonly ingress: Ingress; readonly age: string }[] = [];
+  let sorted = true;
   for (const ingress of snapshot.ingresses) {
     const match = matchIngressClass(ingress, classes, options.ingressClass);
     if (!match.ours) continue;
     if (match.ingressClass !== undefined) results.dependsOn(ingress, match.ingressClass);
-    ours.push(ingress);
+    // Excluded unless something it emits is served (`markServed`); said here, where its result is at
+    // hand, since an outcome only moves up and the order of saying it does not matter.
+    results.excluded(ingress);
+    const age = memo.ageKey(ingress);
+    const last = ours[ours.length - 1];
+    if (last !== undefined && compareStrings(last.age, age) > 0) sorted = false;
+    ours.push({ ingress, age });
   }
   // Oldest first: on conflicts (default backend, TLS hosts, duplicate routes) the oldest Ingress wins.
-  return ours.sort((a, b) => compareStrings(memo.ageKey(a), memo.ageKey(b)));
+  // Often already so (created together, listed by name): then no sort, and each age is read once.
+  if (!sorted) ours.sort((a, b) => compareStrings(a.age, b.age));
+  return ours.map(o => o.ingress);
 }
 
 /**

@@ -64,7 +64,8 @@ export interface HostOwner {
 
 interface Claimant {
   readonly object: KubeObject;
-  readonly ageKey: string;
+  /** Its `ageKey`, read only once another object claims the same host (most hosts have one). */
+  ageKey: string | undefined;
 }
 
 /** Creation time, then namespace/name: the order among claims observed at the same time. */
@@ -93,9 +94,21 @@ export class ClaimCollector {
       this.#byHost.set(key, byNamespace);
     }
     const current = byNamespace.get(namespace);
+    if (current === undefined) {
+      byNamespace.set(namespace, { object: obj, ageKey: undefined });
+      return;
+    }
+    // An Ingress names its host in a rule and again in its TLS section.
+    if (current.object === obj) return;
     const ageKey = this.#ageKey(obj);
-    if (current === undefined || compareStrings(ageKey, current.ageKey) < 0)
+    if (compareStrings(ageKey, this.ageOf(current)) < 0)
       byNamespace.set(namespace, { object: obj, ageKey });
+  }
+
+  /** The claimant's `ageKey`, read once. */
+  ageOf(claimant: Claimant): string {
+    claimant.ageKey ??= this.#ageKey(claimant.object);
+    return claimant.ageKey;
   }
 
   /** Every claimed host with its claimants by namespace. */
@@ -128,7 +141,7 @@ export class HostOwnership {
         this.#claims.push({ host, namespace });
         const at =
           since.size === 0 ? UNRECORDED : (since.get(`${host}\u0000${namespace}`) ?? UNRECORDED);
-        if (best === undefined || isEarlier({ since: at, claimant }, best))
+        if (best === undefined || isEarlier({ since: at, claimant }, best, collector))
           best = { namespace, claimant, since: at };
       }
       if (best === undefined) continue;
@@ -152,7 +165,7 @@ export class HostOwnership {
     const key = host.toLowerCase();
     const listed = this.#listed(key);
     if (listed !== undefined && !listed.includes(namespace)) return { listed };
-    const owner = this.ownerOf(key);
+    const owner = this.#policy.enabled ? this.#owners.get(key) : undefined;
     return owner === undefined || owner.namespace === namespace ? undefined : { owner };
   }
 
@@ -227,9 +240,11 @@ export class HostOwnership {
 function isEarlier(
   a: { since: string; claimant: Claimant },
   b: { since: string; claimant: Claimant },
+  collector: ClaimCollector,
 ): boolean {
   return (
-    (compareStrings(a.since, b.since) || compareStrings(a.claimant.ageKey, b.claimant.ageKey)) < 0
+    (compareStrings(a.since, b.since) ||
+      compareStrings(collector.ageOf(a.claimant), collector.ageOf(b.claimant))) < 0
   );
 }
 

@@ -27,7 +27,12 @@ export function admittedServices(
     return service;
   };
   return {
-    get: key => (blocked(key) === undefined ? services.get(key) : undefined),
+    get: key => {
+      const service = services.get(key);
+      if (service === undefined || catalog.resolve(service) !== undefined) return service;
+      results.excluded(service);
+      return undefined;
+    },
     blocked,
   };
 }

@@ -63,10 +63,18 @@ export interface GatewayApiEvaluation {
   readonly routes: readonly EvaluatedRoute[];
 }
 
+/**
+ * A lookup by `namespace/name`, its map built on first use: a cluster without Gateways or routes
+ * never pays for indexing every Secret and Service.
+ */
 function byKey<T extends { metadata: { namespace?: string; name: string } }>(
   objects: readonly T[],
-): Map<string, T> {
-  return new Map(objects.map(o => [`${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
+): (key: string) => T | undefined {
+  let map: Map<string, T> | undefined;
+  return key => {
+    map ??= new Map(objects.map(o => [`${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
+    return map.get(key);
+  };
 }
 
 function routesOf(snapshot: Snapshot): GatewayRoute[] {
@@ -105,19 +113,19 @@ export function evaluateGatewayApi(
       key,
       evaluateGateway(gateway, {
         grants,
-        secret: (ns, name) => secrets.get(`${ns}/${name}`),
+        secret: (ns, name) => secrets(`${ns}/${name}`),
         support: options.support ?? ASSUME_SUPPORTED,
       }),
     );
   }
   const routes: EvaluatedRoute[] = [];
   for (const route of routesOf(snapshot)) {
-    const parents = attachRoute(route, { gateways, namespace: name => namespaces.get(`/${name}`) });
+    const parents = attachRoute(route, { gateways, namespace: name => namespaces(`/${name}`) });
     const backends = (route.spec.rules ?? []).map(rule =>
       (rule.backendRefs ?? []).map(ref =>
         resolveBackendRef(route, ref, {
           grants,
-          service: (ns, name) => services.get(`${ns}/${name}`),
+          service: (ns, name) => services(`${ns}/${name}`),
         }),
       ),
     );
