@@ -187,10 +187,16 @@ export class AdminClient implements KongAdminApi {
     timeoutMs: number,
   ): Promise<Exchange> {
     const { signal } = signals;
+    const { body } = request;
     const headers =
-      request.body === undefined
+      body === undefined
         ? this.#headers
-        : { ...this.#headers, "content-type": request.body.contentType };
+        : {
+            ...this.#headers,
+            "content-type": body.contentType,
+            // Chunks are streamed; with their length known Kong gets a plain, not a chunked, body.
+            ...(body.chunks === undefined ? {} : { "content-length": String(body.bytes) }),
+          };
     let response: Dispatcher.ResponseData;
     try {
       response = await this.#dispatcher.request({
@@ -198,7 +204,7 @@ export class AdminClient implements KongAdminApi {
         path: `${this.#prefix}${request.path}`,
         method: request.method,
         headers,
-        body: request.body?.body ?? null,
+        body: requestBody(body),
         signal,
         // undici's own timers are a backstop; the deadline above is the one that normally fires.
         headersTimeout: timeoutMs + 1000,
@@ -219,6 +225,19 @@ export class AdminClient implements KongAdminApi {
     }
   }
 }
+
+/**
+ * The encoder's UTF-8 chunks when it has them (a string body would be joined and encoded again). undici
+ * sends any iterable of chunks (its Request takes "an iterable, or an async iterable"), although its
+ * type names only a single buffer or stream.
+ */
+function requestBody(body: EncodedConfig | undefined): RequestBody {
+  if (body === undefined) return null;
+  if (body.chunks === undefined) return body.body;
+  return body.chunks as unknown as RequestBody;
+}
+
+type RequestBody = Exclude<Dispatcher.DispatchOptions["body"], undefined>;
 
 /**
  * One client per Admin API (`--kong-admin-url` is repeatable), all with the same settings. URLs that name

@@ -16,8 +16,13 @@ import { EMPTY_CONFIG_HASH, type KongConfig } from "./types.ts";
  * `{"config": "<string>"}` form, which matters against Kong's 10 MiB body limit.
  */
 export interface EncodedConfig {
-  /** The exact bytes to send. May be built on each read (ConfigEncoder): read it once per use. */
+  /** The exact bytes to send, as text. May be built on each read (ConfigEncoder): read it once per use. */
   readonly body: string;
+  /**
+   * The same bytes as UTF-8 in pieces, when the encoder holds them so (ConfigEncoder): what is sent,
+   * piece after piece, so a push neither joins nor encodes the 10 MB of a large config again.
+   */
+  readonly chunks?: readonly Uint8Array[];
   readonly contentType: string;
   readonly bytes: number;
   /** What `GET /status` reports once Kong runs this config (all zeros for a config without entities). */
@@ -31,8 +36,9 @@ const BLOCK = 256;
 
 interface Blocks {
   readonly pieces: readonly string[];
-  readonly texts: readonly string[];
-  readonly bytes: readonly number[];
+  /** Each block's UTF-8 bytes, encoded once when the block is built. */
+  readonly chunks: readonly Buffer[];
+  readonly bytes: number;
   readonly states: readonly Hash[];
   readonly hash: string;
 }
@@ -81,16 +87,18 @@ export class ConfigEncoder {
     if (!hasEntities(config)) return encodeText(pieces.join(""), false);
     const blocks = this.#blocks(pieces);
     this.#last = blocks;
-    const texts = blocks.texts;
+    const { chunks, bytes } = blocks;
     return {
-      // Joined when read (a push), never kept: the block texts already hold these bytes, and the
-      // blocks an older config shares with a newer one are the same strings. A joined copy kept per
-      // config held 10 MiB more at 10k objects for each config the sender keeps (newest, last good).
+      // Joined when read (rare: what a push sends is the chunks), never kept: the blocks already
+      // hold these bytes, and the blocks an older config shares with a newer one are the same
+      // buffers. A joined copy kept per config held 10 MiB more at 10k objects for each config the
+      // sender keeps (newest, last good).
       get body(): string {
-        return texts.join("");
+        return Buffer.concat(chunks, bytes).toString("utf8");
       },
+      chunks,
       contentType: CONTENT_TYPE,
-      bytes: blocks.bytes.reduce((sum, n) => sum + n, 0),
+      bytes,
       hash: blocks.hash,
     };
   }
@@ -104,24 +112,23 @@ export class ConfigEncoder {
   #blocks(pieces: readonly string[]): Blocks {
     const last = this.#last;
     const count = Math.ceil(pieces.length / BLOCK);
-    const texts: string[] = [];
-    const bytes: number[] = [];
+    const chunks: Buffer[] = [];
+    let bytes = 0;
     let firstChanged = count;
     for (let b = 0; b < count; b++) {
       const from = b * BLOCK;
       const to = Math.min(pieces.length, from + BLOCK);
-      if (last !== undefined && sameRange(pieces, last.pieces, from, to)) {
-        texts.push(last.texts[b] ?? "");
-        bytes.push(last.bytes[b] ?? 0);
-        continue;
-      }
-      const text = pieces.slice(from, to).join("");
-      texts.push(text);
-      bytes.push(Buffer.byteLength(text));
-      firstChanged = Math.min(firstChanged, b);
+      const kept = last?.chunks[b];
+      const chunk =
+        kept !== undefined && last !== undefined && sameRange(pieces, last.pieces, from, to)
+          ? kept
+          : Buffer.from(pieces.slice(from, to).join(""), "utf8");
+      if (chunk !== kept) firstChanged = Math.min(firstChanged, b);
+      chunks.push(chunk);
+      bytes += chunk.length;
     }
     // A body that only lost blocks at its end has no changed block, but ends earlier.
-    if (last !== undefined && count !== last.texts.length)
+    if (last !== undefined && count !== last.chunks.length)
       firstChanged = Math.min(firstChanged, count);
     // states[b] is the md5 state before block b; the ones before the first change are still right.
     const k = last === undefined ? 0 : Math.min(firstChanged, last.states.length - 1);
@@ -129,9 +136,10 @@ export class ConfigEncoder {
     let hash = (states[k] ?? createHash("md5")).copy();
     for (let b = k; b < count; b++) {
       if (b > k) states.push(hash.copy());
-      hash = hash.update(texts[b] ?? "");
+      const chunk = chunks[b];
+      if (chunk !== undefined) hash = hash.update(chunk);
     }
-    return { pieces, texts, bytes, states, hash: hash.digest("hex") };
+    return { pieces, chunks, bytes, states, hash: hash.digest("hex") };
   }
 
   #fragment(item: unknown): string {

@@ -46,6 +46,23 @@ export function refKey(ref: Pick<ObjectRef, "kind" | "namespace" | "name">): str
     : `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
 
+/**
+ * `refKey` remembered per ref object. A memoising translator hands out the same ref for an unchanged
+ * object, so per-push passes over every result (what Kong holds, what to report) build no key twice.
+ */
+export class RefKeys {
+  readonly #keys = new WeakMap<object, string>();
+
+  of(ref: Pick<ObjectRef, "kind" | "namespace" | "name">): string {
+    let key = this.#keys.get(ref);
+    if (key === undefined) {
+      key = refKey(ref);
+      this.#keys.set(ref, key);
+    }
+    return key;
+  }
+}
+
 export function objectKey(obj: KubeObject): string {
   return refKey({
     kind: obj.kind,

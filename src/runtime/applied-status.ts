@@ -8,7 +8,7 @@
  * on Kong: they follow the newest translation.
  */
 import type { Logger } from "pino";
-import { refKey, type GenerationRef } from "../model/object-ref.ts";
+import { refKey, RefKeys, type GenerationRef } from "../model/object-ref.ts";
 import type { GatewayState, SenderView } from "../sender/gateway-state.ts";
 import { EventReason } from "../status/events.ts";
 import type { AppliedConfigReport, ExcludedObject } from "../status/ingress-publisher.ts";
@@ -25,6 +25,8 @@ export interface AppliedReportInput {
    * translation: only then are objects missing from the accepted config known to be left out.
    */
   readonly degradedSinceRejection: boolean;
+  /** Keys of refs, remembered across reports (a report walks every result). */
+  readonly keys?: RefKeys;
 }
 
 /** Gateway API objects whose exclusion by Kong is reported (their translation speaks for itself). */
@@ -109,8 +111,9 @@ export function appliedReport(input: AppliedReportInput): AppliedConfigReport | 
   if (accepted === undefined) return undefined;
   const rejected = new Map(input.view.rejectedObjects.map(f => [refKey(f.ref), f.messages]));
   const excluded: ExcludedObject[] = [];
+  const keys = input.keys ?? new RefKeys();
   for (const r of input.latest?.results ?? []) {
-    if (!isReported(r) || accepted.has(refKey(r.ref))) continue;
+    if (!isReported(r) || accepted.has(keys.of(r.ref))) continue;
     const exclusion = exclusionOf(r, rejected, input.degradedSinceRejection);
     if (exclusion !== undefined) excluded.push(exclusion);
   }
@@ -153,6 +156,7 @@ export class AppliedStatusFeed {
   #lastInputs: readonly unknown[] | undefined;
   /** The accepted Gateway API statuses last handed on. */
   #lastGatewayApi: GatewayApiStatuses | undefined;
+  readonly #keys = new RefKeys();
 
   constructor(options: AppliedStatusFeedOptions) {
     this.#o = options;
@@ -209,7 +213,12 @@ export class AppliedStatusFeed {
       sourceOf(view.gateways),
     ];
     if (this.#lastInputs?.every((input, i) => input === inputs[i]) === true) return;
-    const report = appliedReport({ view, latest: this.#latest, degradedSinceRejection });
+    const report = appliedReport({
+      view,
+      latest: this.#latest,
+      degradedSinceRejection,
+      keys: this.#keys,
+    });
     if (report === undefined) return;
     this.#lastInputs = inputs;
     this.#o.logger.debug(

@@ -5,7 +5,7 @@
 import { parse as parseYaml } from "yaml";
 import { ConfigEncoder, encodeConfigText, type EncodedConfig } from "../kong/admin-client.ts";
 import { objectsInConfig } from "../kong/flattened-errors.ts";
-import { refKey, type GenerationRef } from "../model/object-ref.ts";
+import { refKey, type GenerationRef, type ObjectRef } from "../model/object-ref.ts";
 import type { GatewayApiStatuses, TranslationResult } from "../translator/types.ts";
 
 /** Where a candidate came from. `kong`: read back from a node at start-up (`GET /config`). */
@@ -40,6 +40,30 @@ export interface Candidate {
 const CLASS_KINDS: ReadonlySet<string> = new Set(["IngressClass"]);
 
 /**
+ * Each result's key and ref at its generation, remembered per ref object: a memoising translator hands
+ * out the same ref for an unchanged object, so a push builds no key or ref again for it.
+ */
+export class CandidateRefs {
+  readonly #entries = new WeakMap<
+    ObjectRef,
+    { readonly key: string; readonly ref: GenerationRef; readonly generation: number | undefined }
+  >();
+
+  of(ref: ObjectRef, generation: number | undefined): { key: string; ref: GenerationRef } {
+    let entry = this.#entries.get(ref);
+    if (entry === undefined || entry.generation !== generation) {
+      entry = {
+        key: refKey(ref),
+        ref: generation === undefined ? ref : { ...ref, generation },
+        generation,
+      };
+      this.#entries.set(ref, entry);
+    }
+    return entry;
+  }
+}
+
+/**
  * A translation as the sender pushes it. The encoder should be long-lived (it caches each entity's
  * encoding); the objects come from the translation's own results, not from walking every tag.
  */
@@ -47,6 +71,7 @@ export function candidateOf(
   result: TranslationResult,
   origin: CandidateOrigin,
   encoder: ConfigEncoder = new ConfigEncoder(),
+  refs: CandidateRefs = new CandidateRefs(),
 ): Candidate {
   let objects: Map<string, GenerationRef> | undefined;
   // Only the results: a candidate kept as last-known-good must not keep its whole translation alive.
@@ -58,11 +83,10 @@ export function candidateOf(
       if (objects === undefined) {
         objects = new Map();
         for (const r of results)
-          if (r.outcome === "translated" && !CLASS_KINDS.has(r.ref.kind))
-            objects.set(
-              refKey(r.ref),
-              r.generation === undefined ? r.ref : { ...r.ref, generation: r.generation },
-            );
+          if (r.outcome === "translated" && !CLASS_KINDS.has(r.ref.kind)) {
+            const { key, ref } = refs.of(r.ref, r.generation);
+            objects.set(key, ref);
+          }
       }
       return objects;
     },

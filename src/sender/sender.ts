@@ -23,7 +23,7 @@ import {
   type PlanSource,
   type PushRecord,
 } from "./gateway-worker.ts";
-import { candidateOf, type Candidate } from "./last-known-good.ts";
+import { CandidateRefs, candidateOf, type Candidate } from "./last-known-good.ts";
 import { DEFAULT_PACING, type PacingOptions } from "./pacing.ts";
 
 /** One translation, with the snapshot it came from (fallback re-translates a filtered copy of it). */
@@ -106,6 +106,7 @@ export class Sender {
   readonly #listeners = new Set<(view: SenderView) => void>();
   readonly #fallbacks = new Map<string, Candidate | null>();
   readonly #encoder = new ConfigEncoder();
+  readonly #refs = new CandidateRefs();
   readonly #gate: PushGate;
   readonly #unsubscribeGate: () => void;
   #plan: Plan | undefined;
@@ -137,7 +138,7 @@ export class Sender {
 
   /** Hands over a new translation. Cheap: the newest one wins, older queued ones are dropped. */
   update(input: SenderInput): void {
-    const built = candidateOf(input.result, "primary", this.#encoder);
+    const built = candidateOf(input.result, "primary", this.#encoder, this.#refs);
     const previous = this.#plan?.primary;
     // A byte-identical re-translation is the same config: keeping its candidate keeps the workers'
     // view of it (its role in a push under way, its push chain) instead of making it look replaced.
@@ -322,7 +323,7 @@ export class Sender {
     let candidate: Candidate;
     try {
       const result = this.#o.translate(fallback.snapshot);
-      candidate = candidateOf(result, "fallback", this.#encoder);
+      candidate = candidateOf(result, "fallback", this.#encoder, this.#refs);
     } catch (err) {
       this.#log.error({ err }, "Fallback translation failed");
       return null;

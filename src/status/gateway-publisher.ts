@@ -10,7 +10,7 @@
  */
 import type { Logger } from "pino";
 import type { Service } from "../model/k8s.ts";
-import { refKey } from "../model/object-ref.ts";
+import { refKey, type ObjectRef } from "../model/object-ref.ts";
 import type {
   ConditionSpec,
   GatewayClassStatusSpec,
@@ -159,7 +159,7 @@ export class GatewayApiStatusPublisher {
   /** The statuses of the config Kong accepted last; `undefined` until Kong accepted one of ours. */
   #applied: GatewayApiStatuses | undefined;
   /** Keys of the objects Kong's running config holds; `undefined` while no Kong's config is known. */
-  #held: ReadonlySet<string> | undefined;
+  #held: { readonly from: readonly ObjectRef[]; set: ReadonlySet<string> | undefined } | undefined;
   /** Objects of ours Kong rejected, left out of the config it accepted, by key. */
   #rejected: ReadonlyMap<string, Rejection> = new Map();
   /** `#applied` by key, built once per accepted config. */
@@ -188,7 +188,8 @@ export class GatewayApiStatusPublisher {
    * those of ours it rejected and left out (Kong's words, as their Warning events carry them).
    */
   onAppliedReport(report: Pick<AppliedConfigReport, "configured" | "excluded">): void {
-    this.#held = new Set(report.configured.map(refKey));
+    // Read only before Kong accepted any of our Gateway API statuses: built then, not on every push.
+    this.#held = { from: report.configured, set: undefined };
     this.#rejected = new Map(
       report.excluded.map(x => [refKey(x.ref), { reason: x.reason, message: x.message }]),
     );
@@ -253,8 +254,15 @@ export class GatewayApiStatusPublisher {
     if (rejection !== undefined) return kind.rejected(latest, rejection);
     const applied = kind.applied(key);
     if (applied !== undefined) return applied;
-    if (this.#applied === undefined && this.#held?.has(key) === true) return latest;
+    if (this.#applied === undefined && this.#isHeld(key)) return latest;
     return kind.pending(latest);
+  }
+
+  #isHeld(key: string): boolean {
+    const held = this.#held;
+    if (held === undefined) return false;
+    held.set ??= new Set(held.from.map(refKey));
+    return held.set.has(key);
   }
 
   #gatewayStatus(latest: GatewayStatusSpec): GatewayStatusSpec {

@@ -86,5 +86,6 @@ export function sameLoadBalancer(
   a: readonly LoadBalancerIngress[],
   b: readonly LoadBalancerIngress[],
 ): boolean {
-  return stableStringify(a) === stableStringify(b);
+  // Every desired status of one push shares the publish addresses' list: no serialising per Ingress.
+  return a === b || stableStringify(a) === stableStringify(b);
 }

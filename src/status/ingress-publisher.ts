@@ -65,7 +65,15 @@ export class IngressStatusPublisher {
   #configured: readonly ObjectRef[] | undefined;
   #excluded: readonly ObjectRef[] = [];
   /** The keys handed to the writer last time, so those left out now can be released. */
-  #desiredKeys: ReadonlySet<string> = new Set();
+  #desiredKeys: ReadonlyMap<string, unknown> = new Map();
+  /**
+   * The last desired status built per ref, with its key: a push changes one Ingress or a few, and the
+   * others are handed on as the very same objects, which the writer recognises without comparing.
+   */
+  readonly #built = new WeakMap<
+    ObjectRef,
+    { readonly key: string; readonly desired: DesiredStatus }
+  >();
   #addresses: PublishAddresses;
   /** The pending reason last logged, so every push does not repeat the same warning. */
   #warned: string | undefined;
@@ -137,9 +145,10 @@ export class IngressStatusPublisher {
       for (const ref of this.#configured) this.#want(next, ref, addresses.ingress);
     }
     for (const ref of this.#excluded) this.#want(next, ref, []);
-    for (const key of this.#desiredKeys) if (!next.has(key)) this.#opts.statuses.release(key);
-    for (const desired of next.values()) this.#opts.statuses.desire(desired);
-    this.#desiredKeys = new Set(next.keys());
+    for (const key of this.#desiredKeys.keys())
+      if (!next.has(key)) this.#opts.statuses.release(key);
+    for (const [key, desired] of next) this.#opts.statuses.desire(desired, key);
+    this.#desiredKeys = next;
   }
 
   #want(
@@ -147,6 +156,11 @@ export class IngressStatusPublisher {
     ref: ObjectRef,
     loadBalancer: readonly LoadBalancerIngress[],
   ): void {
+    const built = this.#built.get(ref);
+    if (built?.desired.kind === "Ingress" && built.desired.loadBalancer === loadBalancer) {
+      into.set(built.key, built.desired);
+      return;
+    }
     const desired: DesiredStatus = {
       kind: "Ingress",
       namespace: ref.namespace,
@@ -154,7 +168,9 @@ export class IngressStatusPublisher {
       ...(ref.uid === undefined ? {} : { uid: ref.uid }),
       loadBalancer,
     };
-    into.set(statusKey(desired), desired);
+    const key = statusKey(desired);
+    this.#built.set(ref, { key, desired });
+    into.set(key, desired);
   }
 
   #addressOptions(service: Service | undefined): Parameters<typeof resolvePublishAddresses>[0] {

@@ -72,12 +72,14 @@ export class StatusWriter {
   }
 
   /**
-   * Sets the status an object should have. A repeat of the current one costs a comparison; a new one
-   * is queued only when the cluster does not show it already.
+   * Sets the status an object should have (`key` is its `statusKey`, when the caller has it). A repeat
+   * of the current one costs a comparison; a new one is queued only when the cluster does not show it
+   * already.
    */
-  desire(desired: DesiredStatus): void {
-    const key = statusKey(desired);
+  desire(desired: DesiredStatus, key: string = statusKey(desired)): void {
     const previous = this.#desired.get(key);
+    // Publishers hand an unchanged object's desired status on as the same object.
+    if (previous === desired) return;
     if (
       previous !== undefined &&
       previous.uid === desired.uid &&

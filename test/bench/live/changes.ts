@@ -52,6 +52,8 @@ export async function singleChanges(ctx: ScaleContext, run: Run): Promise<Change
   const cpuMarks: ProcSample[] = [];
   const arrivals: Promise<number | undefined>[] = [];
   let failedWrites = 0;
+  // CLOCK_MONOTONIC in µs, the clock of a `--cpu-prof` profile's timestamps: the window to read in it.
+  const windowStartUs = process.hrtime.bigint() / 1000n;
   for (let i = 0; i < changes; i++) {
     const gap = changeGapMs.min + ctx.random() * (changeGapMs.max - changeGapMs.min);
     await whileRunning(run.controller, sleep(gap));
@@ -72,6 +74,9 @@ export async function singleChanges(ctx: ScaleContext, run: Run): Promise<Change
   await sleep((changeGapMs.min + changeGapMs.max) / 2);
   const last = run.controller.sample();
   if (last !== undefined) cpuMarks.push(last);
+  ctx.log(
+    `[${run.label}] single changes ran from ${windowStartUs} to ${process.hrtime.bigint() / 1000n} µs (monotonic clock)`,
+  );
   const afterTime = translationTime(await run.controller.metrics());
   const cpuDeltas = cpuMarks.slice(1).map((m, i) => m.cpuSeconds - cpuMarks[i]!.cpuSeconds);
   const reached = latencies.filter((l): l is number => l !== undefined);

@@ -24,6 +24,8 @@ export interface LiveKnobs {
   readonly kongMaxBodyMiB: number;
   /** More `kongress run` flags for every controller start (e.g. `--log-level=warn`). */
   readonly controllerArgs: readonly string[];
+  /** More Node options for every controller start (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+  readonly controllerNodeArgs: readonly string[];
   /**
    * Run `bin/kongress.js` from the checkout (Node strips the TypeScript types at start-up) instead of
    * from the image's layout (compiled JavaScript, no sources), which is how the image runs it.
@@ -82,5 +84,8 @@ export function readLiveKnobs(env: Env): LiveKnobs {
     kongMaxBodyMiB: number(env, "BENCH_KONG_MAX_BODY_MIB", 64),
     fromSources: env["BENCH_FROM_SOURCES"] === "1",
     controllerArgs: (env["BENCH_CONTROLLER_ARGS"] ?? "").split(/\s+/).filter(a => a !== ""),
+    controllerNodeArgs: (env["BENCH_CONTROLLER_NODE_ARGS"] ?? "")
+      .split(/\s+/)
+      .filter(a => a !== ""),
   };
 }

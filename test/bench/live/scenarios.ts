@@ -66,7 +66,7 @@ export async function startRun(
         ...ctx.knobs.controllerArgs,
       ],
       ...(ctx.knobs.controllerBin === undefined ? {} : { bin: ctx.knobs.controllerBin }),
-      nodeOptions: imageNodeOptions(),
+      nodeOptions: [...imageNodeOptions(), ...ctx.knobs.controllerNodeArgs],
     });
   } catch (err) {
     await kong.stop();

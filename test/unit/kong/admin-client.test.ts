@@ -152,8 +152,12 @@ describe("AdminClient requests", () => {
     const encoded = encodeConfig(config);
     expect(await client().postConfig(encoded)).toEqual({ kind: "applied", status: 201 });
     const call = lastCall();
-    expect(call.body).toBe(encoded.body);
-    expect(call.headers).toMatchObject({ "content-type": "application/yaml" });
+    // Sent as the encoder's UTF-8 chunks, which are the body's bytes.
+    expect(Buffer.concat(call.body as unknown as Uint8Array[]).toString("utf8")).toBe(encoded.body);
+    expect(call.headers).toMatchObject({
+      "content-type": "application/yaml",
+      "content-length": String(encoded.bytes),
+    });
   });
 
   it("reads GET /config", async () => {

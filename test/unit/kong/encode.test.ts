@@ -2,6 +2,7 @@
  * ConfigEncoder against encodeConfig on configs built by the translator: large enough that the md5 is
  * resumed from saved states in the middle of the body, with changes at the start, middle and end.
  */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigEncoder, encodeConfig } from "../../../src/kong/admin-client.ts";
 import type { Ingress, KubeObject, Service } from "../../../src/model/k8s.ts";
@@ -48,7 +49,13 @@ describe("ConfigEncoder", () => {
     const encoder = new ConfigEncoder();
     const check = (): void => {
       const { config } = translate(buildSnapshot(apps.flat()));
-      expect(encoder.encode(config)).toEqual(encodeConfig(config));
+      const encoded = encoder.encode(config);
+      expect(encoded).toEqual(encodeConfig(config));
+      // What is sent is the body's UTF-8 bytes, and its md5 is the hash Kong will report.
+      const body = encoded.body;
+      expect(Buffer.concat(encoded.chunks ?? []).equals(Buffer.from(body, "utf8"))).toBe(true);
+      expect(encoded.bytes).toBe(Buffer.byteLength(body));
+      expect(encoded.hash).toBe(createHash("md5").update(body).digest("hex"));
     };
     check();
     for (const [step, i] of [599, 0, 300, 257, 256, 255, 128, 599, 599].entries()) {

@@ -94,7 +94,13 @@ export class MockKong {
     pool
       .intercept({ path: "/config?check_hash=1&flatten_errors=1", method: "POST" })
       .reply(opts => {
-        const body = typeof opts.body === "string" ? opts.body : "";
+        // The encoder's configs are sent as UTF-8 chunks, a config read back from Kong as text.
+        const body =
+          typeof opts.body === "string"
+            ? opts.body
+            : Array.isArray(opts.body)
+              ? Buffer.concat(opts.body as Uint8Array[]).toString("utf8")
+              : "";
         if (!this.down) {
           const hash = createHash("md5").update(body).digest("hex");
           this.posts.push({ hash, body, at: this.#clock.now() });
