@@ -229,7 +229,7 @@ const MAX_CONDITION_MESSAGE = 32_768;
  */
 function mergedCondition(earlier: ParentCondition, later: ParentCondition): ParentCondition {
   if (earlier.status !== later.status || earlier.reason !== later.reason) return later;
-  if (later.message === "" || earlier.message.includes(later.message)) return earlier;
+  if (later.message === "" || earlier.message.split("; ").includes(later.message)) return earlier;
   if (earlier.message === "") return later;
   const message = `${earlier.message}; ${later.message}`;
   return {

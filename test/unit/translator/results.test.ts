@@ -87,6 +87,18 @@ describe("results per parent", () => {
     { name: "another problem: both said, in order", later: partly("B"), message: "A; B" },
     { name: "the same problem again: said once", later: partly("A"), message: "A" },
     {
+      name: "one of the problems already said: said once",
+      first: "A; B",
+      later: partly("B"),
+      message: "A; B",
+    },
+    {
+      name: "a problem whose text is part of an earlier one's: both said",
+      first: "path /api/v1 refused",
+      later: partly("path /api"),
+      message: "path /api/v1 refused; path /api",
+    },
+    {
       name: "another verdict: it replaces the earlier one",
       later: { ...partly("B"), reason: "Other" },
       message: "B",
@@ -96,10 +108,10 @@ describe("results per parent", () => {
       later: partly("b".repeat(40_000)),
       message: `A; ${"b".repeat(32_768 - 6)}...`,
     },
-  ])("a second condition of one type: $name", ({ later, message }) => {
+  ])("a second condition of one type: $name", ({ first = "A", later, message }) => {
     const route = ingress("web");
     const results = new ResultsBuilder();
-    results.for(route).parent(gateway("public")).set(partly("A")).set(later);
+    results.for(route).parent(gateway("public")).set(partly(first)).set(later);
     const [condition] = results.build()[0]?.parents?.[0]?.conditions ?? [];
     expect(condition?.message).toBe(message);
     expect(condition?.message.length).toBeLessThanOrEqual(32_768);
