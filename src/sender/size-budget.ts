@@ -40,7 +40,7 @@ export function bytesByObject(config: unknown): Map<string, Share> {
     if (ref === undefined) return;
     const key = refKey(ref);
     const share = shares.get(key) ?? { ref, bytes: 0 };
-    share.bytes += JSON.stringify(own).length;
+    share.bytes += Buffer.byteLength(JSON.stringify(own));
     shares.set(key, share);
   };
   visit(config);
