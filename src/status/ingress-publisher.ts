@@ -18,6 +18,9 @@ import { statusKey, type DesiredStatus } from "./mutator.ts";
 import type { ProblemReporter } from "./problem-events.ts";
 import type { StatusWriter } from "./writer.ts";
 
+/** One empty address list for every excluded Ingress, so an unchanged one is recognised by identity. */
+const NO_ADDRESSES: readonly LoadBalancerIngress[] = Object.freeze([]);
+
 /** An object of ours that the accepted config leaves out, and why (for a Warning event). */
 export interface ExcludedObject {
   readonly ref: GenerationRef;
@@ -144,7 +147,7 @@ export class IngressStatusPublisher {
       this.#warned = undefined;
       for (const ref of this.#configured) this.#want(next, ref, addresses.ingress);
     }
-    for (const ref of this.#excluded) this.#want(next, ref, []);
+    for (const ref of this.#excluded) this.#want(next, ref, NO_ADDRESSES);
     for (const key of this.#desiredKeys.keys())
       if (!next.has(key)) this.#opts.statuses.release(key);
     for (const [key, desired] of next) this.#opts.statuses.desire(desired, key);
