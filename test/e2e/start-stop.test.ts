@@ -73,6 +73,45 @@ function alive(pid: number): boolean {
   return info !== undefined && info.state !== "Z";
 }
 
+/** This process's user+system CPU ticks and each thread's state (/proc): spinning, or waiting? */
+function cpuAndThreads(pid: number): string {
+  try {
+    const fields = (path: string): string[] => {
+      const stat = readFileSync(path, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    };
+    const whole = fields(`/proc/${String(pid)}/stat`);
+    const threads = readdirSync(`/proc/${String(pid)}/task`).map(t => {
+      const comm = readFileSync(`/proc/${String(pid)}/task/${t}/comm`, "utf8").trim();
+      return `${comm}:${fields(`/proc/${String(pid)}/task/${t}/stat`)[0] ?? "?"}`;
+    });
+    return `cpu ticks ${String(Number(whole[11]) + Number(whole[12]))}, threads ${threads.join(" ")}`;
+  } catch {
+    return "gone";
+  }
+}
+
+/**
+ * What is left of a run that did not end, for the failure message: each live process's command line,
+ * and its CPU ticks read twice a second apart (rising: a busy main thread; flat: waiting on something).
+ */
+async function leftBehind(pids: readonly number[]): Promise<string> {
+  const live = pids.filter(pid => alive(pid));
+  const first = live.map(cpuAndThreads);
+  await new Promise(resolve => setTimeout(resolve, 1_000));
+  return live
+    .map((pid, i) => {
+      let command = "?";
+      try {
+        command = readFileSync(`/proc/${String(pid)}/cmdline`, "utf8").replaceAll("\0", " ");
+      } catch {
+        // Gone meanwhile.
+      }
+      return `left running: ${String(pid)} ${command}\n  ${first[i] ?? ""}\n  ${cpuAndThreads(pid)}`;
+    })
+    .join("\n");
+}
+
 function portOpen(port: number): Promise<boolean> {
   return new Promise(resolve => {
     const socket = connect(port, "127.0.0.1");
@@ -169,7 +208,9 @@ describe("the controller stops cleanly, the ways users run it", () => {
           !(await portOpen(health)) &&
           !(await portOpen(metrics)),
         { timeoutMs: 15_000, intervalMs: 50 },
-      );
+      ).catch(async (err: unknown) => {
+        throw new Error(`${String(err)}\n${await leftBehind([child.pid!, ...tree])}\n${log}`);
+      });
       report(
         `${way}: ${signal} to ${to} → exit ${String(code)}, ${String(tree.length + 1)} processes gone and ports free ${String(Date.now() - signalled)} ms after the signal (${String(gone.ms)} ms after the first exit)`,
       );
