@@ -68,7 +68,7 @@ export class IngressStatusPublisher {
   #configured: readonly ObjectRef[] | undefined;
   #excluded: readonly ObjectRef[] = [];
   /** The keys handed to the writer last time, so those left out now can be released. */
-  #desiredKeys: ReadonlyMap<string, unknown> = new Map();
+  #desiredKeys: ReadonlyMap<string, DesiredStatus> = new Map();
   /**
    * The last desired status built per ref, with its key: a push changes one Ingress or a few, and the
    * others are handed on as the very same objects, which the writer recognises without comparing.

@@ -2,8 +2,9 @@
  * A served or client certificate's dates against the translation's `now` (TranslateOptions.now). Kong
  * serves or presents a certificate whatever its dates (only CA certificates are refused when expired),
  * so an expired or not-yet-valid one stays in the config; its users are warned, as they are when it
- * comes close to its end. The translator never reads a clock: the answer is a function of the certificate and `now`, and
- * `nextDateChange` says when it would change, so the controller can translate again then.
+ * comes close to its end. The translator never reads a clock: the answer is a function of the
+ * certificate and `now`, and `nextDateChange` says when it would change, so the controller can
+ * translate again then.
  */
 import type { Problem } from "./types.ts";
 
