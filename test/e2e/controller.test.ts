@@ -21,6 +21,7 @@ import {
   ensureNamespaces,
   eventsFor,
   ingressAddresses,
+  kongClassAndWebService,
   kongNames,
   kubectlJson,
   namesIn,
@@ -257,16 +258,7 @@ describe("incident a: readiness without any relevant object", () => {
   });
 });
 
-const RESTART_MANIFEST = `apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: { name: kong }
-spec: { controller: ingress-controllers.konghq.com/kong }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: restart }
-spec: { ports: [{ port: 80, targetPort: 8080 }] }
-${["valid", "broken"]
+const RESTART_MANIFEST = `${kongClassAndWebService("restart")}${["valid", "broken"]
   .map(
     name => `---
 apiVersion: networking.k8s.io/v1

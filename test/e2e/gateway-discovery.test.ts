@@ -17,6 +17,7 @@ import {
   CLUSTER_START_TIMEOUT_MS,
   cleanCluster,
   ensureNamespaces,
+  kongClassAndWebService,
   kongNames,
   report,
 } from "./harness.ts";
@@ -133,16 +134,7 @@ ports: [{ name: admin-tls, port: ${String(kong.port)}, protocol: TCP, appProtoco
 
 /** A workload of class kong: one Service, one Ingress with a path per entry of `paths`. */
 function workload(paths: readonly string[]): string {
-  return `apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: { name: kong }
-spec: { controller: ingress-controllers.konghq.com/kong }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: shop }
-spec: { ports: [{ port: 80, protocol: TCP, targetPort: 8080 }] }
----
+  return `${kongClassAndWebService("shop")}---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: { name: web, namespace: shop }

@@ -29,6 +29,23 @@ function testLogger(): Logger {
   return pino({ level }, pino.destination(2));
 }
 
+/**
+ * The IngressClass `kong` (ours) and a Service `web` (port 80 to 8080) in `namespace`: the base most
+ * suites' manifests start from; more documents follow it after a `---` line.
+ */
+export function kongClassAndWebService(namespace: string): string {
+  return `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: { name: kong }
+spec: { controller: ingress-controllers.konghq.com/kong }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: ${namespace} }
+spec: { ports: [{ port: 80, protocol: TCP, targetPort: 8080 }] }
+`;
+}
+
 export interface RunningController {
   readonly controller: Controller;
   /** GET on the controller's probe/metrics server. */

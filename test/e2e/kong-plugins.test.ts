@@ -18,6 +18,7 @@ import {
   ensureNamespaces,
   eventsFor,
   ingressAddresses,
+  kongClassAndWebService,
   kubectlJson,
   report,
   runController,
@@ -71,16 +72,7 @@ spec:
 `;
 }
 
-const BASE = `apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: { name: kong }
-spec: { controller: ingress-controllers.konghq.com/kong }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: ${NS} }
-spec: { ports: [{ port: 80, targetPort: 8080 }] }
-`;
+const BASE = kongClassAndWebService(NS);
 
 async function addressed(name: string): Promise<boolean> {
   return JSON.stringify(await ingressAddresses(cluster, NS, name)) === JSON.stringify(ADDRESSED);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { waitFor } from "../support/wait.ts";
-import { apply, CLUSTER_START_TIMEOUT_MS, report } from "./harness.ts";
+import { apply, CLUSTER_START_TIMEOUT_MS, kongClassAndWebService, report } from "./harness.ts";
 import { spawnController, type SpawnedController } from "./spawned.ts";
 
 const INGRESSES = 25;
@@ -41,18 +41,7 @@ afterAll(async () => {
 });
 
 function manifest(): string {
-  const docs = [
-    `apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: { name: kong }
-spec: { controller: ingress-controllers.konghq.com/kong }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { ports: [{ port: 80, protocol: TCP, targetPort: 8080 }] }
-`,
-  ];
+  const docs = [kongClassAndWebService("default")];
   for (let i = 0; i < INGRESSES; i++) {
     const paths = Array.from(
       { length: PATHS_PER_INGRESS },
