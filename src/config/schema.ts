@@ -696,6 +696,20 @@ export const SETTINGS = {
     duration(),
     "500ms",
   ),
+  // V8 keeps the heap a burst of translations grew, idle or not (runtime/idle-memory.ts).
+  idleMemoryReleaseMs: withDefault(
+    {
+      flag: "idle-memory-release",
+      section: SYNC,
+      shape: "scalar",
+      placeholder: "duration",
+      description:
+        "After this long without a rebuild, let V8 give unused heap memory back (the first changes after it regrow the heap, at a little CPU); 0s: never.",
+      ours: true,
+    },
+    duration(),
+    "30s",
+  ),
   // KIC pushes every --proxy-sync-seconds (3 s by default), so every change waits for the ticker. We push
   // on change and pace each Kong by its own load time (sender/pacing.ts); the flag stays for KIC's users
   // as the longest that pacing may hold a push back.

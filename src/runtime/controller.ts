@@ -34,6 +34,7 @@ import { createMetrics, type Metrics } from "../telemetry/metrics.ts";
 import { ReadinessTracker } from "../telemetry/readiness.ts";
 import { DEFAULT_ROUTER_FLAVOR } from "../kong/router-flavor.ts";
 import { ASSUME_SUPPORTED } from "../translator/gateway/listeners.ts";
+import { IdleMemoryRelease, v8MemorySaver } from "./idle-memory.ts";
 import { createTranslator } from "../translator/index.ts";
 import type { Clock } from "../util/clock.ts";
 import { scaledClock } from "../util/scaled-clock.ts";
@@ -63,6 +64,8 @@ export interface ControllerTuning {
   readonly discoveryIntervalMs?: number;
   /** How often the API server is probed while it does not answer. */
   readonly apiserverProbeIntervalMs?: number;
+  /** Switches V8's memory saver mode (runtime/idle-memory.ts); tests record the calls instead. */
+  readonly memorySaver?: (on: boolean) => void;
 }
 
 export interface StartControllerOptions {
@@ -364,18 +367,7 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     // All only ever grow, so their sum changes whenever one does.
     inputsVersion: () => listenerSide.version + bundles.changes + claims.changes + revisit.version,
   });
-  const syncLoop = new SyncLoop({
-    clock,
-    holdoffMs: config.syncHoldoffMs,
-    maxDelayMs: config.syncMaxDelayMs,
-    // A throw (a translator bug) becomes a rejection the loop logs; the next change retries.
-    cycle: (_signal, firstChangeAt) =>
-      new Promise<void>(resolve => {
-        cycle.run(firstChangeAt);
-        resolve();
-      }),
-    logger,
-  });
+  const syncLoop = buildSyncLoop(opts, cycle);
   late.loop = syncLoop;
   store.onChange(() => {
     syncLoop.notify();
@@ -400,6 +392,37 @@ function buildParts(opts: StartControllerOptions, kube: KubeClients): Parts {
     ...{ metrics, kube, store, watchers, optional, fetcher, sender, kong, status, loop: syncLoop },
     ...{ publishService, readiness, dumps, listeners: listenerSide, election, claims, revisit },
   };
+}
+
+/**
+ * The sync loop over `cycle`; V8 may give unused heap memory back while no cycle has run for a while
+ * (runtime/idle-memory.ts).
+ */
+function buildSyncLoop(opts: StartControllerOptions, cycle: SyncCycle): SyncLoop {
+  const { config, clock, logger } = opts;
+  const idleMemory = new IdleMemoryRelease({
+    clock,
+    quietMs: config.idleMemoryReleaseMs,
+    memorySaver: opts.tuning?.memorySaver ?? v8MemorySaver,
+    logger,
+  });
+  return new SyncLoop({
+    clock,
+    holdoffMs: config.syncHoldoffMs,
+    maxDelayMs: config.syncMaxDelayMs,
+    // A throw (a translator bug) becomes a rejection the loop logs; the next change retries.
+    cycle: (signal, firstChangeAt) =>
+      new Promise<void>(resolve => {
+        idleMemory.busy();
+        try {
+          cycle.run(firstChangeAt);
+        } finally {
+          idleMemory.quiet(signal);
+        }
+        resolve();
+      }),
+    logger,
+  });
 }
 
 /**

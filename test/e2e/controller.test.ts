@@ -34,7 +34,7 @@ import {
 
 const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
 const BIN = fileURLToPath(new URL("../../bin/kongress.js", import.meta.url));
-const NAMESPACES = ["shop", "platform", "kong", "quiet", "bad-input", "restart"];
+const NAMESPACES = ["shop", "platform", "kong", "quiet", "bad-input", "restart", "idle"];
 
 let cluster: KubeCluster;
 let kong: KongEmulator | undefined;
@@ -356,16 +356,7 @@ spec:
     const run = await start();
     await apply(
       cluster,
-      `apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: { name: kong }
-spec: { controller: ingress-controllers.konghq.com/kong }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: ${NS} }
-spec: { ports: [{ port: 80, targetPort: 8080 }] }
----
+      `${kongClassAndWebService(NS)}---
 apiVersion: v1
 kind: Service
 metadata:
@@ -453,6 +444,42 @@ async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
 }
+
+describe("memory is given back while the controller is quiet", () => {
+  const ingress = (name: string): string => `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: ${name}, namespace: idle }
+spec:
+  ingressClassName: kong
+  rules:
+    - host: ${name}.idle.example.com
+      http:
+        paths:
+          - { path: /, pathType: Prefix, backend: { service: { name: web, port: { number: 80 } } } }
+`;
+  const inKong = (name: string): boolean =>
+    kongNames(kong!).routes.some(r => r.startsWith(`idle.${name}.`));
+
+  it("V8's memory saver is on after --idle-memory-release without a rebuild, and off for the next change, which reaches Kong", async () => {
+    kong ??= await startKongEmulator();
+    const switches: boolean[] = [];
+    const run = await runController({
+      cluster,
+      kong,
+      args: [`--publish-status-address=${STATUS_ADDRESS}`, "--idle-memory-release=1s"],
+      memorySaver: on => switches.push(on),
+    });
+    running.push(run);
+    await apply(cluster, `${kongClassAndWebService("idle")}${ingress("first")}`);
+    await waitFor("the first Ingress in Kong", () => inKong("first"));
+    await waitFor("the memory saver on, once quiet", () => switches.at(-1) === true);
+    await apply(cluster, ingress("second"));
+    await waitFor("the second Ingress in Kong", () => inKong("second"));
+    // Off when the rebuild began, and on again only after another quiet second.
+    expect(switches.slice(0, 2)).toEqual([true, false]);
+  });
+});
 
 describe("bin/kongress.js run, as a process", () => {
   it("exits 2 and names every bad setting, from flags and from CONTROLLER_* variables", async () => {

@@ -60,6 +60,8 @@ export interface RunOptions {
   readonly args?: readonly string[];
   /** Reach the API server here instead (a cuttable TCP proxy). */
   readonly apiserverHost?: string;
+  /** Records V8 memory saver switches instead of making them (runtime/idle-memory.ts). */
+  readonly memorySaver?: (on: boolean) => void;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function runController(opts: RunOptions): Promise<RunningController
       kongPollIntervalMs: 1000,
       statusBaseDelayMs: 100,
       kubeRequestTimeoutMs: 5000,
+      ...(opts.memorySaver === undefined ? {} : { memorySaver: opts.memorySaver }),
     },
   });
   const base = `http://127.0.0.1:${String(controller.ports.health)}`;

@@ -158,6 +158,11 @@ const ROWS: readonly Row[] = [
         : `${r.idle.posts} · ${r.idle.translations ?? DASH} · ${fmtS(r.idle.cpuSeconds)} (${r.idle.seconds.toFixed(0)} s)`,
     "0 · 0 · ≤ 0.1 (60 s)",
   ],
+  [
+    "RSS at the end of the idle period (MiB)",
+    r => (r.idle === undefined ? DASH : fmtMiB(r.idle.rssKiB)),
+    "≤ 150 MiB",
+  ],
 ];
 
 /** The markdown table of every scale's figures, beside the targets of issue 7. */

@@ -196,6 +196,8 @@ export interface IdleResult {
   readonly translations: number | undefined;
   readonly statusWrites: number | undefined;
   readonly cpuSeconds: number | undefined;
+  /** RSS at the end: the controller gives unused heap back once quiet (--idle-memory-release). */
+  readonly rssKiB: number | undefined;
 }
 
 /** Nothing changes for the idle period: what does the controller still do? */
@@ -219,9 +221,10 @@ export async function measureIdle(ctx: ScaleContext, run: Run): Promise<IdleResu
       before.proc === undefined || after.proc === undefined
         ? undefined
         : after.proc.cpuSeconds - before.proc.cpuSeconds,
+    rssKiB: after.proc?.rssKiB,
   };
   ctx.log(
-    `[${run.label}] idle ${result.seconds.toFixed(0)} s: ${result.posts} POSTs, ${result.translations ?? "n/a"} translations, ${result.statusWrites ?? "n/a"} status checks, ${result.cpuSeconds?.toFixed(2) ?? "n/a"} CPU-s`,
+    `[${run.label}] idle ${result.seconds.toFixed(0)} s: ${result.posts} POSTs, ${result.translations ?? "n/a"} translations, ${result.statusWrites ?? "n/a"} status checks, ${result.cpuSeconds?.toFixed(2) ?? "n/a"} CPU-s, RSS ${result.rssKiB === undefined ? "n/a" : (result.rssKiB / 1024).toFixed(0)} MiB at the end`,
   );
   return result;
 }
