@@ -130,7 +130,8 @@ function firstOtherHolder(
   return undefined;
 }
 
-function routeClaims(route: IrHttpRoute): ClaimKeys {
+/** A route's claim keys, one list per path; the memo keeps them per route object (`claims`). */
+export function routeClaims(route: IrHttpRoute): ClaimKeys {
   const criteria = matchCriteria(route);
   return route.match.paths.map(path => claimKeys(route, kongPath(path), criteria));
 }

@@ -217,7 +217,7 @@ function selectIngresses(input: IngressInput): Ingress[] {
  * One Ingress's own contribution: reused while the Ingress, its class settings and every Service it
  * looked up (admitted, left out for its plugins, or missing) are the same.
  */
-function ingressUnit(
+export function ingressUnit(
   ingress: Ingress,
   input: {
     services: ServiceView;

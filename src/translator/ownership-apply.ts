@@ -108,6 +108,10 @@ export interface OwnedRoutes {
   /** The Ingresses served by another's identical route (`markServed` says whether it is served). */
   readonly sharing: readonly Share[];
   readonly tenancy: TenancyReport;
+  /** Who owns which host: a patch of Ingress-only changes that keep every claim asks it again (patch.ts). */
+  readonly ownership: HostOwnership;
+  /** The Ingress routes that claimed paths (`dropConflictingPaths`' input): patch.ts indexes their claims. */
+  readonly admittedIngress: readonly IngressRoute[];
 }
 
 /** The Ingresses of `all` none of whose routes are in `kept`. */
@@ -155,5 +159,7 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
     routed,
     sharing: ingress.sharing,
     tenancy: { claims: ownership.claims(), anyHostNamespaces: ownership.anyHostNamespaces() },
+    ownership,
+    admittedIngress,
   };
 }

@@ -114,6 +114,51 @@ export function writeKongConfig(
   };
 }
 
+/**
+ * `config` (written last from `memo`) with the Kong services of `services` written anew, for a change
+ * that touched only their routes (patch.ts): every other entity is kept by identity, so the encoder
+ * reuses their bytes. `services` must keep their names, upstreams and bodies, and the config must hold
+ * no Gateway API route and no host catch-all (their priorities depend on every route); undefined when a
+ * service is not where `config` has it or its upstream would change, and `memo` is then untouched.
+ */
+export function rewriteServices(
+  config: KongConfig,
+  services: readonly IrService[],
+  memo: KongWriterMemo,
+  flavor: WriterFlavor,
+): KongConfig | undefined {
+  if (memo.flavor !== flavor) return undefined;
+  const writing = routeWriting({ services, certificates: [] }, flavor);
+  const list = config.services ?? [];
+  const rewritten = [...list];
+  const written = new Map(memo.services);
+  for (const ir of services) {
+    const before = memo.services.get(ir.name);
+    const at = indexByName(list, ir.name);
+    if (before === undefined || at === undefined || list[at] !== before.service) return undefined;
+    const w = writeService(ir, memo, writing);
+    if (w.upstream !== before.upstream) return undefined;
+    rewritten[at] = w.service;
+    written.set(ir.name, w);
+  }
+  memo.services = written;
+  return { ...config, services: rewritten };
+}
+
+/** The index of `name` in a list sorted by name (`byName`). */
+function indexByName(list: readonly { name: string }[], name: string): number | undefined {
+  let low = 0;
+  let high = list.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const order = compareStrings((list[mid] as { name: string }).name, name);
+    if (order === 0) return mid;
+    if (order < 0) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
+}
+
 /** `{ [key]: list }`, or nothing for an empty list: Kong's format leaves empty sections out. */
 function nonEmpty<K extends string, T>(key: K, list: readonly T[]): Partial<Record<K, T[]>> {
   return list.length > 0 ? ({ [key]: list } as Record<K, T[]>) : {};
