@@ -59,7 +59,7 @@ interface WrittenCertificate {
 /** What the writer keeps between writes; entries of IR elements that are gone go with them. */
 export class KongWriterMemo {
   /** By service name; every write keeps only the services it wrote. */
-  services: ReadonlyMap<string, WrittenService> = new Map();
+  services: Map<string, WrittenService> = new Map();
   /** The router flavour `services` were written for; another one writes every route anew. */
   flavor: WriterFlavor = "traditional_compatible";
   /** By the certificate's origin object (its Secret). */
@@ -131,7 +131,7 @@ export function rewriteServices(
   const writing = routeWriting({ services, certificates: [] }, flavor);
   const list = config.services ?? [];
   const rewritten = [...list];
-  const written = new Map(memo.services);
+  const written: WrittenService[] = [];
   for (const ir of services) {
     const before = memo.services.get(ir.name);
     const at = indexByName(list, ir.name);
@@ -139,9 +139,10 @@ export function rewriteServices(
     const w = writeService(ir, memo, writing);
     if (w.upstream !== before.upstream) return undefined;
     rewritten[at] = w.service;
-    written.set(ir.name, w);
+    written.push(w);
   }
-  memo.services = written;
+  // In place: a copy of every other service's entry would cost more than the rewrite itself.
+  for (const w of written) memo.services.set(w.ir.name, w);
   return { ...config, services: rewritten };
 }
 
