@@ -71,7 +71,6 @@ interface PatchContext {
   readonly memo: TranslationMemo;
   readonly base: PatchBase;
   readonly inputs: PatchInputs;
-  readonly claims: ClaimIndex;
   readonly classes: ReadonlyMap<string, IngressClass>;
   readonly settings: ClassSettings;
   readonly view: ServiceView;
@@ -178,9 +177,8 @@ function patchContext(
     builds: memo.pluginBuilds,
     kongPlugins: inputs.kongPlugins,
   });
-  base.claims ??= new ClaimIndex(base.admittedIngress, memo);
   return {
-    ...{ snapshot, options, memo, base, inputs, aside, claims: base.claims },
+    ...{ snapshot, options, memo, base, inputs, aside },
     classes: classes.value,
     settings: classSettings(ourClass, snapshot, aside, memo.classSettings),
     view: admittedServices(services.value, catalog, aside),
@@ -314,8 +312,9 @@ function moveClaims(
   routes: { oldRoutes: readonly IngressRoute[]; newRoutes: readonly IngressRoute[] },
   ctx: PatchContext,
 ): boolean {
+  const claims = claimIndex(ctx);
   const holderOf = (key: string): Ingress | null | undefined =>
-    ctx.moves.has(key) ? ctx.moves.get(key) : ctx.claims.soleHolder(key);
+    ctx.moves.has(key) ? ctx.moves.get(key) : claims.soleHolder(key);
   const released = routes.oldRoutes.flatMap(r => claimKeysOf(r, ctx.memo));
   if (!released.every(key => holderOf(key) === pair.old)) return false;
   for (const key of released) ctx.moves.set(key, null);
@@ -326,6 +325,15 @@ function moveClaims(
       ctx.moves.set(key, pair.next);
     }
   return true;
+}
+
+/**
+ * The last translation's path claims, indexed on the first patch that gets this far (a pass over every
+ * claim, paid once per full translation), then kept up to date by each patch.
+ */
+function claimIndex(ctx: PatchContext): ClaimIndex {
+  ctx.base.claims ??= new ClaimIndex(ctx.base.admittedIngress, ctx.memo);
+  return ctx.base.claims;
 }
 
 /** The new routes in place of the old ones, on the same Kong services. */
@@ -432,7 +440,7 @@ function commit(
   const config = rewriteServices(base.result.config, services, memo.writer, ctx.inputs.flavor);
   if (config === undefined) return undefined;
   const result: TranslationResult = { ...base.result, config, results };
-  ctx.claims.apply(ctx.moves);
+  claimIndex(ctx).apply(ctx.moves);
   memo.patchBase = { ...base, snapshot: ctx.snapshot, result };
   memo.patched += 1;
   return result;

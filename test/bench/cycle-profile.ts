@@ -2,8 +2,8 @@
  * The offline benchmark's incremental cycle alone, for profiling: one Ingress edited in the store, the
  * snapshot, the memoising translator and the encoder, `CYCLE_EDITS` times (default 200) at
  * `CYCLE_APPS` apps (default 3333). Prints how many translations patched the last one
- * (translator/patch.ts) and the median main-thread CPU per stage; with `CYCLE_PROFILE` set to a file
- * name, writes a V8 CPU profile of the edits alone (not of the set-up) there.
+ * (translator/patch.ts) and the median (and mean) main-thread CPU per stage; with `CYCLE_PROFILE` set
+ * to a file name, writes a V8 CPU profile of the edits alone (not of the set-up) there.
  * `npx node test/bench/cycle-profile.ts`
  */
 import { writeFileSync } from "node:fs";
@@ -28,9 +28,14 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * The median, and the mean beside it: the thread CPU clock ticks in steps of a few milliseconds on some
+ * kernels, so a stage shorter than a step has a median of 0 or one step, and only the mean says how long.
+ */
 function median(values: readonly number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
-  return (sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1);
+  const mean = values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+  return `${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1)} (mean ${mean.toFixed(1)})`;
 }
 
 const objects = syntheticCluster(apps);
