@@ -24,7 +24,7 @@ import {
   ownershipPolicy,
   TranslatedHeldBack,
 } from "./ownership-apply.ts";
-import { kongPluginsOf, rememberedForPatch } from "./patch-base.ts";
+import { ClaimIndex, kongPluginsOf, rememberedForPatch } from "./patch-base.ts";
 import { patchTranslation } from "./patch.ts";
 import { markServed } from "./served.ts";
 import { buildServices } from "./services.ts";
@@ -211,8 +211,7 @@ function translateWith(
     inputs: { flavor, kongPlugins, recorded: policy.recorded, now },
     ownership: owned.ownership,
     certificates,
-    admittedIngress: owned.admittedIngress,
-    claims: undefined,
+    claims: new ClaimIndex(owned.pathClaims),
   });
 }
 

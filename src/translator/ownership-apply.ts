@@ -4,7 +4,7 @@
  * foreign wildcards, and only then are Ingress TLS hosts bound and per-path conflicts resolved.
  */
 import type { Ingress, KubeObject } from "../model/k8s.ts";
-import type { Share } from "./conflicts.ts";
+import type { PathClaims, Share } from "./conflicts.ts";
 import { DEFAULT_OBJECT_BUDGETS, withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
 import type { RouteEmission } from "./ir/types.ts";
@@ -110,8 +110,8 @@ export interface OwnedRoutes {
   readonly tenancy: TenancyReport;
   /** Who owns which host: a patch of Ingress-only changes that keep every claim asks it again (patch.ts). */
   readonly ownership: HostOwnership;
-  /** The Ingress routes that claimed paths (`dropConflictingPaths`' input): patch.ts indexes their claims. */
-  readonly admittedIngress: readonly IngressRoute[];
+  /** The Ingress routes' path claims, as `dropConflictingPaths` left them (patch.ts). */
+  readonly pathClaims: PathClaims;
 }
 
 /** The Ingresses of `all` none of whose routes are in `kept`. */
@@ -160,6 +160,6 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
     sharing: ingress.sharing,
     tenancy: { claims: ownership.claims(), anyHostNamespaces: ownership.anyHostNamespaces() },
     ownership,
-    admittedIngress,
+    pathClaims: ingress.pathClaims,
   };
 }

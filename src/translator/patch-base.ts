@@ -5,7 +5,7 @@
  * them: host ownership, the TLS hosts' first claimants, and the Ingress routes' path claims.
  */
 import type { Ingress } from "../model/k8s.ts";
-import { routeClaims } from "./conflicts.ts";
+import { routeClaims, type PathClaims } from "./conflicts.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
 import type { HostOwnership, RecordedClaim } from "./ownership.ts";
@@ -27,40 +27,35 @@ export interface PatchBase {
   readonly inputs: PatchInputs;
   readonly ownership: HostOwnership;
   readonly certificates: CertificateCollector;
-  /** Built on the first patch that needs it, then kept up to date by each patch. */
-  claims: ClaimIndex | undefined;
-  /** The routes `claims` is built from (`applyOwnership`'s admitted Ingress routes). */
-  readonly admittedIngress: readonly IngressRoute[];
+  /** The full path's path claims, kept up to date by each patch. */
+  readonly claims: ClaimIndex;
 }
 
 /**
  * Every path claim key (conflicts.ts) with the Ingress holding it, and the keys two Ingresses claim:
  * a key held by one Ingress alone decides nothing between Ingresses, so its holder may change it.
+ * The maps are the full path's own (`dropConflictingPaths`): indexing them costs nothing.
  */
 export class ClaimIndex {
-  readonly #holders = new Map<string, Ingress>();
-  readonly #contested = new Set<string>();
+  readonly #holders: Map<string, { readonly ingress: Ingress }>;
+  readonly #contested: ReadonlySet<string>;
 
-  constructor(routes: readonly IngressRoute[], memo: TranslationMemo) {
-    for (const r of routes)
-      for (const key of claimKeysOf(r, memo)) {
-        const holder = this.#holders.get(key);
-        if (holder === undefined) this.#holders.set(key, r.ingress);
-        else if (holder !== r.ingress) this.#contested.add(key);
-      }
+  constructor(claims: PathClaims) {
+    this.#holders = claims.holders;
+    this.#contested = claims.contested;
   }
 
   /** The Ingress holding `key` alone; null when nobody claims it, undefined when several do. */
   soleHolder(key: string): Ingress | null | undefined {
     if (this.#contested.has(key)) return undefined;
-    return this.#holders.get(key) ?? null;
+    return this.#holders.get(key)?.ingress ?? null;
   }
 
   /** Applies a patch's moves: a key mapped to null is no longer claimed. */
   apply(moves: ReadonlyMap<string, Ingress | null>): void {
-    for (const [key, holder] of moves)
-      if (holder === null) this.#holders.delete(key);
-      else this.#holders.set(key, holder);
+    for (const [key, ingress] of moves)
+      if (ingress === null) this.#holders.delete(key);
+      else this.#holders.set(key, { ingress });
   }
 }
 

@@ -30,7 +30,6 @@ import type { BackendSet, IngressUnit, TranslationMemo } from "./memo.ts";
 import { objectBudgets, ownershipPolicy } from "./ownership-apply.ts";
 import {
   claimKeysOf,
-  ClaimIndex,
   kongPluginsOf,
   sameInputs,
   type PatchBase,
@@ -312,7 +311,7 @@ function moveClaims(
   routes: { oldRoutes: readonly IngressRoute[]; newRoutes: readonly IngressRoute[] },
   ctx: PatchContext,
 ): boolean {
-  const claims = claimIndex(ctx);
+  const claims = ctx.base.claims;
   const holderOf = (key: string): Ingress | null | undefined =>
     ctx.moves.has(key) ? ctx.moves.get(key) : claims.soleHolder(key);
   const released = routes.oldRoutes.flatMap(r => claimKeysOf(r, ctx.memo));
@@ -325,15 +324,6 @@ function moveClaims(
       ctx.moves.set(key, pair.next);
     }
   return true;
-}
-
-/**
- * The last translation's path claims, indexed on the first patch that gets this far (a pass over every
- * claim, paid once per full translation), then kept up to date by each patch.
- */
-function claimIndex(ctx: PatchContext): ClaimIndex {
-  ctx.base.claims ??= new ClaimIndex(ctx.base.admittedIngress, ctx.memo);
-  return ctx.base.claims;
 }
 
 /** The new routes in place of the old ones, on the same Kong services. */
@@ -440,7 +430,7 @@ function commit(
   const config = rewriteServices(base.result.config, services, memo.writer, ctx.inputs.flavor);
   if (config === undefined) return undefined;
   const result: TranslationResult = { ...base.result, config, results };
-  claimIndex(ctx).apply(ctx.moves);
+  base.claims.apply(ctx.moves);
   memo.patchBase = { ...base, snapshot: ctx.snapshot, result };
   memo.patched += 1;
   return result;
