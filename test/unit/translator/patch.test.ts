@@ -362,4 +362,64 @@ describe("patched translation", () => {
       expect(patchedSteps).toBeLessThan(steps);
     },
   );
+
+  it("leaves to the full path a claim on a key a newer Ingress's refused path would have held", () => {
+    const store = newStore();
+    const snapshots = new Snapshotter(store);
+    const memo = new TranslationMemo();
+    const memoised = createTranslator(OPTIONS, memo);
+    const put = (p: { name: string; day: number; host: string; path: string; alias?: string }) =>
+      store.upsert("Ingress", {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: {
+          name: p.name,
+          namespace: "shop",
+          uid: `uid-${p.name}`,
+          resourceVersion: String(rv++),
+          creationTimestamp: `2024-01-0${p.day}T00:00:00Z`,
+          annotations: p.alias === undefined ? {} : { "konghq.com/host-aliases": p.alias },
+        },
+        spec: {
+          ingressClassName: "kong",
+          rules: [
+            {
+              host: p.host,
+              http: {
+                paths: [
+                  {
+                    path: p.path,
+                    pathType: "Prefix",
+                    backend: { service: { name: "svc-0", port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      });
+    loadCluster(store);
+    put({ name: "holder", day: 1, host: "a.example.com", path: "/x" });
+    put({ name: "middle", day: 2, host: "b.example.com", path: "/y" });
+    // Its path /x on b (free) and on its alias a (the holder's): served by the holder's identical route.
+    put({ name: "newest", day: 3, host: "b.example.com", path: "/x", alias: "a.example.com" });
+    memoised(snapshots.take());
+    const step = (path: string) => {
+      put({ name: "middle", day: 2, host: "b.example.com", path });
+      const snapshot = snapshots.take();
+      const before = memo.patched;
+      const incremental = memoised(snapshot);
+      const cold = translate(snapshot, OPTIONS);
+      expect(incremental.results).toEqual(cold.results);
+      expect(encodeConfig(incremental.config)).toEqual(encodeConfig(cold.config));
+      return { patched: memo.patched > before, cold };
+    };
+    // Its own path elsewhere: patched.
+    expect(step("/z").patched).toBe(true);
+    // On b's /x, the newest Ingress's first key: its identical path is now served by this one's route.
+    const taken = step("/x");
+    expect(taken.patched).toBe(false);
+    const newest = taken.cold.results.find(r => r.ref.name === "newest");
+    expect(newest?.dependsOn.map(d => d.name)).toContain("middle");
+  });
 });
