@@ -14,6 +14,12 @@ import { kongHeaders, kongPath } from "./kong-writer/routes.ts";
 import { pluginReferences } from "./plugin-refs.ts";
 import type { ResultSink } from "./results.ts";
 
+/** Who holds which path claim (`dropConflictingPaths`), kept for the patch of the next translation. */
+export interface PathClaims {
+  readonly holders: Map<string, { readonly ingress: Ingress }>;
+  readonly contested: ReadonlySet<string>;
+}
+
 /** A route's claim keys, one list per path (in `paths` order); a memo passes a caching one. */
 export type ClaimsOf = (
   route: IrHttpRoute,
@@ -39,6 +45,10 @@ export interface Share {
 export interface ConflictsResolved {
   readonly kept: readonly IngressRoute[];
   readonly sharing: readonly Share[];
+  /** Every claim key with the route holding it; patch.ts takes it over and keeps it up to date. */
+  readonly claims: Map<string, { readonly ingress: Ingress }>;
+  /** The keys a newer Ingress claimed too (a conflict or a share): they decide between Ingresses. */
+  readonly contested: ReadonlySet<string>;
 }
 
 /** The route holding a claim: whether it is served decides for its sharers too. */
@@ -54,6 +64,7 @@ export function dropConflictingPaths(
   const claims = new Map<string, Holder>();
   const kept: IngressRoute[] = [];
   const sharing = new Map<Ingress, Set<string>>();
+  const contested = new Set<string>();
   // What a route does with a request (equal for identical claims): asked only on a collision.
   const behaviour = (route: IngressRoute): string => behaviours(route, behaviourOf);
   for (const r of routes) {
@@ -66,6 +77,7 @@ export function dropConflictingPaths(
       const keys = keysPerPath[index] ?? [];
       const holder = firstOtherHolder(claims, keys, r.ingress);
       if (holder !== undefined) {
+        markContested(contested, keys, k => claims.get(k)?.ingress !== r.ingress);
         if (behaviour(holder) === behaviour(r)) {
           addShare(sharing, r.ingress, holder.route.name);
           results.dependsOn(r.ingress, holder.ingress);
@@ -82,7 +94,21 @@ export function dropConflictingPaths(
   return {
     kept,
     sharing: [...sharing].map(([ingress, routes]) => ({ ingress, routes: [...routes] })),
+    claims,
+    contested,
   };
+}
+
+/**
+ * Every key of a path that lost its claim, but those its own Ingress holds: the holder's and the keys the
+ * path would have claimed alone, whose next claimant a newer Ingress's problem message may name.
+ */
+function markContested(
+  contested: Set<string>,
+  keys: readonly string[],
+  notOwn: (key: string) => boolean,
+): void {
+  for (const key of keys) if (notOwn(key)) contested.add(key);
 }
 
 function addShare(sharing: Map<Ingress, Set<string>>, ingress: Ingress, route: string): void {
@@ -130,7 +156,8 @@ function firstOtherHolder(
   return undefined;
 }
 
-function routeClaims(route: IrHttpRoute): ClaimKeys {
+/** A route's claim keys, one list per path; the memo keeps them per route object (`claims`). */
+export function routeClaims(route: IrHttpRoute): ClaimKeys {
   const criteria = matchCriteria(route);
   return route.match.paths.map(path => claimKeys(route, kongPath(path), criteria));
 }

@@ -24,6 +24,8 @@ import {
   ownershipPolicy,
   TranslatedHeldBack,
 } from "./ownership-apply.ts";
+import { ClaimIndex, kongPluginsOf, rememberedForPatch } from "./patch-base.ts";
+import { patchTranslation } from "./patch.ts";
 import { markServed } from "./served.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
@@ -73,7 +75,9 @@ export function createTranslator(
   options: TranslateOptions,
   memo: TranslationMemo = new TranslationMemo(),
 ): Translator {
-  return snapshot => translateWith(snapshot, options, memo);
+  // An Ingress-only change is patched into the last translation when it provably touches nothing else.
+  return snapshot =>
+    patchTranslation(snapshot, options, memo) ?? translateWith(snapshot, options, memo);
 }
 
 function translateWith(
@@ -195,13 +199,20 @@ function translateWith(
   };
   const built = results.build();
   const revisitAt = certificates.revisitAt();
-  return {
-    config: writeKongConfig(ir, memo.writer, flavor),
-    results: built,
-    gatewayApi: gatewayApiStatuses(gatewayApi, built),
-    tenancy: owned.tenancy,
-    ...(revisitAt === undefined ? {} : { revisitAt }),
-  };
+  return rememberedForPatch(memo, {
+    snapshot,
+    result: {
+      config: writeKongConfig(ir, memo.writer, flavor),
+      results: built,
+      gatewayApi: gatewayApiStatuses(gatewayApi, built),
+      tenancy: owned.tenancy,
+      ...(revisitAt === undefined ? {} : { revisitAt }),
+    },
+    inputs: { flavor, kongPlugins, recorded: policy.recorded, now },
+    ownership: owned.ownership,
+    certificates,
+    claims: new ClaimIndex(owned.pathClaims),
+  });
 }
 
 /** Every Gateway API status: the routes' first, since a listener counts only the routes accepted. */
@@ -252,13 +263,6 @@ function routeStatuses(
       }),
     };
   });
-}
-
-/** The plugins Kong has, asked once: one translation judges plugins by one answer. */
-function kongPluginsOf(options: TranslateOptions): ReadonlySet<string> | undefined {
-  const list =
-    typeof options.kongPlugins === "function" ? options.kongPlugins() : options.kongPlugins;
-  return list === undefined ? undefined : new Set(list);
 }
 
 /** KIC reads only labelled ConfigMaps; manifests given to `kongress translate` are held to it too. */

@@ -8,7 +8,7 @@ import type { Ingress, Service } from "../model/k8s.ts";
 import { compareStrings } from "../util/compare.ts";
 import { parseRouteAnnotations } from "./annotations.ts";
 import { ingressOverBudget, type ObjectBudgets } from "./budgets.ts";
-import { dropConflictingPaths, type Share } from "./conflicts.ts";
+import { dropConflictingPaths, type PathClaims, type Share } from "./conflicts.ts";
 import { isOurIngressClass, matchIngressClass } from "./ingress-class.ts";
 import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import {
@@ -138,14 +138,23 @@ export function finishIngresses(
     streams: readonly IngressStreamRoute[];
     ownership: HostOwnership;
   },
-): { readonly routes: readonly IngressEmission[]; readonly sharing: readonly Share[] } {
+): {
+  readonly routes: readonly IngressEmission[];
+  readonly sharing: readonly Share[];
+  readonly pathClaims: PathClaims;
+} {
   const { certificates, results, memo } = input;
   for (const ingress of p.ingresses) {
     if (p.leftOut.has(ingress)) continue;
     certificates.addIngress(ingress, tlsHostFilter(ingress, p.ownership, results));
   }
-  const { kept, sharing } = dropConflictingPaths(p.admitted, results, memo.claims, memo.behaviour);
-  return { routes: p.streams.length === 0 ? kept : [...kept, ...p.streams], sharing };
+  const resolved = dropConflictingPaths(p.admitted, results, memo.claims, memo.behaviour);
+  const { kept, sharing } = resolved;
+  return {
+    routes: p.streams.length === 0 ? kept : [...kept, ...p.streams],
+    sharing,
+    pathClaims: { holders: resolved.claims, contested: resolved.contested },
+  };
 }
 
 /** The claimants' hosts, but for Ingresses `refused` (over a budget once their routes were counted). */
@@ -217,7 +226,7 @@ function selectIngresses(input: IngressInput): Ingress[] {
  * One Ingress's own contribution: reused while the Ingress, its class settings and every Service it
  * looked up (admitted, left out for its plugins, or missing) are the same.
  */
-function ingressUnit(
+export function ingressUnit(
   ingress: Ingress,
   input: {
     services: ServiceView;

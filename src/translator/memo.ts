@@ -35,6 +35,7 @@ import type { CredentialRead } from "./credentials.ts";
 import { GatewayRouteMemo } from "./gateway/memo.ts";
 import { ageKeyOf } from "./ownership.ts";
 import type { PolicyUpstream } from "./upstream-policy.ts";
+import type { PatchBase } from "./patch-base.ts";
 
 /**
  * What a Service name led to when an Ingress looked it up: the Service it may route to, or none; and
@@ -115,6 +116,10 @@ export class TranslationMemo {
   /** The EndpointSlices by Service that `backends` was checked against. */
   backendSlices: ReadonlyMap<string, readonly EndpointSlice[]> | undefined;
   readonly writer = new KongWriterMemo();
+  /** The last translation, as the patch of an Ingress-only change starts from it (patch.ts). */
+  patchBase: PatchBase | undefined;
+  /** Translations made by patching the last one: tests check that the patch path is really taken. */
+  patched = 0;
   classes: ListDerived<readonly IngressClass[], ReadonlyMap<string, IngressClass>> | undefined;
   services: ListDerived<readonly Service[], ReadonlyMap<string, Service>> | undefined;
   secrets: ListDerived<readonly Secret[], ReadonlyMap<string, Secret>> | undefined;

@@ -4,7 +4,7 @@
  * foreign wildcards, and only then are Ingress TLS hosts bound and per-path conflicts resolved.
  */
 import type { Ingress, KubeObject } from "../model/k8s.ts";
-import type { Share } from "./conflicts.ts";
+import type { PathClaims, Share } from "./conflicts.ts";
 import { DEFAULT_OBJECT_BUDGETS, withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
 import type { RouteEmission } from "./ir/types.ts";
@@ -108,6 +108,10 @@ export interface OwnedRoutes {
   /** The Ingresses served by another's identical route (`markServed` says whether it is served). */
   readonly sharing: readonly Share[];
   readonly tenancy: TenancyReport;
+  /** Who owns which host: a patch of Ingress-only changes that keep every claim asks it again (patch.ts). */
+  readonly ownership: HostOwnership;
+  /** The Ingress routes' path claims, as `dropConflictingPaths` left them (patch.ts). */
+  readonly pathClaims: PathClaims;
 }
 
 /** The Ingresses of `all` none of whose routes are in `kept`. */
@@ -155,5 +159,7 @@ export function applyOwnership(input: OwnershipInput): OwnedRoutes {
     routed,
     sharing: ingress.sharing,
     tenancy: { claims: ownership.claims(), anyHostNamespaces: ownership.anyHostNamespaces() },
+    ownership,
+    pathClaims: ingress.pathClaims,
   };
 }

@@ -313,6 +313,11 @@ export class RecordedResults implements ResultSink {
     return new ObjectResultsOf(this, obj);
   }
 
+  /** Whether everything recorded is said about `obj` alone (nothing about the objects it names). */
+  onlyAbout(obj: KubeObject): boolean {
+    return this.#ops.every(r => r.obj === obj);
+  }
+
   replay(into: ResultSink): void {
     for (const r of this.#ops) {
       switch (r.op) {

@@ -72,7 +72,11 @@ function expressible(
   input: Pick<ServicesInput, "results" | "expressions" | "refused" | "memo">,
 ): boolean {
   const { results, refused } = input;
-  const { limits, losses } = input.memo.routerVerdict(route, input.expressions === true, judge);
+  const { limits, losses } = input.memo.routerVerdict(
+    route,
+    input.expressions === true,
+    judgeRoute,
+  );
   if (limits.length === 0) {
     for (const loss of losses) results.problem(route.origin.object, "NotExpressible", loss);
     return true;
@@ -86,7 +90,8 @@ function expressible(
   return false;
 }
 
-function judge(route: IrRoute, expressions: boolean): RouterVerdict {
+/** Kong's router's verdict on one route (the memo keeps it per route object: `routerVerdict`). */
+export function judgeRoute(route: IrRoute, expressions: boolean): RouterVerdict {
   const limits = inexpressible(route, expressions);
   const losses = limits.length === 0 && expressions ? expressionLosses(route) : NO_LOSSES;
   return { expressions, limits, losses };

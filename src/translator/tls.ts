@@ -159,6 +159,11 @@ export class CertificateCollector {
     return this.#revisitAt;
   }
 
+  /** The object (Ingress, Gateway) whose TLS section claimed `host` (lower case) first, if any. */
+  hostOwnerOf(host: string): KubeObject | undefined {
+    return this.#hostOwner.get(host)?.owner;
+  }
+
   /** Warns `user` about the dates of the certificate it serves (or presents) from `secret`, if wrong. */
   #checkDates(
     user: KubeObject,

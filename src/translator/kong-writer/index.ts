@@ -59,7 +59,7 @@ interface WrittenCertificate {
 /** What the writer keeps between writes; entries of IR elements that are gone go with them. */
 export class KongWriterMemo {
   /** By service name; every write keeps only the services it wrote. */
-  services: ReadonlyMap<string, WrittenService> = new Map();
+  services: Map<string, WrittenService> = new Map();
   /** The router flavour `services` were written for; another one writes every route anew. */
   flavor: WriterFlavor = "traditional_compatible";
   /** By the certificate's origin object (its Secret). */
@@ -112,6 +112,52 @@ export function writeKongConfig(
     ...nonEmpty("plugins", writePlugins(ir.plugins ?? [])),
     ...nonEmpty("consumers", writeConsumers(ir.consumers ?? [])),
   };
+}
+
+/**
+ * `config` (written last from `memo`) with the Kong services of `services` written anew, for a change
+ * that touched only their routes (patch.ts): every other entity is kept by identity, so the encoder
+ * reuses their bytes. `services` must keep their names, upstreams and bodies, and the config must hold
+ * no Gateway API route and no host catch-all (their priorities depend on every route); undefined when a
+ * service is not where `config` has it or its upstream would change, and `memo` is then untouched.
+ */
+export function rewriteServices(
+  config: KongConfig,
+  services: readonly IrService[],
+  memo: KongWriterMemo,
+  flavor: WriterFlavor,
+): KongConfig | undefined {
+  if (memo.flavor !== flavor) return undefined;
+  const writing = routeWriting({ services, certificates: [] }, flavor);
+  const list = config.services ?? [];
+  const rewritten = [...list];
+  const written: WrittenService[] = [];
+  for (const ir of services) {
+    const before = memo.services.get(ir.name);
+    const at = indexByName(list, ir.name);
+    if (before === undefined || at === undefined || list[at] !== before.service) return undefined;
+    const w = writeService(ir, memo, writing);
+    if (w.upstream !== before.upstream) return undefined;
+    rewritten[at] = w.service;
+    written.push(w);
+  }
+  // In place: a copy of every other service's entry would cost more than the rewrite itself.
+  for (const w of written) memo.services.set(w.ir.name, w);
+  return { ...config, services: rewritten };
+}
+
+/** The index of `name` in a list sorted by name (`byName`). */
+function indexByName(list: readonly { name: string }[], name: string): number | undefined {
+  let low = 0;
+  let high = list.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const order = compareStrings((list[mid] as { name: string }).name, name);
+    if (order === 0) return mid;
+    if (order < 0) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
 }
 
 /** `{ [key]: list }`, or nothing for an empty list: Kong's format leaves empty sections out. */

@@ -1,0 +1,119 @@
+/**
+ * What a translation leaves for the patch of the next one (patch.ts): its snapshot and result, the
+ * answers it read besides the snapshot (router flavour, Kong's plugins, the recorded host claims, the
+ * instant certificates were judged at), and the stage outputs a patch asks again instead of rebuilding
+ * them: host ownership, the TLS hosts' first claimants, and the Ingress routes' path claims.
+ */
+import type { Ingress } from "../model/k8s.ts";
+import { routeClaims, type PathClaims } from "./conflicts.ts";
+import type { IngressRoute } from "./ingress.ts";
+import type { TranslationMemo } from "./memo.ts";
+import type { HostOwnership, RecordedClaim } from "./ownership.ts";
+import type { WriterFlavor } from "./kong-writer/index.ts";
+import type { CertificateCollector } from "./tls.ts";
+import type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
+
+/** What a translation read besides its snapshot: a patch is valid only while each answer is the same. */
+export interface PatchInputs {
+  readonly flavor: WriterFlavor;
+  readonly kongPlugins: ReadonlySet<string> | undefined;
+  readonly recorded: readonly RecordedClaim[];
+  readonly now: number | undefined;
+}
+
+export interface PatchBase {
+  readonly snapshot: Snapshot;
+  readonly result: TranslationResult;
+  readonly inputs: PatchInputs;
+  readonly ownership: HostOwnership;
+  readonly certificates: CertificateCollector;
+  /** The full path's path claims, kept up to date by each patch. */
+  readonly claims: ClaimIndex;
+}
+
+/**
+ * Every path claim key (conflicts.ts) with the Ingress holding it, and the keys two Ingresses claim:
+ * a key held by one Ingress alone decides nothing between Ingresses, so its holder may change it.
+ * The maps are the full path's own (`dropConflictingPaths`): indexing them costs nothing.
+ */
+export class ClaimIndex {
+  readonly #holders: Map<string, { readonly ingress: Ingress }>;
+  readonly #contested: ReadonlySet<string>;
+
+  constructor(claims: PathClaims) {
+    this.#holders = claims.holders;
+    this.#contested = claims.contested;
+  }
+
+  /** The Ingress holding `key` alone; null when nobody claims it, undefined when several do. */
+  soleHolder(key: string): Ingress | null | undefined {
+    if (this.#contested.has(key)) return undefined;
+    return this.#holders.get(key)?.ingress ?? null;
+  }
+
+  /** Applies a patch's moves: a key mapped to null is no longer claimed. */
+  apply(moves: ReadonlyMap<string, Ingress | null>): void {
+    for (const [key, ingress] of moves)
+      if (ingress === null) this.#holders.delete(key);
+      else this.#holders.set(key, { ingress });
+  }
+}
+
+/** The base's result, kept in `memo` as what the next translation may patch. */
+export function rememberedForPatch(memo: TranslationMemo, base: PatchBase): TranslationResult {
+  memo.patchBase = base;
+  return base.result;
+}
+
+/** A route's claim keys, all paths together (a route without paths claims nothing). */
+export function claimKeysOf(r: IngressRoute, memo: TranslationMemo): string[] {
+  return memo.claims(r.route, routeClaims).flat();
+}
+
+/** The plugins Kong has, asked once: one translation judges plugins by one answer. */
+export function kongPluginsOf(options: TranslateOptions): ReadonlySet<string> | undefined {
+  const list =
+    typeof options.kongPlugins === "function" ? options.kongPlugins() : options.kongPlugins;
+  return list === undefined ? undefined : new Set(list);
+}
+
+/** Whether `now`'s answers are those `base` was translated with (certificates: no date crossed since). */
+export function sameInputs(base: PatchInputs, now: PatchInputs): boolean {
+  return (
+    base.flavor === now.flavor &&
+    sameSet(base.kongPlugins, now.kongPlugins) &&
+    sameClaims(base.recorded, now.recorded) &&
+    sameInstantWindow(base.now, now.now)
+  );
+}
+
+function sameSet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
+}
+
+function sameClaims(a: readonly RecordedClaim[], b: readonly RecordedClaim[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((claim, i) => {
+    const other = b[i];
+    return (
+      other !== undefined &&
+      claim.host === other.host &&
+      claim.namespace === other.namespace &&
+      claim.since === other.since
+    );
+  });
+}
+
+/**
+ * Certificates judged at `base` are judged alike at `now` only if `now` is not earlier and no
+ * certificate date lies between (the result's `revisitAt` is the first one after `base`): checked by
+ * the caller with `revisitAt`; here only that both have an instant, or neither.
+ */
+function sameInstantWindow(base: number | undefined, now: number | undefined): boolean {
+  if (base === undefined || now === undefined) return base === now;
+  return now >= base;
+}

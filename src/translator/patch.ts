@@ -1,0 +1,453 @@
+/**
+ * The patch path: when a snapshot differs from the last translated one only in a few Ingresses, each
+ * of which provably changes nothing but its own routes and its own result, the translation is the last
+ * one with those routes swapped in its Kong services and those results replaced, instead of every stage
+ * visiting all 10k objects again (a one-Ingress edit at 10k objects costs a few milliseconds, not 70).
+ *
+ * "Provably" means every stage that relates one object to another is asked again for the changed
+ * Ingress, before and after, and found to relate it to nothing: the same host claims (so host ownership
+ * and the tenancy report stand), every route admitted and within budget, no path claim another Ingress
+ * makes too (conflicts.ts), its TLS hosts claimed first by itself with the same section (certificates
+ * stand), every route on a Kong service it routed to before (same backends, same spec if it brought
+ * the spec), no default backend, no plugins, nothing said about other objects, no Gateway API object
+ * (their routes' priorities and claims depend on every route). Anything else is left to the full path,
+ * which stays the reference: the property tests compare every patch with a cold translation.
+ */
+import type { Ingress, IngressClass } from "../model/k8s.ts";
+import { refKey } from "../model/object-ref.ts";
+import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
+import { compareStrings } from "../util/compare.ts";
+import { withinBudgets, type ObjectBudgets } from "./budgets.ts";
+import { admitExternalNames } from "./external-names.ts";
+import { matchIngressClass } from "./ingress-class.ts";
+import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
+import type { IngressEmission, IngressRoute } from "./ingress.ts";
+import { ingressUnit } from "./ingresses.ts";
+import { sameSettings } from "./ir/same.ts";
+import type { IrService, ServiceSpec } from "./ir/types.ts";
+import { rewriteServices } from "./kong-writer/index.ts";
+import type { BackendSet, IngressUnit, TranslationMemo } from "./memo.ts";
+import { objectBudgets, ownershipPolicy } from "./ownership-apply.ts";
+import {
+  claimKeysOf,
+  kongPluginsOf,
+  sameInputs,
+  type PatchBase,
+  type PatchInputs,
+} from "./patch-base.ts";
+import { hasPluginsAnnotation } from "./plugin-refs.ts";
+import { admittedServices, type ServiceView } from "./plugin-gate.ts";
+import { PluginCatalog } from "./plugins.ts";
+import { RecordedResults, ResultsBuilder } from "./results.ts";
+import { judgeRoute } from "./services.ts";
+import { CertificateCollector } from "./tls.ts";
+import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
+
+/** More changed Ingresses at once are rare (a rollout): the full path is then as cheap per change. */
+const MAX_CHANGED = 8;
+
+/** Kinds whose objects' claims and route priorities depend on every route: any of them, full path. */
+const GATEWAY_LISTS = [
+  "gatewayClasses",
+  "gateways",
+  "httpRoutes",
+  "grpcRoutes",
+  "tcpRoutes",
+  "tlsRoutes",
+  "udpRoutes",
+] as const satisfies readonly (keyof Snapshot)[];
+
+const NO_SETTINGS = Object.freeze({});
+
+interface IngressPair {
+  readonly old: Ingress;
+  readonly next: Ingress;
+}
+
+interface PatchContext {
+  readonly snapshot: Snapshot;
+  readonly options: TranslateOptions;
+  readonly memo: TranslationMemo;
+  readonly base: PatchBase;
+  readonly inputs: PatchInputs;
+  readonly classes: ReadonlyMap<string, IngressClass>;
+  readonly settings: ClassSettings;
+  readonly view: ServiceView;
+  readonly budgets: ObjectBudgets;
+  /** Kong services rewritten so far, by name. */
+  readonly services: Map<string, IrService>;
+  /** Path claim keys moved so far; null: released. */
+  readonly moves: Map<string, Ingress | null>;
+  /**
+   * Where the stages asked again say what they say about objects other than the changed Ingresses:
+   * the last translation's results already hold it (the same calls on the same objects).
+   */
+  readonly aside: RecordedResults;
+}
+
+/**
+ * The translation of `snapshot` patched from the last one `memo` holds, or undefined when the change
+ * is not one a patch may take (then `memo` is as it was: the caller translates in full).
+ */
+export function patchTranslation(
+  snapshot: Snapshot,
+  options: TranslateOptions,
+  memo: TranslationMemo,
+): TranslationResult | undefined {
+  const base = memo.patchBase;
+  if (base === undefined) return undefined;
+  const inputs = inputsOf(options);
+  if (!patchable(base, snapshot, inputs)) return undefined;
+  const pairs = changedIngresses(base.snapshot.ingresses, snapshot.ingresses);
+  const ctx = pairs === undefined ? undefined : patchContext(snapshot, options, memo, inputs);
+  if (pairs === undefined || ctx === undefined) return undefined;
+  const entries: ObjectResult[] = [];
+  for (const pair of pairs) {
+    const entry = patchIngress(pair, ctx);
+    if (entry === undefined) return undefined;
+    entries.push(entry);
+  }
+  return commit(ctx, entries);
+}
+
+/** The answers a translation reads besides its snapshot, read once as the full path reads them. */
+function inputsOf(options: TranslateOptions): PatchInputs {
+  return {
+    flavor: options.routerFlavor?.() ?? "traditional_compatible",
+    kongPlugins: kongPluginsOf(options),
+    recorded: ownershipPolicy(options).recorded,
+    now: typeof options.now === "function" ? options.now() : options.now,
+  };
+}
+
+/** Only Ingresses changed (the snapshotter reuses other kinds' lists), read with the same answers. */
+function patchable(base: PatchBase, snapshot: Snapshot, inputs: PatchInputs): boolean {
+  if (snapshot === base.snapshot || base.ownership.ownsWildcards()) return false;
+  for (const { list } of SNAPSHOT_LISTS)
+    if (list !== "ingresses" && snapshot[list] !== base.snapshot[list]) return false;
+  if (GATEWAY_LISTS.some(list => snapshot[list].length > 0)) return false;
+  const revisitAt = base.result.revisitAt;
+  const datesStand = revisitAt === undefined || inputs.now === undefined || inputs.now < revisitAt;
+  return datesStand && sameInputs(base.inputs, inputs);
+}
+
+/** The Ingresses replaced in place (same uid, namespace and name), or undefined for any other change. */
+function changedIngresses(
+  before: readonly Ingress[],
+  after: readonly Ingress[],
+): IngressPair[] | undefined {
+  if (before.length !== after.length) return undefined;
+  const pairs: IngressPair[] = [];
+  for (let i = 0; i < after.length; i++) {
+    const old = before[i];
+    const next = after[i];
+    if (old === next) continue;
+    if (old === undefined || next === undefined || !sameIdentity(old, next)) return undefined;
+    if (pairs.length === MAX_CHANGED) return undefined;
+    pairs.push({ old, next });
+  }
+  return pairs.length === 0 ? undefined : pairs;
+}
+
+function sameIdentity(a: Ingress, b: Ingress): boolean {
+  const x = a.metadata;
+  const y = b.metadata;
+  return x.uid === y.uid && x.namespace === y.namespace && x.name === y.name;
+}
+
+function patchContext(
+  snapshot: Snapshot,
+  options: TranslateOptions,
+  memo: TranslationMemo,
+  inputs: PatchInputs,
+): PatchContext | undefined {
+  const base = memo.patchBase;
+  // Derived from these very lists by the last translation (the same lists: `patchable`).
+  const { classes, services, secrets } = memo;
+  if (base === undefined || classes === undefined || services === undefined) return undefined;
+  if (secrets === undefined) return undefined;
+  const aside = new RecordedResults();
+  const ourClass = classes.value.get(options.ingressClass);
+  const catalog = new PluginCatalog({
+    plugins: [...snapshot.kongPlugins, ...snapshot.kongClusterPlugins],
+    secrets: secrets.value,
+    grants: snapshot.referenceGrants,
+    results: aside,
+    builds: memo.pluginBuilds,
+    kongPlugins: inputs.kongPlugins,
+  });
+  return {
+    ...{ snapshot, options, memo, base, inputs, aside },
+    classes: classes.value,
+    settings: classSettings(ourClass, snapshot, aside, memo.classSettings),
+    view: admittedServices(services.value, catalog, aside),
+    budgets: objectBudgets(options),
+    services: new Map(),
+    moves: new Map(),
+  };
+}
+
+/** The changed Ingress's new result, with its routes moved in `ctx`; undefined: not patchable. */
+function patchIngress(pair: IngressPair, ctx: PatchContext): ObjectResult | undefined {
+  const { old, next } = pair;
+  if (!sameStanding(old, next, ctx)) return undefined;
+  const before = ctx.memo.ingresses.get(old);
+  const unit = ingressUnit(
+    next,
+    { services: ctx.view, settings: ctx.settings, budgets: ctx.budgets },
+    ctx.memo,
+  );
+  if (before === undefined || !plainUnit(old, before) || !plainUnit(next, unit)) return undefined;
+  // `plainUnit`: every emission is an http route.
+  const oldRoutes = before.routes as readonly IngressRoute[];
+  const newRoutes = unit.routes as readonly IngressRoute[];
+  if (!sameHosts(claimedHosts(old, before), claimedHosts(next, unit))) return undefined;
+  if (!newRoutes.every(r => admitted(r, ctx)) || !withinLimits(newRoutes, ctx)) return undefined;
+  if (!tlsClaimedFirst(next, ctx) || !moveClaims(pair, { oldRoutes, newRoutes }, ctx))
+    return undefined;
+  if (!reroute(oldRoutes, newRoutes, ctx)) return undefined;
+  return resultOf(next, unit, ctx);
+}
+
+/** Same class, same age (its place among Ingresses), same TLS section; no default backend, no plugins. */
+function sameStanding(old: Ingress, next: Ingress, ctx: PatchContext): boolean {
+  const a = matchIngressClass(old, ctx.classes, ctx.options.ingressClass);
+  const b = matchIngressClass(next, ctx.classes, ctx.options.ingressClass);
+  if (!a.ours || !b.ours || a.ingressClass !== b.ingressClass) return false;
+  if (!plainSpec(old) || !plainSpec(next)) return false;
+  return (
+    ctx.memo.ageKey(old) === ctx.memo.ageKey(next) &&
+    JSON.stringify(old.spec.tls ?? []) === JSON.stringify(next.spec.tls ?? [])
+  );
+}
+
+/** A default backend is decided between Ingresses; plugins are resolved and attached across objects. */
+function plainSpec(ingress: Ingress): boolean {
+  return ingress.spec.defaultBackend === undefined && !hasPluginsAnnotation(ingress);
+}
+
+/** Within budget, with http routes only, saying nothing about other objects, using no left-out Service. */
+function plainUnit(ingress: Ingress, unit: IngressUnit): boolean {
+  if (unit.overBudget === true || unit.routes.length === 0 || !unit.said.onlyAbout(ingress))
+    return false;
+  for (const record of unit.lookups.values()) if (record.blocked) return false;
+  return unit.routes.every(plainRoute);
+}
+
+/** An http route with hosts (a host-less one is counted per namespace) and paths, and no plugin. */
+function plainRoute(e: IngressEmission): boolean {
+  const route = e.route;
+  return (
+    route.kind === "http" &&
+    route.match.hosts.length > 0 &&
+    route.match.paths.length > 0 &&
+    !route.filters.some(f => f.kind === "plugin")
+  );
+}
+
+/** The hosts the Ingress claims (`claimIngressHosts`), as the claim collector keys them. */
+function claimedHosts(ingress: Ingress, unit: IngressUnit): Set<string> {
+  const hosts = new Set<string>();
+  const add = (host: string): void => {
+    if (host !== "") hosts.add(host.toLowerCase());
+  };
+  for (const rule of ingress.spec.rules ?? []) add(rule.host ?? "");
+  for (const alias of unit.overrides.hostAliases) add(alias);
+  for (const tls of ingress.spec.tls ?? []) for (const host of tls.hosts ?? []) add(host);
+  return hosts;
+}
+
+function sameHosts(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const host of a) if (!b.has(host)) return false;
+  return true;
+}
+
+/** Every host admitted by the last translation's owners (the claims are the same), Kong takes it whole. */
+function admitted(r: IngressRoute, ctx: PatchContext): boolean {
+  const namespace = r.ingress.metadata.namespace ?? "";
+  for (const host of r.route.match.hosts)
+    if (ctx.base.ownership.refusal(namespace, host) !== undefined) return false;
+  const expressions = ctx.inputs.flavor === "expressions";
+  const verdict = ctx.memo.routerVerdict(r.route, expressions, judgeRoute);
+  return verdict.limits.length === 0 && verdict.losses.length === 0;
+}
+
+/** Within the per-object budgets and the ExternalName policy: no route left out. */
+function withinLimits(routes: readonly IngressRoute[], ctx: PatchContext): boolean {
+  return (
+    withinBudgets(routes, ctx.budgets, ctx.aside).length === routes.length &&
+    admitExternalNames([...routes], ctx.options, ctx.aside).length === routes.length
+  );
+}
+
+/**
+ * Each TLS host was bound first by this Ingress (an older one's claim decides, and is then told
+ * nothing new) and may be used by its namespace: its certificates and their SNIs stand as they are.
+ */
+function tlsClaimedFirst(ingress: Ingress, ctx: PatchContext): boolean {
+  const namespace = ingress.metadata.namespace ?? "";
+  for (const tls of ingress.spec.tls ?? []) {
+    if (tls.secretName === undefined || tls.secretName === "") continue;
+    for (const raw of tls.hosts ?? []) {
+      const host = raw.toLowerCase();
+      const owner = ctx.base.certificates.hostOwnerOf(host);
+      const own =
+        owner?.kind === ingress.kind &&
+        owner.metadata.namespace === ingress.metadata.namespace &&
+        owner.metadata.name === ingress.metadata.name;
+      if (!own || ctx.base.ownership.refusal(namespace, host) !== undefined) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Releases the old version's path claims and takes the new one's: each held by this Ingress alone,
+ * before and after, so no other Ingress is dropped, shares or conflicts because of it.
+ */
+function moveClaims(
+  pair: IngressPair,
+  routes: { oldRoutes: readonly IngressRoute[]; newRoutes: readonly IngressRoute[] },
+  ctx: PatchContext,
+): boolean {
+  const claims = ctx.base.claims;
+  const holderOf = (key: string): Ingress | null | undefined =>
+    ctx.moves.has(key) ? ctx.moves.get(key) : claims.soleHolder(key);
+  const released = routes.oldRoutes.flatMap(r => claimKeysOf(r, ctx.memo));
+  if (!released.every(key => holderOf(key) === pair.old)) return false;
+  for (const key of released) ctx.moves.set(key, null);
+  for (const r of routes.newRoutes)
+    for (const key of claimKeysOf(r, ctx.memo)) {
+      const holder = holderOf(key);
+      if (holder !== null && holder !== pair.next) return false;
+      ctx.moves.set(key, pair.next);
+    }
+  return true;
+}
+
+/** The new routes in place of the old ones, on the same Kong services. */
+function reroute(
+  oldRoutes: readonly IngressRoute[],
+  newRoutes: readonly IngressRoute[],
+  ctx: PatchContext,
+): boolean {
+  const names = new Set(oldRoutes.map(r => r.service.name));
+  if (!sameHosts(names, new Set(newRoutes.map(r => r.service.name)))) return false;
+  for (const name of names) {
+    const was = oldRoutes.filter(r => r.service.name === name);
+    const now = newRoutes.filter(r => r.service.name === name);
+    if (!rerouteService(name, { was, now }, ctx)) return false;
+  }
+  return true;
+}
+
+/**
+ * One Kong service with the Ingress's routes swapped where they were (an Ingress's routes are
+ * consecutive in its service: Ingresses are emitted one after another). Its first route brings the
+ * service's spec: if that was the Ingress's, the new first one must bring an equal spec.
+ */
+function rerouteService(
+  name: string,
+  routes: { was: readonly IngressRoute[]; now: readonly IngressRoute[] },
+  ctx: PatchContext,
+): boolean {
+  const { was, now } = routes;
+  const ir = ctx.services.get(name) ?? ctx.memo.writer.services.get(name)?.ir;
+  const first = was[0];
+  const firstNow = now[0];
+  if (ir === undefined || first === undefined || firstNow === undefined) return false;
+  const at = ir.routes.indexOf(first.route);
+  if (at < 0 || !was.every((r, i) => ir.routes[at + i] === r.route)) return false;
+  if (at === 0 && !sameSpec(first.service, firstNow.service, ctx.memo.backends.get(name)))
+    return false;
+  const rest = ir.routes.slice(at + was.length);
+  ctx.services.set(name, {
+    ...ir,
+    routes: [...ir.routes.slice(0, at), ...now.map(r => r.route), ...rest],
+  });
+  return true;
+}
+
+/**
+ * Specs the service builds alike from (`buildService`): one backend, the same Service, port and
+ * options (so the remembered backend set is reused), the same settings; one backend also means the
+ * service's origin is its Service's, not the spec's.
+ */
+function sameSpec(a: ServiceSpec, b: ServiceSpec, set: BackendSet | undefined): boolean {
+  const x = a.backends[0];
+  const y = b.backends[0];
+  if (set?.entries.length !== 1 || a.backends.length !== 1 || b.backends.length !== 1) return false;
+  if (x === undefined || y === undefined || a.upstreamName !== b.upstreamName) return false;
+  return (
+    x.service === y.service &&
+    x.port === y.port &&
+    x.weight === y.weight &&
+    x.portMissing === y.portMissing &&
+    x.serviceUpstream === y.serviceUpstream &&
+    sameSettings(a.settings ?? NO_SETTINGS, b.settings ?? NO_SETTINGS)
+  );
+}
+
+/**
+ * The Ingress's result as the full path builds it, call for call: selected (its class, excluded until
+ * served), its class settings, its unit's word, its TLS section (bound: `tlsClaimedFirst`), served.
+ */
+function resultOf(
+  ingress: Ingress,
+  unit: IngressUnit,
+  ctx: PatchContext,
+): ObjectResult | undefined {
+  const { memo } = ctx;
+  const builder = new ResultsBuilder(memo.refOf);
+  builder.seen(ingress);
+  const match = matchIngressClass(ingress, ctx.classes, ctx.options.ingressClass);
+  if (match.ours && match.ingressClass !== undefined)
+    builder.dependsOn(ingress, match.ingressClass);
+  builder.excluded(ingress);
+  if (ctx.settings.source !== undefined) builder.dependsOn(ingress, ctx.settings.source);
+  unit.said.replay(builder);
+  const secrets = memo.secrets?.value ?? new Map();
+  new CertificateCollector(secrets, builder, memo.keyPair, ctx.inputs.now).addIngress(ingress);
+  builder.translated(ingress);
+  const { ref } = memo.refOf(ingress);
+  return builder.build().find(r => r.ref === ref);
+}
+
+/** The last translation with the new results and services; `memo` moves on only if all fit. */
+function commit(
+  ctx: PatchContext,
+  entries: readonly ObjectResult[],
+): TranslationResult | undefined {
+  const { base, memo } = ctx;
+  const results = [...base.result.results];
+  for (const entry of entries) {
+    const at = indexByKey(results, refKey(entry.ref));
+    if (at === undefined) return undefined;
+    results[at] = entry;
+  }
+  const services = [...ctx.services.values()];
+  const config = rewriteServices(base.result.config, services, memo.writer, ctx.inputs.flavor);
+  if (config === undefined) return undefined;
+  const result: TranslationResult = { ...base.result, config, results };
+  base.claims.apply(ctx.moves);
+  memo.patchBase = { ...base, snapshot: ctx.snapshot, result };
+  memo.patched += 1;
+  return result;
+}
+
+/** Results are sorted by their ref's key (`ResultsBuilder.build`). */
+function indexByKey(results: readonly ObjectResult[], key: string): number | undefined {
+  let low = 0;
+  let high = results.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const entry = results[mid];
+    if (entry === undefined) return undefined;
+    const order = compareStrings(refKey(entry.ref), key);
+    if (order === 0) return mid;
+    if (order < 0) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
+}
