@@ -117,10 +117,16 @@ async function stopWithinGrace(
 
 async function runUntilStopped(
   controller: Controller,
-  opts: { deps: RunCommandDeps; config: Config; logger: Logger; clock: Clock },
+  opts: {
+    deps: RunCommandDeps;
+    config: Config;
+    logger: Logger;
+    clock: Clock;
+    stopSignal: Promise<string>;
+  },
 ): Promise<number> {
   const outcome: Outcome = await Promise.race([
-    opts.deps.stopSignal().then(name => ({ kind: "signal", name }) as const),
+    opts.stopSignal.then(name => ({ kind: "signal", name }) as const),
     controller.fatal.then(err => ({ kind: "fatal", err }) as const),
   ]);
   if (outcome.kind === "fatal") {
@@ -158,6 +164,9 @@ async function run(
     scrubber: secrets,
   });
   const clock = deps.clock ?? systemClock;
+  // Listened for before the start: a signal during start-up then stops the controller once it has
+  // started, cleanly, instead of ending the process the instant it arrives.
+  const stopSignal = deps.stopSignal();
   let controller: Controller;
   try {
     controller = await (deps.start ?? startController)({
@@ -175,7 +184,7 @@ async function run(
     ctx.stderr.write(`kongress run: cannot start: ${errorLine(err)}\n`);
     return EXIT_FAILED;
   }
-  return runUntilStopped(controller, { deps, config, logger, clock });
+  return runUntilStopped(controller, { deps, config, logger, clock, stopSignal });
 }
 
 /** Builds the `run` command over the given process hooks. */

@@ -100,6 +100,27 @@ describe("kongress run", () => {
     expect(exitNow).toHaveBeenCalledExactlyOnceWith(EXIT_FAILED);
   });
 
+  it("stops cleanly, once started, on a signal that arrived while the controller was starting", async () => {
+    const clock = new ManualClock();
+    const { controller, stop } = fakeController();
+    let started: (c: Controller) => void = () => undefined;
+    let signal: (name: string) => void = () => undefined;
+    const command = createRunCommand({
+      env: () => ({}),
+      stopSignal: () => new Promise(resolve => (signal = resolve)),
+      clock,
+      start: () => new Promise(resolve => (started = resolve)),
+    });
+    const exit = command.run(["--publish-status-address=192.0.2.1", "--log-level=fatal"], io().ctx);
+    await clock.advance(0);
+    signal("SIGTERM");
+    await clock.advance(0);
+    expect(stop).not.toHaveBeenCalled();
+    started(controller);
+    expect(await exit).toBe(0);
+    expect(stop).toHaveBeenCalledOnce();
+  });
+
   it("exits 1, after stopping, when the controller gives up at start-up", async () => {
     const { controller, stop } = fakeController(Promise.resolve(new Error("never synced")));
     const command = createRunCommand({
