@@ -1,7 +1,9 @@
 /**
  * `kongress run`: loads the settings (flags, then CONTROLLER_* variables, then defaults), starts the
  * controller, and runs until SIGTERM or SIGINT. Bad settings exit 2 with every problem listed; a
- * controller that cannot start, or gives up at start-up, exits 1; a clean stop exits 0.
+ * controller that cannot start, or gives up at start-up, exits 1; a clean stop exits 0; a stop that
+ * overruns its grace exits 1, or 137 (SIGKILL from the stop watchdog) when the main thread is stuck
+ * or the process does not exit after it.
  */
 import { Registry } from "prom-client";
 import type { Logger } from "pino";
@@ -14,6 +16,7 @@ import { SecretScrubber } from "../kong/redact.ts";
 import { createLogger } from "../telemetry/logger.ts";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { EXIT_OK, type CliContext, type Command } from "./command.ts";
+import { startStopWatchdog } from "./stop-watchdog.ts";
 import { packageVersion } from "./version.ts";
 
 /** The controller could not start, or gave up during start-up. */
@@ -32,6 +35,11 @@ export interface RunCommandDeps {
    * {@link STOP_GRACE_MS}: whatever it still waits for may also hold the event loop open.
    */
   readonly exitNow?: (code: number) => void;
+  /**
+   * Called as a stop begins: ends the process from another thread if it is still alive `graceMs`
+   * (plus a margin) later, whatever its main thread does (stop-watchdog.ts).
+   */
+  readonly watchStop?: (opts: { readonly graceMs: number }) => void;
 }
 
 /**
@@ -86,8 +94,10 @@ type Outcome =
 /** Stops the controller; false when it did not finish within {@link STOP_GRACE_MS}. */
 async function stopWithinGrace(
   controller: Controller,
-  opts: { logger: Logger; clock: Clock },
+  opts: { deps: RunCommandDeps; logger: Logger; clock: Clock },
 ): Promise<boolean> {
+  // The timer below runs on the main thread; the watchdog covers a main thread that no longer runs.
+  opts.deps.watchStop?.({ graceMs: STOP_GRACE_MS });
   const overran = new AbortController();
   const finished = await Promise.race([
     controller.stop().then(() => true),
@@ -107,10 +117,16 @@ async function stopWithinGrace(
 
 async function runUntilStopped(
   controller: Controller,
-  opts: { deps: RunCommandDeps; config: Config; logger: Logger; clock: Clock },
+  opts: {
+    deps: RunCommandDeps;
+    config: Config;
+    logger: Logger;
+    clock: Clock;
+    stopSignal: Promise<string>;
+  },
 ): Promise<number> {
   const outcome: Outcome = await Promise.race([
-    opts.deps.stopSignal().then(name => ({ kind: "signal", name }) as const),
+    opts.stopSignal.then(name => ({ kind: "signal", name }) as const),
     controller.fatal.then(err => ({ kind: "fatal", err }) as const),
   ]);
   if (outcome.kind === "fatal") {
@@ -148,6 +164,9 @@ async function run(
     scrubber: secrets,
   });
   const clock = deps.clock ?? systemClock;
+  // Listened for before the start: a signal during start-up then stops the controller once it has
+  // started, cleanly, instead of ending the process the instant it arrives.
+  const stopSignal = deps.stopSignal();
   let controller: Controller;
   try {
     controller = await (deps.start ?? startController)({
@@ -165,7 +184,7 @@ async function run(
     ctx.stderr.write(`kongress run: cannot start: ${errorLine(err)}\n`);
     return EXIT_FAILED;
   }
-  return runUntilStopped(controller, { deps, config, logger, clock });
+  return runUntilStopped(controller, { deps, config, logger, clock, stopSignal });
 }
 
 /** Builds the `run` command over the given process hooks. */
@@ -183,4 +202,5 @@ export const runControllerCommand: Command = createRunCommand({
   env: () => process.env,
   stopSignal: () => processStopSignal({ watchParent: startedByNpm(process.env) }),
   exitNow: code => process.exit(code),
+  watchStop: startStopWatchdog,
 });

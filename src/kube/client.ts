@@ -5,6 +5,7 @@
  */
 import diagnostics from "node:diagnostics_channel";
 import type { EventEmitter } from "node:events";
+import { constants as http2 } from "node:http2";
 import { Agent, type Dispatcher } from "undici";
 import { systemClock, type Clock } from "../util/clock.ts";
 import { createAuthenticator, type Authenticator } from "./credentials.ts";
@@ -78,6 +79,7 @@ export interface KubeClientOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const { NGHTTP2_NO_ERROR: NO_ERROR, NGHTTP2_CANCEL: CANCEL } = http2;
 const JSON_TYPE = "application/json";
 
 /** Finds the credentials (throwing KubeConfigError when there are none) and builds a KubeApi. */
@@ -128,7 +130,7 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
     this.#clock = opts.clock ?? systemClock;
     this.#auth = createAuthenticator(opts.access.credentials, { clock: this.#clock });
     this.#timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    if (this.#ownsDispatcher) diagnostics.subscribe(STREAM_CREATED, sinkStreamErrors);
+    if (this.#ownsDispatcher) diagnostics.subscribe(STREAM_CREATED, guardStream);
   }
 
   async getJson(path: string, opts: RequestOptions): Promise<unknown> {
@@ -195,7 +197,7 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
     this.#closed.abort(new KubeUnreachableError("The Kubernetes client was closed"));
     if (!this.#ownsDispatcher) return;
     await this.#dispatcher.destroy();
-    diagnostics.unsubscribe(STREAM_CREATED, sinkStreamErrors);
+    diagnostics.unsubscribe(STREAM_CREATED, guardStream);
   }
 
   /** Runs `fn` with a signal that also fires on close() and after the request deadline. */
@@ -261,22 +263,60 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
 /** Node announces every HTTP/2 client stream here, before any of its events can fire. */
 const STREAM_CREATED = "http2.client.stream.created";
 
+/** What {@link guardStream} needs of a ClientHttp2Stream. */
+type GuardedStream = Pick<EventEmitter, "on"> & {
+  close(code?: number, callback?: () => void): void;
+  readonly writableEnded: boolean;
+  readonly writableFinished: boolean;
+};
+
+const guarded = new WeakSet<object>();
+
 /**
- * Gives every HTTP/2 stream an error sink from birth. undici adds one only when it lets go of a
- * stream; destroying the session on close() can reach a stream undici is still letting go of, and
- * an 'error' with no listener there ended the process in the middle of a clean stop. Requests in
- * flight still see their errors through undici's own listeners. Each client subscribes once and
- * unsubscribes on close(); the streams made by then keep their sink, and a stream gets one sink
- * however many clients are subscribed.
+ * Readies every HTTP/2 stream at birth for the two ways undici's aborts go wrong on Node's http2.
+ * Each client subscribes once and unsubscribes on close(); a stream is guarded once however many
+ * clients are subscribed, and keeps its guard after they unsubscribe.
  */
-function sinkStreamErrors(message: unknown): void {
-  const { stream } = message as { stream?: Pick<EventEmitter, "on" | "listeners"> };
-  if (stream === undefined || stream.listeners("error").includes(ignoreStreamError)) return;
+function guardStream(message: unknown): void {
+  const { stream } = message as { stream?: GuardedStream };
+  if (stream === undefined || guarded.has(stream)) return;
+  guarded.add(stream);
+  sinkErrors(stream);
+  cancelOnClose(stream);
+}
+
+/**
+ * An error sink from birth. undici adds one only when it lets go of a stream; destroying the session
+ * on close() can reach a stream undici is still letting go of, and an 'error' with no listener there
+ * ended the process in the middle of a clean stop. Requests in flight still see their errors through
+ * undici's own listeners.
+ */
+function sinkErrors(stream: GuardedStream): void {
   stream.on("error", ignoreStreamError);
 }
 
 function ignoreStreamError(): void {
   // The request that owned the stream, if any, was told by undici already.
+}
+
+/**
+ * An aborted request's stream is reset with CANCEL at once. undici aborts with `close()` (code
+ * NO_ERROR) and then destroys the stream in the same tick. For a stream whose request body is still
+ * queued, NO_ERROR makes Node wait for the body to flush before it sends the RST_STREAM; the destroy
+ * then forgets the stream without one, while nghttp2 still holds it with its body to send. The next
+ * time the session writes, nghttp2 asks Node for that body, Node answers "0 bytes, not the end" for
+ * a stream it no longer knows, and nghttp2 sends an empty DATA frame and asks again, forever: the
+ * main thread spins in Http2Session::SendPendingData and no timer, signal or I/O is served again.
+ * A stop, a leadership change or a request deadline that lands just after a write was handed to a
+ * fresh session did exactly that. With CANCEL the reset is submitted at once and nghttp2 drops the
+ * stream's body with it.
+ */
+function cancelOnClose(stream: GuardedStream): void {
+  const close = stream.close.bind(stream);
+  stream.close = (code = NO_ERROR, callback) => {
+    const bodyQueued = stream.writableEnded && !stream.writableFinished;
+    close(code === NO_ERROR && bodyQueued ? CANCEL : code, callback);
+  };
 }
 
 function agentFor(access: ClusterAccess): Agent {

@@ -131,6 +131,8 @@ export class HostClaimRecord {
         this.#resourceVersion = undefined;
         return;
       }
+      // A stop during start-up: nothing will be translated with what this read would have found.
+      if (signal.aborted) return;
       this.#log.error(
         { err },
         "Host-claim record not read: claims first observed before this start are dated now",

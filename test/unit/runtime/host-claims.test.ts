@@ -101,6 +101,21 @@ describe("HostClaimRecord", () => {
     ]);
   });
 
+  it("says nothing when a stop aborts the read of the record", async () => {
+    const { api, record, lines } = setup();
+    api.getJson = (_path: string, opts?: { signal: AbortSignal }) =>
+      new Promise((_resolve, reject) => {
+        opts?.signal.addEventListener("abort", () => {
+          reject(opts.signal.reason as Error);
+        });
+      });
+    const stop = new AbortController();
+    const loading = record.load(stop.signal);
+    stop.abort();
+    await loading;
+    expect(lines).toEqual([]);
+  });
+
   it("writes as leader: created first, replaced on every change", async () => {
     const { api, record, clock } = setup();
     const term = new AbortController();

@@ -32,7 +32,10 @@ function fakeController(fatal: Promise<Error> = new Promise(() => undefined)) {
 
 describe("kongress run", () => {
   /** A command over a fake controller, stopped by calling the returned `signal`. */
-  function signalledRun(exitNow?: (code: number) => void) {
+  function signalledRun(
+    exitNow?: (code: number) => void,
+    watchStop?: (opts: { readonly graceMs: number }) => void,
+  ) {
     const clock = new ManualClock();
     const { controller, stop } = fakeController();
     let signal: (name: string) => void = () => undefined;
@@ -42,6 +45,7 @@ describe("kongress run", () => {
       clock,
       start: () => Promise.resolve(controller),
       ...(exitNow === undefined ? {} : { exitNow }),
+      ...(watchStop === undefined ? {} : { watchStop }),
     });
     return {
       clock,
@@ -65,6 +69,22 @@ describe("kongress run", () => {
     expect(stop).toHaveBeenCalledOnce();
   });
 
+  it("starts the stop watchdog with the stop's grace as the stop begins, after --term-delay", async () => {
+    const watchStop = vi.fn();
+    const { clock, stop, command, signal } = signalledRun(undefined, watchStop);
+    const exit = command.run(ARGS, io().ctx);
+    await clock.advance(10);
+    signal("SIGTERM");
+    await clock.advance(1999);
+    expect(watchStop).not.toHaveBeenCalled();
+    await clock.advance(1);
+    expect(await exit).toBe(0);
+    expect(watchStop).toHaveBeenCalledExactlyOnceWith({ graceMs: STOP_GRACE_MS });
+    expect(watchStop.mock.invocationCallOrder[0]).toBeLessThan(
+      stop.mock.invocationCallOrder[0] ?? 0,
+    );
+  });
+
   it("exits 1 at once, without waiting further, when the stop overruns its grace", async () => {
     const exitNow = vi.fn();
     const { clock, stop, command, signal } = signalledRun(exitNow);
@@ -78,6 +98,27 @@ describe("kongress run", () => {
     await clock.advance(1);
     expect(await exit).toBe(EXIT_FAILED);
     expect(exitNow).toHaveBeenCalledExactlyOnceWith(EXIT_FAILED);
+  });
+
+  it("stops cleanly, once started, on a signal that arrived while the controller was starting", async () => {
+    const clock = new ManualClock();
+    const { controller, stop } = fakeController();
+    let started: (c: Controller) => void = () => undefined;
+    let signal: (name: string) => void = () => undefined;
+    const command = createRunCommand({
+      env: () => ({}),
+      stopSignal: () => new Promise(resolve => (signal = resolve)),
+      clock,
+      start: () => new Promise(resolve => (started = resolve)),
+    });
+    const exit = command.run(["--publish-status-address=192.0.2.1", "--log-level=fatal"], io().ctx);
+    await clock.advance(0);
+    signal("SIGTERM");
+    await clock.advance(0);
+    expect(stop).not.toHaveBeenCalled();
+    started(controller);
+    expect(await exit).toBe(0);
+    expect(stop).toHaveBeenCalledOnce();
   });
 
   it("exits 1, after stopping, when the controller gives up at start-up", async () => {
