@@ -151,11 +151,11 @@ const ROWS: readonly Row[] = [
     "",
   ],
   [
-    "idle: POSTs · translations · CPU-s",
+    "idle: POSTs · translations · CPU-s (in its second half)",
     r =>
       r.idle === undefined
         ? DASH
-        : `${r.idle.posts} · ${r.idle.translations ?? DASH} · ${fmtS(r.idle.cpuSeconds)} (${r.idle.seconds.toFixed(0)} s)`,
+        : `${r.idle.posts} · ${r.idle.translations ?? DASH} · ${fmtS(r.idle.cpuSeconds)} (${fmtS(r.idle.secondHalfCpuSeconds)}) in ${r.idle.seconds.toFixed(0)} s`,
     "0 · 0 · ≤ 0.1 (60 s)",
   ],
   [

@@ -196,6 +196,8 @@ export interface IdleResult {
   readonly translations: number | undefined;
   readonly statusWrites: number | undefined;
   readonly cpuSeconds: number | undefined;
+  /** CPU in the second half of the period alone. */
+  readonly secondHalfCpuSeconds: number | undefined;
   /** RSS at the end: the controller gives unused heap back once quiet (--idle-memory-release). */
   readonly rssKiB: number | undefined;
 }
@@ -205,7 +207,10 @@ export async function measureIdle(ctx: ScaleContext, run: Run): Promise<IdleResu
   const before = { proc: run.controller.sample(), metrics: await run.controller.metrics() };
   const posts = run.kong.posts().length;
   const started = nowMs();
-  await whileRunning(run.controller, sleep(ctx.knobs.idleSeconds * 1000));
+  // Read at half time too: the memory release (--idle-memory-release, 30 s) is a one-off cost.
+  await whileRunning(run.controller, sleep(ctx.knobs.idleSeconds * 500));
+  const half = run.controller.sample();
+  await whileRunning(run.controller, sleep(ctx.knobs.idleSeconds * 500));
   const after = { proc: run.controller.sample(), metrics: await run.controller.metrics() };
   const delta = (f: (m: readonly MetricSample[] | undefined) => number | undefined) => {
     const a = f(after.metrics);
@@ -221,10 +226,14 @@ export async function measureIdle(ctx: ScaleContext, run: Run): Promise<IdleResu
       before.proc === undefined || after.proc === undefined
         ? undefined
         : after.proc.cpuSeconds - before.proc.cpuSeconds,
+    secondHalfCpuSeconds:
+      half === undefined || after.proc === undefined
+        ? undefined
+        : after.proc.cpuSeconds - half.cpuSeconds,
     rssKiB: after.proc?.rssKiB,
   };
   ctx.log(
-    `[${run.label}] idle ${result.seconds.toFixed(0)} s: ${result.posts} POSTs, ${result.translations ?? "n/a"} translations, ${result.statusWrites ?? "n/a"} status checks, ${result.cpuSeconds?.toFixed(2) ?? "n/a"} CPU-s, RSS ${result.rssKiB === undefined ? "n/a" : (result.rssKiB / 1024).toFixed(0)} MiB at the end`,
+    `[${run.label}] idle ${result.seconds.toFixed(0)} s: ${result.posts} POSTs, ${result.translations ?? "n/a"} translations, ${result.statusWrites ?? "n/a"} status checks, ${result.cpuSeconds?.toFixed(2) ?? "n/a"} CPU-s (${result.secondHalfCpuSeconds?.toFixed(2) ?? "n/a"} in its second half), RSS ${result.rssKiB === undefined ? "n/a" : (result.rssKiB / 1024).toFixed(0)} MiB at the end`,
   );
   return result;
 }
