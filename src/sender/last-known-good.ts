@@ -6,7 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigEncoder, encodeConfigText, type EncodedConfig } from "../kong/admin-client.ts";
 import { objectsInConfig } from "../kong/flattened-errors.ts";
 import { refKey, type GenerationRef, type ObjectRef } from "../model/object-ref.ts";
-import type { GatewayApiStatuses, TranslationResult } from "../translator/types.ts";
+import type { GatewayApiStatuses, ObjectResult, TranslationResult } from "../translator/types.ts";
 
 /** Where a candidate came from. `kong`: read back from a node at start-up (`GET /config`). */
 export type CandidateOrigin = "primary" | "fallback" | "lastKnownGood" | "kong";
@@ -39,15 +39,82 @@ export interface Candidate {
  */
 const CLASS_KINDS: ReadonlySet<string> = new Set(["IngressClass"]);
 
+/** More changed results than this, and the objects are built afresh (a full translation's are all new). */
+const MAX_PATCHED_RESULTS = 64;
+
+/** A result whose object a candidate holds (`Candidate.objects`). */
+function contained(r: ObjectResult): boolean {
+  return r.outcome === "translated" && !CLASS_KINDS.has(r.ref.kind);
+}
+
 /**
  * Each result's key and ref at its generation, remembered per ref object: a memoising translator hands
- * out the same ref for an unchanged object, so a push builds no key or ref again for it.
+ * out the same ref for an unchanged object, so a push builds no key or ref again for it. And the objects
+ * map built last, with the results it came from: a translation that patched a few results of the last
+ * one (translator/patch.ts) hands out the others as the same objects, so its map is the last one with
+ * those few entries set, not a walk through every object (issue 7: 10k scattered visits per change).
  */
 export class CandidateRefs {
   readonly #entries = new WeakMap<
     ObjectRef,
     { readonly key: string; readonly ref: GenerationRef; readonly generation: number | undefined }
   >();
+  #last:
+    | {
+        readonly results: readonly ObjectResult[];
+        readonly objects: ReadonlyMap<string, GenerationRef>;
+      }
+    | undefined;
+
+  #walks = 0;
+
+  /** How many maps were built by walking every result; the others were patched from the last one. */
+  get walks(): number {
+    return this.#walks;
+  }
+
+  /** The objects `results` name, keyed by `refKey`, in their order: what a fresh walk would build. */
+  objectsOf(results: readonly ObjectResult[]): ReadonlyMap<string, GenerationRef> {
+    const objects = this.#patched(results) ?? this.#built(results);
+    this.#last = { results, objects };
+    return objects;
+  }
+
+  #built(results: readonly ObjectResult[]): Map<string, GenerationRef> {
+    this.#walks++;
+    const objects = new Map<string, GenerationRef>();
+    for (const r of results)
+      if (contained(r)) {
+        const { key, ref } = this.of(r.ref, r.generation);
+        objects.set(key, ref);
+      }
+    return objects;
+  }
+
+  /**
+   * The last map with the entries of the results that differ set anew, when that equals a fresh walk:
+   * the same number of results, and each that differs names the same key and is held or not as before
+   * (so every key keeps its place in the map's order). Undefined otherwise.
+   */
+  #patched(results: readonly ObjectResult[]): ReadonlyMap<string, GenerationRef> | undefined {
+    const last = this.#last;
+    if (last?.results.length !== results.length) return undefined;
+    let objects: Map<string, GenerationRef> | undefined;
+    let differ = 0;
+    for (let i = 0; i < results.length; i++) {
+      const now = results[i];
+      const was = last.results[i];
+      if (now === was) continue;
+      if (now === undefined || was === undefined || ++differ > MAX_PATCHED_RESULTS)
+        return undefined;
+      const held = contained(now);
+      if (held !== contained(was) || refKeyOf(this, was) !== refKeyOf(this, now)) return undefined;
+      if (!held) continue;
+      const { key, ref } = this.of(now.ref, now.generation);
+      (objects ??= new Map(last.objects)).set(key, ref);
+    }
+    return objects ?? last.objects;
+  }
 
   of(ref: ObjectRef, generation: number | undefined): { key: string; ref: GenerationRef } {
     let entry = this.#entries.get(ref);
@@ -63,6 +130,10 @@ export class CandidateRefs {
   }
 }
 
+function refKeyOf(refs: CandidateRefs, r: ObjectResult): string {
+  return refs.of(r.ref, r.generation).key;
+}
+
 /**
  * A translation as the sender pushes it. The encoder should be long-lived (it caches each entity's
  * encoding); the objects come from the translation's own results, not from walking every tag.
@@ -73,21 +144,14 @@ export function candidateOf(
   encoder: ConfigEncoder = new ConfigEncoder(),
   refs: CandidateRefs = new CandidateRefs(),
 ): Candidate {
-  let objects: Map<string, GenerationRef> | undefined;
+  let objects: ReadonlyMap<string, GenerationRef> | undefined;
   // Only the results: a candidate kept as last-known-good must not keep its whole translation alive.
   const results = result.results;
   return {
     encoded: encoder.encode(result.config),
     // Built on first use: most candidates are superseded before a node confirms them.
     get objects(): ReadonlyMap<string, GenerationRef> {
-      if (objects === undefined) {
-        objects = new Map();
-        for (const r of results)
-          if (r.outcome === "translated" && !CLASS_KINDS.has(r.ref.kind)) {
-            const { key, ref } = refs.of(r.ref, r.generation);
-            objects.set(key, ref);
-          }
-      }
+      objects ??= refs.objectsOf(results);
       return objects;
     },
     origin,
