@@ -13,7 +13,7 @@
  * (their routes' priorities and claims depend on every route). Anything else is left to the full path,
  * which stays the reference: the property tests compare every patch with a cold translation.
  */
-import type { Ingress, IngressClass } from "../model/k8s.ts";
+import type { Ingress, IngressClass, ServicePort } from "../model/k8s.ts";
 import { refKey } from "../model/object-ref.ts";
 import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
 import { compareStrings } from "../util/compare.ts";
@@ -371,8 +371,8 @@ function rerouteService(
 
 /**
  * Specs the service builds alike from (`buildService`): one backend, the same Service, port and
- * options (so the remembered backend set is reused), the same settings; one backend also means the
- * service's origin is its Service's, not the spec's.
+ * options (so the backend set comes out equal to the remembered one), the same settings; one backend
+ * also means the service's origin is its Service's, not the spec's.
  */
 function sameSpec(a: ServiceSpec, b: ServiceSpec, set: BackendSet | undefined): boolean {
   const x = a.backends[0];
@@ -381,11 +381,26 @@ function sameSpec(a: ServiceSpec, b: ServiceSpec, set: BackendSet | undefined): 
   if (x === undefined || y === undefined || a.upstreamName !== b.upstreamName) return false;
   return (
     x.service === y.service &&
-    x.port === y.port &&
+    samePort(x.port, y.port) &&
     x.weight === y.weight &&
     x.portMissing === y.portMissing &&
     x.serviceUpstream === y.serviceUpstream &&
     sameSettings(a.settings ?? NO_SETTINGS, b.settings ?? NO_SETTINGS)
+  );
+}
+
+/**
+ * By value: a port the Service does not list is a placeholder made anew for each unit (`unlistedPort`),
+ * equal to the last one for the same backend port.
+ */
+function samePort(a: ServicePort, b: ServicePort): boolean {
+  return (
+    a === b ||
+    (a.port === b.port &&
+      a.name === b.name &&
+      a.protocol === b.protocol &&
+      a.targetPort === b.targetPort &&
+      a.appProtocol === b.appProtocol)
   );
 }
 

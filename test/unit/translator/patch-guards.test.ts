@@ -32,6 +32,7 @@ interface Rule {
 }
 
 interface IngressSpec {
+  readonly port?: number;
   readonly name: string;
   readonly namespace?: string;
   readonly day?: number;
@@ -67,7 +68,7 @@ function putIngress(store: Store, p: IngressSpec): void {
                 paths: r.paths.map(x => ({
                   path: x.path,
                   pathType: x.pathType ?? "Prefix",
-                  backend: { service: { name: "svc", port: { number: 80 } } },
+                  backend: { service: { name: "svc", port: { number: p.port ?? 80 } } },
                 })),
               },
             }),
@@ -352,5 +353,26 @@ describe("patched translation refuses", () => {
         put("/one");
       }),
     ).toBe(false);
+  });
+});
+
+describe("patched translation takes", () => {
+  it("an edit of an Ingress whose backend port the Service does not list", () => {
+    const store = cluster();
+    const put = (path: string) => {
+      putIngress(store, {
+        name: "a",
+        port: 81,
+        rules: [{ host: "a.example.com", paths: [{ path }] }],
+      });
+    };
+    put("/");
+    const h = harness(store, BASE);
+    expect(h.first.results.find(r => r.ref.name === "a")?.problems.length).toBe(1);
+    expect(
+      h.step(() => {
+        put("/one");
+      }),
+    ).toBe(true);
   });
 });
