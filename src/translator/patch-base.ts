@@ -70,11 +70,22 @@ export function claimKeysOf(r: IngressRoute, memo: TranslationMemo): string[] {
   return memo.claims(r.route, routeClaims).flat();
 }
 
-/** The plugins Kong has, asked once: one translation judges plugins by one answer. */
-export function kongPluginsOf(options: TranslateOptions): ReadonlySet<string> | undefined {
-  const list =
+/**
+ * The answers a translation reads besides its snapshot, asked once per translation, before the patch
+ * is tried, and given to whichever path translates: one translation writes for one router, judges
+ * plugins by one list of Kong's and every certificate at one instant.
+ */
+export function readInputs(options: TranslateOptions): PatchInputs {
+  const plugins =
     typeof options.kongPlugins === "function" ? options.kongPlugins() : options.kongPlugins;
-  return list === undefined ? undefined : new Set(list);
+  const recorded =
+    typeof options.hostClaims === "function" ? options.hostClaims() : options.hostClaims;
+  return {
+    flavor: options.routerFlavor?.() ?? "traditional_compatible",
+    kongPlugins: plugins === undefined ? undefined : new Set(plugins),
+    recorded: recorded ?? [],
+    now: typeof options.now === "function" ? options.now() : options.now,
+  };
 }
 
 /** Whether `now`'s answers are those `base` was translated with (certificates: no date crossed since). */

@@ -27,14 +27,8 @@ import { sameSettings } from "./ir/same.ts";
 import type { IrService, ServiceSpec } from "./ir/types.ts";
 import { rewriteServices } from "./kong-writer/index.ts";
 import type { BackendSet, IngressUnit, TranslationMemo } from "./memo.ts";
-import { objectBudgets, ownershipPolicy } from "./ownership-apply.ts";
-import {
-  claimKeysOf,
-  kongPluginsOf,
-  sameInputs,
-  type PatchBase,
-  type PatchInputs,
-} from "./patch-base.ts";
+import { objectBudgets } from "./ownership-apply.ts";
+import { claimKeysOf, sameInputs, type PatchBase, type PatchInputs } from "./patch-base.ts";
 import { hasPluginsAnnotation } from "./plugin-refs.ts";
 import { admittedServices, type ServiceView } from "./plugin-gate.ts";
 import { PluginCatalog } from "./plugins.ts";
@@ -87,16 +81,17 @@ interface PatchContext {
 
 /**
  * The translation of `snapshot` patched from the last one `memo` holds, or undefined when the change
- * is not one a patch may take (then `memo` is as it was: the caller translates in full).
+ * is not one a patch may take (then `memo` is as it was: the caller translates in full, with the
+ * same `inputs`).
  */
 export function patchTranslation(
   snapshot: Snapshot,
   options: TranslateOptions,
   memo: TranslationMemo,
+  inputs: PatchInputs,
 ): TranslationResult | undefined {
   const base = memo.patchBase;
   if (base === undefined) return undefined;
-  const inputs = inputsOf(options);
   if (!patchable(base, snapshot, inputs)) return undefined;
   const pairs = changedIngresses(base.snapshot.ingresses, snapshot.ingresses);
   const ctx = pairs === undefined ? undefined : patchContext(snapshot, options, memo, inputs);
@@ -108,16 +103,6 @@ export function patchTranslation(
     entries.push(entry);
   }
   return commit(ctx, entries);
-}
-
-/** The answers a translation reads besides its snapshot, read once as the full path reads them. */
-function inputsOf(options: TranslateOptions): PatchInputs {
-  return {
-    flavor: options.routerFlavor?.() ?? "traditional_compatible",
-    kongPlugins: kongPluginsOf(options),
-    recorded: ownershipPolicy(options).recorded,
-    now: typeof options.now === "function" ? options.now() : options.now,
-  };
 }
 
 /** Only Ingresses changed (the snapshotter reuses other kinds' lists), read with the same answers. */

@@ -376,3 +376,52 @@ describe("patched translation takes", () => {
     ).toBe(true);
   });
 });
+
+describe("a memoised translation", () => {
+  it("asks each option once, whether it patches or declines and translates in full", () => {
+    const store = cluster();
+    const put = (path: string): void => {
+      putIngress(store, { name: "a", rules: [{ host: "a.example.com", paths: [{ path }] }] });
+    };
+    put("/");
+    const asked = { flavor: 0, plugins: 0, claims: 0, now: 0 };
+    const h = harness(store, {
+      ...BASE,
+      routerFlavor: () => (asked.flavor++, "traditional_compatible"),
+      kongPlugins: () => (asked.plugins++, ["key-auth"]),
+      hostClaims: () => (asked.claims++, []),
+      now: () => (asked.now++, Date.parse("2026-01-01T00:00:00Z")),
+    });
+    const once = { flavor: 1, plugins: 1, claims: 1, now: 1 };
+    expect(asked).toEqual(once);
+    const counted = (edit: () => void): boolean => {
+      const before = { ...asked };
+      const patched = h.step(edit);
+      // Once by the memoised translator, once by the cold translation it is compared with.
+      expect(asked).toEqual({
+        flavor: before.flavor + 2,
+        plugins: before.plugins + 2,
+        claims: before.claims + 2,
+        now: before.now + 2,
+      });
+      return patched;
+    };
+    expect(
+      counted(() => {
+        put("/one");
+      }),
+    ).toBe(true);
+    // A second host is a new claim: declined, translated in full.
+    expect(
+      counted(() => {
+        putIngress(store, {
+          name: "a",
+          rules: [
+            { host: "a.example.com", paths: [{ path: "/" }] },
+            { host: "b.example.com", paths: [{ path: "/" }] },
+          ],
+        });
+      }),
+    ).toBe(false);
+  });
+});
