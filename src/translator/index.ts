@@ -212,7 +212,7 @@ function translateWith(
     },
     inputs,
     ownership: owned.ownership,
-    certificates,
+    tlsHostOwners: certificates.hostOwners(),
     claims: new ClaimIndex(owned.pathClaims),
   });
 }

@@ -4,13 +4,12 @@
  * instant certificates were judged at), and the stage outputs a patch asks again instead of rebuilding
  * them: host ownership, the TLS hosts' first claimants, and the Ingress routes' path claims.
  */
-import type { Ingress } from "../model/k8s.ts";
+import type { Ingress, KubeObject } from "../model/k8s.ts";
 import { routeClaims, type PathClaims } from "./conflicts.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
 import type { HostOwnership, RecordedClaim } from "./ownership.ts";
 import type { WriterFlavor } from "./kong-writer/index.ts";
-import type { CertificateCollector } from "./tls.ts";
 import type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
 /** What a translation read besides its snapshot: a patch is valid only while each answer is the same. */
@@ -26,7 +25,8 @@ export interface PatchBase {
   readonly result: TranslationResult;
   readonly inputs: PatchInputs;
   readonly ownership: HostOwnership;
-  readonly certificates: CertificateCollector;
+  /** Each TLS host (lower case) with the object whose TLS section claimed it first (tls.ts). */
+  readonly tlsHostOwners: ReadonlyMap<string, { readonly owner: KubeObject }>;
   /** The full path's path claims, kept up to date by each patch. */
   readonly claims: ClaimIndex;
 }

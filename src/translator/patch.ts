@@ -276,7 +276,7 @@ function tlsClaimedFirst(ingress: Ingress, ctx: PatchContext): boolean {
     if (tls.secretName === undefined || tls.secretName === "") continue;
     for (const raw of tls.hosts ?? []) {
       const host = raw.toLowerCase();
-      const owner = ctx.base.certificates.hostOwnerOf(host);
+      const owner = ctx.base.tlsHostOwners.get(host)?.owner;
       const own =
         owner?.kind === ingress.kind &&
         owner.metadata.namespace === ingress.metadata.namespace &&
