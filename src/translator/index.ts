@@ -91,6 +91,9 @@ function translateWith(
   memo: TranslationMemo,
   inputs: PatchInputs,
 ): TranslationResult {
+  // Until this translation is done, the last one is no base: a throw in between (the memo's parts
+  // already moved on) must not leave a base that disagrees with them.
+  memo.patchBase = undefined;
   const results = new ResultsBuilder(memo.refOf);
   const { flavor, kongPlugins, now } = inputs;
   const expressions = flavor === "expressions";

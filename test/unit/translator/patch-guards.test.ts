@@ -13,6 +13,7 @@ import { encodeConfig } from "../../../src/kong/admin-client.ts";
 import { parseSupportedObject } from "../../../src/model/parse.ts";
 import { Snapshotter } from "../../../src/store/snapshot.ts";
 import { Store } from "../../../src/store/store.ts";
+import { ASSUME_SUPPORTED } from "../../../src/translator/gateway/listeners.ts";
 import type { WriterFlavor } from "../../../src/translator/kong-writer/index.ts";
 import {
   createTranslator,
@@ -142,6 +143,7 @@ function harness(store: Store, options: TranslateOptions) {
   const first = memoised(snapshots.take());
   return {
     first,
+    memo,
     /** Applies `edit`, translates, and says whether the translation was patched. */
     step(edit: () => void): boolean {
       edit();
@@ -423,5 +425,46 @@ describe("a memoised translation", () => {
         });
       }),
     ).toBe(false);
+  });
+});
+
+describe("a translation that throws", () => {
+  it("leaves no base to patch from, so the next one translates in full", () => {
+    const store = cluster();
+    const put = (path: string): void => {
+      putIngress(store, { name: "a", rules: [{ host: "a.example.com", paths: [{ path }] }] });
+    };
+    put("/");
+    let failing = false;
+    const h = harness(store, {
+      ...BASE,
+      listenerSupport: () => {
+        if (failing) throw new Error("listener support unknown");
+        return ASSUME_SUPPORTED;
+      },
+    });
+    expect(h.memo.patchBase).toBeDefined();
+    failing = true;
+    // A second host: declined by the patch, the full path throws part-way.
+    putIngress(store, {
+      name: "a",
+      rules: [
+        { host: "a.example.com", paths: [{ path: "/" }] },
+        { host: "b.example.com", paths: [{ path: "/" }] },
+      ],
+    });
+    expect(() => h.step(() => undefined)).toThrow("listener support unknown");
+    expect(h.memo.patchBase).toBeUndefined();
+    failing = false;
+    expect(
+      h.step(() => {
+        put("/one");
+      }),
+    ).toBe(false);
+    expect(
+      h.step(() => {
+        put("/two");
+      }),
+    ).toBe(true);
   });
 });
