@@ -5,6 +5,7 @@
  * them: host ownership, the TLS hosts' first claimants, and the Ingress routes' path claims.
  */
 import type { Ingress, KubeObject } from "../model/k8s.ts";
+import { sameSet } from "../util/compare.ts";
 import { routeClaims, type PathClaims } from "./conflicts.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
@@ -92,17 +93,17 @@ export function readInputs(options: TranslateOptions): PatchInputs {
 export function sameInputs(base: PatchInputs, now: PatchInputs): boolean {
   return (
     base.flavor === now.flavor &&
-    sameSet(base.kongPlugins, now.kongPlugins) &&
+    samePlugins(base.kongPlugins, now.kongPlugins) &&
     sameClaims(base.recorded, now.recorded) &&
     sameInstantWindow(base.now, now.now)
   );
 }
 
-function sameSet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.size !== b.size) return false;
-  for (const item of a) if (!b.has(item)) return false;
-  return true;
+function samePlugins(
+  a: ReadonlySet<string> | undefined,
+  b: ReadonlySet<string> | undefined,
+): boolean {
+  return a === undefined || b === undefined ? a === b : sameSet(a, b);
 }
 
 function sameClaims(a: readonly RecordedClaim[], b: readonly RecordedClaim[]): boolean {

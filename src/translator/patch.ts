@@ -16,7 +16,7 @@
 import type { Ingress, IngressClass, ServicePort } from "../model/k8s.ts";
 import { refKey } from "../model/object-ref.ts";
 import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
-import { compareStrings } from "../util/compare.ts";
+import { indexOfSorted, sameSet } from "../util/compare.ts";
 import { withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
 import { matchIngressClass } from "./ingress-class.ts";
@@ -186,7 +186,7 @@ function patchIngress(pair: IngressPair, ctx: PatchContext): ObjectResult | unde
   // `plainUnit`: every emission is an http route.
   const oldRoutes = before.routes as readonly IngressRoute[];
   const newRoutes = unit.routes as readonly IngressRoute[];
-  if (!sameHosts(claimedHosts(old, before), claimedHosts(next, unit))) return undefined;
+  if (!sameSet(claimedHosts(old, before), claimedHosts(next, unit))) return undefined;
   if (!newRoutes.every(r => admitted(r, ctx)) || !withinLimits(newRoutes, ctx)) return undefined;
   if (!tlsClaimedFirst(next, ctx) || !moveClaims(pair, { oldRoutes, newRoutes }, ctx))
     return undefined;
@@ -240,12 +240,6 @@ function claimedHosts(ingress: Ingress, unit: IngressUnit): Set<string> {
   for (const alias of unit.overrides.hostAliases) add(alias);
   for (const tls of ingress.spec.tls ?? []) for (const host of tls.hosts ?? []) add(host);
   return hosts;
-}
-
-function sameHosts(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const host of a) if (!b.has(host)) return false;
-  return true;
 }
 
 /** Every host admitted by the last translation's owners (the claims are the same), Kong takes it whole. */
@@ -318,7 +312,7 @@ function reroute(
   ctx: PatchContext,
 ): boolean {
   const names = new Set(oldRoutes.map(r => r.service.name));
-  if (!sameHosts(names, new Set(newRoutes.map(r => r.service.name)))) return false;
+  if (!sameSet(names, new Set(newRoutes.map(r => r.service.name)))) return false;
   for (const name of names) {
     const was = oldRoutes.filter(r => r.service.name === name);
     const now = newRoutes.filter(r => r.service.name === name);
@@ -422,7 +416,8 @@ function commit(
   const { base, memo } = ctx;
   const results = [...base.result.results];
   for (const entry of entries) {
-    const at = indexByKey(results, refKey(entry.ref));
+    // Sorted by their ref's key (`ResultsBuilder.build`).
+    const at = indexOfSorted(results, refKey(entry.ref), r => refKey(r.ref));
     if (at === undefined) return undefined;
     results[at] = entry;
   }
@@ -434,20 +429,4 @@ function commit(
   memo.patchBase = { ...base, snapshot: ctx.snapshot, result };
   memo.patched += 1;
   return result;
-}
-
-/** Results are sorted by their ref's key (`ResultsBuilder.build`). */
-function indexByKey(results: readonly ObjectResult[], key: string): number | undefined {
-  let low = 0;
-  let high = results.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const entry = results[mid];
-    if (entry === undefined) return undefined;
-    const order = compareStrings(refKey(entry.ref), key);
-    if (order === 0) return mid;
-    if (order < 0) low = mid + 1;
-    else high = mid - 1;
-  }
-  return undefined;
 }
