@@ -24,7 +24,7 @@ import {
   ownershipPolicy,
   TranslatedHeldBack,
 } from "./ownership-apply.ts";
-import { ClaimIndex, kongPluginsOf, rememberedForPatch } from "./patch-base.ts";
+import { ClaimIndex, readInputs, rememberedForPatch, type PatchInputs } from "./patch-base.ts";
 import { patchTranslation } from "./patch.ts";
 import { markServed } from "./served.ts";
 import { buildServices } from "./services.ts";
@@ -64,7 +64,7 @@ export type Translator = (snapshot: Snapshot) => TranslationResult;
 
 /** Translates from scratch. */
 export function translate(snapshot: Snapshot, options: TranslateOptions): TranslationResult {
-  return translateWith(snapshot, options, new TranslationMemo());
+  return translateWith(snapshot, options, new TranslationMemo(), readInputs(options));
 }
 
 /**
@@ -76,20 +76,27 @@ export function createTranslator(
   memo: TranslationMemo = new TranslationMemo(),
 ): Translator {
   // An Ingress-only change is patched into the last translation when it provably touches nothing else.
-  return snapshot =>
-    patchTranslation(snapshot, options, memo) ?? translateWith(snapshot, options, memo);
+  return snapshot => {
+    const inputs = readInputs(options);
+    return (
+      patchTranslation(snapshot, options, memo, inputs) ??
+      translateWith(snapshot, options, memo, inputs)
+    );
+  };
 }
 
 function translateWith(
   snapshot: Snapshot,
   options: TranslateOptions,
   memo: TranslationMemo,
+  inputs: PatchInputs,
 ): TranslationResult {
+  // Until this translation is done, the last one is no base: a throw in between (the memo's parts
+  // already moved on) must not leave a base that disagrees with them.
+  memo.patchBase = undefined;
   const results = new ResultsBuilder(memo.refOf);
-  // Asked once: one translation writes for one router.
-  const flavor = options.routerFlavor?.() ?? "traditional_compatible";
+  const { flavor, kongPlugins, now } = inputs;
   const expressions = flavor === "expressions";
-  const kongPlugins = kongPluginsOf(options);
   // In key order (Kind/namespace/name), so the results rarely need sorting.
   const all = [
     snapshot.configMaps,
@@ -124,8 +131,6 @@ function translateWith(
 
   memo.services = derivedFrom(memo.services, snapshot.services, byKey);
   memo.secrets = derivedFrom(memo.secrets, snapshot.secrets, byKey);
-  // Asked once, like the flavour: one translation judges every certificate at one instant.
-  const now = typeof options.now === "function" ? options.now() : options.now;
   const certificates = new CertificateCollector(memo.secrets.value, results, memo.keyPair, now);
   const services = memo.services.value;
   const catalog = new PluginCatalog({
@@ -136,7 +141,7 @@ function translateWith(
     builds: memo.pluginBuilds,
     kongPlugins,
   });
-  const policy = ownershipPolicy(options);
+  const policy = ownershipPolicy(options, inputs.recorded);
   const claims = new ClaimCollector(memo.ageKey);
   const ingress = translateIngresses({
     ...{ snapshot, options, services, certificates, results, memo, catalog },
@@ -208,9 +213,9 @@ function translateWith(
       tenancy: owned.tenancy,
       ...(revisitAt === undefined ? {} : { revisitAt }),
     },
-    inputs: { flavor, kongPlugins, recorded: policy.recorded, now },
+    inputs,
     ownership: owned.ownership,
-    certificates,
+    tlsHostOwners: certificates.hostOwners(),
     claims: new ClaimIndex(owned.pathClaims),
   });
 }

@@ -11,7 +11,7 @@ import type { RouteEmission } from "./ir/types.ts";
 import { claimIngressHosts, finishIngresses, type IngressRoutes } from "./ingresses.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
-import type { ClaimCollector } from "./ownership.ts";
+import type { ClaimCollector, RecordedClaim } from "./ownership.ts";
 import {
   admitRoutes,
   exceptOwnedHosts,
@@ -27,12 +27,14 @@ export function objectBudgets(options: TranslateOptions): ObjectBudgets {
   return { ...DEFAULT_OBJECT_BUDGETS, ...options.objectBudgets };
 }
 
-export function ownershipPolicy(options: TranslateOptions): OwnershipPolicy {
-  const recorded =
-    typeof options.hostClaims === "function" ? options.hostClaims() : options.hostClaims;
+/** `recorded`: the claim record as the translation read it (`readInputs`), asked once. */
+export function ownershipPolicy(
+  options: TranslateOptions,
+  recorded: readonly RecordedClaim[],
+): OwnershipPolicy {
   return {
     enabled: options.hostOwnership ?? true,
-    recorded: recorded ?? [],
+    recorded,
     anyHostNamespaces:
       options.anyHostNamespaces === undefined ? undefined : new Set(options.anyHostNamespaces),
     ...(options.hostNamespaces === undefined ? {} : { allowList: options.hostNamespaces }),

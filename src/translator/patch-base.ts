@@ -4,13 +4,13 @@
  * instant certificates were judged at), and the stage outputs a patch asks again instead of rebuilding
  * them: host ownership, the TLS hosts' first claimants, and the Ingress routes' path claims.
  */
-import type { Ingress } from "../model/k8s.ts";
+import type { Ingress, KubeObject } from "../model/k8s.ts";
+import { sameSet } from "../util/compare.ts";
 import { routeClaims, type PathClaims } from "./conflicts.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
 import type { HostOwnership, RecordedClaim } from "./ownership.ts";
 import type { WriterFlavor } from "./kong-writer/index.ts";
-import type { CertificateCollector } from "./tls.ts";
 import type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
 /** What a translation read besides its snapshot: a patch is valid only while each answer is the same. */
@@ -26,7 +26,8 @@ export interface PatchBase {
   readonly result: TranslationResult;
   readonly inputs: PatchInputs;
   readonly ownership: HostOwnership;
-  readonly certificates: CertificateCollector;
+  /** Each TLS host (lower case) with the object whose TLS section claimed it first (tls.ts). */
+  readonly tlsHostOwners: ReadonlyMap<string, { readonly owner: KubeObject }>;
   /** The full path's path claims, kept up to date by each patch. */
   readonly claims: ClaimIndex;
 }
@@ -70,28 +71,39 @@ export function claimKeysOf(r: IngressRoute, memo: TranslationMemo): string[] {
   return memo.claims(r.route, routeClaims).flat();
 }
 
-/** The plugins Kong has, asked once: one translation judges plugins by one answer. */
-export function kongPluginsOf(options: TranslateOptions): ReadonlySet<string> | undefined {
-  const list =
+/**
+ * The answers a translation reads besides its snapshot, asked once per translation, before the patch
+ * is tried, and given to whichever path translates: one translation writes for one router, judges
+ * plugins by one list of Kong's and every certificate at one instant.
+ */
+export function readInputs(options: TranslateOptions): PatchInputs {
+  const plugins =
     typeof options.kongPlugins === "function" ? options.kongPlugins() : options.kongPlugins;
-  return list === undefined ? undefined : new Set(list);
+  const recorded =
+    typeof options.hostClaims === "function" ? options.hostClaims() : options.hostClaims;
+  return {
+    flavor: options.routerFlavor?.() ?? "traditional_compatible",
+    kongPlugins: plugins === undefined ? undefined : new Set(plugins),
+    recorded: recorded ?? [],
+    now: typeof options.now === "function" ? options.now() : options.now,
+  };
 }
 
 /** Whether `now`'s answers are those `base` was translated with (certificates: no date crossed since). */
 export function sameInputs(base: PatchInputs, now: PatchInputs): boolean {
   return (
     base.flavor === now.flavor &&
-    sameSet(base.kongPlugins, now.kongPlugins) &&
+    samePlugins(base.kongPlugins, now.kongPlugins) &&
     sameClaims(base.recorded, now.recorded) &&
     sameInstantWindow(base.now, now.now)
   );
 }
 
-function sameSet(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.size !== b.size) return false;
-  for (const item of a) if (!b.has(item)) return false;
-  return true;
+function samePlugins(
+  a: ReadonlySet<string> | undefined,
+  b: ReadonlySet<string> | undefined,
+): boolean {
+  return a === undefined || b === undefined ? a === b : sameSet(a, b);
 }
 
 function sameClaims(a: readonly RecordedClaim[], b: readonly RecordedClaim[]): boolean {

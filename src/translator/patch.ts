@@ -13,10 +13,10 @@
  * (their routes' priorities and claims depend on every route). Anything else is left to the full path,
  * which stays the reference: the property tests compare every patch with a cold translation.
  */
-import type { Ingress, IngressClass } from "../model/k8s.ts";
+import type { Ingress, IngressClass, ServicePort } from "../model/k8s.ts";
 import { refKey } from "../model/object-ref.ts";
 import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
-import { compareStrings } from "../util/compare.ts";
+import { indexOfSorted, sameSet } from "../util/compare.ts";
 import { withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
 import { matchIngressClass } from "./ingress-class.ts";
@@ -27,14 +27,8 @@ import { sameSettings } from "./ir/same.ts";
 import type { IrService, ServiceSpec } from "./ir/types.ts";
 import { rewriteServices } from "./kong-writer/index.ts";
 import type { BackendSet, IngressUnit, TranslationMemo } from "./memo.ts";
-import { objectBudgets, ownershipPolicy } from "./ownership-apply.ts";
-import {
-  claimKeysOf,
-  kongPluginsOf,
-  sameInputs,
-  type PatchBase,
-  type PatchInputs,
-} from "./patch-base.ts";
+import { objectBudgets } from "./ownership-apply.ts";
+import { claimKeysOf, sameInputs, type PatchBase, type PatchInputs } from "./patch-base.ts";
 import { hasPluginsAnnotation } from "./plugin-refs.ts";
 import { admittedServices, type ServiceView } from "./plugin-gate.ts";
 import { PluginCatalog } from "./plugins.ts";
@@ -87,16 +81,17 @@ interface PatchContext {
 
 /**
  * The translation of `snapshot` patched from the last one `memo` holds, or undefined when the change
- * is not one a patch may take (then `memo` is as it was: the caller translates in full).
+ * is not one a patch may take (then `memo` is as it was: the caller translates in full, with the
+ * same `inputs`).
  */
 export function patchTranslation(
   snapshot: Snapshot,
   options: TranslateOptions,
   memo: TranslationMemo,
+  inputs: PatchInputs,
 ): TranslationResult | undefined {
   const base = memo.patchBase;
   if (base === undefined) return undefined;
-  const inputs = inputsOf(options);
   if (!patchable(base, snapshot, inputs)) return undefined;
   const pairs = changedIngresses(base.snapshot.ingresses, snapshot.ingresses);
   const ctx = pairs === undefined ? undefined : patchContext(snapshot, options, memo, inputs);
@@ -108,16 +103,6 @@ export function patchTranslation(
     entries.push(entry);
   }
   return commit(ctx, entries);
-}
-
-/** The answers a translation reads besides its snapshot, read once as the full path reads them. */
-function inputsOf(options: TranslateOptions): PatchInputs {
-  return {
-    flavor: options.routerFlavor?.() ?? "traditional_compatible",
-    kongPlugins: kongPluginsOf(options),
-    recorded: ownershipPolicy(options).recorded,
-    now: typeof options.now === "function" ? options.now() : options.now,
-  };
 }
 
 /** Only Ingresses changed (the snapshotter reuses other kinds' lists), read with the same answers. */
@@ -201,7 +186,7 @@ function patchIngress(pair: IngressPair, ctx: PatchContext): ObjectResult | unde
   // `plainUnit`: every emission is an http route.
   const oldRoutes = before.routes as readonly IngressRoute[];
   const newRoutes = unit.routes as readonly IngressRoute[];
-  if (!sameHosts(claimedHosts(old, before), claimedHosts(next, unit))) return undefined;
+  if (!sameSet(claimedHosts(old, before), claimedHosts(next, unit))) return undefined;
   if (!newRoutes.every(r => admitted(r, ctx)) || !withinLimits(newRoutes, ctx)) return undefined;
   if (!tlsClaimedFirst(next, ctx) || !moveClaims(pair, { oldRoutes, newRoutes }, ctx))
     return undefined;
@@ -257,12 +242,6 @@ function claimedHosts(ingress: Ingress, unit: IngressUnit): Set<string> {
   return hosts;
 }
 
-function sameHosts(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const host of a) if (!b.has(host)) return false;
-  return true;
-}
-
 /** Every host admitted by the last translation's owners (the claims are the same), Kong takes it whole. */
 function admitted(r: IngressRoute, ctx: PatchContext): boolean {
   const namespace = r.ingress.metadata.namespace ?? "";
@@ -291,7 +270,7 @@ function tlsClaimedFirst(ingress: Ingress, ctx: PatchContext): boolean {
     if (tls.secretName === undefined || tls.secretName === "") continue;
     for (const raw of tls.hosts ?? []) {
       const host = raw.toLowerCase();
-      const owner = ctx.base.certificates.hostOwnerOf(host);
+      const owner = ctx.base.tlsHostOwners.get(host)?.owner;
       const own =
         owner?.kind === ingress.kind &&
         owner.metadata.namespace === ingress.metadata.namespace &&
@@ -333,7 +312,7 @@ function reroute(
   ctx: PatchContext,
 ): boolean {
   const names = new Set(oldRoutes.map(r => r.service.name));
-  if (!sameHosts(names, new Set(newRoutes.map(r => r.service.name)))) return false;
+  if (!sameSet(names, new Set(newRoutes.map(r => r.service.name)))) return false;
   for (const name of names) {
     const was = oldRoutes.filter(r => r.service.name === name);
     const now = newRoutes.filter(r => r.service.name === name);
@@ -371,8 +350,8 @@ function rerouteService(
 
 /**
  * Specs the service builds alike from (`buildService`): one backend, the same Service, port and
- * options (so the remembered backend set is reused), the same settings; one backend also means the
- * service's origin is its Service's, not the spec's.
+ * options (so the backend set comes out equal to the remembered one), the same settings; one backend
+ * also means the service's origin is its Service's, not the spec's.
  */
 function sameSpec(a: ServiceSpec, b: ServiceSpec, set: BackendSet | undefined): boolean {
   const x = a.backends[0];
@@ -381,11 +360,26 @@ function sameSpec(a: ServiceSpec, b: ServiceSpec, set: BackendSet | undefined): 
   if (x === undefined || y === undefined || a.upstreamName !== b.upstreamName) return false;
   return (
     x.service === y.service &&
-    x.port === y.port &&
+    samePort(x.port, y.port) &&
     x.weight === y.weight &&
     x.portMissing === y.portMissing &&
     x.serviceUpstream === y.serviceUpstream &&
     sameSettings(a.settings ?? NO_SETTINGS, b.settings ?? NO_SETTINGS)
+  );
+}
+
+/**
+ * By value: a port the Service does not list is a placeholder made anew for each unit (`unlistedPort`),
+ * equal to the last one for the same backend port.
+ */
+function samePort(a: ServicePort, b: ServicePort): boolean {
+  return (
+    a === b ||
+    (a.port === b.port &&
+      a.name === b.name &&
+      a.protocol === b.protocol &&
+      a.targetPort === b.targetPort &&
+      a.appProtocol === b.appProtocol)
   );
 }
 
@@ -422,7 +416,8 @@ function commit(
   const { base, memo } = ctx;
   const results = [...base.result.results];
   for (const entry of entries) {
-    const at = indexByKey(results, refKey(entry.ref));
+    // Sorted by their ref's key (`ResultsBuilder.build`).
+    const at = indexOfSorted(results, refKey(entry.ref), r => refKey(r.ref));
     if (at === undefined) return undefined;
     results[at] = entry;
   }
@@ -434,20 +429,4 @@ function commit(
   memo.patchBase = { ...base, snapshot: ctx.snapshot, result };
   memo.patched += 1;
   return result;
-}
-
-/** Results are sorted by their ref's key (`ResultsBuilder.build`). */
-function indexByKey(results: readonly ObjectResult[], key: string): number | undefined {
-  let low = 0;
-  let high = results.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const entry = results[mid];
-    if (entry === undefined) return undefined;
-    const order = compareStrings(refKey(entry.ref), key);
-    if (order === 0) return mid;
-    if (order < 0) low = mid + 1;
-    else high = mid - 1;
-  }
-  return undefined;
 }

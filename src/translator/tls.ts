@@ -159,9 +159,12 @@ export class CertificateCollector {
     return this.#revisitAt;
   }
 
-  /** The object (Ingress, Gateway) whose TLS section claimed `host` (lower case) first, if any. */
-  hostOwnerOf(host: string): KubeObject | undefined {
-    return this.#hostOwner.get(host)?.owner;
+  /**
+   * Each TLS host (lower case) with the object (Ingress, Gateway) whose TLS section claimed it first:
+   * the map alone, which a later patch may keep without keeping this collector and its results.
+   */
+  hostOwners(): ReadonlyMap<string, { readonly owner: KubeObject }> {
+    return this.#hostOwner;
   }
 
   /** Warns `user` about the dates of the certificate it serves (or presents) from `secret`, if wrong. */

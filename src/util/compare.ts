@@ -2,3 +2,31 @@
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The index of the item whose key is `key` in `list`, sorted by that key in `compareStrings` order;
+ * undefined when there is none.
+ */
+export function indexOfSorted<T>(
+  list: readonly T[],
+  key: string,
+  keyOf: (item: T) => string,
+): number | undefined {
+  let low = 0;
+  let high = list.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const order = compareStrings(keyOf(list[mid] as T), key);
+    if (order === 0) return mid;
+    if (order < 0) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
+}
+
+/** Whether two sets hold the same items. */
+export function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
+}

@@ -29,10 +29,10 @@ function cpuMs(): number {
 }
 
 /**
- * The median, and the mean beside it: the thread CPU clock ticks in steps of a few milliseconds on some
+ * The median and, beside it, the mean: the thread CPU clock ticks in steps of a few milliseconds on some
  * kernels, so a stage shorter than a step has a median of 0 or one step, and only the mean says how long.
  */
-function median(values: readonly number[]): string {
+function medianAndMean(values: readonly number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
   return `${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1)} (mean ${mean.toFixed(1)})`;
@@ -75,5 +75,5 @@ if (profileFile !== undefined) {
   writeFileSync(profileFile, JSON.stringify(profile));
 }
 process.stdout.write(
-  `${apps} apps, ${edits} edits (${memo.patched} patched), median CPU: snapshot ${median(times.snapshot)} ms, translate ${median(times.translate)} ms, encode ${median(times.encode)} ms\n`,
+  `${apps} apps, ${edits} edits (${memo.patched} patched), median CPU: snapshot ${medianAndMean(times.snapshot)} ms, translate ${medianAndMean(times.translate)} ms, encode ${medianAndMean(times.encode)} ms\n`,
 );

@@ -16,7 +16,7 @@ import type {
 } from "../../kong/types.ts";
 import type { KubeObject } from "../../model/k8s.ts";
 import { refOf } from "../../model/object-ref.ts";
-import { compareStrings } from "../../util/compare.ts";
+import { compareStrings, indexOfSorted } from "../../util/compare.ts";
 import type {
   IrBackend,
   IrCertificate,
@@ -134,7 +134,8 @@ export function rewriteServices(
   const written: WrittenService[] = [];
   for (const ir of services) {
     const before = memo.services.get(ir.name);
-    const at = indexByName(list, ir.name);
+    // Sorted by name (`byName`).
+    const at = indexOfSorted(list, ir.name, service => service.name);
     if (before === undefined || at === undefined || list[at] !== before.service) return undefined;
     const w = writeService(ir, memo, writing);
     if (w.upstream !== before.upstream) return undefined;
@@ -144,20 +145,6 @@ export function rewriteServices(
   // In place: a copy of every other service's entry would cost more than the rewrite itself.
   for (const w of written) memo.services.set(w.ir.name, w);
   return { ...config, services: rewritten };
-}
-
-/** The index of `name` in a list sorted by name (`byName`). */
-function indexByName(list: readonly { name: string }[], name: string): number | undefined {
-  let low = 0;
-  let high = list.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const order = compareStrings((list[mid] as { name: string }).name, name);
-    if (order === 0) return mid;
-    if (order < 0) low = mid + 1;
-    else high = mid - 1;
-  }
-  return undefined;
 }
 
 /** `{ [key]: list }`, or nothing for an empty list: Kong's format leaves empty sections out. */

@@ -348,6 +348,8 @@ describe("patched translation", () => {
           encodeConfig(cold.config),
         );
         expect(incremental.tenancy, `step ${step}`).toEqual(cold.tenancy);
+        expect(incremental.gatewayApi, `step ${step}`).toEqual(cold.gatewayApi);
+        expect(incremental.revisitAt, `step ${step}`).toEqual(cold.revisitAt);
         const patched = memo.patched > patchedBefore;
         if (patched) patchedSteps++;
         if (relating.length > 0)
@@ -421,6 +423,9 @@ describe("patched translation", () => {
       const cold = translate(snapshot, OPTIONS);
       expect(incremental.results).toEqual(cold.results);
       expect(encodeConfig(incremental.config)).toEqual(encodeConfig(cold.config));
+      expect(incremental.tenancy).toEqual(cold.tenancy);
+      expect(incremental.gatewayApi).toEqual(cold.gatewayApi);
+      expect(incremental.revisitAt).toEqual(cold.revisitAt);
       return { patched: memo.patched > before, cold };
     };
     // Its own path elsewhere: patched.
