@@ -20,7 +20,7 @@ import { watchIngressStatus } from "./ingress-status.ts";
 import type { LiveKnobs } from "./knobs.ts";
 import { connectKube } from "./kube-http.ts";
 import { startRun, translationCount, translationTime, type ScaleContext } from "./scenarios.ts";
-import { seededRandom } from "./stats.ts";
+import { seededRandom } from "../../support/seeded-random.ts";
 
 /** The kubelet's default probe timeout. */
 const PROBE_TIMEOUT_MS = 1_000;

@@ -28,7 +28,7 @@ import {
   type Run,
   type ScaleContext,
 } from "./scenarios.ts";
-import { seededRandom } from "./stats.ts";
+import { seededRandom } from "../../support/seeded-random.ts";
 
 /** Addresses from TEST-NET-3 (RFC 5737): published on Ingresses, never contacted. */
 const STATUS_ADDRESSES = ["203.0.113.10", "203.0.113.11", "203.0.113.12"] as const;

@@ -27,18 +27,6 @@ export function spread(values: readonly number[]): Spread | undefined {
   };
 }
 
-/** mulberry32: a seeded source in [0, 1), so two runs edit the same Ingresses in the same order. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const DASH = "—";
 
 export function fmtMs(ms: number | undefined): string {

@@ -18,24 +18,13 @@ import {
   DEFAULT_TRANSLATE_OPTIONS,
   translate,
 } from "../../../src/translator/index.ts";
+import { seededRandom } from "../../support/seeded-random.ts";
 
 const certs = join(import.meta.dirname, "..", "..", "fixtures", "certs");
 const b64 = (file: string): string => readFileSync(join(certs, file)).toString("base64");
 const GOOD_TLS = { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") };
 const OTHER_TLS = { "tls.crt": b64("api.crt"), "tls.key": b64("api.key") };
 const BAD_TLS = { "tls.crt": Buffer.from("not a certificate").toString("base64"), "tls.key": "" };
-
-/** mulberry32: a small seeded generator, so a failing seed can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Change =
   | { kind: WatchedKind; raw: unknown }
@@ -190,7 +179,7 @@ describe("incremental translation", () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])(
     "equals a cold translation after every change (seed %i)",
     seed => {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const next = generator(random);
       const store = newStore();
       // Referenced Secrets arrive with their data, as the fetcher would deliver them.

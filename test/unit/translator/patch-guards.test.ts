@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { encodeConfig } from "../../../src/kong/admin-client.ts";
 import { parseSupportedObject } from "../../../src/model/parse.ts";
 import { Snapshotter } from "../../../src/store/snapshot.ts";
 import { Store } from "../../../src/store/store.ts";
@@ -17,10 +16,10 @@ import { ASSUME_SUPPORTED } from "../../../src/translator/gateway/listeners.ts";
 import type { WriterFlavor } from "../../../src/translator/kong-writer/index.ts";
 import {
   createTranslator,
-  translate,
   TranslationMemo,
   type TranslateOptions,
 } from "../../../src/translator/index.ts";
+import { translateLikeCold } from "../../support/translation-checks.ts";
 
 const certs = join(import.meta.dirname, "..", "..", "fixtures", "certs");
 const b64 = (file: string): string => readFileSync(join(certs, file)).toString("base64");
@@ -148,16 +147,7 @@ function harness(store: Store, options: TranslateOptions) {
     step(edit: () => void): boolean {
       edit();
       deliverSecrets(store);
-      const snapshot = snapshots.take();
-      const before = memo.patched;
-      const incremental = memoised(snapshot);
-      const cold = translate(snapshot, options);
-      expect(incremental.results).toEqual(cold.results);
-      expect(encodeConfig(incremental.config)).toEqual(encodeConfig(cold.config));
-      expect(incremental.tenancy).toEqual(cold.tenancy);
-      expect(incremental.gatewayApi).toEqual(cold.gatewayApi);
-      expect(incremental.revisitAt).toEqual(cold.revisitAt);
-      return memo.patched > before;
+      return translateLikeCold({ memoised, memo }, snapshots.take(), options).patched;
     },
   };
 }

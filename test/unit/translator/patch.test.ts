@@ -10,31 +10,20 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { ConfigEncoder, encodeConfig } from "../../../src/kong/admin-client.ts";
+import { ConfigEncoder } from "../../../src/kong/admin-client.ts";
 import { parseSupportedObject } from "../../../src/model/parse.ts";
 import { Snapshotter } from "../../../src/store/snapshot.ts";
 import { Store } from "../../../src/store/store.ts";
 import {
   createTranslator,
-  translate,
   TranslationMemo,
   type TranslateOptions,
 } from "../../../src/translator/index.ts";
+import { seededRandom } from "../../support/seeded-random.ts";
+import { translateLikeCold } from "../../support/translation-checks.ts";
 
 const certs = join(import.meta.dirname, "..", "..", "fixtures", "certs");
 const b64 = (file: string): string => readFileSync(join(certs, file)).toString("base64");
-
-/** mulberry32: a small seeded generator, so a failing seed can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const APPS = 8;
 const NAMESPACE = (app: number): string => (app % 2 === 0 ? "shop" : "blog");
@@ -298,7 +287,7 @@ describe("patched translation", () => {
   ] as const)(
     "equals a cold translation after every Ingress edit (seed %i, %s)",
     (seed, flavor) => {
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       const options: TranslateOptions = { ...OPTIONS, routerFlavor: () => flavor };
       const store = newStore();
       store.onSecretNeeded(() => undefined);
@@ -339,18 +328,11 @@ describe("patched translation", () => {
         }
         deliverSecrets(store);
         const ownAfter = shapes.every(ownEditsOnly);
-        const patchedBefore = memo.patched;
         const snapshot = snapshots.take();
-        const incremental = memoised(snapshot);
-        const cold = translate(snapshot, options);
-        expect(incremental.results, `step ${step}`).toEqual(cold.results);
-        expect(encoder.encode(incremental.config), `step ${step}`).toEqual(
-          encodeConfig(cold.config),
-        );
-        expect(incremental.tenancy, `step ${step}`).toEqual(cold.tenancy);
-        expect(incremental.gatewayApi, `step ${step}`).toEqual(cold.gatewayApi);
-        expect(incremental.revisitAt, `step ${step}`).toEqual(cold.revisitAt);
-        const patched = memo.patched > patchedBefore;
+        const { patched } = translateLikeCold({ memoised, memo }, snapshot, options, {
+          encoder,
+          label: `step ${step}`,
+        });
         if (patched) patchedSteps++;
         if (relating.length > 0)
           expect(patched, `step ${step}: ${relating.join(", ")} must take the full path`).toBe(
@@ -417,16 +399,8 @@ describe("patched translation", () => {
     memoised(snapshots.take());
     const step = (path: string) => {
       put({ name: "middle", day: 2, host: "b.example.com", path });
-      const snapshot = snapshots.take();
-      const before = memo.patched;
-      const incremental = memoised(snapshot);
-      const cold = translate(snapshot, OPTIONS);
-      expect(incremental.results).toEqual(cold.results);
-      expect(encodeConfig(incremental.config)).toEqual(encodeConfig(cold.config));
-      expect(incremental.tenancy).toEqual(cold.tenancy);
-      expect(incremental.gatewayApi).toEqual(cold.gatewayApi);
-      expect(incremental.revisitAt).toEqual(cold.revisitAt);
-      return { patched: memo.patched > before, cold };
+      const { patched, cold } = translateLikeCold({ memoised, memo }, snapshots.take(), OPTIONS);
+      return { patched, cold };
     };
     // Its own path elsewhere: patched.
     expect(step("/z").patched).toBe(true);

@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small seeded source in [0, 1), so a property test's failing seed can be replayed and
+ * two benchmark runs edit the same objects in the same order.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
