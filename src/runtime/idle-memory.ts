@@ -4,13 +4,15 @@
  * V8 grows its heap while translations run and keeps what it grew. Its memory reducer shrinks the heap
  * only when it judges the allocation rate low, and it judges that from samples taken at garbage
  * collections, which a process with nothing to do no longer runs: the rate it last saw, during the
- * work, stays "high" for as long as the process is idle. Measured at 10k objects (docs/benchmarks.md),
- * a translation loop idle for minutes kept 575 MiB of RSS for 102 MiB of live heap. V8's memory saver
- * mode makes the reducer shrink the heap regardless of that rate (to about 205 MiB RSS there, within
- * 10 s). It is on only while quiet, since with it on a translation costs about twice the CPU: on after
- * `quietMs` without a sync cycle, off when the next cycle starts. The price is paid once per quiet
- * period: the first changes after one regrow the heap (about +0.1 CPU-s each for the first two at 10k
- * objects, nothing measurable at 1k).
+ * work, stays "high" for as long as the process is idle (`--trace-memory-reducer` says so every 8 s).
+ * V8's memory saver mode makes the reducer shrink the heap regardless of that rate. With it on, a
+ * translation costs about twice the CPU, so it is on only while quiet: after `quietMs` without a sync
+ * cycle, off when the next cycle starts (or the controller stops).
+ *
+ * Measured at 10k objects (docs/benchmarks.md, 2026-12-04, commit 244ee04): RSS 408–421 → 245–248 MiB.
+ * The price is paid once per quiet period: the shrinking collection (about 0.6 CPU-s, all threads) and
+ * the first changes after it, which regrow the heap (offline, about +0.1 CPU-s for the first and +0.06
+ * for the second).
  */
 import { setFlagsFromString } from "node:v8";
 import type { Logger } from "pino";
@@ -32,6 +34,8 @@ export class IdleMemoryRelease {
   readonly #o: IdleMemoryOptions;
   #timer: AbortController | undefined;
   #saving = false;
+  /** The stop signal a listener is on: the saver is process-wide, and a stopped controller turns it off. */
+  #stop: AbortSignal | undefined;
 
   constructor(opts: IdleMemoryOptions) {
     this.#o = opts;
@@ -54,6 +58,16 @@ export class IdleMemoryRelease {
   /** A sync cycle ended: the release follows `quietMs` later unless another cycle starts, or `stop` aborts. */
   quiet(stop: AbortSignal): void {
     if (this.#o.quietMs <= 0 || stop.aborted) return;
+    if (this.#stop !== stop) {
+      this.#stop = stop;
+      stop.addEventListener(
+        "abort",
+        () => {
+          this.busy();
+        },
+        { once: true },
+      );
+    }
     this.#timer?.abort(CANCELLED);
     const timer = new AbortController();
     this.#timer = timer;

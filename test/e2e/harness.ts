@@ -60,7 +60,7 @@ export interface RunOptions {
   readonly args?: readonly string[];
   /** Reach the API server here instead (a cuttable TCP proxy). */
   readonly apiserverHost?: string;
-  /** Records V8 memory saver switches instead of making them (runtime/idle-memory.ts). */
+  /** Records V8 memory saver switches (runtime/idle-memory.ts); by default they are not made. */
   readonly memorySaver?: (on: boolean) => void;
 }
 
@@ -91,7 +91,8 @@ export async function runController(opts: RunOptions): Promise<RunningController
       kongPollIntervalMs: 1000,
       statusBaseDelayMs: 100,
       kubeRequestTimeoutMs: 5000,
-      ...(opts.memorySaver === undefined ? {} : { memorySaver: opts.memorySaver }),
+      // V8's flag is process-wide: a test's quiet controller must not slow the worker's other tests.
+      memorySaver: opts.memorySaver ?? (() => undefined),
     },
   });
   const base = `http://127.0.0.1:${String(controller.ports.health)}`;

@@ -207,7 +207,7 @@ export async function measureIdle(ctx: ScaleContext, run: Run): Promise<IdleResu
   const before = { proc: run.controller.sample(), metrics: await run.controller.metrics() };
   const posts = run.kong.posts().length;
   const started = nowMs();
-  // Read at half time too: the memory release (--idle-memory-release, 30 s) is a one-off cost.
+  // Read at half time too: the memory release (--idle-memory-release, 30 s) costs once per quiet period.
   await whileRunning(run.controller, sleep(ctx.knobs.idleSeconds * 500));
   const half = run.controller.sample();
   await whileRunning(run.controller, sleep(ctx.knobs.idleSeconds * 500));

@@ -1,7 +1,7 @@
 /**
  * The idle memory release: V8's memory saver is turned on only after a quiet period without a sync
- * cycle, off again as soon as a cycle starts, never with the release turned off, and a stop cancels
- * a pending release (no timer outlives the controller).
+ * cycle, off again as soon as a cycle starts or the controller stops, never with the release turned
+ * off, and a stop cancels a pending release (no timer outlives the controller).
  */
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -62,6 +62,19 @@ describe("IdleMemoryRelease", () => {
     await clock.advance(3_600_000);
     expect(calls).toEqual([]);
     expect(clock.pending).toBe(0);
+  });
+
+  it("a stop turns the memory saver off again: it is process-wide, and other work may follow", async () => {
+    const { clock, calls, idle } = release(30_000);
+    const stop = new AbortController();
+    idle.quiet(stop.signal);
+    idle.busy();
+    idle.quiet(stop.signal);
+    await clock.advance(30_000);
+    expect(calls).toEqual([true]);
+    stop.abort();
+    expect(calls).toEqual([true, false]);
+    expect(idle.saving).toBe(false);
   });
 
   it("a stop cancels the pending release", async () => {
