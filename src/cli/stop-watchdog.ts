@@ -6,6 +6,7 @@
  * a margin later, it writes one line to stderr and ends the process with SIGKILL, which works
  * whatever the main thread does. The process then exits with status 137 (128 + SIGKILL).
  */
+import { writeSync } from "node:fs";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -87,7 +88,10 @@ export function startStopWatchdog(opts: StopWatchdogOptions): void {
     beat,
   };
   const worker = new Worker(WORKER_URL, { workerData: data });
-  // A watchdog that cannot start must not end a stop that goes well; the grace timer still stands.
-  worker.on("error", () => undefined);
+  // A watchdog that cannot start must not end a stop that goes well (the grace timer still stands),
+  // but it says so: a layout that lost the worker's file would otherwise go unnoticed.
+  worker.on("error", (err: Error) => {
+    writeSync(2, `kongress run: the stop watchdog could not run: ${err.message}\n`);
+  });
   worker.unref();
 }

@@ -108,6 +108,7 @@ export class CandidateRefs {
       if (now === undefined || was === undefined || ++differ > MAX_PATCHED_RESULTS)
         return undefined;
       const held = contained(now);
+      // One result per object (translator/types.ts), so a key set anew is never set by another too.
       if (held !== contained(was) || refKeyOf(this, was) !== refKeyOf(this, now)) return undefined;
       if (!held) continue;
       const { key, ref } = this.of(now.ref, now.generation);

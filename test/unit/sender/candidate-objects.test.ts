@@ -109,6 +109,17 @@ describe("CandidateRefs.objectsOf", () => {
     expect(keys(objectsOf(translate()))).toEqual(keys(before));
   });
 
+  it("walks afresh when an object is replaced by another in the same place (same count)", () => {
+    const { store, translate } = cluster();
+    const refs = new CandidateRefs();
+    expect(candidateOf(translate(), "primary", undefined, refs).objects.size).toBe(8);
+    store.remove("Ingress", { namespace: "shop", name: "b" });
+    upsert(store, ingress("bb", { service: "b" }));
+    const replaced = translate();
+    expect([...candidateOf(replaced, "primary", undefined, refs).objects]).toEqual(fresh(replaced));
+    expect(refs.walks).toBe(2);
+  });
+
   it("leaves the maps of earlier candidates as they were", () => {
     const { store, translate } = cluster();
     const refs = new CandidateRefs();
