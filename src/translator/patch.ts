@@ -94,7 +94,8 @@ export function patchTranslation(
   if (base === undefined) return undefined;
   if (!patchable(base, snapshot, inputs)) return undefined;
   const pairs = changedIngresses(base.snapshot.ingresses, snapshot.ingresses);
-  const ctx = pairs === undefined ? undefined : patchContext(snapshot, options, memo, inputs);
+  const ctx =
+    pairs === undefined ? undefined : patchContext({ snapshot, options, memo, base }, inputs);
   if (pairs === undefined || ctx === undefined) return undefined;
   const entries: ObjectResult[] = [];
   for (const pair of pairs) {
@@ -141,16 +142,18 @@ function sameIdentity(a: Ingress, b: Ingress): boolean {
 }
 
 function patchContext(
-  snapshot: Snapshot,
-  options: TranslateOptions,
-  memo: TranslationMemo,
+  from: {
+    readonly snapshot: Snapshot;
+    readonly options: TranslateOptions;
+    readonly memo: TranslationMemo;
+    readonly base: PatchBase;
+  },
   inputs: PatchInputs,
 ): PatchContext | undefined {
-  const base = memo.patchBase;
+  const { snapshot, options, memo, base } = from;
   // Derived from these very lists by the last translation (the same lists: `patchable`).
   const { classes, services, secrets } = memo;
-  if (base === undefined || classes === undefined || services === undefined) return undefined;
-  if (secrets === undefined) return undefined;
+  if (classes === undefined || services === undefined || secrets === undefined) return undefined;
   const aside = new RecordedResults();
   const ourClass = classes.value.get(options.ingressClass);
   const catalog = new PluginCatalog({
