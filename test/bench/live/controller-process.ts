@@ -146,9 +146,13 @@ export function metricSum(
 }
 
 function childEnv(): NodeJS.ProcessEnv {
-  // The controller reads CONTROLLER_* settings: the benchmark's flags must be the only ones.
+  // The controller reads CONTROLLER_* settings: the benchmark's flags must be the only ones. npm's
+  // variables go too: a controller that sees them believes npm started it and checks four times a
+  // second whether its parent is gone (src/cli/run-command.ts), which a Pod's controller never does.
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith("CONTROLLER_")),
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith("CONTROLLER_") && !key.startsWith("npm_"),
+    ),
   );
   return { ...env, POD_NAME: "kongress-bench", POD_NAMESPACE: "default" };
 }
