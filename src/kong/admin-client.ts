@@ -23,6 +23,7 @@ import {
 } from "./responses.ts";
 import { ConfigInvalidError } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
+import { deadlineAfter } from "../util/deadline.ts";
 
 /** undici's dispatcher type, re-exported so callers can inject a MockAgent without importing undici. */
 export type AdminDispatcher = Dispatcher;
@@ -161,14 +162,11 @@ export class AdminClient implements KongAdminApi {
 
   async #exchange(request: Request): Promise<Exchange> {
     const timeoutMs = requestTimeoutMs(request.body?.bytes ?? 0, this.#timeouts);
-    const deadline = new AbortController();
-    const stopTimer = new AbortController();
     // The deadline runs on the injected clock so tests can expire it without waiting.
-    void this.#clock.sleep(timeoutMs, stopTimer.signal).then(
-      () => {
-        deadline.abort(new Error(`no answer within ${timeoutMs} ms`));
-      },
-      () => undefined,
+    const deadline = deadlineAfter(
+      this.#clock,
+      timeoutMs,
+      () => new Error(`no answer within ${timeoutMs} ms`),
     );
     const signal =
       request.signal === undefined
@@ -177,7 +175,7 @@ export class AdminClient implements KongAdminApi {
     try {
       return await this.#send(request, { signal, deadline: deadline.signal }, timeoutMs);
     } finally {
-      stopTimer.abort();
+      deadline.cancel();
     }
   }
 

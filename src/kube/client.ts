@@ -8,6 +8,7 @@ import type { EventEmitter } from "node:events";
 import { constants as http2 } from "node:http2";
 import { Agent, type Dispatcher } from "undici";
 import { systemClock, type Clock } from "../util/clock.ts";
+import { deadlineAfter, type Deadline } from "../util/deadline.ts";
 import { createAuthenticator, type Authenticator } from "./credentials.ts";
 import {
   KubeApiError,
@@ -183,7 +184,7 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
         signal,
       });
     } finally {
-      deadline.stop();
+      deadline.cancel();
     }
     if (res.statusCode !== 200) {
       const text = await guard(res.body.text(), signal, "reading a response");
@@ -206,26 +207,17 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
     try {
       return await fn(AbortSignal.any([caller, this.#closed.signal, deadline.signal]));
     } finally {
-      deadline.stop();
+      deadline.cancel();
     }
   }
 
   /** A signal that fires after the request timeout, on the injected clock (tests expire it at will). */
-  #deadline(): { signal: AbortSignal; stop: () => void } {
-    const deadline = new AbortController();
-    const stopTimer = new AbortController();
-    void this.#clock.sleep(this.#timeoutMs, stopTimer.signal).then(
-      () => {
-        deadline.abort(new DOMException(`no answer within ${this.#timeoutMs} ms`, "TimeoutError"));
-      },
-      () => undefined,
+  #deadline(): Deadline {
+    return deadlineAfter(
+      this.#clock,
+      this.#timeoutMs,
+      () => new DOMException(`no answer within ${this.#timeoutMs} ms`, "TimeoutError"),
     );
-    return {
-      signal: deadline.signal,
-      stop: () => {
-        stopTimer.abort();
-      },
-    };
   }
 
   async #request(

@@ -27,6 +27,7 @@ import {
   type RouterFlavorView,
 } from "../kong/router-flavor.ts";
 import type { Clock } from "../util/clock.ts";
+import { deadlineAfter } from "../util/deadline.ts";
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
 
 /** The gauge `kongress_kong_listeners_state` (telemetry/metrics.ts), or anything shaped like it. */
@@ -257,14 +258,11 @@ export class ListenerDiscovery {
     flavor?: KongRouterFlavor;
     plugins?: readonly string[];
   }> {
-    const deadline = new AbortController();
-    const stopTimer = new AbortController();
     // On the injected clock, like the Admin client's own deadline, so tests can expire it.
-    void this.#o.clock.sleep(this.#timeoutMs, stopTimer.signal).then(
-      () => {
-        deadline.abort(new Error(`no answer within ${this.#timeoutMs} ms`));
-      },
-      () => undefined,
+    const deadline = deadlineAfter(
+      this.#o.clock,
+      this.#timeoutMs,
+      () => new Error(`no answer within ${this.#timeoutMs} ms`),
     );
     try {
       const outcome = await admin.root(AbortSignal.any([deadline.signal, this.#stop.signal]));
@@ -284,7 +282,7 @@ export class ListenerDiscovery {
       const reason = error instanceof Error ? error.message : String(error);
       return { answer: { ok: false, reason } };
     } finally {
-      stopTimer.abort();
+      deadline.cancel();
     }
   }
 
