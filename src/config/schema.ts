@@ -595,7 +595,7 @@ export const SETTINGS = {
       shape: "scalar",
       placeholder: "duration",
       description:
-        "How long the leader retries a failed renewal before it steps down (and campaigns again).",
+        "Sets the leader's pace: it renews every half renew deadline, and steps down (and campaigns again) when it has not renewed by retry period + renew deadline after its last renewal began.",
       ours: true,
     },
     duration().refine(ms => ms > 0, "must be longer than 0"),
@@ -607,7 +607,8 @@ export const SETTINGS = {
       section: KUBE,
       shape: "scalar",
       placeholder: "duration",
-      description: "The wait between two attempts to acquire or renew the Lease.",
+      description:
+        "The wait between two attempts to acquire the Lease, and between retries of a failed renewal.",
       ours: true,
     },
     duration().refine(ms => ms > 0, "must be longer than 0"),

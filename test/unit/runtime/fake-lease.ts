@@ -51,20 +51,23 @@ export class FakeLeaseServer {
     return this.#stored;
   }
 
-  /** The LeaseApi one replica uses. */
-  api(): LeaseApi {
+  /**
+   * The LeaseApi one replica uses. `cutOff`, when given, is that replica's own fault on top of the
+   * server's (a replica partitioned from an API server the others still reach).
+   */
+  api(cutOff: () => LeaseFault = () => "none"): LeaseApi {
     return {
       get: signal =>
-        this.#call({ op: "get" }, signal, () => {
+        this.#call({ op: "get" }, signal, cutOff, () => {
           return this.#stored;
         }),
       create: (record, signal) =>
-        this.#call({ op: "create", holder: record.holderIdentity }, signal, () => {
+        this.#call({ op: "create", holder: record.holderIdentity }, signal, cutOff, () => {
           if (this.#stored !== undefined) throw conflict();
           return this.write(record);
         }),
       replace: (current, record, signal) =>
-        this.#call({ op: "replace", holder: record.holderIdentity }, signal, () => {
+        this.#call({ op: "replace", holder: record.holderIdentity }, signal, cutOff, () => {
           const rival = this.beforeNextReplace;
           this.beforeNextReplace = undefined;
           rival?.();
@@ -74,12 +77,18 @@ export class FakeLeaseServer {
     };
   }
 
-  async #call<T>(call: LeaseCall, signal: AbortSignal, apply: () => T): Promise<T> {
+  async #call<T>(
+    call: LeaseCall,
+    signal: AbortSignal,
+    cutOff: () => LeaseFault,
+    apply: () => T,
+  ): Promise<T> {
     this.calls.push(call);
     await Promise.resolve();
     if (signal.aborted) throw signal.reason;
-    if (this.fault === "unreachable") throw new KubeUnreachableError("connection refused");
-    if (this.fault === "hang") {
+    const fault = this.fault === "none" ? cutOff() : this.fault;
+    if (fault === "unreachable") throw new KubeUnreachableError("connection refused");
+    if (fault === "hang") {
       return new Promise<never>((_resolve, reject) => {
         signal.addEventListener(
           "abort",

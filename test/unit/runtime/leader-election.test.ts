@@ -14,7 +14,7 @@ import {
   untilAborted,
 } from "../../../src/runtime/leader-election.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
-import { FakeLeaseServer } from "./fake-lease.ts";
+import { FakeLeaseServer, type LeaseFault } from "./fake-lease.ts";
 
 const T0 = 1_700_000_000_000;
 const TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
@@ -40,9 +40,10 @@ function replica(
   clock: ManualClock,
   identity: string,
   random: () => number = () => 0,
+  cutOff?: () => LeaseFault,
 ) {
   const elector = new LeaderElector({
-    lease: server.api(),
+    lease: server.api(cutOff),
     identity,
     timing: TIMING,
     clock,
@@ -190,16 +191,13 @@ describe("acquiring the Lease", () => {
 });
 
 describe("keeping the Lease", () => {
-  it("renews every retry period with one replace and no read", async () => {
+  it("renews every half renew deadline with one replace and no read", async () => {
     const clock = new ManualClock(T0);
     const server = new FakeLeaseServer();
     const me = replica(server, clock, "me");
     await clock.advance(10_000);
-    expect(server.calls.map(c => c.op)).toEqual([
-      "get",
-      "create",
-      ...Array<string>(5).fill("replace"),
-    ]);
+    // Renewals at 5 s and 10 s: 12 writes a minute, where client-go's every retry period makes 30.
+    expect(server.calls.map(c => c.op)).toEqual(["get", "create", "replace", "replace"]);
     expect(server.record?.renewTime).toBe(microTime(T0 + 10_000));
     expect(server.record?.acquireTime).toBe(microTime(T0));
     await me.stop();
@@ -209,19 +207,20 @@ describe("keeping the Lease", () => {
     ["refuses connections", "unreachable"],
     ["accepts connections and never answers", "hang"],
   ] as const)(
-    "an API server that %s: leads until the renew deadline, then steps down, keeps running and campaigns again",
+    "an API server that %s: leads until retry period + renew deadline after its last renewal, then steps down, keeps running and campaigns again",
     async (_what, fault) => {
       const clock = new ManualClock(T0);
       const server = new FakeLeaseServer();
       const me = replica(server, clock, "me");
-      await clock.advance(5_000); // renewed at 2 s and 4 s
+      await clock.advance(6_000); // renewed at 5 s
       server.fault = fault;
-      // The round starting at 6 s fails until its deadline, 10 s later.
-      await clock.advance(10_999 - 5_000 + 5_000);
+      // Renewals from 10 s on fail; the term ends 2 s + 10 s after the last renewal began (17 s),
+      // the latest a client-go leader renewed then would step down.
+      await clock.advance(10_999);
       expect(me.elector.isLeader()).toBe(true);
       await clock.advance(1);
       expect(me.elector.isLeader()).toBe(false);
-      expect(me.terms).toEqual([{ start: T0, end: T0 + 16_000 }]);
+      expect(me.terms).toEqual([{ start: T0, end: T0 + 17_000 }]);
       expect(me.changes).toEqual([true, false]);
 
       // Still campaigning: once the API server answers again, it leads again (the Lease still
@@ -239,17 +238,71 @@ describe("keeping the Lease", () => {
     },
   );
 
+  it("an outage that ends before the step-down costs nothing: the retries every retry period renew", async () => {
+    const clock = new ManualClock(T0);
+    const server = new FakeLeaseServer();
+    const me = replica(server, clock, "me");
+    await clock.advance(5_500); // renewed at 5 s
+    server.fault = "unreachable";
+    await clock.advance(10_000); // attempts at 10, 12, 14 s fail
+    server.fault = "none";
+    await clock.advance(1_000); // the one at 16 s renews, a second before the step-down
+    expect(me.elector.isLeader()).toBe(true);
+    expect(me.terms).toEqual([{ start: T0, end: undefined }]);
+    expect(server.record?.renewTime).toBe(microTime(T0 + 16_000));
+    await me.stop();
+  });
+
   it("a leader that finds another holder in the Lease steps down at that renewal", async () => {
     const clock = new ManualClock(T0);
     const server = new FakeLeaseServer();
     const me = replica(server, clock, "me");
     await clock.advance(3_000);
     server.write(held("usurper", T0 + 3_000, 1));
-    await clock.advance(1_000);
+    await clock.advance(2_000);
     expect(me.elector.isLeader()).toBe(false);
-    expect(me.terms).toEqual([{ start: T0, end: T0 + 4_000 }]);
+    expect(me.terms).toEqual([{ start: T0, end: T0 + 5_000 }]);
     expect(server.record?.holderIdentity).toBe("usurper");
     await me.stop();
+  });
+
+  it("a leader cut off from the API server steps down before a follower can take over, whenever the cut comes", async () => {
+    // The follower reaches the API server throughout; the leader loses it at a varying moment
+    // between two renewals, by refusals or by silence. At no step of 250 ms do both lead, and the
+    // follower leads once the Lease has not changed for its duration.
+    for (const fault of ["unreachable", "hang"] as const) {
+      for (let cutAt = 5_000; cutAt < 10_000; cutAt += 250) {
+        const clock = new ManualClock(T0);
+        const server = new FakeLeaseServer();
+        let cut = false;
+        const leader = replica(
+          server,
+          clock,
+          "leader",
+          () => 0,
+          () => (cut ? fault : "none"),
+        );
+        await clock.advance(0);
+        const follower = replica(server, clock, "follower", () => 0.5);
+        for (let t = 0; t < 40_000; t += 250) {
+          if (t === cutAt) cut = true;
+          await clock.advance(250);
+          const both = leader.elector.isLeader() && follower.elector.isLeader();
+          expect({ fault, cutAt, t, both }).toEqual({ fault, cutAt, t, both: false });
+        }
+        expect({ fault, cutAt, follower: follower.elector.isLeader() }).toEqual({
+          fault,
+          cutAt,
+          follower: true,
+        });
+        const end = leader.terms[0]?.end ?? Infinity;
+        const takeover = follower.terms[0]?.start ?? -Infinity;
+        expect(end).toBeLessThanOrEqual(takeover - 3_000);
+        cut = false;
+        await leader.stop();
+        await follower.stop();
+      }
+    }
   });
 });
 
@@ -279,15 +332,16 @@ describe("releasing the Lease on stop", () => {
     const clock = new ManualClock(T0);
     const server = new FakeLeaseServer();
     const me = replica(server, clock, "me");
-    await clock.advance(1_000);
+    await clock.advance(4_000);
     server.fault = "hang";
-    await clock.advance(1_000); // the renewal at 2 s hangs
+    await clock.advance(1_000); // the renewal at 5 s hangs
     const stopped = me.stop();
     await clock.advance(0);
-    expect(me.terms).toEqual([{ start: T0, end: T0 + 2_000 }]);
+    expect(me.terms).toEqual([{ start: T0, end: T0 + 5_000 }]);
     server.fault = "none";
-    // Not aborted by the stop: the hung renewal ends at its own deadline, 10 s after it began.
-    await clock.advance(9_999);
+    // Not aborted by the stop: the hung renewal ends at its own deadline, the step-down time 12 s
+    // after the last renewal began (0 s).
+    await clock.advance(6_999);
     expect(server.record?.holderIdentity).toBe("me");
     await clock.advance(1);
     await stopped;
