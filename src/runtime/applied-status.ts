@@ -147,10 +147,15 @@ interface ReportInputs {
   readonly source: AppliedConfigReport["source"];
 }
 
+/** The sender hands out a new empty list with each translation: no rejection is no rejection. */
+function sameRejections(a: ReportInputs, b: ReportInputs): boolean {
+  return a.rejected === b.rejected || (a.rejected.length === 0 && b.rejected.length === 0);
+}
+
 function sameInputs(a: ReportInputs, b: ReportInputs): boolean {
   return (
     a.accepted === b.accepted &&
-    a.rejected === b.rejected &&
+    sameRejections(a, b) &&
     a.latest === b.latest &&
     a.degradedSinceRejection === b.degradedSinceRejection &&
     a.source === b.source
@@ -260,10 +265,8 @@ function changedKeys(
   view: SenderView,
   keys: RefKeys,
 ): Set<string> | undefined {
-  const sameRejections =
-    next.rejected === was.rejected || (next.rejected.length === 0 && was.rejected.length === 0);
   if (
-    !sameRejections ||
+    !sameRejections(was, next) ||
     next.degradedSinceRejection !== was.degradedSinceRejection ||
     next.source !== was.source
   )
@@ -291,6 +294,11 @@ export interface AppliedStatusFeedOptions {
   readonly gatewayApi?: GatewayApiStatusSink;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * `false`: every report by the full pass over every result, never from the last report's changed
+   * keys: the reference those are checked against.
+   */
+  readonly patchReports?: boolean;
 }
 
 /**
@@ -374,8 +382,9 @@ export class AppliedStatusFeed {
     const last = this.#last;
     if (last !== undefined && sameInputs(last.inputs, inputs)) return;
     const made =
-      (last === undefined ? undefined : patchedReport(last, inputs, view, this.#keys)) ??
-      this.#walked(inputs);
+      (last === undefined || this.#o.patchReports === false
+        ? undefined
+        : patchedReport(last, inputs, view, this.#keys)) ?? this.#walked(inputs);
     const report: AppliedConfigReport = { ...made, serial: ++this.#serial };
     this.#last = { inputs, report };
     this.#o.logger.debug(
