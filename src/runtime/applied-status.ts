@@ -8,6 +8,7 @@
  * on Kong: they follow the newest translation.
  */
 import type { Logger } from "pino";
+import type { ObjectFailure } from "../kong/flattened-errors.ts";
 import { refKey, RefKeys, type GenerationRef } from "../model/object-ref.ts";
 import type { GatewayState, SenderView } from "../sender/gateway-state.ts";
 import { EventReason } from "../status/events.ts";
@@ -15,6 +16,7 @@ import type { AppliedConfigReport, ExcludedObject } from "../status/ingress-publ
 import { KONG_STATUS_KINDS } from "../status/kong-status.ts";
 import type { GatewayApiStatuses, ObjectResult, TranslationResult } from "../translator/types.ts";
 import type { Clock } from "../util/clock.ts";
+import { compareStrings, indexOfSorted } from "../util/compare.ts";
 
 export interface AppliedReportInput {
   readonly view: SenderView;
@@ -104,24 +106,177 @@ function exclusionWhy(
  * The report for the publisher, or undefined while no node's running config is known ("not yet
  * known" is not "not configured"). An object of ours that is neither in the accepted config nor known
  * to be left out (e.g. created a moment ago, its push still under way) is in neither list, so its
- * status is left as it is.
+ * status is left as it is. This full pass over every result is the reference the feed's patched
+ * reports must equal.
  */
 export function appliedReport(input: AppliedReportInput): AppliedConfigReport | undefined {
   const accepted = input.view.acceptedObjects;
   if (accepted === undefined) return undefined;
-  const rejected = new Map(input.view.rejectedObjects.map(f => [refKey(f.ref), f.messages]));
+  const inputs: ReportInputs = {
+    accepted,
+    rejected: input.view.rejectedObjects,
+    latest: input.latest,
+    degradedSinceRejection: input.degradedSinceRejection,
+    source: sourceOf(input.view.gateways),
+  };
+  return walkedReport(inputs, input.keys ?? new RefKeys());
+}
+
+function walkedReport(inputs: ReportInputs, keys: RefKeys): AppliedConfigReport {
+  const { accepted, degradedSinceRejection } = inputs;
+  const rejected = rejectedByKey(inputs.rejected);
   const excluded: ExcludedObject[] = [];
-  const keys = input.keys ?? new RefKeys();
-  for (const r of input.latest?.results ?? []) {
+  for (const r of inputs.latest?.results ?? []) {
     if (!isReported(r) || accepted.has(keys.of(r.ref))) continue;
-    const exclusion = exclusionOf(r, rejected, input.degradedSinceRejection);
+    const exclusion = exclusionOf(r, rejected, degradedSinceRejection);
     if (exclusion !== undefined) excluded.push(exclusion);
   }
+  return { source: inputs.source, configured: accepted, excluded };
+}
+
+function rejectedByKey(failures: readonly ObjectFailure[]): ReadonlyMap<string, readonly string[]> {
+  return new Map(failures.map(f => [refKey(f.ref), f.messages]));
+}
+
+/** What a report is made from; the same inputs make the same report. */
+interface ReportInputs {
+  readonly accepted: ReadonlyMap<string, GenerationRef>;
+  readonly rejected: readonly ObjectFailure[];
+  readonly latest: TranslationResult | undefined;
+  readonly degradedSinceRejection: boolean;
+  readonly source: AppliedConfigReport["source"];
+}
+
+/** The sender hands out a new empty list with each translation: no rejection is no rejection. */
+function sameRejections(a: ReportInputs, b: ReportInputs): boolean {
+  return a.rejected === b.rejected || (a.rejected.length === 0 && b.rejected.length === 0);
+}
+
+function sameInputs(a: ReportInputs, b: ReportInputs): boolean {
+  return (
+    a.accepted === b.accepted &&
+    sameRejections(a, b) &&
+    a.latest === b.latest &&
+    a.degradedSinceRejection === b.degradedSinceRejection &&
+    a.source === b.source
+  );
+}
+
+/**
+ * More results changed than this, and the report is made by the full pass: a full translation's
+ * results are all new objects, and the scan for changes stops here instead of walking them all.
+ */
+const MAX_CHANGED_RESULTS = 64;
+
+/**
+ * The keys of the results that differ between two translations, when each differs only in results
+ * replaced in place (same count, same key at each index: what a patched translation hands out, the
+ * others being the very same objects); undefined otherwise. A scan of pointers, not of objects.
+ */
+function changedResultKeys(
+  before: TranslationResult | undefined,
+  after: TranslationResult | undefined,
+  keys: RefKeys,
+): string[] | undefined {
+  if (before === after) return [];
+  if (before === undefined || after === undefined) return undefined;
+  const was = before.results;
+  const now = after.results;
+  if (was.length !== now.length) return undefined;
+  const changed: string[] = [];
+  for (let i = 0; i < now.length; i++) {
+    const a = was[i];
+    const b = now[i];
+    if (a === b) continue;
+    if (a === undefined || b === undefined || changed.length === MAX_CHANGED_RESULTS)
+      return undefined;
+    const key = keys.of(b.ref);
+    if (keys.of(a.ref) !== key) return undefined;
+    changed.push(key);
+  }
+  return changed;
+}
+
+/** The results under `key`, found by halving: results are sorted by their ref's key (translator/results.ts). */
+function resultsUnder(
+  results: readonly ObjectResult[],
+  key: string,
+  keys: RefKeys,
+): readonly ObjectResult[] {
+  const keyOf = (r: ObjectResult): string => keys.of(r.ref);
+  const at = indexOfSorted(results, key, keyOf);
+  if (at === undefined) return [];
+  // One result per object; a kind served under two groups would share the key, so look beside it.
+  let first = at;
+  while (first > 0 && keyOf(results[first - 1] as ObjectResult) === key) first--;
+  let end = at + 1;
+  while (end < results.length && keyOf(results[end] as ObjectResult) === key) end++;
+  return results.slice(first, end);
+}
+
+function byKey(keys: RefKeys): (a: ExcludedObject, b: ExcludedObject) => number {
+  return (a, b) => compareStrings(keys.of(a.ref), keys.of(b.ref));
+}
+
+/**
+ * The report for `next`, made from the last one by the keys that changed, or undefined when that is
+ * not known to equal the full pass. Every exclusion depends on its own result, on whether the accepted
+ * config holds its key, and on the rejections and their confirmation; with the last two the same, only
+ * the keys whose result or accepted entry changed can differ. Those are known when the accepted map
+ * was patched from the last one (`SenderView.acceptedChanges`) and the translation replaced results
+ * in place. Rejections, a source that changed or any other map or translation: the full pass.
+ */
+function patchedReport(
+  last: { readonly inputs: ReportInputs; readonly report: AppliedConfigReport },
+  next: ReportInputs,
+  view: SenderView,
+  keys: RefKeys,
+): Omit<AppliedConfigReport, "serial"> | undefined {
+  const since = last.report.serial;
+  const changed = since === undefined ? undefined : changedKeys(last.inputs, next, view, keys);
+  if (since === undefined || changed === undefined) return undefined;
+  const was = last.report.excluded;
+  const kept = was.filter(x => !changed.has(keys.of(x.ref)));
+  const added: ExcludedObject[] = [];
+  const rejected = rejectedByKey(next.rejected);
+  for (const key of changed) {
+    if (next.accepted.has(key)) continue;
+    for (const r of resultsUnder(next.latest?.results ?? [], key, keys)) {
+      if (!isReported(r)) continue;
+      const exclusion = exclusionOf(r, rejected, next.degradedSinceRejection);
+      if (exclusion !== undefined) added.push(exclusion);
+    }
+  }
+  // In the full pass's order (the results'), and the very same list when nothing moved.
+  const excluded =
+    added.length === 0 && kept.length === was.length ? was : [...kept, ...added].sort(byKey(keys));
   return {
-    source: sourceOf(input.view.gateways),
-    configured: [...accepted.values()],
+    source: next.source,
+    configured: next.accepted,
     excluded,
+    changes: { since, keys: changed },
   };
+}
+
+/** The keys whose report may differ between `was` and `next`, when only those can; see above. */
+function changedKeys(
+  was: ReportInputs,
+  next: ReportInputs,
+  view: SenderView,
+  keys: RefKeys,
+): Set<string> | undefined {
+  if (
+    !sameRejections(was, next) ||
+    next.degradedSinceRejection !== was.degradedSinceRejection ||
+    next.source !== was.source
+  )
+    return undefined;
+  const changes = view.acceptedChanges;
+  const acceptedKeys =
+    next.accepted === was.accepted ? [] : changes?.from === was.accepted ? changes.keys : undefined;
+  const resultKeys = changedResultKeys(was.latest, next.latest, keys);
+  if (acceptedKeys === undefined || resultKeys === undefined) return undefined;
+  return new Set([...acceptedKeys, ...resultKeys]);
 }
 
 /** What the Gateway API status publisher takes (src/status/gateway-publisher.ts). */
@@ -139,6 +294,11 @@ export interface AppliedStatusFeedOptions {
   readonly gatewayApi?: GatewayApiStatusSink;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * `false`: every report by the full pass over every result, never from the last report's changed
+   * keys: the reference those are checked against.
+   */
+  readonly patchReports?: boolean;
 }
 
 /**
@@ -152,14 +312,21 @@ export class AppliedStatusFeed {
   #latest: TranslationResult | undefined;
   /** When Kong was first seen rejecting the newest translation. */
   #rejectedAt: number | undefined;
-  /** What the last report was made from; the same inputs make the same report. */
-  #lastInputs: readonly unknown[] | undefined;
+  /** The last report and what it was made from. */
+  #last: { readonly inputs: ReportInputs; readonly report: AppliedConfigReport } | undefined;
+  #serial = 0;
+  #walks = 0;
   /** The accepted Gateway API statuses last handed on. */
   #lastGatewayApi: GatewayApiStatuses | undefined;
   readonly #keys = new RefKeys();
 
   constructor(options: AppliedStatusFeedOptions) {
     this.#o = options;
+  }
+
+  /** How many reports were made by the full pass over every result; the others by the changed keys. */
+  get walks(): number {
+    return this.#walks;
   }
 
   /** The cycle handed a new translation to the sender. */
@@ -201,35 +368,39 @@ export class AppliedStatusFeed {
 
   #publish(): void {
     const view = this.#view;
-    if (view === undefined) return;
-    const degradedSinceRejection = this.#degradedSinceRejection(view);
+    const accepted = view?.acceptedObjects;
+    if (view === undefined || accepted === undefined) return;
     // Views come on every state change, polls included; most carry the very same accepted objects
     // (the running config's own map), rejections and translation, and then nothing is to be done.
-    const inputs = [
-      view.acceptedObjects,
-      view.rejectedObjects,
-      this.#latest,
-      degradedSinceRejection,
-      sourceOf(view.gateways),
-    ];
-    if (this.#lastInputs?.every((input, i) => input === inputs[i]) === true) return;
-    const report = appliedReport({
-      view,
+    const inputs: ReportInputs = {
+      accepted,
+      rejected: view.rejectedObjects,
       latest: this.#latest,
-      degradedSinceRejection,
-      keys: this.#keys,
-    });
-    if (report === undefined) return;
-    this.#lastInputs = inputs;
+      degradedSinceRejection: this.#degradedSinceRejection(view),
+      source: sourceOf(view.gateways),
+    };
+    const last = this.#last;
+    if (last !== undefined && sameInputs(last.inputs, inputs)) return;
+    const made =
+      (last === undefined || this.#o.patchReports === false
+        ? undefined
+        : patchedReport(last, inputs, view, this.#keys)) ?? this.#walked(inputs);
+    const report: AppliedConfigReport = { ...made, serial: ++this.#serial };
+    this.#last = { inputs, report };
     this.#o.logger.debug(
       {
         source: report.source,
-        configured: report.configured.length,
+        configured: report.configured.size,
         excluded: report.excluded.map(x => refKey(x.ref)),
       },
       "Accepted config changed",
     );
     this.#o.publisher.onConfigApplied(report);
     this.#o.gatewayApi?.onAppliedReport(report);
+  }
+
+  #walked(inputs: ReportInputs): AppliedConfigReport {
+    this.#walks++;
+    return walkedReport(inputs, this.#keys);
   }
 }

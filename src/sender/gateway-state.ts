@@ -5,7 +5,7 @@
 import type { ObjectFailure } from "../kong/flattened-errors.ts";
 import type { GenerationRef } from "../model/object-ref.ts";
 import type { GatewayApiStatuses } from "../translator/types.ts";
-import type { CandidateOrigin } from "./last-known-good.ts";
+import type { CandidateOrigin, ObjectsChanges } from "./last-known-good.ts";
 
 /**
  * - `pending`: nothing known yet (never reached since start);
@@ -46,6 +46,11 @@ export interface SenderView {
    * Undefined while no node's running config is known yet: "not yet known" differs from "not configured".
    */
   readonly acceptedObjects: ReadonlyMap<string, GenerationRef> | undefined;
+  /**
+   * How `acceptedObjects` differs from an earlier map, when the sender patched it from that one (a
+   * push that changed a few objects): what lets status follow a push by the changed keys alone.
+   */
+  readonly acceptedChanges?: ObjectsChanges;
   /** Objects Kong named as broken in the newest translation; empty once it is accepted. */
   readonly rejectedObjects: readonly ObjectFailure[];
   /**

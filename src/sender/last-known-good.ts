@@ -42,6 +42,14 @@ const CLASS_KINDS: ReadonlySet<string> = new Set(["IngressClass"]);
 /** More changed results than this, and the objects are built afresh (a full translation's are all new). */
 const MAX_PATCHED_RESULTS = 64;
 
+/** How a map of objects differs from an earlier one: the entries under `keys` were set anew. */
+export interface ObjectsChanges {
+  /** The map it was patched from. */
+  readonly from: ReadonlyMap<string, GenerationRef>;
+  /** Every key whose entry may differ from `from`'s; every other key holds the very same ref. */
+  readonly keys: readonly string[];
+}
+
 /** A result whose object a candidate holds (`Candidate.objects`). */
 function contained(r: ObjectResult): boolean {
   return r.outcome === "translated" && !CLASS_KINDS.has(r.ref.kind);
@@ -66,6 +74,19 @@ export class CandidateRefs {
       }
     | undefined;
 
+  /**
+   * The map patched last and the keys set anew in it, so status can follow a push by those keys alone
+   * (runtime/applied-status.ts). The map it came from is held weakly: a record of one step must not
+   * keep a chain of 10k-entry maps alive; whoever still compares against it holds it anyway.
+   */
+  #patch:
+    | {
+        readonly from: WeakRef<ReadonlyMap<string, GenerationRef>>;
+        readonly objects: ReadonlyMap<string, GenerationRef>;
+        readonly keys: readonly string[];
+      }
+    | undefined;
+
   #walks = 0;
 
   /** How many maps were built by walking every result; the others were patched from the last one. */
@@ -75,9 +96,24 @@ export class CandidateRefs {
 
   /** The objects `results` name, keyed by `refKey`, in their order: what a fresh walk would build. */
   objectsOf(results: readonly ObjectResult[]): ReadonlyMap<string, GenerationRef> {
-    const objects = this.#patched(results) ?? this.#built(results);
+    let objects = this.#patched(results);
+    if (objects === undefined) {
+      this.#patch = undefined;
+      objects = this.#built(results);
+    }
     this.#last = { results, objects };
     return objects;
+  }
+
+  /**
+   * How `objects` differs from the map it was patched from, when it is the map patched last and that
+   * one is still in use; undefined otherwise (built by a walk, or an older map): then nothing is known.
+   */
+  changesOf(objects: ReadonlyMap<string, GenerationRef>): ObjectsChanges | undefined {
+    const patch = this.#patch;
+    if (patch?.objects !== objects) return undefined;
+    const from = patch.from.deref();
+    return from === undefined ? undefined : { from, keys: patch.keys };
   }
 
   #built(results: readonly ObjectResult[]): Map<string, GenerationRef> {
@@ -100,6 +136,7 @@ export class CandidateRefs {
     const last = this.#last;
     if (last?.results.length !== results.length) return undefined;
     let objects: Map<string, GenerationRef> | undefined;
+    const keys: string[] = [];
     let differ = 0;
     for (let i = 0; i < results.length; i++) {
       const now = results[i];
@@ -113,8 +150,11 @@ export class CandidateRefs {
       if (!held) continue;
       const { key, ref } = this.of(now.ref, now.generation);
       (objects ??= new Map(last.objects)).set(key, ref);
+      keys.push(key);
     }
-    return objects ?? last.objects;
+    if (objects === undefined) return last.objects;
+    this.#patch = { from: new WeakRef(last.objects), objects, keys };
+    return objects;
   }
 
   of(ref: ObjectRef, generation: number | undefined): { key: string; ref: GenerationRef } {

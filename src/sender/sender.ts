@@ -194,9 +194,12 @@ export class Sender {
 
   /** The current view: per-node state, accepted objects, objects Kong named as broken. */
   view(): SenderView {
+    const accepted = this.acceptedObjects();
+    const changes = accepted === undefined ? undefined : this.#refs.changesOf(accepted);
     return Object.freeze({
       gateways: [...this.#workers.values()].map(w => w.state),
-      acceptedObjects: this.acceptedObjects(),
+      acceptedObjects: accepted,
+      ...(changes === undefined ? {} : { acceptedChanges: changes }),
       rejectedObjects: this.#rejected,
       ...(this.#acceptedGatewayApi === undefined
         ? {}

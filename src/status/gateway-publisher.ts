@@ -158,8 +158,8 @@ export class GatewayApiStatusPublisher {
   #latest: GatewayApiStatuses | undefined;
   /** The statuses of the config Kong accepted last; `undefined` until Kong accepted one of ours. */
   #applied: GatewayApiStatuses | undefined;
-  /** Keys of the objects Kong's running config holds; `undefined` while no Kong's config is known. */
-  #held: { readonly from: readonly ObjectRef[]; set: ReadonlySet<string> | undefined } | undefined;
+  /** The objects Kong's running config holds, by key; `undefined` while no Kong's config is known. */
+  #held: ReadonlyMap<string, ObjectRef> | undefined;
   /** Objects of ours Kong rejected, left out of the config it accepted, by key. */
   #rejected: ReadonlyMap<string, Rejection> = new Map();
   /** `#applied` by key, built once per accepted config. */
@@ -188,8 +188,8 @@ export class GatewayApiStatusPublisher {
    * those of ours it rejected and left out (Kong's words, as their Warning events carry them).
    */
   onAppliedReport(report: Pick<AppliedConfigReport, "configured" | "excluded">): void {
-    // Read only before Kong accepted any of our Gateway API statuses: built then, not on every push.
-    this.#held = { from: report.configured, set: undefined };
+    // The sender's own map, keyed as `#isHeld` asks: nothing is built per push.
+    this.#held = report.configured;
     this.#rejected = new Map(
       report.excluded.map(x => [refKey(x.ref), { reason: x.reason, message: x.message }]),
     );
@@ -259,10 +259,7 @@ export class GatewayApiStatusPublisher {
   }
 
   #isHeld(key: string): boolean {
-    const held = this.#held;
-    if (held === undefined) return false;
-    held.set ??= new Set(held.from.map(refKey));
-    return held.set.has(key);
+    return this.#held?.has(key) === true;
   }
 
   #gatewayStatus(latest: GatewayStatusSpec): GatewayStatusSpec {

@@ -5,7 +5,7 @@
  * `kubectl get kongplugins` shows which ones Kong runs. Conditions of other types are kept.
  */
 import type { Logger } from "pino";
-import type { GenerationRef } from "../model/object-ref.ts";
+import { refKey, type GenerationRef } from "../model/object-ref.ts";
 import {
   conditionsEqual,
   isStale,
@@ -97,9 +97,26 @@ export interface KongStatusPublisherOptions {
   readonly logger: Logger;
 }
 
+function desiredOf(
+  ref: GenerationRef & { kind: KongDesiredStatus["kind"] },
+  condition: DesiredCondition,
+): KongDesiredStatus {
+  return {
+    kind: ref.kind,
+    namespace: ref.namespace,
+    name: ref.name,
+    ...(ref.uid === undefined ? {} : { uid: ref.uid }),
+    generation: ref.generation,
+    conditions: [condition],
+  };
+}
+
 export class KongStatusPublisher {
   readonly #o: KongStatusPublisherOptions;
-  #desiredKeys: ReadonlySet<string> = new Set();
+  /** What the writer was handed, by key, so those left out now can be released. */
+  #desiredKeys = new Map<string, DesiredStatus>();
+  /** The serial of the report handled last: a report that names it as `since` is taken by its keys. */
+  #serial: number | undefined;
 
   constructor(options: KongStatusPublisherOptions) {
     this.#o = options;
@@ -108,24 +125,46 @@ export class KongStatusPublisher {
   /** Kong accepted a config: Programmed on what it contains, not on what it leaves out. */
   onConfigApplied(report: AppliedConfigReport): void {
     if (!this.#o.updateStatus) return;
+    const changes = report.changes;
+    const follows = changes !== undefined && changes.since === this.#serial;
+    this.#serial = report.serial;
+    if (follows) this.#publishKeys(report, changes.keys);
+    else this.#publishAll(report);
+    this.#o.logger.debug({ objects: this.#desiredKeys.size }, "Publishing Kong object status");
+  }
+
+  #publishAll(report: AppliedConfigReport): void {
     const next = new Map<string, DesiredStatus>();
     const want = (ref: GenerationRef, condition: DesiredCondition): void => {
       if (!isKongKind(ref)) return;
-      const desired: KongDesiredStatus = {
-        kind: ref.kind,
-        namespace: ref.namespace,
-        name: ref.name,
-        ...(ref.uid === undefined ? {} : { uid: ref.uid }),
-        generation: ref.generation,
-        conditions: [condition],
-      };
+      const desired = desiredOf(ref, condition);
       next.set(statusKey(desired), desired);
     };
-    for (const ref of report.configured) want(ref, PROGRAMMED);
+    for (const ref of report.configured.values()) want(ref, PROGRAMMED);
     for (const x of report.excluded) want(x.ref, INVALID);
-    for (const key of this.#desiredKeys) if (!next.has(key)) this.#o.statuses.release(key);
+    for (const key of this.#desiredKeys.keys()) if (!next.has(key)) this.#o.statuses.release(key);
     for (const desired of next.values()) this.#o.statuses.desire(desired);
-    this.#desiredKeys = new Set(next.keys());
-    this.#o.logger.debug({ objects: next.size }, "Publishing Kong object status");
+    this.#desiredKeys = next;
+  }
+
+  /**
+   * What `#publishAll` would change, by the keys that changed alone: every other key's ref and
+   * exclusion are the very ones of the last report, so its status is the one handed then.
+   */
+  #publishKeys(report: AppliedConfigReport, keys: Iterable<string>): void {
+    // An exclusion wins over the config, as it comes later in the full pass.
+    const excluded = new Map<string, GenerationRef>();
+    for (const x of report.excluded) if (isKongKind(x.ref)) excluded.set(refKey(x.ref), x.ref);
+    for (const key of keys) {
+      const invalid = excluded.get(key);
+      const ref = invalid ?? report.configured.get(key);
+      if (ref !== undefined && isKongKind(ref)) {
+        const desired = desiredOf(ref, invalid === undefined ? PROGRAMMED : INVALID);
+        this.#desiredKeys.set(key, desired);
+        this.#o.statuses.desire(desired, key);
+      } else if (this.#desiredKeys.delete(key)) {
+        this.#o.statuses.release(key);
+      }
+    }
   }
 }

@@ -5,22 +5,40 @@
  * (translator/patch.ts) and the median (and mean) main-thread CPU per stage; with `CYCLE_PROFILE` set
  * to a file name, writes a V8 CPU profile of the edits alone (not of the set-up) there.
  * `npx node test/bench/cycle-profile.ts`
+ *
+ * With `CYCLE_STATUS=1`, each edit also goes through the status side as the controller wires it: the
+ * real sender pushes to the Kong stand-in (a worker thread, test/bench/live) and waits for it to take
+ * the config, the applied feed gets the translation and every sender view, and feeds the Ingress, Kong
+ * and Gateway API publishers and the status writer (not running: no API server). Prints the main-thread
+ * CPU spent in the feed's calls per edit (its report, the publishers, the writer's `desire`).
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { ConfigEncoder } from "../../src/kong/admin-client.ts";
+import { performance } from "node:perf_hooks";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { AdminClient, ConfigEncoder } from "../../src/kong/admin-client.ts";
+import { AppliedStatusFeed } from "../../src/runtime/applied-status.ts";
+import { buildStatusSide } from "../../src/runtime/status-side.ts";
+import { Sender } from "../../src/sender/sender.ts";
+import type { SenderView } from "../../src/sender/gateway-state.ts";
+import { ObservedStatusIndex } from "../../src/status/observed.ts";
 import { Snapshotter } from "../../src/store/snapshot.ts";
+import { createMetrics } from "../../src/telemetry/metrics.ts";
 import {
   createTranslator,
   DEFAULT_TRANSLATE_OPTIONS,
   TranslationMemo,
 } from "../../src/translator/index.ts";
+import { systemClock } from "../../src/util/clock.ts";
+import { startKongStandIn } from "./live/kong-standin.ts";
 import { asStored, loadedStore } from "./offline.ts";
 import { appIngress, syntheticCluster } from "./synthetic-cluster.ts";
 
 const apps = Number(process.env["CYCLE_APPS"] ?? 3333);
 const edits = Number(process.env["CYCLE_EDITS"] ?? 200);
 const profileFile = process.env["CYCLE_PROFILE"];
+const withStatus = process.env["CYCLE_STATUS"] === "1";
 
 /** This thread's CPU time in ms: other processes on a shared machine do not count. */
 function cpuMs(): number {
@@ -47,13 +65,22 @@ const encoder = new ConfigEncoder();
 encoder.encode(translator(snapshots.take()).config);
 const indexOf = new Map(objects.map((o, i) => [o, i]));
 const ingresses = objects.filter(o => o.kind === "Ingress");
+const status = withStatus ? await statusSide() : undefined;
+status?.push(translator(snapshots.take()), snapshots.take());
+await status?.confirmed();
 const session = new Session();
 if (profileFile !== undefined) {
   session.connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
 }
-const times = { snapshot: [] as number[], translate: [] as number[], encode: [] as number[] };
+const times = {
+  snapshot: [] as number[],
+  translate: [] as number[],
+  encode: [] as number[],
+  status: [] as number[],
+  statusElapsed: [] as number[],
+};
 for (let edit = 0; edit < edits; edit++) {
   const app = (edit * 7919) % ingresses.length;
   const original = ingresses[app];
@@ -63,12 +90,19 @@ for (let edit = 0; edit < edits; edit++) {
   store.upsert("Ingress", edited);
   const snapshot = snapshots.take();
   const taken = cpuMs();
-  const { config } = translator(snapshot);
+  const result = translator(snapshot);
   const translated = cpuMs();
-  encoder.encode(config);
+  encoder.encode(result.config);
   times.snapshot.push(taken - start);
   times.translate.push(translated - taken);
   times.encode.push(cpuMs() - translated);
+  if (status !== undefined) {
+    status.push(result, snapshot);
+    await status.confirmed();
+    const took = status.takeMs();
+    times.status.push(took.cpu);
+    times.statusElapsed.push(took.elapsed);
+  }
 }
 if (profileFile !== undefined) {
   const { profile } = await session.post("Profiler.stop");
@@ -77,3 +111,109 @@ if (profileFile !== undefined) {
 process.stdout.write(
   `${apps} apps, ${edits} edits (${memo.patched} patched), median CPU: snapshot ${medianAndMean(times.snapshot)} ms, translate ${medianAndMean(times.translate)} ms, encode ${medianAndMean(times.encode)} ms\n`,
 );
+if (status !== undefined) {
+  process.stdout.write(
+    `status side per edit (feed, publishers, writer): CPU ${medianAndMean(times.status)} ms, elapsed ${medianAndMean(times.statusElapsed)} ms; ${status.summary()}\n`,
+  );
+  await status.stop();
+}
+
+/**
+ * The sender and the status side, wired as runtime/controller.ts wires them, with the CPU of the feed's
+ * calls summed apart from the sender's own work (encoding, HTTP).
+ */
+async function statusSide() {
+  const logger = pino({ level: "silent" });
+  const registry = new Registry();
+  const kong = await startKongStandIn({ maxBodyBytes: 256 * 1024 * 1024 });
+  const side = buildStatusSide({
+    config: {
+      updateStatus: true,
+      publishStatusAddress: ["10.0.0.1"],
+      emitKubernetesEvents: false,
+      statusMaxBackoffMs: 30_000,
+      gatewayApiControllerName: "konghq.com/kic-gateway-controller",
+    },
+    api: {
+      send: () => Promise.reject(new Error("no API server in this benchmark")),
+      getJson: () => Promise.reject(new Error("no API server in this benchmark")),
+    },
+    observed: new ObservedStatusIndex(),
+    metrics: createMetrics({ registry }),
+    clock: systemClock,
+    logger,
+    env: {},
+  });
+  const feed = new AppliedStatusFeed({
+    publisher: {
+      onConfigApplied: report => {
+        side.publisher.onConfigApplied(report);
+        side.kong.onConfigApplied(report);
+      },
+    },
+    gatewayApi: side.gatewayApi,
+    clock: systemClock,
+    logger,
+  });
+  const sender = new Sender({
+    gateways: [new AdminClient({ url: kong.url, clock: systemClock })],
+    translate: translator,
+    clock: systemClock,
+    logger,
+    // `--proxy-sync-seconds=0`: each edit is pushed at once.
+    pacing: { capMs: 0 },
+  });
+  // The thread CPU clock ticks in steps of a few ms on some kernels; the feed's calls are synchronous,
+  // so their elapsed time, summed beside, says how long they take when they are shorter than a step.
+  let spent = 0;
+  let elapsed = 0;
+  let views = 0;
+  let view: SenderView | undefined;
+  let waiter: (() => void) | undefined;
+  const timed = (call: () => void): void => {
+    const start = cpuMs();
+    const startedAt = performance.now();
+    call();
+    elapsed += performance.now() - startedAt;
+    spent += cpuMs() - start;
+  };
+  sender.subscribe(next => {
+    view = next;
+    views++;
+    timed(() => {
+      feed.viewChanged(next);
+    });
+    waiter?.();
+  });
+  sender.start();
+  let before: SenderView["acceptedObjects"];
+  return {
+    push(result: ReturnType<typeof translator>, snapshot: ReturnType<typeof snapshots.take>): void {
+      before = view?.acceptedObjects;
+      sender.update({ snapshot, result });
+      timed(() => {
+        feed.translated(result);
+      });
+    },
+    /** Until the stand-in runs the pushed config and the sender's view shows what it holds. */
+    async confirmed(): Promise<void> {
+      const done = (): boolean =>
+        view?.gateways[0]?.phase === "synced" && view.acceptedObjects !== before;
+      while (!done()) await new Promise<void>(resolve => (waiter = resolve));
+      waiter = undefined;
+    },
+    takeMs(): { cpu: number; elapsed: number } {
+      const ms = { cpu: spent, elapsed };
+      spent = 0;
+      elapsed = 0;
+      return ms;
+    },
+    summary(): string {
+      return `${views} views, reports by the full pass ${feed.walks}, Ingress full passes ${side.publisher.fullPasses}`;
+    },
+    async stop(): Promise<void> {
+      await sender.stop();
+      await kong.stop();
+    },
+  };
+}

@@ -104,7 +104,7 @@ describe("status writer against a real kube-apiserver", () => {
   ) =>
     ({
       source: "primary",
-      configured: configured.map(name => refs.get(name)!),
+      configured: new Map(configured.map(name => [`Ingress/${NS}/${name}`, refs.get(name)!])),
       excluded,
     }) satisfies AppliedConfigReport;
 

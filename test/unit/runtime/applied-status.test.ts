@@ -59,7 +59,8 @@ function view(opts: {
   };
 }
 
-const keys = (refs: readonly ObjectRef[]): string[] => refs.map(refKey).sort();
+const keys = (refs: ReadonlyMap<string, ObjectRef> | undefined): string[] =>
+  [...(refs?.values() ?? [])].map(refKey).sort();
 
 describe("appliedReport", () => {
   it("reports nothing while no node's running config is known", () => {
@@ -76,7 +77,7 @@ describe("appliedReport", () => {
       degradedSinceRejection: false,
     });
     expect(report?.source).toBe("last-known-good");
-    expect(keys(report?.configured ?? [])).toEqual(["Ingress/shop/a", "Service/shop/web"]);
+    expect(keys(report?.configured)).toEqual(["Ingress/shop/a", "Service/shop/web"]);
     expect(report?.excluded).toEqual([]);
   });
 
@@ -129,7 +130,7 @@ describe("appliedReport", () => {
   ])("an Ingress missing from the accepted config when %s", (_what, r, v, degraded, expected) => {
     const latest = translation([result(ingress("a"), "translated"), r]);
     const report = appliedReport({ view: v, latest, degradedSinceRejection: degraded });
-    expect(keys(report?.configured ?? [])).toEqual(["Ingress/shop/a"]);
+    expect(keys(report?.configured)).toEqual(["Ingress/shop/a"]);
     if (expected === undefined) {
       expect(report?.excluded).toEqual([]);
     } else {

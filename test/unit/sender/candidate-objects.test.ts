@@ -132,3 +132,30 @@ describe("CandidateRefs.objectsOf", () => {
     expect([...first.objects]).toEqual(before);
   });
 });
+
+describe("CandidateRefs.changesOf", () => {
+  it("names the keys a patched map set anew, and nothing for a walked or an older map", () => {
+    const { store, translate } = cluster();
+    const refs = new CandidateRefs();
+    const first = candidateOf(translate(), "primary", undefined, refs).objects;
+    expect(refs.changesOf(first)).toBeUndefined();
+    upsert(store, ingress("c", { path: "/other" }));
+    const edited = candidateOf(translate(), "primary", undefined, refs).objects;
+    const changes = refs.changesOf(edited);
+    expect(changes?.from).toBe(first);
+    expect(changes?.keys).toEqual(["Ingress/shop/c"]);
+    // Every other entry is the very same ref.
+    for (const [key, ref] of edited)
+      if (key !== "Ingress/shop/c") expect(ref, key).toBe(first.get(key));
+    expect(edited.get("Ingress/shop/c")).not.toBe(first.get("Ingress/shop/c"));
+    upsert(store, ingress("d", { path: "/again" }));
+    const next = candidateOf(translate(), "primary", undefined, refs).objects;
+    expect(refs.changesOf(next)?.from).toBe(edited);
+    // Only the last step is known: status that saw `edited` can follow; one that saw `first` cannot.
+    expect(refs.changesOf(edited)).toBeUndefined();
+    upsert(store, ingress("b", { service: "no" }));
+    const walked = candidateOf(translate(), "primary", undefined, refs).objects;
+    expect(refs.walks).toBe(2);
+    expect(refs.changesOf(walked)).toBeUndefined();
+  });
+});

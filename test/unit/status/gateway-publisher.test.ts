@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { Service } from "../../../src/model/k8s.ts";
+import { refKey } from "../../../src/model/object-ref.ts";
 import {
   GatewayApiStatusPublisher,
   type GatewayApiStatusPublisherOptions,
@@ -116,7 +117,7 @@ describe("GatewayApiStatusPublisher", () => {
     const fallback = translatedStatuses([gatewayClassManifest(), gatewayManifest()]);
     publisher.onConfigApplied(fallback);
     publisher.onAppliedReport({
-      configured: [],
+      configured: new Map(),
       excluded: [
         {
           ref: {
@@ -155,7 +156,7 @@ describe("GatewayApiStatusPublisher", () => {
     const { desired, publisher } = setup();
     publisher.onTranslated(cluster());
     publisher.onAppliedReport({
-      configured: [],
+      configured: new Map(),
       excluded: [
         {
           ref: { group: G, version: "v1", kind: "Gateway", namespace: "infra", name: "kong" },
@@ -182,10 +183,12 @@ describe("GatewayApiStatusPublisher", () => {
     publisher.onTranslated(cluster());
     // Kong's running config, read back, holds the route: no confirmed push of ours yet.
     publisher.onAppliedReport({
-      configured: [
-        { group: G, version: "v1", kind: "HTTPRoute", namespace: "shop", name: "web" },
-        { group: G, version: "v1", kind: "Gateway", namespace: "infra", name: "kong" },
-      ],
+      configured: new Map(
+        [
+          { group: G, version: "v1", kind: "HTTPRoute", namespace: "shop", name: "web" },
+          { group: G, version: "v1", kind: "Gateway", namespace: "infra", name: "kong" },
+        ].map(ref => [refKey(ref), ref]),
+      ),
       excluded: [],
     });
     expect(desired.get("HTTPRoute/shop/web")).toMatchObject({

@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { Service } from "../../../src/model/k8s.ts";
-import type { ObjectRef } from "../../../src/model/object-ref.ts";
+import { refKey, type ObjectRef } from "../../../src/model/object-ref.ts";
 import type { EventRequest } from "../../../src/status/events.ts";
 import {
   IngressStatusPublisher,
@@ -55,11 +55,14 @@ function setup(opts: Partial<IngressStatusPublisherOptions> = {}) {
   return { desired, events, publisher, drain };
 }
 
-const report = (r: Partial<AppliedConfigReport>): AppliedConfigReport => ({
+/** A report as the feed makes it, its configured objects keyed as the sender keys them. */
+const report = (
+  r: Partial<Omit<AppliedConfigReport, "configured">> & { configured?: readonly ObjectRef[] },
+): AppliedConfigReport => ({
   source: "primary",
-  configured: [],
   excluded: [],
   ...r,
+  configured: new Map((r.configured ?? []).map(ref => [refKey(ref), ref])),
 });
 
 function lbService(ingressIps: string[]): Service {

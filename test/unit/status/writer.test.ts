@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Service } from "../../../src/model/k8s.ts";
+import { refKey } from "../../../src/model/object-ref.ts";
 import { STATUS_MUTATORS } from "../../../src/runtime/status-side.ts";
 import {
   IngressStatusPublisher,
@@ -285,7 +286,11 @@ describe("StatusWriter behind the Ingress publisher", () => {
     name: `web-${String(i)}`,
     uid: `uid-web-${String(i)}`,
   }));
-  const accepted = { source: "primary" as const, configured: refs, excluded: [] };
+  const accepted = {
+    source: "primary" as const,
+    configured: new Map(refs.map(ref => [refKey(ref), ref])),
+    excluded: [],
+  };
 
   function withPublisher(
     addresses: Pick<IngressStatusPublisherOptions, "statusAddresses" | "publishService">,
