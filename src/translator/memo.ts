@@ -36,6 +36,7 @@ import { GatewayRouteMemo } from "./gateway/memo.ts";
 import { ageKeyOf } from "./ownership.ts";
 import type { PolicyUpstream } from "./upstream-policy.ts";
 import type { PatchBase } from "./patch-base.ts";
+import { CriterionVerdicts } from "./routes.ts";
 
 /**
  * What a Service name led to when an Ingress looked it up: the Service it may route to, or none; and
@@ -111,6 +112,8 @@ export class TranslationMemo {
   /** Per KongUpstreamPolicy, its Kong upstream fields. */
   readonly upstreamPolicies = new WeakMap<KongUpstreamPolicyObject, PolicyUpstream>();
   readonly gatewayRoutes = new GatewayRouteMemo();
+  /** Kong's verdicts on route annotation criteria, by value (routes.ts). */
+  readonly criteria = new CriterionVerdicts();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
   /** The EndpointSlices by Service that `backends` was checked against. */
