@@ -64,6 +64,21 @@ export class KongWriterMemo {
   flavor: WriterFlavor = "traditional_compatible";
   /** By the certificate's origin object (its Secret). */
   readonly certificates = new WeakMap<KubeObject, WrittenCertificate>();
+  readonly #tags = new WeakMap<KubeObject, readonly string[]>();
+
+  /**
+   * `tagsOf`, one array per object version: an object's tags go on all its entities (a Service's
+   * service and upstream, an EndpointSlice's every target), and building them is string work per entity.
+   */
+  readonly tagsOf = (origin: Origin): readonly string[] => {
+    if (origin.tags !== undefined && origin.tags.length > 0) return tagsOf(origin);
+    let tags = this.#tags.get(origin.object);
+    if (tags === undefined) {
+      tags = tagsOf(origin);
+      this.#tags.set(origin.object, tags);
+    }
+    return tags;
+  };
 }
 
 /** The `k8s-*` tags of the origin's object, then its extra tags. */
@@ -215,11 +230,11 @@ function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting
   // The common case in a large cluster: nothing about this service changed.
   if (sameBody && sameItems(previous.ir.routes, ir.routes) && samePriorities(previous, writing))
     return previous;
-  const written = writeRoutes(ir.routes, previous, writing);
+  const written = writeRoutes(ir.routes, previous, { writing, tagsOf: memo.tagsOf });
   const flat = written.flat();
   const routes = flat.length > 1 ? flat.sort(byName) : flat;
-  const tags = tagsOf(ir.origin);
-  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags);
+  const tags = memo.tagsOf(ir.origin);
+  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo.tagsOf);
   const service: KongService = { ...kongService(ir, tags), routes };
   return { ir, written, service, upstream };
 }
@@ -228,9 +243,12 @@ function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting
 function writeRoutes(
   routes: readonly IrRoute[],
   previous: WrittenService | undefined,
-  writing: RouteWriting,
+  {
+    writing,
+    tagsOf: tags,
+  }: { writing: RouteWriting; tagsOf: (origin: Origin) => readonly string[] },
 ): (readonly KongRoute[])[] {
-  const write = (r: IrRoute): readonly KongRoute[] => writeRoute(r, tagsOf(r.origin), writing);
+  const write = (r: IrRoute): readonly KongRoute[] => writeRoute(r, tags(r.origin), writing);
   if (previous === undefined) return routes.map(write);
   const before = new Map<IrRoute, readonly KongRoute[]>();
   for (const [i, route] of previous.ir.routes.entries()) {
@@ -284,7 +302,11 @@ function kongService(ir: IrService, tags: readonly string[]): KongService {
   };
 }
 
-function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
+function writeUpstream(
+  ir: IrService,
+  tags: readonly string[],
+  tagsOfEndpoint: (origin: Origin) => readonly string[],
+): KongUpstream {
   const hostHeader = ir.settings.hostHeader;
   return {
     name: ir.upstreamName,
@@ -293,7 +315,7 @@ function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
     // KIC's order: host-header, then the KongUpstreamPolicy, whose fields win.
     ...ir.upstream,
     tags,
-    targets: weightedTargets(ir.backends),
+    targets: weightedTargets(ir.backends, tagsOfEndpoint),
   };
 }
 
@@ -302,7 +324,10 @@ function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
  * weighted backend's share is split evenly over its endpoints (at least 1 each, 0 stays 0); an address
  * reached through several backends is one target with the summed weight.
  */
-export function weightedTargets(backends: readonly IrBackend[]): readonly KongTarget[] {
+export function weightedTargets(
+  backends: readonly IrBackend[],
+  tagsOfEndpoint: (origin: Origin) => readonly string[] = tagsOf,
+): readonly KongTarget[] {
   const byAddress = new Map<string, { target: string; weight: number; tags: readonly string[] }>();
   for (const backend of backends) {
     const share = endpointWeight(backend);
@@ -312,7 +337,7 @@ export function weightedTargets(backends: readonly IrBackend[]): readonly KongTa
       const existing = byAddress.get(endpoint.address);
       if (existing !== undefined) existing.weight += weight;
       else {
-        const tags = tagsOf(endpoint.origin);
+        const tags = tagsOfEndpoint(endpoint.origin);
         byAddress.set(endpoint.address, { target: endpoint.address, weight, tags });
       }
     }
@@ -337,8 +362,8 @@ function writeCertificate(c: IrCertificate, memo: KongWriterMemo): KongCertifica
     key: c.key,
     snis: [...c.snis]
       .sort((a, b) => compareStrings(a.name, b.name))
-      .map(sni => ({ name: sni.name, tags: tagsOf(sni.origin) })),
-    tags: tagsOf(c.origin),
+      .map(sni => ({ name: sni.name, tags: memo.tagsOf(sni.origin) })),
+    tags: memo.tagsOf(c.origin),
   };
   memo.certificates.set(c.origin.object, { ir: c, entity });
   return entity;
