@@ -254,9 +254,24 @@ export function parseRouteAnnotations(
   return { value, problems: r.problems };
 }
 
+/** What a Service without any annotation this parser reads gets: one shared, frozen answer. */
+const PLAIN_SERVICE: Parsed<ServiceOverrides> = Object.freeze({
+  value: Object.freeze({ serviceUpstream: false, tags: Object.freeze([]) }),
+  problems: Object.freeze([]),
+});
+
+/** Whether `annotations` hold a key the Service parser reads or reports. */
+function readsServiceAnnotation(annotations: Annotations | undefined): boolean {
+  if (annotations === undefined) return false;
+  for (const key in annotations) if (key.startsWith(K) || key === SERVICE_UPSTREAM) return true;
+  return false;
+}
+
 export function parseServiceAnnotations(
   annotations: Annotations | undefined,
 ): Parsed<ServiceOverrides> {
+  // Most Services carry no konghq.com annotation: the parse below would build the same empty answer.
+  if (!readsServiceAnnotation(annotations)) return PLAIN_SERVICE;
   const r = new Reader(annotations);
   const value: ServiceOverrides = {
     ...defined("protocol", serviceProtocol(r)),
