@@ -342,7 +342,14 @@ export function weightedTargets(
       }
     }
   }
-  return [...byAddress.values()].sort((a, b) => compareStrings(a.target, b.target));
+  const targets = [...byAddress.values()];
+  // Slices usually list their endpoints in order: then no sort (each allocates).
+  for (let i = 1; i < targets.length; i++)
+    if (
+      compareStrings((targets[i - 1] as KongTarget).target, (targets[i] as KongTarget).target) > 0
+    )
+      return targets.sort((a, b) => compareStrings(a.target, b.target));
+  return targets;
 }
 
 function endpointWeight(backend: IrBackend): number {
