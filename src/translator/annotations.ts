@@ -494,9 +494,12 @@ function regexPrefix(r: Reader): string {
         DEFAULT_REGEX_PREFIX);
 }
 
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
 function userTags(r: Reader): readonly string[] {
   const key = `${K}tags`;
-  const list = r.list(key) ?? [];
+  const list = r.list(key);
+  if (list === undefined) return NO_TAGS;
   const problems = list.map(tagProblem);
   const first = problems.find(p => p !== undefined);
   if (first !== undefined) {

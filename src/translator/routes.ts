@@ -45,7 +45,11 @@ export function buildRoute(
   const grpc = isGrpcOnly(protocols);
   const refused = refusedCriteria(o, protocols, verdicts);
   const match: HttpMatch = {
-    hosts: [...new Set([...draft.hosts, ...o.hostAliases])],
+    // Without aliases, a rule's one host (or none) needs no de-duplicating copy.
+    hosts:
+      o.hostAliases.length === 0 && draft.hosts.length <= 1
+        ? draft.hosts
+        : [...new Set([...draft.hosts, ...o.hostAliases])],
     paths: draft.paths,
     ...(protocols === undefined ? {} : { protocols }),
     ...(o.methods === undefined || refused.has("methods") ? {} : { methods: o.methods }),
