@@ -324,7 +324,8 @@ export function definedFields<T extends object, K extends keyof T>(
 
 /** Spreads `{ [key]: value }` only when the value is defined (exactOptionalPropertyTypes). */
 export function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+  // The shared empty object: spread into a literal, it adds nothing, and most fields are unset.
+  return value === undefined ? NO_FIELDS : ({ [key]: value } as { [P in K]?: V });
 }
 
 function routeProtocols(r: Reader): readonly KongProtocol[] | undefined {
@@ -463,8 +464,10 @@ function isObjectName(name: string): boolean {
 function headers(r: Reader): Readonly<Record<string, readonly string[]>> | undefined {
   const separator = r.get(`${K}headers-separator`) ?? ",";
   const out: Record<string, readonly string[]> = {};
-  for (const key of Object.keys(r.annotations).sort()) {
-    if (!key.startsWith(HEADERS_PREFIX)) continue;
+  // Only the header annotations are sorted (usually none): not every annotation of every object.
+  for (const key of Object.keys(r.annotations)
+    .filter(k => k.startsWith(HEADERS_PREFIX))
+    .sort()) {
     const name = key.slice(HEADERS_PREFIX.length);
     const raw = r.annotations[key] ?? "";
     const values = raw
@@ -537,8 +540,11 @@ function reportForeignAnnotations(
   r: Reader,
   scope: { own: readonly string[]; other: readonly string[]; where: string },
 ): void {
-  for (const key of Object.keys(r.annotations).sort()) {
-    if (!key.startsWith(K) || scope.own.includes(key) || key === PLUGINS_ANNOTATION) continue;
+  const foreign = Object.keys(r.annotations).filter(
+    key => key.startsWith(K) && !scope.own.includes(key) && key !== PLUGINS_ANNOTATION,
+  );
+  // Sorted once there are some (usually none): the problems come in name order.
+  for (const key of foreign.length > 1 ? foreign.sort() : foreign) {
     const isHeader = key.startsWith(HEADERS_PREFIX);
     if (isHeader && scope.where === "Service") continue;
     if (scope.other.includes(key) || isHeader) {
