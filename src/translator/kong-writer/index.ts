@@ -235,7 +235,7 @@ function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting
   const routes = flat.length > 1 ? flat.sort(byName) : flat;
   const tags = memo.tagsOf(ir.origin);
   const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo.tagsOf);
-  const service: KongService = { ...kongService(ir, tags), routes };
+  const service = kongService(ir, tags, routes);
   return { ir, written, service, upstream };
 }
 
@@ -279,28 +279,35 @@ const PATHLESS_PROTOCOLS: ReadonlySet<string> = new Set([
   "udp",
 ]);
 
-function kongService(ir: IrService, tags: readonly string[]): KongService {
+/** Built field by field in Kong's order: conditional spreads allocated an object per optional field. */
+function kongService(
+  ir: IrService,
+  tags: readonly string[],
+  routes: readonly KongRoute[],
+): KongService {
   const s = ir.settings;
   const protocol = s.protocol ?? "http";
-  return {
+  const service: Mutable<KongService> = {
     name: ir.name,
     protocol,
     host: ir.upstreamName,
     port: ir.port,
-    ...(PATHLESS_PROTOCOLS.has(protocol) ? {} : { path: s.path ?? "/" }),
-    connect_timeout: s.connectTimeout ?? 60000,
-    read_timeout: s.readTimeout ?? 60000,
-    write_timeout: s.writeTimeout ?? 60000,
-    retries: s.retries ?? 5,
-    ...(s.clientCertificate === undefined
-      ? {}
-      : { client_certificate: { id: s.clientCertificate } }),
-    ...(s.tlsVerify === undefined ? {} : { tls_verify: s.tlsVerify }),
-    ...(s.tlsVerifyDepth === undefined ? {} : { tls_verify_depth: s.tlsVerifyDepth }),
-    ...(s.caCertificates === undefined ? {} : { ca_certificates: s.caCertificates }),
-    tags,
   };
+  if (!PATHLESS_PROTOCOLS.has(protocol)) service.path = s.path ?? "/";
+  service.connect_timeout = s.connectTimeout ?? 60000;
+  service.read_timeout = s.readTimeout ?? 60000;
+  service.write_timeout = s.writeTimeout ?? 60000;
+  service.retries = s.retries ?? 5;
+  if (s.clientCertificate !== undefined) service.client_certificate = { id: s.clientCertificate };
+  if (s.tlsVerify !== undefined) service.tls_verify = s.tlsVerify;
+  if (s.tlsVerifyDepth !== undefined) service.tls_verify_depth = s.tlsVerifyDepth;
+  if (s.caCertificates !== undefined) service.ca_certificates = s.caCertificates;
+  service.tags = tags;
+  service.routes = routes;
+  return service;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function writeUpstream(
   ir: IrService,
