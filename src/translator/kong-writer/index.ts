@@ -335,6 +335,19 @@ export function weightedTargets(
   backends: readonly IrBackend[],
   tagsOfEndpoint: (origin: Origin) => readonly string[] = tagsOf,
 ): readonly KongTarget[] {
+  // One backend's endpoints have one address each (backends.ts): then no merging and no map.
+  const only = backends.length === 1 ? backends[0] : undefined;
+  if (only !== undefined) {
+    const share = endpointWeight(only);
+    const targets = inOrder(
+      only.endpoints.map(endpoint => ({
+        target: endpoint.address,
+        weight: endpoint.draining === true ? 0 : share,
+        tags: tagsOfEndpoint(endpoint.origin),
+      })),
+    );
+    if (!targets.some((t, i) => i > 0 && t.target === targets[i - 1]?.target)) return targets;
+  }
   const byAddress = new Map<string, { target: string; weight: number; tags: readonly string[] }>();
   for (const backend of backends) {
     const share = endpointWeight(backend);
@@ -349,8 +362,11 @@ export function weightedTargets(
       }
     }
   }
-  const targets = [...byAddress.values()];
-  // Slices usually list their endpoints in order: then no sort (each allocates).
+  return inOrder([...byAddress.values()]);
+}
+
+/** Targets by address; slices usually list their endpoints in order: then no sort (each allocates). */
+function inOrder(targets: KongTarget[]): KongTarget[] {
   for (let i = 1; i < targets.length; i++)
     if (
       compareStrings((targets[i - 1] as KongTarget).target, (targets[i] as KongTarget).target) > 0
