@@ -254,9 +254,24 @@ export function parseRouteAnnotations(
   return { value, problems: r.problems };
 }
 
+/** What a Service without any annotation this parser reads gets: one shared, frozen answer. */
+const PLAIN_SERVICE: Parsed<ServiceOverrides> = Object.freeze({
+  value: Object.freeze({ serviceUpstream: false, tags: Object.freeze([]) }),
+  problems: Object.freeze([]),
+});
+
+/** Whether `annotations` hold a key the Service parser reads or reports. */
+function readsServiceAnnotation(annotations: Annotations | undefined): boolean {
+  if (annotations === undefined) return false;
+  for (const key in annotations) if (key.startsWith(K) || key === SERVICE_UPSTREAM) return true;
+  return false;
+}
+
 export function parseServiceAnnotations(
   annotations: Annotations | undefined,
 ): Parsed<ServiceOverrides> {
+  // Most Services carry no konghq.com annotation: the parse below would build the same empty answer.
+  if (!readsServiceAnnotation(annotations)) return PLAIN_SERVICE;
   const r = new Reader(annotations);
   const value: ServiceOverrides = {
     ...defined("protocol", serviceProtocol(r)),
@@ -309,7 +324,8 @@ export function definedFields<T extends object, K extends keyof T>(
 
 /** Spreads `{ [key]: value }` only when the value is defined (exactOptionalPropertyTypes). */
 export function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+  // The shared empty object: spread into a literal, it adds nothing, and most fields are unset.
+  return value === undefined ? NO_FIELDS : ({ [key]: value } as { [P in K]?: V });
 }
 
 function routeProtocols(r: Reader): readonly KongProtocol[] | undefined {
@@ -448,8 +464,10 @@ function isObjectName(name: string): boolean {
 function headers(r: Reader): Readonly<Record<string, readonly string[]>> | undefined {
   const separator = r.get(`${K}headers-separator`) ?? ",";
   const out: Record<string, readonly string[]> = {};
-  for (const key of Object.keys(r.annotations).sort()) {
-    if (!key.startsWith(HEADERS_PREFIX)) continue;
+  // Only the header annotations are sorted (usually none): not every annotation of every object.
+  for (const key of Object.keys(r.annotations)
+    .filter(k => k.startsWith(HEADERS_PREFIX))
+    .sort()) {
     const name = key.slice(HEADERS_PREFIX.length);
     const raw = r.annotations[key] ?? "";
     const values = raw
@@ -479,9 +497,12 @@ function regexPrefix(r: Reader): string {
         DEFAULT_REGEX_PREFIX);
 }
 
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
 function userTags(r: Reader): readonly string[] {
   const key = `${K}tags`;
-  const list = r.list(key) ?? [];
+  const list = r.list(key);
+  if (list === undefined) return NO_TAGS;
   const problems = list.map(tagProblem);
   const first = problems.find(p => p !== undefined);
   if (first !== undefined) {
@@ -519,8 +540,11 @@ function reportForeignAnnotations(
   r: Reader,
   scope: { own: readonly string[]; other: readonly string[]; where: string },
 ): void {
-  for (const key of Object.keys(r.annotations).sort()) {
-    if (!key.startsWith(K) || scope.own.includes(key) || key === PLUGINS_ANNOTATION) continue;
+  const foreign = Object.keys(r.annotations).filter(
+    key => key.startsWith(K) && !scope.own.includes(key) && key !== PLUGINS_ANNOTATION,
+  );
+  // Sorted once there are some (usually none): the problems come in name order.
+  for (const key of foreign.length > 1 ? foreign.sort() : foreign) {
     const isHeader = key.startsWith(HEADERS_PREFIX);
     if (isHeader && scope.where === "Service") continue;
     if (scope.other.includes(key) || isHeader) {

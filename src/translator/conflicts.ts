@@ -165,9 +165,19 @@ export function routeClaims(route: IrHttpRoute): ClaimKeys {
 /** Kong's default for a route that names no protocols. */
 const DEFAULT_PROTOCOLS = ["http", "https"];
 
+const NO_CRITERIA = JSON.stringify([[], {}, [], [...DEFAULT_PROTOCOLS].sort()]);
+
 /** Compared as Kong matches: no protocols means http+https (the default backend names them), in any order. */
 function matchCriteria(route: IrHttpRoute): string {
   const m = route.match;
+  // Most routes name none of these: one string for all of them.
+  if (
+    m.methods === undefined &&
+    m.headers === undefined &&
+    m.snis === undefined &&
+    m.protocols === undefined
+  )
+    return NO_CRITERIA;
   return JSON.stringify([
     m.methods ?? [],
     m.headers === undefined ? {} : kongHeaders(m.headers),

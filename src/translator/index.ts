@@ -241,6 +241,8 @@ function routeStatuses(
   routes: readonly EvaluatedRoute[],
   results: readonly ObjectResult[],
 ): RouteStatusSpec[] {
+  // Without Gateway API routes, no pass over every object's result.
+  if (routes.length === 0) return [];
   const parentKey = (ref: ParentRef): string =>
     JSON.stringify([ref.group, ref.kind, ref.namespace, ref.name, ref.sectionName, ref.port]);
   const said = new Map<string, ObjectResult>();

@@ -34,6 +34,7 @@ import {
   buildStreamRoute,
   isStreamDraft,
   routeOrigin,
+  type CriterionVerdicts,
   type RouteDraft,
 } from "./routes.ts";
 
@@ -62,6 +63,8 @@ interface Context {
   readonly classSettings: ClassSettings;
   readonly services: ServiceLookup;
   readonly results: ResultSink;
+  /** Kong's verdicts on annotation criteria, kept by the translator's memo. */
+  readonly verdicts?: CriterionVerdicts;
 }
 
 /** An Ingress backend resolved to its Service and port. */
@@ -148,7 +151,7 @@ function finish(ctx: Context, g: Resolved, draft: RouteDraft): IngressEmission |
     }
     return { route: built.route, service, ingress: ctx.ingress };
   }
-  const { route, dropped } = buildRoute(draft, ctx.overrides);
+  const { route, dropped } = buildRoute(draft, ctx.overrides, ctx.verdicts);
   for (const what of dropped) {
     ctx.results.problem(
       ctx.ingress,

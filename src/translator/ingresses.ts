@@ -114,6 +114,7 @@ export function translateIngresses(input: IngressInput): IngressRoutes {
       classSettings: settings,
       services: lookup,
       results,
+      verdicts: memo.criteria,
     };
     defaultBackendOwner = addDefaultBackend(ctx, {
       routes,
@@ -270,6 +271,7 @@ export function ingressUnit(
       classSettings: settings,
       services: recording,
       results: said,
+      verdicts: memo.criteria,
     };
     const routes = translateIngressRules(ctx);
     unit = { lookups, overrides: parsed.value, classSettings: settings, routes, said };

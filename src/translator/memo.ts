@@ -25,7 +25,7 @@ import type { ResolvedBackend } from "./backends.ts";
 import type { IngressEmission, IngressRoute } from "./ingress.ts";
 import type { IrBackend, IrHttpRoute, IrRoute } from "./ir/types.ts";
 import { KongWriterMemo } from "./kong-writer/index.ts";
-import { readKeyPair, type KeyPair } from "./tls.ts";
+import { KeyPairVerdicts, readKeyPair, type KeyPair } from "./tls.ts";
 import type { RouteOverrides } from "./annotations.ts";
 import { settingsFromParameters, type ClassSettings } from "./ingress-class-parameters.ts";
 import type { ClaimKeys } from "./conflicts.ts";
@@ -36,6 +36,7 @@ import { GatewayRouteMemo } from "./gateway/memo.ts";
 import { ageKeyOf } from "./ownership.ts";
 import type { PolicyUpstream } from "./upstream-policy.ts";
 import type { PatchBase } from "./patch-base.ts";
+import { CriterionVerdicts } from "./routes.ts";
 
 /**
  * What a Service name led to when an Ingress looked it up: the Service it may route to, or none; and
@@ -111,6 +112,8 @@ export class TranslationMemo {
   /** Per KongUpstreamPolicy, its Kong upstream fields. */
   readonly upstreamPolicies = new WeakMap<KongUpstreamPolicyObject, PolicyUpstream>();
   readonly gatewayRoutes = new GatewayRouteMemo();
+  /** Kong's verdicts on route annotation criteria, by value (routes.ts). */
+  readonly criteria = new CriterionVerdicts();
   /** By Kong service name. */
   backends: ReadonlyMap<string, BackendSet> = new Map();
   /** The EndpointSlices by Service that `backends` was checked against. */
@@ -127,8 +130,14 @@ export class TranslationMemo {
 
   readonly refOf: RefOf = obj => once(this.#refs, obj, freshRef);
 
-  /** Parsing and checking a certificate and key is costly; once per Secret version is enough. */
-  readonly keyPair = (secret: Secret): KeyPair => once(this.#pairs, secret, readKeyPair);
+  readonly #pairVerdicts = new KeyPairVerdicts();
+
+  /**
+   * Parsing and checking a certificate and key is costly: once per Secret version is enough, and
+   * once per content when several Secrets hold the same pair.
+   */
+  readonly keyPair = (secret: Secret): KeyPair =>
+    once(this.#pairs, secret, s => readKeyPair(s, this.#pairVerdicts));
 
   /** `compareAge`'s order as one string: creation time, then namespace/name (ownership.ts). */
   readonly ageKey = (obj: KubeObject): string => once(this.#ageKeys, obj, ageKeyOf);

@@ -254,10 +254,14 @@ function sortedRefs(
   refs: readonly { readonly key: string; readonly ref: ObjectRef }[],
 ): ObjectRef[] {
   if (refs.length === 1) return [refs[0]?.ref as ObjectRef];
-  return [...refs].sort((a, b) => compareStrings(a.key, b.key)).map(d => d.ref);
+  // Usually said in order already: then no sorted copy.
+  const sorted = isSortedByKey(refs)
+    ? refs
+    : [...refs].sort((a, b) => compareStrings(a.key, b.key));
+  return sorted.map(d => d.ref);
 }
 
-function isSortedByKey(entries: readonly Entry[]): boolean {
+function isSortedByKey(entries: readonly { readonly key: string }[]): boolean {
   for (let i = 1; i < entries.length; i++) {
     const previous = entries[i - 1];
     const current = entries[i];

@@ -36,12 +36,20 @@ export function routeOrigin(ingress: Ingress, o: RouteOverrides): Origin {
   return o.tags.length === 0 ? { object: ingress } : { object: ingress, tags: o.tags };
 }
 
-export function buildRoute(draft: RouteDraft, o: RouteOverrides): BuiltRoute {
+export function buildRoute(
+  draft: RouteDraft,
+  o: RouteOverrides,
+  verdicts: CriterionVerdicts = new CriterionVerdicts(),
+): BuiltRoute {
   const protocols = o.protocols ?? draft.protocols;
   const grpc = isGrpcOnly(protocols);
-  const refused = refusedCriteria(o, protocols);
+  const refused = refusedCriteria(o, protocols, verdicts);
   const match: HttpMatch = {
-    hosts: [...new Set([...draft.hosts, ...o.hostAliases])],
+    // Without aliases, a rule's one host (or none) needs no de-duplicating copy.
+    hosts:
+      o.hostAliases.length === 0 && draft.hosts.length <= 1
+        ? draft.hosts
+        : [...new Set([...draft.hosts, ...o.hostAliases])],
     paths: draft.paths,
     ...(protocols === undefined ? {} : { protocols }),
     ...(o.methods === undefined || refused.has("methods") ? {} : { methods: o.methods }),
@@ -181,18 +189,45 @@ type Criterion = keyof typeof CRITERIA;
 function refusedCriteria(
   o: RouteOverrides,
   protocols: readonly KongProtocol[] | undefined,
-): Map<Criterion, string> {
-  const refused = new Map<Criterion, string>();
-  const given: Partial<Record<Criterion, unknown>> = {
-    ...(o.methods === undefined ? {} : { methods: o.methods }),
-    ...(o.stripPath === undefined ? {} : { strip_path: o.stripPath }),
-    ...(o.snis === undefined || o.snis.length === 0 ? {} : { snis: o.snis }),
+  verdicts: CriterionVerdicts,
+): ReadonlyMap<Criterion, string> {
+  let refused: Map<Criterion, string> | undefined;
+  const judge = (field: Criterion, value: unknown): void => {
+    const message = verdicts.verdict(field, value, protocols);
+    if (message !== undefined) (refused ??= new Map()).set(field, message);
   };
-  for (const [field, value] of Object.entries(given) as [Criterion, unknown][]) {
+  if (o.methods !== undefined) judge("methods", o.methods);
+  if (o.stripPath !== undefined) judge("strip_path", o.stripPath);
+  if (o.snis !== undefined && o.snis.length > 0) judge("snis", o.snis);
+  return refused ?? NOTHING_REFUSED;
+}
+
+const NOTHING_REFUSED: ReadonlyMap<Criterion, string> = new Map();
+
+/**
+ * Kong's verdict on one annotation criterion with the route's protocols. Judging it builds and checks
+ * a whole route record, and it is the same for every route with the same value and protocols (most
+ * Ingresses set `strip-path` alike): judged once per value while this is kept (a translator's memo).
+ * Bounded, since the values come from users' annotations.
+ */
+export class CriterionVerdicts {
+  static readonly LIMIT = 1024;
+  /** `null`: Kong takes it. */
+  readonly #known = new Map<string, string | null>();
+
+  verdict(
+    field: Criterion,
+    value: unknown,
+    protocols: readonly KongProtocol[] | undefined,
+  ): string | undefined {
+    const key = `${field}\u0000${protocols === undefined ? "" : protocols.join(",")}\u0000${JSON.stringify(value)}`;
+    const known = this.#known.get(key);
+    if (known !== undefined) return known ?? undefined;
     const record = { protocols: protocols ?? ["http", "https"], paths: ["/"], [field]: value };
     const problems = routeProblems(record);
     const message = problems.fields[field] ?? problems.entity[0];
-    if (message !== undefined) refused.set(field, message);
+    if (this.#known.size >= CriterionVerdicts.LIMIT) this.#known.clear();
+    this.#known.set(key, message ?? null);
+    return message;
   }
-  return refused;
 }

@@ -23,19 +23,24 @@ export interface ServedInput {
 
 export function markServed(input: ServedInput): void {
   const { routed, refused, results } = input;
+  // Route names are collected only for the sharing Ingresses, and served objects only for refused
+  // routes: in most translations neither exists, and this runs over every route.
+  const anyRefused = refused.size > 0;
+  const sharing = input.sharing.length > 0;
   const served = new Set<KubeObject>();
   const servedRoutes = new Set<string>();
   const refusedRoutes = new Map<string, readonly string[]>();
   for (const { route } of routed) {
-    const limits = refused.get(route);
+    const limits = anyRefused ? refused.get(route) : undefined;
     if (limits !== undefined) {
       refusedRoutes.set(route.name, limits);
       continue;
     }
-    served.add(route.origin.object);
-    servedRoutes.add(route.name);
+    // An outcome only moves up, so the order of saying it does not matter.
+    results.translated(route.origin.object);
+    if (anyRefused) served.add(route.origin.object);
+    if (sharing) servedRoutes.add(route.name);
   }
-  for (const obj of served) results.translated(obj);
   for (const { ingress, routes } of input.sharing) {
     if (routes.some(name => servedRoutes.has(name))) results.translated(ingress);
     for (const name of routes) {
@@ -48,7 +53,7 @@ export function markServed(input: ServedInput): void {
       );
     }
   }
-  if (refused.size > 0) refuseUnserved(input, served);
+  if (anyRefused) refuseUnserved(input, served);
 }
 
 /** Tells each Gateway API route Kong's router left out, wholly or in part, on its accepted parents. */

@@ -30,8 +30,35 @@ export type KeyPair =
     }
   | { readonly ok: false; readonly message: string };
 
-/** Decodes and checks a TLS Secret the way Kong will (PEM parses, key matches certificate). */
-export function readKeyPair(secret: Secret): KeyPair {
+/** What checking a cert and key found, without them: kept by content (`KeyPairVerdicts`). */
+type PairVerdict =
+  | { readonly ok: true; readonly dates: CertificateDates }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Verdicts on cert/key pairs by content, so identical Secrets (a wildcard certificate copied into
+ * many namespaces) are parsed and checked once. Keyed by a digest, holding no key material;
+ * bounded, as Secrets come and go.
+ */
+export class KeyPairVerdicts {
+  static readonly LIMIT = 4096;
+  readonly #byContent = new Map<string, PairVerdict>();
+
+  get(content: string): PairVerdict | undefined {
+    return this.#byContent.get(content);
+  }
+
+  set(content: string, verdict: PairVerdict): void {
+    if (this.#byContent.size >= KeyPairVerdicts.LIMIT) this.#byContent.clear();
+    this.#byContent.set(content, verdict);
+  }
+}
+
+/**
+ * Decodes and checks a TLS Secret the way Kong will (PEM parses, key matches certificate); with
+ * `verdicts`, a pair already checked there is not parsed again.
+ */
+export function readKeyPair(secret: Secret, verdicts?: KeyPairVerdicts): KeyPair {
   const cert = decode(secret.data?.["tls.crt"]);
   const key = decode(secret.data?.["tls.key"]);
   if (cert === undefined || key === undefined) {
@@ -41,18 +68,27 @@ export function readKeyPair(secret: Secret): KeyPair {
   if (PEM_PRIVATE_KEY.test(cert)) {
     return { ok: false, message: "tls.crt holds a private key; it must hold certificates only" };
   }
-  let dates: CertificateDates;
+  const identity = createHash("sha256").update(cert).update("\n").update(key).digest("hex");
+  // The lengths make the digest's input unambiguous.
+  const content = `${cert.length}/${key.length}/${identity}`;
+  let verdict = verdicts?.get(content);
+  if (verdict === undefined) {
+    verdict = checkPair(cert, key);
+    verdicts?.set(content, verdict);
+  }
+  return verdict.ok ? { ok: true, cert, key, identity, dates: verdict.dates } : verdict;
+}
+
+function checkPair(cert: string, key: string): PairVerdict {
   try {
     const x509 = new X509Certificate(cert);
     const privateKey = createPrivateKey(key);
     if (!x509.checkPrivateKey(privateKey))
       return { ok: false, message: "tls.key does not match the certificate in tls.crt" };
-    dates = datesOf(x509);
+    return { ok: true, dates: datesOf(x509) };
   } catch (err) {
     return { ok: false, message: `tls.crt/tls.key is not valid PEM (${(err as Error).message})` };
   }
-  const identity = createHash("sha256").update(cert).update("\n").update(key).digest("hex");
-  return { ok: true, cert, key, identity, dates };
 }
 
 function datesOf(x509: X509Certificate): CertificateDates {

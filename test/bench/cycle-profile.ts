@@ -11,7 +11,12 @@
  * the config, the applied feed gets the translation and every sender view, and feeds the Ingress, Kong
  * and Gateway API publishers and the status writer (not running: no API server). Prints the main-thread
  * CPU spent in the feed's calls per edit (its report, the publishers, the writer's `desire`).
+ *
+ * With `CYCLE_COLD=1`, each of the `CYCLE_EDITS` rounds is a cold translation (`translate`, nothing
+ * remembered) of the unchanged cluster instead, with the floor (`JSON.stringify` + SHA-256 of its config)
+ * beside it; the first `CYCLE_WARMUP` rounds (default 3) are not counted, so JIT warm-up is left out.
  */
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
@@ -29,6 +34,7 @@ import {
   createTranslator,
   DEFAULT_TRANSLATE_OPTIONS,
   TranslationMemo,
+  translate,
 } from "../../src/translator/index.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { startKongStandIn } from "./live/kong-standin.ts";
@@ -39,6 +45,8 @@ const apps = Number(process.env["CYCLE_APPS"] ?? 3333);
 const edits = Number(process.env["CYCLE_EDITS"] ?? 200);
 const profileFile = process.env["CYCLE_PROFILE"];
 const withStatus = process.env["CYCLE_STATUS"] === "1";
+const cold = process.env["CYCLE_COLD"] === "1";
+const warmup = Number(process.env["CYCLE_WARMUP"] ?? 3);
 
 /** This thread's CPU time in ms: other processes on a shared machine do not count. */
 function cpuMs(): number {
@@ -69,6 +77,7 @@ const status = withStatus ? await statusSide() : undefined;
 status?.push(translator(snapshots.take()), snapshots.take());
 await status?.confirmed();
 const session = new Session();
+if (cold) for (let i = 0; i < warmup; i++) translate(snapshots.take(), DEFAULT_TRANSLATE_OPTIONS);
 if (profileFile !== undefined) {
   session.connect();
   await session.post("Profiler.enable");
@@ -81,7 +90,17 @@ const times = {
   status: [] as number[],
   statusElapsed: [] as number[],
 };
-for (let edit = 0; edit < edits; edit++) {
+const coldTimes = { translate: [] as number[], floor: [] as number[] };
+for (let round = 0; cold && round < edits; round++) {
+  const snapshot = snapshots.take();
+  const start = cpuMs();
+  const { config } = translate(snapshot, DEFAULT_TRANSLATE_OPTIONS);
+  const translated = cpuMs();
+  createHash("sha256").update(JSON.stringify(config)).digest("hex");
+  coldTimes.translate.push(translated - start);
+  coldTimes.floor.push(cpuMs() - translated);
+}
+for (let edit = 0; !cold && edit < edits; edit++) {
   const app = (edit * 7919) % ingresses.length;
   const original = ingresses[app];
   if (original === undefined) continue;
@@ -108,9 +127,16 @@ if (profileFile !== undefined) {
   const { profile } = await session.post("Profiler.stop");
   writeFileSync(profileFile, JSON.stringify(profile));
 }
-process.stdout.write(
-  `${apps} apps, ${edits} edits (${memo.patched} patched), median CPU: snapshot ${medianAndMean(times.snapshot)} ms, translate ${medianAndMean(times.translate)} ms, encode ${medianAndMean(times.encode)} ms\n`,
-);
+const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+if (cold)
+  process.stdout.write(
+    `${apps} apps, ${edits} cold translations, median CPU: translate ${medianAndMean(coldTimes.translate)} ms, floor ${medianAndMean(coldTimes.floor)} ms, translate ÷ floor ${(median(coldTimes.translate) / median(coldTimes.floor)).toFixed(2)}×\n`,
+  );
+else
+  process.stdout.write(
+    `${apps} apps, ${edits} edits (${memo.patched} patched), median CPU: snapshot ${medianAndMean(times.snapshot)} ms, translate ${medianAndMean(times.translate)} ms, encode ${medianAndMean(times.encode)} ms\n`,
+  );
 if (status !== undefined) {
   process.stdout.write(
     `status side per edit (feed, publishers, writer): CPU ${medianAndMean(times.status)} ms, elapsed ${medianAndMean(times.statusElapsed)} ms; ${status.summary()}\n`,

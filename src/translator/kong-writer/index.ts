@@ -64,6 +64,21 @@ export class KongWriterMemo {
   flavor: WriterFlavor = "traditional_compatible";
   /** By the certificate's origin object (its Secret). */
   readonly certificates = new WeakMap<KubeObject, WrittenCertificate>();
+  readonly #tags = new WeakMap<KubeObject, readonly string[]>();
+
+  /**
+   * `tagsOf`, one array per object version: an object's tags go on all its entities (a Service's
+   * service and upstream, an EndpointSlice's every target), and building them is string work per entity.
+   */
+  readonly tagsOf = (origin: Origin): readonly string[] => {
+    if (origin.tags !== undefined && origin.tags.length > 0) return tagsOf(origin);
+    let tags = this.#tags.get(origin.object);
+    if (tags === undefined) {
+      tags = tagsOf(origin);
+      this.#tags.set(origin.object, tags);
+    }
+    return tags;
+  };
 }
 
 /** The `k8s-*` tags of the origin's object, then its extra tags. */
@@ -215,12 +230,12 @@ function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting
   // The common case in a large cluster: nothing about this service changed.
   if (sameBody && sameItems(previous.ir.routes, ir.routes) && samePriorities(previous, writing))
     return previous;
-  const written = writeRoutes(ir.routes, previous, writing);
+  const written = writeRoutes(ir.routes, previous, { writing, tagsOf: memo.tagsOf });
   const flat = written.flat();
   const routes = flat.length > 1 ? flat.sort(byName) : flat;
-  const tags = tagsOf(ir.origin);
-  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags);
-  const service: KongService = { ...kongService(ir, tags), routes };
+  const tags = memo.tagsOf(ir.origin);
+  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo.tagsOf);
+  const service = kongService(ir, tags, routes);
   return { ir, written, service, upstream };
 }
 
@@ -228,9 +243,12 @@ function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting
 function writeRoutes(
   routes: readonly IrRoute[],
   previous: WrittenService | undefined,
-  writing: RouteWriting,
+  {
+    writing,
+    tagsOf: tags,
+  }: { writing: RouteWriting; tagsOf: (origin: Origin) => readonly string[] },
 ): (readonly KongRoute[])[] {
-  const write = (r: IrRoute): readonly KongRoute[] => writeRoute(r, tagsOf(r.origin), writing);
+  const write = (r: IrRoute): readonly KongRoute[] => writeRoute(r, tags(r.origin), writing);
   if (previous === undefined) return routes.map(write);
   const before = new Map<IrRoute, readonly KongRoute[]>();
   for (const [i, route] of previous.ir.routes.entries()) {
@@ -261,30 +279,41 @@ const PATHLESS_PROTOCOLS: ReadonlySet<string> = new Set([
   "udp",
 ]);
 
-function kongService(ir: IrService, tags: readonly string[]): KongService {
+/** Built field by field in Kong's order: conditional spreads allocated an object per optional field. */
+function kongService(
+  ir: IrService,
+  tags: readonly string[],
+  routes: readonly KongRoute[],
+): KongService {
   const s = ir.settings;
   const protocol = s.protocol ?? "http";
-  return {
+  const service: Mutable<KongService> = {
     name: ir.name,
     protocol,
     host: ir.upstreamName,
     port: ir.port,
-    ...(PATHLESS_PROTOCOLS.has(protocol) ? {} : { path: s.path ?? "/" }),
-    connect_timeout: s.connectTimeout ?? 60000,
-    read_timeout: s.readTimeout ?? 60000,
-    write_timeout: s.writeTimeout ?? 60000,
-    retries: s.retries ?? 5,
-    ...(s.clientCertificate === undefined
-      ? {}
-      : { client_certificate: { id: s.clientCertificate } }),
-    ...(s.tlsVerify === undefined ? {} : { tls_verify: s.tlsVerify }),
-    ...(s.tlsVerifyDepth === undefined ? {} : { tls_verify_depth: s.tlsVerifyDepth }),
-    ...(s.caCertificates === undefined ? {} : { ca_certificates: s.caCertificates }),
-    tags,
   };
+  if (!PATHLESS_PROTOCOLS.has(protocol)) service.path = s.path ?? "/";
+  service.connect_timeout = s.connectTimeout ?? 60000;
+  service.read_timeout = s.readTimeout ?? 60000;
+  service.write_timeout = s.writeTimeout ?? 60000;
+  service.retries = s.retries ?? 5;
+  if (s.clientCertificate !== undefined) service.client_certificate = { id: s.clientCertificate };
+  if (s.tlsVerify !== undefined) service.tls_verify = s.tlsVerify;
+  if (s.tlsVerifyDepth !== undefined) service.tls_verify_depth = s.tlsVerifyDepth;
+  if (s.caCertificates !== undefined) service.ca_certificates = s.caCertificates;
+  service.tags = tags;
+  service.routes = routes;
+  return service;
 }
 
-function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function writeUpstream(
+  ir: IrService,
+  tags: readonly string[],
+  tagsOfEndpoint: (origin: Origin) => readonly string[],
+): KongUpstream {
   const hostHeader = ir.settings.hostHeader;
   return {
     name: ir.upstreamName,
@@ -293,7 +322,7 @@ function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
     // KIC's order: host-header, then the KongUpstreamPolicy, whose fields win.
     ...ir.upstream,
     tags,
-    targets: weightedTargets(ir.backends),
+    targets: weightedTargets(ir.backends, tagsOfEndpoint),
   };
 }
 
@@ -302,7 +331,23 @@ function writeUpstream(ir: IrService, tags: readonly string[]): KongUpstream {
  * weighted backend's share is split evenly over its endpoints (at least 1 each, 0 stays 0); an address
  * reached through several backends is one target with the summed weight.
  */
-export function weightedTargets(backends: readonly IrBackend[]): readonly KongTarget[] {
+export function weightedTargets(
+  backends: readonly IrBackend[],
+  tagsOfEndpoint: (origin: Origin) => readonly string[] = tagsOf,
+): readonly KongTarget[] {
+  // One backend's endpoints have one address each (backends.ts): then no merging and no map.
+  const only = backends.length === 1 ? backends[0] : undefined;
+  if (only !== undefined) {
+    const share = endpointWeight(only);
+    const targets = inOrder(
+      only.endpoints.map(endpoint => ({
+        target: endpoint.address,
+        weight: endpoint.draining === true ? 0 : share,
+        tags: tagsOfEndpoint(endpoint.origin),
+      })),
+    );
+    if (!targets.some((t, i) => i > 0 && t.target === targets[i - 1]?.target)) return targets;
+  }
   const byAddress = new Map<string, { target: string; weight: number; tags: readonly string[] }>();
   for (const backend of backends) {
     const share = endpointWeight(backend);
@@ -312,12 +357,22 @@ export function weightedTargets(backends: readonly IrBackend[]): readonly KongTa
       const existing = byAddress.get(endpoint.address);
       if (existing !== undefined) existing.weight += weight;
       else {
-        const tags = tagsOf(endpoint.origin);
+        const tags = tagsOfEndpoint(endpoint.origin);
         byAddress.set(endpoint.address, { target: endpoint.address, weight, tags });
       }
     }
   }
-  return [...byAddress.values()].sort((a, b) => compareStrings(a.target, b.target));
+  return inOrder([...byAddress.values()]);
+}
+
+/** Targets by address; slices usually list their endpoints in order: then no sort (each allocates). */
+function inOrder(targets: KongTarget[]): KongTarget[] {
+  for (let i = 1; i < targets.length; i++)
+    if (
+      compareStrings((targets[i - 1] as KongTarget).target, (targets[i] as KongTarget).target) > 0
+    )
+      return targets.sort((a, b) => compareStrings(a.target, b.target));
+  return targets;
 }
 
 function endpointWeight(backend: IrBackend): number {
@@ -337,8 +392,8 @@ function writeCertificate(c: IrCertificate, memo: KongWriterMemo): KongCertifica
     key: c.key,
     snis: [...c.snis]
       .sort((a, b) => compareStrings(a.name, b.name))
-      .map(sni => ({ name: sni.name, tags: tagsOf(sni.origin) })),
-    tags: tagsOf(c.origin),
+      .map(sni => ({ name: sni.name, tags: memo.tagsOf(sni.origin) })),
+    tags: memo.tagsOf(c.origin),
   };
   memo.certificates.set(c.origin.object, { ir: c, entity });
   return entity;

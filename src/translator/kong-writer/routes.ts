@@ -211,36 +211,39 @@ function writeExpressionStreamRoute(route: IrStreamRoute, tags: readonly string[
   };
 }
 
+/**
+ * Built field by field, in the order Kong's dumps have them: the conditional spreads this replaced
+ * allocated a throw-away object per optional field, per route.
+ */
 function writeHttpRoute(route: IrHttpRoute, tags: readonly string[]): KongRoute {
   const { match: m, settings: s } = route;
-  const plugins = route.filters.length === 0 ? [] : filterPlugins(route.filters, tags);
-  return {
-    name: route.name,
-    ...matchFields(m),
-    // Kong refuses strip_path on gRPC routes (kong-admin-api.md §2.6).
-    ...(isGrpcOnly(m.protocols) ? {} : { strip_path: s.stripPath ?? false }),
-    preserve_host: s.preserveHost ?? true,
-    regex_priority: s.regexPriority ?? 0,
-    https_redirect_status_code: s.httpsRedirectStatusCode ?? 426,
-    path_handling: s.pathHandling ?? "v0",
-    request_buffering: s.requestBuffering ?? true,
-    response_buffering: s.responseBuffering ?? true,
-    tags,
-    ...(plugins.length > 0 ? { plugins } : {}),
-  };
+  const r: Mutable<KongRoute> = { name: route.name };
+  addMatchFields(r, m);
+  // Kong refuses strip_path on gRPC routes (kong-admin-api.md §2.6).
+  if (!isGrpcOnly(m.protocols)) r.strip_path = s.stripPath ?? false;
+  r.preserve_host = s.preserveHost ?? true;
+  r.regex_priority = s.regexPriority ?? 0;
+  r.https_redirect_status_code = s.httpsRedirectStatusCode ?? 426;
+  r.path_handling = s.pathHandling ?? "v0";
+  r.request_buffering = s.requestBuffering ?? true;
+  r.response_buffering = s.responseBuffering ?? true;
+  r.tags = tags;
+  if (route.filters.length > 0) {
+    const plugins = filterPlugins(route.filters, tags);
+    if (plugins.length > 0) r.plugins = plugins;
+  }
+  return r;
 }
 
-function matchFields(m: HttpMatch): Partial<KongRoute> {
-  return {
-    ...nonEmpty("hosts", m.hosts),
-    ...(m.paths.length > 0 ? { paths: m.paths.map(kongPath) } : {}),
-    ...(m.protocols === undefined ? {} : { protocols: m.protocols }),
-    ...nonEmpty("methods", m.methods),
-    ...(m.headers === undefined || m.headers.length === 0
-      ? {}
-      : { headers: kongHeaders(m.headers) }),
-    ...nonEmpty("snis", m.snis),
-  };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function addMatchFields(r: Mutable<KongRoute>, m: HttpMatch): void {
+  if (m.hosts.length > 0) r.hosts = m.hosts;
+  if (m.paths.length > 0) r.paths = m.paths.map(kongPath);
+  if (m.protocols !== undefined) r.protocols = m.protocols;
+  if (m.methods !== undefined && m.methods.length > 0) r.methods = m.methods;
+  if (m.headers !== undefined && m.headers.length > 0) r.headers = kongHeaders(m.headers);
+  if (m.snis !== undefined && m.snis.length > 0) r.snis = m.snis;
 }
 
 function writeStreamRoute(route: IrStreamRoute, tags: readonly string[]): KongRoute {

@@ -6,7 +6,12 @@
 import { describe, expect, it } from "vitest";
 import type { Secret, Service } from "../../../src/model/k8s.ts";
 import { ResultsBuilder } from "../../../src/translator/results.ts";
-import { CertificateCollector, readCaCertificate } from "../../../src/translator/tls.ts";
+import {
+  CertificateCollector,
+  KeyPairVerdicts,
+  readCaCertificate,
+  readKeyPair,
+} from "../../../src/translator/tls.ts";
 import {
   goldenObject,
   goldenSecret,
@@ -236,5 +241,40 @@ describe("CA certificates in ConfigMaps (konghq.com/ca-certificates-configmaps)"
       message: `its id ${secretId} is already used by Secret shop/secret-ca`,
     });
     expect(collector.caCertificates().map(c => c.origin.object.kind)).toEqual(["Secret"]);
+  });
+});
+
+describe("readKeyPair with verdicts kept by content", () => {
+  /** Counts the pairs actually parsed and checked (each new verdict is set once). */
+  class CountingVerdicts extends KeyPairVerdicts {
+    checked = 0;
+    override set(...args: Parameters<KeyPairVerdicts["set"]>): void {
+      this.checked++;
+      super.set(...args);
+    }
+  }
+
+  it("checks identical Secrets once, and a different pair or a wrong key on its own", () => {
+    const names = ["a", "b", "c", "d"];
+    const { snapshot } = collect([
+      ...[pair("a"), pair("b"), mismatched("c"), otherPair("d")],
+      // Referenced, so the store holds their data.
+      tlsIngress(
+        "i",
+        names.map(n => ({ hosts: [`${n}.example.com`], secretName: n })),
+        T1,
+      ),
+    ]);
+    const byName = new Map(snapshot.secrets.map(s => [s.metadata.name, s]));
+    const verdicts = new CountingVerdicts();
+    const read = (name: string) => readKeyPair(byName.get(name) as Secret, verdicts);
+    const [a, b, c, d] = [read("a"), read("b"), read("c"), read("d")];
+    expect(verdicts.checked).toBe(3);
+    expect(a.ok && b.ok && d.ok).toBe(true);
+    expect(b).toEqual(a);
+    expect(b).toEqual(readKeyPair(byName.get("b") as Secret));
+    expect(c).toEqual({ ok: false, message: "tls.key does not match the certificate in tls.crt" });
+    expect(c).toEqual(readKeyPair(byName.get("c") as Secret));
+    expect(d.ok && a.ok && d.identity !== a.identity).toBe(true);
   });
 });
