@@ -595,7 +595,7 @@ export const SETTINGS = {
       shape: "scalar",
       placeholder: "duration",
       description:
-        "Sets the leader's pace: it renews every half renew deadline, and steps down (and campaigns again) when it has not renewed by retry period + renew deadline after its last renewal began.",
+        "Sets the leader's pace: it renews every half renew deadline (at least every retry period), and steps down (and campaigns again) when it has not renewed by retry period + renew deadline after its last renewal began; that sum must be shorter than the lease duration.",
       ours: true,
     },
     duration().refine(ms => ms > 0, "must be longer than 0"),
@@ -895,6 +895,21 @@ export const CROSS_FIELD_RULES: readonly CrossFieldRule[] = [
         ? {
             blame: "electionRenewDeadlineMs",
             message: `must be shorter than --election-lease-duration (${formatDuration(c.electionLeaseDurationMs)})`,
+          }
+        : undefined,
+  },
+  {
+    // A leader that cannot renew steps down retry period + renew deadline after its last renewal
+    // began (src/runtime/leader-election.ts); another replica may take over a lease duration after
+    // it saw that renewal. Reported only when the two rules above hold, which it then sharpens.
+    keys: ["electionLeaseDurationMs", "electionRenewDeadlineMs", "electionRetryPeriodMs"],
+    check: c =>
+      c.electionRenewDeadlineMs < c.electionLeaseDurationMs &&
+      c.electionRenewDeadlineMs > ELECTION_JITTER * c.electionRetryPeriodMs &&
+      c.electionRetryPeriodMs + c.electionRenewDeadlineMs >= c.electionLeaseDurationMs
+        ? {
+            blame: "electionRenewDeadlineMs",
+            message: `plus --election-retry-period (${formatDuration(c.electionRetryPeriodMs)}) must be shorter than --election-lease-duration (${formatDuration(c.electionLeaseDurationMs)}): a leader that cannot renew steps down that long after its last renewal, and another replica may take over a lease duration after it`,
           }
         : undefined,
   },

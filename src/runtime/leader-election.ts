@@ -29,7 +29,10 @@ export const JITTER_FACTOR = 1.2;
 export interface ElectionTiming {
   /** How long a Lease not seen to change stays held (whole seconds: the Lease counts in seconds). */
   readonly leaseDurationMs: number;
-  /** How long a leader keeps retrying a failed renewal before it steps down. */
+  /**
+   * With the retry period, how long after its last renewal began a leader that cannot renew steps
+   * down (the sum must be shorter than the lease duration); half of it is the renewal interval.
+   */
   readonly renewDeadlineMs: number;
   /** The wait between two attempts to acquire, and between retries of a failed renewal. */
   readonly retryPeriodMs: number;
@@ -227,7 +230,9 @@ export class LeaderElector implements Election {
     const { timing, clock } = this.#o;
     for (;;) {
       // A successful attempt records its own start as the time it saw the Lease (#wrote): a write
-      // applied later than it began only makes followers wait longer.
+      // applied later than it began only makes followers wait longer. Read once per round, here after
+      // a success: a failed attempt may move `#observed.at` too (a read that finds our own earlier
+      // write), and a step-down counted from that would come too late.
       const renewedAt = this.#observed?.at ?? clock.now();
       const stepDownAt = renewedAt + timing.retryPeriodMs + timing.renewDeadlineMs;
       try {

@@ -77,6 +77,24 @@ describe("leader-election settings", () => {
       },
     ],
     [
+      "a retry period that, with the renew deadline, reaches the lease duration",
+      ["--election-retry-period=6s"],
+      {
+        setting: "--election-renew-deadline",
+        message:
+          /plus --election-retry-period \(6s\) must be shorter than --election-lease-duration \(15s\)/,
+      },
+    ],
+    [
+      "a renew deadline that, with the retry period, reaches the lease duration",
+      ["--election-renew-deadline=14s"],
+      {
+        setting: "--election-renew-deadline",
+        message:
+          /plus --election-retry-period \(2s\) must be shorter than --election-lease-duration \(15s\)/,
+      },
+    ],
+    [
       "a zero retry period",
       ["--election-retry-period=0"],
       { setting: "--election-retry-period", message: /longer than 0/ },

@@ -4,7 +4,8 @@
  */
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { LeaseRecord } from "../../../src/kube/lease.ts";
+import { KubeUnreachableError } from "../../../src/kube/errors.ts";
+import type { LeaseApi, LeaseRecord } from "../../../src/kube/lease.ts";
 import { microTime } from "../../../src/kube/lease.ts";
 import {
   claimRecord,
@@ -14,7 +15,7 @@ import {
   untilAborted,
 } from "../../../src/runtime/leader-election.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
-import { FakeLeaseServer, type LeaseFault } from "./fake-lease.ts";
+import { FakeLeaseServer } from "./fake-lease.ts";
 
 const T0 = 1_700_000_000_000;
 const TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
@@ -40,10 +41,10 @@ function replica(
   clock: ManualClock,
   identity: string,
   random: () => number = () => 0,
-  cutOff?: () => LeaseFault,
+  lease: LeaseApi = server.api(),
 ) {
   const elector = new LeaderElector({
-    lease: server.api(cutOff),
+    lease,
     identity,
     timing: TIMING,
     clock,
@@ -248,9 +249,50 @@ describe("keeping the Lease", () => {
     server.fault = "none";
     await clock.advance(1_000); // the one at 16 s renews, a second before the step-down
     expect(me.elector.isLeader()).toBe(true);
-    expect(me.terms).toEqual([{ start: T0, end: undefined }]);
     expect(server.record?.renewTime).toBe(microTime(T0 + 16_000));
+    // The step-down now counts from 16 s: still leading long after the one the outage threatened.
+    await clock.advance(14_000);
+    expect(me.terms).toEqual([{ start: T0, end: undefined }]);
     await me.stop();
+  });
+
+  it("a renewal the API server applies at once but answers late counts from when it began", async () => {
+    // The leader's renewal at 5 s is written at once, its answer comes late, and then the leader is
+    // cut off. Followers saw the record change at about 5 s; the leader must count from then, not
+    // from the answer, or it leads beside the follower that takes over.
+    for (const answerAfterMs of [1_000, 3_000, 5_000, 6_900]) {
+      const clock = new ManualClock(T0);
+      const server = new FakeLeaseServer();
+      const inner = server.api();
+      let mode: "ok" | "slow" | "cut" = "ok";
+      const cutOff = (): Promise<never> =>
+        Promise.reject(new KubeUnreachableError("connection refused"));
+      const lease: LeaseApi = {
+        get: signal => (mode === "cut" ? cutOff() : inner.get(signal)),
+        create: (record, signal) => inner.create(record, signal),
+        replace: async (current, record, signal) => {
+          if (mode === "cut") return cutOff();
+          const written = await inner.replace(current, record, signal);
+          if (mode === "slow") {
+            mode = "cut";
+            await clock.sleep(answerAfterMs, signal);
+          }
+          return written;
+        },
+      };
+      const leader = replica(server, clock, "leader", () => 0, lease);
+      await clock.advance(0);
+      const follower = replica(server, clock, "follower", () => 0);
+      for (let t = 0; t < 40_000; t += 100) {
+        if (t === 4_900) mode = "slow";
+        await clock.advance(100);
+        const both = leader.elector.isLeader() && follower.elector.isLeader();
+        expect({ answerAfterMs, t, both }).toEqual({ answerAfterMs, t, both: false });
+      }
+      expect(follower.elector.isLeader()).toBe(true);
+      await leader.stop();
+      await follower.stop();
+    }
   });
 
   it("a leader that finds another holder in the Lease steps down at that renewal", async () => {
@@ -280,7 +322,7 @@ describe("keeping the Lease", () => {
           clock,
           "leader",
           () => 0,
-          () => (cut ? fault : "none"),
+          server.api(() => (cut ? fault : "none")),
         );
         await clock.advance(0);
         const follower = replica(server, clock, "follower", () => 0.5);
