@@ -30,10 +30,29 @@ export interface RequestOptions {
 
 export type WriteMethod = "POST" | "PUT" | "PATCH" | "DELETE";
 
+/** A JSON document with what identifies its version, or word that the version held is current. */
+export type KubeDocument =
+  | { readonly notModified: true }
+  | {
+      readonly notModified: false;
+      readonly body: unknown;
+      /** The `ETag` it came with, to send back as `If-None-Match`. */
+      readonly etag: string | undefined;
+      readonly contentType: string;
+    };
+
 /** Raw JSON access to the API server. */
 export interface KubeApi {
   /** GETs a JSON document. Rejects with KubeApiError (non-2xx) or KubeUnreachableError. */
   getJson(path: string, opts: RequestOptions): Promise<unknown>;
+  /**
+   * GETs a JSON document like getJson, with `If-None-Match: etag` when an entity tag is given: a
+   * document still at that version answers 304, `{ notModified: true }`, with no body to read.
+   */
+  getDocument(
+    path: string,
+    opts: RequestOptions & { readonly etag?: string | undefined },
+  ): Promise<KubeDocument>;
   /**
    * Opens a watch (`?watch=true` is added) and resolves once the server accepted it. The iterable yields
    * each event as parsed JSON and ends when the server closes the stream cleanly; a broken stream
@@ -143,6 +162,32 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
     });
   }
 
+  async getDocument(
+    path: string,
+    opts: RequestOptions & { readonly etag?: string | undefined },
+  ): Promise<KubeDocument> {
+    return this.#withDeadline(opts.signal, async signal => {
+      const { etag, ...rest } = opts;
+      const res = await this.#request("GET", path, {
+        ...rest,
+        signal,
+        ...(etag === undefined ? {} : { ifNoneMatch: etag }),
+      });
+      if (res.statusCode === 304) {
+        await guard(res.body.dump(), signal, "reading a response");
+        return { notModified: true };
+      }
+      const text = await guard(res.body.text(), signal, "reading a response");
+      if (!isSuccess(res.statusCode)) throw apiError(res.statusCode, text);
+      return {
+        notModified: false,
+        body: parseJson(text, `GET ${path}`),
+        etag: headerValue(res.headers["etag"]),
+        contentType: headerValue(res.headers["content-type"]) ?? "",
+      };
+    });
+  }
+
   async healthStatus(path: string, opts: RequestOptions): Promise<number> {
     return this.#withDeadline(opts.signal, async signal => {
       const res = await this.#request("GET", path, { ...opts, accept: "text/plain", signal });
@@ -223,7 +268,10 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
   async #request(
     method: "GET" | WriteMethod,
     path: string,
-    opts: RequestOptions & { readonly body?: { readonly text: string; readonly type: string } },
+    opts: RequestOptions & {
+      readonly body?: { readonly text: string; readonly type: string };
+      readonly ifNoneMatch?: string;
+    },
   ): Promise<Dispatcher.ResponseData> {
     const { signal } = opts;
     const what = `${method} ${path}`;
@@ -239,6 +287,7 @@ class UndiciKubeApi implements KubeApi, KubeHealthApi {
           "user-agent": "kongress",
           ...auth,
           ...(opts.body === undefined ? {} : { "content-type": opts.body.type }),
+          ...(opts.ifNoneMatch === undefined ? {} : { "if-none-match": opts.ifNoneMatch }),
         },
         body: opts.body?.text ?? null,
         signal,
@@ -321,6 +370,11 @@ function agentFor(access: ClusterAccess): Agent {
       rejectUnauthorized: !tls.insecureSkipVerify,
     },
   });
+}
+
+/** A response header's value; undici gives a repeated header as a list, of which the first counts. */
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function isSuccess(status: number): boolean {

@@ -1,12 +1,13 @@
 /**
  * Which optional kinds (those a CRD installs: Gateway API, later Kong's own) the API server serves, and
- * at which version. Asked through the discovery documents (`/apis/<group>`, `/apis/<group>/<version>`),
- * which need no permission beyond what every authenticated user has, and re-asked on a short period so
+ * at which version. Asked through the aggregated discovery document (`/apis`), or where the API
+ * server has none, the documents per group (`/apis/<group>`, `/apis/<group>/<version>`); all need no
+ * permission beyond what every authenticated user has. Re-asked on a short period so
  * that a CRD installed or removed while the controller runs takes effect without a restart (KIC and
  * Contour decide once, at start-up).
  */
 import type { KindDefinition, KindName } from "../model/kinds.ts";
-import type { KubeApi } from "./client.ts";
+import type { KubeApi, KubeDocument } from "./client.ts";
 import { KubeApiError } from "./errors.ts";
 
 /** Per optional kind: the version to watch it at, or undefined when it is not served. */
@@ -73,6 +74,111 @@ function once<T>(cache: Map<string, Promise<T>>, key: string, ask: () => Promise
  * every object of the kind from Kong.
  */
 export async function discoverKinds(
+  api: KubeApi,
+  kinds: readonly KindDefinition[],
+  signal: AbortSignal,
+  aggregated?: AggregatedDiscovery,
+): Promise<ServedKinds> {
+  const served = await aggregated?.served(api, signal);
+  if (served !== undefined) return servedKindsFrom(served, kinds);
+  return discoverKindsPerGroup(api, kinds, signal);
+}
+
+/** Per API group, its versions in the server's order of preference, each with its resources. */
+type ServedResources = ReadonlyMap<string, readonly ServedVersion[]>;
+
+interface ServedVersion {
+  readonly version: string;
+  readonly resources: ReadonlySet<string>;
+}
+
+function servedKindsFrom(served: ServedResources, kinds: readonly KindDefinition[]): ServedKinds {
+  return new Map(
+    kinds.map(kind => {
+      const versions = served.get(kind.group) ?? [];
+      const version = kind.versions.find(
+        v => versions.find(s => s.version === v)?.resources.has(kind.plural) === true,
+      );
+      return [kind.kind, version];
+    }),
+  );
+}
+
+/**
+ * The aggregated discovery document (`GET /apis` as `APIGroupDiscoveryList`, Kubernetes 1.26 on),
+ * which names every group, version and resource at once and carries an entity tag: asked again with
+ * `If-None-Match`, an API server whose APIs did not change answers 304 with no body. Every round of
+ * discovery is then one small request, where the documents per group and version are one each (three
+ * to eight for the Gateway API and Kong kinds). Remembers the last document; one per watcher set.
+ */
+export class AggregatedDiscovery {
+  #etag: string | undefined;
+  #served: ServedResources | undefined;
+  /** False once the API server answered without it: asked no more, the per-group documents serve. */
+  #supported = true;
+
+  /** What the API server serves, or undefined when it has no aggregated discovery. */
+  async served(api: KubeApi, signal: AbortSignal): Promise<ServedResources | undefined> {
+    if (!this.#supported) return undefined;
+    let doc: KubeDocument;
+    try {
+      doc = await api.getDocument("/apis", {
+        signal,
+        accept: AGGREGATED_ACCEPT,
+        etag: this.#served === undefined ? undefined : this.#etag,
+      });
+    } catch (err) {
+      // Something between us and the API server that does not serve `/apis`; the groups may still be.
+      if (!isNotFound(err)) throw err;
+      this.#supported = false;
+      return undefined;
+    }
+    if (doc.notModified) return this.#served;
+    if (!doc.contentType.includes("as=APIGroupDiscoveryList")) {
+      this.#supported = false;
+      return undefined;
+    }
+    this.#served = parseAggregated(doc.body);
+    this.#etag = doc.etag;
+    return this.#served;
+  }
+}
+
+/** v2 first (GA in 1.30), then v2beta1 (1.26 to 1.32); the plain group list when neither is served. */
+const AGGREGATED_ACCEPT = [
+  "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+  "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList",
+  "application/json",
+].join(",");
+
+interface AggregatedDocument {
+  readonly items?: readonly {
+    readonly metadata?: { readonly name?: string };
+    readonly versions?: readonly {
+      readonly version?: string;
+      readonly resources?: readonly { readonly resource?: string }[];
+    }[];
+  }[];
+}
+
+function parseAggregated(body: unknown): ServedResources {
+  const served = new Map<string, ServedVersion[]>();
+  for (const group of (body as AggregatedDocument | null)?.items ?? []) {
+    const name = group.metadata?.name;
+    if (name === undefined) continue;
+    served.set(
+      name,
+      (group.versions ?? []).map(v => ({
+        version: v.version ?? "",
+        resources: new Set((v.resources ?? []).map(r => r.resource ?? "")),
+      })),
+    );
+  }
+  return served;
+}
+
+/** Discovery through the documents per group and per group version, for servers without the above. */
+async function discoverKindsPerGroup(
   api: KubeApi,
   kinds: readonly KindDefinition[],
   signal: AbortSignal,

@@ -11,7 +11,12 @@ import { untilAborted } from "../util/abortable.ts";
 import type { Clock } from "../util/clock.ts";
 import { sleepingGate, type RetryGate } from "./backoff.ts";
 import type { KubeApi } from "./client.ts";
-import { discoverKinds, type CrdBundleVersions, type ServedKinds } from "./discovery.ts";
+import {
+  AggregatedDiscovery,
+  discoverKinds,
+  type CrdBundleVersions,
+  type ServedKinds,
+} from "./discovery.ts";
 import { kindAt, type KindInfo } from "./kinds.ts";
 import type { ReflectorHealth, ReflectorSink } from "./reflector.ts";
 import type { KubeWatchers } from "./watchers.ts";
@@ -70,6 +75,8 @@ export class OptionalKindWatchers {
   readonly #stop = new AbortController();
   /** What the last successful discovery said, per kind; absent before the first. */
   #known: ServedKinds | undefined;
+  /** The last aggregated discovery document: a round that finds it unchanged reads nothing more. */
+  readonly #aggregated = new AggregatedDiscovery();
   /** Successful discoveries since the bundle versions were last read. */
   #passesSinceBundleRead = 0;
   #discovered!: () => void;
@@ -154,7 +161,7 @@ export class OptionalKindWatchers {
   async #discoverOnce(signal: AbortSignal): Promise<boolean> {
     let served: ServedKinds;
     try {
-      served = await discoverKinds(this.#opts.api, this.#opts.kinds, signal);
+      served = await discoverKinds(this.#opts.api, this.#opts.kinds, signal, this.#aggregated);
     } catch (err) {
       if (!signal.aborted) this.#log.warn({ err }, "Cannot tell which optional kinds are served");
       return false;

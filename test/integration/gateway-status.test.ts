@@ -168,6 +168,7 @@ describe("Gateway API statuses against a real kube-apiserver", () => {
     raw = createKubeApi({ kubeconfig: cluster.kubeconfigPath });
     const api: KubeApi = {
       getJson: (path, o) => raw.getJson(path, o),
+      getDocument: (path, o) => raw.getDocument(path, o),
       watch: (path, o) => raw.watch(path, o),
       close: () => raw.close(),
       send: (method, path, o) => {

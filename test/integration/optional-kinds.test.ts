@@ -6,6 +6,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKubeApi, type KubeApi } from "../../src/kube/client.ts";
+import { AggregatedDiscovery, discoverKinds } from "../../src/kube/discovery.ts";
 import { OptionalKindWatchers } from "../../src/kube/optional-kinds.ts";
 import { KubeWatchers } from "../../src/kube/watchers.ts";
 import { KIND_DEFINITIONS } from "../../src/model/kinds.ts";
@@ -169,6 +170,45 @@ describe("optional kinds, current standard bundle", () => {
     },
     5 * 60_000,
   );
+
+  it("a discovery round with nothing changed is one request the API server answers 304", async () => {
+    const raw = createKubeApi({ kubeconfig: cluster.kubeconfigPath, requestTimeoutMs: 5_000 });
+    const answers: string[] = [];
+    const api: KubeApi = {
+      getJson: (path, o) => {
+        answers.push(`GET ${path}`);
+        return raw.getJson(path, o);
+      },
+      getDocument: async (path, o) => {
+        const doc = await raw.getDocument(path, o);
+        answers.push(`document ${path}: ${doc.notModified ? "304" : "read"}`);
+        return doc;
+      },
+      watch: (path, o) => raw.watch(path, o),
+      send: (method, path, o) => raw.send(method, path, o),
+      close: () => raw.close(),
+    };
+    try {
+      const kinds = KIND_DEFINITIONS.filter(def => def.optional);
+      const signal = AbortSignal.timeout(20_000);
+      const aggregated = new AggregatedDiscovery();
+      const rounds = [];
+      for (let round = 0; round < 3; round++)
+        rounds.push(await discoverKinds(api, kinds, signal, aggregated));
+      expect(answers).toEqual([
+        "document /apis: read",
+        "document /apis: 304",
+        "document /apis: 304",
+      ]);
+      // The same kinds at the same versions as the documents per group say.
+      const perGroup = await discoverKinds(raw, kinds, signal);
+      for (const found of rounds)
+        expect(Object.fromEntries(found)).toEqual(Object.fromEntries(perGroup));
+      expect([...perGroup.values()].some(v => v !== undefined)).toBe(true);
+    } finally {
+      await raw.close();
+    }
+  });
 });
 
 describe("optional kinds, a v1.4 experimental bundle", () => {

@@ -51,6 +51,7 @@ function countingApi(api: KubeApi): { api: KubeApi; writes: string[] } {
     writes,
     api: {
       getJson: (path, o) => api.getJson(path, o),
+      getDocument: (path, o) => api.getDocument(path, o),
       watch: (path, o) => api.watch(path, o),
       close: () => api.close(),
       send: (method, path, o) => {

@@ -409,6 +409,7 @@ describe("watch layer against a real kube-apiserver", () => {
     const c = startController({
       wrap: api => ({
         getJson: (path, o) => served(path, () => api.getJson(path, o)),
+        getDocument: (path, o) => served(path, () => api.getDocument(path, o)),
         watch: (path, o) => served(path, () => api.watch(path, o)),
         send: (method, path, o) => api.send(method, path, o),
         close: () => api.close(),
@@ -479,6 +480,7 @@ describe("watch layer against a real kube-apiserver", () => {
     const watchedRvs: string[] = [];
     const wrap = (api: KubeApi): KubeApi => ({
       getJson: (path, o) => api.getJson(path, o),
+      getDocument: (path, o) => api.getDocument(path, o),
       send: (method, path, o) => api.send(method, path, o),
       close: () => api.close(),
       watch: async (path: string, o: RequestOptions) => {
@@ -608,6 +610,7 @@ describe("watch layer against a real kube-apiserver", () => {
           else if (path.startsWith(`${secretsPath}/`)) record("get", body);
           return body;
         },
+        getDocument: (path, o) => api.getDocument(path, o),
         watch: async (path, o) => {
           const events = await api.watch(path, o);
           if (path !== secretsPath) return events;

@@ -3,7 +3,13 @@
  * retry gate.
  */
 import type { RetryGate, RetryWaitEnd } from "../../../src/kube/backoff.ts";
-import type { KubeApi, Query, RequestOptions, WriteMethod } from "../../../src/kube/client.ts";
+import type {
+  KubeApi,
+  KubeDocument,
+  Query,
+  RequestOptions,
+  WriteMethod,
+} from "../../../src/kube/client.ts";
 import type { WatchedKind } from "../../../src/kube/kinds.ts";
 import type { ObjectName, ReflectorSink } from "../../../src/kube/reflector.ts";
 
@@ -72,6 +78,12 @@ export interface ListCall {
   readonly accept?: string | undefined;
 }
 
+export interface DocumentCall {
+  readonly path: string;
+  readonly accept?: string | undefined;
+  readonly etag?: string | undefined;
+}
+
 export interface SendCall {
   readonly method: WriteMethod;
   readonly path: string;
@@ -96,6 +108,27 @@ export class FakeKubeApi implements KubeApi {
     const call = { path, query: opts.query ?? {}, accept: opts.accept };
     this.lists.push(call);
     return this.onList(call);
+  }
+
+  /**
+   * Answers as an API server without aggregated discovery by default: `/apis` is the plain group list
+   * (no entity tag), any other path the document `onList` gives. `onDocument` answers otherwise.
+   */
+  onDocument: ((call: DocumentCall) => KubeDocument) | undefined;
+  readonly documents: DocumentCall[] = [];
+
+  async getDocument(
+    path: string,
+    opts: RequestOptions & { readonly etag?: string | undefined },
+  ): Promise<KubeDocument> {
+    await Promise.resolve();
+    if (opts.signal.aborted) throw opts.signal.reason;
+    const call = { path, accept: opts.accept, etag: opts.etag };
+    this.documents.push(call);
+    if (this.onDocument !== undefined) return this.onDocument(call);
+    const body =
+      path === "/apis" ? { kind: "APIGroupList", groups: [] } : await this.getJson(path, opts);
+    return { notModified: false, body, etag: undefined, contentType: "application/json" };
   }
 
   async send(

@@ -1,6 +1,10 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { CrdBundleVersions, discoverKinds } from "../../../src/kube/discovery.ts";
+import {
+  AggregatedDiscovery,
+  CrdBundleVersions,
+  discoverKinds,
+} from "../../../src/kube/discovery.ts";
 import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts";
 import { BUNDLE_REREAD_PASSES, OptionalKindWatchers } from "../../../src/kube/optional-kinds.ts";
 import { KubeWatchers } from "../../../src/kube/watchers.ts";
@@ -12,6 +16,7 @@ import {
   RecordingSink,
   ScriptedGate,
   settle,
+  type DocumentCall,
   type ListCall,
 } from "./fakes.ts";
 
@@ -55,56 +60,153 @@ const V1_4_EXPERIMENTAL = {
   v1alpha3: ["tlsroutes"],
 };
 
+/** What discovery finds for an API server serving these versions and plurals of the Gateway group. */
+const DISCOVERY_CASES: [string, Record<string, string[]>, Record<string, string | undefined>][] = [
+  [
+    "a current standard bundle: everything at v1",
+    V1_6,
+    {
+      GatewayClass: "v1",
+      Gateway: "v1",
+      HTTPRoute: "v1",
+      GRPCRoute: "v1",
+      TCPRoute: "v1",
+      UDPRoute: "v1",
+      TLSRoute: "v1",
+      ReferenceGrant: "v1",
+    },
+  ],
+  [
+    "an older experimental bundle: the newest version each kind is served at",
+    V1_4_EXPERIMENTAL,
+    {
+      GatewayClass: "v1",
+      Gateway: "v1",
+      HTTPRoute: "v1",
+      GRPCRoute: "v1",
+      TCPRoute: "v1alpha2",
+      UDPRoute: "v1alpha2",
+      TLSRoute: "v1alpha3",
+      ReferenceGrant: "v1beta1",
+    },
+  ],
+  [
+    "only HTTPRoute's group version without TCPRoute: TCPRoute off",
+    { v1: ["gateways", "httproutes"] },
+    {
+      GatewayClass: undefined,
+      Gateway: "v1",
+      HTTPRoute: "v1",
+      GRPCRoute: undefined,
+      TCPRoute: undefined,
+      UDPRoute: undefined,
+      TLSRoute: undefined,
+      ReferenceGrant: undefined,
+    },
+  ],
+  [
+    "no Gateway API at all (404 on the group)",
+    {},
+    Object.fromEntries(optionalKinds.map(k => [k.kind, undefined])),
+  ],
+];
+
+/** The aggregated discovery document of an API server serving `served` of the Gateway group. */
+function aggregatedDocument(served: Record<string, string[]>): unknown {
+  const versions = Object.entries(served).map(([version, plurals]) => ({
+    version,
+    resources: plurals.map(resource => ({ resource, subresources: [{ subresource: "status" }] })),
+    freshness: "Current",
+  }));
+  return {
+    kind: "APIGroupDiscoveryList",
+    apiVersion: "apidiscovery.k8s.io/v2",
+    items: [
+      { metadata: { name: "networking.k8s.io" }, versions: [{ version: "v1", resources: [] }] },
+      ...(versions.length === 0 ? [] : [{ metadata: { name: GROUP }, versions }]),
+    ],
+  };
+}
+
+const AGGREGATED_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/** An API server with aggregated discovery serving `served`, tagged `etag`; 304 for that tag. */
+function aggregatedAnswer(current: () => { served: Record<string, string[]>; etag: string }) {
+  return (call: DocumentCall) => {
+    const { served, etag } = current();
+    if (call.path !== "/apis") throw new Error(`unexpected document ${call.path}`);
+    if (call.etag === etag) return { notModified: true as const };
+    return {
+      notModified: false as const,
+      body: aggregatedDocument(served),
+      etag,
+      contentType: AGGREGATED_TYPE,
+    };
+  };
+}
+
+describe("discoverKinds with the aggregated discovery document", () => {
+  it.each(DISCOVERY_CASES)("%s", async (_what, served, expected) => {
+    const api = new FakeKubeApi();
+    api.onDocument = aggregatedAnswer(() => ({ served, etag: '"e1"' }));
+    const aggregated = new AggregatedDiscovery();
+    const signal = new AbortController().signal;
+    const found = await discoverKinds(api, optionalKinds, signal, aggregated);
+    expect(Object.fromEntries(found)).toEqual(expected);
+    // The same kinds from the per-group documents.
+    const perGroup = new FakeKubeApi();
+    perGroup.onList = discoveryAnswer(served);
+    expect(Object.fromEntries(await discoverKinds(perGroup, optionalKinds, signal))).toEqual(
+      expected,
+    );
+    expect(api.documents.map(d => d.path)).toEqual(["/apis"]);
+    expect(api.lists).toEqual([]);
+  });
+
+  it("asks again with the entity tag: an unchanged document costs one 304, a changed one is read", async () => {
+    const api = new FakeKubeApi();
+    let server = { served: V1_4_EXPERIMENTAL as Record<string, string[]>, etag: '"e1"' };
+    api.onDocument = aggregatedAnswer(() => server);
+    const aggregated = new AggregatedDiscovery();
+    const signal = new AbortController().signal;
+    const first = await discoverKinds(api, optionalKinds, signal, aggregated);
+    const second = await discoverKinds(api, optionalKinds, signal, aggregated);
+    expect(second).toEqual(first);
+    expect(first.get("TCPRoute")).toBe("v1alpha2");
+    server = { served: V1_6, etag: '"e2"' };
+    const third = await discoverKinds(api, optionalKinds, signal, aggregated);
+    expect(third.get("TCPRoute")).toBe("v1");
+    expect(api.documents.map(d => d.etag)).toEqual([undefined, '"e1"', '"e1"']);
+    expect(api.lists).toEqual([]);
+  });
+
+  it("an API server without it answers the plain group list: asked once, then the per-group documents", async () => {
+    const api = new FakeKubeApi();
+    api.onList = discoveryAnswer(V1_6);
+    const aggregated = new AggregatedDiscovery();
+    const signal = new AbortController().signal;
+    for (let round = 0; round < 3; round++) {
+      const found = await discoverKinds(api, optionalKinds, signal, aggregated);
+      expect(found.get("TCPRoute")).toBe("v1");
+    }
+    expect(api.documents.filter(d => d.path === "/apis")).toHaveLength(1);
+    expect(api.lists.filter(l => l.path === `/apis/${GROUP}`)).toHaveLength(3);
+  });
+
+  it("rejects when the API server cannot say, rather than guessing nothing is served", async () => {
+    const api = new FakeKubeApi();
+    const err = new KubeUnreachableError("connection refused");
+    api.onDocument = () => {
+      throw err;
+    };
+    await expect(
+      discoverKinds(api, optionalKinds, new AbortController().signal, new AggregatedDiscovery()),
+    ).rejects.toBe(err);
+  });
+});
+
 describe("discoverKinds", () => {
-  it.each([
-    [
-      "a current standard bundle: everything at v1",
-      V1_6,
-      {
-        GatewayClass: "v1",
-        Gateway: "v1",
-        HTTPRoute: "v1",
-        GRPCRoute: "v1",
-        TCPRoute: "v1",
-        UDPRoute: "v1",
-        TLSRoute: "v1",
-        ReferenceGrant: "v1",
-      },
-    ],
-    [
-      "an older experimental bundle: the newest version each kind is served at",
-      V1_4_EXPERIMENTAL,
-      {
-        GatewayClass: "v1",
-        Gateway: "v1",
-        HTTPRoute: "v1",
-        GRPCRoute: "v1",
-        TCPRoute: "v1alpha2",
-        UDPRoute: "v1alpha2",
-        TLSRoute: "v1alpha3",
-        ReferenceGrant: "v1beta1",
-      },
-    ],
-    [
-      "only HTTPRoute's group version without TCPRoute: TCPRoute off",
-      { v1: ["gateways", "httproutes"] },
-      {
-        GatewayClass: undefined,
-        Gateway: "v1",
-        HTTPRoute: "v1",
-        GRPCRoute: undefined,
-        TCPRoute: undefined,
-        UDPRoute: undefined,
-        TLSRoute: undefined,
-        ReferenceGrant: undefined,
-      },
-    ],
-    [
-      "no Gateway API at all (404 on the group)",
-      {},
-      Object.fromEntries(optionalKinds.map(k => [k.kind, undefined])),
-    ],
-  ])("%s", async (_what, served, expected) => {
+  it.each(DISCOVERY_CASES)("%s", async (_what, served, expected) => {
     const api = new FakeKubeApi();
     api.onList = discoveryAnswer(served);
     const found = await discoverKinds(api, optionalKinds, new AbortController().signal);
