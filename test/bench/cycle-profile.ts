@@ -15,13 +15,23 @@
  * With `CYCLE_COLD=1`, each of the `CYCLE_EDITS` rounds is a cold translation (`translate`, nothing
  * remembered) of the unchanged cluster instead, with the floor (`JSON.stringify` + SHA-256 of its config)
  * beside it; the first `CYCLE_WARMUP` rounds (default 3) are not counted, so JIT warm-up is left out.
+ *
+ * With `CYCLE_HEAP` set to a file name, the objects reach the store as the watch hands them over (parsed
+ * from JSON one by one, then trimmed), and after the edits the process writes a V8 heap snapshot there
+ * and prints the live heap (the snapshot collects garbage first): what the store, the memo and the
+ * encoder hold at 10k objects, without an API server.
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { writeHeapSnapshot } from "node:v8";
 import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { kindAt } from "../../src/kube/kinds.ts";
+import { trimObject } from "../../src/kube/trim.ts";
+import type { KubeObject } from "../../src/model/k8s.ts";
+import { definitionOf, isKindName } from "../../src/model/kinds.ts";
 import { AdminClient, ConfigEncoder } from "../../src/kong/admin-client.ts";
 import { AppliedStatusFeed } from "../../src/runtime/applied-status.ts";
 import { buildStatusSide } from "../../src/runtime/status-side.ts";
@@ -47,11 +57,20 @@ const profileFile = process.env["CYCLE_PROFILE"];
 const withStatus = process.env["CYCLE_STATUS"] === "1";
 const cold = process.env["CYCLE_COLD"] === "1";
 const warmup = Number(process.env["CYCLE_WARMUP"] ?? 3);
+const heapFile = process.env["CYCLE_HEAP"];
 
 /** This thread's CPU time in ms: other processes on a shared machine do not count. */
 function cpuMs(): number {
   const u = process.threadCpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/** An object as a watch delivers it: its own strings, parsed from the API server's JSON, then trimmed. */
+function asWatched(object: KubeObject): KubeObject {
+  const parsed: unknown = JSON.parse(JSON.stringify(object));
+  return (
+    isKindName(object.kind) ? trimObject(kindAt(definitionOf(object.kind)), parsed) : parsed
+  ) as KubeObject;
 }
 
 /**
@@ -65,7 +84,7 @@ function medianAndMean(values: readonly number[]): string {
 }
 
 const objects = syntheticCluster(apps);
-const store = loadedStore(objects);
+const store = loadedStore(heapFile === undefined ? objects : objects.map(asWatched));
 const snapshots = new Snapshotter(store);
 const memo = new TranslationMemo();
 const translator = createTranslator(DEFAULT_TRANSLATE_OPTIONS, memo);
@@ -126,6 +145,13 @@ for (let edit = 0; !cold && edit < edits; edit++) {
 if (profileFile !== undefined) {
   const { profile } = await session.post("Profiler.stop");
   writeFileSync(profileFile, JSON.stringify(profile));
+}
+if (heapFile !== undefined) {
+  writeHeapSnapshot(heapFile);
+  const { heapUsed, rss } = process.memoryUsage();
+  process.stdout.write(
+    `live heap after the edits ${(heapUsed / 1048576).toFixed(1)} MiB (RSS ${(rss / 1048576).toFixed(0)} MiB); heap snapshot in ${heapFile}\n`,
+  );
 }
 const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
