@@ -299,6 +299,11 @@ function createAgent(tls: AdminTlsOptions | undefined): Agent {
   return new Agent({
     // One push and a status poll can overlap; more connections would only queue on Kong's load lock.
     connections: 2,
+    // undici closes an idle connection after 4 s by default: shorter than the 10 s status poll, so each
+    // poll would open a new connection (a TLS handshake with an https Admin API). Kong's own keep-alive
+    // (`nginx_http_keepalive_timeout`) is 60 s; staying well under it avoids reusing a socket Kong is
+    // closing.
+    keepAliveTimeout: 30_000,
     connect: {
       ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
       ...(tls?.cert === undefined ? {} : { cert: tls.cert }),
