@@ -43,13 +43,16 @@ import { CriterionVerdicts } from "./routes.ts";
  * whether none was because the Service is left out for its plugins (the Ingress says which).
  */
 export interface ServiceLookupRecord {
+  /** `namespace/name`. */
+  readonly key: string;
   readonly service: Service | undefined;
   readonly blocked: boolean;
 }
 
 /** What one Ingress contributed, and the Services it looked up (by name). */
 export interface IngressUnit {
-  readonly lookups: ReadonlyMap<string, ServiceLookupRecord>;
+  /** One per name; usually one or two, so a list (a Map's table holds room for several). */
+  readonly lookups: readonly ServiceLookupRecord[];
   readonly overrides: RouteOverrides;
   /** The class's settings it was translated with (IngressClassParameters). */
   readonly classSettings: ClassSettings;

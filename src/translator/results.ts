@@ -291,7 +291,9 @@ type Recorded =
  * order, into a later translation's builder.
  */
 export class RecordedResults implements ResultSink {
-  readonly #ops: Recorded[] = [];
+  #ops: Recorded[] = [];
+  /** Whether `#ops` was cut to its length: a recording is kept while its object is unchanged. */
+  #trimmed = false;
 
   translated(obj: KubeObject): void {
     this.#ops.push({ op: "translated", obj });
@@ -323,6 +325,12 @@ export class RecordedResults implements ResultSink {
   }
 
   replay(into: ResultSink): void {
+    // Replayed first right after recording: from then on, it is kept without room to grow (a pushed
+    // list holds 17 entries).
+    if (!this.#trimmed) {
+      this.#ops = this.#ops.slice();
+      this.#trimmed = true;
+    }
     for (const r of this.#ops) {
       switch (r.op) {
         case "translated":

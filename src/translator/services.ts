@@ -140,14 +140,16 @@ function buildService(
 /** The service's resolved backends: the same set as last time while every backend is unchanged. */
 function backendSet(spec: ServiceSpec, sameSlices: boolean, input: ServicesInput): BackendSet {
   const previous = input.memo.backends.get(spec.name);
-  const entries: BackendEntry[] = [];
-  let unchanged = previous?.entries.length === spec.backends.length;
+  const count = spec.backends.length;
+  // Sized up front, as the set is kept: an array grown by pushing keeps room for 17 entries.
+  const entries = new Array<BackendEntry>(count);
+  let unchanged = previous?.entries.length === count;
   // An index loop: this runs for every Kong service of every translation.
-  for (let i = 0; i < spec.backends.length; i++) {
+  for (let i = 0; i < count; i++) {
     const before = previous?.entries[i];
     const entry = backendEntry(before, spec.backends[i] as BackendSpec, { sameSlices, input });
     unchanged &&= entry === before;
-    entries.push(entry);
+    entries[i] = entry;
   }
   if (unchanged && previous !== undefined) return previous;
   return { entries, backends: entries.map(e => e.resolved.backend) };

@@ -17,5 +17,6 @@ export function tagsFor(ref: ObjectRef, userTags: readonly string[] = []): reado
   push("k8s-group", ref.group);
   push("k8s-version", ref.version);
   for (const tag of userTags) if (!tags.includes(tag)) tags.push(tag);
-  return tags;
+  // One array per object version is kept on all its entities: a pushed array keeps room for 17.
+  return tags.slice();
 }

@@ -231,12 +231,24 @@ function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting
   if (sameBody && sameItems(previous.ir.routes, ir.routes) && samePriorities(previous, writing))
     return previous;
   const written = writeRoutes(ir.routes, previous, { writing, tagsOf: memo.tagsOf });
-  const flat = written.flat();
-  const routes = flat.length > 1 ? flat.sort(byName) : flat;
+  const routes = serviceRoutes(written);
   const tags = memo.tagsOf(ir.origin);
   const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo.tagsOf);
   const service = kongService(ir, tags, routes);
   return { ir, written, service, upstream };
+}
+
+/**
+ * The service's Kong routes by name. The service and its written routes are kept while they are
+ * unchanged: a service of one IR route shares that route's list, and a merged list is cut to its length
+ * (`flat` leaves room for 17).
+ */
+function serviceRoutes(written: readonly (readonly KongRoute[])[]): readonly KongRoute[] {
+  if (written.length === 1) {
+    const only = written[0] as readonly KongRoute[];
+    if (only.length <= 1) return only;
+  }
+  return written.flat().sort(byName).slice();
 }
 
 /** The Kong routes of `routes`; a route the service had last time keeps the entities written then. */
