@@ -45,8 +45,11 @@ export const STUB_UPSTREAM_NAME = "kong";
 
 interface WrittenService {
   readonly ir: IrService;
-  /** The Kong routes of each of `ir.routes`, in that order. */
-  readonly written: readonly (readonly KongRoute[])[];
+  /**
+   * The Kong routes of each of `ir.routes`, in that order; undefined for a service of one IR route whose
+   * Kong routes are the service's own list (the common case: no second list kept per service).
+   */
+  readonly written: readonly (readonly KongRoute[])[] | undefined;
   readonly service: KongService;
   readonly upstream: KongUpstream;
 }
@@ -65,6 +68,22 @@ export class KongWriterMemo {
   /** By the certificate's origin object (its Secret). */
   readonly certificates = new WeakMap<KubeObject, WrittenCertificate>();
   readonly #tags = new WeakMap<KubeObject, readonly string[]>();
+  readonly #targets = new WeakMap<IrBackend, readonly KongTarget[]>();
+
+  /**
+   * The targets of an upstream of one backend, one list per backend object: the Kong services of one
+   * Service port (named by number and by name) share the backend, and so its targets.
+   */
+  readonly targetsOf = (backends: readonly IrBackend[]): readonly KongTarget[] => {
+    const only = backends.length === 1 ? backends[0] : undefined;
+    if (only === undefined) return weightedTargets(backends, this.tagsOf);
+    let targets = this.#targets.get(only);
+    if (targets === undefined) {
+      targets = weightedTargets(backends, this.tagsOf);
+      this.#targets.set(only, targets);
+    }
+    return targets;
+  };
 
   /**
    * `tagsOf`, one array per object version: an object's tags go on all its entities (a Service's
@@ -233,9 +252,10 @@ function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting
   const written = writeRoutes(ir.routes, previous, { writing, tagsOf: memo.tagsOf });
   const routes = serviceRoutes(written);
   const tags = memo.tagsOf(ir.origin);
-  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo.tagsOf);
+  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo.targetsOf);
   const service = kongService(ir, tags, routes);
-  return { ir, written, service, upstream };
+  const shared = written.length === 1 && written[0] === routes;
+  return { ir, written: shared ? undefined : written, service, upstream };
 }
 
 /**
@@ -264,7 +284,7 @@ function writeRoutes(
   if (previous === undefined) return routes.map(write);
   const before = new Map<IrRoute, readonly KongRoute[]>();
   for (const [i, route] of previous.ir.routes.entries()) {
-    const entities = previous.written[i];
+    const entities = writtenAt(previous, i);
     if (entities !== undefined && entities.every(e => samePriority(e, writing)))
       before.set(route, entities);
   }
@@ -278,7 +298,16 @@ function samePriority(route: KongRoute, writing: RouteWriting): boolean {
 }
 
 function samePriorities(previous: WrittenService, writing: RouteWriting): boolean {
-  return previous.written.every(list => list.every(route => samePriority(route, writing)));
+  const lists = previous.written;
+  if (lists === undefined)
+    return (previous.service.routes ?? []).every(route => samePriority(route, writing));
+  return lists.every(list => list.every(route => samePriority(route, writing)));
+}
+
+/** The Kong routes written for the service's `index`th IR route. */
+function writtenAt(w: WrittenService, index: number): readonly KongRoute[] | undefined {
+  if (w.written !== undefined) return w.written[index];
+  return index === 0 ? w.service.routes : undefined;
 }
 
 /** Protocols on which Kong refuses a service path (kong-admin-api.md §2.6). */
@@ -324,7 +353,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 function writeUpstream(
   ir: IrService,
   tags: readonly string[],
-  tagsOfEndpoint: (origin: Origin) => readonly string[],
+  targetsOf: (backends: readonly IrBackend[]) => readonly KongTarget[],
 ): KongUpstream {
   const hostHeader = ir.settings.hostHeader;
   return {
@@ -334,7 +363,7 @@ function writeUpstream(
     // KIC's order: host-header, then the KongUpstreamPolicy, whose fields win.
     ...ir.upstream,
     tags,
-    targets: weightedTargets(ir.backends, tagsOfEndpoint),
+    targets: targetsOf(ir.backends),
   };
 }
 
