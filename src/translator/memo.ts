@@ -20,7 +20,7 @@ import type {
   Service,
   ServicePort,
 } from "../model/k8s.ts";
-import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
+import { keptRefs, type RecordedResults, type RefOf } from "./results.ts";
 import type { ResolvedBackend } from "./backends.ts";
 import type { IngressEmission, IngressRoute } from "./ingress.ts";
 import type { IrBackend, IrHttpRoute, IrRoute } from "./ir/types.ts";
@@ -131,7 +131,9 @@ export class TranslationMemo {
   secrets: ListDerived<readonly Secret[], ReadonlyMap<string, Secret>> | undefined;
   slices: ListDerived<readonly EndpointSlice[], ReadonlyMap<string, EndpointSlice[]>> | undefined;
 
-  readonly refOf: RefOf = obj => once(this.#refs, obj, freshRef);
+  readonly #keptRef = keptRefs();
+
+  readonly refOf: RefOf = obj => once(this.#refs, obj, this.#keptRef);
 
   readonly #pairVerdicts = new KeyPairVerdicts();
 

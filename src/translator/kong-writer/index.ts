@@ -27,7 +27,7 @@ import type {
   Origin,
 } from "../ir/types.ts";
 import { sameItems, sameOrigin, sameSettings } from "../ir/same.ts";
-import { tagsFor } from "../tags.ts";
+import { TagTexts, tagsFor } from "../tags.ts";
 import { writeConsumers, writePlugins } from "./kong-objects.ts";
 import {
   ingressRoutePriority,
@@ -68,6 +68,7 @@ export class KongWriterMemo {
   /** By the certificate's origin object (its Secret). */
   readonly certificates = new WeakMap<KubeObject, WrittenCertificate>();
   readonly #tags = new WeakMap<KubeObject, readonly string[]>();
+  readonly #texts = new TagTexts();
   readonly #targets = new WeakMap<IrBackend, readonly KongTarget[]>();
 
   /**
@@ -90,10 +91,10 @@ export class KongWriterMemo {
    * service and upstream, an EndpointSlice's every target), and building them is string work per entity.
    */
   readonly tagsOf = (origin: Origin): readonly string[] => {
-    if (origin.tags !== undefined && origin.tags.length > 0) return tagsOf(origin);
+    if (origin.tags !== undefined && origin.tags.length > 0) return tagsOf(origin, this.#texts);
     let tags = this.#tags.get(origin.object);
     if (tags === undefined) {
-      tags = tagsOf(origin);
+      tags = tagsOf(origin, this.#texts);
       this.#tags.set(origin.object, tags);
     }
     return tags;
@@ -101,8 +102,8 @@ export class KongWriterMemo {
 }
 
 /** The `k8s-*` tags of the origin's object, then its extra tags. */
-export function tagsOf(origin: Origin): readonly string[] {
-  return tagsFor(refOf(origin.object), origin.tags);
+export function tagsOf(origin: Origin, texts?: TagTexts): readonly string[] {
+  return tagsFor(refOf(origin.object), origin.tags, texts);
 }
 
 /** Kong's `router_flavor`: `expressions` writes expression routes, the others traditional ones. */
