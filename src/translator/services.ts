@@ -95,10 +95,22 @@ function expressible(
 export function judgeRoute(route: IrRoute, expressions: boolean): RouterVerdict {
   const limits = inexpressible(route, expressions);
   const losses = limits.length === 0 && expressions ? expressionLosses(route) : NO_LOSSES;
+  // The memo keeps a verdict per route: most routes share one that says nothing.
+  if (limits.length === 0 && losses.length === 0) return expressions ? TAKEN_EXPRESSIONS : TAKEN;
   return { expressions, limits, losses };
 }
 
 const NO_LOSSES: readonly string[] = Object.freeze([]);
+const TAKEN: RouterVerdict = Object.freeze({
+  expressions: false,
+  limits: NO_LOSSES,
+  losses: NO_LOSSES,
+});
+const TAKEN_EXPRESSIONS: RouterVerdict = Object.freeze({
+  expressions: true,
+  limits: NO_LOSSES,
+  losses: NO_LOSSES,
+});
 
 function buildService(
   group: {
