@@ -233,7 +233,8 @@ export function parseRouteAnnotations(
       r.integer(`${K}regex-priority`, n => routeFieldProblem("regex_priority", n)),
     ),
     ...defined("httpsRedirectStatusCode", explicitCode ?? (forceSsl && !stream ? 302 : undefined)),
-    hostAliases: hostnames(r, `${K}host-aliases`, routeHostProblem) ?? [],
+    // Kept in the Ingress's memo entry: one empty list for all Ingresses without aliases.
+    hostAliases: hostnames(r, `${K}host-aliases`, routeHostProblem) ?? NO_NAMES,
     ...defined(
       "snis",
       hostnames(r, `${K}snis`, sni => routeSniProblem(sni)),
@@ -497,12 +498,13 @@ function regexPrefix(r: Reader): string {
         DEFAULT_REGEX_PREFIX);
 }
 
-const NO_TAGS: readonly string[] = Object.freeze([]);
+/** One empty list for every object that names none (tags, host aliases): parses are kept per object. */
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 function userTags(r: Reader): readonly string[] {
   const key = `${K}tags`;
   const list = r.list(key);
-  if (list === undefined) return NO_TAGS;
+  if (list === undefined) return NO_NAMES;
   const problems = list.map(tagProblem);
   const first = problems.find(p => p !== undefined);
   if (first !== undefined) {

@@ -233,7 +233,11 @@ function sliceEndpoints(
     }
     used.push(slice);
   }
-  return { endpoints: [...byAddress.values()], slices: used };
+  // Usually every slice contributed: then the list handed in is kept, not a copy with room to grow.
+  return {
+    endpoints: [...byAddress.values()],
+    slices: used.length === slices.length ? slices : used.slice(),
+  };
 }
 
 /** KIC: ready unless said otherwise; a terminating one only to drain. */

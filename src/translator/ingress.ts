@@ -95,16 +95,21 @@ export function translateIngressRules(ctx: Context): readonly IngressEmission[] 
   }
   const namespace = ctx.ingress.metadata.namespace ?? "";
   const origin = routeOrigin(ctx.ingress, ctx.overrides);
-  return [...groups.values()].flatMap(g => {
+  const emissions: IngressEmission[] = [];
+  for (const g of groups.values()) {
     const draft: RouteDraft = {
       // KIC's name: <ns>.<ingress>.<service>.<host>.<port>, with the wildcard spelled "_".
       name: `${namespace}.${ctx.ingress.metadata.name}.${g.backend.serviceName}.${g.host.replace("*", "_")}.${g.backend.portKey}`,
       origin,
       hosts: g.host === "" ? [] : [g.host],
-      paths: g.paths,
+      // The route keeps its paths while the Ingress is unchanged: a copy holds no room to grow.
+      paths: g.paths.slice(),
     };
-    return finish(ctx, g, draft) ?? [];
-  });
+    const emission = finish(ctx, g, draft);
+    if (emission !== undefined) emissions.push(emission);
+  }
+  // Kept in the Ingress's memo entry: a pushed array holds room for 17.
+  return emissions.slice();
 }
 
 /** The catch-all route of the (oldest) default backend, KIC's `<ns>.<ingress>`. */

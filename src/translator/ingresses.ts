@@ -240,7 +240,7 @@ export function ingressUnit(
   const cached = memo.ingresses.get(ingress);
   if (cached?.classSettings === settings && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
-  const lookups = new Map<string, ServiceLookupRecord>();
+  const lookups: ServiceLookupRecord[] = [];
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
   let unit: IngressUnit;
@@ -249,7 +249,7 @@ export function ingressUnit(
     said.problem(ingress, "BudgetExceeded", overBudget);
     said.excluded(ingress);
     unit = {
-      lookups,
+      lookups: NO_LOOKUPS,
       overrides: parsed.value,
       classSettings: settings,
       overBudget: true,
@@ -261,7 +261,8 @@ export function ingressUnit(
     const recording: ServiceLookup = {
       get(ns, name) {
         const key = `${ns}/${name}`;
-        lookups.set(key, lookupRecord(services, key));
+        // The same name leads to the same Service within one translation: once is enough.
+        if (!lookups.some(l => l.key === key)) lookups.push(lookupRecord(services, key));
         return lookup.get(ns, name);
       },
     };
@@ -274,22 +275,35 @@ export function ingressUnit(
       verdicts: memo.criteria,
     };
     const routes = translateIngressRules(ctx);
-    unit = { lookups, overrides: parsed.value, classSettings: settings, routes, said };
+    unit = {
+      lookups: lookups.slice(),
+      overrides: parsed.value,
+      classSettings: settings,
+      routes,
+      said,
+    };
   }
   memo.ingresses.set(ingress, unit);
   return unit;
 }
 
+const NO_LOOKUPS: readonly ServiceLookupRecord[] = Object.freeze([]);
+
 function lookupRecord(services: ServiceView, key: string): ServiceLookupRecord {
   const service = services.get(key);
-  return { service, blocked: service === undefined && services.blocked(key) !== undefined };
+  return { key, service, blocked: blockedFor(services, key, service) };
+}
+
+function blockedFor(services: ServiceView, key: string, service: Service | undefined): boolean {
+  return service === undefined && services.blocked(key) !== undefined;
 }
 
 /** Whether every Service the unit looked up leads where it did: a missing and a blocked one differ. */
 function sameLookups(unit: IngressUnit, services: ServiceView): boolean {
-  for (const [key, was] of unit.lookups) {
-    const now = lookupRecord(services, key);
-    if (now.service !== was.service || now.blocked !== was.blocked) return false;
+  for (const was of unit.lookups) {
+    const service = services.get(was.key);
+    if (service !== was.service || blockedFor(services, was.key, service) !== was.blocked)
+      return false;
   }
   return true;
 }

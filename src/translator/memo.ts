@@ -20,7 +20,7 @@ import type {
   Service,
   ServicePort,
 } from "../model/k8s.ts";
-import { freshRef, type RecordedResults, type RefOf } from "./results.ts";
+import { keptRefs, type RecordedResults, type RefOf } from "./results.ts";
 import type { ResolvedBackend } from "./backends.ts";
 import type { IngressEmission, IngressRoute } from "./ingress.ts";
 import type { IrBackend, IrHttpRoute, IrRoute } from "./ir/types.ts";
@@ -43,13 +43,16 @@ import { CriterionVerdicts } from "./routes.ts";
  * whether none was because the Service is left out for its plugins (the Ingress says which).
  */
 export interface ServiceLookupRecord {
+  /** `namespace/name`. */
+  readonly key: string;
   readonly service: Service | undefined;
   readonly blocked: boolean;
 }
 
 /** What one Ingress contributed, and the Services it looked up (by name). */
 export interface IngressUnit {
-  readonly lookups: ReadonlyMap<string, ServiceLookupRecord>;
+  /** One per name; usually one or two, so a list (a Map's table holds room for several). */
+  readonly lookups: readonly ServiceLookupRecord[];
   readonly overrides: RouteOverrides;
   /** The class's settings it was translated with (IngressClassParameters). */
   readonly classSettings: ClassSettings;
@@ -128,7 +131,9 @@ export class TranslationMemo {
   secrets: ListDerived<readonly Secret[], ReadonlyMap<string, Secret>> | undefined;
   slices: ListDerived<readonly EndpointSlice[], ReadonlyMap<string, EndpointSlice[]>> | undefined;
 
-  readonly refOf: RefOf = obj => once(this.#refs, obj, freshRef);
+  readonly #keptRef = keptRefs();
+
+  readonly refOf: RefOf = obj => once(this.#refs, obj, this.#keptRef);
 
   readonly #pairVerdicts = new KeyPairVerdicts();
 

@@ -218,7 +218,7 @@ function plainSpec(ingress: Ingress): boolean {
 function plainUnit(ingress: Ingress, unit: IngressUnit): boolean {
   if (unit.overBudget === true || unit.routes.length === 0 || !unit.said.onlyAbout(ingress))
     return false;
-  for (const record of unit.lookups.values()) if (record.blocked) return false;
+  for (const record of unit.lookups) if (record.blocked) return false;
   return unit.routes.every(plainRoute);
 }
 

@@ -1,5 +1,5 @@
 import type { KubeObject } from "../model/k8s.ts";
-import { refKey, refOf, type ObjectRef } from "../model/object-ref.ts";
+import { refKey, refOf, splitApiVersion, type ObjectRef } from "../model/object-ref.ts";
 import { compareStrings } from "../util/compare.ts";
 import type {
   ObjectOutcome,
@@ -100,6 +100,34 @@ export const freshRef: RefOf = obj => {
   const ref = refOf(obj);
   return { ref, key: refKey(ref) };
 };
+
+/** Enough for every apiVersion a cluster's watched kinds have; more are split without being kept. */
+const MAX_API_VERSIONS = 256;
+
+/**
+ * `freshRef` for refs kept as long as their objects (the memo's): equal to `refOf`'s, built in one
+ * literal (a spread leaves a field outside the object), with one group and version string per apiVersion
+ * instead of a slice of each object's own.
+ */
+export function keptRefs(): RefOf {
+  const versions = new Map<string, { readonly group: string; readonly version: string }>();
+  return obj => {
+    let split = versions.get(obj.apiVersion);
+    if (split === undefined) {
+      split = splitApiVersion(obj.apiVersion);
+      if (versions.size < MAX_API_VERSIONS) versions.set(obj.apiVersion, split);
+    }
+    const { group, version } = split;
+    const { kind } = obj;
+    const { name, uid } = obj.metadata;
+    const namespace = obj.metadata.namespace ?? "";
+    const ref: ObjectRef =
+      uid === undefined
+        ? { group, version, kind, namespace, name }
+        : { group, version, kind, namespace, name, uid };
+    return { ref, key: refKey(ref) };
+  };
+}
 
 interface Entry {
   readonly ref: ObjectRef;
@@ -291,7 +319,9 @@ type Recorded =
  * order, into a later translation's builder.
  */
 export class RecordedResults implements ResultSink {
-  readonly #ops: Recorded[] = [];
+  #ops: Recorded[] = [];
+  /** Whether `#ops` was cut to its length: a recording is kept while its object is unchanged. */
+  #trimmed = false;
 
   translated(obj: KubeObject): void {
     this.#ops.push({ op: "translated", obj });
@@ -323,6 +353,12 @@ export class RecordedResults implements ResultSink {
   }
 
   replay(into: ResultSink): void {
+    // Replayed first right after recording: from then on, it is kept without room to grow (a pushed
+    // list holds 17 entries).
+    if (!this.#trimmed) {
+      this.#ops = this.#ops.slice();
+      this.#trimmed = true;
+    }
     for (const r of this.#ops) {
       switch (r.op) {
         case "translated":

@@ -62,13 +62,16 @@ export function buildRoute(
     origin: draft.origin,
     match,
     settings: routeSettings(o, grpc),
-    filters: o.rewrite === undefined ? [] : [rewriteFilter(o.rewrite)],
+    filters: o.rewrite === undefined ? NO_FILTERS : [rewriteFilter(o.rewrite)],
   };
   const dropped = [...refused].map(
     ([field, message]) => `${CRITERIA[field]} (Kong refuses it: ${message})`,
   );
   return { route, dropped };
 }
+
+/** One empty list for every route without a rewrite: each route is kept while its Ingress is unchanged. */
+const NO_FILTERS: readonly HttpFilter[] = Object.freeze([]);
 
 /** KIC's `konghq.com/rewrite`: the request-transformer replaces the upstream path with the template. */
 function rewriteFilter(template: string): HttpFilter {

@@ -57,8 +57,9 @@ export function buildServices(input: ServicesInput): IrService[] {
   const used = new Map<string, BackendSet>();
   // The remembered entries were checked against this very map: a Service's slices are those they hold.
   const sameSlices = input.memo.backendSlices === input.slicesByService;
+  const fresh: FreshEntries = new Map();
   for (const { spec, routes } of byName.values()) {
-    const service = buildService({ spec, routes, used, sameSlices }, input);
+    const service = buildService({ spec, routes, used, sameSlices, fresh }, input);
     if (service !== undefined) services.push(service);
   }
   input.memo.backends = used;
@@ -94,10 +95,22 @@ function expressible(
 export function judgeRoute(route: IrRoute, expressions: boolean): RouterVerdict {
   const limits = inexpressible(route, expressions);
   const losses = limits.length === 0 && expressions ? expressionLosses(route) : NO_LOSSES;
+  // The memo keeps a verdict per route: most routes share one that says nothing.
+  if (limits.length === 0 && losses.length === 0) return expressions ? TAKEN_EXPRESSIONS : TAKEN;
   return { expressions, limits, losses };
 }
 
 const NO_LOSSES: readonly string[] = Object.freeze([]);
+const TAKEN: RouterVerdict = Object.freeze({
+  expressions: false,
+  limits: NO_LOSSES,
+  losses: NO_LOSSES,
+});
+const TAKEN_EXPRESSIONS: RouterVerdict = Object.freeze({
+  expressions: true,
+  limits: NO_LOSSES,
+  losses: NO_LOSSES,
+});
 
 function buildService(
   group: {
@@ -105,11 +118,12 @@ function buildService(
     routes: IrRoute[];
     used: Map<string, BackendSet>;
     sameSlices: boolean;
+    fresh: FreshEntries;
   },
   input: ServicesInput,
 ): IrService | undefined {
   const { spec, routes, used } = group;
-  const set = backendSet(spec, group.sameSlices, input);
+  const set = backendSet(spec, group, input);
   const settings = agreedSettings(spec, set.entries, input.results);
   if (settings === undefined) {
     for (const origin of new Set(routes.map(r => r.origin.object))) {
@@ -137,17 +151,33 @@ function buildService(
   };
 }
 
+/**
+ * The backends resolved anew in one translation, by Service: Kong services of one Service port (an
+ * Ingress naming the port by number and by name) share one resolution, its endpoints and targets.
+ */
+type FreshEntries = Map<Service, BackendEntry[]>;
+
 /** The service's resolved backends: the same set as last time while every backend is unchanged. */
-function backendSet(spec: ServiceSpec, sameSlices: boolean, input: ServicesInput): BackendSet {
+function backendSet(
+  spec: ServiceSpec,
+  { sameSlices, fresh }: { sameSlices: boolean; fresh: FreshEntries },
+  input: ServicesInput,
+): BackendSet {
   const previous = input.memo.backends.get(spec.name);
-  const entries: BackendEntry[] = [];
-  let unchanged = previous?.entries.length === spec.backends.length;
+  const count = spec.backends.length;
+  // Sized up front, as the set is kept: an array grown by pushing keeps room for 17 entries.
+  const entries = new Array<BackendEntry>(count);
+  let unchanged = previous?.entries.length === count;
   // An index loop: this runs for every Kong service of every translation.
-  for (let i = 0; i < spec.backends.length; i++) {
+  for (let i = 0; i < count; i++) {
     const before = previous?.entries[i];
-    const entry = backendEntry(before, spec.backends[i] as BackendSpec, { sameSlices, input });
+    const entry = backendEntry(before, spec.backends[i] as BackendSpec, {
+      sameSlices,
+      fresh,
+      input,
+    });
     unchanged &&= entry === before;
-    entries.push(entry);
+    entries[i] = entry;
   }
   if (unchanged && previous !== undefined) return previous;
   return { entries, backends: entries.map(e => e.resolved.backend) };
@@ -162,7 +192,7 @@ const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
 function backendEntry(
   previous: BackendEntry | undefined,
   spec: BackendSpec,
-  { sameSlices, input }: { sameSlices: boolean; input: ServicesInput },
+  { sameSlices, fresh, input }: { sameSlices: boolean; fresh: FreshEntries; input: ServicesInput },
 ): BackendEntry {
   const { service, port } = spec;
   const weight = spec.weight;
@@ -172,16 +202,10 @@ function backendEntry(
       : (input.slicesByService.get(
           `${service.metadata.namespace ?? ""}/${service.metadata.name}`,
         ) ?? NO_SLICES);
-  if (
-    previous !== undefined &&
-    previous.service === service &&
-    previous.port === port &&
-    previous.weight === weight &&
-    previous.serviceUpstream === (spec.serviceUpstream === true) &&
-    sameItems(previous.slices, slices)
-  ) {
-    return previous;
-  }
+  if (previous !== undefined && sameBackendInput(previous, spec, slices)) return previous;
+  const resolvedBefore = fresh.get(service);
+  const twin = resolvedBefore?.find(e => sameBackendInput(e, spec, slices));
+  if (twin !== undefined) return twin;
   const resolved = resolveBackend({
     service,
     port,
@@ -192,7 +216,7 @@ function backendEntry(
     clusterDomain: input.clusterDomain,
     ...(input.drain === true ? { drain: true } : {}),
   });
-  return {
+  const entry: BackendEntry = {
     service,
     port,
     weight,
@@ -200,6 +224,24 @@ function backendEntry(
     slices,
     resolved,
   };
+  if (resolvedBefore === undefined) fresh.set(service, [entry]);
+  else resolvedBefore.push(entry);
+  return entry;
+}
+
+/** Whether `entry` was resolved from what `spec` asks with these slices (a missing port is a new object). */
+function sameBackendInput(
+  entry: BackendEntry,
+  spec: BackendSpec,
+  slices: readonly EndpointSlice[],
+): boolean {
+  return (
+    entry.service === spec.service &&
+    entry.port === spec.port &&
+    entry.weight === spec.weight &&
+    entry.serviceUpstream === (spec.serviceUpstream === true) &&
+    sameItems(entry.slices, slices)
+  );
 }
 
 function reportBackend(entry: BackendEntry, results: ResultSink): void {

@@ -27,7 +27,7 @@ import type {
   Origin,
 } from "../ir/types.ts";
 import { sameItems, sameOrigin, sameSettings } from "../ir/same.ts";
-import { tagsFor } from "../tags.ts";
+import { TagTexts, tagsFor } from "../tags.ts";
 import { writeConsumers, writePlugins } from "./kong-objects.ts";
 import {
   ingressRoutePriority,
@@ -45,8 +45,11 @@ export const STUB_UPSTREAM_NAME = "kong";
 
 interface WrittenService {
   readonly ir: IrService;
-  /** The Kong routes of each of `ir.routes`, in that order. */
-  readonly written: readonly (readonly KongRoute[])[];
+  /**
+   * The Kong routes of each of `ir.routes`, in that order; undefined for a service of one IR route whose
+   * Kong routes are the service's own list (the common case: no second list kept per service).
+   */
+  readonly written: readonly (readonly KongRoute[])[] | undefined;
   readonly service: KongService;
   readonly upstream: KongUpstream;
 }
@@ -65,16 +68,33 @@ export class KongWriterMemo {
   /** By the certificate's origin object (its Secret). */
   readonly certificates = new WeakMap<KubeObject, WrittenCertificate>();
   readonly #tags = new WeakMap<KubeObject, readonly string[]>();
+  readonly #texts = new TagTexts();
+  readonly #targets = new WeakMap<IrBackend, readonly KongTarget[]>();
+
+  /**
+   * The targets of an upstream of one backend, one list per backend object: the Kong services of one
+   * Service port (named by number and by name) share the backend, and so its targets.
+   */
+  readonly targetsOf = (backends: readonly IrBackend[]): readonly KongTarget[] => {
+    const only = backends.length === 1 ? backends[0] : undefined;
+    if (only === undefined) return weightedTargets(backends, this.tagsOf);
+    let targets = this.#targets.get(only);
+    if (targets === undefined) {
+      targets = weightedTargets(backends, this.tagsOf);
+      this.#targets.set(only, targets);
+    }
+    return targets;
+  };
 
   /**
    * `tagsOf`, one array per object version: an object's tags go on all its entities (a Service's
    * service and upstream, an EndpointSlice's every target), and building them is string work per entity.
    */
   readonly tagsOf = (origin: Origin): readonly string[] => {
-    if (origin.tags !== undefined && origin.tags.length > 0) return tagsOf(origin);
+    if (origin.tags !== undefined && origin.tags.length > 0) return tagsOf(origin, this.#texts);
     let tags = this.#tags.get(origin.object);
     if (tags === undefined) {
-      tags = tagsOf(origin);
+      tags = tagsOf(origin, this.#texts);
       this.#tags.set(origin.object, tags);
     }
     return tags;
@@ -82,8 +102,8 @@ export class KongWriterMemo {
 }
 
 /** The `k8s-*` tags of the origin's object, then its extra tags. */
-export function tagsOf(origin: Origin): readonly string[] {
-  return tagsFor(refOf(origin.object), origin.tags);
+export function tagsOf(origin: Origin, texts?: TagTexts): readonly string[] {
+  return tagsFor(refOf(origin.object), origin.tags, texts);
 }
 
 /** Kong's `router_flavor`: `expressions` writes expression routes, the others traditional ones. */
@@ -231,12 +251,25 @@ function writeService(ir: IrService, memo: KongWriterMemo, writing: RouteWriting
   if (sameBody && sameItems(previous.ir.routes, ir.routes) && samePriorities(previous, writing))
     return previous;
   const written = writeRoutes(ir.routes, previous, { writing, tagsOf: memo.tagsOf });
-  const flat = written.flat();
-  const routes = flat.length > 1 ? flat.sort(byName) : flat;
+  const routes = serviceRoutes(written);
   const tags = memo.tagsOf(ir.origin);
-  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo.tagsOf);
+  const upstream = sameBody ? previous.upstream : writeUpstream(ir, tags, memo.targetsOf);
   const service = kongService(ir, tags, routes);
-  return { ir, written, service, upstream };
+  const shared = written.length === 1 && written[0] === routes;
+  return { ir, written: shared ? undefined : written, service, upstream };
+}
+
+/**
+ * The service's Kong routes by name. The service and its written routes are kept while they are
+ * unchanged: a service of one IR route shares that route's list, and a merged list is cut to its length
+ * (`flat` leaves room for 17).
+ */
+function serviceRoutes(written: readonly (readonly KongRoute[])[]): readonly KongRoute[] {
+  if (written.length === 1) {
+    const only = written[0] as readonly KongRoute[];
+    if (only.length <= 1) return only;
+  }
+  return written.flat().sort(byName).slice();
 }
 
 /** The Kong routes of `routes`; a route the service had last time keeps the entities written then. */
@@ -252,7 +285,7 @@ function writeRoutes(
   if (previous === undefined) return routes.map(write);
   const before = new Map<IrRoute, readonly KongRoute[]>();
   for (const [i, route] of previous.ir.routes.entries()) {
-    const entities = previous.written[i];
+    const entities = writtenAt(previous, i);
     if (entities !== undefined && entities.every(e => samePriority(e, writing)))
       before.set(route, entities);
   }
@@ -266,7 +299,16 @@ function samePriority(route: KongRoute, writing: RouteWriting): boolean {
 }
 
 function samePriorities(previous: WrittenService, writing: RouteWriting): boolean {
-  return previous.written.every(list => list.every(route => samePriority(route, writing)));
+  const lists = previous.written;
+  if (lists === undefined)
+    return (previous.service.routes ?? []).every(route => samePriority(route, writing));
+  return lists.every(list => list.every(route => samePriority(route, writing)));
+}
+
+/** The Kong routes written for the service's `index`th IR route. */
+function writtenAt(w: WrittenService, index: number): readonly KongRoute[] | undefined {
+  if (w.written !== undefined) return w.written[index];
+  return index === 0 ? w.service.routes : undefined;
 }
 
 /** Protocols on which Kong refuses a service path (kong-admin-api.md §2.6). */
@@ -312,7 +354,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 function writeUpstream(
   ir: IrService,
   tags: readonly string[],
-  tagsOfEndpoint: (origin: Origin) => readonly string[],
+  targetsOf: (backends: readonly IrBackend[]) => readonly KongTarget[],
 ): KongUpstream {
   const hostHeader = ir.settings.hostHeader;
   return {
@@ -322,7 +364,7 @@ function writeUpstream(
     // KIC's order: host-header, then the KongUpstreamPolicy, whose fields win.
     ...ir.upstream,
     tags,
-    targets: weightedTargets(ir.backends, tagsOfEndpoint),
+    targets: targetsOf(ir.backends),
   };
 }
 
