@@ -238,7 +238,8 @@ export class ConfigEncoder {
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i];
       if (piece === undefined || typeof piece === "string") continue;
-      const [start, end] = [i === 0 ? 0 : (ends[i - 1] ?? 0), ends[i] ?? 0];
+      const start = i === 0 ? 0 : (ends[i - 1] ?? 0);
+      const end = ends[i] ?? 0;
       const place = this.#places.get(piece);
       if (place === undefined) {
         this.#places.set(piece, { block, start, end });
@@ -274,7 +275,10 @@ export class ConfigEncoder {
         size += piece.length;
       } else {
         const text = textOf(piece);
-        spans.push(text);
+        // Text after text is written at once (as the body of a config never seen: all text).
+        const last = spans.length - 1;
+        if (typeof spans[last] === "string") spans[last] += text;
+        else spans.push(text);
         run = undefined;
         size += Buffer.byteLength(text);
       }
