@@ -176,8 +176,9 @@ function refKeyOf(refs: CandidateRefs, r: ObjectResult): string {
 }
 
 /**
- * A translation as the sender pushes it. The encoder should be long-lived (it caches each entity's
- * encoding); the objects come from the translation's own results, not from walking every tag.
+ * A translation as the sender pushes it. The encoder should be long-lived (it copies each unchanged
+ * entity's bytes from its last body); the objects come from the translation's own results, not from
+ * walking every tag.
  */
 export function candidateOf(
   result: TranslationResult,
