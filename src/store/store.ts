@@ -84,11 +84,15 @@ export interface StoreOptions {
   readonly logger: Logger;
 }
 
-/** Every entry carries the fingerprint of its content (fingerprint.ts): equal content, no change. */
-type Entry = { readonly fingerprint: Buffer } & (
-  | { readonly state: "kept"; readonly obj: KubeObject; readonly id: Identity }
+/**
+ * Every entry carries the fingerprint of its content (fingerprint.ts): equal content, no change. An
+ * entry with an object reads its identity from the object's metadata (see {@link idOf}), so that
+ * thousands of entries do not each hold a copy of it.
+ */
+type Entry = { readonly fingerprint: string } & (
+  | { readonly state: "kept"; readonly obj: KubeObject }
   /** A Secret we do not need, held without its data. */
-  | { readonly state: "stub"; readonly obj: Secret; readonly id: Identity }
+  | { readonly state: "stub"; readonly obj: Secret }
   | { readonly state: "invalid"; readonly invalid: InvalidObject; readonly id: Identity }
 );
 
@@ -197,8 +201,8 @@ export class Store implements ReflectorSink {
     if (kind === "Secret" && isMetadataOnly(raw)) return this.#upsertSecretMetadata(key, raw);
     // Same content (a status write, a relist, a resync): nothing to do, and the cached object stays.
     const prev = this.#map(kind).get(key);
-    if (kind !== "Secret" && prev !== undefined && prev.id.uid === id.uid) {
-      if (prev.fingerprint.equals(fingerprintOf(kind, key, raw))) return false;
+    if (kind !== "Secret" && prev !== undefined && idOf(prev).uid === id.uid) {
+      if (prev.fingerprint === fingerprintOf(kind, key, raw)) return false;
     }
     const changed = this.#put(kind, key, this.#entryFor(kind, key, raw));
     // A whole Secret: its data is now held (or not wanted).
@@ -223,16 +227,15 @@ export class Store implements ReflectorSink {
     if (prev?.state === "kept") {
       // The version held is the one announced: whatever was needed has arrived.
       if (sameVersion(prev, next)) return this.#endSecretNeed(key, false);
-      this.#needSecret(key, next.id, false);
+      this.#needSecret(key, idOf(next), false);
       return false;
     }
     const changed = this.#put("Secret", key, {
       state: "stub",
       obj: stubOf(next.obj as Secret),
-      id: next.id,
       fingerprint: next.fingerprint,
     });
-    this.#needSecret(key, next.id, true);
+    this.#needSecret(key, idOf(next), true);
     return changed;
   }
 
@@ -248,8 +251,9 @@ export class Store implements ReflectorSink {
   names(kind: KindName, namespace: string | undefined): ObjectName[] {
     const out: ObjectName[] = [];
     for (const entry of this.#map(kind).values()) {
-      if (namespace === undefined || entry.id.namespace === namespace)
-        out.push({ namespace: entry.id.namespace, name: entry.id.name });
+      const id = idOf(entry);
+      if (namespace === undefined || id.namespace === namespace)
+        out.push({ namespace: id.namespace, name: id.name });
     }
     return out;
   }
@@ -326,10 +330,9 @@ export class Store implements ReflectorSink {
       return { state: "invalid", invalid: invalidOf(kind, raw, reason), id, fingerprint };
     }
     const obj = deepFreeze(parsed.object);
-    const id = identityOf(obj);
     if (kind === "Secret" && !this.#wantsSecretData(key, obj as Secret))
-      return { state: "stub", obj: stubOf(obj as Secret), id, fingerprint };
-    return { state: "kept", obj, id, fingerprint };
+      return { state: "stub", obj: stubOf(obj as Secret), fingerprint };
+    return { state: "kept", obj, fingerprint };
   }
 
   #wantsSecretData(key: string, secret: Secret): boolean {
@@ -516,7 +519,7 @@ export class Store implements ReflectorSink {
 
   #secretReferenced(key: string): void {
     const entry = this.#map("Secret").get(key);
-    if (entry?.state === "stub") this.#needSecret(key, entry.id, true);
+    if (entry?.state === "stub") this.#needSecret(key, idOf(entry), true);
   }
 
   /** Records that this Secret's data (at version `id`) is needed, and asks for it. */
@@ -600,6 +603,11 @@ function isKongKind(kind: KindName): kind is KongKind {
   return kind.startsWith("Kong");
 }
 
+/** Where the entry's object lives and which version it is. */
+function idOf(entry: Entry): Identity {
+  return entry.state === "invalid" ? entry.id : identityOf(entry.obj);
+}
+
 /** Kept objects are translation input; invalid ones are reported with the snapshot. */
 function inSnapshots(entry: Entry | undefined): boolean {
   return entry !== undefined && entry.state !== "stub";
@@ -607,16 +615,17 @@ function inSnapshots(entry: Entry | undefined): boolean {
 
 /** Same state and same content: nothing translation reads changed (a status write, a relist). */
 function sameContent(a: Entry, b: Entry): boolean {
-  return a.state === b.state && a.id.uid === b.id.uid && a.fingerprint.equals(b.fingerprint);
+  return a.state === b.state && idOf(a).uid === idOf(b).uid && a.fingerprint === b.fingerprint;
 }
 
 /** The same version of the same object (a Secret with data and its metadata-only announcement). */
 function sameVersion(a: Entry, b: Entry): boolean {
+  const [x, y] = [idOf(a), idOf(b)];
   return (
-    a.id.uid === b.id.uid &&
-    a.id.resourceVersion === b.id.resourceVersion &&
+    x.uid === y.uid &&
+    x.resourceVersion === y.resourceVersion &&
     // Without a resourceVersion (e.g. hand-made objects) only a full comparison would be safe.
-    a.id.resourceVersion !== ""
+    x.resourceVersion !== ""
   );
 }
 
