@@ -21,7 +21,7 @@ export class ReferenceIndex {
   set(owner: string, refs: References | undefined): SecretTransitions {
     const before = this.#byOwner.get(owner);
     if (refs === undefined) this.#byOwner.delete(owner);
-    else this.#byOwner.set(owner, refs);
+    else this.#byOwner.set(owner, compactReferences(refs));
     recount(this.#services, before?.services, refs?.services);
     recount(this.#kong, before?.kong, refs?.kong);
     recount(this.#configMaps, before?.configMaps, refs?.configMaps);
@@ -55,6 +55,25 @@ export class ReferenceIndex {
   isSecretReferenced(key: string): boolean {
     return this.#secrets.has(key);
   }
+}
+
+// Most owners name no Secret, ConfigMap or Kong object, and most Services name nothing at all: one
+// shared empty list (and one shared empty record) instead of thousands of empty arrays.
+const NONE: readonly string[] = Object.freeze([]);
+const NO_REFERENCES: References = Object.freeze({ services: NONE, secrets: NONE });
+
+function compactReferences(refs: References): References {
+  const services = orNone(refs.services);
+  const secrets = orNone(refs.secrets);
+  const kong = orNone(refs.kong);
+  const configMaps = orNone(refs.configMaps);
+  if (services === NONE && secrets === NONE && kong === NONE && configMaps === NONE)
+    return NO_REFERENCES;
+  return { services, secrets, kong, configMaps };
+}
+
+function orNone(list: readonly string[] | undefined): readonly string[] {
+  return list === undefined || list.length === 0 ? NONE : list;
 }
 
 function recount(
