@@ -50,6 +50,7 @@ import type { AnyKongPlugin, KongConsumerObject } from "../model/kong.ts";
 import { isOurClassAnnotated } from "../translator/kong-class.ts";
 import { identityOf, rawIdentity, type Identity } from "./identity.ts";
 import { fingerprintOf, SetDigest } from "./fingerprint.ts";
+import { Compactor } from "./compact.ts";
 
 /** Result of checking one raw object (the shape of `parseKubeObject` in src/model/parse.ts). */
 export type ParseOutcome =
@@ -125,6 +126,7 @@ export class Store implements ReflectorSink {
   readonly #kindVersions = new Map<KindName, number>(ALL_KINDS.map(k => [k, 0]));
   /** The fingerprints of every kept object: the snapshot's content hash. */
   readonly #digest = new SetDigest();
+  readonly #compactor = new Compactor();
   #version = 0;
 
   constructor(opts: StoreOptions) {
@@ -329,7 +331,7 @@ export class Store implements ReflectorSink {
           : `unsupported kind ${parsed.kind} in API version ${parsed.apiVersion}`;
       return { state: "invalid", invalid: invalidOf(kind, raw, reason), id, fingerprint };
     }
-    const obj = deepFreeze(parsed.object);
+    const obj = deepFreeze(this.#compactor.compact(parsed.object));
     if (kind === "Secret" && !this.#wantsSecretData(key, obj as Secret))
       return { state: "stub", obj: stubOf(obj as Secret), fingerprint };
     return { state: "kept", obj, fingerprint };
