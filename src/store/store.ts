@@ -364,7 +364,7 @@ export class Store implements ReflectorSink {
     const { kind, key } = change;
     if (isKongKind(kind)) return this.#kongRelevance(kind, key, [prev, next]);
     if (isRouteKind(kind)) {
-      this.#indexReferences(`${kind}/${key}`, next, o => {
+      this.#indexReferences(kind, key, next, o => {
         const route = o as GatewayRoute;
         const kong = [...annotatedPluginKeys(route), ...extensionRefPluginKeys(route)];
         return { ...routeReferences(route), kong };
@@ -380,7 +380,7 @@ export class Store implements ReflectorSink {
       case "Service":
         // Every Service is indexed, ours or not: the cost is the data of a Secret that a Service
         // no route of ours uses names for TLS, which translation then does not read.
-        this.#indexReferences(`Service/${key}`, next, o => {
+        this.#indexReferences("Service", key, next, o => {
           const service = o as Service;
           return { ...serviceReferences(service), kong: serviceKongReferences(service).kong ?? [] };
         });
@@ -401,7 +401,7 @@ export class Store implements ReflectorSink {
             (e.obj as GatewayClass).spec.controllerName === this.#opts.gatewayControllerName,
         );
       case "Gateway":
-        this.#indexReferences(`Gateway/${key}`, next, o => gatewayReferences(o as Gateway));
+        this.#indexReferences("Gateway", key, next, o => gatewayReferences(o as Gateway));
         return true;
       case "Namespace":
         // Only a Gateway listener's namespace selector reads a namespace's labels.
@@ -432,12 +432,13 @@ export class Store implements ReflectorSink {
    * a Secret a foreign Gateway names, which translation then does not use.
    */
   #indexReferences(
-    owner: string,
+    kind: KindName,
+    key: string,
     entry: Entry | undefined,
     references: (obj: KubeObject) => References,
   ): void {
     const refs = entry?.state === "kept" ? references(entry.obj) : undefined;
-    const transitions = this.#refs.set(owner, refs);
+    const transitions = this.#refs.set(kind, key, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
   }
@@ -476,7 +477,7 @@ export class Store implements ReflectorSink {
     entries: readonly (Entry | undefined)[],
   ): boolean {
     const next = entries[1];
-    this.#indexReferences(`${kind}/${key}`, next, o => pluginReferencesOf(o as AnyKongPlugin));
+    this.#indexReferences(kind, key, next, o => pluginReferencesOf(o as AnyKongPlugin));
     const global = entries.some(e => e?.state === "kept" && isGlobalPlugin(e.obj));
     return (
       this.#refs.isKongReferenced(`${kind}/${key}`) || (kind === "KongClusterPlugin" && global)
@@ -485,13 +486,16 @@ export class Store implements ReflectorSink {
 
   /** Re-indexes one KongConsumer; returns whether it is, or was, ours. */
   #indexConsumer(key: string, entry: Entry | undefined): boolean {
-    const owner = `KongConsumer/${key}`;
-    const wasOurs = this.#refs.has(owner);
+    const wasOurs = this.#refs.has("KongConsumer", key);
     const consumer = entry?.state === "kept" ? (entry.obj as KongConsumerObject) : undefined;
     const ours =
       consumer !== undefined &&
       isOurClassAnnotated(consumer, this.#classes, this.#opts.ingressClass);
-    const transitions = this.#refs.set(owner, ours ? consumerReferences(consumer) : undefined);
+    const transitions = this.#refs.set(
+      "KongConsumer",
+      key,
+      ours ? consumerReferences(consumer) : undefined,
+    );
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
     return wasOurs || ours;
@@ -499,15 +503,14 @@ export class Store implements ReflectorSink {
 
   /** Re-indexes one Ingress; returns whether it is, or was, ours. */
   #indexIngress(key: string, entry: Entry | undefined): boolean {
-    const owner = `Ingress/${key}`;
-    const wasOurs = this.#refs.has(owner);
+    const wasOurs = this.#refs.has("Ingress", key);
     const ingress = entry?.state === "kept" ? (entry.obj as Ingress) : undefined;
     const ours =
       ingress !== undefined && isOurIngress(ingress, this.#classes, this.#opts.ingressClass);
     const refs = ours
       ? { ...ingressReferences(ingress), kong: annotatedPluginKeys(ingress) }
       : undefined;
-    const transitions = this.#refs.set(owner, refs);
+    const transitions = this.#refs.set("Ingress", key, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
     return wasOurs || ours;
