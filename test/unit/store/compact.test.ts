@@ -95,6 +95,23 @@ describe("Store: compact objects", () => {
     expect(ports[0]).not.toBe(ports[1]);
   });
 
+  it("reads every value right after its tables started over", () => {
+    const store = newStore();
+    const count = 5000;
+    for (let i = 0; i < count; i++)
+      store.upsert("Service", {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: `s${i}`, namespace: "shop", labels: { release: `release-number-${i}` } },
+        spec: { ports: [{ name: "http", port: 1000 + i }] },
+      });
+    for (let i = 0; i < count; i += 499) {
+      const service = store.get("Service", "shop", `s${i}`) as Service;
+      expect(service.metadata.labels).toStrictEqual({ release: `release-number-${i}` });
+      expect(service.spec.ports).toStrictEqual([{ name: "http", port: 1000 + i }]);
+    }
+  });
+
   it("still turns bad input into an error on its object", () => {
     const store = newStore();
     store.upsert("Service", {
