@@ -11,17 +11,29 @@ export interface SecretTransitions {
  * in O(1) whether a Service/Secret change matters and which Secrets must be kept with their data.
  */
 export class ReferenceIndex {
-  readonly #byOwner = new Map<string, References>();
+  /**
+   * Per owner kind, by `namespace/name`: the keys are the store's own entry keys, so indexing an owner
+   * adds no string of its own.
+   */
+  readonly #byOwner = new Map<string, Map<string, References>>();
   readonly #services = new Map<string, number>();
   readonly #secrets = new Map<string, number>();
   readonly #kong = new Map<string, number>();
   readonly #configMaps = new Map<string, number>();
 
-  /** Replaces what `owner` references (`undefined`: nothing, e.g. deleted or not ours). */
-  set(owner: string, refs: References | undefined): SecretTransitions {
-    const before = this.#byOwner.get(owner);
-    if (refs === undefined) this.#byOwner.delete(owner);
-    else this.#byOwner.set(owner, refs);
+  /**
+   * Replaces what the `kind` object at `key` (`namespace/name`) references (`undefined`: nothing, e.g.
+   * deleted or not ours).
+   */
+  set(kind: string, key: string, refs: References | undefined): SecretTransitions {
+    let owners = this.#byOwner.get(kind);
+    if (owners === undefined) {
+      owners = new Map<string, References>();
+      this.#byOwner.set(kind, owners);
+    }
+    const before = owners.get(key);
+    if (refs === undefined) owners.delete(key);
+    else owners.set(key, compactReferences(refs));
     recount(this.#services, before?.services, refs?.services);
     recount(this.#kong, before?.kong, refs?.kong);
     recount(this.#configMaps, before?.configMaps, refs?.configMaps);
@@ -34,9 +46,9 @@ export class ReferenceIndex {
     };
   }
 
-  /** Whether `owner` is currently indexed (i.e. one of ours). */
-  has(owner: string): boolean {
-    return this.#byOwner.has(owner);
+  /** Whether the `kind` object at `key` is currently indexed (i.e. one of ours). */
+  has(kind: string, key: string): boolean {
+    return this.#byOwner.get(kind)?.has(key) === true;
   }
 
   isServiceReferenced(key: string): boolean {
@@ -55,6 +67,25 @@ export class ReferenceIndex {
   isSecretReferenced(key: string): boolean {
     return this.#secrets.has(key);
   }
+}
+
+// Most owners name no Secret, ConfigMap or Kong object, and most Services name nothing at all: one
+// shared empty list (and one shared empty record) instead of thousands of empty arrays.
+const NONE: readonly string[] = Object.freeze([]);
+const NO_REFERENCES: References = Object.freeze({ services: NONE, secrets: NONE });
+
+function compactReferences(refs: References): References {
+  const services = orNone(refs.services);
+  const secrets = orNone(refs.secrets);
+  const kong = orNone(refs.kong);
+  const configMaps = orNone(refs.configMaps);
+  if (services === NONE && secrets === NONE && kong === NONE && configMaps === NONE)
+    return NO_REFERENCES;
+  return { services, secrets, kong, configMaps };
+}
+
+function orNone(list: readonly string[] | undefined): readonly string[] {
+  return list === undefined || list.length === 0 ? NONE : list;
 }
 
 function recount(

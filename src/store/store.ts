@@ -50,6 +50,7 @@ import type { AnyKongPlugin, KongConsumerObject } from "../model/kong.ts";
 import { isOurClassAnnotated } from "../translator/kong-class.ts";
 import { identityOf, rawIdentity, type Identity } from "./identity.ts";
 import { fingerprintOf, SetDigest } from "./fingerprint.ts";
+import { Compactor } from "./compact.ts";
 
 /** Result of checking one raw object (the shape of `parseKubeObject` in src/model/parse.ts). */
 export type ParseOutcome =
@@ -84,11 +85,15 @@ export interface StoreOptions {
   readonly logger: Logger;
 }
 
-/** Every entry carries the fingerprint of its content (fingerprint.ts): equal content, no change. */
-type Entry = { readonly fingerprint: Buffer } & (
-  | { readonly state: "kept"; readonly obj: KubeObject; readonly id: Identity }
+/**
+ * Every entry carries the fingerprint of its content (fingerprint.ts): equal content, no change. An
+ * entry with an object reads its identity from the object's metadata (see {@link idOf}), so that
+ * thousands of entries do not each hold a copy of it.
+ */
+type Entry = { readonly fingerprint: string } & (
+  | { readonly state: "kept"; readonly obj: KubeObject }
   /** A Secret we do not need, held without its data. */
-  | { readonly state: "stub"; readonly obj: Secret; readonly id: Identity }
+  | { readonly state: "stub"; readonly obj: Secret }
   | { readonly state: "invalid"; readonly invalid: InvalidObject; readonly id: Identity }
 );
 
@@ -121,6 +126,7 @@ export class Store implements ReflectorSink {
   readonly #kindVersions = new Map<KindName, number>(ALL_KINDS.map(k => [k, 0]));
   /** The fingerprints of every kept object: the snapshot's content hash. */
   readonly #digest = new SetDigest();
+  readonly #compactor = new Compactor();
   #version = 0;
 
   constructor(opts: StoreOptions) {
@@ -197,8 +203,8 @@ export class Store implements ReflectorSink {
     if (kind === "Secret" && isMetadataOnly(raw)) return this.#upsertSecretMetadata(key, raw);
     // Same content (a status write, a relist, a resync): nothing to do, and the cached object stays.
     const prev = this.#map(kind).get(key);
-    if (kind !== "Secret" && prev !== undefined && prev.id.uid === id.uid) {
-      if (prev.fingerprint.equals(fingerprintOf(kind, key, raw))) return false;
+    if (kind !== "Secret" && prev !== undefined && idOf(prev).uid === id.uid) {
+      if (prev.fingerprint === fingerprintOf(kind, key, raw)) return false;
     }
     const changed = this.#put(kind, key, this.#entryFor(kind, key, raw));
     // A whole Secret: its data is now held (or not wanted).
@@ -223,16 +229,15 @@ export class Store implements ReflectorSink {
     if (prev?.state === "kept") {
       // The version held is the one announced: whatever was needed has arrived.
       if (sameVersion(prev, next)) return this.#endSecretNeed(key, false);
-      this.#needSecret(key, next.id, false);
+      this.#needSecret(key, idOf(next), false);
       return false;
     }
     const changed = this.#put("Secret", key, {
       state: "stub",
       obj: stubOf(next.obj as Secret),
-      id: next.id,
       fingerprint: next.fingerprint,
     });
-    this.#needSecret(key, next.id, true);
+    this.#needSecret(key, idOf(next), true);
     return changed;
   }
 
@@ -248,8 +253,9 @@ export class Store implements ReflectorSink {
   names(kind: KindName, namespace: string | undefined): ObjectName[] {
     const out: ObjectName[] = [];
     for (const entry of this.#map(kind).values()) {
-      if (namespace === undefined || entry.id.namespace === namespace)
-        out.push({ namespace: entry.id.namespace, name: entry.id.name });
+      const id = idOf(entry);
+      if (namespace === undefined || id.namespace === namespace)
+        out.push({ namespace: id.namespace, name: id.name });
     }
     return out;
   }
@@ -325,11 +331,10 @@ export class Store implements ReflectorSink {
           : `unsupported kind ${parsed.kind} in API version ${parsed.apiVersion}`;
       return { state: "invalid", invalid: invalidOf(kind, raw, reason), id, fingerprint };
     }
-    const obj = deepFreeze(parsed.object);
-    const id = identityOf(obj);
+    const obj = deepFreeze(this.#compactor.compact(parsed.object));
     if (kind === "Secret" && !this.#wantsSecretData(key, obj as Secret))
-      return { state: "stub", obj: stubOf(obj as Secret), id, fingerprint };
-    return { state: "kept", obj, id, fingerprint };
+      return { state: "stub", obj: stubOf(obj as Secret), fingerprint };
+    return { state: "kept", obj, fingerprint };
   }
 
   #wantsSecretData(key: string, secret: Secret): boolean {
@@ -359,7 +364,7 @@ export class Store implements ReflectorSink {
     const { kind, key } = change;
     if (isKongKind(kind)) return this.#kongRelevance(kind, key, [prev, next]);
     if (isRouteKind(kind)) {
-      this.#indexReferences(`${kind}/${key}`, next, o => {
+      this.#indexReferences(kind, key, next, o => {
         const route = o as GatewayRoute;
         const kong = [...annotatedPluginKeys(route), ...extensionRefPluginKeys(route)];
         return { ...routeReferences(route), kong };
@@ -375,7 +380,7 @@ export class Store implements ReflectorSink {
       case "Service":
         // Every Service is indexed, ours or not: the cost is the data of a Secret that a Service
         // no route of ours uses names for TLS, which translation then does not read.
-        this.#indexReferences(`Service/${key}`, next, o => {
+        this.#indexReferences("Service", key, next, o => {
           const service = o as Service;
           return { ...serviceReferences(service), kong: serviceKongReferences(service).kong ?? [] };
         });
@@ -396,7 +401,7 @@ export class Store implements ReflectorSink {
             (e.obj as GatewayClass).spec.controllerName === this.#opts.gatewayControllerName,
         );
       case "Gateway":
-        this.#indexReferences(`Gateway/${key}`, next, o => gatewayReferences(o as Gateway));
+        this.#indexReferences("Gateway", key, next, o => gatewayReferences(o as Gateway));
         return true;
       case "Namespace":
         // Only a Gateway listener's namespace selector reads a namespace's labels.
@@ -427,12 +432,13 @@ export class Store implements ReflectorSink {
    * a Secret a foreign Gateway names, which translation then does not use.
    */
   #indexReferences(
-    owner: string,
+    kind: KindName,
+    key: string,
     entry: Entry | undefined,
     references: (obj: KubeObject) => References,
   ): void {
     const refs = entry?.state === "kept" ? references(entry.obj) : undefined;
-    const transitions = this.#refs.set(owner, refs);
+    const transitions = this.#refs.set(kind, key, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
   }
@@ -471,7 +477,7 @@ export class Store implements ReflectorSink {
     entries: readonly (Entry | undefined)[],
   ): boolean {
     const next = entries[1];
-    this.#indexReferences(`${kind}/${key}`, next, o => pluginReferencesOf(o as AnyKongPlugin));
+    this.#indexReferences(kind, key, next, o => pluginReferencesOf(o as AnyKongPlugin));
     const global = entries.some(e => e?.state === "kept" && isGlobalPlugin(e.obj));
     return (
       this.#refs.isKongReferenced(`${kind}/${key}`) || (kind === "KongClusterPlugin" && global)
@@ -480,13 +486,16 @@ export class Store implements ReflectorSink {
 
   /** Re-indexes one KongConsumer; returns whether it is, or was, ours. */
   #indexConsumer(key: string, entry: Entry | undefined): boolean {
-    const owner = `KongConsumer/${key}`;
-    const wasOurs = this.#refs.has(owner);
+    const wasOurs = this.#refs.has("KongConsumer", key);
     const consumer = entry?.state === "kept" ? (entry.obj as KongConsumerObject) : undefined;
     const ours =
       consumer !== undefined &&
       isOurClassAnnotated(consumer, this.#classes, this.#opts.ingressClass);
-    const transitions = this.#refs.set(owner, ours ? consumerReferences(consumer) : undefined);
+    const transitions = this.#refs.set(
+      "KongConsumer",
+      key,
+      ours ? consumerReferences(consumer) : undefined,
+    );
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
     return wasOurs || ours;
@@ -494,15 +503,14 @@ export class Store implements ReflectorSink {
 
   /** Re-indexes one Ingress; returns whether it is, or was, ours. */
   #indexIngress(key: string, entry: Entry | undefined): boolean {
-    const owner = `Ingress/${key}`;
-    const wasOurs = this.#refs.has(owner);
+    const wasOurs = this.#refs.has("Ingress", key);
     const ingress = entry?.state === "kept" ? (entry.obj as Ingress) : undefined;
     const ours =
       ingress !== undefined && isOurIngress(ingress, this.#classes, this.#opts.ingressClass);
     const refs = ours
       ? { ...ingressReferences(ingress), kong: annotatedPluginKeys(ingress) }
       : undefined;
-    const transitions = this.#refs.set(owner, refs);
+    const transitions = this.#refs.set("Ingress", key, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
     return wasOurs || ours;
@@ -516,7 +524,7 @@ export class Store implements ReflectorSink {
 
   #secretReferenced(key: string): void {
     const entry = this.#map("Secret").get(key);
-    if (entry?.state === "stub") this.#needSecret(key, entry.id, true);
+    if (entry?.state === "stub") this.#needSecret(key, idOf(entry), true);
   }
 
   /** Records that this Secret's data (at version `id`) is needed, and asks for it. */
@@ -600,6 +608,11 @@ function isKongKind(kind: KindName): kind is KongKind {
   return kind.startsWith("Kong");
 }
 
+/** Where the entry's object lives and which version it is. */
+function idOf(entry: Entry): Identity {
+  return entry.state === "invalid" ? entry.id : identityOf(entry.obj);
+}
+
 /** Kept objects are translation input; invalid ones are reported with the snapshot. */
 function inSnapshots(entry: Entry | undefined): boolean {
   return entry !== undefined && entry.state !== "stub";
@@ -607,16 +620,17 @@ function inSnapshots(entry: Entry | undefined): boolean {
 
 /** Same state and same content: nothing translation reads changed (a status write, a relist). */
 function sameContent(a: Entry, b: Entry): boolean {
-  return a.state === b.state && a.id.uid === b.id.uid && a.fingerprint.equals(b.fingerprint);
+  return a.state === b.state && idOf(a).uid === idOf(b).uid && a.fingerprint === b.fingerprint;
 }
 
 /** The same version of the same object (a Secret with data and its metadata-only announcement). */
 function sameVersion(a: Entry, b: Entry): boolean {
+  const [x, y] = [idOf(a), idOf(b)];
   return (
-    a.id.uid === b.id.uid &&
-    a.id.resourceVersion === b.id.resourceVersion &&
+    x.uid === y.uid &&
+    x.resourceVersion === y.resourceVersion &&
     // Without a resourceVersion (e.g. hand-made objects) only a full comparison would be safe.
-    a.id.resourceVersion !== ""
+    x.resourceVersion !== ""
   );
 }
 
