@@ -4,7 +4,7 @@
  * routes by name, targets by address, certificates by id, SNIs by name), so equal IR gives equal bytes.
  *
  * With a memo, an entity whose IR parts are the same objects as in the last write is the same entity
- * object as then: the encoder caches each top-level entity's JSON by identity (kong/encode.ts).
+ * object as then: the encoder reuses each top-level entity's bytes by identity (kong/encode.ts).
  */
 import type {
   KongCertificate,
