@@ -3,8 +3,9 @@
  * Routes are plain functions grouped per concern, so main can serve them on one port or, as KIC does,
  * on separate ones (--health-probe-bind-address, --metrics-bind-address, --diagnostic-server-port).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createServer } from "./http-server.ts";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { LoopLagReading } from "./loop-lag.ts";

@@ -7,10 +7,11 @@
  * `maxSilentMs` ago (the main thread's own threshold for event-loop lag), /readyz repeats the main
  * thread's last answer.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
+import { createServer } from "./http-server.ts";
 
 /** What the main thread passes as `workerData`. */
 export interface ProbeWorkerData {
