@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { KongConfig } from "../kong/types.ts";
+import { encodeConfig } from "../kong/encode.ts";
 import {
   DEFAULT_KONG_VALIDATION_OPTIONS,
   describeProblems,
@@ -92,7 +93,11 @@ async function run(args: readonly string[], ctx: CliContext): Promise<number> {
   const now = ctx.now();
   const common = { ...commonArgs(values), routerFlavor, now };
   const { result, notes, problems } = await loadAndTranslate(common, ctx.cwd);
-  const checked = validateDeclarativeConfig(result.config, {
+  // Checked as Kong gets it, parsed from the body: the translator's config may hand one object to two
+  // entities (an upstream's targets are shared by the Kong services of one Service port), which JSON
+  // writes out twice and Kong reads as two.
+  const sent: unknown = JSON.parse(encodeConfig(result.config).body);
+  const checked = validateDeclarativeConfig(sent, {
     ...DEFAULT_KONG_VALIDATION_OPTIONS,
     enabledPlugins: offlineKongPlugins(result.config),
     routerFlavor,

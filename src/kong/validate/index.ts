@@ -151,7 +151,11 @@ function derivedIdMap(ids: ReadonlyMap<EntityNode, string>): Map<object, string>
   return out;
 }
 
-/** Validates a parsed declarative config exactly as Kong's `POST /config` does. */
+/**
+ * Validates a parsed declarative config exactly as Kong's `POST /config` does. The input is what JSON
+ * parsing gives, a tree: errors name the entities they belong to by object identity, so an object that
+ * appeared at two places would be named once.
+ */
 export function validateDeclarativeConfig(
   input: unknown,
   options: KongValidationOptions = DEFAULT_KONG_VALIDATION_OPTIONS,
