@@ -5,7 +5,7 @@
  *   properties than it gets (and a separate property array past four); an object built by `JSON.parse`
  *   gets exactly the room its properties need. Parser output is plain JSON data (no undefined members,
  *   no functions, no cycles), so a JSON round trip gives the same object, about a fifth smaller.
- * - `JSON.parse` shares the string values shorter than ten characters and makes a new copy of every
+ * - `JSON.parse` shares the string values of up to ten characters and makes a new copy of every
  *   longer one. Values that repeat across objects (API versions, kinds, creation timestamps, label and
  *   annotation values, Secret types) are shared through bounded tables.
  * - Small sub-objects that repeat across objects (endpoint conditions, port lists) are shared too:
@@ -18,11 +18,14 @@ type Json = Record<string, unknown>;
 /** Entries per table: past it, the table starts over (objects keep what they share). */
 const TABLE_LIMIT = 4096;
 
-/** Shorter strings are already shared by `JSON.parse`. */
+/** Strings up to this length are already shared by `JSON.parse`. */
 const SHARED_BY_PARSER = 10;
 
 // Longer values are rarely repeated (certificates, scripts) and would only fill the table.
 const LONGEST_SHARED_STRING = 256;
+
+/** The longest JSON text of a sub-object shared with its equals (endpoint conditions, port lists). */
+const LONGEST_SHARED_PART = 1024;
 
 function isRecord(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -85,16 +88,21 @@ export class Compactor {
     const value = holder[key];
     if (
       typeof value === "string" &&
-      value.length >= SHARED_BY_PARSER &&
+      value.length > SHARED_BY_PARSER &&
       value.length <= LONGEST_SHARED_STRING
     )
       holder[key] = table.share(value, value);
   }
 
-  /** Shares `holder[key]` with every equal value met before; `JSON.stringify` says which are equal. */
+  /**
+   * Shares `holder[key]` with every equal value met before; `JSON.stringify` says which are equal. A
+   * part whose text is long (a Service with hundreds of ports) is kept as it is: the parts that repeat
+   * are short, and a long key would hold its size in the table until the table starts over.
+   */
   #sharePart(holder: Json, key: string): void {
     const value = holder[key];
-    if (value !== null && typeof value === "object")
-      holder[key] = this.#parts.share(JSON.stringify(value), value);
+    if (value === null || typeof value !== "object") return;
+    const text = JSON.stringify(value);
+    if (text.length <= LONGEST_SHARED_PART) holder[key] = this.#parts.share(text, value);
   }
 }

@@ -112,6 +112,22 @@ describe("Store: compact objects", () => {
     }
   });
 
+  it("keeps a long port list as it is, equal but not shared", () => {
+    const store = newStore();
+    const ports = Array.from({ length: 60 }, (_, i) => ({ name: `port-${i}`, port: 8000 + i }));
+    for (const name of ["wide-a", "wide-b"])
+      store.upsert("Service", {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name, namespace: "shop" },
+        spec: { ports },
+      });
+    const [a, b] = ["wide-a", "wide-b"].map(n => store.get("Service", "shop", n) as Service);
+    expect(a?.spec.ports).toStrictEqual(ports);
+    expect(b?.spec.ports).toStrictEqual(ports);
+    expect(a?.spec.ports).not.toBe(b?.spec.ports);
+  });
+
   it("still turns bad input into an error on its object", () => {
     const store = newStore();
     store.upsert("Service", {
