@@ -241,6 +241,7 @@ export function ingressUnit(
   if (cached?.classSettings === settings && sameLookups(cached, services)) return cached;
   const said = new RecordedResults();
   const lookups: ServiceLookupRecord[] = [];
+  const looked = new Set<string>();
   const parsed = parseRouteAnnotations(ingress.metadata.annotations);
   for (const p of parsed.problems) said.problem(ingress, p.reason, p.message);
   let unit: IngressUnit;
@@ -262,7 +263,10 @@ export function ingressUnit(
       get(ns, name) {
         const key = `${ns}/${name}`;
         // The same name leads to the same Service within one translation: once is enough.
-        if (!lookups.some(l => l.key === key)) lookups.push(lookupRecord(services, key));
+        if (!looked.has(key)) {
+          looked.add(key);
+          lookups.push(lookupRecord(services, key));
+        }
         return lookup.get(ns, name);
       },
     };
