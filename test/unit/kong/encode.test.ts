@@ -18,18 +18,13 @@ import { Store } from "../../../src/store/store.ts";
 import { createTranslator, DEFAULT_TRANSLATE_OPTIONS } from "../../../src/translator/index.ts";
 import { seededRandom } from "../../support/seeded-random.ts";
 
-function app(i: number, path = "/"): KubeObject[] {
-  const name = `app-${String(i).padStart(4, "0")}`;
-  const service: Service = {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name, namespace: "shop", uid: `u-s-${name}` },
-    spec: { ports: [{ port: 80, protocol: "TCP" }] },
-  };
-  const ingress: Ingress = {
+/** An Ingress routing `path` on its own host to the Service of its name, port 80. */
+function appIngress(metadata: Ingress["metadata"], path: string): Ingress {
+  const { name } = metadata;
+  return {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
-    metadata: { name, namespace: "shop", uid: `u-i-${name}` },
+    metadata,
     spec: {
       ingressClassName: "kong",
       rules: [
@@ -48,7 +43,17 @@ function app(i: number, path = "/"): KubeObject[] {
       ],
     },
   };
-  return [service, ingress];
+}
+
+function app(i: number, path = "/"): KubeObject[] {
+  const name = `app-${String(i).padStart(4, "0")}`;
+  const service: Service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace: "shop", uid: `u-s-${name}` },
+    spec: { ports: [{ port: 80, protocol: "TCP" }] },
+  };
+  return [service, appIngress({ name, namespace: "shop", uid: `u-i-${name}` }, path)];
 }
 
 /** The bytes and hash of a fresh encoding (compared as one buffer: element by element is slow). */
@@ -111,28 +116,7 @@ function cluster(random: () => number) {
       ports: [{ name: "http", port: 8080, protocol: "TCP" }],
       endpoints: [{ addresses: [`10.0.0.${1 + Math.floor(random() * 200)}`] }],
     });
-    upsert("Ingress", {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "Ingress",
-      metadata: meta(name),
-      spec: {
-        ingressClassName: "kong",
-        rules: [
-          {
-            host: `${name}.example.com`,
-            http: {
-              paths: [
-                {
-                  path: `/${Math.floor(random() * 1000)}`,
-                  pathType: "Prefix",
-                  backend: { service: { name, port: { number: 80 } } },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    });
+    upsert("Ingress", appIngress(meta(name), `/${Math.floor(random() * 1000)}`));
   };
   const drop = (name: string): void => {
     store.remove("Ingress", { namespace: "shop", name });
