@@ -6,10 +6,9 @@
 import type { Dirent, Stats } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
-import type { Document, LineCounter } from "yaml";
+import { isMap, isNode, isSeq, LineCounter, parseAllDocuments, type Document } from "yaml";
 import { ManifestError } from "../errors.ts";
 import { compareStrings } from "../util/compare.ts";
-import { yaml } from "../util/yaml.ts";
 import { checkYamlLimits, DEFAULT_YAML_LIMITS, type YamlLimits } from "./yaml-limits.ts";
 import { parseKubeObject, type SupportedObject } from "../model/parse.ts";
 
@@ -212,7 +211,7 @@ function parseDocuments(
   const excess = checkYamlLimits(text, limits, limits.used);
   if (excess !== undefined)
     throw new ManifestError(file, `${file}:${excess.line}: ${excess.message}`, excess.line);
-  const docs = yaml().parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
   const out: ParsedDocument[] = [];
   for (const doc of docs) {
     const error = doc.errors[0];
@@ -228,7 +227,6 @@ function parseDocuments(
 }
 
 function itemLines(doc: Document, counter: LineCounter, fallback: number): (i: number) => number {
-  const { isMap, isNode, isSeq } = yaml();
   const items = isMap(doc.contents) ? doc.contents.get("items", true) : undefined;
   return i => {
     const node: unknown = isSeq(items) ? items.items[i] : undefined;
@@ -294,7 +292,7 @@ function addFile(
   acc: Accumulator,
   limits: YamlLimits & { used?: { values: number } },
 ): void {
-  const counter = new (yaml().LineCounter)();
+  const counter = new LineCounter();
   const docs = parseDocumentsSafely(file, text, counter, limits);
   for (const { value, line, doc } of docs) {
     const items = isRecord(value) ? listItems(value) : undefined;

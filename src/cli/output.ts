@@ -1,4 +1,4 @@
-import { yaml } from "../util/yaml.ts";
+import { stringify } from "yaml";
 import type { KongConfig } from "../kong/types.ts";
 import { sortKeys } from "../util/stable-json.ts";
 
@@ -21,5 +21,5 @@ export function renderConfig(config: KongConfig, format: OutputFormat): string {
 export function renderDocument(canonical: unknown, format: OutputFormat): string {
   return format === "json"
     ? `${JSON.stringify(canonical, null, 2)}\n`
-    : yaml().stringify(canonical, { lineWidth: 0, aliasDuplicateObjects: false });
+    : stringify(canonical, { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -4,7 +4,7 @@
  * it failed. Real manifests nest a dozen levels deep; this scan, over the same tokens the parser reads,
  * stops at the first excess.
  */
-import { yaml } from "../util/yaml.ts";
+import { Lexer } from "yaml";
 
 export interface YamlLimits {
   /** Flow collections (`[`, `{`) open at once, or compact block collections on one line (`- - x`). */
@@ -75,7 +75,7 @@ export function checkYamlLimits(
 ): YamlLimitExceeded | undefined {
   const state: ScanState = { flow: 0, blockOnLine: 0, values: 0 };
   let offset = 0;
-  for (const token of new (yaml().Lexer)().lex(text)) {
+  for (const token of new Lexer().lex(text)) {
     step(state, token);
     const message = exceeded(state, limits);
     if (message !== undefined) return { line: lineOf(text, offset), message };

@@ -16,8 +16,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { yaml } from "../util/yaml.ts";
 import { KubeConfigError } from "./errors.ts";
 
 /** Where a pod's service-account token, CA and namespace are mounted. */
@@ -230,7 +230,7 @@ function firstWins<T>(map: Map<string, T>, name: string, value: T): void {
 function readConfigFile(path: string): z.infer<typeof fileSchema> {
   let doc: unknown;
   try {
-    doc = yaml().parse(readFileSync(path, "utf8")) ?? {};
+    doc = parseYaml(readFileSync(path, "utf8")) ?? {};
   } catch (err) {
     throw new KubeConfigError(`kubeconfig ${path}: cannot read it: ${messageOf(err)}`, {
       cause: err,

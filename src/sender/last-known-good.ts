@@ -2,11 +2,11 @@
  * Configs as the sender handles them ("candidates"), and recovery of what a Kong node already runs, so a
  * restarted controller knows the last config Kong accepted without having pushed it itself.
  */
+import { parse as parseYaml } from "yaml";
 import { ConfigEncoder, encodeConfigText, type EncodedConfig } from "../kong/admin-client.ts";
 import { objectsInConfig } from "../kong/flattened-errors.ts";
 import { refKey, type GenerationRef, type ObjectRef } from "../model/object-ref.ts";
 import type { GatewayApiStatuses, ObjectResult, TranslationResult } from "../translator/types.ts";
-import { yaml } from "../util/yaml.ts";
 
 /** Where a candidate came from. `kong`: read back from a node at start-up (`GET /config`). */
 export type CandidateOrigin = "primary" | "fallback" | "lastKnownGood" | "kong";
@@ -217,7 +217,7 @@ export function runs(candidate: Candidate, hash: string | undefined): boolean {
 export function candidateFromDump(yamlText: string, hash: string): Candidate | undefined {
   let parsed: unknown;
   try {
-    parsed = yaml().parse(yamlText);
+    parsed = parseYaml(yamlText);
   } catch {
     return undefined;
   }

@@ -7,6 +7,7 @@
  * is such a problem too; a plugin our schemas do not know is sent with its config unchecked, for Kong
  * to judge (KIC sends every plugin).
  */
+import { parse as parseYaml } from "yaml";
 import type { KongProtocol } from "../kong/types.ts";
 import {
   DEFAULT_KONG_VALIDATION_OPTIONS,
@@ -15,7 +16,6 @@ import {
 } from "../kong/validate/index.ts";
 import type { Secret } from "../model/k8s.ts";
 import type { AnyKongPlugin, SecretKeyRef } from "../model/kong.ts";
-import { yaml } from "../util/yaml.ts";
 
 /** The Kong plugin a plugin object describes, before it is scoped to services, routes or consumers. */
 export interface PluginBody {
@@ -128,7 +128,7 @@ function parseConfigText(text: string, key: string): Json {
     value = JSON.parse(text);
   } catch {
     try {
-      value = yaml().parse(text);
+      value = parseYaml(text);
     } catch {
       value = undefined;
     }
