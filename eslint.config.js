@@ -65,6 +65,14 @@ const NODE_PREFIX = {
   message: "Use the node: prefix.",
 };
 
+// An ES import of node:http's values builds its namespace, whose WebSocket getters load Node's bundled
+// undici: 14 MiB of RSS per thread (src/telemetry/http-server.ts, docs/benchmarks.md).
+const NODE_HTTP_VALUES = {
+  group: ["node:http"],
+  importNames: ["createServer", "Server", "request", "get", "Agent"],
+  message: "Take createServer from src/telemetry/http-server.ts (process.getBuiltinModule).",
+};
+
 /** Folders of pure code: no clock, randomness, env or timers either. */
 const PURE_FOLDERS = ["src/translator/**", "src/kong/validate/**", "src/model/**"];
 
@@ -140,7 +148,12 @@ export default tseslint.config(
   // Later entries replace earlier values of the same rule, so each entry carries the whole pattern list.
   ...Object.entries(layering).map(([files, patterns]) => ({
     files: [files],
-    rules: { "no-restricted-imports": ["error", { patterns: [NODE_PREFIX, ...patterns] }] },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [NODE_PREFIX, NODE_HTTP_VALUES, ...patterns] },
+      ],
+    },
   })),
   ...PURE_FOLDERS.map(files => ({
     files: [files],
