@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Clock } from "../util/clock.ts";
+import { deadlineAfter } from "../util/deadline.ts";
 import type { RetryGate, RetryWaitEnd } from "./backoff.ts";
 import type { KubeHealthApi } from "./client.ts";
 import { KubeUnreachableError } from "./errors.ts";
@@ -136,23 +137,20 @@ export class ApiServerProbe implements RetryGate {
     const timeoutMs = this.#opts.timeoutMs ?? DEFAULT_PROBE_TIMING.timeoutMs;
     this.#lastProbeAt = clock.now();
     this.#probes += 1;
-    const timeout = new AbortController();
-    const done = new AbortController();
-    void clock.sleep(timeoutMs, AbortSignal.any([signal, done.signal])).then(
-      () => {
-        timeout.abort(new KubeUnreachableError(`${PROBE_PATH} gave no answer in ${timeoutMs} ms`));
-      },
-      () => undefined,
+    const deadline = deadlineAfter(
+      clock,
+      timeoutMs,
+      () => new KubeUnreachableError(`${PROBE_PATH} gave no answer in ${timeoutMs} ms`),
     );
     try {
       const status = await this.#opts.health.healthStatus(PROBE_PATH, {
-        signal: AbortSignal.any([signal, timeout.signal]),
+        signal: AbortSignal.any([signal, deadline.signal]),
       });
       return serves(status);
     } catch {
       return false;
     } finally {
-      done.abort();
+      deadline.cancel();
     }
   }
 

@@ -11,6 +11,7 @@ import { ControllerError } from "../errors.ts";
 import type { KubeApi } from "../kube/client.ts";
 import type { Metrics, StatusUpdateResult } from "../telemetry/metrics.ts";
 import type { Clock } from "../util/clock.ts";
+import { deadlineAfter } from "../util/deadline.ts";
 import { decideStatus, echoed, type StatusDecision, type WrittenStatus } from "./decision.ts";
 import { httpStatusOf, MERGE_PATCH, resourceVersionOf } from "./kube-api.ts";
 import { mutatorFor, statusKey, type DesiredStatus, type StatusMutators } from "./mutator.ts";
@@ -39,9 +40,6 @@ export interface StatusWriterOptions {
 }
 
 const DEFAULTS = { attemptTimeoutMs: 30_000, concurrency: 16 } as const;
-
-/** Why a write's timer is cancelled once the write has settled. */
-const SETTLED = Symbol("settled");
 
 /** What a decision that writes nothing counts as (`awaiting-echo`: the write was counted already). */
 const SKIPPED: Readonly<Record<Exclude<StatusDecision, "write">, StatusUpdateResult | undefined>> =
@@ -226,23 +224,26 @@ export class StatusWriter {
 
   async #withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, stop: AbortSignal): Promise<T> {
     const timeoutMs = this.#o.attemptTimeoutMs ?? DEFAULTS.attemptTimeoutMs;
-    // Two signals: the request's is aborted only when it must end early (timeout, stop), never after
-    // it settled; the timer's is cancelled once the write is done.
-    const expire = new AbortController();
-    const timer = new AbortController();
-    const timeout = this.#o.clock.sleep(timeoutMs, timer.signal).then(
-      () => {
-        const error = new StatusWriteTimeoutError(timeoutMs);
-        expire.abort(error);
-        throw error;
-      },
-      () => undefined as never,
+    // The request's signal is aborted only when it must end early (timeout, stop), never after it
+    // settled; the race ends the attempt at the deadline even if the request ignores its signal.
+    const deadline = deadlineAfter(
+      this.#o.clock,
+      timeoutMs,
+      () => new StatusWriteTimeoutError(timeoutMs),
     );
+    const timeout = new Promise<never>((_, reject) => {
+      deadline.signal.addEventListener(
+        "abort",
+        () => {
+          reject(deadline.signal.reason as Error);
+        },
+        { once: true },
+      );
+    });
     try {
-      return await Promise.race([work(AbortSignal.any([stop, expire.signal])), timeout]);
+      return await Promise.race([work(AbortSignal.any([stop, deadline.signal])), timeout]);
     } finally {
-      // A shared reason: the default one is a DOMException, whose stack costs more than the write.
-      timer.abort(SETTLED);
+      deadline.cancel();
     }
   }
 
