@@ -14,7 +14,7 @@ import { parseSupportedObject } from "../../src/model/parse.ts";
 import { Store } from "../../src/store/store.ts";
 import { systemClock } from "../../src/util/clock.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
-import { applyCrdFiles, installGatewayApiCrds } from "../support/kube/crds.ts";
+import { applyCrdFiles, GATEWAY_KINDS_AT_V1, installGatewayApiCrds } from "../support/kube/crds.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -109,16 +109,7 @@ describe("optional kinds, current standard bundle", () => {
       process.stderr.write(
         `optional-kinds: routes in the store ${sinceApply.toFixed(0)} ms after kubectl apply started (${seen.ms.toFixed(0)} ms after it returned)\n`,
       );
-      expect(Object.fromEntries(optional.served())).toEqual({
-        GatewayClass: "v1",
-        Gateway: "v1",
-        HTTPRoute: "v1",
-        GRPCRoute: "v1",
-        TCPRoute: "v1",
-        UDPRoute: "v1",
-        TLSRoute: "v1",
-        ReferenceGrant: "v1",
-      });
+      expect(Object.fromEntries(optional.served())).toEqual(GATEWAY_KINDS_AT_V1);
       expect(store.objects("TCPRoute")[0]?.apiVersion).toBe(`${GROUP}/v1`);
 
       await kubectlOk(cluster, ["delete", "crd", `tcproutes.${GROUP}`, "--wait=true"]);

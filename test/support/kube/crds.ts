@@ -7,6 +7,18 @@ import { runCommand } from "./run.ts";
 
 export const gatewayApiVersion = "v1.6.1";
 
+/** What discovery finds where that bundle is installed: every Gateway API kind, at v1. */
+export const GATEWAY_KINDS_AT_V1: Readonly<Record<string, string>> = Object.freeze({
+  GatewayClass: "v1",
+  Gateway: "v1",
+  HTTPRoute: "v1",
+  GRPCRoute: "v1",
+  TCPRoute: "v1",
+  UDPRoute: "v1",
+  TLSRoute: "v1",
+  ReferenceGrant: "v1",
+});
+
 /**
  * Installs the Gateway API CRDs of one bundle (standard channel of the current release by default; the
  * safe-upgrades ValidatingAdmissionPolicy shipped beside them included) from the published Go module, and waits until every CRD is Established.

@@ -9,6 +9,7 @@ import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts"
 import { BUNDLE_REREAD_PASSES, OptionalKindWatchers } from "../../../src/kube/optional-kinds.ts";
 import { KubeWatchers } from "../../../src/kube/watchers.ts";
 import { KIND_DEFINITIONS } from "../../../src/model/kinds.ts";
+import { GATEWAY_KINDS_AT_V1 } from "../../support/kube/crds.ts";
 import {
   FakeKubeApi,
   list,
@@ -62,20 +63,7 @@ const V1_4_EXPERIMENTAL = {
 
 /** What discovery finds for an API server serving these versions and plurals of the Gateway group. */
 const DISCOVERY_CASES: [string, Record<string, string[]>, Record<string, string | undefined>][] = [
-  [
-    "a current standard bundle: everything at v1",
-    V1_6,
-    {
-      GatewayClass: "v1",
-      Gateway: "v1",
-      HTTPRoute: "v1",
-      GRPCRoute: "v1",
-      TCPRoute: "v1",
-      UDPRoute: "v1",
-      TLSRoute: "v1",
-      ReferenceGrant: "v1",
-    },
-  ],
+  ["a current standard bundle: everything at v1", V1_6, GATEWAY_KINDS_AT_V1],
   [
     "an older experimental bundle: the newest version each kind is served at",
     V1_4_EXPERIMENTAL,
