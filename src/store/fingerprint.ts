@@ -29,9 +29,9 @@ function contentText(kind: string, raw: unknown): string {
 }
 
 /**
- * sha256 of the kind, the namespace/name key and the content, as a string of 32 one-byte characters ("binary" is latin1):
- * 48 bytes on the heap, where a Buffer of the same bytes costs about 230 (its Uint8Array, ArrayBuffer
- * and backing store), once for every object the store holds.
+ * sha256 of the kind, the namespace/name key and the content, as a string of 32 one-byte characters
+ * ("binary" is latin1): 48 bytes on the heap, where a Buffer of the same bytes costs about 230 (its
+ * Uint8Array, ArrayBuffer and backing store), once for every object the store holds.
  */
 export function fingerprintOf(kind: string, key: string, raw: unknown): string {
   return createHash("sha256")
