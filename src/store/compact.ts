@@ -12,6 +12,7 @@
  *   stored objects are deeply frozen, so one copy reads the same to every consumer.
  */
 import type { KubeObject } from "../model/k8s.ts";
+import { BoundedMap } from "../util/bounded-map.ts";
 
 type Json = Record<string, unknown>;
 
@@ -31,26 +32,12 @@ function isRecord(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** A bounded table of shared values, by a key that says they are equal. */
-class SharedValues<T> {
-  readonly #values = new Map<string, T>();
-
-  /** The value shared for `key`, or `value`, which is then shared from now on. */
-  share(key: string, value: T): T {
-    const known = this.#values.get(key);
-    if (known !== undefined) return known;
-    if (this.#values.size >= TABLE_LIMIT) this.#values.clear();
-    this.#values.set(key, value);
-    return value;
-  }
-}
-
 /** Makes compact copies of parsed objects for the store; one per store (its tables are its own). */
 export class Compactor {
-  readonly #strings = new SharedValues<string>();
+  readonly #strings = new BoundedMap<string, string>(TABLE_LIMIT);
   // Objects applied together share their creation second; kept apart, so unique ones evict nothing else.
-  readonly #timestamps = new SharedValues<string>();
-  readonly #parts = new SharedValues<unknown>();
+  readonly #timestamps = new BoundedMap<string, string>(TABLE_LIMIT);
+  readonly #parts = new BoundedMap<string, unknown>(TABLE_LIMIT);
 
   /** A compact copy of `obj` (not yet frozen: the store freezes what it keeps). */
   compact<T extends KubeObject>(obj: T): T {
@@ -91,7 +78,7 @@ export class Compactor {
       value.length > SHARED_BY_PARSER &&
       value.length <= LONGEST_SHARED_STRING
     )
-      holder[key] = table.share(value, value);
+      holder[key] = table.getOrSet(value, () => value);
   }
 
   /**
@@ -103,6 +90,6 @@ export class Compactor {
     const value = holder[key];
     if (value === null || typeof value !== "object") return;
     const text = JSON.stringify(value);
-    if (text.length <= LONGEST_SHARED_PART) holder[key] = this.#parts.share(text, value);
+    if (text.length <= LONGEST_SHARED_PART) holder[key] = this.#parts.getOrSet(text, () => value);
   }
 }

@@ -1,5 +1,6 @@
 import type { KubeObject } from "../model/k8s.ts";
 import { refKey, refOf, splitApiVersion, type ObjectRef } from "../model/object-ref.ts";
+import { BoundedMap } from "../util/bounded-map.ts";
 import { compareStrings } from "../util/compare.ts";
 import type {
   ObjectOutcome,
@@ -101,7 +102,7 @@ export const freshRef: RefOf = obj => {
   return { ref, key: refKey(ref) };
 };
 
-/** Enough for every apiVersion a cluster's watched kinds have; more are split without being kept. */
+/** Enough for every apiVersion a cluster's watched kinds have. */
 const MAX_API_VERSIONS = 256;
 
 /**
@@ -110,14 +111,13 @@ const MAX_API_VERSIONS = 256;
  * instead of a slice of each object's own.
  */
 export function keptRefs(): RefOf {
-  const versions = new Map<string, { readonly group: string; readonly version: string }>();
+  const versions = new BoundedMap<string, { readonly group: string; readonly version: string }>(
+    MAX_API_VERSIONS,
+  );
   return obj => {
-    let split = versions.get(obj.apiVersion);
-    if (split === undefined) {
-      split = splitApiVersion(obj.apiVersion);
-      if (versions.size < MAX_API_VERSIONS) versions.set(obj.apiVersion, split);
-    }
-    const { group, version } = split;
+    const { group, version } = versions.getOrSet(obj.apiVersion, () =>
+      splitApiVersion(obj.apiVersion),
+    );
     const { kind } = obj;
     const { name, uid } = obj.metadata;
     const namespace = obj.metadata.namespace ?? "";

@@ -1,6 +1,7 @@
 /** IR routes for Ingress-derived routes: the route's matches plus the annotation overrides. */
 import type { KongProtocol } from "../kong/types.ts";
 import type { Ingress } from "../model/k8s.ts";
+import { BoundedMap } from "../util/bounded-map.ts";
 import { definedFields, STREAM_PROTOCOLS, type RouteOverrides } from "./annotations.ts";
 import type {
   HeaderMatch,
@@ -216,7 +217,7 @@ const NOTHING_REFUSED: ReadonlyMap<Criterion, string> = new Map();
 export class CriterionVerdicts {
   static readonly LIMIT = 1024;
   /** `null`: Kong takes it. */
-  readonly #known = new Map<string, string | null>();
+  readonly #known = new BoundedMap<string, string | null>(CriterionVerdicts.LIMIT);
 
   verdict(
     field: Criterion,
@@ -229,7 +230,6 @@ export class CriterionVerdicts {
     const record = { protocols: protocols ?? ["http", "https"], paths: ["/"], [field]: value };
     const problems = routeProblems(record);
     const message = problems.fields[field] ?? problems.entity[0];
-    if (this.#known.size >= CriterionVerdicts.LIMIT) this.#known.clear();
     this.#known.set(key, message ?? null);
     return message;
   }

@@ -1,4 +1,5 @@
 import type { ObjectRef } from "../model/object-ref.ts";
+import { BoundedMap } from "../util/bounded-map.ts";
 
 /**
  * The `k8s-*` tags KIC puts on every Kong entity (kic-conventions.md §2.6), in KIC's order. They are
@@ -38,20 +39,14 @@ const MAX_TEXTS_PER_PREFIX = 4096;
 
 /** Tag texts by prefix and value: one string per namespace, kind, group and version. */
 export class TagTexts {
-  readonly #byPrefix = new Map<string, Map<string, string>>();
+  readonly #byPrefix = new Map<string, BoundedMap<string, string>>();
 
   text(prefix: string, value: string): string {
     let texts = this.#byPrefix.get(prefix);
     if (texts === undefined) {
-      texts = new Map();
+      texts = new BoundedMap(MAX_TEXTS_PER_PREFIX);
       this.#byPrefix.set(prefix, texts);
     }
-    let text = texts.get(value);
-    if (text === undefined) {
-      if (texts.size >= MAX_TEXTS_PER_PREFIX) texts.clear();
-      text = `${prefix}:${value}`;
-      texts.set(value, text);
-    }
-    return text;
+    return texts.getOrSet(value, () => `${prefix}:${value}`);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import type { ConfigMap, Ingress, KubeObject, Secret } from "../model/k8s.ts";
+import { BoundedMap } from "../util/bounded-map.ts";
 import { compareStrings } from "../util/compare.ts";
 import { sniNameProblem } from "../kong/validate/fields.ts";
 import { entityId } from "./ids.ts";
@@ -40,17 +41,11 @@ type PairVerdict =
  * many namespaces) are parsed and checked once. Keyed by a digest, holding no key material;
  * bounded, as Secrets come and go.
  */
-export class KeyPairVerdicts {
+export class KeyPairVerdicts extends BoundedMap<string, PairVerdict> {
   static readonly LIMIT = 4096;
-  readonly #byContent = new Map<string, PairVerdict>();
 
-  get(content: string): PairVerdict | undefined {
-    return this.#byContent.get(content);
-  }
-
-  set(content: string, verdict: PairVerdict): void {
-    if (this.#byContent.size >= KeyPairVerdicts.LIMIT) this.#byContent.clear();
-    this.#byContent.set(content, verdict);
+  constructor() {
+    super(KeyPairVerdicts.LIMIT);
   }
 }
 
