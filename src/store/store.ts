@@ -437,7 +437,14 @@ export class Store implements ReflectorSink {
     entry: Entry | undefined,
     references: (obj: KubeObject) => References,
   ): void {
-    const refs = entry?.state === "kept" ? references(entry.obj) : undefined;
+    this.#setReferences(kind, key, entry?.state === "kept" ? references(entry.obj) : undefined);
+  }
+
+  /**
+   * Indexes what the `kind` object at `key` references, and follows the Secrets it now names or no
+   * longer names.
+   */
+  #setReferences(kind: KindName, key: string, refs: References | undefined): void {
     const transitions = this.#refs.set(kind, key, refs);
     for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
     for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
@@ -491,13 +498,7 @@ export class Store implements ReflectorSink {
     const ours =
       consumer !== undefined &&
       isOurClassAnnotated(consumer, this.#classes, this.#opts.ingressClass);
-    const transitions = this.#refs.set(
-      "KongConsumer",
-      key,
-      ours ? consumerReferences(consumer) : undefined,
-    );
-    for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
-    for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
+    this.#setReferences("KongConsumer", key, ours ? consumerReferences(consumer) : undefined);
     return wasOurs || ours;
   }
 
@@ -510,9 +511,7 @@ export class Store implements ReflectorSink {
     const refs = ours
       ? { ...ingressReferences(ingress), kong: annotatedPluginKeys(ingress) }
       : undefined;
-    const transitions = this.#refs.set("Ingress", key, refs);
-    for (const secretKey of transitions.added) this.#secretReferenced(secretKey);
-    for (const secretKey of transitions.removed) this.#secretUnreferenced(secretKey);
+    this.#setReferences("Ingress", key, refs);
     return wasOurs || ours;
   }
 
