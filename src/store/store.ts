@@ -203,10 +203,10 @@ export class Store implements ReflectorSink {
     if (kind === "Secret" && isMetadataOnly(raw)) return this.#upsertSecretMetadata(key, raw);
     // Same content (a status write, a relist, a resync): nothing to do, and the cached object stays.
     const prev = this.#map(kind).get(key);
-    if (kind !== "Secret" && prev !== undefined && idOf(prev).uid === id.uid) {
-      if (prev.fingerprint === fingerprintOf(kind, key, raw)) return false;
-    }
-    const changed = this.#put(kind, key, this.#entryFor(kind, key, raw));
+    const fingerprint = fingerprintOf(kind, key, raw);
+    if (kind !== "Secret" && prev?.fingerprint === fingerprint && idOf(prev).uid === id.uid)
+      return false;
+    const changed = this.#put(kind, key, this.#entryFor(kind, key, raw, fingerprint));
     // A whole Secret: its data is now held (or not wanted).
     return kind === "Secret" ? this.#endSecretNeed(key, changed) : changed;
   }
@@ -320,8 +320,13 @@ export class Store implements ReflectorSink {
     return map;
   }
 
-  #entryFor(kind: KindName, key: string, raw: unknown): Entry {
-    const fingerprint = fingerprintOf(kind, key, raw);
+  /** The entry for `raw`; `fingerprint` is its fingerprint, when the caller has it already. */
+  #entryFor(
+    kind: KindName,
+    key: string,
+    raw: unknown,
+    fingerprint = fingerprintOf(kind, key, raw),
+  ): Entry {
     const parsed = this.#opts.parse(raw);
     if (parsed.ok !== true) {
       const id = rawIdentity(raw) ?? { namespace: "", name: "", uid: "", resourceVersion: "" };
