@@ -21,6 +21,8 @@ export interface IngressStatusWatch {
   /** Ingresses whose first `status.loadBalancer.ingress` entry is `address`. */
   countWith(address: string): number;
   total(): number;
+  /** When the first Ingress published `address` (epoch ms, as the watch saw it); undefined if none has. */
+  firstWith(address: string): number | undefined;
   /** When all `expected` Ingresses publish `address` (epoch ms, as the watch saw it); undefined on timeout. */
   waitAll(address: string, expected: number, timeoutMs: number): Promise<number | undefined>;
   /** Why the watch stopped early, if it did. */
@@ -46,6 +48,7 @@ function addressOf(ingress: IngressLike): string {
 export async function watchIngressStatus(kube: KubeHttp): Promise<IngressStatusWatch> {
   const byKey = new Map<string, string>();
   const counts = new Map<string, number>();
+  const firstSeen = new Map<string, number>();
   const waiters = new Set<Waiter>();
   const abort = new AbortController();
   let failure: string | undefined;
@@ -57,6 +60,7 @@ export async function watchIngressStatus(kube: KubeHttp): Promise<IngressStatusW
     else {
       byKey.set(key, address);
       counts.set(address, (counts.get(address) ?? 0) + 1);
+      if (!firstSeen.has(address)) firstSeen.set(address, nowMs());
     }
   };
   const check = (): void => {
@@ -101,6 +105,7 @@ export async function watchIngressStatus(kube: KubeHttp): Promise<IngressStatusW
   return {
     countWith: address => counts.get(address) ?? 0,
     total: () => byKey.size,
+    firstWith: address => firstSeen.get(address),
     waitAll: (address, expected, timeoutMs) =>
       new Promise(resolve => {
         if ((counts.get(address) ?? 0) >= expected) {

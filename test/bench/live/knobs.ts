@@ -26,6 +26,8 @@ export interface LiveKnobs {
   readonly controllerArgs: readonly string[];
   /** More Node options for every controller start (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
   readonly controllerNodeArgs: readonly string[];
+  /** More environment for every controller start only, not the benchmark's own process (`K=V K2=V2`). */
+  readonly controllerEnv: Readonly<Record<string, string>>;
   /**
    * Run `bin/kongress.js` from the checkout (Node strips the TypeScript types at start-up) instead of
    * from the image's layout (compiled JavaScript, no sources), which is how the image runs it.
@@ -53,6 +55,17 @@ function range(env: Env, name: string, fallback: string): { min: number; max: nu
     throw new Error(`${name}=${raw}: expected <min>-<max> in milliseconds`);
   }
   return { min, max };
+}
+
+function assignments(env: Env, name: string): Record<string, string> {
+  const pairs = (env[name] ?? "").split(/\s+/).filter(a => a !== "");
+  return Object.fromEntries(
+    pairs.map(pair => {
+      const eq = pair.indexOf("=");
+      if (eq < 1) throw new Error(`${name}: ${pair}: expected NAME=value`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
+  );
 }
 
 /** Whether a part is on: anything but `0`, `false` or `no`. */
@@ -87,5 +100,6 @@ export function readLiveKnobs(env: Env): LiveKnobs {
     controllerNodeArgs: (env["BENCH_CONTROLLER_NODE_ARGS"] ?? "")
       .split(/\s+/)
       .filter(a => a !== ""),
+    controllerEnv: assignments(env, "BENCH_CONTROLLER_ENV"),
   };
 }

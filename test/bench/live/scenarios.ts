@@ -67,6 +67,7 @@ export async function startRun(
       ],
       ...(ctx.knobs.controllerBin === undefined ? {} : { bin: ctx.knobs.controllerBin }),
       nodeOptions: [...imageNodeOptions(), ...ctx.knobs.controllerNodeArgs],
+      env: ctx.knobs.controllerEnv,
     });
   } catch (err) {
     await kong.stop();
@@ -125,6 +126,10 @@ export function translationTime(
   return histogramMean(samples, TRANSLATION_HISTOGRAM);
 }
 
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(2);
+}
+
 /** Spawn → first POST, then until every Ingress publishes the run's address. */
 export async function measureStartup(ctx: ScaleContext, run: Run): Promise<StartupResult> {
   const timeoutMs = ctx.knobs.syncTimeoutSeconds * 1000;
@@ -158,7 +163,7 @@ export async function measureStartup(ctx: ScaleContext, run: Run): Promise<Start
   ctx.log(
     allAt === undefined
       ? `[${run.label}] only ${ctx.statuses.countWith(run.address)} of ${ctx.apps} Ingresses had status after ${ctx.knobs.syncTimeoutSeconds} s`
-      : `[${run.label}] all ${ctx.apps} Ingresses have status ${result.statusAfterSpawnS?.toFixed(2)} s after spawn, ${result.statusAfterFirstPostS?.toFixed(2)} s after the first POST`,
+      : `[${run.label}] all ${ctx.apps} Ingresses have status ${result.statusAfterSpawnS?.toFixed(2)} s after spawn, ${result.statusAfterFirstPostS?.toFixed(2)} s after the first POST (answered after ${seconds(first.respondedMs - first.startMs)} s; the first status after ${seconds((ctx.statuses.firstWith(run.address) ?? NaN) - first.startMs)} s)`,
   );
   return result;
 }
