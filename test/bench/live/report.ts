@@ -16,11 +16,13 @@ export interface ScaleResult {
   floor?: FloorResult | undefined;
   changes?: ChangesResult;
   churn?: ChurnResult;
+  idleAfterChurn?: IdleResult;
   eagerStartup?: StartupResult;
   eagerChanges?: ChangesResult;
   noise?: Created;
   noiseStartup?: StartupResult;
   noiseMemory?: MemoryResult;
+  noiseIdle?: IdleResult;
   error?: string;
 }
 
@@ -162,6 +164,22 @@ const ROWS: readonly Row[] = [
     "RSS at the end of the idle period (MiB)",
     r => (r.idle === undefined ? DASH : fmtMiB(r.idle.rssKiB)),
     "≤ 150 MiB",
+  ],
+  [
+    "RSS · V8 heap used at the end of an idle period, before → after the churn (MiB)",
+    r =>
+      r.idle === undefined || r.idleAfterChurn === undefined
+        ? DASH
+        : `${fmtMiB(r.idle.rssKiB)} · ${fmtBytesMiB(r.idle.heapUsedBytes)} → ${fmtMiB(r.idleAfterChurn.rssKiB)} · ${fmtBytesMiB(r.idleAfterChurn.heapUsedBytes)}`,
+    "no growth",
+  ],
+  [
+    "RSS · V8 heap used at the end of an idle period, without → with the noise Secrets (MiB)",
+    r =>
+      r.idle === undefined || r.noiseIdle === undefined
+        ? DASH
+        : `${fmtMiB(r.idle.rssKiB)} · ${fmtBytesMiB(r.idle.heapUsedBytes)} → ${fmtMiB(r.noiseIdle.rssKiB)} · ${fmtBytesMiB(r.noiseIdle.heapUsedBytes)} (Δ ${delta(r.noiseIdle.rssKiB, r.idle.rssKiB)})`,
+    "Δ ≤ 10 MiB",
   ],
 ];
 

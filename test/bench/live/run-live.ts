@@ -82,7 +82,11 @@ async function defaultsRun(ctx: ScaleContext, cleanup: Cleanup, r: ScaleResult):
       if (knobs.idleSeconds > 0) r.idle = await measureIdle(ctx, run);
       r.floor = await measureFloor(ctx, run);
       if (knobs.changes > 0) r.changes = await singleChanges(ctx, run);
-      if (knobs.churnSeconds > 0 && knobs.churnRate > 0) r.churn = await churn(ctx, run);
+      if (knobs.churnSeconds > 0 && knobs.churnRate > 0) {
+        r.churn = await churn(ctx, run);
+        // Whether the churn left anything behind: the heap once quiet again, against the first idle.
+        if (knobs.idleSeconds > 0) r.idleAfterChurn = await measureIdle(ctx, run);
+      }
     },
   );
 }
@@ -147,6 +151,8 @@ async function runScale(
       await withRun(ctx, cleanup, noisy, async run => {
         r.noiseStartup = await measureStartup(ctx, run);
         r.noiseMemory = await measureMemory(ctx, run);
+        // After the idle release too: right after the sync, garbage decides the difference.
+        if (knobs.idleSeconds > 0) r.noiseIdle = await measureIdle(ctx, run);
       });
     }
   } catch (err) {

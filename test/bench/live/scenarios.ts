@@ -19,7 +19,7 @@ import { startKongStandIn, type KongStandIn } from "./kong-standin.ts";
 import type { KubeHttp } from "./kube-http.ts";
 import type { LiveKnobs } from "./knobs.ts";
 import { percentile } from "./stats.ts";
-import { imageNodeOptions } from "../../support/image-layout.ts";
+import { imageEnv, imageNodeOptions } from "../../support/image-layout.ts";
 
 /** What every scenario of one cluster size shares. */
 export interface ScaleContext {
@@ -67,7 +67,7 @@ export async function startRun(
       ],
       ...(ctx.knobs.controllerBin === undefined ? {} : { bin: ctx.knobs.controllerBin }),
       nodeOptions: [...imageNodeOptions(), ...ctx.knobs.controllerNodeArgs],
-      env: ctx.knobs.controllerEnv,
+      env: { ...imageEnv(), ...ctx.knobs.controllerEnv },
     });
   } catch (err) {
     await kong.stop();
@@ -205,6 +205,12 @@ export interface IdleResult {
   readonly secondHalfCpuSeconds: number | undefined;
   /** RSS at the end: the controller gives unused heap back once quiet (--idle-memory-release). */
   readonly rssKiB: number | undefined;
+  /** V8 heap used at the end (/metrics), what the controller's data hold after the release. */
+  readonly heapUsedBytes: number | undefined;
+}
+
+function heapMiB(bytes: number | undefined): string {
+  return bytes === undefined ? "n/a" : (bytes / 2 ** 20).toFixed(0);
 }
 
 /** Nothing changes for the idle period: what does the controller still do? */
@@ -236,9 +242,10 @@ export async function measureIdle(ctx: ScaleContext, run: Run): Promise<IdleResu
         ? undefined
         : after.proc.cpuSeconds - half.cpuSeconds,
     rssKiB: after.proc?.rssKiB,
+    heapUsedBytes: metricSum(after.metrics, "nodejs_heap_size_used_bytes"),
   };
   ctx.log(
-    `[${run.label}] idle ${result.seconds.toFixed(0)} s: ${result.posts} POSTs, ${result.translations ?? "n/a"} translations, ${result.statusWrites ?? "n/a"} status checks, ${result.cpuSeconds?.toFixed(2) ?? "n/a"} CPU-s (${result.secondHalfCpuSeconds?.toFixed(2) ?? "n/a"} in its second half), RSS ${result.rssKiB === undefined ? "n/a" : (result.rssKiB / 1024).toFixed(0)} MiB at the end`,
+    `[${run.label}] idle ${result.seconds.toFixed(0)} s: ${result.posts} POSTs, ${result.translations ?? "n/a"} translations, ${result.statusWrites ?? "n/a"} status checks, ${result.cpuSeconds?.toFixed(2) ?? "n/a"} CPU-s (${result.secondHalfCpuSeconds?.toFixed(2) ?? "n/a"} in its second half), RSS ${result.rssKiB === undefined ? "n/a" : (result.rssKiB / 1024).toFixed(0)} MiB, heap used ${heapMiB(result.heapUsedBytes)} of ${heapMiB(metricSum(after.metrics, "nodejs_heap_size_total_bytes"))} MiB and external memory ${heapMiB(metricSum(after.metrics, "nodejs_external_memory_bytes"))} MiB at the end`,
   );
   return result;
 }
