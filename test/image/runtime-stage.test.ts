@@ -19,6 +19,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLUSTER_START_TIMEOUT_MS } from "../e2e/harness.ts";
 import { freePort } from "../support/free-port.ts";
+import { imageEnv } from "../support/image-layout.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
@@ -116,7 +117,7 @@ afterAll(async () => {
 function kongress(args: readonly string[]) {
   return runCommand(process.execPath, [join(image, "bin", "kongress.js"), ...args], {
     cwd: dir,
-    env: { PATH: process.env["PATH"] ?? "", HOME: dir, NODE_ENV: "production" },
+    env: { PATH: process.env["PATH"] ?? "", HOME: dir, ...imageEnv() },
     timeoutMs: 60_000,
   });
 }
@@ -144,6 +145,8 @@ describe("the image's runtime stage", () => {
   it("runs as a non-root user, with the controller as its entrypoint", () => {
     const runtime = stage("runtime").lines;
     expect(runtime).toContain("USER 65532:65532");
+    // What the image sets for the controller, as the benchmark reads it (glibc's threshold: Dockerfile).
+    expect(imageEnv()).toEqual({ NODE_ENV: "production", MALLOC_MMAP_THRESHOLD_: "131072" });
     expect(runtime).toContain('ENTRYPOINT ["/nodejs/bin/node", "/app/bin/kongress.js"]');
     expect(
       runtime.some(l => l.startsWith("LABEL ") && l.includes("org.opencontainers.image.")),

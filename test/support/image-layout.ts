@@ -43,3 +43,21 @@ export function imageNodeOptions(): string[] {
   if (bin < 1) throw new Error(`the Dockerfile's ENTRYPOINT does not run bin/kongress.js: ${line}`);
   return argv.slice(1, bin);
 }
+
+/**
+ * The environment the image sets for the controller: the runtime stage's (the last stage's) `ENV
+ * NAME=value` lines, so what runs the image's layout runs it with the same variables.
+ */
+export function imageEnv(): Record<string, string> {
+  const dockerfile = readFileSync(join(repo, "Dockerfile"), "utf8");
+  const runtime = dockerfile.split(/^FROM\s/m).at(-1) ?? "";
+  const env: Record<string, string> = {};
+  for (const [, pairs = ""] of runtime.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const pair of pairs.trim().split(/\s+/)) {
+      const match = /^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/.exec(pair);
+      if (match === null) throw new Error(`the Dockerfile's ENV ${pairs}: expected NAME=value`);
+      env[match[1] ?? ""] = match[2] ?? "";
+    }
+  }
+  return env;
+}
