@@ -38,8 +38,9 @@ WORKDIR /app
 ENV NODE_ENV=production
 # glibc serves a large allocation (config bodies, list pages) with mmap only until the first one is
 # freed; then it raises its threshold and serves later ones from the heap, which it seldom gives back.
-# A fixed threshold keeps them in mmap, returned when freed: at 10k objects RSS after the idle release
-# 198 -> 187 MiB, and after 60 s of churn 268 -> 247 MiB (docs/benchmarks.md, 2026-12-04, run J).
+# A fixed threshold keeps them in mmap, returned when freed: at 10k objects, RSS once quiet 187-193 MiB
+# against 194-199, and after 60 s of churn 247-262 against 268-270 (docs/benchmarks.md, 2026-12-04,
+# runs J and K).
 # The live benchmark starts the controller with this stage's ENV lines.
 ENV MALLOC_MMAP_THRESHOLD_=131072
 COPY --from=deps /app/node_modules ./node_modules
