@@ -18,7 +18,7 @@ import type { IngressStatusWatch } from "./ingress-status.ts";
 import { startKongStandIn, type KongStandIn } from "./kong-standin.ts";
 import type { KubeHttp } from "./kube-http.ts";
 import type { LiveKnobs } from "./knobs.ts";
-import { percentile } from "./stats.ts";
+import { fmtS, percentile } from "./stats.ts";
 import { imageEnv, imageNodeOptions } from "../../support/image-layout.ts";
 
 /** What every scenario of one cluster size shares. */
@@ -126,10 +126,6 @@ export function translationTime(
   return histogramMean(samples, TRANSLATION_HISTOGRAM);
 }
 
-function seconds(ms: number): string {
-  return (ms / 1000).toFixed(2);
-}
-
 /** Spawn → first POST, then until every Ingress publishes the run's address. */
 export async function measureStartup(ctx: ScaleContext, run: Run): Promise<StartupResult> {
   const timeoutMs = ctx.knobs.syncTimeoutSeconds * 1000;
@@ -163,7 +159,7 @@ export async function measureStartup(ctx: ScaleContext, run: Run): Promise<Start
   ctx.log(
     allAt === undefined
       ? `[${run.label}] only ${ctx.statuses.countWith(run.address)} of ${ctx.apps} Ingresses had status after ${ctx.knobs.syncTimeoutSeconds} s`
-      : `[${run.label}] all ${ctx.apps} Ingresses have status ${result.statusAfterSpawnS?.toFixed(2)} s after spawn, ${result.statusAfterFirstPostS?.toFixed(2)} s after the first POST (answered after ${seconds(first.respondedMs - first.startMs)} s; the first status after ${seconds((ctx.statuses.firstWith(run.address) ?? NaN) - first.startMs)} s)`,
+      : `[${run.label}] all ${ctx.apps} Ingresses have status ${result.statusAfterSpawnS?.toFixed(2)} s after spawn, ${result.statusAfterFirstPostS?.toFixed(2)} s after the first POST (answered after ${fmtS((first.respondedMs - first.startMs) / 1000)} s; the first status after ${fmtS(((ctx.statuses.firstWith(run.address) ?? NaN) - first.startMs) / 1000)} s)`,
   );
   return result;
 }
@@ -173,6 +169,10 @@ export interface MemoryResult {
   readonly hwmKiB: number | undefined;
   readonly heapUsedBytes: number | undefined;
   readonly heapTotalBytes: number | undefined;
+}
+
+function heapMiB(bytes: number | undefined): string {
+  return bytes === undefined ? "n/a" : (bytes / 2 ** 20).toFixed(0);
 }
 
 /** Waits the settle period, then reads RSS/HWM from /proc and the heap from /metrics (if exported). */
@@ -187,10 +187,8 @@ export async function measureMemory(ctx: ScaleContext, run: Run): Promise<Memory
     heapTotalBytes: metricSum(metrics, "nodejs_heap_size_total_bytes"),
   };
   const mib = (v: number | undefined): string => (v === undefined ? "n/a" : (v / 1024).toFixed(0));
-  const heap = (v: number | undefined): string =>
-    v === undefined ? "n/a" : (v / 2 ** 20).toFixed(0);
   ctx.log(
-    `[${run.label}] after ${ctx.knobs.settleSeconds} s settle: RSS ${mib(result.rssKiB)} MiB, HWM ${mib(result.hwmKiB)} MiB, heap used ${heap(result.heapUsedBytes)} MiB of ${heap(result.heapTotalBytes)} MiB`,
+    `[${run.label}] after ${ctx.knobs.settleSeconds} s settle: RSS ${mib(result.rssKiB)} MiB, HWM ${mib(result.hwmKiB)} MiB, heap used ${heapMiB(result.heapUsedBytes)} MiB of ${heapMiB(result.heapTotalBytes)} MiB`,
   );
   return result;
 }
@@ -207,10 +205,6 @@ export interface IdleResult {
   readonly rssKiB: number | undefined;
   /** V8 heap used at the end (/metrics), what the controller's data hold after the release. */
   readonly heapUsedBytes: number | undefined;
-}
-
-function heapMiB(bytes: number | undefined): string {
-  return bytes === undefined ? "n/a" : (bytes / 2 ** 20).toFixed(0);
 }
 
 /** Nothing changes for the idle period: what does the controller still do? */
