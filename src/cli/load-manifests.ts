@@ -11,6 +11,7 @@ import { ManifestError } from "../errors.ts";
 import { compareStrings } from "../util/compare.ts";
 import { checkYamlLimits, DEFAULT_YAML_LIMITS, type YamlLimits } from "./yaml-limits.ts";
 import { parseKubeObject, type SupportedObject } from "../model/parse.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** Files bigger than this are refused unread: no real manifest comes close, and parsing one would stall. */
 export const DEFAULT_MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -70,10 +71,6 @@ interface Accumulator {
   objects: LoadedObject[];
   invalid: InvalidObject[];
   skipped: SkippedObject[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function errnoCode(err: unknown): string | undefined {

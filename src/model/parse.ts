@@ -16,6 +16,7 @@ import {
   type KindName,
   type KindObjects,
 } from "./kinds.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** An object of a kind and API version that translation reads. */
 export type SupportedObject = KindObjects[KindName];
@@ -221,10 +222,6 @@ const NEEDS_SPEC: ReadonlySet<string> = new Set([
   "IngressClassParameters",
   "Service",
 ]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function typeName(value: unknown): string {
   if (value === null) return "null";

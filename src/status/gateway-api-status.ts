@@ -7,12 +7,9 @@
  */
 import { definitionOf, apiVersionFor, type KindName } from "../model/kinds.ts";
 import type { ObservedStatus } from "./observed.ts";
+import { isRecord } from "../util/is-record.ts";
 
 export type Json = Record<string, unknown>;
-
-export function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** `status` as a record; absent or malformed reads as empty. */
 export function statusRecord(observed: ObservedStatus): Json {

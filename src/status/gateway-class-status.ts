@@ -2,6 +2,7 @@
  * GatewayClass status as a mutator: `conditions` merged by type (§4.1) and `supportedFeatures` in the
  * v1.6 shape, a list of `{ name }` sorted by name, which is ours alone.
  */
+import { isRecord } from "../util/is-record.ts";
 import {
   conditionsEqual,
   isApiConditionType,
@@ -12,7 +13,6 @@ import {
 import {
   gatewayApiStatusPath,
   guardedStatusPatch,
-  isRecord,
   sameData,
   statusRecord,
 } from "./gateway-api-status.ts";

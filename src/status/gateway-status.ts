@@ -3,6 +3,7 @@
  * entry per spec listener with its `supportedKinds`, `attachedRoutes` and conditions merged the same
  * way (the entry of a listener no longer in the spec goes); and `addresses`, the published ones.
  */
+import { isRecord } from "../util/is-record.ts";
 import { GATEWAY_GROUP } from "../model/gateway-api.ts";
 import {
   conditionsEqual,
@@ -15,7 +16,6 @@ import {
 import {
   gatewayApiStatusPath,
   guardedStatusPatch,
-  isRecord,
   recordsOf,
   sameData,
   statusRecord,

@@ -2,12 +2,9 @@
 import type { ObservedStatus } from "./observed.ts";
 import { sameLoadBalancer, type LoadBalancerIngress } from "./ingress-address.ts";
 import type { IngressDesiredStatus, StatusMutator } from "./mutator.ts";
+import { isRecord } from "../util/is-record.ts";
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** An entry as someone may have written it: with ports, which we never set. */
 type ObservedEntry = LoadBalancerIngress & { readonly ports?: unknown };

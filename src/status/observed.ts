@@ -6,6 +6,7 @@
 import type { WatchedKind } from "../kube/kinds.ts";
 import type { ObjectName, ReflectorSink } from "../kube/reflector.ts";
 import { refKey } from "../model/object-ref.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** An object's status as last seen by the watch, with what tells versions and objects apart. */
 export interface ObservedStatus {
@@ -19,10 +20,6 @@ export interface ObservedStatus {
 }
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function stringField(from: Json, key: string): string | undefined {
   const value = from[key];

@@ -5,6 +5,7 @@
  * controller's entry goes back exactly as it was, in its place. At most 32 entries: when the list is
  * full, others' entries stay and ours that do not fit are left out.
  */
+import { isRecord } from "../util/is-record.ts";
 import { GATEWAY_GROUP, type ParentReference } from "../model/gateway-api.ts";
 import {
   conditionsEqual,
@@ -17,7 +18,6 @@ import {
 import {
   gatewayApiStatusPath,
   guardedStatusPatch,
-  isRecord,
   recordsOf,
   sameData,
   statusRecord,

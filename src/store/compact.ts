@@ -13,6 +13,7 @@
  */
 import type { KubeObject } from "../model/k8s.ts";
 import { BoundedMap } from "../util/bounded-map.ts";
+import { isRecord } from "../util/is-record.ts";
 
 type Json = Record<string, unknown>;
 
@@ -27,10 +28,6 @@ const LONGEST_SHARED_STRING = 256;
 
 /** The longest JSON text of a sub-object shared with its equals (endpoint conditions, port lists). */
 const LONGEST_SHARED_PART = 1024;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** Makes compact copies of parsed objects for the store; one per store (its tables are its own). */
 export class Compactor {

@@ -9,12 +9,9 @@
  * any visible field changing, so their resourceVersion stays in.
  */
 import { createHash } from "node:crypto";
+import { isRecord } from "../util/is-record.ts";
 
 const VOLATILE_METADATA: ReadonlySet<string> = new Set(["resourceVersion", "generation"]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** The part of an object a fingerprint covers, as a JSON text (API servers emit keys in a fixed order). */
 function contentText(kind: string, raw: unknown): string {

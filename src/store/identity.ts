@@ -1,4 +1,5 @@
 import type { KubeObject } from "../model/k8s.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** Where an object lives and which version of it we hold. */
 export interface Identity {
@@ -31,10 +32,6 @@ export function rawIdentity(raw: unknown): Identity | undefined {
     uid: stringOr(meta["uid"]),
     resourceVersion: stringOr(meta["resourceVersion"]),
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function stringOr(value: unknown): string {

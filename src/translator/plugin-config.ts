@@ -16,6 +16,7 @@ import {
 } from "../kong/validate/index.ts";
 import type { Secret } from "../model/k8s.ts";
 import type { AnyKongPlugin, SecretKeyRef } from "../model/kong.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** The Kong plugin a plugin object describes, before it is scoped to services, routes or consumers. */
 export interface PluginBody {
@@ -50,10 +51,6 @@ export function availabilityOf(
 }
 
 type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 class ConfigError extends Error {}
 

@@ -1,9 +1,8 @@
 /** Small predicates over decoded JSON, with Lua's view of tables (an empty table is both array and map). */
+import { isRecord } from "../../util/is-record.ts";
 import type { Record_ } from "./types.ts";
 
-export function isRecord(value: unknown): value is Record_ {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
+export { isRecord };
 
 /** cjson decodes `{}` and `[]` to the same empty table, so Kong accepts either where the other is due. */
 export function isEmptyTable(value: unknown): boolean {
