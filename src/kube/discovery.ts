@@ -8,7 +8,8 @@
  */
 import type { KindDefinition, KindName } from "../model/kinds.ts";
 import type { KubeApi, KubeDocument } from "./client.ts";
-import { KubeApiError } from "./errors.ts";
+import { isRecord } from "../util/is-record.ts";
+import { KubeApiError, KubeProtocolError } from "./errors.ts";
 
 /** Per optional kind: the version to watch it at, or undefined when it is not served. */
 export type ServedKinds = ReadonlyMap<KindName, string | undefined>;
@@ -128,6 +129,11 @@ export class AggregatedDiscovery {
         etag: this.#served === undefined ? undefined : this.#etag,
       });
     } catch (err) {
+      // A body that is not JSON: this round asks the per-group documents, as client-go does.
+      if (err instanceof KubeProtocolError) {
+        this.#forget();
+        return undefined;
+      }
       // Something between us and the API server that does not serve `/apis`; the groups may still be.
       if (!isNotFound(err)) throw err;
       this.#supported = false;
@@ -138,9 +144,22 @@ export class AggregatedDiscovery {
       this.#supported = false;
       return undefined;
     }
-    this.#served = parseAggregated(doc.body);
+    const served = parseAggregated(doc.body);
+    // A document of the wrong shape (a proxy's rewrite, a server bug) is not "nothing served": this
+    // round asks the per-group documents, and the next asks for the whole document again.
+    if (served === undefined) {
+      this.#forget();
+      return undefined;
+    }
+    this.#served = served;
     this.#etag = doc.etag;
-    return this.#served;
+    return served;
+  }
+
+  /** Drops the remembered document, so the next round asks for it in full. */
+  #forget(): void {
+    this.#served = undefined;
+    this.#etag = undefined;
   }
 }
 
@@ -151,30 +170,42 @@ const AGGREGATED_ACCEPT = [
   "application/json",
 ].join(",");
 
-interface AggregatedDocument {
-  readonly items?: readonly {
-    readonly metadata?: { readonly name?: string };
-    readonly versions?: readonly {
-      readonly version?: string;
-      readonly resources?: readonly { readonly resource?: string }[];
-    }[];
-  }[];
+/** Each element of `value` read by `read`; undefined when `value` or any element is malformed. */
+function everyOf<T>(value: unknown, read: (item: unknown) => T | undefined): T[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const result: T[] = [];
+  for (const item of value as unknown[]) {
+    const parsed = read(item);
+    if (parsed === undefined) return undefined;
+    result.push(parsed);
+  }
+  return result;
 }
 
-function parseAggregated(body: unknown): ServedResources {
-  const served = new Map<string, ServedVersion[]>();
-  for (const group of (body as AggregatedDocument | null)?.items ?? []) {
-    const name = group.metadata?.name;
-    if (name === undefined) continue;
-    served.set(
-      name,
-      (group.versions ?? []).map(v => ({
-        version: v.version ?? "",
-        resources: new Set((v.resources ?? []).map(r => r.resource ?? "")),
-      })),
-    );
-  }
-  return served;
+/**
+ * The groups of an `APIGroupDiscoveryList`, each with its versions and their resources; undefined when
+ * the document does not have that shape. Absent lists are empty, as the API server omits empty ones.
+ */
+function parseAggregated(body: unknown): ServedResources | undefined {
+  if (!isRecord(body)) return undefined;
+  const groups = everyOf(body["items"] ?? [], group => {
+    if (!isRecord(group) || !isRecord(group["metadata"])) return undefined;
+    const name = group["metadata"]["name"];
+    if (typeof name !== "string") return undefined;
+    const versions = everyOf(group["versions"] ?? [], version => {
+      if (!isRecord(version) || typeof version["version"] !== "string") return undefined;
+      const resources = everyOf(version["resources"] ?? [], resource =>
+        isRecord(resource) && typeof resource["resource"] === "string"
+          ? resource["resource"]
+          : undefined,
+      );
+      return resources === undefined
+        ? undefined
+        : { version: version["version"], resources: new Set(resources) };
+    });
+    return versions === undefined ? undefined : ([name, versions] as const);
+  });
+  return groups === undefined ? undefined : new Map(groups);
 }
 
 /** Discovery through the documents per group and per group version, for servers without the above. */

@@ -5,7 +5,7 @@ import {
   CrdBundleVersions,
   discoverKinds,
 } from "../../../src/kube/discovery.ts";
-import { KubeApiError, KubeUnreachableError } from "../../../src/kube/errors.ts";
+import { KubeApiError, KubeProtocolError, KubeUnreachableError } from "../../../src/kube/errors.ts";
 import { BUNDLE_REREAD_PASSES, OptionalKindWatchers } from "../../../src/kube/optional-kinds.ts";
 import { KubeWatchers } from "../../../src/kube/watchers.ts";
 import { KIND_DEFINITIONS } from "../../../src/model/kinds.ts";
@@ -20,6 +20,7 @@ import {
   type DocumentCall,
   type ListCall,
 } from "./fakes.ts";
+import type { KubeDocument } from "../../../src/kube/client.ts";
 
 const logger = pino({ level: "silent" });
 const GROUP = "gateway.networking.k8s.io";
@@ -118,6 +119,11 @@ function aggregatedDocument(served: Record<string, string[]>): unknown {
 
 const AGGREGATED_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
+/** An answer typed as the aggregated document, with `body` whatever the server sent. */
+function aggregatedBody(body: unknown): KubeDocument {
+  return { notModified: false, body, etag: '"bad"', contentType: AGGREGATED_TYPE };
+}
+
 /** An API server with aggregated discovery serving `served`, tagged `etag`; 304 for that tag. */
 function aggregatedAnswer(current: () => { served: Record<string, string[]>; etag: string }) {
   return (call: DocumentCall) => {
@@ -180,6 +186,56 @@ describe("discoverKinds with the aggregated discovery document", () => {
     expect(api.documents.filter(d => d.path === "/apis")).toHaveLength(1);
     expect(api.lists.filter(l => l.path === `/apis/${GROUP}`)).toHaveLength(3);
   });
+
+  // What a proxy or a broken server may send instead of the document; each is answered by the
+  // per-group documents for that round, and the next round asks for the whole document again.
+  const MALFORMED: [string, () => KubeDocument][] = [
+    [
+      "a body that is not JSON",
+      () => {
+        throw new KubeProtocolError("GET /apis returned a body that is not JSON");
+      },
+    ],
+    ["a list as the body", () => aggregatedBody([])],
+    ["items that are not a list", () => aggregatedBody({ items: { gateways: true } })],
+    ["a group without a name", () => aggregatedBody({ items: [{ metadata: {}, versions: [] }] })],
+    [
+      "versions that are not a list",
+      () => aggregatedBody({ items: [{ metadata: { name: GROUP }, versions: "v1" }] }),
+    ],
+    [
+      "a resource without its name",
+      () =>
+        aggregatedBody({
+          items: [{ metadata: { name: GROUP }, versions: [{ version: "v1", resources: [{}] }] }],
+        }),
+    ],
+  ];
+
+  it.each(MALFORMED)(
+    "%s: the per-group documents answer, and the next round asks for the whole document",
+    async (_what, answer) => {
+      const api = new FakeKubeApi();
+      api.onList = discoveryAnswer(V1_6);
+      let malformed = true;
+      api.onDocument = call =>
+        malformed
+          ? answer()
+          : aggregatedAnswer(() => ({ served: V1_4_EXPERIMENTAL, etag: '"e1"' }))(call);
+      const aggregated = new AggregatedDiscovery();
+      const signal = new AbortController().signal;
+      const first = await discoverKinds(api, optionalKinds, signal, aggregated);
+      expect(first.get("TCPRoute")).toBe("v1");
+      expect(first.get("HTTPRoute")).toBe("v1");
+      expect(api.lists.filter(l => l.path === `/apis/${GROUP}`)).toHaveLength(1);
+      malformed = false;
+      const second = await discoverKinds(api, optionalKinds, signal, aggregated);
+      expect(second.get("TCPRoute")).toBe("v1alpha2");
+      // Asked in full: nothing of the malformed answer was remembered.
+      expect(api.documents.map(d => d.etag)).toEqual([undefined, undefined]);
+      expect(api.lists.filter(l => l.path === `/apis/${GROUP}`)).toHaveLength(1);
+    },
+  );
 
   it("rejects when the API server cannot say, rather than guessing nothing is served", async () => {
     const api = new FakeKubeApi();
