@@ -19,7 +19,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLUSTER_START_TIMEOUT_MS } from "../e2e/harness.ts";
 import { freePort } from "../support/free-port.ts";
-import { imageEnv } from "../support/image-layout.ts";
+import { dockerfileStages, imageEnv, type DockerfileStage } from "../support/image-layout.ts";
 import { startKongEmulator, type KongEmulator } from "../support/kong-emulator/index.ts";
 import { startKubeCluster, type KubeCluster } from "../support/kube/cluster.ts";
 import { kubectlOk } from "../support/kube/kubectl.ts";
@@ -27,31 +27,9 @@ import { runCommand } from "../support/kube/run.ts";
 import { waitFor } from "../support/wait.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
-const DOCKERFILE = readFileSync(join(REPO, "Dockerfile"), "utf8");
 
-interface Stage {
-  readonly name: string;
-  readonly lines: readonly string[];
-}
-
-/** The Dockerfile's stages, each with its instructions (continuation lines joined). */
-function stages(dockerfile: string): Stage[] {
-  const instructions = dockerfile
-    .replace(/\\\n\s*/g, " ")
-    .split("\n")
-    .map(l => l.trim())
-    .filter(l => l !== "" && !l.startsWith("#"));
-  const result: { name: string; lines: string[] }[] = [];
-  for (const line of instructions) {
-    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?$/i.exec(line);
-    if (from !== null) result.push({ name: from[1] ?? "runtime", lines: [] });
-    else result.at(-1)?.lines.push(line);
-  }
-  return result;
-}
-
-function stage(name: string): Stage {
-  const found = stages(DOCKERFILE).find(s => s.name === name);
+function stage(name: string): DockerfileStage {
+  const found = dockerfileStages().find(s => s.name === name);
   if (found === undefined) throw new Error(`the Dockerfile has no stage ${name}`);
   return found;
 }
@@ -123,6 +101,22 @@ function kongress(args: readonly string[]) {
 }
 
 describe("the image's runtime stage", () => {
+  it("is read as Docker reads the Dockerfile: continuations joined, comments dropped", () => {
+    const dockerfile = [
+      "FROM node AS build",
+      "# a comment",
+      "RUN npm ci \\",
+      "    --omit=dev",
+      "FROM distroless",
+      "ENV A=1 \\",
+      "    B=2",
+    ].join("\n");
+    expect(dockerfileStages(dockerfile)).toEqual([
+      { name: "build", lines: ["RUN npm ci --omit=dev"] },
+      { name: "runtime", lines: ["ENV A=1 B=2"] },
+    ]);
+  });
+
   it("holds compiled JavaScript and the production dependencies, nothing else", () => {
     expect(readdirSync(image).sort()).toEqual(["bin", "dist", "node_modules", "package.json"]);
     const lock = JSON.parse(readFileSync(join(REPO, "package-lock.json"), "utf8")) as {
@@ -201,7 +195,11 @@ describe("the image's runtime stage", () => {
           "--publish-status-address=192.0.2.30",
           "--election-namespace=default",
         ],
-        { cwd: dir, env: { PATH: process.env["PATH"] ?? "", HOME: dir }, stdio: "ignore" },
+        {
+          cwd: dir,
+          env: { PATH: process.env["PATH"] ?? "", HOME: dir, ...imageEnv() },
+          stdio: "ignore",
+        },
       );
       const exited = new Promise<number | null>(resolve => child.on("exit", resolve));
       try {

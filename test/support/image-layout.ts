@@ -30,30 +30,64 @@ export function buildImageLayout(dir: string, log: (line: string) => void): stri
   return join(dir, "bin", "kongress.js");
 }
 
+/** One stage of the Dockerfile: its name (`runtime` for the unnamed last one) and its instructions. */
+export interface DockerfileStage {
+  readonly name: string;
+  readonly lines: readonly string[];
+}
+
+/**
+ * The Dockerfile's stages, each with its instructions: continuation lines joined, comments and blank
+ * lines dropped. The one reader of the Dockerfile for the image's test and the benchmark.
+ */
+export function dockerfileStages(
+  dockerfile = readFileSync(join(repo, "Dockerfile"), "utf8"),
+): readonly DockerfileStage[] {
+  const instructions = dockerfile
+    .replace(/\s*\\\n\s*/g, " ")
+    .split("\n")
+    .map(l => l.trim())
+    .filter(l => l !== "" && !l.startsWith("#"));
+  const result: { name: string; lines: string[] }[] = [];
+  for (const line of instructions) {
+    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?$/i.exec(line);
+    if (from !== null) result.push({ name: from[1] ?? "runtime", lines: [] });
+    else result.at(-1)?.lines.push(line);
+  }
+  return result;
+}
+
+/** The runtime stage: the Dockerfile's last, the one the image runs. */
+function runtimeStage(): DockerfileStage {
+  const runtime = dockerfileStages().at(-1);
+  if (runtime === undefined) throw new Error("the Dockerfile has no stage");
+  return runtime;
+}
+
 /**
  * The Node options the image starts the controller with: the arguments between the node binary and
- * bin/kongress.js in the Dockerfile's ENTRYPOINT, so what runs the image's layout runs it the same way.
+ * bin/kongress.js in the runtime stage's ENTRYPOINT, so what runs the image's layout runs it the same
+ * way.
  */
 export function imageNodeOptions(): string[] {
-  const dockerfile = readFileSync(join(repo, "Dockerfile"), "utf8");
-  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const line = runtimeStage().lines.find(l => /^ENTRYPOINT\s+\[/.test(l));
   if (line === undefined) throw new Error("the Dockerfile has no exec-form ENTRYPOINT");
-  const argv = JSON.parse(line) as string[];
+  const argv = JSON.parse(line.replace(/^ENTRYPOINT\s+/, "")) as string[];
   const bin = argv.findIndex(a => a.endsWith("/bin/kongress.js"));
   if (bin < 1) throw new Error(`the Dockerfile's ENTRYPOINT does not run bin/kongress.js: ${line}`);
   return argv.slice(1, bin);
 }
 
 /**
- * The environment the image sets for the controller: the runtime stage's (the last stage's) `ENV
- * NAME=value` lines, so what runs the image's layout runs it with the same variables.
+ * The environment the image sets for the controller: the runtime stage's `ENV NAME=value` lines, so
+ * what runs the image's layout runs it with the same variables.
  */
 export function imageEnv(): Record<string, string> {
-  const dockerfile = readFileSync(join(repo, "Dockerfile"), "utf8");
-  const runtime = dockerfile.split(/^FROM\s/m).at(-1) ?? "";
   const env: Record<string, string> = {};
-  for (const [, pairs = ""] of runtime.matchAll(/^ENV\s+(.+)$/gm)) {
-    for (const pair of pairs.trim().split(/\s+/)) {
+  for (const line of runtimeStage().lines) {
+    const pairs = /^ENV\s+(.+)$/.exec(line)?.[1];
+    if (pairs === undefined) continue;
+    for (const pair of pairs.split(/\s+/)) {
       const match = /^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/.exec(pair);
       if (match === null) throw new Error(`the Dockerfile's ENV ${pairs}: expected NAME=value`);
       env[match[1] ?? ""] = match[2] ?? "";
