@@ -36,13 +36,15 @@ LABEL org.opencontainers.image.title="kongress" \
       org.opencontainers.image.base.name="gcr.io/distroless/nodejs24-debian12:nonroot"
 WORKDIR /app
 ENV NODE_ENV=production
-# glibc serves a large allocation (config bodies, list pages) with mmap only until the first one is
-# freed; then it raises its threshold and serves later ones from the heap, which it seldom gives back.
-# A fixed threshold keeps them in mmap, returned when freed: at 10k objects, RSS once quiet 187-193 MiB
-# against 194-199, and after 60 s of churn 247-262 against 268-270 (docs/benchmarks.md, 2026-12-04,
-# runs J and K).
+# glibc serves an allocation below its mmap threshold from its heap, which it gives back only from
+# the top: a block freed among live ones stays resident. The config encoder's blocks (22-141 KiB,
+# most about 96 KiB at 10k objects; rebuilt where a change lands) left that heap 44 MiB larger after
+# 60 s of churn at 10k objects. With a fixed threshold of 16 KiB each is its own mapping, returned when
+# freed: once quiet after the churn 179-182 MiB against 235, before it 179-180 against 185-190
+# (docs/benchmarks.md, 2026-12-04, "the heap the churn left"). A fixed threshold also keeps glibc from
+# raising it after the first large block is freed.
 # The live benchmark starts the controller with this stage's ENV lines.
-ENV MALLOC_MMAP_THRESHOLD_=131072
+ENV MALLOC_MMAP_THRESHOLD_=16384
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin

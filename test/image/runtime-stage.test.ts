@@ -140,7 +140,7 @@ describe("the image's runtime stage", () => {
     const runtime = stage("runtime").lines;
     expect(runtime).toContain("USER 65532:65532");
     // What the image sets for the controller, as the benchmark reads it (glibc's threshold: Dockerfile).
-    expect(imageEnv()).toEqual({ NODE_ENV: "production", MALLOC_MMAP_THRESHOLD_: "131072" });
+    expect(imageEnv()).toEqual({ NODE_ENV: "production", MALLOC_MMAP_THRESHOLD_: "16384" });
     expect(runtime).toContain('ENTRYPOINT ["/nodejs/bin/node", "/app/bin/kongress.js"]');
     expect(
       runtime.some(l => l.startsWith("LABEL ") && l.includes("org.opencontainers.image.")),
