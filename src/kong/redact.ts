@@ -25,6 +25,7 @@
  */
 
 import { REDACTED, stripPrivateKeys } from "../util/private-keys.ts";
+import { isRecord } from "../util/is-record.ts";
 
 export { REDACTED, stripPrivateKeys };
 
@@ -68,10 +69,6 @@ const SECRET_CONFIG_FIELDS: ReadonlySet<string> = new Set([
 const CONFIG_COLLECTIONS: ReadonlySet<string> = new Set(["plugins", "vaults"]);
 
 type Hide = (value: string | number) => string;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function hasSecretTag(entity: Record<string, unknown>): boolean {
   const tags = entity["tags"];

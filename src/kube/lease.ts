@@ -4,6 +4,7 @@
  */
 import type { KubeApi } from "./client.ts";
 import { KubeApiError, KubeProtocolError } from "./errors.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** The part of a Lease's spec leader election reads and writes (client-go's LeaderElectionRecord). */
 export interface LeaseRecord {
@@ -61,10 +62,6 @@ function specOf(record: LeaseRecord): Record<string, unknown> {
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function optionalString(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
@@ -75,11 +72,11 @@ function count(value: unknown): number {
 
 /** Reads a Lease the server returned; a Lease someone else wrote oddly still parses, as client-go's would. */
 export function parseLease(value: unknown): StoredLease {
-  const metadata = isObject(value) && isObject(value["metadata"]) ? value["metadata"] : undefined;
+  const metadata = isRecord(value) && isRecord(value["metadata"]) ? value["metadata"] : undefined;
   const resourceVersion = metadata?.["resourceVersion"];
   if (metadata === undefined || typeof resourceVersion !== "string")
     throw new KubeProtocolError("The API server returned a Lease without metadata.resourceVersion");
-  const spec = isObject(value) && isObject(value["spec"]) ? value["spec"] : {};
+  const spec = isRecord(value) && isRecord(value["spec"]) ? value["spec"] : {};
   return {
     resourceVersion,
     metadata,

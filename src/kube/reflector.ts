@@ -25,6 +25,7 @@ import {
   type WatchedKind,
 } from "./kinds.ts";
 import { trimObject } from "./trim.ts";
+import { isRecord } from "../util/is-record.ts";
 
 /** Namespace ("" when cluster-scoped) and name of an object. */
 export interface ObjectName {
@@ -467,10 +468,6 @@ export class Reflector {
 // A function, so that TypeScript does not keep a narrowing of `aborted` across an await.
 function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function metadataOf(obj: unknown): Record<string, unknown> | undefined {

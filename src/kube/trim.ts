@@ -5,6 +5,7 @@
  * the object back (src/status/observed.ts takes it off before the store sees the object).
  */
 import { apiVersionOf, type KindInfo } from "./kinds.ts";
+import { isRecord } from "../util/is-record.ts";
 
 type Json = Record<string, unknown>;
 
@@ -24,10 +25,6 @@ const KEPT_METADATA = [
 const DROPPED_ANNOTATIONS: ReadonlySet<string> = new Set([
   "kubectl.kubernetes.io/last-applied-configuration",
 ]);
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function pick(from: Json, keys: readonly string[]): Json {
   const out: Json = {};

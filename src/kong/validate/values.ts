@@ -2,6 +2,7 @@
 import { isRecord } from "../../util/is-record.ts";
 import type { Record_ } from "./types.ts";
 
+/** A JSON object (src/util/is-record.ts), re-exported beside the Lua-table predicates below. */
 export { isRecord };
 
 /** cjson decodes `{}` and `[]` to the same empty table, so Kong accepts either where the other is due. */
