@@ -48,6 +48,7 @@ export interface KubeApi {
   /**
    * GETs a JSON document like getJson, with `If-None-Match: etag` when an entity tag is given: a
    * document still at that version answers 304, `{ notModified: true }`, with no body to read.
+   * Rejects like getJson, and with KubeProtocolError when a 2xx body is not JSON.
    */
   getDocument(
     path: string,

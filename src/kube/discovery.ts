@@ -6,6 +6,7 @@
  * that a CRD installed or removed while the controller runs takes effect without a restart (KIC and
  * Contour decide once, at start-up).
  */
+import type { Logger } from "pino";
 import type { KindDefinition, KindName } from "../model/kinds.ts";
 import type { KubeApi, KubeDocument } from "./client.ts";
 import { isRecord } from "../util/is-record.ts";
@@ -113,10 +114,17 @@ function servedKindsFrom(served: ServedResources, kinds: readonly KindDefinition
  * to eight for the Gateway API and Kong kinds). Remembers the last document; one per watcher set.
  */
 export class AggregatedDiscovery {
+  readonly #log: Logger;
   #etag: string | undefined;
   #served: ServedResources | undefined;
   /** False once the API server answered without it: asked no more, the per-group documents serve. */
   #supported = true;
+  /** Whether the last answer was unreadable: said once, not every round, until a good one comes. */
+  #malformed = false;
+
+  constructor(logger: Logger) {
+    this.#log = logger;
+  }
 
   /** What the API server serves, or undefined when it has no aggregated discovery. */
   async served(api: KubeApi, signal: AbortSignal): Promise<ServedResources | undefined> {
@@ -129,9 +137,8 @@ export class AggregatedDiscovery {
         etag: this.#served === undefined ? undefined : this.#etag,
       });
     } catch (err) {
-      // A body that is not JSON: this round asks the per-group documents, as client-go does.
       if (err instanceof KubeProtocolError) {
-        this.#forget();
+        this.#unreadable(err.message);
         return undefined;
       }
       // Something between us and the API server that does not serve `/apis`; the groups may still be.
@@ -145,21 +152,31 @@ export class AggregatedDiscovery {
       return undefined;
     }
     const served = parseAggregated(doc.body);
-    // A document of the wrong shape (a proxy's rewrite, a server bug) is not "nothing served": this
-    // round asks the per-group documents, and the next asks for the whole document again.
     if (served === undefined) {
-      this.#forget();
+      this.#unreadable("GET /apis returned a body that is not an APIGroupDiscoveryList");
       return undefined;
     }
+    this.#malformed = false;
     this.#served = served;
     this.#etag = doc.etag;
     return served;
   }
 
-  /** Drops the remembered document, so the next round asks for it in full. */
-  #forget(): void {
+  /**
+   * An answer that cannot be read (not JSON, or not the document's shape: a proxy's rewrite, a server
+   * bug) says nothing about what is served, and reading it as "nothing" would drop every optional
+   * kind. The per-group documents answer this round; nothing of it is remembered, so the next round
+   * asks for the whole document again.
+   */
+  #unreadable(reason: string): void {
     this.#served = undefined;
     this.#etag = undefined;
+    if (!this.#malformed)
+      this.#log.warn(
+        { reason },
+        "The aggregated discovery document is unreadable; asking the API groups one by one",
+      );
+    this.#malformed = true;
   }
 }
 
@@ -184,10 +201,11 @@ function everyOf<T>(value: unknown, read: (item: unknown) => T | undefined): T[]
 
 /**
  * The groups of an `APIGroupDiscoveryList`, each with its versions and their resources; undefined when
- * the document does not have that shape. Absent lists are empty, as the API server omits empty ones.
+ * the document does not say it is one or does not have that shape. Absent lists are empty, as the API
+ * server omits empty ones (a version of an unavailable aggregated API has no resources).
  */
 function parseAggregated(body: unknown): ServedResources | undefined {
-  if (!isRecord(body)) return undefined;
+  if (!isRecord(body) || body["kind"] !== "APIGroupDiscoveryList") return undefined;
   const groups = everyOf(body["items"] ?? [], group => {
     if (!isRecord(group) || !isRecord(group["metadata"])) return undefined;
     const name = group["metadata"]["name"];

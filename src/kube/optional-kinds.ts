@@ -76,7 +76,7 @@ export class OptionalKindWatchers {
   /** What the last successful discovery said, per kind; absent before the first. */
   #known: ServedKinds | undefined;
   /** The last aggregated discovery document: a round that finds it unchanged reads nothing more. */
-  readonly #aggregated = new AggregatedDiscovery();
+  readonly #aggregated: AggregatedDiscovery;
   /** Successful discoveries since the bundle versions were last read. */
   #passesSinceBundleRead = 0;
   #discovered!: () => void;
@@ -89,6 +89,7 @@ export class OptionalKindWatchers {
   constructor(opts: OptionalKindWatchersOptions) {
     this.#opts = opts;
     this.#log = opts.logger.child({ component: "optional-kinds" });
+    this.#aggregated = new AggregatedDiscovery(this.#log);
   }
 
   /** Starts discovering (at once, then periodically). Idempotent. */

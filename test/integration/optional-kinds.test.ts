@@ -182,7 +182,7 @@ describe("optional kinds, current standard bundle", () => {
     try {
       const kinds = KIND_DEFINITIONS.filter(def => def.optional);
       const signal = AbortSignal.timeout(20_000);
-      const aggregated = new AggregatedDiscovery();
+      const aggregated = new AggregatedDiscovery(logger);
       const rounds = [];
       for (let round = 0; round < 3; round++)
         rounds.push(await discoverKinds(api, kinds, signal, aggregated));

@@ -115,6 +115,13 @@ describe("getJson", () => {
     await expect(api.getJson("/x", { signal: signal() })).rejects.toBeInstanceOf(KubeProtocolError);
   });
 
+  it("rejects a 200 document that is not JSON with KubeProtocolError (discovery falls back on it)", async () => {
+    handler = (_req, res) => res.end("<html>a proxy's error page</html>");
+    await expect(
+      api.getDocument("/apis", { signal: signal(), etag: undefined }),
+    ).rejects.toBeInstanceOf(KubeProtocolError);
+  });
+
   it("maps a refused connection to KubeUnreachableError", async () => {
     const closed = createServer();
     await new Promise<void>(resolve => closed.listen(0, "127.0.0.1", resolve));

@@ -143,7 +143,7 @@ describe("discoverKinds with the aggregated discovery document", () => {
   it.each(DISCOVERY_CASES)("%s", async (_what, served, expected) => {
     const api = new FakeKubeApi();
     api.onDocument = aggregatedAnswer(() => ({ served, etag: '"e1"' }));
-    const aggregated = new AggregatedDiscovery();
+    const aggregated = new AggregatedDiscovery(logger);
     const signal = new AbortController().signal;
     const found = await discoverKinds(api, optionalKinds, signal, aggregated);
     expect(Object.fromEntries(found)).toEqual(expected);
@@ -161,7 +161,7 @@ describe("discoverKinds with the aggregated discovery document", () => {
     const api = new FakeKubeApi();
     let server = { served: V1_4_EXPERIMENTAL as Record<string, string[]>, etag: '"e1"' };
     api.onDocument = aggregatedAnswer(() => server);
-    const aggregated = new AggregatedDiscovery();
+    const aggregated = new AggregatedDiscovery(logger);
     const signal = new AbortController().signal;
     const first = await discoverKinds(api, optionalKinds, signal, aggregated);
     const second = await discoverKinds(api, optionalKinds, signal, aggregated);
@@ -177,7 +177,7 @@ describe("discoverKinds with the aggregated discovery document", () => {
   it("an API server without it answers the plain group list: asked once, then the per-group documents", async () => {
     const api = new FakeKubeApi();
     api.onList = discoveryAnswer(V1_6);
-    const aggregated = new AggregatedDiscovery();
+    const aggregated = new AggregatedDiscovery(logger);
     const signal = new AbortController().signal;
     for (let round = 0; round < 3; round++) {
       const found = await discoverKinds(api, optionalKinds, signal, aggregated);
@@ -186,6 +186,9 @@ describe("discoverKinds with the aggregated discovery document", () => {
     expect(api.documents.filter(d => d.path === "/apis")).toHaveLength(1);
     expect(api.lists.filter(l => l.path === `/apis/${GROUP}`)).toHaveLength(3);
   });
+
+  /** An `APIGroupDiscoveryList` with these items, as sent (or mangled) under the document's type. */
+  const listOf = (items: unknown) => aggregatedBody({ kind: "APIGroupDiscoveryList", items });
 
   // What a proxy or a broken server may send instead of the document; each is answered by the
   // per-group documents for that round, and the next round asks for the whole document again.
@@ -196,46 +199,98 @@ describe("discoverKinds with the aggregated discovery document", () => {
         throw new KubeProtocolError("GET /apis returned a body that is not JSON");
       },
     ],
+    ["an empty object", () => aggregatedBody({})],
+    ["a Status under the document's type", () => aggregatedBody({ kind: "Status", code: 500 })],
     ["a list as the body", () => aggregatedBody([])],
-    ["items that are not a list", () => aggregatedBody({ items: { gateways: true } })],
-    ["a group without a name", () => aggregatedBody({ items: [{ metadata: {}, versions: [] }] })],
-    [
-      "versions that are not a list",
-      () => aggregatedBody({ items: [{ metadata: { name: GROUP }, versions: "v1" }] }),
-    ],
+    ["items that are not a list", () => listOf({ gateways: true })],
+    ["a group without a name", () => listOf([{ metadata: {}, versions: [] }])],
+    ["versions that are not a list", () => listOf([{ metadata: { name: GROUP }, versions: "v1" }])],
     [
       "a resource without its name",
-      () =>
-        aggregatedBody({
-          items: [{ metadata: { name: GROUP }, versions: [{ version: "v1", resources: [{}] }] }],
-        }),
+      () => listOf([{ metadata: { name: GROUP }, versions: [{ version: "v1", resources: [{}] }] }]),
     ],
   ];
 
   it.each(MALFORMED)(
-    "%s: the per-group documents answer, and the next round asks for the whole document",
+    "%s: the per-group documents answer, and the document read before is forgotten",
     async (_what, answer) => {
       const api = new FakeKubeApi();
       api.onList = discoveryAnswer(V1_6);
-      let malformed = true;
-      api.onDocument = call =>
-        malformed
-          ? answer()
-          : aggregatedAnswer(() => ({ served: V1_4_EXPERIMENTAL, etag: '"e1"' }))(call);
-      const aggregated = new AggregatedDiscovery();
+      const good = aggregatedAnswer(() => ({ served: V1_4_EXPERIMENTAL, etag: '"e1"' }));
+      let malformed = false;
+      api.onDocument = call => (malformed ? answer() : good(call));
+      const aggregated = new AggregatedDiscovery(logger);
       const signal = new AbortController().signal;
-      const first = await discoverKinds(api, optionalKinds, signal, aggregated);
-      expect(first.get("TCPRoute")).toBe("v1");
-      expect(first.get("HTTPRoute")).toBe("v1");
+      expect((await discoverKinds(api, optionalKinds, signal, aggregated)).get("TCPRoute")).toBe(
+        "v1alpha2",
+      );
+      malformed = true;
+      const during = await discoverKinds(api, optionalKinds, signal, aggregated);
+      expect(during.get("TCPRoute")).toBe("v1");
+      expect(during.get("HTTPRoute")).toBe("v1");
       expect(api.lists.filter(l => l.path === `/apis/${GROUP}`)).toHaveLength(1);
       malformed = false;
-      const second = await discoverKinds(api, optionalKinds, signal, aggregated);
-      expect(second.get("TCPRoute")).toBe("v1alpha2");
-      // Asked in full: nothing of the malformed answer was remembered.
-      expect(api.documents.map(d => d.etag)).toEqual([undefined, undefined]);
+      const after = await discoverKinds(api, optionalKinds, signal, aggregated);
+      expect(after.get("TCPRoute")).toBe("v1alpha2");
+      // The round after asks in full: a 304 against the old tag would bring the old document back.
+      expect(api.documents.map(d => d.etag)).toEqual([undefined, '"e1"', undefined]);
       expect(api.lists.filter(l => l.path === `/apis/${GROUP}`)).toHaveLength(1);
     },
   );
+
+  it("reads lists the API server leaves out as empty: no versions, no resources, no items", async () => {
+    const answers: [string, unknown, Record<string, string | undefined>][] = [
+      [
+        "a group without versions, a version without resources",
+        [
+          { metadata: { name: "networking.k8s.io" } },
+          {
+            metadata: { name: GROUP },
+            versions: [
+              { version: "v1", resources: [{ resource: "httproutes" }] },
+              { version: "v1alpha2", freshness: "Stale" },
+            ],
+          },
+        ],
+        { HTTPRoute: "v1", TCPRoute: undefined },
+      ],
+      ["no items", null, { HTTPRoute: undefined, TCPRoute: undefined }],
+    ];
+    for (const [what, items, expected] of answers) {
+      const api = new FakeKubeApi();
+      api.onDocument = () => listOf(items);
+      const found = await discoverKinds(
+        api,
+        optionalKinds,
+        new AbortController().signal,
+        new AggregatedDiscovery(logger),
+      );
+      expect({ what, HTTPRoute: found.get("HTTPRoute"), TCPRoute: found.get("TCPRoute") }).toEqual({
+        what,
+        ...expected,
+      });
+      expect(api.lists).toEqual([]);
+    }
+  });
+
+  it("says once that the document is unreadable, and again only after a readable one", async () => {
+    const lines: string[] = [];
+    const recording = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
+    const api = new FakeKubeApi();
+    api.onList = discoveryAnswer(V1_6);
+    const good = aggregatedAnswer(() => ({ served: V1_6, etag: '"e1"' }));
+    const rounds = [false, true, true, false, true];
+    let round = 0;
+    api.onDocument = call => ((rounds[round] ?? false) ? aggregatedBody({}) : good(call));
+    const aggregated = new AggregatedDiscovery(recording);
+    const signal = new AbortController().signal;
+    for (; round < rounds.length; round++)
+      await discoverKinds(api, optionalKinds, signal, aggregated);
+    expect(lines.map(l => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      "The aggregated discovery document is unreadable; asking the API groups one by one",
+      "The aggregated discovery document is unreadable; asking the API groups one by one",
+    ]);
+  });
 
   it("rejects when the API server cannot say, rather than guessing nothing is served", async () => {
     const api = new FakeKubeApi();
@@ -244,7 +299,12 @@ describe("discoverKinds with the aggregated discovery document", () => {
       throw err;
     };
     await expect(
-      discoverKinds(api, optionalKinds, new AbortController().signal, new AggregatedDiscovery()),
+      discoverKinds(
+        api,
+        optionalKinds,
+        new AbortController().signal,
+        new AggregatedDiscovery(logger),
+      ),
     ).rejects.toBe(err);
   });
 });
