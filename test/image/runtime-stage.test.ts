@@ -103,9 +103,10 @@ function kongress(args: readonly string[]) {
 describe("the image's runtime stage", () => {
   it("is read as Docker reads the Dockerfile: continuations joined, comments dropped", () => {
     const dockerfile = [
-      "FROM node AS build",
-      "# a comment",
+      "# a comment that ends as a continuation would \\",
+      "FROM --platform=linux/amd64 node AS build",
       "RUN npm ci \\",
+      "    # a comment inside the instruction",
       "    --omit=dev",
       "FROM distroless",
       "ENV A=1 \\",

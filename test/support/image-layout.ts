@@ -43,14 +43,19 @@ export interface DockerfileStage {
 export function dockerfileStages(
   dockerfile = readFileSync(join(repo, "Dockerfile"), "utf8"),
 ): readonly DockerfileStage[] {
+  // Docker drops comment lines first, also those inside a continued instruction, and a comment never
+  // continues onto the next line; then it joins the continuations.
   const instructions = dockerfile
+    .split("\n")
+    .filter(l => !/^\s*#/.test(l))
+    .join("\n")
     .replace(/\s*\\\n\s*/g, " ")
     .split("\n")
     .map(l => l.trim())
-    .filter(l => l !== "" && !l.startsWith("#"));
+    .filter(l => l !== "");
   const result: { name: string; lines: string[] }[] = [];
   for (const line of instructions) {
-    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?$/i.exec(line);
+    const from = /^FROM\s+(?:--\S+\s+)*\S+(?:\s+AS\s+(\S+))?$/i.exec(line);
     if (from !== null) result.push({ name: from[1] ?? "runtime", lines: [] });
     else result.at(-1)?.lines.push(line);
   }
