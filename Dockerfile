@@ -40,7 +40,7 @@ ENV NODE_ENV=production
 # the top: a block freed among live ones stays resident. The config encoder's blocks (22-141 KiB,
 # most about 96 KiB at 10k objects; rebuilt where a change lands) left that heap 44 MiB larger after
 # 60 s of churn at 10k objects. With a fixed threshold of 16 KiB each is its own mapping, returned when
-# freed: once quiet after the churn 179-182 MiB against 235, before it 179-180 against 185-190
+# freed: once quiet after the churn 179-182 MiB against 235-262, before it 179-180 against 187-193
 # (docs/benchmarks.md, 2026-12-04, "the heap the churn left"). A fixed threshold also keeps glibc from
 # raising it after the first large block is freed.
 # The live benchmark starts the controller with this stage's ENV lines.
