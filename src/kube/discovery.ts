@@ -206,24 +206,28 @@ function everyOf<T>(value: unknown, read: (item: unknown) => T | undefined): T[]
  */
 function parseAggregated(body: unknown): ServedResources | undefined {
   if (!isRecord(body) || body["kind"] !== "APIGroupDiscoveryList") return undefined;
-  const groups = everyOf(body["items"] ?? [], group => {
-    if (!isRecord(group) || !isRecord(group["metadata"])) return undefined;
-    const name = group["metadata"]["name"];
-    if (typeof name !== "string") return undefined;
-    const versions = everyOf(group["versions"] ?? [], version => {
-      if (!isRecord(version) || typeof version["version"] !== "string") return undefined;
-      const resources = everyOf(version["resources"] ?? [], resource =>
-        isRecord(resource) && typeof resource["resource"] === "string"
-          ? resource["resource"]
-          : undefined,
-      );
-      return resources === undefined
-        ? undefined
-        : { version: version["version"], resources: new Set(resources) };
-    });
-    return versions === undefined ? undefined : ([name, versions] as const);
-  });
+  const groups = everyOf(body["items"] ?? [], parseGroup);
   return groups === undefined ? undefined : new Map(groups);
+}
+
+function parseGroup(group: unknown): readonly [string, ServedVersion[]] | undefined {
+  if (!isRecord(group) || !isRecord(group["metadata"])) return undefined;
+  const name = group["metadata"]["name"];
+  if (typeof name !== "string") return undefined;
+  const versions = everyOf(group["versions"] ?? [], parseVersion);
+  return versions === undefined ? undefined : [name, versions];
+}
+
+function parseVersion(version: unknown): ServedVersion | undefined {
+  if (!isRecord(version) || typeof version["version"] !== "string") return undefined;
+  const resources = everyOf(version["resources"] ?? [], resource =>
+    isRecord(resource) && typeof resource["resource"] === "string"
+      ? resource["resource"]
+      : undefined,
+  );
+  return resources === undefined
+    ? undefined
+    : { version: version["version"], resources: new Set(resources) };
 }
 
 /** Discovery through the documents per group and per group version, for servers without the above. */

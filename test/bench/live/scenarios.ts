@@ -18,7 +18,7 @@ import type { IngressStatusWatch } from "./ingress-status.ts";
 import { startKongStandIn, type KongStandIn } from "./kong-standin.ts";
 import type { KubeHttp } from "./kube-http.ts";
 import type { LiveKnobs } from "./knobs.ts";
-import { fmtS, percentile } from "./stats.ts";
+import { fmtBytesMiB, fmtMiB, fmtS, percentile } from "./stats.ts";
 import { imageEnv, imageNodeOptions } from "../../support/image-layout.ts";
 
 /** What every scenario of one cluster size shares. */
@@ -171,10 +171,6 @@ export interface MemoryResult {
   readonly heapTotalBytes: number | undefined;
 }
 
-function heapMiB(bytes: number | undefined): string {
-  return bytes === undefined ? "n/a" : (bytes / 2 ** 20).toFixed(0);
-}
-
 /** Waits the settle period, then reads RSS/HWM from /proc and the heap from /metrics (if exported). */
 export async function measureMemory(ctx: ScaleContext, run: Run): Promise<MemoryResult> {
   await whileRunning(run.controller, sleep(ctx.knobs.settleSeconds * 1000));
@@ -186,9 +182,8 @@ export async function measureMemory(ctx: ScaleContext, run: Run): Promise<Memory
     heapUsedBytes: metricSum(metrics, "nodejs_heap_size_used_bytes"),
     heapTotalBytes: metricSum(metrics, "nodejs_heap_size_total_bytes"),
   };
-  const mib = (v: number | undefined): string => (v === undefined ? "n/a" : (v / 1024).toFixed(0));
   ctx.log(
-    `[${run.label}] after ${ctx.knobs.settleSeconds} s settle: RSS ${mib(result.rssKiB)} MiB, HWM ${mib(result.hwmKiB)} MiB, heap used ${heapMiB(result.heapUsedBytes)} MiB of ${heapMiB(result.heapTotalBytes)} MiB`,
+    `[${run.label}] after ${ctx.knobs.settleSeconds} s settle: RSS ${fmtMiB(result.rssKiB)} MiB, HWM ${fmtMiB(result.hwmKiB)} MiB, heap used ${fmtBytesMiB(result.heapUsedBytes)} MiB of ${fmtBytesMiB(result.heapTotalBytes)} MiB`,
   );
   return result;
 }
@@ -239,7 +234,7 @@ export async function measureIdle(ctx: ScaleContext, run: Run): Promise<IdleResu
     heapUsedBytes: metricSum(after.metrics, "nodejs_heap_size_used_bytes"),
   };
   ctx.log(
-    `[${run.label}] idle ${result.seconds.toFixed(0)} s: ${result.posts} POSTs, ${result.translations ?? "n/a"} translations, ${result.statusWrites ?? "n/a"} status checks, ${result.cpuSeconds?.toFixed(2) ?? "n/a"} CPU-s (${result.secondHalfCpuSeconds?.toFixed(2) ?? "n/a"} in its second half), RSS ${result.rssKiB === undefined ? "n/a" : (result.rssKiB / 1024).toFixed(0)} MiB, heap used ${heapMiB(result.heapUsedBytes)} of ${heapMiB(metricSum(after.metrics, "nodejs_heap_size_total_bytes"))} MiB and external memory ${heapMiB(metricSum(after.metrics, "nodejs_external_memory_bytes"))} MiB at the end`,
+    `[${run.label}] idle ${result.seconds.toFixed(0)} s: ${result.posts} POSTs, ${result.translations ?? "n/a"} translations, ${result.statusWrites ?? "n/a"} status checks, ${result.cpuSeconds?.toFixed(2) ?? "n/a"} CPU-s (${result.secondHalfCpuSeconds?.toFixed(2) ?? "n/a"} in its second half), RSS ${fmtMiB(result.rssKiB)} MiB, heap used ${fmtBytesMiB(result.heapUsedBytes)} of ${fmtBytesMiB(metricSum(after.metrics, "nodejs_heap_size_total_bytes"))} MiB and external memory ${fmtBytesMiB(metricSum(after.metrics, "nodejs_external_memory_bytes"))} MiB at the end`,
   );
   return result;
 }
