@@ -1,5 +1,5 @@
 /**
- * The offline benchmark's incremental cycle alone, for profiling: one Ingress edited in the store, the
+ * The offline benchmark's incremental cycle alone, for profiling: one route edited in the store, the
  * snapshot, the memoising translator and the encoder, `CYCLE_EDITS` times (default 200) at
  * `CYCLE_APPS` apps (default 3333). Prints how many translations patched the last one
  * (translator/patch.ts) and the median (and mean) main-thread CPU per stage; with `CYCLE_PROFILE` set
@@ -11,6 +11,10 @@
  * the config, the applied feed gets the translation and every sender view, and feeds the Ingress, Kong
  * and Gateway API publishers and the status writer (not running: no API server). Prints the main-thread
  * CPU spent in the feed's calls per edit (its report, the publishers, the writer's `desire`).
+ *
+ * With `CYCLE_ROUTES=HTTPRoute`, the apps are routed by HTTPRoutes on one Gateway instead of Ingresses
+ * (synthetic-cluster.ts), and the edits change an HTTPRoute. With `CYCLE_EDIT=EndpointSlice`, each edit
+ * replaces a pod in an app's EndpointSlice instead of changing its route.
  *
  * With `CYCLE_COLD=1`, each of the `CYCLE_EDITS` rounds is a cold translation (`translate`, nothing
  * remembered) of the unchanged cluster instead, with the floor (`JSON.stringify` + SHA-256 of its config)
@@ -49,7 +53,7 @@ import {
 import { systemClock } from "../../src/util/clock.ts";
 import { startKongStandIn } from "./live/kong-standin.ts";
 import { asStored, loadedStore } from "./offline.ts";
-import { appIngress, syntheticCluster } from "./synthetic-cluster.ts";
+import { appRoute, appSlice, clusterRoutedBy, type RouteKind } from "./synthetic-cluster.ts";
 
 const apps = Number(process.env["CYCLE_APPS"] ?? 3333);
 const edits = Number(process.env["CYCLE_EDITS"] ?? 200);
@@ -58,6 +62,8 @@ const withStatus = process.env["CYCLE_STATUS"] === "1";
 const cold = process.env["CYCLE_COLD"] === "1";
 const warmup = Number(process.env["CYCLE_WARMUP"] ?? 3);
 const heapFile = process.env["CYCLE_HEAP"];
+const routeKind: RouteKind = process.env["CYCLE_ROUTES"] === "HTTPRoute" ? "HTTPRoute" : "Ingress";
+const editsSlices = process.env["CYCLE_EDIT"] === "EndpointSlice";
 
 /** This thread's CPU time in ms: other processes on a shared machine do not count. */
 function cpuMs(): number {
@@ -83,7 +89,7 @@ function medianAndMean(values: readonly number[]): string {
   return `${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1)} (mean ${mean.toFixed(1)})`;
 }
 
-const objects = syntheticCluster(apps);
+const objects = clusterRoutedBy(routeKind, apps);
 const store = loadedStore(heapFile === undefined ? objects : objects.map(asWatched));
 const snapshots = new Snapshotter(store);
 const memo = new TranslationMemo();
@@ -91,7 +97,7 @@ const translator = createTranslator(DEFAULT_TRANSLATE_OPTIONS, memo);
 const encoder = new ConfigEncoder();
 encoder.encode(translator(snapshots.take()).config);
 const indexOf = new Map(objects.map((o, i) => [o, i]));
-const ingresses = objects.filter(o => o.kind === "Ingress");
+const edited = objects.filter(o => o.kind === (editsSlices ? "EndpointSlice" : routeKind));
 const status = withStatus ? await statusSide() : undefined;
 status?.push(translator(snapshots.take()), snapshots.take());
 await status?.confirmed();
@@ -120,12 +126,12 @@ for (let round = 0; cold && round < edits; round++) {
   coldTimes.floor.push(cpuMs() - translated);
 }
 for (let edit = 0; !cold && edit < edits; edit++) {
-  const app = (edit * 7919) % ingresses.length;
-  const original = ingresses[app];
+  const app = (edit * 7919) % edited.length;
+  const original = edited[app];
   if (original === undefined) continue;
-  const edited = asStored(appIngress(app, edit + 1), indexOf.get(original) ?? 0, edit + 2);
+  const object = editsSlices ? appSlice(app, edit + 1) : appRoute(routeKind, app, edit + 1);
   const start = cpuMs();
-  store.upsert("Ingress", edited);
+  store.upsert(object.kind, asStored(object, indexOf.get(original) ?? 0, edit + 2));
   const snapshot = snapshots.take();
   const taken = cpuMs();
   const result = translator(snapshot);
@@ -157,11 +163,11 @@ const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 if (cold)
   process.stdout.write(
-    `${apps} apps, ${edits} cold translations, median CPU: translate ${medianAndMean(coldTimes.translate)} ms, floor ${medianAndMean(coldTimes.floor)} ms, translate ÷ floor ${(median(coldTimes.translate) / median(coldTimes.floor)).toFixed(2)}×\n`,
+    `${apps} apps (${routeKind}), ${edits} cold translations, median CPU: translate ${medianAndMean(coldTimes.translate)} ms, floor ${medianAndMean(coldTimes.floor)} ms, translate ÷ floor ${(median(coldTimes.translate) / median(coldTimes.floor)).toFixed(2)}×\n`,
   );
 else
   process.stdout.write(
-    `${apps} apps, ${edits} edits (${memo.patched} patched), median CPU: snapshot ${medianAndMean(times.snapshot)} ms, translate ${medianAndMean(times.translate)} ms, encode ${medianAndMean(times.encode)} ms\n`,
+    `${apps} apps (${routeKind}), ${edits} ${editsSlices ? "EndpointSlice " : ""}edits (${memo.patched} patched), median CPU: snapshot ${medianAndMean(times.snapshot)} ms, translate ${medianAndMean(times.translate)} ms, encode ${medianAndMean(times.encode)} ms\n`,
   );
 if (status !== undefined) {
   process.stdout.write(

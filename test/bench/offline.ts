@@ -2,8 +2,10 @@
  * The offline benchmark, in this process, per cluster size:
  * - a cold translation (`translate`, nothing remembered) and its encoding (`encodeConfig`);
  * - the floor measured in the same run: `JSON.stringify` + SHA-256 of the same config;
- * - an incremental cycle as the controller runs it: one Ingress edited in a real Store, the Snapshotter's
- *   snapshot, the memoising translator and the shared encoder (body + md5), for several edits in a row.
+ * - an incremental cycle as the controller runs it: one route edited in a real Store, the Snapshotter's
+ *   snapshot, the memoising translator and the shared encoder (body + md5), for several edits in a row;
+ * - the same cycle for one EndpointSlice edited in place (a pod replaced), the change seen most.
+ * Each size runs twice: apps routed by Ingresses, then by HTTPRoutes on one Gateway.
  * Medians of several runs; the ratios to the floor are what the targets in docs/benchmarks.md speak of.
  */
 import { createHash } from "node:crypto";
@@ -20,7 +22,14 @@ import {
   DEFAULT_TRANSLATE_OPTIONS,
   translate,
 } from "../../src/translator/index.ts";
-import { appIngress, objectCount, syntheticCluster } from "./synthetic-cluster.ts";
+import {
+  appRoute,
+  appSlice,
+  clusterRoutedBy,
+  objectCountRoutedBy,
+  ROUTE_KINDS,
+  type RouteKind,
+} from "./synthetic-cluster.ts";
 
 /** The manifests with what the API server would add: uid, resourceVersion, creation time. */
 export function asStored(object: KubeObject, i: number, version = 1): KubeObject {
@@ -52,6 +61,7 @@ interface Figures {
   readonly coldEncode: number[];
   readonly floor: number[];
   readonly incremental: number[];
+  readonly slice: number[];
   bytes: number;
 }
 
@@ -75,11 +85,18 @@ export function loadedStore(objects: readonly KubeObject[]): Store {
   return store;
 }
 
-function bench(size: number, runs: number): Figures {
-  const objects = syntheticCluster(size);
+function bench(kind: RouteKind, size: number, runs: number): Figures {
+  const objects = clusterRoutedBy(kind, size);
   const store = loadedStore(objects);
   const snapshots = new Snapshotter(store);
-  const figures: Figures = { cold: [], coldEncode: [], floor: [], incremental: [], bytes: 0 };
+  const figures: Figures = {
+    cold: [],
+    coldEncode: [],
+    floor: [],
+    incremental: [],
+    slice: [],
+    bytes: 0,
+  };
   for (let r = 0; r < runs; r++) {
     const { config } = timed(figures.cold, () =>
       translate(snapshots.take(), DEFAULT_TRANSLATE_OPTIONS),
@@ -91,15 +108,30 @@ function bench(size: number, runs: number): Figures {
   const translator = createTranslator(DEFAULT_TRANSLATE_OPTIONS);
   const encoder = new ConfigEncoder();
   encoder.encode(translator(snapshots.take()).config);
-  const ingressIndex = new Map(objects.map((o, i) => [o, i]));
-  const ingresses = objects.filter(o => o.kind === "Ingress");
+  const objectIndex = new Map(objects.map((o, i) => [o, i]));
+  const routes = objects.filter(o => o.kind === kind);
   for (let edit = 0; edit < runs * 4; edit++) {
-    const app = (edit * 7919) % ingresses.length;
-    const original = ingresses[app];
+    const app = (edit * 7919) % routes.length;
+    const original = routes[app];
     if (original === undefined) continue;
-    const edited = asStored(appIngress(app, edit + 1), ingressIndex.get(original) ?? 0, edit + 2);
+    const edited = asStored(
+      appRoute(kind, app, edit + 1),
+      objectIndex.get(original) ?? 0,
+      edit + 2,
+    );
     timed(figures.incremental, () => {
-      store.upsert("Ingress", edited);
+      store.upsert(kind, edited);
+      encoder.encode(translator(snapshots.take()).config);
+    });
+  }
+  const slices = objects.filter(o => o.kind === "EndpointSlice");
+  for (let edit = 0; edit < runs * 4; edit++) {
+    const app = (edit * 7919) % slices.length;
+    const original = slices[app];
+    if (original === undefined) continue;
+    const edited = asStored(appSlice(app, edit + 1), objectIndex.get(original) ?? 0, edit + 2);
+    timed(figures.slice, () => {
+      store.upsert("EndpointSlice", edited);
       encoder.encode(translator(snapshots.take()).config);
     });
   }
@@ -111,13 +143,14 @@ const ms = (value: number): string => `${value.toFixed(1)} ms`;
 /** Prints the offline table for `sizes` (apps per cluster). */
 export function runOffline(sizes: readonly number[], write: (text: string) => void): void {
   write(
-    "| size | cold translate | cold encode | floor: stringify + SHA-256 | cold ÷ floor | incremental cycle | incremental ÷ floor | body |\n|---|---|---|---|---|---|---|---|\n",
+    "| size | routes | cold translate | cold encode | floor: stringify + SHA-256 | cold ÷ floor | incremental cycle | incremental ÷ floor | EndpointSlice cycle | body |\n|---|---|---|---|---|---|---|---|---|---|\n",
   );
-  for (const size of sizes) {
-    const f = bench(size, 5);
-    const floor = median(f.floor);
-    write(
-      `| ${size} apps (${objectCount(size)} objects) | ${ms(median(f.cold))} | ${ms(median(f.coldEncode))} | ${ms(floor)} | ${(median(f.cold) / floor).toFixed(1)}× | ${ms(median(f.incremental))} | ${(median(f.incremental) / floor).toFixed(2)}× | ${(f.bytes / 2 ** 20).toFixed(2)} MiB |\n`,
-    );
-  }
+  for (const size of sizes)
+    for (const kind of ROUTE_KINDS) {
+      const f = bench(kind, size, 5);
+      const floor = median(f.floor);
+      write(
+        `| ${size} apps (${objectCountRoutedBy(kind, size)} objects) | ${kind} | ${ms(median(f.cold))} | ${ms(median(f.coldEncode))} | ${ms(floor)} | ${(median(f.cold) / floor).toFixed(1)}× | ${ms(median(f.incremental))} | ${(median(f.incremental) / floor).toFixed(2)}× | ${ms(median(f.slice))} | ${(f.bytes / 2 ** 20).toFixed(2)} MiB |\n`,
+      );
+    }
 }

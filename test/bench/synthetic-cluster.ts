@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Gateway, GatewayClass, HTTPRoute } from "../../src/model/gateway-api.ts";
 import type {
   EndpointSlice,
   Ingress,
@@ -91,6 +92,30 @@ export function appIngress(app: number, marker?: number): Ingress {
   };
 }
 
+/**
+ * The app's EndpointSlice: three ready endpoints. With a `marker`, the first endpoint is another pod
+ * (`10.99.x.y`), as when a pod is replaced: the change a large cluster sees most.
+ */
+export function appSlice(app: number, marker?: number): EndpointSlice {
+  const name = appName(app);
+  const pod = (e: number): string =>
+    marker !== undefined && e === 1
+      ? `10.99.${Math.floor(marker / 250) % 250}.${(marker % 250) + 1}`
+      : `10.${app % 250}.${Math.floor(app / 250) % 250}.${e}`;
+  return {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: {
+      name: `${name}-x`,
+      namespace: namespaceOf(app),
+      labels: { "kubernetes.io/service-name": name },
+    },
+    addressType: "IPv4",
+    ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+    endpoints: [1, 2, 3].map(e => ({ addresses: [pod(e)], conditions: { ready: true } })),
+  };
+}
+
 /** Service, EndpointSlice, Ingress and (every tenth app) TLS Secret of one app. */
 export function appObjects(app: number): KubeObject[] {
   const name = appName(app);
@@ -101,18 +126,7 @@ export function appObjects(app: number): KubeObject[] {
     metadata: { name, namespace },
     spec: { ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }] },
   };
-  const slice: EndpointSlice = {
-    apiVersion: "discovery.k8s.io/v1",
-    kind: "EndpointSlice",
-    metadata: { name: `${name}-x`, namespace, labels: { "kubernetes.io/service-name": name } },
-    addressType: "IPv4",
-    ports: [{ name: "http", port: 8080, protocol: "TCP" }],
-    endpoints: [1, 2, 3].map(e => ({
-      addresses: [`10.${app % 250}.${Math.floor(app / 250) % 250}.${e}`],
-      conditions: { ready: true },
-    })),
-  };
-  const objects: KubeObject[] = [service, slice, appIngress(app)];
+  const objects: KubeObject[] = [service, appSlice(app), appIngress(app)];
   if (app % 10 === 0) {
     tlsData ??= { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") };
     const secret: Secret = {
@@ -132,4 +146,92 @@ export function syntheticCluster(apps: number): KubeObject[] {
   const objects: KubeObject[] = [ingressClass()];
   for (let app = 0; app < apps; app++) objects.push(...appObjects(app));
   return objects;
+}
+
+/** Where the HTTPRoute variant's Gateway lives; every app's route attaches to it. */
+export const GATEWAY = { namespace: "gateway", name: "kong" } as const;
+
+/** The Gateway API variant's GatewayClass and Gateway: one HTTP listener taking routes from any namespace. */
+export function gatewayObjects(): KubeObject[] {
+  const gatewayClass: GatewayClass = {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "GatewayClass",
+    metadata: { name: GATEWAY.name },
+    spec: { controllerName: "konghq.com/kic-gateway-controller" },
+  };
+  const gateway: Gateway = {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: { name: GATEWAY.name, namespace: GATEWAY.namespace },
+    spec: {
+      gatewayClassName: GATEWAY.name,
+      listeners: [
+        {
+          name: "http",
+          port: 80,
+          protocol: "HTTP",
+          allowedRoutes: { namespaces: { from: "All" } },
+        },
+      ],
+    },
+  };
+  return [gatewayClass, gateway];
+}
+
+/**
+ * The app's HTTPRoute, the Ingress's counterpart: its host, a PathPrefix `/` and an Exact path to the
+ * app's Service on port 80; with a `marker`, the Exact path becomes `/bench-seq-<marker>`.
+ */
+export function appHttpRoute(app: number, marker?: number): HTTPRoute {
+  const name = appName(app);
+  const exactPath = marker === undefined ? EDITABLE_PATH : `/${MARKER_PREFIX}${marker}`;
+  const backendRefs = [{ name, port: 80 }];
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name, namespace: namespaceOf(app) },
+    spec: {
+      parentRefs: [{ name: GATEWAY.name, namespace: GATEWAY.namespace }],
+      hostnames: [`${name}.example.com`],
+      rules: [
+        { matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs },
+        { matches: [{ path: { type: "Exact", value: exactPath } }], backendRefs },
+      ],
+    },
+  };
+}
+
+/**
+ * The cluster with HTTPRoutes in place of Ingresses and without TLS Secrets: the GatewayClass and
+ * Gateway, then every app's Service, EndpointSlice and HTTPRoute.
+ */
+export function syntheticRouteCluster(apps: number): KubeObject[] {
+  const objects: KubeObject[] = gatewayObjects();
+  for (let app = 0; app < apps; app++) {
+    const name = appName(app);
+    const [service, slice] = appObjects(app);
+    if (service === undefined || slice === undefined) throw new Error(`app ${name} has no Service`);
+    objects.push(service, slice, appHttpRoute(app));
+  }
+  return objects;
+}
+
+/** What routes the apps: the Ingress cluster or its HTTPRoute counterpart. */
+export type RouteKind = "Ingress" | "HTTPRoute";
+
+export const ROUTE_KINDS: readonly RouteKind[] = ["Ingress", "HTTPRoute"];
+
+/** The cluster of `apps` apps routed by `kind`. */
+export function clusterRoutedBy(kind: RouteKind, apps: number): KubeObject[] {
+  return kind === "Ingress" ? syntheticCluster(apps) : syntheticRouteCluster(apps);
+}
+
+/** The app's route of `kind`; with a `marker`, its Exact path becomes `/bench-seq-<marker>`. */
+export function appRoute(kind: RouteKind, app: number, marker?: number): Ingress | HTTPRoute {
+  return kind === "Ingress" ? appIngress(app, marker) : appHttpRoute(app, marker);
+}
+
+/** Objects in the cluster of `apps` apps routed by `kind` (namespaces not counted). */
+export function objectCountRoutedBy(kind: RouteKind, apps: number): number {
+  return kind === "Ingress" ? objectCount(apps) : apps * 3 + 2;
 }
