@@ -26,6 +26,7 @@ import {
 } from "./ownership-apply.ts";
 import { ClaimIndex, readInputs, rememberedForPatch, type PatchInputs } from "./patch-base.ts";
 import { patchTranslation } from "./patch.ts";
+import { patchEndpoints } from "./patch-endpoints.ts";
 import { markServed } from "./served.ts";
 import { buildServices } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
@@ -75,11 +76,13 @@ export function createTranslator(
   options: TranslateOptions,
   memo: TranslationMemo = new TranslationMemo(),
 ): Translator {
-  // An Ingress-only change is patched into the last translation when it provably touches nothing else.
+  // An Ingress-only change is patched into the last translation when it provably touches nothing else;
+  // an EndpointSlice-only one has the upstreams of the slices' Services written anew (patch-endpoints.ts).
   return snapshot => {
     const inputs = readInputs(options);
     return (
       patchTranslation(snapshot, options, memo, inputs) ??
+      patchEndpoints(snapshot, options, memo, inputs) ??
       translateWith(snapshot, options, memo, inputs)
     );
   };

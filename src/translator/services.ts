@@ -155,7 +155,7 @@ function buildService(
  * The backends resolved anew in one translation, by Service: Kong services of one Service port (an
  * Ingress naming the port by number and by name) share one resolution, its endpoints and targets.
  */
-type FreshEntries = Map<Service, BackendEntry[]>;
+export type FreshEntries = Map<Service, BackendEntry[]>;
 
 /** The service's resolved backends: the same set as last time while every backend is unchanged. */
 function backendSet(
@@ -188,11 +188,51 @@ const DEFAULT_PORT = 80;
 
 const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
 
+/** What resolving a backend reads besides its spec. */
+type ResolutionInput = Pick<ServicesInput, "slicesByService" | "clusterDomain" | "drain">;
+
+/**
+ * `previous` resolved again with the EndpointSlices of `input` (patch-endpoints.ts: only slices changed),
+ * as `backendSet` would resolve the same specs: entries whose slices are the same are kept, the others
+ * resolved anew, sharing a resolution with `fresh`'s twins. Undefined when an entry's spec cannot be
+ * told from the entry (a port the Service does not list); `fresh` is shared by one translation's calls.
+ */
+export function backendSetResolvedAgain(
+  previous: BackendSet,
+  fresh: FreshEntries,
+  input: ResolutionInput,
+): BackendSet | undefined {
+  const count = previous.entries.length;
+  // Sized up front, as in `backendSet`: the set is kept.
+  const entries = new Array<BackendEntry>(count);
+  let unchanged = true;
+  for (let i = 0; i < count; i++) {
+    const before = previous.entries[i] as BackendEntry;
+    // A port the Service lists is its own object; a missing one is a placeholder (`portMissing`).
+    if (before.service.spec.ports?.includes(before.port) !== true) return undefined;
+    const spec: BackendSpec = {
+      service: before.service,
+      port: before.port,
+      ...(before.weight === undefined ? {} : { weight: before.weight }),
+      ...(before.serviceUpstream ? { serviceUpstream: true } : {}),
+    };
+    const entry = backendEntry(before, spec, { sameSlices: false, fresh, input });
+    unchanged &&= entry === before;
+    entries[i] = entry;
+  }
+  if (unchanged) return previous;
+  return { entries, backends: entries.map(e => e.resolved.backend) };
+}
+
 /** The backend's resolution, reused while its Service, port, weight and EndpointSlices are the same. */
 function backendEntry(
   previous: BackendEntry | undefined,
   spec: BackendSpec,
-  { sameSlices, fresh, input }: { sameSlices: boolean; fresh: FreshEntries; input: ServicesInput },
+  {
+    sameSlices,
+    fresh,
+    input,
+  }: { sameSlices: boolean; fresh: FreshEntries; input: ResolutionInput },
 ): BackendEntry {
   const { service, port } = spec;
   const weight = spec.weight;

@@ -182,6 +182,48 @@ export function rewriteServices(
   return { ...config, services: rewritten };
 }
 
+/**
+ * `config` (written last from `memo`) with the upstreams of `services` written anew, for a change that
+ * touched only their backends' endpoints (patch-endpoints.ts): each service keeps its name, upstream
+ * name, settings and routes, so its Kong service entity stays the one written last (it names its
+ * upstream, not the targets) and only the upstream and its targets are new. Undefined when a service
+ * or its upstream is not what `config` holds; `memo` is then untouched.
+ */
+export function rewriteUpstreams(
+  config: KongConfig,
+  services: readonly IrService[],
+  memo: KongWriterMemo,
+): KongConfig | undefined {
+  const list = config.upstreams ?? [];
+  const rewritten = [...list];
+  const written: WrittenService[] = [];
+  for (const ir of services) {
+    const before = memo.services.get(ir.name);
+    // Sorted by name (`byName`).
+    const at = indexOfSorted(list, ir.upstreamName, upstream => upstream.name);
+    if (before === undefined || at === undefined || list[at] !== before.upstream) return undefined;
+    if (!sameServiceEntity(before.ir, ir)) return undefined;
+    const upstream = writeUpstream(ir, memo.tagsOf(ir.origin), memo.targetsOf);
+    rewritten[at] = upstream;
+    written.push({ ...before, ir, upstream });
+  }
+  for (const w of written) memo.services.set(w.ir.name, w);
+  return { ...config, upstreams: rewritten };
+}
+
+/** Whether the two write the same Kong service entity and routes (`kongService`): all but the backends. */
+function sameServiceEntity(a: IrService, b: IrService): boolean {
+  return (
+    a.name === b.name &&
+    a.upstreamName === b.upstreamName &&
+    a.port === b.port &&
+    sameOrigin(a.origin, b.origin) &&
+    sameSettings(a.settings, b.settings) &&
+    a.upstream === b.upstream &&
+    sameItems(a.routes, b.routes)
+  );
+}
+
 /** `{ [key]: list }`, or nothing for an empty list: Kong's format leaves empty sections out. */
 function nonEmpty<K extends string, T>(key: K, list: readonly T[]): Partial<Record<K, T[]>> {
   return list.length > 0 ? ({ [key]: list } as Record<K, T[]>) : {};
