@@ -93,14 +93,30 @@ export function appIngress(app: number, marker?: number): Ingress {
 }
 
 /**
+ * Where a marked pod lives (`appSlice`): outside the apps' own 10.0.0.0/8 addresses, one address per
+ * marker below 62,500, found again in Kong's targets by {@link sliceMarkersIn}.
+ */
+function markedPod(marker: number): string {
+  return `172.16.${Math.floor(marker / 250) % 250}.${(marker % 250) + 1}`;
+}
+
+/** Every marker of a marked pod's target (`172.16.x.y:<port>`) in a posted config. */
+export function sliceMarkersIn(text: string): number[] {
+  const found: number[] = [];
+  for (const match of text.matchAll(/"172\.16\.(\d+)\.(\d+):\d+"/g))
+    found.push(Number(match[1]) * 250 + Number(match[2]) - 1);
+  return found;
+}
+
+/**
  * The app's EndpointSlice: three ready endpoints. With a `marker`, the first endpoint is another pod
- * (`10.99.x.y`), as when a pod is replaced: the change a large cluster sees most.
+ * (see {@link markedPod}), as when a pod is replaced: the change a large cluster sees most.
  */
 export function appSlice(app: number, marker?: number): EndpointSlice {
   const name = appName(app);
   const pod = (e: number): string =>
     marker !== undefined && e === 1
-      ? `10.99.${Math.floor(marker / 250) % 250}.${(marker % 250) + 1}`
+      ? markedPod(marker)
       : `10.${app % 250}.${Math.floor(app / 250) % 250}.${e}`;
   return {
     apiVersion: "discovery.k8s.io/v1",

@@ -3,10 +3,11 @@
  * write's response to the POST that carries it, and CPU per change), and churn at a fixed rate (pushes per
  * second, backlog after it ends, memory, CPU). Each change re-applies one Ingress with its Exact path set
  * to a fresh `/bench-seq-<n>` marker, so Kong's config really changes and the POST that carries the change
- * can be recognised.
+ * can be recognised; or, for single EndpointSlice changes, one app's EndpointSlice with a pod replaced by
+ * a marked one (synthetic-cluster.ts), found again among its upstream's targets.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { appIngress } from "../synthetic-cluster.ts";
+import { appIngress, appSlice } from "../synthetic-cluster.ts";
 import { nowMs, whileRunning, type ProcSample } from "./controller-process.ts";
 import type { PostRecord } from "./kong-standin.ts";
 import { translationTime, type Run, type ScaleContext } from "./scenarios.ts";
@@ -29,9 +30,17 @@ export interface ChangesResult {
   readonly posts: number;
 }
 
-/** Re-applies app `app`'s Ingress with `marker`; resolves when the API server's response arrived. */
-async function edit(ctx: ScaleContext, app: number, marker: number): Promise<number> {
-  await ctx.kube.apply(appIngress(app, marker));
+/** What a single change edits: an app's Ingress (a path), or its EndpointSlice (a pod replaced). */
+export type ChangeKind = "Ingress" | "EndpointSlice";
+
+/** Re-applies app `app`'s `what` with `marker`; resolves when the API server's response arrived. */
+async function edit(
+  ctx: ScaleContext,
+  app: number,
+  marker: number,
+  what: ChangeKind = "Ingress",
+): Promise<number> {
+  await ctx.kube.apply(what === "Ingress" ? appIngress(app, marker) : appSlice(app, marker));
   return nowMs();
 }
 
@@ -44,9 +53,16 @@ function pick(ctx: ScaleContext, apps: number): number {
   return Math.min(apps - 1, Math.floor(ctx.random() * apps));
 }
 
-/** `knobs.changes` single edits, each after a random gap, on random Ingresses. */
-export async function singleChanges(ctx: ScaleContext, run: Run): Promise<ChangesResult> {
-  const { changes, changeGapMs, syncTimeoutSeconds } = ctx.knobs;
+/** `changes` single edits of `what` (`knobs.changes` Ingress edits), each after a random gap, on random apps. */
+export async function singleChanges(
+  ctx: ScaleContext,
+  run: Run,
+  { what, changes }: { what: ChangeKind; changes: number } = {
+    what: "Ingress",
+    changes: ctx.knobs.changes,
+  },
+): Promise<ChangesResult> {
+  const { changeGapMs, syncTimeoutSeconds } = ctx.knobs;
   const beforeTime = translationTime(await run.controller.metrics());
   const postsBefore = run.kong.posts().length;
   const cpuMarks: ProcSample[] = [];
@@ -61,7 +77,7 @@ export async function singleChanges(ctx: ScaleContext, run: Run): Promise<Change
     if (sample !== undefined) cpuMarks.push(sample);
     const marker = ctx.nextMarker();
     try {
-      const t0 = await edit(ctx, pick(ctx, ctx.apps), marker);
+      const t0 = await edit(ctx, pick(ctx, ctx.apps), marker, what);
       const reached = run.kong.waitForPost(carries(marker), syncTimeoutSeconds * 1000);
       arrivals.push(reached.then(post => (post === undefined ? undefined : post.startMs - t0)));
     } catch (err) {
@@ -75,7 +91,7 @@ export async function singleChanges(ctx: ScaleContext, run: Run): Promise<Change
   const last = run.controller.sample();
   if (last !== undefined) cpuMarks.push(last);
   ctx.log(
-    `[${run.label}] single changes ran from ${windowStartUs} to ${process.hrtime.bigint() / 1000n} µs (monotonic clock)`,
+    `[${run.label}] single ${what} changes ran from ${windowStartUs} to ${process.hrtime.bigint() / 1000n} µs (monotonic clock)`,
   );
   const afterTime = translationTime(await run.controller.metrics());
   const cpuDeltas = cpuMarks.slice(1).map((m, i) => m.cpuSeconds - cpuMarks[i]!.cpuSeconds);
@@ -105,7 +121,7 @@ export async function singleChanges(ctx: ScaleContext, run: Run): Promise<Change
   const l = result.latencyMs;
   const c = result.cpuPerChangeS;
   ctx.log(
-    `[${run.label}] ${changes} changes: write → POST p50 ${l?.p50.toFixed(0) ?? "n/a"} ms, p99 ${l?.p99.toFixed(0) ?? "n/a"} ms, max ${l?.max.toFixed(0) ?? "n/a"} ms; ${result.missing} never reached Kong, ${failedWrites} writes failed; CPU per change min/median/max ${c === undefined ? "n/a" : `${c.min.toFixed(3)}/${c.p50.toFixed(3)}/${c.max.toFixed(3)}`} s (mean ${result.cpuMeanS?.toFixed(3) ?? "n/a"} s); ${result.posts} POSTs, ${translations ?? "n/a"} translations (mean ${result.translationMeanMs?.toFixed(1) ?? "n/a"} ms)`,
+    `[${run.label}] ${changes} ${what} changes: write → POST p50 ${l?.p50.toFixed(0) ?? "n/a"} ms, p99 ${l?.p99.toFixed(0) ?? "n/a"} ms, max ${l?.max.toFixed(0) ?? "n/a"} ms; ${result.missing} never reached Kong, ${failedWrites} writes failed; CPU per change min/median/max ${c === undefined ? "n/a" : `${c.min.toFixed(3)}/${c.p50.toFixed(3)}/${c.max.toFixed(3)}`} s (mean ${result.cpuMeanS?.toFixed(3) ?? "n/a"} s); ${result.posts} POSTs, ${translations ?? "n/a"} translations (mean ${result.translationMeanMs?.toFixed(1) ?? "n/a"} ms)`,
   );
   return result;
 }

@@ -4,6 +4,8 @@ export interface LiveKnobs {
   /** Objects per cluster (about 3 per app): 1000 → 333 apps, 10000 → 3,333 apps. */
   readonly scales: readonly number[];
   readonly changes: number;
+  /** Single EndpointSlice changes (a pod replaced) after the Ingress ones, with default flags. */
+  readonly sliceChanges: number;
   /** Gap between two single changes, drawn uniformly from [min, max] ms. */
   readonly changeGapMs: { readonly min: number; readonly max: number };
   readonly churnSeconds: number;
@@ -84,6 +86,7 @@ export function readLiveKnobs(env: Env): LiveKnobs {
   return {
     scales,
     changes: number(env, "BENCH_CHANGES", 200),
+    sliceChanges: number(env, "BENCH_SLICE_CHANGES", 100),
     changeGapMs: range(env, "BENCH_CHANGE_GAP_MS", "1000-2000"),
     churnSeconds: number(env, "BENCH_CHURN_SECONDS", 60),
     churnRate: number(env, "BENCH_CHURN_RATE", 100),

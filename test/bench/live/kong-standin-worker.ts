@@ -14,7 +14,7 @@ import { EMPTY_CONFIG_HASH } from "../../../src/kong/types.ts";
 import { BUNDLED_PLUGINS } from "../../../src/kong/validate/index.ts";
 import { DEFAULT_PROXY_LISTENERS } from "../../support/kong-emulator/listeners.ts";
 import { rootBody, statusBody } from "../../support/kong-emulator/node-info.ts";
-import { MARKER_PREFIX } from "../synthetic-cluster.ts";
+import { MARKER_PREFIX, sliceMarkersIn } from "../synthetic-cluster.ts";
 import type { PostRecord, StandInOptions, StandInReply, StandInRequest } from "./kong-standin.ts";
 
 const VERSION = "3.9.1";
@@ -58,9 +58,9 @@ function root(): unknown {
   });
 }
 
-/** Every `bench-seq-<n>` marker in a posted config. */
+/** Every `bench-seq-<n>` marker and every marked pod's marker in a posted config. */
 function markersIn(text: string): number[] {
-  const found = new Set<number>();
+  const found = new Set<number>(sliceMarkersIn(text));
   for (const match of text.matchAll(new RegExp(`${MARKER_PREFIX}(\\d+)`, "g"))) {
     found.add(Number(match[1]));
   }

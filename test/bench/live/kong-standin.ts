@@ -17,7 +17,7 @@ export interface PostRecord {
   /** md5 of the exact body bytes (what Kong reports as `configuration_hash` for a string body). */
   readonly md5: string;
   readonly status: number;
-  /** The `bench-seq-<n>` markers the body contains. */
+  /** The `bench-seq-<n>` markers and marked pods' markers the body contains (synthetic-cluster.ts). */
   readonly markers: readonly number[];
 }
 

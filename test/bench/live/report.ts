@@ -15,6 +15,8 @@ export interface ScaleResult {
   idle?: IdleResult;
   floor?: FloorResult | undefined;
   changes?: ChangesResult;
+  /** Single EndpointSlice changes (a pod replaced), default flags. */
+  sliceChanges?: ChangesResult;
   churn?: ChurnResult;
   idleAfterChurn?: IdleResult;
   eagerStartup?: StartupResult;
@@ -123,6 +125,17 @@ const ROWS: readonly Row[] = [
   ["same, `--proxy-sync-seconds=0`", r => latency(r.eagerChanges), ""],
   ["CPU per change min / median / max (s), defaults", r => cpuPerChange(r.changes), "≤ 0.050 s"],
   ["same, `--proxy-sync-seconds=0`", r => cpuPerChange(r.eagerChanges), ""],
+  [
+    "single EndpointSlice change (a pod replaced): write → POST p50 / p99 / max (ms)",
+    r => latency(r.sliceChanges),
+    "",
+  ],
+  ["same: CPU per change min / median / max (s)", r => cpuPerChange(r.sliceChanges), ""],
+  [
+    "same: translation per change ÷ floor",
+    r => ratio(r.sliceChanges?.translationMeanMs, r.floor?.stringifyHashMs),
+    "",
+  ],
   [
     "churn: writes/s achieved · POSTs/s",
     r =>

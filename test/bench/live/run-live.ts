@@ -82,6 +82,11 @@ async function defaultsRun(ctx: ScaleContext, cleanup: Cleanup, r: ScaleResult):
       if (knobs.idleSeconds > 0) r.idle = await measureIdle(ctx, run);
       r.floor = await measureFloor(ctx, run);
       if (knobs.changes > 0) r.changes = await singleChanges(ctx, run);
+      if (knobs.sliceChanges > 0)
+        r.sliceChanges = await singleChanges(ctx, run, {
+          what: "EndpointSlice",
+          changes: knobs.sliceChanges,
+        });
       if (knobs.churnSeconds > 0 && knobs.churnRate > 0) {
         r.churn = await churn(ctx, run);
         // Whether the churn left anything behind: the heap once quiet again, against the first idle.
@@ -195,7 +200,7 @@ export async function runLive(
   }
   write(`\n${renderTable(results)}\n`);
   write(
-    `\nknobs: ${knobs.changes} changes ${knobs.changeGapMs.min}–${knobs.changeGapMs.max} ms apart, churn ${knobs.churnRate}/s for ${knobs.churnSeconds} s, idle ${knobs.idleSeconds} s, settle ${knobs.settleSeconds} s, ${knobs.noiseSecrets} noise Secrets of ${knobs.noiseSecretKiB} KiB; controller logs in ${logDir}\n`,
+    `\nknobs: ${knobs.changes} changes and ${knobs.sliceChanges} EndpointSlice changes ${knobs.changeGapMs.min}–${knobs.changeGapMs.max} ms apart, churn ${knobs.churnRate}/s for ${knobs.churnSeconds} s, idle ${knobs.idleSeconds} s, settle ${knobs.settleSeconds} s, ${knobs.noiseSecrets} noise Secrets of ${knobs.noiseSecretKiB} KiB; controller logs in ${logDir}\n`,
   );
   return results.every(r => r.error === undefined);
 }
