@@ -125,8 +125,8 @@ function translateWith(
   for (const list of all) for (const obj of list) results.seen(obj);
   const gatewayApi = evaluateGatewayApi(snapshot, {
     controllerName: options.gatewayControllerName ?? DEFAULT_GATEWAY_CONTROLLER_NAME,
-    ...(options.listenerSupport === undefined ? {} : { support: options.listenerSupport() }),
-    ...(options.gatewayApiBundles === undefined ? {} : { bundles: options.gatewayApiBundles() }),
+    ...(inputs.listenerSupport === undefined ? {} : { support: inputs.listenerSupport }),
+    ...(inputs.gatewayApiBundles === undefined ? {} : { bundles: inputs.gatewayApiBundles }),
   });
   for (const c of snapshot.gatewayClasses)
     if (gatewayApi.classes.some(ours => ours.name === c.metadata.name)) results.translated(c);

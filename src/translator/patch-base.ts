@@ -1,7 +1,7 @@
 /**
- * What a translation leaves for the patch of the next one (patch.ts): its snapshot and result, the
- * answers it read besides the snapshot (router flavour, Kong's plugins, the recorded host claims, the
- * instant certificates were judged at), and the stage outputs a patch asks again instead of rebuilding
+ * What a translation leaves for the patch of the next one (patch.ts, patch-endpoints.ts): its snapshot
+ * and result, the answers it read besides the snapshot (router flavour, Kong's plugins, the recorded host
+ * claims, the instant certificates were judged at, Kong's listeners, the Gateway API bundles), and the stage outputs a patch asks again instead of rebuilding
  * them: host ownership, the TLS hosts' first claimants, and the Ingress routes' path claims.
  */
 import type { Ingress, KubeObject } from "../model/k8s.ts";
@@ -11,6 +11,8 @@ import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
 import type { HostOwnership, RecordedClaim } from "./ownership.ts";
 import type { WriterFlavor } from "./kong-writer/index.ts";
+import type { ListenerSupportOf } from "./gateway/listeners.ts";
+import type { GatewayApiBundles } from "./gateway/versions.ts";
 import type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
 /** What a translation read besides its snapshot: a patch is valid only while each answer is the same. */
@@ -19,6 +21,12 @@ export interface PatchInputs {
   readonly kongPlugins: ReadonlySet<string> | undefined;
   readonly recorded: readonly RecordedClaim[];
   readonly now: number | undefined;
+  /**
+   * What Kong's listens say about Gateway listeners, and the installed Gateway API bundles; unset
+   * offline. Compared by identity: the controller hands out a new answer only when it changed.
+   */
+  readonly listenerSupport: ListenerSupportOf | undefined;
+  readonly gatewayApiBundles: GatewayApiBundles | undefined;
 }
 
 export interface PatchBase {
@@ -86,6 +94,8 @@ export function readInputs(options: TranslateOptions): PatchInputs {
     kongPlugins: plugins === undefined ? undefined : new Set(plugins),
     recorded: recorded ?? [],
     now: typeof options.now === "function" ? options.now() : options.now,
+    listenerSupport: options.listenerSupport?.(),
+    gatewayApiBundles: options.gatewayApiBundles?.(),
   };
 }
 
@@ -95,7 +105,9 @@ export function sameInputs(base: PatchInputs, now: PatchInputs): boolean {
     base.flavor === now.flavor &&
     samePlugins(base.kongPlugins, now.kongPlugins) &&
     sameClaims(base.recorded, now.recorded) &&
-    sameInstantWindow(base.now, now.now)
+    sameInstantWindow(base.now, now.now) &&
+    base.listenerSupport === now.listenerSupport &&
+    base.gatewayApiBundles === now.gatewayApiBundles
   );
 }
 

@@ -194,6 +194,8 @@ export function rewriteUpstreams(
   services: readonly IrService[],
   memo: KongWriterMemo,
 ): KongConfig | undefined {
+  // Nothing to write (a config without upstreams has no `upstreams` section, not an empty one).
+  if (services.length === 0) return config;
   const list = config.upstreams ?? [];
   const rewritten = [...list];
   const written: WrittenService[] = [];

@@ -4,8 +4,12 @@
  * the shared encoder, Gateway API statuses), whether it patched the last translation's upstreams
  * (translator/patch-endpoints.ts) or translated in full. Slices edited in place (endpoints, readiness,
  * ports) must be patched; a slice added, removed or moved to another Service, an edit beside another
- * kind's, and a slice of a Service some route names an unlisted port of must take the full path.
+ * kind's or beside a new answer from Kong's listeners or the Gateway API bundles, and a slice of a
+ * Service some route names an unlisted port of must take the full path. Without Gateway API objects,
+ * Ingress edits patched by patch.ts come between, so either patch starts from the other's.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { ConfigEncoder } from "../../../src/kong/admin-client.ts";
@@ -17,8 +21,16 @@ import {
   TranslationMemo,
   type TranslateOptions,
 } from "../../../src/translator/index.ts";
+import {
+  ASSUME_SUPPORTED,
+  type ListenerSupportOf,
+} from "../../../src/translator/gateway/listeners.ts";
+import type { GatewayApiBundles } from "../../../src/translator/gateway/versions.ts";
 import { seededRandom } from "../../support/seeded-random.ts";
 import { translateLikeCold } from "../../support/translation-checks.ts";
+
+const certs = join(import.meta.dirname, "..", "..", "fixtures", "certs");
+const b64 = (file: string): string => readFileSync(join(certs, file)).toString("base64");
 
 const NAMESPACE = "shop";
 /**
@@ -130,13 +142,42 @@ function slice(name: string, shape: SliceShape): unknown {
   };
 }
 
-function loadCluster(store: Store): void {
+/** The cluster; with `gateway`, its HTTPRoutes too (then patch.ts leaves every Ingress edit to the full path). */
+function loadCluster(store: Store, gateway = true): void {
   store.upsert("IngressClass", {
     apiVersion: "networking.k8s.io/v1",
     kind: "IngressClass",
     metadata: { name: "kong", uid: "uid-class", resourceVersion: "1" },
     spec: { controller: "ingress-controllers.konghq.com/kong" },
   });
+  for (const name of SERVICES) store.upsert("Service", service(name));
+  store.upsert("Ingress", ingress1("/"));
+  store.upsert(
+    "Ingress",
+    ingress("ing-0", [
+      { path: "/", service: "svc-0", port: { number: 80 } },
+      { path: "/by-name", service: "svc-0", port: { name: "http" } },
+    ]),
+  );
+  store.upsert(
+    "Ingress",
+    ingress("ing-2", [
+      { path: "/", service: "svc-up", port: { number: 80 } },
+      { path: "/unlisted", service: UNLISTED_PORT_SERVICE, port: { number: 8080 } },
+    ]),
+  );
+  if (gateway) loadGatewayApi(store);
+}
+
+/** ing-1: svc-1's two ports, by number and by name, its first path `first`. */
+function ingress1(first: string): unknown {
+  return ingress("ing-1", [
+    { path: first, service: "svc-1", port: { number: 80 } },
+    { path: "/admin", service: "svc-1", port: { name: "admin" } },
+  ]);
+}
+
+function loadGatewayApi(store: Store): void {
   store.upsert("GatewayClass", {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "GatewayClass",
@@ -149,28 +190,6 @@ function loadCluster(store: Store): void {
     metadata: meta("kong"),
     spec: { gatewayClassName: "kong", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
   });
-  for (const name of SERVICES) store.upsert("Service", service(name));
-  store.upsert(
-    "Ingress",
-    ingress("ing-0", [
-      { path: "/", service: "svc-0", port: { number: 80 } },
-      { path: "/by-name", service: "svc-0", port: { name: "http" } },
-    ]),
-  );
-  store.upsert(
-    "Ingress",
-    ingress("ing-1", [
-      { path: "/", service: "svc-1", port: { number: 80 } },
-      { path: "/admin", service: "svc-1", port: { name: "admin" } },
-    ]),
-  );
-  store.upsert(
-    "Ingress",
-    ingress("ing-2", [
-      { path: "/", service: "svc-up", port: { number: 80 } },
-      { path: "/unlisted", service: UNLISTED_PORT_SERVICE, port: { number: 8080 } },
-    ]),
-  );
   store.upsert(
     "HTTPRoute",
     httpRoute("hr-0", [
@@ -245,7 +264,16 @@ function editedInPlace(shape: SliceShape, random: () => number): SliceShape {
   }
 }
 
-type Step = "inPlace" | "twoInPlace" | "relabel" | "add" | "remove" | "withIngress";
+type Step =
+  | "inPlace"
+  | "twoInPlace"
+  | "relabel"
+  | "add"
+  | "remove"
+  | "withIngress"
+  | "withListeners"
+  | "withBundles"
+  | "ingressOnly";
 const STEPS: readonly Step[] = [
   "inPlace",
   "inPlace",
@@ -255,6 +283,21 @@ const STEPS: readonly Step[] = [
   "add",
   "remove",
   "withIngress",
+  "withListeners",
+  "withBundles",
+  "ingressOnly",
+];
+
+/** Kong's listens not known yet: every listener Pending (what the controller says before `GET /`). */
+const PENDING: ListenerSupportOf = () => ({
+  state: "pending",
+  message: "Kong has not answered yet",
+});
+
+const G = "gateway.networking.k8s.io";
+const BUNDLES: readonly GatewayApiBundles[] = [
+  { state: "unknown", message: "the CRDs have not been read yet" },
+  { state: "known", versions: new Map([[`gateways.${G}`, "v1.6.1"]]) },
 ];
 
 function newStore(): Store {
@@ -267,22 +310,28 @@ function newStore(): Store {
 
 describe("EndpointSlice changes patched into the last translation", () => {
   it.each([
-    [1, "traditional_compatible", false],
-    [2, "expressions", false],
-    [3, "traditional_compatible", true],
-    [4, "expressions", true],
+    [1, "traditional_compatible", false, true],
+    [2, "expressions", false, true],
+    [3, "traditional_compatible", true, true],
+    [4, "expressions", true, true],
+    [5, "traditional_compatible", false, false],
+    [6, "expressions", true, false],
   ] as const)(
-    "equal a cold translation after every step (seed %i, %s, drain %s)",
-    (seed, flavor, drain) => {
+    "equal a cold translation after every step (seed %i, %s, drain %s, Gateway API %s)",
+    (seed, flavor, drain, gateway) => {
       const random = seededRandom(seed);
+      let listeners: ListenerSupportOf = ASSUME_SUPPORTED;
+      let bundles = BUNDLES[0] as GatewayApiBundles;
       const options: TranslateOptions = {
         ingressClass: "kong",
         clusterDomain: "cluster.local",
         routerFlavor: () => flavor,
+        listenerSupport: () => listeners,
+        gatewayApiBundles: () => bundles,
         ...(drain ? { enableDrainSupport: true } : {}),
       };
       const store = newStore();
-      loadCluster(store);
+      loadCluster(store, gateway);
       const shapes = baseSlices();
       for (const [name, shape] of shapes) store.upsert("EndpointSlice", slice(name, shape));
       const snapshots = new Snapshotter(store);
@@ -290,7 +339,7 @@ describe("EndpointSlice changes patched into the last translation", () => {
       const memoised = createTranslator(options, memo);
       const encoder = new ConfigEncoder();
       encoder.encode(memoised(snapshots.take()).config);
-      const counts = { patched: 0, mustPatch: 0 };
+      const counts = { mustPatch: 0, mustNotPatch: 0 };
       let added = 0;
       let previous = snapshots.take();
       for (let step = 0; step < 150; step++) {
@@ -329,43 +378,42 @@ describe("EndpointSlice changes patched into the last translation", () => {
           const name = pickName();
           shapes.delete(name);
           store.remove("EndpointSlice", { namespace: NAMESPACE, name });
-        } else {
+        } else if (kind === "withIngress") {
           editInPlace();
-          store.upsert(
-            "Ingress",
-            ingress("ing-1", [
-              { path: `/${step}`, service: "svc-1", port: { number: 80 } },
-              { path: "/admin", service: "svc-1", port: { name: "admin" } },
-            ]),
-          );
-        }
+          store.upsert("Ingress", ingress1(`/${step}`));
+        } else if (kind === "withListeners") {
+          editInPlace();
+          listeners = listeners === ASSUME_SUPPORTED ? PENDING : ASSUME_SUPPORTED;
+        } else if (kind === "withBundles") {
+          editInPlace();
+          bundles = (bundles === BUNDLES[0] ? BUNDLES[1] : BUNDLES[0]) as GatewayApiBundles;
+        } else store.upsert("Ingress", ingress1(`/${step}`));
         const snapshot = snapshots.take();
         const { patched } = translateLikeCold({ memoised, memo }, snapshot, options, {
           encoder,
           label: `step ${step} (${kind}: ${[...edited].join(", ")})`,
         });
-        if (patched) counts.patched++;
         // An edit that changed nothing a translation reads leaves the snapshot as it was.
         const sliceChanged = snapshot.endpointSlices !== previous.endpointSlices;
         previous = snapshot;
+        // patch.ts decides an Ingress edit alone; patch.test.ts holds it to its own rules.
+        if (kind === "ingressOnly") continue;
         const inPlaceOnly = (kind === "inPlace" || kind === "twoInPlace") && sliceChanged;
         const readByUnlistedPort = [...edited].some(
           name => shapes.get(name)?.service === UNLISTED_PORT_SERVICE,
         );
-        if (!inPlaceOnly) {
-          // A step whose slice edit changed nothing may still patch the Ingress it changed (patch.ts).
-          if (sliceChanged)
-            expect(patched, `step ${step}: ${kind} must take the full path`).toBe(false);
-        } else if (readByUnlistedPort)
-          expect(patched, `step ${step}: a slice of ${UNLISTED_PORT_SERVICE}`).toBe(false);
-        else {
+        if (inPlaceOnly && !readByUnlistedPort) {
           counts.mustPatch++;
           expect(patched, `step ${step}: ${[...edited].join(", ")} edited in place`).toBe(true);
+        } else {
+          // No step but an Ingress edit alone may be patched by patch.ts either.
+          counts.mustNotPatch++;
+          expect(patched, `step ${step}: ${kind} must take the full path`).toBe(false);
         }
       }
-      // The seeds reach both paths often: a patch never taken would prove nothing.
+      // The seeds reach both paths often: a patch never taken, or never refused, would prove nothing.
       expect(counts.mustPatch).toBeGreaterThan(30);
-      expect(counts.patched).toBeGreaterThanOrEqual(counts.mustPatch);
+      expect(counts.mustNotPatch).toBeGreaterThan(30);
     },
   );
 
@@ -406,5 +454,55 @@ describe("EndpointSlice changes patched into the last translation", () => {
     const sliceResult = after.results.find(r => r.ref.name === "svc-1-a");
     expect(sliceResult).toMatchObject({ outcome: "translated" });
     expect(sliceResult?.dependsOn.map(d => d.name)).toEqual(["svc-1"]);
+  });
+
+  it("keeps a config without Kong services without an upstreams section", () => {
+    // A Gateway's HTTPS listener brings a certificate; no route, so no Kong service and no upstream
+    // (and no stub upstream: the certificate is an entity). A slice of a Service nothing routes to.
+    const store = newStore();
+    loadGatewayApi(store);
+    store.upsert("Gateway", {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "Gateway",
+      metadata: meta("kong"),
+      spec: {
+        gatewayClassName: "kong",
+        listeners: [
+          {
+            name: "https",
+            port: 443,
+            protocol: "HTTPS",
+            tls: { certificateRefs: [{ kind: "Secret", name: "tls" }] },
+          },
+        ],
+      },
+    });
+    for (const kind of ["HTTPRoute"] as const)
+      for (const name of ["hr-0", "hr-1"]) store.remove(kind, { namespace: NAMESPACE, name });
+    store.upsert("Secret", {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: meta("tls"),
+      type: "kubernetes.io/tls",
+      data: { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") },
+    });
+    store.upsert("Service", service("svc-0"));
+    const shape = baseSlices().get("svc-0-a") as SliceShape;
+    store.upsert("EndpointSlice", slice("svc-0-a", shape));
+    const snapshots = new Snapshotter(store);
+    const memo = new TranslationMemo();
+    const options: TranslateOptions = { ingressClass: "kong", clusterDomain: "" };
+    const memoised = createTranslator(options, memo);
+    const before = memoised(snapshots.take());
+    expect(before.config.certificates).toHaveLength(1);
+    expect(before.config.upstreams).toBeUndefined();
+    store.upsert("EndpointSlice", slice("svc-0-a", { ...shape, endpoints: [] }));
+    const { incremental, patched } = translateLikeCold(
+      { memoised, memo },
+      snapshots.take(),
+      options,
+    );
+    expect(patched).toBe(true);
+    expect(incremental.config).not.toHaveProperty("upstreams");
   });
 });

@@ -12,7 +12,6 @@ import { describe, expect, it } from "vitest";
 import { parseSupportedObject } from "../../../src/model/parse.ts";
 import { Snapshotter } from "../../../src/store/snapshot.ts";
 import { Store } from "../../../src/store/store.ts";
-import { ASSUME_SUPPORTED } from "../../../src/translator/gateway/listeners.ts";
 import type { WriterFlavor } from "../../../src/translator/kong-writer/index.ts";
 import {
   createTranslator,
@@ -426,11 +425,12 @@ describe("a translation that throws", () => {
     };
     put("/");
     let failing = false;
+    // Read by the full path once the Ingress stages have moved the memo on (backend resolution).
     const h = harness(store, {
       ...BASE,
-      listenerSupport: () => {
-        if (failing) throw new Error("listener support unknown");
-        return ASSUME_SUPPORTED;
+      get clusterDomain(): string {
+        if (failing) throw new Error("cluster domain unknown");
+        return "";
       },
     });
     expect(h.memo.patchBase).toBeDefined();
@@ -443,7 +443,7 @@ describe("a translation that throws", () => {
         { host: "b.example.com", paths: [{ path: "/" }] },
       ],
     });
-    expect(() => h.step(() => undefined)).toThrow("listener support unknown");
+    expect(() => h.step(() => undefined)).toThrow("cluster domain unknown");
     expect(h.memo.patchBase).toBeUndefined();
     failing = false;
     expect(
