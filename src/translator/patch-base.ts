@@ -1,8 +1,9 @@
 /**
- * What a translation leaves for the patch of the next one (patch.ts, patch-endpoints.ts): its snapshot
- * and result, the answers it read besides the snapshot (router flavour, Kong's plugins, the recorded host
- * claims, the instant certificates were judged at, Kong's listeners, the Gateway API bundles), and the stage outputs a patch asks again instead of rebuilding
- * them: host ownership, the TLS hosts' first claimants, and the Ingress routes' path claims.
+ * What a translation leaves for the patch of the next one (patch.ts, patch-endpoints.ts): its
+ * snapshot and result, the answers it read besides the snapshot (router flavour, Kong's plugins, the
+ * recorded host claims, the instant certificates were judged at, Kong's listeners, the Gateway API
+ * bundles), and the stage outputs a patch asks again instead of rebuilding them: host ownership, the
+ * TLS hosts' first claimants, and the Ingress routes' path claims.
  */
 import type { Ingress, KubeObject } from "../model/k8s.ts";
 import { sameSet } from "../util/compare.ts";

@@ -26,6 +26,8 @@ export interface TranslateOptions {
   /**
    * What Kong's listens say about Gateway listeners now (runtime/listener-side.ts); unset (offline):
    * every listener is assumed served. Asked once per translation, so one translation sees one answer.
+   * The same object while the answer is unchanged: a patch of the last translation compares them by
+   * identity (patch-base.ts), so a new object each time would leave every change to the full path.
    */
   readonly listenerSupport?: () => ListenerSupportOf;
   /**
@@ -43,7 +45,8 @@ export interface TranslateOptions {
   readonly kongPlugins?: readonly string[] | (() => readonly string[] | undefined);
   /**
    * The installed Gateway API CRDs' bundle versions (GatewayClass `SupportedVersion`), read by the
-   * controller; unset (offline): the condition is not set. Asked once per translation.
+   * controller; unset (offline): the condition is not set. Asked once per translation; the same object
+   * while unchanged, as `listenerSupport`.
    */
   readonly gatewayApiBundles?: () => GatewayApiBundles;
   /** `--host-ownership`: a host belongs to one namespace (ownership.ts); default on. */

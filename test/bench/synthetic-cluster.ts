@@ -132,17 +132,21 @@ export function appSlice(app: number, marker?: number): EndpointSlice {
   };
 }
 
+/** The app's Service: one named port. */
+function appService(app: number): Service {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: appName(app), namespace: namespaceOf(app) },
+    spec: { ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }] },
+  };
+}
+
 /** Service, EndpointSlice, Ingress and (every tenth app) TLS Secret of one app. */
 export function appObjects(app: number): KubeObject[] {
   const name = appName(app);
   const namespace = namespaceOf(app);
-  const service: Service = {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name, namespace },
-    spec: { ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }] },
-  };
-  const objects: KubeObject[] = [service, appSlice(app), appIngress(app)];
+  const objects: KubeObject[] = [appService(app), appSlice(app), appIngress(app)];
   if (app % 10 === 0) {
     tlsData ??= { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") };
     const secret: Secret = {
@@ -223,12 +227,8 @@ export function appHttpRoute(app: number, marker?: number): HTTPRoute {
  */
 export function syntheticRouteCluster(apps: number): KubeObject[] {
   const objects: KubeObject[] = gatewayObjects();
-  for (let app = 0; app < apps; app++) {
-    const name = appName(app);
-    const [service, slice] = appObjects(app);
-    if (service === undefined || slice === undefined) throw new Error(`app ${name} has no Service`);
-    objects.push(service, slice, appHttpRoute(app));
-  }
+  for (let app = 0; app < apps; app++)
+    objects.push(appService(app), appSlice(app), appHttpRoute(app));
   return objects;
 }
 

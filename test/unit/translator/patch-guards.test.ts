@@ -12,6 +12,8 @@ import { describe, expect, it } from "vitest";
 import { parseSupportedObject } from "../../../src/model/parse.ts";
 import { Snapshotter } from "../../../src/store/snapshot.ts";
 import { Store } from "../../../src/store/store.ts";
+import { ASSUME_SUPPORTED } from "../../../src/translator/gateway/listeners.ts";
+import type { GatewayApiBundles } from "../../../src/translator/gateway/versions.ts";
 import type { WriterFlavor } from "../../../src/translator/kong-writer/index.ts";
 import {
   createTranslator,
@@ -375,15 +377,18 @@ describe("a memoised translation", () => {
       putIngress(store, { name: "a", rules: [{ host: "a.example.com", paths: [{ path }] }] });
     };
     put("/");
-    const asked = { flavor: 0, plugins: 0, claims: 0, now: 0 };
+    const asked = { flavor: 0, plugins: 0, claims: 0, now: 0, listeners: 0, bundles: 0 };
+    const bundles: GatewayApiBundles = { state: "unknown", message: "not read" };
     const h = harness(store, {
       ...BASE,
       routerFlavor: () => (asked.flavor++, "traditional_compatible"),
       kongPlugins: () => (asked.plugins++, ["key-auth"]),
       hostClaims: () => (asked.claims++, []),
       now: () => (asked.now++, Date.parse("2026-01-01T00:00:00Z")),
+      listenerSupport: () => (asked.listeners++, ASSUME_SUPPORTED),
+      gatewayApiBundles: () => (asked.bundles++, bundles),
     });
-    const once = { flavor: 1, plugins: 1, claims: 1, now: 1 };
+    const once = { flavor: 1, plugins: 1, claims: 1, now: 1, listeners: 1, bundles: 1 };
     expect(asked).toEqual(once);
     const counted = (edit: () => void): boolean => {
       const before = { ...asked };
@@ -394,6 +399,8 @@ describe("a memoised translation", () => {
         plugins: before.plugins + 2,
         claims: before.claims + 2,
         now: before.now + 2,
+        listeners: before.listeners + 2,
+        bundles: before.bundles + 2,
       });
       return patched;
     };
