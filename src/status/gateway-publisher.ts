@@ -56,6 +56,15 @@ function isRouteKind(kind: string): kind is GatewayRouteKind {
   return ROUTE_KINDS.has(kind);
 }
 
+/** Whether a `refKey` (`Kind/namespace/name`) among `keys` is a Gateway's or a route's. */
+function someGatewayApiKey(keys: ReadonlySet<string>): boolean {
+  for (const key of keys) {
+    const kind = key.slice(0, key.indexOf("/"));
+    if (kind === "Gateway" || isRouteKind(kind)) return true;
+  }
+  return false;
+}
+
 /** Translation's conditions with the generation they describe. */
 function withGeneration(
   conditions: readonly ConditionSpec[],
@@ -168,6 +177,8 @@ export class GatewayApiStatusPublisher {
   #classKeys: ReadonlySet<string> = new Set();
   #appliedKeys: ReadonlySet<string> = new Set();
   #addresses: PublishAddresses;
+  /** The number of the report handled last, which a later report's `changes` may start from. */
+  #reportSerial: number | undefined;
 
   constructor(options: GatewayApiStatusPublisherOptions) {
     this.#o = options;
@@ -177,6 +188,8 @@ export class GatewayApiStatusPublisher {
 
   /** A translation went to the sender: its GatewayClass statuses are the ones to show. */
   onTranslated(statuses: GatewayApiStatuses): void {
+    // A translation that kept the last one's statuses (a patch for EndpointSlices) changes none.
+    if (statuses === this.#latest) return;
     this.#classes = statuses.classes;
     this.#latest = statuses;
     this.#publishClasses();
@@ -187,13 +200,23 @@ export class GatewayApiStatusPublisher {
    * What Kong runs now (every view change that changes the report): the objects its config holds, and
    * those of ours it rejected and left out (Kong's words, as their Warning events carry them).
    */
-  onAppliedReport(report: Pick<AppliedConfigReport, "configured" | "excluded">): void {
+  onAppliedReport(
+    report: Pick<AppliedConfigReport, "configured" | "excluded" | "serial" | "changes">,
+  ): void {
+    const touchesNone =
+      report.changes !== undefined &&
+      report.changes.since === this.#reportSerial &&
+      !someGatewayApiKey(report.changes.keys);
+    this.#reportSerial = report.serial;
     // The sender's own map, keyed as `#isHeld` asks: nothing is built per push.
     this.#held = report.configured;
     this.#rejected = new Map(
       report.excluded.map(x => [refKey(x.ref), { reason: x.reason, message: x.message }]),
     );
-    this.#publishApplied();
+    // Kong holds and rejects every Gateway and route as in the report handled last (an EndpointSlice
+    // changed, say): every status would come out as handed then, so none is handed again (the writer
+    // would only compare each of them).
+    if (!touchesNone) this.#publishApplied();
   }
 
   /** Kong accepted the config of the translation that decided `statuses`. */

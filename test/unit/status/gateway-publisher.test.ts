@@ -23,9 +23,14 @@ function setup(opts: Partial<GatewayApiStatusPublisherOptions> = {}) {
   /** What the writer was last told, by key; released keys are removed. */
   const desired = new Map<string, DesiredStatus>();
   const released: string[] = [];
+  /** How many desired statuses were handed to the writer, repeats included. */
+  const handed = { count: 0 };
   const publisher = new GatewayApiStatusPublisher({
     statuses: {
-      desire: d => desired.set(statusKey(d), d),
+      desire: d => {
+        handed.count++;
+        desired.set(statusKey(d), d);
+      },
       release: key => {
         released.push(key);
         desired.delete(key);
@@ -37,7 +42,7 @@ function setup(opts: Partial<GatewayApiStatusPublisherOptions> = {}) {
     statusAddresses: ["192.0.2.10", "kong.example.com"],
     ...opts,
   });
-  return { desired, released, publisher };
+  return { desired, released, publisher, handed };
 }
 
 const publishService: Service = {
@@ -196,6 +201,62 @@ describe("GatewayApiStatusPublisher", () => {
     });
     expect(desired.get("Gateway/infra/kong")).toMatchObject({
       conditions: [{ type: "Accepted" }, { type: "Programmed", status: "True" }],
+    });
+  });
+
+  it("hands nothing again for a report that changes no Gateway or route, or the same statuses again", () => {
+    const { desired, publisher, handed } = setup();
+    const route = { group: G, version: "v1", kind: "HTTPRoute", namespace: "shop", name: "web" };
+    const gateway = { group: G, version: "v1", kind: "Gateway", namespace: "infra", name: "kong" };
+    const slice = {
+      group: "discovery.k8s.io",
+      version: "v1",
+      kind: "EndpointSlice",
+      namespace: "shop",
+      name: "web-x",
+    };
+    const held = (...refs: (typeof route)[]) => new Map(refs.map(ref => [refKey(ref), ref]));
+    const statuses = cluster();
+    publisher.onTranslated(statuses);
+    publisher.onConfigApplied(statuses);
+    publisher.onAppliedReport({ configured: held(route, gateway), excluded: [], serial: 1 });
+    const before = handed.count;
+    expect(before).toBeGreaterThan(0);
+    // A slice's upstream changed: Kong holds every Gateway and route as in report 1.
+    publisher.onAppliedReport({
+      configured: held(route, gateway, slice),
+      excluded: [],
+      serial: 2,
+      changes: { since: 1, keys: new Set([refKey(slice)]) },
+    });
+    publisher.onTranslated(statuses);
+    expect(handed.count).toBe(before);
+    // Changes since a report this publisher did not handle last say nothing: all is handed again.
+    publisher.onAppliedReport({
+      configured: held(route, gateway, slice),
+      excluded: [],
+      serial: 4,
+      changes: { since: 3, keys: new Set([refKey(slice)]) },
+    });
+    expect(handed.count).toBeGreaterThan(before);
+    // Kong rejects the route: the changes name it, and its status says so.
+    publisher.onAppliedReport({
+      configured: held(gateway, slice),
+      excluded: [
+        { ...{ ref: route }, reason: "KongConfigurationApplyFailed", message: "bad path" },
+      ],
+      serial: 5,
+      changes: { since: 4, keys: new Set([refKey(route)]) },
+    });
+    expect(desired.get("HTTPRoute/shop/web")).toMatchObject({
+      parents: [
+        {
+          conditions: [
+            expect.objectContaining({ type: "Accepted", status: "False" }),
+            expect.objectContaining({ type: "ResolvedRefs" }),
+          ],
+        },
+      ],
     });
   });
 
