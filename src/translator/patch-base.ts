@@ -6,6 +6,7 @@
  * TLS hosts' first claimants, and the Ingress routes' path claims.
  */
 import type { Ingress, KubeObject } from "../model/k8s.ts";
+import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
 import { sameSet } from "../util/compare.ts";
 import { routeClaims, type PathClaims } from "./conflicts.ts";
 import type { IngressRoute } from "./ingress.ts";
@@ -67,6 +68,54 @@ export class ClaimIndex {
       if (ingress === null) this.#holders.delete(key);
       else this.#holders.set(key, { ingress });
   }
+}
+
+/**
+ * Whether `snapshot` differs from the base's in `list` alone (the snapshotter reuses the lists of kinds
+ * that did not change), read with the same answers and with no certificate date crossed since.
+ */
+export function onlyListChanged(
+  base: PatchBase,
+  snapshot: Snapshot,
+  inputs: PatchInputs,
+  list: keyof Snapshot,
+): boolean {
+  if (snapshot === base.snapshot || snapshot[list] === base.snapshot[list]) return false;
+  for (const { list: other } of SNAPSHOT_LISTS)
+    if (other !== list && snapshot[other] !== base.snapshot[other]) return false;
+  const revisitAt = base.result.revisitAt;
+  const datesStand = revisitAt === undefined || inputs.now === undefined || inputs.now < revisitAt;
+  return datesStand && sameInputs(base.inputs, inputs);
+}
+
+/**
+ * The objects of `after` that replaced one of `before` in place (`same`: the same object, as a list
+ * sorted by namespace and name keeps it in its place), at most `max`; undefined for any other change
+ * (one added, removed or renamed, or more than `max`).
+ */
+export function replacedInPlace<T>(
+  before: readonly T[],
+  after: readonly T[],
+  opts: { readonly max: number; readonly same: (a: T, b: T) => boolean },
+): { readonly old: T; readonly next: T }[] | undefined {
+  if (before.length !== after.length) return undefined;
+  const pairs: { old: T; next: T }[] = [];
+  for (let i = 0; i < after.length; i++) {
+    const old = before[i];
+    const next = after[i];
+    if (old === next) continue;
+    if (old === undefined || next === undefined || !opts.same(old, next)) return undefined;
+    if (pairs.length === opts.max) return undefined;
+    pairs.push({ old, next });
+  }
+  return pairs.length === 0 ? undefined : pairs;
+}
+
+/** The same object (same uid, namespace and name), perhaps at another version. */
+export function sameObject(a: KubeObject, b: KubeObject): boolean {
+  const x = a.metadata;
+  const y = b.metadata;
+  return x.uid === y.uid && x.namespace === y.namespace && x.name === y.name;
 }
 
 /** The base's result, kept in `memo` as what the next translation may patch. */

@@ -15,13 +15,18 @@
 import type { EndpointSlice, Service } from "../model/k8s.ts";
 import { SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import { refKey } from "../model/object-ref.ts";
-import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
 import { indexOfSorted } from "../util/compare.ts";
 import type { IrService } from "./ir/types.ts";
 import { sameItems, sameSettings } from "./ir/same.ts";
 import { rewriteUpstreams } from "./kong-writer/index.ts";
 import type { BackendEntry, BackendSet, TranslationMemo } from "./memo.ts";
-import { sameInputs, type PatchBase, type PatchInputs } from "./patch-base.ts";
+import {
+  onlyListChanged,
+  replacedInPlace,
+  sameObject,
+  type PatchBase,
+  type PatchInputs,
+} from "./patch-base.ts";
 import { ResultsBuilder } from "./results.ts";
 import { backendSetResolvedAgain, type FreshEntries } from "./services.ts";
 import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
@@ -46,7 +51,8 @@ export function patchEndpoints(
   inputs: PatchInputs,
 ): TranslationResult | undefined {
   const base = memo.patchBase;
-  if (base === undefined || !onlySlicesChanged(base, snapshot, inputs)) return undefined;
+  if (base === undefined || !onlyListChanged(base, snapshot, inputs, "endpointSlices"))
+    return undefined;
   const pairs = changedSlices(base.snapshot.endpointSlices, snapshot.endpointSlices);
   const regrouped = pairs === undefined ? undefined : regroupedSlices(pairs, memo, base);
   if (pairs === undefined || regrouped === undefined) return undefined;
@@ -105,44 +111,17 @@ function regroupedSlices(
   return { slicesByService, touched };
 }
 
-/** Only the EndpointSlices changed (the snapshotter reuses other kinds' lists), read with the same answers. */
-function onlySlicesChanged(base: PatchBase, snapshot: Snapshot, inputs: PatchInputs): boolean {
-  if (snapshot === base.snapshot || snapshot.endpointSlices === base.snapshot.endpointSlices)
-    return false;
-  for (const { list } of SNAPSHOT_LISTS)
-    if (list !== "endpointSlices" && snapshot[list] !== base.snapshot[list]) return false;
-  const revisitAt = base.result.revisitAt;
-  const datesStand = revisitAt === undefined || inputs.now === undefined || inputs.now < revisitAt;
-  return datesStand && sameInputs(base.inputs, inputs);
-}
-
 /** The slices replaced in place (same uid, namespace, name and Service), or undefined for any other change. */
 function changedSlices(
   before: readonly EndpointSlice[],
   after: readonly EndpointSlice[],
-): SlicePair[] | undefined {
-  if (before.length !== after.length) return undefined;
-  const pairs: SlicePair[] = [];
-  for (let i = 0; i < after.length; i++) {
-    const old = before[i];
-    const next = after[i];
-    if (old === next) continue;
-    if (old === undefined || next === undefined || !sameIdentity(old, next)) return undefined;
-    if (pairs.length === MAX_CHANGED) return undefined;
-    pairs.push({ old, next });
-  }
-  return pairs.length === 0 ? undefined : pairs;
+): readonly SlicePair[] | undefined {
+  return replacedInPlace(before, after, { max: MAX_CHANGED, same: sameSlice });
 }
 
-function sameIdentity(a: EndpointSlice, b: EndpointSlice): boolean {
-  const x = a.metadata;
-  const y = b.metadata;
-  return (
-    x.uid === y.uid &&
-    x.namespace === y.namespace &&
-    x.name === y.name &&
-    serviceKeyOf(a) === serviceKeyOf(b)
-  );
+/** The same slice, still of the same Service (a relabelled one moves between Services' lists). */
+function sameSlice(a: EndpointSlice, b: EndpointSlice): boolean {
+  return sameObject(a, b) && serviceKeyOf(a) === serviceKeyOf(b);
 }
 
 /** `namespace/name` of the Service the slice belongs to, as the full path groups slices. */

@@ -15,7 +15,6 @@
  */
 import type { Ingress, IngressClass, ServicePort } from "../model/k8s.ts";
 import { refKey } from "../model/object-ref.ts";
-import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
 import { indexOfSorted, sameSet } from "../util/compare.ts";
 import { withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
@@ -28,7 +27,14 @@ import type { IrService, ServiceSpec } from "./ir/types.ts";
 import { rewriteServices } from "./kong-writer/index.ts";
 import type { BackendSet, IngressUnit, TranslationMemo } from "./memo.ts";
 import { objectBudgets } from "./ownership-apply.ts";
-import { claimKeysOf, sameInputs, type PatchBase, type PatchInputs } from "./patch-base.ts";
+import {
+  claimKeysOf,
+  onlyListChanged,
+  replacedInPlace,
+  sameObject,
+  type PatchBase,
+  type PatchInputs,
+} from "./patch-base.ts";
 import { hasPluginsAnnotation } from "./plugin-refs.ts";
 import { admittedServices, type ServiceView } from "./plugin-gate.ts";
 import { PluginCatalog } from "./plugins.ts";
@@ -106,39 +112,19 @@ export function patchTranslation(
   return commit(ctx, entries);
 }
 
-/** Only Ingresses changed (the snapshotter reuses other kinds' lists), read with the same answers. */
+/** Only Ingresses changed, read with the same answers, and no wildcard host or Gateway API object. */
 function patchable(base: PatchBase, snapshot: Snapshot, inputs: PatchInputs): boolean {
-  if (snapshot === base.snapshot || base.ownership.ownsWildcards()) return false;
-  for (const { list } of SNAPSHOT_LISTS)
-    if (list !== "ingresses" && snapshot[list] !== base.snapshot[list]) return false;
+  if (base.ownership.ownsWildcards()) return false;
   if (GATEWAY_LISTS.some(list => snapshot[list].length > 0)) return false;
-  const revisitAt = base.result.revisitAt;
-  const datesStand = revisitAt === undefined || inputs.now === undefined || inputs.now < revisitAt;
-  return datesStand && sameInputs(base.inputs, inputs);
+  return onlyListChanged(base, snapshot, inputs, "ingresses");
 }
 
 /** The Ingresses replaced in place (same uid, namespace and name), or undefined for any other change. */
 function changedIngresses(
   before: readonly Ingress[],
   after: readonly Ingress[],
-): IngressPair[] | undefined {
-  if (before.length !== after.length) return undefined;
-  const pairs: IngressPair[] = [];
-  for (let i = 0; i < after.length; i++) {
-    const old = before[i];
-    const next = after[i];
-    if (old === next) continue;
-    if (old === undefined || next === undefined || !sameIdentity(old, next)) return undefined;
-    if (pairs.length === MAX_CHANGED) return undefined;
-    pairs.push({ old, next });
-  }
-  return pairs.length === 0 ? undefined : pairs;
-}
-
-function sameIdentity(a: Ingress, b: Ingress): boolean {
-  const x = a.metadata;
-  const y = b.metadata;
-  return x.uid === y.uid && x.namespace === y.namespace && x.name === y.name;
+): readonly IngressPair[] | undefined {
+  return replacedInPlace(before, after, { max: MAX_CHANGED, same: sameObject });
 }
 
 function patchContext(

@@ -215,15 +215,7 @@ export function rewriteUpstreams(
 
 /** Whether the two write the same Kong service entity and routes (`kongService`): all but the backends. */
 function sameServiceEntity(a: IrService, b: IrService): boolean {
-  return (
-    a.name === b.name &&
-    a.upstreamName === b.upstreamName &&
-    a.port === b.port &&
-    sameOrigin(a.origin, b.origin) &&
-    sameSettings(a.settings, b.settings) &&
-    a.upstream === b.upstream &&
-    sameItems(a.routes, b.routes)
-  );
+  return sameServiceFrame(a, b) && sameItems(a.routes, b.routes);
 }
 
 /** `{ [key]: list }`, or nothing for an empty list: Kong's format leaves empty sections out. */
@@ -501,14 +493,18 @@ function sameCertificate(a: IrCertificate, b: IrCertificate): boolean {
 
 /** Whether two services differ only in their routes (the parts compared are memoised objects). */
 function sameServiceBody(a: IrService, b: IrService): boolean {
+  return sameServiceFrame(a, b) && sameItems(a.backends, b.backends);
+}
+
+/** Whether two services agree on all but their routes and backends. */
+function sameServiceFrame(a: IrService, b: IrService): boolean {
   return (
     a.name === b.name &&
     a.upstreamName === b.upstreamName &&
     a.port === b.port &&
     sameOrigin(a.origin, b.origin) &&
     sameSettings(a.settings, b.settings) &&
-    a.upstream === b.upstream &&
-    sameItems(a.backends, b.backends)
+    a.upstream === b.upstream
   );
 }
 
