@@ -223,14 +223,26 @@ describe("GatewayApiStatusPublisher", () => {
     const before = handed.count;
     expect(before).toBeGreaterThan(0);
     // A slice's upstream changed: Kong holds every Gateway and route as in report 1.
+    const second = { configured: held(route, gateway, slice), excluded: [] };
     publisher.onAppliedReport({
-      configured: held(route, gateway, slice),
-      excluded: [],
+      ...second,
       serial: 2,
       changes: { since: 1, keys: new Set([refKey(slice)]) },
     });
     publisher.onTranslated(statuses);
     expect(handed.count).toBe(before);
+    // What the writer holds is what a publisher handed everything would give it.
+    const full = setup();
+    full.publisher.onTranslated(statuses);
+    full.publisher.onConfigApplied(statuses);
+    full.publisher.onAppliedReport(second);
+    expect(desired).toEqual(full.desired);
+    // Other statuses in between: the same ones again are handed again.
+    publisher.onTranslated(translatedStatuses([gatewayClassManifest(), gatewayManifest()]));
+    const between = handed.count;
+    publisher.onTranslated(statuses);
+    expect(handed.count).toBeGreaterThan(between);
+    const again = handed.count;
     // Changes since a report this publisher did not handle last say nothing: all is handed again.
     publisher.onAppliedReport({
       configured: held(route, gateway, slice),
@@ -238,7 +250,7 @@ describe("GatewayApiStatusPublisher", () => {
       serial: 4,
       changes: { since: 3, keys: new Set([refKey(slice)]) },
     });
-    expect(handed.count).toBeGreaterThan(before);
+    expect(handed.count).toBeGreaterThan(again);
     // Kong rejects the route: the changes name it, and its status says so.
     publisher.onAppliedReport({
       configured: held(gateway, slice),
