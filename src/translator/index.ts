@@ -10,8 +10,8 @@
  * `createTranslator` keeps the memo between calls, so one changed object costs about one object's work
  * plus the merge, and its output is byte-identical to `translate`'s.
  */
-import type { ConfigMap, EndpointSlice, Secret, Service } from "../model/k8s.ts";
-import { CONFIGMAP_LABEL, SERVICE_NAME_LABEL } from "../model/k8s.ts";
+import type { ConfigMap, Secret, Service } from "../model/k8s.ts";
+import { CONFIGMAP_LABEL } from "../model/k8s.ts";
 import { translateIngresses } from "./ingresses.ts";
 import type { IrConfig, IrRoute } from "./ir/types.ts";
 import { writeKongConfig } from "./kong-writer/index.ts";
@@ -28,7 +28,7 @@ import { ClaimIndex, readInputs, rememberedForPatch, type PatchInputs } from "./
 import { patchTranslation } from "./patch.ts";
 import { patchEndpoints } from "./patch-endpoints.ts";
 import { markServed } from "./served.ts";
-import { buildServices } from "./services.ts";
+import { buildServices, slicesByService } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { addListenerCertificates } from "./gateway/certificates.ts";
 import type { RouteStatusSpec } from "./gateway/conditions.ts";
@@ -282,17 +282,4 @@ function labelledConfigMaps(configMaps: readonly ConfigMap[]): Map<string, Confi
 
 function byKey<T extends ConfigMap | Secret | Service>(objects: readonly T[]): Map<string, T> {
   return new Map(objects.map(o => [`${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
-}
-
-function slicesByService(slices: readonly EndpointSlice[]): Map<string, EndpointSlice[]> {
-  const map = new Map<string, EndpointSlice[]>();
-  for (const slice of slices) {
-    const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-    if (service === undefined) continue;
-    const key = `${slice.metadata.namespace ?? ""}/${service}`;
-    const list = map.get(key);
-    if (list === undefined) map.set(key, [slice]);
-    else list.push(slice);
-  }
-  return map;
 }

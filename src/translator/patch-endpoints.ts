@@ -13,13 +13,12 @@
  * tests compare every patch with a cold translation; anything else is left to the full path.
  */
 import type { EndpointSlice, Service } from "../model/k8s.ts";
-import { SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import { refKey } from "../model/object-ref.ts";
 import { indexOfSorted } from "../util/compare.ts";
 import type { IrService } from "./ir/types.ts";
-import { sameItems, sameSettings } from "./ir/same.ts";
+import { sameItems } from "./ir/same.ts";
 import { rewriteUpstreams } from "./kong-writer/index.ts";
-import type { BackendEntry, BackendSet, TranslationMemo } from "./memo.ts";
+import type { BackendSet, TranslationMemo } from "./memo.ts";
 import {
   onlyListChanged,
   replacedInPlace,
@@ -28,7 +27,7 @@ import {
   type PatchInputs,
 } from "./patch-base.ts";
 import { ResultsBuilder } from "./results.ts";
-import { backendSetResolvedAgain, type FreshEntries } from "./services.ts";
+import { backendSetResolvedAgain, sliceServiceKey, type FreshEntries } from "./services.ts";
 import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
 /** More changed slices at once (a large rollout): the full path is then as cheap per change. */
@@ -96,7 +95,7 @@ function regroupedSlices(
   const slicesByService = new Map(derived.value);
   const touched = new Set<Service>();
   for (const { old, next } of pairs) {
-    const key = serviceKeyOf(next);
+    const key = sliceServiceKey(next);
     // A slice of no Service is read by nobody: only its result changes.
     if (key === undefined) continue;
     const list = slicesByService.get(key);
@@ -121,13 +120,7 @@ function changedSlices(
 
 /** The same slice, still of the same Service (a relabelled one moves between Services' lists). */
 function sameSlice(a: EndpointSlice, b: EndpointSlice): boolean {
-  return sameObject(a, b) && serviceKeyOf(a) === serviceKeyOf(b);
-}
-
-/** `namespace/name` of the Service the slice belongs to, as the full path groups slices. */
-function serviceKeyOf(slice: EndpointSlice): string | undefined {
-  const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-  return service === undefined ? undefined : `${slice.metadata.namespace ?? ""}/${service}`;
+  return sameObject(a, b) && sliceServiceKey(a) === sliceServiceKey(b);
 }
 
 /**
@@ -147,32 +140,9 @@ function resolvedAgain(
     if (!set.entries.some(e => touched.has(e.service))) continue;
     const after = backendSetResolvedAgain(set, fresh, input);
     if (after === undefined) return undefined;
-    if (after === set) continue;
-    for (const [i, entry] of after.entries.entries()) {
-      const before = set.entries[i];
-      if (before === undefined || !sameApartFromEndpoints(before, entry)) return undefined;
-    }
-    sets.set(name, { before: set, after });
+    if (after !== set) sets.set(name, { before: set, after });
   }
   return sets;
-}
-
-/**
- * What the Service alone decides is as before: its settings, problems and TLS references (the same
- * Service object is parsed alike; checked, as the patch must never differ from the full path).
- */
-function sameApartFromEndpoints(before: BackendEntry, after: BackendEntry): boolean {
-  const a = before.resolved;
-  const b = after.resolved;
-  return (
-    before === after ||
-    (before.service === after.service &&
-      a.origin.object === b.origin.object &&
-      sameItems(a.origin.tags ?? [], b.origin.tags ?? []) &&
-      sameSettings(a.settings, b.settings) &&
-      JSON.stringify(a.problems) === JSON.stringify(b.problems) &&
-      JSON.stringify(a.tls) === JSON.stringify(b.tls))
-  );
 }
 
 /**
@@ -209,8 +179,9 @@ function patchedResults(
 
 /**
  * The Kong services of `sets` as the full path would build them now: the last ones with the new
- * backends (and, for one backend, its resolution's origin, as `buildService` takes it). Undefined when
- * the writer's last service was not built from the set resolved again.
+ * backends. All else comes from the Services, which did not change (`resolveBackend` is pure in its
+ * input: the same Service gives the same settings, origin and problems). Undefined when the writer's
+ * last service was not built from the set resolved again.
  */
 function irServices(
   memo: TranslationMemo,
@@ -220,12 +191,7 @@ function irServices(
   for (const [name, { before, after }] of sets) {
     const ir = memo.writer.services.get(name)?.ir;
     if (ir === undefined || !sameItems(ir.backends, before.backends)) return undefined;
-    const only = after.entries.length === 1 ? after.entries[0] : undefined;
-    services.push({
-      ...ir,
-      origin: only === undefined ? ir.origin : only.resolved.origin,
-      backends: after.backends,
-    });
+    services.push({ ...ir, backends: after.backends });
   }
   return services;
 }

@@ -4,7 +4,7 @@
  * what the results must say about the Services and EndpointSlices that were read. Shared by every
  * route kind; memoised per backend on the identity of what it reads.
  */
-import { CONFIGMAP_LABEL } from "../model/k8s.ts";
+import { CONFIGMAP_LABEL, SERVICE_NAME_LABEL } from "../model/k8s.ts";
 import type { ConfigMap, EndpointSlice, KubeObject, Secret, Service } from "../model/k8s.ts";
 import { resolveBackend, type TlsReferences } from "./backends.ts";
 import type {
@@ -43,6 +43,25 @@ export interface ServicesInput {
    * judges them, and `markServed` (served.ts) reads it to say which objects are served.
    */
   readonly refused?: Map<IrRoute, readonly string[]>;
+}
+
+/** `namespace/name` of the Service a slice belongs to (its `kubernetes.io/service-name` label). */
+export function sliceServiceKey(slice: EndpointSlice): string | undefined {
+  const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+  return service === undefined ? undefined : `${slice.metadata.namespace ?? ""}/${service}`;
+}
+
+/** The slices by `sliceServiceKey`, in list order: what backend resolution reads a Service's from. */
+export function slicesByService(slices: readonly EndpointSlice[]): Map<string, EndpointSlice[]> {
+  const map = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const key = sliceServiceKey(slice);
+    if (key === undefined) continue;
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [slice]);
+    else list.push(slice);
+  }
+  return map;
 }
 
 export function buildServices(input: ServicesInput): IrService[] {
