@@ -49,15 +49,3 @@ export function guardedStatusPatch(observed: ObservedStatus, status: object): ob
     ? { status }
     : { metadata: { resourceVersion: observed.resourceVersion }, status };
 }
-
-/** Deep equality of plain data (what desired statuses are made of). */
-export function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameData(x, b[i]));
-  }
-  if (!isRecord(a) || !isRecord(b)) return false;
-  const keys = Object.keys(a).filter(k => a[k] !== undefined);
-  if (keys.length !== Object.keys(b).filter(k => b[k] !== undefined).length) return false;
-  return keys.every(k => sameData(a[k], b[k]));
-}

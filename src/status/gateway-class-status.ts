@@ -10,12 +10,8 @@ import {
   mergeConditions,
   observedConditions,
 } from "./conditions.ts";
-import {
-  gatewayApiStatusPath,
-  guardedStatusPatch,
-  sameData,
-  statusRecord,
-} from "./gateway-api-status.ts";
+import { gatewayApiStatusPath, guardedStatusPatch, statusRecord } from "./gateway-api-status.ts";
+import { sameData } from "../util/compare.ts";
 import type { GatewayClassDesiredStatus, StatusMutator } from "./mutator.ts";
 import type { ObservedStatus } from "./observed.ts";
 

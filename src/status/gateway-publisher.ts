@@ -10,7 +10,7 @@
  */
 import type { Logger } from "pino";
 import type { Service } from "../model/k8s.ts";
-import { refKey, type ObjectRef } from "../model/object-ref.ts";
+import { RefKeys, refKey, type ObjectRef } from "../model/object-ref.ts";
 import type {
   ConditionSpec,
   GatewayClassStatusSpec,
@@ -34,7 +34,6 @@ import {
   type PublishAddresses,
 } from "./ingress-address.ts";
 import {
-  statusKey,
   type DesiredStatus,
   type GatewayClassDesiredStatus,
   type GatewayDesiredStatus,
@@ -43,6 +42,7 @@ import {
   type RouteDesiredStatus,
 } from "./mutator.ts";
 import type { StatusWriter } from "./writer.ts";
+import { once } from "../util/weak-once.ts";
 
 const ROUTE_KINDS: ReadonlySet<string> = new Set<GatewayRouteKind>([
   "HTTPRoute",
@@ -179,6 +179,17 @@ export class GatewayApiStatusPublisher {
   #addresses: PublishAddresses;
   /** The number of the report handled last, which a later report's `changes` may start from. */
   #reportSerial: number | undefined;
+  /**
+   * Per status, its key and what was built from it. Translation hands an unchanged route's status on
+   * as the same object (kept-statuses.ts), so a pass over thousands of routes builds nothing for
+   * them, and hands the writer the desired status it has, which it tells unchanged by identity.
+   */
+  readonly #keys = new RefKeys();
+  readonly #routeDesired = new WeakMap<
+    RouteStatusSpec,
+    { value: RouteDesiredStatus | undefined }
+  >();
+  readonly #pendingRoutes = new WeakMap<RouteStatusSpec, RouteStatusSpec>();
 
   constructor(options: GatewayApiStatusPublisherOptions) {
     this.#o = options;
@@ -253,7 +264,7 @@ export class GatewayApiStatusPublisher {
       gatewayDesired(this.#gatewayStatus(g), addresses),
     );
     for (const route of latest.routes) {
-      const desired = routeDesired(this.#routeStatus(route), this.#o.controllerName);
+      const desired = this.#routeDesiredOf(this.#routeStatus(route));
       if (desired !== undefined) next.push(desired);
     }
     this.#appliedKeys = this.#hand(this.#appliedKeys, next);
@@ -294,11 +305,17 @@ export class GatewayApiStatusPublisher {
   }
 
   #routeStatus(latest: RouteStatusSpec): RouteStatusSpec {
-    return this.#decide(latest, refKey(latest), {
+    return this.#decide(latest, this.#keys.of(latest), {
       applied: key => this.#appliedIndex().routes.get(key),
       rejected: rejectedRoute,
-      pending: pendingRoute,
+      pending: s => once(this.#pendingRoutes, s, pendingRoute),
     });
+  }
+
+  #routeDesiredOf(spec: RouteStatusSpec): RouteDesiredStatus | undefined {
+    return once(this.#routeDesired, spec, s => ({
+      value: routeDesired(s, this.#o.controllerName),
+    })).value;
   }
 
   /** The accepted config's statuses by key, indexed once per accepted config. */
@@ -311,7 +328,7 @@ export class GatewayApiStatusPublisher {
           gateways: new Map(
             (applied?.gateways ?? []).map(g => [refKey({ kind: "Gateway", ...g }), g]),
           ),
-          routes: new Map((applied?.routes ?? []).map(r => [refKey(r), r])),
+          routes: new Map((applied?.routes ?? []).map(r => [this.#keys.of(r), r])),
         },
       };
     }
@@ -320,9 +337,14 @@ export class GatewayApiStatusPublisher {
 
   /** Hands `next` to the writer and releases what it no longer holds; returns the keys handed. */
   #hand(previous: ReadonlySet<string>, next: readonly DesiredStatus[]): ReadonlySet<string> {
-    const keys = new Set(next.map(statusKey));
+    const keys = new Set<string>();
+    for (const desired of next) {
+      // The writer's key (`statusKey`) is the object's `refKey`.
+      const key = this.#keys.of(desired);
+      keys.add(key);
+      this.#o.statuses.desire(desired, key);
+    }
     for (const key of previous) if (!keys.has(key)) this.#o.statuses.release(key);
-    for (const desired of next) this.#o.statuses.desire(desired);
     return keys;
   }
 

@@ -17,10 +17,10 @@ import {
   gatewayApiStatusPath,
   guardedStatusPatch,
   recordsOf,
-  sameData,
   statusRecord,
   type Json,
 } from "./gateway-api-status.ts";
+import { sameData } from "../util/compare.ts";
 import type {
   GatewayDesiredStatus,
   GatewayStatusAddress,

@@ -14,12 +14,8 @@ import {
   type Condition,
   type DesiredCondition,
 } from "./conditions.ts";
-import {
-  gatewayApiStatusPath,
-  guardedStatusPatch,
-  sameData,
-  statusRecord,
-} from "./gateway-api-status.ts";
+import { gatewayApiStatusPath, guardedStatusPatch, statusRecord } from "./gateway-api-status.ts";
+import { sameData } from "../util/compare.ts";
 import type { AppliedConfigReport } from "./ingress-publisher.ts";
 import {
   statusKey,

@@ -19,10 +19,10 @@ import {
   gatewayApiStatusPath,
   guardedStatusPatch,
   recordsOf,
-  sameData,
   statusRecord,
   type Json,
 } from "./gateway-api-status.ts";
+import { sameData } from "../util/compare.ts";
 import type { RouteDesiredStatus, RouteParentDesiredStatus, StatusMutator } from "./mutator.ts";
 import type { ObservedStatus } from "./observed.ts";
 

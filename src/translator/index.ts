@@ -24,6 +24,7 @@ import {
   ownershipPolicy,
   TranslatedHeldBack,
 } from "./ownership-apply.ts";
+import { keptStatuses } from "./gateway/kept-statuses.ts";
 import { ClaimIndex, readInputs, rememberedForPatch, type PatchInputs } from "./patch-base.ts";
 import { patchTranslation } from "./patch.ts";
 import { patchEndpoints } from "./patch-endpoints.ts";
@@ -94,6 +95,7 @@ function translateWith(
   memo: TranslationMemo,
   inputs: PatchInputs,
 ): TranslationResult {
+  const lastStatuses = memo.patchBase?.result.gatewayApi;
   // Until this translation is done, the last one is no base: a throw in between (the memo's parts
   // already moved on) must not leave a base that disagrees with them.
   memo.patchBase = undefined;
@@ -212,7 +214,7 @@ function translateWith(
     result: {
       config: writeKongConfig(ir, memo.writer, flavor),
       results: built,
-      gatewayApi: gatewayApiStatuses(gatewayApi, built),
+      gatewayApi: keptStatuses(lastStatuses, gatewayApiStatuses(gatewayApi, built)),
       tenancy: owned.tenancy,
       ...(revisitAt === undefined ? {} : { revisitAt }),
     },

@@ -37,6 +37,7 @@ import { ageKeyOf } from "./ownership.ts";
 import type { PolicyUpstream } from "./upstream-policy.ts";
 import type { PatchBase } from "./patch-base.ts";
 import { CriterionVerdicts } from "./routes.ts";
+import { once } from "../util/weak-once.ts";
 
 /**
  * What a Service name led to when an Ingress looked it up: the Service it may route to, or none; and
@@ -171,16 +172,6 @@ export class TranslationMemo {
   /** A route's claim keys (conflicts.ts), once per route object. */
   readonly claims = (route: IrHttpRoute, compute: (route: IrHttpRoute) => ClaimKeys): ClaimKeys =>
     once(this.#claims, route, compute);
-}
-
-/** The value `map` holds for `key`, computed and kept on first use. */
-function once<K extends object, V>(map: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = compute(key);
-    map.set(key, value);
-  }
-  return value;
 }
 
 /** `value` of `cached` if it was derived from `list`, else a fresh derivation. */

@@ -8,6 +8,15 @@ import {
 } from "../../../src/status/gateway-publisher.ts";
 import { WAITING_FOR_KONG } from "../../../src/status/gateway-held.ts";
 import { statusKey, type DesiredStatus } from "../../../src/status/mutator.ts";
+import { parseSupportedObject } from "../../../src/model/parse.ts";
+import { Snapshotter } from "../../../src/store/snapshot.ts";
+import { Store } from "../../../src/store/store.ts";
+import {
+  createTranslator,
+  DEFAULT_TRANSLATE_OPTIONS,
+  TranslationMemo,
+  translate as translateSnapshot,
+} from "../../../src/translator/index.ts";
 import {
   cluster,
   G,
@@ -270,6 +279,73 @@ describe("GatewayApiStatusPublisher", () => {
         },
       ],
     });
+  });
+
+  it("hands an unchanged route's desired status on as the same object after a translation that changed another", () => {
+    const store = new Store({
+      ingressClass: "kong",
+      parse: parseSupportedObject,
+      logger: pino({ level: "silent" }),
+    });
+    const api = (generation: number, path: string) => {
+      const manifest = httpRouteManifest({ generation });
+      return {
+        ...manifest,
+        metadata: {
+          ...manifest.metadata,
+          name: "api",
+          uid: "uid-api",
+          resourceVersion: `2${generation}`,
+        },
+        spec: {
+          ...manifest.spec,
+          rules: [
+            {
+              matches: [{ path: { type: "PathPrefix", value: path } }],
+              backendRefs: [{ name: "web", port: 80 }],
+            },
+          ],
+        },
+      };
+    };
+    for (const raw of [
+      gatewayClassManifest(),
+      gatewayManifest(),
+      httpRouteManifest(),
+      api(1, "/v1"),
+      serviceManifest(),
+    ])
+      store.upsert(raw.kind as "HTTPRoute", raw);
+    const snapshots = new Snapshotter(store);
+    const translator = createTranslator(DEFAULT_TRANSLATE_OPTIONS, new TranslationMemo());
+    const { desired, publisher } = setup();
+    const first = translator(snapshots.take()).gatewayApi;
+    publisher.onTranslated(first);
+    publisher.onConfigApplied(first);
+    const web = desired.get("HTTPRoute/shop/web");
+    const apiBefore = desired.get("HTTPRoute/shop/api");
+    expect(web).toBeDefined();
+    store.upsert("HTTPRoute", api(2, "/v2"));
+    const snapshot = snapshots.take();
+    const second = translator(snapshot).gatewayApi;
+    // Translation keeps the unchanged statuses' objects, and its statuses equal a cold translation's.
+    expect(second).toEqual(translateSnapshot(snapshot, DEFAULT_TRANSLATE_OPTIONS).gatewayApi);
+    expect(second.routes.find(r => r.name === "web")).toBe(
+      first.routes.find(r => r.name === "web"),
+    );
+    expect(second.gateways[0]).toBe(first.gateways[0]);
+    publisher.onTranslated(second);
+    publisher.onConfigApplied(second);
+    // The writer tells the unchanged one by identity; the edited one is new, at its new generation.
+    expect(desired.get("HTTPRoute/shop/web")).toBe(web);
+    const apiAfter = desired.get("HTTPRoute/shop/api");
+    expect(apiAfter).not.toBe(apiBefore);
+    expect(apiAfter).toMatchObject({ generation: 2 });
+    // What the writer holds is what a publisher handed only the second translation would give it.
+    const fresh = setup();
+    fresh.publisher.onTranslated(second);
+    fresh.publisher.onConfigApplied(second);
+    expect(desired).toEqual(fresh.desired);
   });
 
   it("gives each condition the generation translation saw, and routes our controller name", () => {
