@@ -11,9 +11,13 @@
  * the config, the applied feed gets the translation and every sender view, and feeds the Ingress, Kong
  * and Gateway API publishers and the status writer (not running: no API server). Prints the main-thread
  * CPU spent in the feed's calls per edit (its report, the publishers, the writer's `desire`).
+ * `CYCLE_LOG=debug` (or another pino level) shows what the sender and the status side log: a push
+ * refused or a fallback built makes the sender translate other snapshots, which no edit patches.
  *
  * With `CYCLE_ROUTES=HTTPRoute`, the apps are routed by HTTPRoutes on one Gateway instead of Ingresses
- * (synthetic-cluster.ts), and the edits change an HTTPRoute. With `CYCLE_EDIT=EndpointSlice`, each edit
+ * (synthetic-cluster.ts), and the edits change an HTTPRoute; with `CYCLE_ROUTES=mixed`, the Ingress
+ * cluster has a Gateway and an HTTPRoute for every fiftieth app beside, and the edits change an Ingress.
+ * With `CYCLE_EDIT=EndpointSlice`, each edit
  * replaces a pod in an app's EndpointSlice instead of changing its route.
  *
  * With `CYCLE_COLD=1`, each of the `CYCLE_EDITS` rounds is a cold translation (`translate`, nothing
@@ -53,7 +57,13 @@ import {
 import { systemClock } from "../../src/util/clock.ts";
 import { startKongStandIn } from "./live/kong-standin.ts";
 import { asStored, loadedStore } from "./offline.ts";
-import { appRoute, appSlice, clusterRoutedBy, type RouteKind } from "./synthetic-cluster.ts";
+import {
+  appRoute,
+  appSlice,
+  clusterRoutedBy,
+  editedKind,
+  type RouteKind,
+} from "./synthetic-cluster.ts";
 
 const apps = Number(process.env["CYCLE_APPS"] ?? 3333);
 const edits = Number(process.env["CYCLE_EDITS"] ?? 200);
@@ -62,7 +72,10 @@ const withStatus = process.env["CYCLE_STATUS"] === "1";
 const cold = process.env["CYCLE_COLD"] === "1";
 const warmup = Number(process.env["CYCLE_WARMUP"] ?? 3);
 const heapFile = process.env["CYCLE_HEAP"];
-const routeKind: RouteKind = process.env["CYCLE_ROUTES"] === "HTTPRoute" ? "HTTPRoute" : "Ingress";
+const routeKind: RouteKind =
+  process.env["CYCLE_ROUTES"] === "HTTPRoute" || process.env["CYCLE_ROUTES"] === "mixed"
+    ? process.env["CYCLE_ROUTES"]
+    : "Ingress";
 const editsSlices = process.env["CYCLE_EDIT"] === "EndpointSlice";
 
 /** This thread's CPU time in ms: other processes on a shared machine do not count. */
@@ -97,7 +110,9 @@ const translator = createTranslator(DEFAULT_TRANSLATE_OPTIONS, memo);
 const encoder = new ConfigEncoder();
 encoder.encode(translator(snapshots.take()).config);
 const indexOf = new Map(objects.map((o, i) => [o, i]));
-const edited = objects.filter(o => o.kind === (editsSlices ? "EndpointSlice" : routeKind));
+const edited = objects.filter(
+  o => o.kind === (editsSlices ? "EndpointSlice" : editedKind(routeKind)),
+);
 const status = withStatus ? await statusSide() : undefined;
 status?.push(translator(snapshots.take()), snapshots.take());
 await status?.confirmed();
@@ -181,7 +196,7 @@ if (status !== undefined) {
  * calls summed apart from the sender's own work (encoding, HTTP).
  */
 async function statusSide() {
-  const logger = pino({ level: "silent" });
+  const logger = pino({ level: process.env["CYCLE_LOG"] ?? "silent" });
   const registry = new Registry();
   const kong = await startKongStandIn({ maxBodyBytes: 256 * 1024 * 1024 });
   const side = buildStatusSide({

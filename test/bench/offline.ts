@@ -26,6 +26,7 @@ import {
   appRoute,
   appSlice,
   clusterRoutedBy,
+  editedKind,
   objectCountRoutedBy,
   ROUTE_KINDS,
   type RouteKind,
@@ -109,7 +110,7 @@ function bench(kind: RouteKind, size: number, runs: number): Figures {
   const encoder = new ConfigEncoder();
   encoder.encode(translator(snapshots.take()).config);
   const objectIndex = new Map(objects.map((o, i) => [o, i]));
-  const routes = objects.filter(o => o.kind === kind);
+  const routes = objects.filter(o => o.kind === editedKind(kind));
   for (let edit = 0; edit < runs * 4; edit++) {
     const app = (edit * 7919) % routes.length;
     const original = routes[app];
@@ -120,7 +121,7 @@ function bench(kind: RouteKind, size: number, runs: number): Figures {
       edit + 2,
     );
     timed(figures.incremental, () => {
-      store.upsert(kind, edited);
+      store.upsert(editedKind(kind), edited);
       encoder.encode(translator(snapshots.take()).config);
     });
   }

@@ -232,22 +232,56 @@ export function syntheticRouteCluster(apps: number): KubeObject[] {
   return objects;
 }
 
-/** What routes the apps: the Ingress cluster or its HTTPRoute counterpart. */
-export type RouteKind = "Ingress" | "HTTPRoute";
+/**
+ * The Ingress cluster midway to Gateway API: the GatewayClass and Gateway beside it, and every fiftieth
+ * app routed by an HTTPRoute as well, on a host of its own (`<app>.gw.example.com`). Fiftieth, not more:
+ * at 3,333 apps the config then stays under the default `--max-config-bytes` (10.1 of 10.5 MB; every
+ * tenth app's made it 10.6 and the sender left objects out to fit).
+ */
+export function syntheticMixedCluster(apps: number): KubeObject[] {
+  const objects = [...syntheticCluster(apps), ...gatewayObjects()];
+  for (let app = 0; app < apps; app += MIXED_ROUTE_EVERY) {
+    const route = appHttpRoute(app);
+    const beside: HTTPRoute = {
+      ...route,
+      spec: { ...route.spec, hostnames: [`${appName(app)}.gw.example.com`] },
+    };
+    objects.push(beside);
+  }
+  return objects;
+}
 
-export const ROUTE_KINDS: readonly RouteKind[] = ["Ingress", "HTTPRoute"];
+const MIXED_ROUTE_EVERY = 50;
+
+/**
+ * What routes the apps: the Ingress cluster, its HTTPRoute counterpart, or the Ingress cluster with
+ * a Gateway and some HTTPRoutes beside (`mixed`, whose edits change Ingresses).
+ */
+export type RouteKind = "Ingress" | "HTTPRoute" | "mixed";
+
+export const ROUTE_KINDS: readonly RouteKind[] = ["Ingress", "HTTPRoute", "mixed"];
 
 /** The cluster of `apps` apps routed by `kind`. */
 export function clusterRoutedBy(kind: RouteKind, apps: number): KubeObject[] {
+  if (kind === "mixed") return syntheticMixedCluster(apps);
   return kind === "Ingress" ? syntheticCluster(apps) : syntheticRouteCluster(apps);
 }
 
-/** The app's route of `kind`; with a `marker`, its Exact path becomes `/bench-seq-<marker>`. */
+/** The kind of object an edit of the cluster routed by `kind` changes. */
+export function editedKind(kind: RouteKind): "Ingress" | "HTTPRoute" {
+  return kind === "HTTPRoute" ? "HTTPRoute" : "Ingress";
+}
+
+/**
+ * The app's route that edits of the cluster routed by `kind` change (`editedKind`); with a `marker`,
+ * its Exact path becomes `/bench-seq-<marker>`.
+ */
 export function appRoute(kind: RouteKind, app: number, marker?: number): Ingress | HTTPRoute {
-  return kind === "Ingress" ? appIngress(app, marker) : appHttpRoute(app, marker);
+  return editedKind(kind) === "Ingress" ? appIngress(app, marker) : appHttpRoute(app, marker);
 }
 
 /** Objects in the cluster of `apps` apps routed by `kind` (namespaces not counted). */
 export function objectCountRoutedBy(kind: RouteKind, apps: number): number {
+  if (kind === "mixed") return objectCount(apps) + 2 + Math.ceil(apps / MIXED_ROUTE_EVERY);
   return kind === "Ingress" ? objectCount(apps) : apps * 3 + 2;
 }
