@@ -9,9 +9,17 @@
  * and the tenancy report stand), every route admitted and within budget, no path claim another Ingress
  * makes too (conflicts.ts), its TLS hosts claimed first by itself with the same section (certificates
  * stand), every route on a Kong service it routed to before (same backends, same spec if it brought
- * the spec), no default backend, no plugins, nothing said about other objects, no Gateway API object
- * (their routes' priorities and claims depend on every route). Anything else is left to the full path,
- * which stays the reference: the property tests compare every patch with a cold translation.
+ * the spec), no default backend, no plugins, nothing said about other objects, no host owned on a
+ * wildcard (then catch-alls and excepted hosts relate routes to each other). Anything else is left to
+ * the full path, which stays the reference: the property tests compare every patch with a cold
+ * translation.
+ *
+ * Gateway API objects in the cluster change none of this, as long as none of them changed (only the
+ * Ingress list may): HTTPRoutes' host claims count in the ownership asked again, which stands since
+ * the Ingress claims the same hosts; a listener's certificate takes only hosts no Ingress bound first,
+ * and the Ingress binds the same ones; the Ingress's Kong services hold no Gateway API route (their
+ * names differ), and under the expressions router only Gateway API matches and host catch-alls take
+ * priorities relative to other routes, which an Ingress route's own priority does not enter.
  */
 import type { Ingress, IngressClass, ServicePort } from "../model/k8s.ts";
 import { refKey } from "../model/object-ref.ts";
@@ -45,17 +53,6 @@ import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from
 
 /** More changed Ingresses at once are rare (a rollout): the full path is then as cheap per change. */
 const MAX_CHANGED = 8;
-
-/** Kinds whose objects' claims and route priorities depend on every route: any of them, full path. */
-const GATEWAY_LISTS = [
-  "gatewayClasses",
-  "gateways",
-  "httpRoutes",
-  "grpcRoutes",
-  "tcpRoutes",
-  "tlsRoutes",
-  "udpRoutes",
-] as const satisfies readonly (keyof Snapshot)[];
 
 const NO_SETTINGS = Object.freeze({});
 
@@ -112,10 +109,9 @@ export function patchTranslation(
   return commit(ctx, entries);
 }
 
-/** Only Ingresses changed, read with the same answers, and no wildcard host or Gateway API object. */
+/** Only Ingresses changed, read with the same answers, and no wildcard host owned. */
 function patchable(base: PatchBase, snapshot: Snapshot, inputs: PatchInputs): boolean {
   if (base.ownership.ownsWildcards()) return false;
-  if (GATEWAY_LISTS.some(list => snapshot[list].length > 0)) return false;
   return onlyListChanged(base, snapshot, inputs, "ingresses");
 }
 

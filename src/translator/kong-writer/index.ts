@@ -152,9 +152,10 @@ export function writeKongConfig(
 /**
  * `config` (written last from `memo`) with the Kong services of `services` written anew, for a change
  * that touched only their routes (patch.ts): every other entity is kept by identity, so the encoder
- * reuses their bytes. `services` must keep their names, upstreams and bodies, and the config must hold
- * no Gateway API route and no host catch-all (their priorities depend on every route); undefined when a
- * service is not where `config` has it or its upstream would change, and `memo` is then untouched.
+ * reuses their bytes. `services` must keep their names, upstreams and bodies, and hold no Gateway API
+ * route and no host catch-all (their priorities depend on every route, and only `services` are asked
+ * here); undefined when a service is not where `config` has it or its upstream would change, and `memo`
+ * is then untouched.
  */
 export function rewriteServices(
   config: KongConfig,
@@ -163,6 +164,7 @@ export function rewriteServices(
   flavor: WriterFlavor,
 ): KongConfig | undefined {
   if (memo.flavor !== flavor) return undefined;
+  if (services.some(s => s.routes.some(rankedAgainstOthers))) return undefined;
   const writing = routeWriting({ services, certificates: [] }, flavor);
   const list = config.services ?? [];
   const rewritten = [...list];
@@ -211,6 +213,11 @@ export function rewriteUpstreams(
   }
   for (const w of written) memo.services.set(w.ir.name, w);
   return { ...config, upstreams: rewritten };
+}
+
+/** A Gateway API match or a host catch-all: under expressions, its priority depends on other routes. */
+function rankedAgainstOthers(route: IrRoute): boolean {
+  return route.kind === "http" && (route.place !== undefined || route.hostCatchAll === true);
 }
 
 /** Whether the two write the same Kong service entity and routes (`kongService`): all but the backends. */

@@ -4,7 +4,10 @@
  * through the shared encoder), whether it patched the last translation or translated in full. Edits
  * that relate the Ingress to other objects (a host moved onto another Ingress's, a path another one
  * claims, TLS, a default backend, its class, a budget, another backend Service, plugins) must take the
- * full path; edits of an Ingress's own routes in a cluster without such relations must be patched.
+ * full path; edits of an Ingress's own routes in a cluster without such relations must be patched,
+ * also beside Gateway API objects: HTTPRoutes on an Ingress's host (one of its namespace, one of
+ * another, refused) and on their own, on a Gateway whose HTTPS listener binds its certificate to its
+ * routes' hosts.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -105,7 +108,86 @@ function ingress(app: number, shape: Shape): unknown {
   };
 }
 
-function loadCluster(store: Store): void {
+const G = "gateway.networking.k8s.io";
+
+function httpRoute(p: { namespace: string; name: string; host: string; app: number; day: number }) {
+  return {
+    apiVersion: `${G}/v1`,
+    kind: "HTTPRoute",
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      uid: `uid-route-${p.name}`,
+      resourceVersion: "1",
+      generation: 1,
+      creationTimestamp: `2024-01-0${p.day}T00:00:00Z`,
+    },
+    spec: {
+      parentRefs: [{ group: G, kind: "Gateway", namespace: "infra", name: "kong" }],
+      hostnames: [p.host],
+      rules: [
+        {
+          matches: [{ path: { type: "PathPrefix", value: `/route-${p.name}` } }],
+          backendRefs: [{ name: SERVICE(p.app), port: 80 }],
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Our GatewayClass, a Gateway with an HTTP listener and an HTTPS one (no hostname: its certificate is
+ * bound to its routes' hosts), and HTTPRoutes: on app 4's host in its namespace (both serve it), on
+ * app 0's host from another namespace (newer: refused, app 0 owns the host), and on a host of its own.
+ */
+function loadGatewayApi(store: Store): void {
+  store.upsert("GatewayClass", {
+    apiVersion: `${G}/v1`,
+    kind: "GatewayClass",
+    metadata: { name: "kong", uid: "uid-gwc", resourceVersion: "1", generation: 1 },
+    spec: { controllerName: "konghq.com/kic-gateway-controller" },
+  });
+  const allowed = { namespaces: { from: "All" } };
+  store.upsert("Gateway", {
+    apiVersion: `${G}/v1`,
+    kind: "Gateway",
+    metadata: {
+      name: "kong",
+      namespace: "infra",
+      uid: "uid-gw",
+      resourceVersion: "1",
+      generation: 1,
+    },
+    spec: {
+      gatewayClassName: "kong",
+      listeners: [
+        { name: "http", port: 80, protocol: "HTTP", allowedRoutes: allowed },
+        {
+          name: "https",
+          port: 443,
+          protocol: "HTTPS",
+          allowedRoutes: allowed,
+          tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "tls-gw" }] },
+        },
+      ],
+    },
+  });
+  store.upsert(
+    "HTTPRoute",
+    httpRoute({ namespace: "shop", name: "beside", host: HOST(4), app: 4, day: 5 }),
+  );
+  store.upsert(
+    "HTTPRoute",
+    httpRoute({ namespace: "blog", name: "foreign", host: HOST(0), app: 1, day: 5 }),
+  );
+  store.upsert(
+    "HTTPRoute",
+    httpRoute({ namespace: "blog", name: "alone", host: "routes.example.com", app: 3, day: 5 }),
+  );
+}
+
+function loadCluster(store: Store, gatewayApi = false): void {
+  if (gatewayApi) loadGatewayApi(store);
   store.upsert("IngressClass", {
     apiVersion: "networking.k8s.io/v1",
     kind: "IngressClass",
@@ -136,20 +218,43 @@ function loadCluster(store: Store): void {
     });
     store.upsert("Ingress", ingress(app, baseShape(app)));
   }
+  announceSecrets(store, gatewayApi);
   deliverSecrets(store);
 }
 
 /** The TLS Secrets referenced ones are fetched from, as the controller's fetcher delivers them. */
 function secretOf(namespace: string, name: string): unknown {
+  if (namespace === "infra" && name === "tls-gw")
+    return {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace, uid: `uid-${namespace}-${name}`, resourceVersion: "1" },
+      type: "kubernetes.io/tls",
+      data: { "tls.crt": b64("api.crt"), "tls.key": b64("api.key") },
+    };
   const app = Number(name.replace("tls-", ""));
   if (!name.startsWith("tls-") || !HAS_TLS(app) || NAMESPACE(app) !== namespace) return undefined;
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name, namespace, uid: `uid-tls-${app}`, resourceVersion: "1" },
+    metadata: { name, namespace, uid: `uid-${namespace}-${name}`, resourceVersion: "1" },
     type: "kubernetes.io/tls",
     data: { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") },
   };
+}
+
+/** The TLS Secrets as the metadata-only watch announces them: the store asks for the data of those used. */
+function announceSecrets(store: Store, gatewayApi: boolean): void {
+  const names = Array.from({ length: APPS }, (_, app) => app)
+    .filter(HAS_TLS)
+    .map(app => ({ namespace: NAMESPACE(app), name: `tls-${app}` }));
+  if (gatewayApi) names.push({ namespace: "infra", name: "tls-gw" });
+  for (const { namespace, name } of names)
+    store.upsert("Secret", {
+      apiVersion: "meta.k8s.io/v1",
+      kind: "PartialObjectMetadata",
+      metadata: { name, namespace, uid: `uid-${namespace}-${name}`, resourceVersion: "1" },
+    });
 }
 
 /** Fills every Secret the store waits for, or tells it the Secret is not there. */
@@ -278,26 +383,43 @@ function ownEditsOnly(shape: Shape, app: number): boolean {
 
 describe("patched translation", () => {
   it.each([
-    [1, "traditional_compatible"],
-    [2, "traditional_compatible"],
-    [3, "expressions"],
-    [4, "traditional_compatible"],
-    [5, "expressions"],
-    [6, "traditional_compatible"],
+    [1, "traditional_compatible", false],
+    [2, "traditional_compatible", false],
+    [3, "expressions", false],
+    [4, "traditional_compatible", false],
+    [5, "expressions", false],
+    [6, "traditional_compatible", false],
+    [7, "traditional_compatible", true],
+    [8, "expressions", true],
+    [9, "traditional_compatible", true],
+    [10, "expressions", true],
   ] as const)(
-    "equals a cold translation after every Ingress edit (seed %i, %s)",
-    (seed, flavor) => {
+    "equals a cold translation after every Ingress edit (seed %i, %s, Gateway API objects: %s)",
+    (seed, flavor, gatewayApi) => {
       const random = seededRandom(seed);
       const options: TranslateOptions = { ...OPTIONS, routerFlavor: () => flavor };
       const store = newStore();
       store.onSecretNeeded(() => undefined);
-      loadCluster(store);
+      loadCluster(store, gatewayApi);
       const snapshots = new Snapshotter(store);
       const memo = new TranslationMemo();
       const memoised = createTranslator(options, memo);
       const encoder = new ConfigEncoder();
       const shapes = Array.from({ length: APPS }, (_, app) => baseShape(app));
-      memoised(snapshots.take());
+      const first = memoised(snapshots.take());
+      if (gatewayApi) {
+        // The relations are there: the HTTPRoutes attached, the foreign one refused on app 0's host,
+        // the listener's certificate bound to the routes' hosts no Ingress bound first.
+        const outcome = (name: string) =>
+          first.results.find(r => r.ref.kind === "HTTPRoute" && r.ref.name === name)?.outcome;
+        expect([outcome("beside"), outcome("foreign"), outcome("alone")]).toEqual([
+          "translated",
+          "excluded",
+          "translated",
+        ]);
+        const snis = first.config.certificates?.flatMap(c => c.snis?.map(sni => sni.name) ?? []);
+        expect(snis).toEqual(expect.arrayContaining(["routes.example.com", HOST(4)]));
+      }
       let patchedSteps = 0;
       let ownSteps = 0;
       let previous = snapshots.take();
