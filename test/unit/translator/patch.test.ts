@@ -2,12 +2,13 @@
  * Property: a translator fed random Ingress-only edits through a real Store and Snapshotter gives, after
  * every step, exactly what a cold translation of the same snapshot gives (results, and config bytes
  * through the shared encoder), whether it patched the last translation or translated in full. Edits
- * that relate the Ingress to other objects (a host moved onto another Ingress's, a path another one
- * claims, TLS, a default backend, its class, a budget, another backend Service, plugins) must take the
- * full path; edits of an Ingress's own routes in a cluster without such relations must be patched,
- * also beside Gateway API objects: HTTPRoutes on an Ingress's host (one of its namespace, one of
- * another, refused) and on their own, on a Gateway whose HTTPS listener binds its certificate to its
- * routes' hosts.
+ * that relate the Ingress to other objects (a host moved onto another Ingress's or an HTTPRoute's, a
+ * path another one claims, TLS, a default backend, its class, a budget, another backend Service,
+ * plugins) must take the full path; edits of an Ingress's own routes in a cluster without such
+ * relations must be patched, also beside Gateway API objects: HTTPRoutes on an Ingress's host (one of
+ * its namespace; one of another, refused; an older one of another, which the Ingress is refused) and
+ * on their own, on a Gateway whose HTTPS listeners bind their certificate to routes' hosts and to an
+ * Ingress's TLS host, which the Ingress binds first.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -35,8 +36,12 @@ const HOST = (app: number): string => (app === 2 ? "app-0.example.com" : `app-${
 const HAS_TLS = (app: number): boolean => app % 4 === 1 || app === 0 || app === 2;
 /** App 2 binds app 0's host to app 0's Secret: the older app 0 binds it, app 2 is related to it. */
 const TLS_SECRET = (app: number): string => (app === 2 ? "tls-0" : `tls-${app}`);
-/** Related to another Ingress by its base shape already: its edits may take either path. */
-const RELATED_AT_BASE = new Set([2]);
+/**
+ * Related to another object by its base shape already: its edits may take either path. Beside the
+ * Gateway API objects, app 6 is refused its host by an older HTTPRoute of another namespace.
+ */
+const relatedAtBase = (gatewayApi: boolean): ReadonlySet<number> =>
+  new Set(gatewayApi ? [2, 6] : [2]);
 
 /** Keeps ordinary Ingresses (two paths) within budget, and one with six paths over it. */
 const OPTIONS: TranslateOptions = {
@@ -110,7 +115,13 @@ function ingress(app: number, shape: Shape): unknown {
 
 const G = "gateway.networking.k8s.io";
 
-function httpRoute(p: { namespace: string; name: string; host: string; app: number; day: number }) {
+function httpRoute(p: {
+  namespace: string;
+  name: string;
+  host: string;
+  app: number;
+  created: string;
+}) {
   return {
     apiVersion: `${G}/v1`,
     kind: "HTTPRoute",
@@ -120,7 +131,7 @@ function httpRoute(p: { namespace: string; name: string; host: string; app: numb
       uid: `uid-route-${p.name}`,
       resourceVersion: "1",
       generation: 1,
-      creationTimestamp: `2024-01-0${p.day}T00:00:00Z`,
+      creationTimestamp: p.created,
     },
     spec: {
       parentRefs: [{ group: G, kind: "Gateway", namespace: "infra", name: "kong" }],
@@ -135,10 +146,19 @@ function httpRoute(p: { namespace: string; name: string; host: string; app: numb
   };
 }
 
+/** The host of an HTTPRoute alone. */
+const ROUTE_HOST = "routes.example.com";
+
+/** Newer than every Ingress (2024-01-01 to -03), and older. */
+const NEWER = "2024-01-05T00:00:00Z";
+const OLDER = "2023-12-01T00:00:00Z";
+
 /**
- * Our GatewayClass, a Gateway with an HTTP listener and an HTTPS one (no hostname: its certificate is
- * bound to its routes' hosts), and HTTPRoutes: on app 4's host in its namespace (both serve it), on
- * app 0's host from another namespace (newer: refused, app 0 owns the host), and on a host of its own.
+ * Our GatewayClass, a Gateway with an HTTP listener and two HTTPS ones (one without hostname, whose
+ * certificate is bound to its routes' hosts; one on app 5's host, which app 5's TLS binds first), and
+ * HTTPRoutes: on app 4's host in its namespace (both serve it), on app 0's host from another namespace
+ * (newer: refused, app 0 owns the host), on app 6's host from another namespace (older: app 6 is
+ * refused it), and on a host of its own.
  */
 function loadGatewayApi(store: Store): void {
   store.upsert("GatewayClass", {
@@ -169,21 +189,24 @@ function loadGatewayApi(store: Store): void {
           allowedRoutes: allowed,
           tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "tls-gw" }] },
         },
+        {
+          name: "https-named",
+          port: 443,
+          protocol: "HTTPS",
+          hostname: HOST(5),
+          allowedRoutes: allowed,
+          tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "tls-gw" }] },
+        },
       ],
     },
   });
-  store.upsert(
-    "HTTPRoute",
-    httpRoute({ namespace: "shop", name: "beside", host: HOST(4), app: 4, day: 5 }),
-  );
-  store.upsert(
-    "HTTPRoute",
-    httpRoute({ namespace: "blog", name: "foreign", host: HOST(0), app: 1, day: 5 }),
-  );
-  store.upsert(
-    "HTTPRoute",
-    httpRoute({ namespace: "blog", name: "alone", host: "routes.example.com", app: 3, day: 5 }),
-  );
+  const routes = [
+    { namespace: "shop", name: "beside", host: HOST(4), app: 4, created: NEWER },
+    { namespace: "blog", name: "foreign", host: HOST(0), app: 1, created: NEWER },
+    { namespace: "blog", name: "elder", host: HOST(6), app: 1, created: OLDER },
+    { namespace: "blog", name: "alone", host: ROUTE_HOST, app: 3, created: NEWER },
+  ];
+  for (const route of routes) store.upsert("HTTPRoute", httpRoute(route));
 }
 
 function loadCluster(store: Store, gatewayApi = false): void {
@@ -271,6 +294,7 @@ const OWN_EDITS = ["path", "pathType", "stripPath", "restore"] as const;
 /** Edits that relate the Ingress to other objects, or change what it claims: must not be patched. */
 const RELATING_EDITS = [
   "hostOntoOther",
+  "hostOntoRoute",
   "conflictingPath",
   "tls",
   "defaultBackend",
@@ -305,6 +329,9 @@ function editedShape(edit: Edit, app: number, shape: Shape, random: () => number
       return baseShape(app);
     case "hostOntoOther":
       return { ...shape, host: HOST(other) };
+    case "hostOntoRoute":
+      // An HTTPRoute's own host, beside the Gateway API objects (a new host without them).
+      return { ...shape, host: ROUTE_HOST };
     case "conflictingPath":
       // App 2's host is app 0's: the same path there is a conflict (or a share) between them.
       return app === 0 || app === 2
@@ -361,7 +388,9 @@ function relates(edit: Edit, app: number, shapes: readonly Shape[]): boolean {
     other.host === mine.host &&
     other.className === "kong" &&
     other.paths.length <= 2 &&
-    other.annotations["konghq.com/plugins"] === undefined
+    other.annotations["konghq.com/plugins"] === undefined &&
+    // The other may have left that path (a budget edit undone keeps its `/many-*` paths).
+    other.paths.some(o => mine.paths.some(m => m.path === o.path && m.pathType === o.pathType))
   );
 }
 
@@ -412,13 +441,24 @@ describe("patched translation", () => {
         // the listener's certificate bound to the routes' hosts no Ingress bound first.
         const outcome = (name: string) =>
           first.results.find(r => r.ref.kind === "HTTPRoute" && r.ref.name === name)?.outcome;
-        expect([outcome("beside"), outcome("foreign"), outcome("alone")]).toEqual([
-          "translated",
-          "excluded",
-          "translated",
+        expect(["beside", "foreign", "elder", "alone"].map(name => [name, outcome(name)])).toEqual([
+          ["beside", "translated"],
+          ["foreign", "excluded"],
+          ["elder", "translated"],
+          ["alone", "translated"],
+        ]);
+        const ingress6 = first.results.find(
+          r => r.ref.kind === "Ingress" && r.ref.name === "app-6",
+        );
+        expect(ingress6?.problems.map(p => p.reason)).toContain("HostOwnedByOtherNamespace");
+        // The listeners' certificate yields to the Ingresses' on their TLS hosts, and says so.
+        const gateway = first.results.find(r => r.ref.kind === "Gateway");
+        expect(gateway?.problems.map(p => p.message)).toEqual([
+          expect.stringContaining(`"${HOST(0)}" already uses Secret shop/tls-0`),
+          expect.stringContaining(`"${HOST(5)}" already uses Secret blog/tls-5`),
         ]);
         const snis = first.config.certificates?.flatMap(c => c.snis?.map(sni => sni.name) ?? []);
-        expect(snis).toEqual(expect.arrayContaining(["routes.example.com", HOST(4)]));
+        expect(snis).toEqual(expect.arrayContaining([ROUTE_HOST, HOST(4)]));
       }
       let patchedSteps = 0;
       let ownSteps = 0;
@@ -464,7 +504,7 @@ describe("patched translation", () => {
           ownBefore &&
           ownAfter &&
           snapshot !== previous &&
-          ![...edited].some(app => RELATED_AT_BASE.has(app))
+          ![...edited].some(app => relatedAtBase(gatewayApi).has(app))
         ) {
           ownSteps++;
           expect(patched, `step ${step}: own edits must be patched`).toBe(true);
