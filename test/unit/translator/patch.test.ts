@@ -247,22 +247,20 @@ function loadCluster(store: Store, gatewayApi = false): void {
 
 /** The TLS Secrets referenced ones are fetched from, as the controller's fetcher delivers them. */
 function secretOf(namespace: string, name: string): unknown {
-  if (namespace === "infra" && name === "tls-gw")
-    return {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name, namespace, uid: `uid-${namespace}-${name}`, resourceVersion: "1" },
-      type: "kubernetes.io/tls",
-      data: { "tls.crt": b64("api.crt"), "tls.key": b64("api.key") },
-    };
+  if (namespace === "infra" && name === "tls-gw") return tlsSecret(namespace, name, "api");
   const app = Number(name.replace("tls-", ""));
   if (!name.startsWith("tls-") || !HAS_TLS(app) || NAMESPACE(app) !== namespace) return undefined;
+  return tlsSecret(namespace, name, "shop");
+}
+
+/** A TLS Secret holding one of the test certificates (`shop` or `api`) and its key. */
+function tlsSecret(namespace: string, name: string, pair: string): unknown {
   return {
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name, namespace, uid: `uid-${namespace}-${name}`, resourceVersion: "1" },
     type: "kubernetes.io/tls",
-    data: { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") },
+    data: { "tls.crt": b64(`${pair}.crt`), "tls.key": b64(`${pair}.key`) },
   };
 }
 
