@@ -239,19 +239,27 @@ export function syntheticRouteCluster(apps: number): KubeObject[] {
  * tenth app's made it 10.6 and the sender left objects out to fit).
  */
 export function syntheticMixedCluster(apps: number): KubeObject[] {
-  const objects = [...syntheticCluster(apps), ...gatewayObjects()];
-  for (let app = 0; app < apps; app += MIXED_ROUTE_EVERY) {
-    const route = appHttpRoute(app);
-    const beside: HTTPRoute = {
-      ...route,
-      spec: { ...route.spec, hostnames: [`${appName(app)}.gw.example.com`] },
-    };
-    objects.push(beside);
-  }
+  return [...syntheticCluster(apps), ...mixedGatewayApiObjects(apps)];
+}
+
+/** The apps of the mixed cluster that an HTTPRoute routes as well: every `MIXED_ROUTE_EVERY`th. */
+export const MIXED_ROUTE_EVERY = 50;
+
+/** What the mixed cluster adds to the Ingress cluster: the GatewayClass, the Gateway and the HTTPRoutes. */
+export function mixedGatewayApiObjects(apps: number): KubeObject[] {
+  const objects = gatewayObjects();
+  for (let app = 0; app < apps; app += MIXED_ROUTE_EVERY) objects.push(mixedRoute(app));
   return objects;
 }
 
-const MIXED_ROUTE_EVERY = 50;
+/**
+ * The HTTPRoute of app `app` (a multiple of `MIXED_ROUTE_EVERY`) in the mixed cluster: the app's
+ * HTTPRoute on `<app>.gw.example.com`; with a `marker`, its Exact path becomes `/bench-seq-<marker>`.
+ */
+export function mixedRoute(app: number, marker?: number): HTTPRoute {
+  const route = appHttpRoute(app, marker);
+  return { ...route, spec: { ...route.spec, hostnames: [`${appName(app)}.gw.example.com`] } };
+}
 
 /**
  * What routes the apps: the Ingress cluster, its HTTPRoute counterpart, or the Ingress cluster with

@@ -7,7 +7,7 @@
  * a marked one (synthetic-cluster.ts), found again among its upstream's targets.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { appIngress, appSlice } from "../synthetic-cluster.ts";
+import { appIngress, appSlice, MIXED_ROUTE_EVERY, mixedRoute } from "../synthetic-cluster.ts";
 import { nowMs, whileRunning, type ProcSample } from "./controller-process.ts";
 import type { PostRecord } from "./kong-standin.ts";
 import { translationTime, type Run, type ScaleContext } from "./scenarios.ts";
@@ -30,8 +30,17 @@ export interface ChangesResult {
   readonly posts: number;
 }
 
-/** What a single change edits: an app's Ingress (a path), or its EndpointSlice (a pod replaced). */
-export type ChangeKind = "Ingress" | "EndpointSlice";
+/**
+ * What a single change edits: an app's Ingress (a path), its EndpointSlice (a pod replaced), or, in the
+ * mixed cluster, its HTTPRoute (a path).
+ */
+export type ChangeKind = "Ingress" | "EndpointSlice" | "HTTPRoute";
+
+/** The object `what` of app `app`, carrying `marker`. */
+function edited(what: ChangeKind, app: number, marker: number) {
+  if (what === "Ingress") return appIngress(app, marker);
+  return what === "EndpointSlice" ? appSlice(app, marker) : mixedRoute(app, marker);
+}
 
 /** Re-applies app `app`'s `what` with `marker`; resolves when the API server's response arrived. */
 async function edit(
@@ -40,7 +49,7 @@ async function edit(
   marker: number,
   what: ChangeKind = "Ingress",
 ): Promise<number> {
-  await ctx.kube.apply(what === "Ingress" ? appIngress(app, marker) : appSlice(app, marker));
+  await ctx.kube.apply(edited(what, app, marker));
   return nowMs();
 }
 
@@ -51,6 +60,12 @@ const carries =
 
 function pick(ctx: ScaleContext, apps: number): number {
   return Math.min(apps - 1, Math.floor(ctx.random() * apps));
+}
+
+/** A random app that has an object `what`: only every `MIXED_ROUTE_EVERY`th has an HTTPRoute. */
+function pickFor(ctx: ScaleContext, what: ChangeKind): number {
+  if (what !== "HTTPRoute") return pick(ctx, ctx.apps);
+  return pick(ctx, Math.ceil(ctx.apps / MIXED_ROUTE_EVERY)) * MIXED_ROUTE_EVERY;
 }
 
 /** `changes` single edits of `what` (`knobs.changes` Ingress edits), each after a random gap, on random apps. */
@@ -77,7 +92,7 @@ export async function singleChanges(
     if (sample !== undefined) cpuMarks.push(sample);
     const marker = ctx.nextMarker();
     try {
-      const t0 = await edit(ctx, pick(ctx, ctx.apps), marker, what);
+      const t0 = await edit(ctx, pickFor(ctx, what), marker, what);
       const reached = run.kong.waitForPost(carries(marker), syncTimeoutSeconds * 1000);
       arrivals.push(reached.then(post => (post === undefined ? undefined : post.startMs - t0)));
     } catch (err) {

@@ -5,12 +5,16 @@
  */
 import { randomBytes } from "node:crypto";
 import type { KubeObject } from "../../../src/model/k8s.ts";
+import { installGatewayApiCrds } from "../../support/kube/crds.ts";
 import {
   appObjects,
+  GATEWAY,
   ingressClass,
+  mixedGatewayApiObjects,
   NAMESPACE_COUNT,
   namespaceOf,
   objectCount,
+  objectCountRoutedBy,
 } from "../synthetic-cluster.ts";
 import { nowMs } from "./controller-process.ts";
 import { inParallel, type KubeHttp } from "./kube-http.ts";
@@ -24,13 +28,19 @@ function namespace(name: string): KubeObject {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name } };
 }
 
-/** Creates the namespaces, the IngressClass and `apps` apps; resolves what it created and how fast. */
+/**
+ * Creates the namespaces, the IngressClass and `apps` apps; resolves what it created and how fast. With
+ * `gatewayApi`, the cluster is the mixed one: the Gateway API CRDs are installed first (from the
+ * kubeconfig at that path), and the GatewayClass, the Gateway and the HTTPRoutes applied after the apps.
+ */
 export async function createApps(
   kube: KubeHttp,
   apps: number,
   concurrency: number,
+  gatewayApi?: { readonly kubeconfigPath: string },
 ): Promise<Created> {
   const started = nowMs();
+  if (gatewayApi !== undefined) await installGatewayApiCrds(gatewayApi.kubeconfigPath);
   const namespaces = Array.from({ length: NAMESPACE_COUNT }, (_, i) => namespace(namespaceOf(i)));
   await inParallel(namespaces, concurrency, o => kube.apply(o));
   await kube.apply(ingressClass());
@@ -41,7 +51,11 @@ export async function createApps(
     ...objects.filter(o => o.kind === "Ingress"),
   ];
   await inParallel(ordered, concurrency, o => kube.apply(o));
-  return { objects: objectCount(apps), seconds: (nowMs() - started) / 1000 };
+  if (gatewayApi === undefined)
+    return { objects: objectCount(apps), seconds: (nowMs() - started) / 1000 };
+  await kube.apply(namespace(GATEWAY.namespace));
+  await inParallel(mixedGatewayApiObjects(apps), concurrency, o => kube.apply(o));
+  return { objects: objectCountRoutedBy("mixed", apps), seconds: (nowMs() - started) / 1000 };
 }
 
 /**

@@ -6,6 +6,12 @@ export interface LiveKnobs {
   readonly changes: number;
   /** Single EndpointSlice changes (a pod replaced) after the Ingress ones, with default flags. */
   readonly sliceChanges: number;
+  /**
+   * Single HTTPRoute changes after the EndpointSlice ones, with default flags. When set, the cluster is
+   * the mixed one (synthetic-cluster.ts): the Gateway API CRDs, a GatewayClass, a Gateway and an
+   * HTTPRoute for every fiftieth app beside the Ingress cluster.
+   */
+  readonly routeChanges: number;
   /** Gap between two single changes, drawn uniformly from [min, max] ms. */
   readonly changeGapMs: { readonly min: number; readonly max: number };
   readonly churnSeconds: number;
@@ -87,6 +93,7 @@ export function readLiveKnobs(env: Env): LiveKnobs {
     scales,
     changes: number(env, "BENCH_CHANGES", 200),
     sliceChanges: number(env, "BENCH_SLICE_CHANGES", 100),
+    routeChanges: number(env, "BENCH_ROUTE_CHANGES", 0),
     changeGapMs: range(env, "BENCH_CHANGE_GAP_MS", "1000-2000"),
     churnSeconds: number(env, "BENCH_CHURN_SECONDS", 60),
     churnRate: number(env, "BENCH_CHURN_RATE", 100),

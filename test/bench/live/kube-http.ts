@@ -47,6 +47,9 @@ const KINDS: Readonly<Record<string, { readonly base: string; readonly plural: s
   EndpointSlice: { base: "/apis/discovery.k8s.io/v1", plural: "endpointslices" },
   Ingress: { base: "/apis/networking.k8s.io/v1", plural: "ingresses" },
   IngressClass: { base: "/apis/networking.k8s.io/v1", plural: "ingressclasses" },
+  GatewayClass: { base: "/apis/gateway.networking.k8s.io/v1", plural: "gatewayclasses" },
+  Gateway: { base: "/apis/gateway.networking.k8s.io/v1", plural: "gateways" },
+  HTTPRoute: { base: "/apis/gateway.networking.k8s.io/v1", plural: "httproutes" },
 };
 
 const REQUEST_TIMEOUT_MS = 60_000;

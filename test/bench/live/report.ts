@@ -17,6 +17,8 @@ export interface ScaleResult {
   changes?: ChangesResult;
   /** Single EndpointSlice changes (a pod replaced), default flags. */
   sliceChanges?: ChangesResult;
+  /** Single HTTPRoute changes (a path) in the mixed cluster, default flags. */
+  routeChanges?: ChangesResult;
   churn?: ChurnResult;
   idleAfterChurn?: IdleResult;
   eagerStartup?: StartupResult;
@@ -134,6 +136,17 @@ const ROWS: readonly Row[] = [
   [
     "same: translation per change ÷ floor",
     r => ratio(r.sliceChanges?.translationMeanMs, r.floor?.stringifyHashMs),
+    "",
+  ],
+  [
+    "single HTTPRoute change (mixed cluster, a path): write → POST p50 / p99 / max (ms)",
+    r => latency(r.routeChanges),
+    "",
+  ],
+  ["same: CPU per change min / median / max (s)", r => cpuPerChange(r.routeChanges), ""],
+  [
+    "same: translation per change ÷ floor",
+    r => ratio(r.routeChanges?.translationMeanMs, r.floor?.stringifyHashMs),
     "",
   ],
   [

@@ -11,7 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startKubeCluster } from "../../support/kube/cluster.ts";
-import { objectCount } from "../synthetic-cluster.ts";
+import { objectCount, objectCountRoutedBy } from "../synthetic-cluster.ts";
 import { churn, singleChanges } from "./changes.ts";
 import { createApps, createNoiseSecrets } from "./cluster-setup.ts";
 import { watchIngressStatus } from "./ingress-status.ts";
@@ -87,6 +87,11 @@ async function defaultsRun(ctx: ScaleContext, cleanup: Cleanup, r: ScaleResult):
           what: "EndpointSlice",
           changes: knobs.sliceChanges,
         });
+      if (knobs.routeChanges > 0)
+        r.routeChanges = await singleChanges(ctx, run, {
+          what: "HTTPRoute",
+          changes: knobs.routeChanges,
+        });
       if (knobs.churnSeconds > 0 && knobs.churnRate > 0) {
         r.churn = await churn(ctx, run);
         // Whether the churn left anything behind: the heap once quiet again, against the first idle.
@@ -104,14 +109,20 @@ async function runScale(
   log: (line: string) => void,
 ): Promise<ScaleResult> {
   const apps = Math.floor(scale / 3);
-  const r: ScaleResult = { scale, apps, objects: objectCount(apps) };
+  const objects = knobs.routeChanges > 0 ? objectCountRoutedBy("mixed", apps) : objectCount(apps);
+  const r: ScaleResult = { scale, apps, objects };
   log(`== ${apps} apps (${r.objects} objects) ==`);
   try {
     const cluster = await startKubeCluster({ log, readyTimeoutMs: CLUSTER_START_TIMEOUT_MS });
     cleanup.defer("cluster", () => cluster.stop());
     const kube = await connectKube(cluster.kubeconfigPath, knobs.applyConcurrency + 8);
     cleanup.defer("API client", () => kube.close());
-    r.created = await createApps(kube, apps, knobs.applyConcurrency);
+    r.created = await createApps(
+      kube,
+      apps,
+      knobs.applyConcurrency,
+      knobs.routeChanges > 0 ? { kubeconfigPath: cluster.kubeconfigPath } : undefined,
+    );
     log(
       `created ${r.created.objects} objects in ${r.created.seconds.toFixed(1)} s (${(r.created.objects / r.created.seconds).toFixed(0)}/s, ${knobs.applyConcurrency} server-side applies in flight)`,
     );
@@ -200,7 +211,7 @@ export async function runLive(
   }
   write(`\n${renderTable(results)}\n`);
   write(
-    `\nknobs: ${knobs.changes} changes and ${knobs.sliceChanges} EndpointSlice changes ${knobs.changeGapMs.min}–${knobs.changeGapMs.max} ms apart, churn ${knobs.churnRate}/s for ${knobs.churnSeconds} s, idle ${knobs.idleSeconds} s, settle ${knobs.settleSeconds} s, ${knobs.noiseSecrets} noise Secrets of ${knobs.noiseSecretKiB} KiB; controller logs in ${logDir}\n`,
+    `\nknobs: ${knobs.changes} changes, ${knobs.sliceChanges} EndpointSlice changes and ${knobs.routeChanges} HTTPRoute changes (mixed cluster) ${knobs.changeGapMs.min}–${knobs.changeGapMs.max} ms apart, churn ${knobs.churnRate}/s for ${knobs.churnSeconds} s, idle ${knobs.idleSeconds} s, settle ${knobs.settleSeconds} s, ${knobs.noiseSecrets} noise Secrets of ${knobs.noiseSecretKiB} KiB; controller logs in ${logDir}\n`,
   );
   return results.every(r => r.error === undefined);
 }
