@@ -65,6 +65,19 @@ function memory(m: MemoryResult | undefined): string {
 
 type Row = readonly [label: string, cell: (r: ScaleResult) => string, target: string];
 
+/** Latency, CPU per change and translation against the floor of one kind of single change. */
+function changeRows(what: string, changes: (r: ScaleResult) => ChangesResult | undefined): Row[] {
+  return [
+    [`${what}: write → POST p50 / p99 / max (ms)`, r => latency(changes(r)), ""],
+    ["same: CPU per change min / median / max (s)", r => cpuPerChange(changes(r)), ""],
+    [
+      "same: translation per change ÷ floor",
+      r => ratio(changes(r)?.translationMeanMs, r.floor?.stringifyHashMs),
+      "",
+    ],
+  ];
+}
+
 const ROWS: readonly Row[] = [
   [
     "cluster: objects (created in s)",
@@ -127,28 +140,8 @@ const ROWS: readonly Row[] = [
   ["same, `--proxy-sync-seconds=0`", r => latency(r.eagerChanges), ""],
   ["CPU per change min / median / max (s), defaults", r => cpuPerChange(r.changes), "≤ 0.050 s"],
   ["same, `--proxy-sync-seconds=0`", r => cpuPerChange(r.eagerChanges), ""],
-  [
-    "single EndpointSlice change (a pod replaced): write → POST p50 / p99 / max (ms)",
-    r => latency(r.sliceChanges),
-    "",
-  ],
-  ["same: CPU per change min / median / max (s)", r => cpuPerChange(r.sliceChanges), ""],
-  [
-    "same: translation per change ÷ floor",
-    r => ratio(r.sliceChanges?.translationMeanMs, r.floor?.stringifyHashMs),
-    "",
-  ],
-  [
-    "single HTTPRoute change (mixed cluster, a path): write → POST p50 / p99 / max (ms)",
-    r => latency(r.routeChanges),
-    "",
-  ],
-  ["same: CPU per change min / median / max (s)", r => cpuPerChange(r.routeChanges), ""],
-  [
-    "same: translation per change ÷ floor",
-    r => ratio(r.routeChanges?.translationMeanMs, r.floor?.stringifyHashMs),
-    "",
-  ],
+  ...changeRows("single EndpointSlice change (a pod replaced)", r => r.sliceChanges),
+  ...changeRows("single HTTPRoute change (mixed cluster, a path)", r => r.routeChanges),
   [
     "churn: writes/s achieved · POSTs/s",
     r =>
