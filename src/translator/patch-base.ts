@@ -89,23 +89,35 @@ export function onlyListChanged(
 }
 
 /**
+ * More objects of a kind changed at once are rare (a rollout): the full path is then about as cheap per
+ * change as a patch.
+ */
+const MAX_REPLACED = 8;
+
+/** An object of the last snapshot and the version that replaced it in place. */
+export interface Replaced<T> {
+  readonly old: T;
+  readonly next: T;
+}
+
+/**
  * The objects of `after` that replaced one of `before` in place (`same`: the same object, as a list
- * sorted by namespace and name keeps it in its place), at most `max`; undefined for any other change
- * (one added, removed or renamed, or more than `max`).
+ * sorted by namespace and name keeps it in its place), at most `MAX_REPLACED`; undefined for any other
+ * change (one added, removed or renamed, or more than that).
  */
 export function replacedInPlace<T>(
   before: readonly T[],
   after: readonly T[],
-  opts: { readonly max: number; readonly same: (a: T, b: T) => boolean },
-): { readonly old: T; readonly next: T }[] | undefined {
+  same: (a: T, b: T) => boolean,
+): Replaced<T>[] | undefined {
   if (before.length !== after.length) return undefined;
-  const pairs: { old: T; next: T }[] = [];
+  const pairs: Replaced<T>[] = [];
   for (let i = 0; i < after.length; i++) {
     const old = before[i];
     const next = after[i];
     if (old === next) continue;
-    if (old === undefined || next === undefined || !opts.same(old, next)) return undefined;
-    if (pairs.length === opts.max) return undefined;
+    if (old === undefined || next === undefined || !same(old, next)) return undefined;
+    if (pairs.length === MAX_REPLACED) return undefined;
     pairs.push({ old, next });
   }
   return pairs.length === 0 ? undefined : pairs;

@@ -25,18 +25,13 @@ import {
   sameObject,
   type PatchBase,
   type PatchInputs,
+  type Replaced,
 } from "./patch-base.ts";
 import { ResultsBuilder } from "./results.ts";
 import { backendSetResolvedAgain, sliceServiceKey, type FreshEntries } from "./services.ts";
 import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
-/** More changed slices at once (a large rollout): the full path is then as cheap per change. */
-const MAX_CHANGED = 8;
-
-interface SlicePair {
-  readonly old: EndpointSlice;
-  readonly next: EndpointSlice;
-}
+type SlicePair = Replaced<EndpointSlice>;
 
 /**
  * The translation of `snapshot` patched from the last one `memo` holds, or undefined when the change is
@@ -115,7 +110,7 @@ function changedSlices(
   before: readonly EndpointSlice[],
   after: readonly EndpointSlice[],
 ): readonly SlicePair[] | undefined {
-  return replacedInPlace(before, after, { max: MAX_CHANGED, same: sameSlice });
+  return replacedInPlace(before, after, sameSlice);
 }
 
 /** The same slice, still of the same Service (a relabelled one moves between Services' lists). */

@@ -42,6 +42,7 @@ import {
   sameObject,
   type PatchBase,
   type PatchInputs,
+  type Replaced,
 } from "./patch-base.ts";
 import { hasPluginsAnnotation } from "./plugin-refs.ts";
 import { admittedServices, type ServiceView } from "./plugin-gate.ts";
@@ -51,15 +52,9 @@ import { judgeRoute } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
-/** More changed Ingresses at once are rare (a rollout): the full path is then as cheap per change. */
-const MAX_CHANGED = 8;
-
 const NO_SETTINGS = Object.freeze({});
 
-interface IngressPair {
-  readonly old: Ingress;
-  readonly next: Ingress;
-}
+type IngressPair = Replaced<Ingress>;
 
 interface PatchContext {
   readonly snapshot: Snapshot;
@@ -120,7 +115,7 @@ function changedIngresses(
   before: readonly Ingress[],
   after: readonly Ingress[],
 ): readonly IngressPair[] | undefined {
-  return replacedInPlace(before, after, { max: MAX_CHANGED, same: sameObject });
+  return replacedInPlace(before, after, sameObject);
 }
 
 function patchContext(

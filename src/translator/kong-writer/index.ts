@@ -166,22 +166,15 @@ export function rewriteServices(
   if (memo.flavor !== flavor) return undefined;
   if (services.some(s => s.routes.some(rankedAgainstOthers))) return undefined;
   const writing = routeWriting({ services, certificates: [] }, flavor);
-  const list = config.services ?? [];
-  const rewritten = [...list];
-  const written: WrittenService[] = [];
-  for (const ir of services) {
-    const before = memo.services.get(ir.name);
-    // Sorted by name (`byName`).
-    const at = indexOfSorted(list, ir.name, service => service.name);
-    if (before === undefined || at === undefined || list[at] !== before.service) return undefined;
-    const w = writeService(ir, memo, writing);
-    if (w.upstream !== before.upstream) return undefined;
-    rewritten[at] = w.service;
-    written.push(w);
-  }
-  // In place: a copy of every other service's entry would cost more than the rewrite itself.
-  for (const w of written) memo.services.set(w.ir.name, w);
-  return { ...config, services: rewritten };
+  const rewritten = rewrittenInPlace(config.services ?? [], services, memo, {
+    name: ir => ir.name,
+    entity: w => w.service,
+    write: (ir, before) => {
+      const w = writeService(ir, memo, writing);
+      return w.upstream === before.upstream ? w : undefined;
+    },
+  });
+  return rewritten === undefined ? undefined : { ...config, services: rewritten };
 }
 
 /**
@@ -198,21 +191,47 @@ export function rewriteUpstreams(
 ): KongConfig | undefined {
   // Nothing to write (a config without upstreams has no `upstreams` section, not an empty one).
   if (services.length === 0) return config;
-  const list = config.upstreams ?? [];
+  const rewritten = rewrittenInPlace(config.upstreams ?? [], services, memo, {
+    name: ir => ir.upstreamName,
+    entity: w => w.upstream,
+    write: (ir, before) =>
+      sameServiceEntity(before.ir, ir)
+        ? { ...before, ir, upstream: writeUpstream(ir, memo.tagsOf(ir.origin), memo.targetsOf) }
+        : undefined,
+  });
+  return rewritten === undefined ? undefined : { ...config, upstreams: rewritten };
+}
+
+/**
+ * `list` (a config section, sorted by name: `byName`) with the entity each of `services` wrote last
+ * replaced by the one `part.write` writes now, and `memo` moved on to those writes; undefined, with
+ * `memo` untouched, when an entity is not the one `list` holds or `part.write` refuses. In place: a copy
+ * of every other service's entry would cost more than the rewrite itself.
+ */
+function rewrittenInPlace<E extends { readonly name: string }>(
+  list: readonly E[],
+  services: readonly IrService[],
+  memo: KongWriterMemo,
+  part: {
+    readonly name: (ir: IrService) => string;
+    readonly entity: (written: WrittenService) => E;
+    readonly write: (ir: IrService, before: WrittenService) => WrittenService | undefined;
+  },
+): E[] | undefined {
   const rewritten = [...list];
   const written: WrittenService[] = [];
   for (const ir of services) {
     const before = memo.services.get(ir.name);
-    // Sorted by name (`byName`).
-    const at = indexOfSorted(list, ir.upstreamName, upstream => upstream.name);
-    if (before === undefined || at === undefined || list[at] !== before.upstream) return undefined;
-    if (!sameServiceEntity(before.ir, ir)) return undefined;
-    const upstream = writeUpstream(ir, memo.tagsOf(ir.origin), memo.targetsOf);
-    rewritten[at] = upstream;
-    written.push({ ...before, ir, upstream });
+    const at = indexOfSorted(list, part.name(ir), entity => entity.name);
+    if (before === undefined || at === undefined || list[at] !== part.entity(before))
+      return undefined;
+    const w = part.write(ir, before);
+    if (w === undefined) return undefined;
+    rewritten[at] = part.entity(w);
+    written.push(w);
   }
   for (const w of written) memo.services.set(w.ir.name, w);
-  return { ...config, upstreams: rewritten };
+  return rewritten;
 }
 
 /** A Gateway API match or a host catch-all: under expressions, its priority depends on other routes. */
