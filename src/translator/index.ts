@@ -28,21 +28,20 @@ import { keptStatuses } from "./gateway/kept-statuses.ts";
 import { ClaimIndex, readInputs, rememberedForPatch, type PatchInputs } from "./patch-base.ts";
 import { patchTranslation } from "./patch.ts";
 import { patchEndpoints } from "./patch-endpoints.ts";
+import { patchHttpRoutes } from "./patch-httproutes.ts";
 import { markServed } from "./served.ts";
 import { buildServices, slicesByService } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import { addListenerCertificates } from "./gateway/certificates.ts";
-import type { RouteStatusSpec } from "./gateway/conditions.ts";
 import { translateGrpcRoute } from "./gateway/grpc.ts";
 import { translateHttpRoute } from "./gateway/http.ts";
 import {
   evaluateGatewayApi,
   gatewayStatuses,
-  type EvaluatedRoute,
+  routeStatuses,
   type GatewayApiEvaluation,
 } from "./gateway/index.ts";
 import { translateGatewayRoutes } from "./gateway/routes.ts";
-import { parentRefOf } from "./gateway/shared.ts";
 import { globalPlugins, translateConsumers } from "./consumers.ts";
 import { attachPlugins } from "./plugin-attach.ts";
 import { admittedServices, pluginRefusal } from "./plugin-gate.ts";
@@ -51,7 +50,6 @@ import { applyUpstreamPolicies } from "./upstream-policy.ts";
 import {
   DEFAULT_GATEWAY_CONTROLLER_NAME,
   type ObjectResult,
-  type ParentRef,
   type Snapshot,
   type TranslateOptions,
   type TranslationResult,
@@ -77,12 +75,14 @@ export function createTranslator(
   options: TranslateOptions,
   memo: TranslationMemo = new TranslationMemo(),
 ): Translator {
-  // An Ingress-only change is patched into the last translation when it provably touches nothing else;
-  // an EndpointSlice-only one has the upstreams of the slices' Services written anew (patch-endpoints.ts).
+  // An Ingress-only or HTTPRoute-only change is patched into the last translation when it provably
+  // touches nothing else (patch.ts, patch-httproutes.ts); an EndpointSlice-only one has the upstreams
+  // of the slices' Services written anew (patch-endpoints.ts).
   return snapshot => {
     const inputs = readInputs(options);
     return (
       patchTranslation(snapshot, options, memo, inputs) ??
+      patchHttpRoutes(snapshot, options, memo, inputs) ??
       patchEndpoints(snapshot, options, memo, inputs) ??
       translateWith(snapshot, options, memo, inputs)
     );
@@ -222,6 +222,7 @@ function translateWith(
     ownership: owned.ownership,
     tlsHostOwners: certificates.hostOwners(),
     claims: new ClaimIndex(owned.pathClaims),
+    gatewayApi,
   });
 }
 
@@ -236,45 +237,6 @@ function gatewayApiStatuses(
     gateways: gatewayStatuses(evaluation.gateways, evaluation.routes, routes),
     routes,
   };
-}
-
-/**
- * The evaluation's route statuses, with what the route translators found per parent (a rule Kong
- * cannot route, say) in place of the evaluation's condition of the same type, or added after them.
- */
-function routeStatuses(
-  routes: readonly EvaluatedRoute[],
-  results: readonly ObjectResult[],
-): RouteStatusSpec[] {
-  // Without Gateway API routes, no pass over every object's result.
-  if (routes.length === 0) return [];
-  const parentKey = (ref: ParentRef): string =>
-    JSON.stringify([ref.group, ref.kind, ref.namespace, ref.name, ref.sectionName, ref.port]);
-  const said = new Map<string, ObjectResult>();
-  for (const r of results)
-    if (r.parents !== undefined) said.set(`${r.ref.kind}/${r.ref.namespace}/${r.ref.name}`, r);
-  return routes.map(({ route, status }) => {
-    const parents = said.get(
-      `${route.kind}/${route.metadata.namespace ?? ""}/${route.metadata.name}`,
-    )?.parents;
-    if (parents === undefined) return status;
-    const byParent = new Map(parents.map(p => [parentKey(p.parentRef), p.conditions]));
-    return {
-      ...status,
-      parents: status.parents.map(p => {
-        const overrides = byParent.get(parentKey(parentRefOf(route, p)));
-        if (overrides === undefined) return p;
-        const types = new Set(p.conditions.map(c => c.type));
-        return {
-          ...p,
-          conditions: [
-            ...p.conditions.map(c => overrides.find(o => o.type === c.type) ?? c),
-            ...overrides.filter(o => !types.has(o.type)),
-          ],
-        };
-      }),
-    };
-  });
 }
 
 /** KIC reads only labelled ConfigMaps; manifests given to `kongress translate` are held to it too. */

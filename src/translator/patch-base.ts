@@ -3,19 +3,25 @@
  * snapshot and result, the answers it read besides the snapshot (router flavour, Kong's plugins, the
  * recorded host claims, the instant certificates were judged at, Kong's listeners, the Gateway API
  * bundles), and the stage outputs a patch asks again instead of rebuilding them: host ownership, the
- * TLS hosts' first claimants, and the Ingress routes' path claims.
+ * TLS hosts' first claimants, the Ingress routes' path claims and the Gateway API evaluation.
  */
-import type { Ingress, KubeObject } from "../model/k8s.ts";
+import type { Ingress, KubeObject, Secret, ServicePort } from "../model/k8s.ts";
+import { refKey } from "../model/object-ref.ts";
 import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
-import { sameSet } from "../util/compare.ts";
+import { indexOfSorted, sameSet } from "../util/compare.ts";
+import { sameSettings } from "./ir/same.ts";
+import type { BackendSpec, ServiceSpec } from "./ir/types.ts";
 import { routeClaims, type PathClaims } from "./conflicts.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
+import { PluginCatalog } from "./plugins.ts";
+import type { ResultSink } from "./results.ts";
 import type { HostOwnership, RecordedClaim } from "./ownership.ts";
 import type { WriterFlavor } from "./kong-writer/index.ts";
 import type { ListenerSupportOf } from "./gateway/listeners.ts";
 import type { GatewayApiBundles } from "./gateway/versions.ts";
-import type { Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
+import type { GatewayApiEvaluation } from "./gateway/index.ts";
+import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
 /** What a translation read besides its snapshot: a patch is valid only while each answer is the same. */
 export interface PatchInputs {
@@ -40,6 +46,8 @@ export interface PatchBase {
   readonly tlsHostOwners: ReadonlyMap<string, { readonly owner: KubeObject }>;
   /** The full path's path claims, kept up to date by each patch. */
   readonly claims: ClaimIndex;
+  /** The Gateway API evaluation the result's statuses came from, kept up to date by each patch. */
+  readonly gatewayApi: GatewayApiEvaluation;
 }
 
 /**
@@ -128,6 +136,87 @@ export function sameObject(a: KubeObject, b: KubeObject): boolean {
   const x = a.metadata;
   const y = b.metadata;
   return x.uid === y.uid && x.namespace === y.namespace && x.name === y.name;
+}
+
+const NO_SETTINGS = Object.freeze({});
+
+/**
+ * Specs `buildService` builds alike from: the same name, upstream, backends (Service, port, options,
+ * so a remembered backend set stands) and settings.
+ */
+export function sameServiceSpec(a: ServiceSpec, b: ServiceSpec): boolean {
+  if (a.name !== b.name || a.upstreamName !== b.upstreamName) return false;
+  if (a.backends.length !== b.backends.length) return false;
+  for (let i = 0; i < a.backends.length; i++) {
+    const x = a.backends[i];
+    const y = b.backends[i];
+    if (x === undefined || y === undefined || !sameBackend(x, y)) return false;
+  }
+  return sameSettings(a.settings ?? NO_SETTINGS, b.settings ?? NO_SETTINGS);
+}
+
+function sameBackend(x: BackendSpec, y: BackendSpec): boolean {
+  return (
+    x.service === y.service &&
+    samePort(x.port, y.port) &&
+    x.weight === y.weight &&
+    x.portMissing === y.portMissing &&
+    x.serviceUpstream === y.serviceUpstream
+  );
+}
+
+/**
+ * By value: a port the Service does not list is a placeholder made anew for each unit (`unlistedPort`),
+ * equal to the last one for the same backend port.
+ */
+function samePort(a: ServicePort, b: ServicePort): boolean {
+  return (
+    a === b ||
+    (a.port === b.port &&
+      a.name === b.name &&
+      a.protocol === b.protocol &&
+      a.targetPort === b.targetPort &&
+      a.appProtocol === b.appProtocol)
+  );
+}
+
+/**
+ * `results` (sorted by their ref's key, as `ResultsBuilder.build` sorts them) with each of `entries`
+ * in place of the entry for the same object; undefined when one has no entry there.
+ */
+export function replacedResults(
+  results: readonly ObjectResult[],
+  entries: readonly ObjectResult[],
+): ObjectResult[] | undefined {
+  const out = [...results];
+  for (const entry of entries) {
+    const at = indexOfSorted(out, refKey(entry.ref), r => refKey(r.ref));
+    if (at === undefined) return undefined;
+    out[at] = entry;
+  }
+  return out;
+}
+
+/**
+ * The plugin catalog of a patch: the full path's, over the same KongPlugins and Secrets (the patch
+ * takes only snapshots where those did not change), its words to `results`.
+ */
+export function patchCatalog(from: {
+  readonly snapshot: Snapshot;
+  readonly secrets: ReadonlyMap<string, Secret>;
+  readonly memo: TranslationMemo;
+  readonly inputs: PatchInputs;
+  readonly results: ResultSink;
+}): PluginCatalog {
+  const { snapshot, memo } = from;
+  return new PluginCatalog({
+    plugins: [...snapshot.kongPlugins, ...snapshot.kongClusterPlugins],
+    secrets: from.secrets,
+    grants: snapshot.referenceGrants,
+    results: from.results,
+    builds: memo.pluginBuilds,
+    kongPlugins: from.inputs.kongPlugins,
+  });
 }
 
 /** The base's result, kept in `memo` as what the next translation may patch. */

@@ -21,16 +21,14 @@
  * names differ), and under the expressions router only Gateway API matches and host catch-alls take
  * priorities relative to other routes, which an Ingress route's own priority does not enter.
  */
-import type { Ingress, IngressClass, ServicePort } from "../model/k8s.ts";
-import { refKey } from "../model/object-ref.ts";
-import { indexOfSorted, sameSet } from "../util/compare.ts";
+import type { Ingress, IngressClass } from "../model/k8s.ts";
+import { sameSet } from "../util/compare.ts";
 import { withinBudgets, type ObjectBudgets } from "./budgets.ts";
 import { admitExternalNames } from "./external-names.ts";
 import { matchIngressClass } from "./ingress-class.ts";
 import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import type { IngressEmission, IngressRoute } from "./ingress.ts";
 import { ingressUnit } from "./ingresses.ts";
-import { sameSettings } from "./ir/same.ts";
 import type { IrService, ServiceSpec } from "./ir/types.ts";
 import { rewriteServices } from "./kong-writer/index.ts";
 import type { BackendSet, IngressUnit, TranslationMemo } from "./memo.ts";
@@ -38,21 +36,21 @@ import { objectBudgets } from "./ownership-apply.ts";
 import {
   claimKeysOf,
   onlyListChanged,
+  patchCatalog,
   replacedInPlace,
+  replacedResults,
   sameObject,
+  sameServiceSpec,
   type PatchBase,
   type PatchInputs,
   type Replaced,
 } from "./patch-base.ts";
 import { hasPluginsAnnotation } from "./plugin-refs.ts";
 import { admittedServices, type ServiceView } from "./plugin-gate.ts";
-import { PluginCatalog } from "./plugins.ts";
 import { RecordedResults, ResultsBuilder } from "./results.ts";
 import { judgeRoute } from "./services.ts";
 import { CertificateCollector } from "./tls.ts";
 import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
-
-const NO_SETTINGS = Object.freeze({});
 
 type IngressPair = Replaced<Ingress>;
 
@@ -133,14 +131,7 @@ function patchContext(
   if (classes === undefined || services === undefined || secrets === undefined) return undefined;
   const aside = new RecordedResults();
   const ourClass = classes.value.get(options.ingressClass);
-  const catalog = new PluginCatalog({
-    plugins: [...snapshot.kongPlugins, ...snapshot.kongClusterPlugins],
-    secrets: secrets.value,
-    grants: snapshot.referenceGrants,
-    results: aside,
-    builds: memo.pluginBuilds,
-    kongPlugins: inputs.kongPlugins,
-  });
+  const catalog = patchCatalog({ snapshot, secrets: secrets.value, memo, inputs, results: aside });
   return {
     ...{ snapshot, options, memo, base, inputs, aside },
     classes: classes.value,
@@ -329,38 +320,12 @@ function rerouteService(
 }
 
 /**
- * Specs the service builds alike from (`buildService`): one backend, the same Service, port and
- * options (so the backend set comes out equal to the remembered one), the same settings; one backend
- * also means the service's origin is its Service's, not the spec's.
+ * Specs the service builds alike from (`buildService`): one backend, so the backend set comes out
+ * equal to the remembered one and the service's origin is its Service's, not the spec's.
  */
 function sameSpec(a: ServiceSpec, b: ServiceSpec, set: BackendSet | undefined): boolean {
-  const x = a.backends[0];
-  const y = b.backends[0];
-  if (set?.entries.length !== 1 || a.backends.length !== 1 || b.backends.length !== 1) return false;
-  if (x === undefined || y === undefined || a.upstreamName !== b.upstreamName) return false;
-  return (
-    x.service === y.service &&
-    samePort(x.port, y.port) &&
-    x.weight === y.weight &&
-    x.portMissing === y.portMissing &&
-    x.serviceUpstream === y.serviceUpstream &&
-    sameSettings(a.settings ?? NO_SETTINGS, b.settings ?? NO_SETTINGS)
-  );
-}
-
-/**
- * By value: a port the Service does not list is a placeholder made anew for each unit (`unlistedPort`),
- * equal to the last one for the same backend port.
- */
-function samePort(a: ServicePort, b: ServicePort): boolean {
-  return (
-    a === b ||
-    (a.port === b.port &&
-      a.name === b.name &&
-      a.protocol === b.protocol &&
-      a.targetPort === b.targetPort &&
-      a.appProtocol === b.appProtocol)
-  );
+  if (set?.entries.length !== 1 || a.backends.length !== 1) return false;
+  return sameServiceSpec(a, b);
 }
 
 /**
@@ -394,13 +359,8 @@ function commit(
   entries: readonly ObjectResult[],
 ): TranslationResult | undefined {
   const { base, memo } = ctx;
-  const results = [...base.result.results];
-  for (const entry of entries) {
-    // Sorted by their ref's key (`ResultsBuilder.build`).
-    const at = indexOfSorted(results, refKey(entry.ref), r => refKey(r.ref));
-    if (at === undefined) return undefined;
-    results[at] = entry;
-  }
+  const results = replacedResults(base.result.results, entries);
+  if (results === undefined) return undefined;
   const services = [...ctx.services.values()];
   const config = rewriteServices(base.result.config, services, memo.writer, ctx.inputs.flavor);
   if (config === undefined) return undefined;

@@ -5,8 +5,9 @@
  * answered; offline, assumed), so the same snapshot always gives the same answer.
  */
 import type { GatewayRoute } from "../../model/gateway-api.ts";
+import type { Service } from "../../model/k8s.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
-import { attachRoute, type ParentAttachment } from "./attach.ts";
+import { attachRoute, type AttachInputs, type ParentAttachment } from "./attach.ts";
 import { resolveBackendRef, type ResolvedBackend } from "./backends.ts";
 import {
   condition,
@@ -15,6 +16,8 @@ import {
   type RouteStatusSpec,
 } from "./conditions.ts";
 import { ReferenceGrants } from "./grants.ts";
+import { parentRefOf } from "./shared.ts";
+import type { ObjectResult, ParentRef } from "../types.ts";
 import { supportedVersionCondition, type GatewayApiBundles } from "./versions.ts";
 import {
   ASSUME_SUPPORTED,
@@ -93,6 +96,38 @@ function resolvedRefsCondition(backends: readonly (readonly ResolvedBackend[])[]
   return condition("ResolvedRefs", "True", "ResolvedRefs");
 }
 
+/** What evaluating one route reads besides the route: our Gateways, grants, Namespaces and Services. */
+export interface RouteLookups extends AttachInputs {
+  readonly grants: ReferenceGrants;
+  readonly service: (namespace: string, name: string) => Service | undefined;
+}
+
+/** One route's parents, backends and status, as the whole evaluation finds them. */
+export function evaluateRoute(route: GatewayRoute, lookups: RouteLookups): EvaluatedRoute {
+  const parents = attachRoute(route, lookups);
+  const backends = (route.spec.rules ?? []).map(rule =>
+    (rule.backendRefs ?? []).map(ref =>
+      resolveBackendRef(route, ref, { grants: lookups.grants, service: lookups.service }),
+    ),
+  );
+  const resolvedRefs = resolvedRefsCondition(backends);
+  return {
+    route,
+    parents,
+    backends,
+    status: {
+      kind: route.kind,
+      namespace: route.metadata.namespace ?? "",
+      name: route.metadata.name,
+      generation: route.metadata.generation,
+      parents: parents.map(p => ({
+        parentRef: p.parentRef,
+        conditions: [p.accepted, resolvedRefs],
+      })),
+    },
+  };
+}
+
 export function evaluateGatewayApi(
   snapshot: Snapshot,
   options: GatewayApiOptions,
@@ -118,34 +153,13 @@ export function evaluateGatewayApi(
       }),
     );
   }
-  const routes: EvaluatedRoute[] = [];
-  for (const route of routesOf(snapshot)) {
-    const parents = attachRoute(route, { gateways, namespace: name => namespaces(`/${name}`) });
-    const backends = (route.spec.rules ?? []).map(rule =>
-      (rule.backendRefs ?? []).map(ref =>
-        resolveBackendRef(route, ref, {
-          grants,
-          service: (ns, name) => services(`${ns}/${name}`),
-        }),
-      ),
-    );
-    const resolvedRefs = resolvedRefsCondition(backends);
-    routes.push({
-      route,
-      parents,
-      backends,
-      status: {
-        kind: route.kind,
-        namespace: route.metadata.namespace ?? "",
-        name: route.metadata.name,
-        generation: route.metadata.generation,
-        parents: parents.map(p => ({
-          parentRef: p.parentRef,
-          conditions: [p.accepted, resolvedRefs],
-        })),
-      },
-    });
-  }
+  const lookups: RouteLookups = {
+    gateways,
+    grants,
+    namespace: name => namespaces(`/${name}`),
+    service: (ns, name) => services(`${ns}/${name}`),
+  };
+  const routes = routesOf(snapshot).map(route => evaluateRoute(route, lookups));
   const supportedVersion = supportedVersionCondition(options.bundles);
   const classes = ourClasses.map(c => ({
     name: c.metadata.name,
@@ -190,4 +204,43 @@ export function gatewayStatuses(
     for (const listener of counted) attached.set(listener, (attached.get(listener) ?? 0) + 1);
   }
   return [...gateways.values()].map(g => gatewayStatus(g, l => attached.get(l) ?? 0));
+}
+
+/**
+ * The evaluation's route statuses, with what the route translators found per parent (a rule Kong
+ * cannot route, say) in place of the evaluation's condition of the same type, or added after them.
+ */
+export function routeStatuses(
+  routes: readonly EvaluatedRoute[],
+  results: readonly ObjectResult[],
+): RouteStatusSpec[] {
+  // Without Gateway API routes, no pass over every object's result.
+  if (routes.length === 0) return [];
+  const parentKey = (ref: ParentRef): string =>
+    JSON.stringify([ref.group, ref.kind, ref.namespace, ref.name, ref.sectionName, ref.port]);
+  const said = new Map<string, ObjectResult>();
+  for (const r of results)
+    if (r.parents !== undefined) said.set(`${r.ref.kind}/${r.ref.namespace}/${r.ref.name}`, r);
+  return routes.map(({ route, status }) => {
+    const parents = said.get(
+      `${route.kind}/${route.metadata.namespace ?? ""}/${route.metadata.name}`,
+    )?.parents;
+    if (parents === undefined) return status;
+    const byParent = new Map(parents.map(p => [parentKey(p.parentRef), p.conditions]));
+    return {
+      ...status,
+      parents: status.parents.map(p => {
+        const overrides = byParent.get(parentKey(parentRefOf(route, p)));
+        if (overrides === undefined) return p;
+        const types = new Set(p.conditions.map(c => c.type));
+        return {
+          ...p,
+          conditions: [
+            ...p.conditions.map(c => overrides.find(o => o.type === c.type) ?? c),
+            ...overrides.filter(o => !types.has(o.type)),
+          ],
+        };
+      }),
+    };
+  });
 }

@@ -15,7 +15,7 @@ import {
   readRouteAnnotations,
   type RouteAnnotations,
 } from "./annotations.ts";
-import { GatewayRouteMemo } from "./memo.ts";
+import { GatewayRouteMemo, type GatewayRouteUnit } from "./memo.ts";
 import { refusesPluginsAnnotation } from "./rules.ts";
 import { translateStreamRoutes } from "./stream.ts";
 
@@ -84,7 +84,7 @@ function streamEmissions(
  * asks them again on reuse (memo.ts), and the catalog says its problems on every asking.
  */
 function pluginQuestions(
-  input: GatewayRoutesInput,
+  input: Pick<GatewayRoutesInput, "admitPlugins" | "extensionRef">,
 ): Pick<RouteContext, "admitPlugins" | "extensionRef"> {
   const { admitPlugins, extensionRef } = input;
   const refs = new Map<string, boolean>();
@@ -113,6 +113,46 @@ function pluginQuestions(
   };
 }
 
+/**
+ * What the translation says of every route of ours before building it: excluded until served, and
+ * dependent on the Gateways it attached to. Returns the listeners that may carry its traffic (a
+ * conflicted or refused one is counted, not routed).
+ */
+export function startRoute(evaluated: EvaluatedRoute, results: ResultSink): Attachment[] {
+  const attachments = evaluated.parents
+    .flatMap(p => p.attachments)
+    .filter(a => a.listener.routable);
+  // Our route, attached nowhere: it is told why on each parent; nothing to route.
+  results.excluded(evaluated.route);
+  for (const gateway of new Set(evaluated.parents.flatMap(p => p.attachments.map(a => a.gateway))))
+    results.dependsOn(evaluated.route, gateway.gateway);
+  return attachments;
+}
+
+/** The context a route's sub-translator gets, its plugin questions asked once per translation. */
+export function routeContext(
+  evaluated: EvaluatedRoute,
+  attachments: readonly Attachment[],
+  input: Omit<GatewayRoutesInput, "evaluation" | "translators" | "memo">,
+): RouteContext {
+  return {
+    evaluated,
+    attachments,
+    results: input.results,
+    ...pluginQuestions(input),
+    ...(input.expressions === true ? { expressions: true } : {}),
+  };
+}
+
+/** One HTTPRoute's or GRPCRoute's unit: the memoised one while its inputs stand, else built anew. */
+export function routeUnit(
+  translator: RouteTranslator,
+  ctx: RouteContext,
+  memo: GatewayRouteMemo,
+): GatewayRouteUnit {
+  return memo.unit(ctx, recorded => buildRoute(translator, recorded));
+}
+
 export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission[] {
   const { evaluation, results } = input;
   const memo = input.memo ?? new GatewayRouteMemo();
@@ -122,24 +162,9 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
   for (const evaluated of evaluation.routes) {
     const ours = evaluated.parents.length > 0;
     if (!ours) continue;
-    // Only listeners that may carry traffic: a conflicted or refused one is counted, not routed.
-    const attachments = evaluated.parents
-      .flatMap(p => p.attachments)
-      .filter(a => a.listener.routable);
-    // Our route, attached nowhere: it is told why on each parent; nothing to route.
-    results.excluded(evaluated.route);
-    for (const gateway of new Set(
-      evaluated.parents.flatMap(p => p.attachments.map(a => a.gateway)),
-    ))
-      results.dependsOn(evaluated.route, gateway.gateway);
+    const attachments = startRoute(evaluated, results);
     if (attachments.length === 0) continue;
-    const ctx: RouteContext = {
-      evaluated,
-      attachments,
-      results,
-      ...pluginQuestions(input),
-      ...(input.expressions === true ? { expressions: true } : {}),
-    };
+    const ctx = routeContext(evaluated, attachments, input);
     const route = evaluated.route;
     if (route.kind === "TCPRoute" || route.kind === "UDPRoute" || route.kind === "TLSRoute") {
       const annotations = readRouteAnnotations(route);
@@ -151,7 +176,7 @@ export function translateGatewayRoutes(input: GatewayRoutesInput): RouteEmission
     }
     const translator = input.translators[route.kind];
     if (translator === undefined) continue;
-    const unit = memo.unit(ctx, recorded => buildRoute(translator, recorded));
+    const unit = routeUnit(translator, ctx, memo);
     unit.said.replay(results);
     emissions.push(...unit.emissions);
   }

@@ -151,11 +151,11 @@ export function writeKongConfig(
 
 /**
  * `config` (written last from `memo`) with the Kong services of `services` written anew, for a change
- * that touched only their routes (patch.ts): every other entity is kept by identity, so the encoder
- * reuses their bytes. `services` must keep their names, upstreams and bodies, and hold no Gateway API
- * route and no host catch-all (their priorities depend on every route, and only `services` are asked
- * here); undefined when a service is not where `config` has it or its upstream would change, and `memo`
- * is then untouched.
+ * that touched only their routes (patch.ts, patch-httproutes.ts): every other entity is kept by
+ * identity, so the encoder reuses their bytes. `services` must keep their names, upstreams and bodies,
+ * and under expressions hold no Gateway API route and no host catch-all (their priorities depend on
+ * every route, and only `services` are asked here); undefined when a service is not where `config` has
+ * it or its upstream would change, and `memo` is then untouched.
  */
 export function rewriteServices(
   config: KongConfig,
@@ -164,7 +164,8 @@ export function rewriteServices(
   flavor: WriterFlavor,
 ): KongConfig | undefined {
   if (memo.flavor !== flavor) return undefined;
-  if (services.some(s => s.routes.some(rankedAgainstOthers))) return undefined;
+  if (flavor === "expressions" && services.some(s => s.routes.some(rankedAgainstOthers)))
+    return undefined;
   const writing = routeWriting({ services, certificates: [] }, flavor);
   const rewritten = rewrittenInPlace(config.services ?? [], services, memo, {
     name: ir => ir.name,
