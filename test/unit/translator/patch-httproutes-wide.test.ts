@@ -13,109 +13,40 @@
  * mirrors) come between Ingress, EndpointSlice, backendRef and GRPCRoute edits and listener answers,
  * under each option that limits what is routed.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { ConfigEncoder } from "../../../src/kong/admin-client.ts";
-import { parseSupportedObject } from "../../../src/model/parse.ts";
-import { Snapshotter } from "../../../src/store/snapshot.ts";
-import { Store } from "../../../src/store/store.ts";
-import {
-  createTranslator,
-  TranslationMemo,
-  type TranslateOptions,
-} from "../../../src/translator/index.ts";
+import type { Store } from "../../../src/store/store.ts";
+import type { TranslateOptions } from "../../../src/translator/index.ts";
 import {
   ASSUME_SUPPORTED,
   type ListenerSupportOf,
 } from "../../../src/translator/gateway/listeners.ts";
+import {
+  GATEWAY_GROUP as G,
+  HttpRoutes,
+  ingress,
+  loadClasses,
+  loadTlsSecrets,
+  meta,
+  newStore,
+  PENDING,
+  PREFIX,
+  ROUTABLE_MATCHES,
+  service,
+  slice,
+  translatorOver,
+  type RouteShape,
+} from "../../support/patch-cluster.ts";
 import { seededRandom } from "../../support/seeded-random.ts";
-import { translateLikeCold } from "../../support/translation-checks.ts";
 
-const certs = join(import.meta.dirname, "..", "..", "fixtures", "certs");
-const b64 = (file: string): string => readFileSync(join(certs, file)).toString("base64");
-const G = "gateway.networking.k8s.io";
+const ingressAt = (name: string, host: string, path: string, more = {}) =>
+  ingress({ name, namespace: "shop" }, { host, path }, more);
 
-let rv = 1;
+type Rule = RouteShape["rules"][number];
 
-function meta(name: string, namespace: string, extra: object = {}) {
-  return {
-    name,
-    namespace,
-    uid: `uid-${namespace}-${name}`,
-    resourceVersion: String(rv++),
-    creationTimestamp: "2024-01-02T00:00:00Z",
-    ...extra,
-  };
-}
-
-function service(name: string, namespace: string, port = 80, extra: object = {}): unknown {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(name, namespace, extra),
-    spec: { ports: [{ name: "http", port, protocol: "TCP", targetPort: 8080 }] },
-  };
-}
-
-function slice(name: string, namespace: string, ip: string): unknown {
-  return {
-    apiVersion: "discovery.k8s.io/v1",
-    kind: "EndpointSlice",
-    metadata: meta(`${name}-a`, namespace, { labels: { "kubernetes.io/service-name": name } }),
-    addressType: "IPv4",
-    ports: [{ name: "http", port: 8080, protocol: "TCP" }],
-    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
-  };
-}
-
-function ingress(
-  name: string,
-  host: string,
-  path: string,
-  more: { readonly extra?: object; readonly tls?: boolean } = {},
-): unknown {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: meta(name, "shop", more.extra),
-    spec: {
-      ingressClassName: "kong",
-      ...(more.tls === true ? { tls: [{ hosts: [host], secretName: "tls-gw" }] } : {}),
-      rules: [
-        {
-          host,
-          http: {
-            paths: [
-              {
-                path,
-                pathType: "Prefix",
-                backend: { service: { name: "svc-0", port: { number: 80 } } },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  };
-}
-
-interface Rule {
-  readonly matches: readonly object[];
-  readonly filters: readonly object[];
-  readonly backendRefs: readonly object[];
-}
-
-interface Shape {
+interface Shape extends RouteShape {
   readonly namespace: string;
-  readonly hostnames: readonly string[];
-  readonly parentRefs: readonly object[];
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly rules: readonly Rule[];
 }
 
-const PREFIX = (value: string) => ({ path: { type: "PathPrefix", value } });
 const ref = (name: string, extra: object = {}) => ({ name, port: 80, ...extra });
 const rule = (
   backendRefs: readonly object[],
@@ -225,20 +156,6 @@ function shapes(): Map<string, Shape> {
   ]);
 }
 
-function httpRoute(key: string, shape: Shape, generations: Map<string, number>): unknown {
-  const generation = (generations.get(key) ?? 0) + 1;
-  generations.set(key, generation);
-  return {
-    apiVersion: `${G}/v1`,
-    kind: "HTTPRoute",
-    metadata: meta(key.split("/")[1] as string, shape.namespace, {
-      annotations: shape.annotations,
-      generation,
-    }),
-    spec: { parentRefs: shape.parentRefs, hostnames: shape.hostnames, rules: shape.rules },
-  };
-}
-
 function grpcRoute(service: string): unknown {
   return {
     apiVersion: `${G}/v1`,
@@ -288,12 +205,6 @@ function loadServices(store: Store): void {
 }
 
 function loadGateways(store: Store): void {
-  store.upsert("GatewayClass", {
-    apiVersion: `${G}/v1`,
-    kind: "GatewayClass",
-    metadata: { name: "kong", uid: "uid-gwc", resourceVersion: "1" },
-    spec: { controllerName: "konghq.com/kic-gateway-controller" },
-  });
   const all = { namespaces: { from: "All" } };
   const tls = (name: string) => ({
     mode: "Terminate",
@@ -338,12 +249,7 @@ function loadGateways(store: Store): void {
 }
 
 function loadCluster(store: Store): void {
-  store.upsert("IngressClass", {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "IngressClass",
-    metadata: { name: "kong", uid: "uid-class", resourceVersion: "1" },
-    spec: { controller: "ingress-controllers.konghq.com/kong" },
-  });
+  loadClasses(store);
   for (const name of ["shop", "other", "team"])
     store.upsert("Namespace", {
       apiVersion: "v1",
@@ -356,55 +262,28 @@ function loadCluster(store: Store): void {
       },
     });
   loadServices(store);
-  store.upsert("Ingress", ingress("ing-0", "ing-0.example.com", "/"));
-  store.upsert("Ingress", ingress("ing-shared", "shared.example.com", "/ingress"));
+  store.upsert("Ingress", ingressAt("ing-0", "ing-0.example.com", "/"));
+  store.upsert("Ingress", ingressAt("ing-shared", "shared.example.com", "/ingress"));
   const older = { creationTimestamp: "2024-01-01T00:00:00Z" };
-  store.upsert("Ingress", ingress("ing-owner", "owned.example.com", "/", { extra: older }));
-  store.upsert("Ingress", ingress("ing-tls", "s.example.com", "/tls", { tls: true }));
+  store.upsert("Ingress", ingressAt("ing-owner", "owned.example.com", "/", { extra: older }));
+  store.upsert("Ingress", ingressAt("ing-tls", "s.example.com", "/tls", { tls: true }));
   loadGateways(store);
-  // Announced as the metadata-only watch does; the store then asks for their data.
-  for (const [name, namespace] of [
+  loadTlsSecrets(store, [
     ["tls-gw", "shop"],
     ["tls-gw2", "other"],
-  ] as const)
-    store.upsert("Secret", {
-      apiVersion: "meta.k8s.io/v1",
-      kind: "PartialObjectMetadata",
-      metadata: { name, namespace, uid: `uid-${name}`, resourceVersion: "1" },
-    });
-  for (const pending of store.secretsToFetch())
-    store.fillSecret({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: {
-        name: pending.name,
-        namespace: pending.namespace,
-        uid: `uid-${pending.name}`,
-        resourceVersion: "1",
-      },
-      type: "kubernetes.io/tls",
-      data: { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") },
-    });
+  ]);
 }
 
+const MATCHES: readonly ((step: number) => object)[] = [
+  ...ROUTABLE_MATCHES,
+  step => ({ path: { type: "RegularExpression", value: `/re/[0-9]+/${step}` } }),
+  // Not on the traditional router: the rule is dropped.
+  step => ({ ...PREFIX(`/q${step}`), queryParams: [{ name: "v", value: "1" }] }),
+  () => PREFIX("/"),
+];
+
 function randomMatch(random: () => number, step: number): object {
-  switch (Math.floor(random() * 7)) {
-    case 0:
-      return PREFIX(`/p${step}`);
-    case 1:
-      return { path: { type: "Exact", value: `/exact/${step}` } };
-    case 2:
-      return { ...PREFIX(`/h${step}`), headers: [{ name: "x-env", value: `v${step}` }] };
-    case 3:
-      return { ...PREFIX(`/m${step}`), method: "POST" };
-    case 4:
-      return { path: { type: "RegularExpression", value: `/re/[0-9]+/${step}` } };
-    case 5:
-      // Not on the traditional router: the rule is dropped.
-      return { ...PREFIX(`/q${step}`), queryParams: [{ name: "v", value: "1" }] };
-    default:
-      return PREFIX("/");
-  }
+  return (MATCHES[Math.floor(random() * MATCHES.length)] as (step: number) => object)(step);
 }
 
 const FILTERS: readonly ((step: number) => object)[] = [
@@ -441,11 +320,6 @@ function randomFilters(random: () => number, step: number): object[] {
   );
 }
 
-const PENDING: ListenerSupportOf = () => ({
-  state: "pending",
-  message: "Kong has not answered yet",
-});
-
 /** Each option that limits what is routed, and the defaults. */
 const VARIANTS: readonly (readonly [string, Partial<TranslateOptions>])[] = [
   ["defaults", {}],
@@ -457,14 +331,6 @@ const VARIANTS: readonly (readonly [string, Partial<TranslateOptions>])[] = [
   ["host allow-list", { hostNamespaces: [{ namespace: "other", pattern: "b.example.com" }] }],
   ["any-host namespaces", { anyHostNamespaces: ["team"] }],
 ];
-
-function newStore(): Store {
-  return new Store({
-    ingressClass: "kong",
-    parse: parseSupportedObject,
-    logger: pino({ level: "silent" }),
-  });
-}
 
 describe("HTTPRoute patches in a wide cluster", () => {
   it.each(
@@ -484,17 +350,13 @@ describe("HTTPRoute patches in a wide cluster", () => {
       ...extra,
     };
     const store = newStore();
-    store.onSecretNeeded(() => undefined);
     loadCluster(store);
     const routes = shapes();
-    const generations = new Map<string, number>();
-    for (const [key, shape] of routes)
-      store.upsert("HTTPRoute", httpRoute(key, shape, generations));
-    const snapshots = new Snapshotter(store);
-    const memo = new TranslationMemo();
-    const memoised = createTranslator(options, memo);
-    const encoder = new ConfigEncoder();
-    encoder.encode(memoised(snapshots.take()).config);
+    const httpRoutes = new HttpRoutes();
+    const httpRoute = (key: string, shape: Shape): unknown =>
+      httpRoutes.object(key.split("/")[1] as string, shape.namespace, shape);
+    for (const [key, shape] of routes) store.upsert("HTTPRoute", httpRoute(key, shape));
+    const translator = translatorOver(store, options);
     const keys = [...routes.keys()];
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const patchedRoutes = new Set<string>();
@@ -506,7 +368,7 @@ describe("HTTPRoute patches in a wide cluster", () => {
         const shape = routes.get(key) as Shape;
         const next = { ...shape, rules: shape.rules.map(r => (random() < 0.5 ? r : change(r))) };
         routes.set(key, next);
-        store.upsert("HTTPRoute", httpRoute(key, next, generations));
+        store.upsert("HTTPRoute", httpRoute(key, next));
         edits.push(key);
       };
       const editRoute = (): void => {
@@ -524,10 +386,10 @@ describe("HTTPRoute patches in a wide cluster", () => {
         editRoute();
         editRoute();
       } else if (draw < 0.75) {
-        store.upsert("Ingress", ingress("ing-0", "ing-0.example.com", `/i${step}`));
+        store.upsert("Ingress", ingressAt("ing-0", "ing-0.example.com", `/i${step}`));
         edits.push("ing-0");
       } else if (draw < 0.8) {
-        store.upsert("Ingress", ingress("ing-shared", "shared.example.com", `/i${step % 3}`));
+        store.upsert("Ingress", ingressAt("ing-shared", "shared.example.com", `/i${step % 3}`));
         edits.push("ing-shared");
       } else if (draw < 0.87) {
         const name = pick(["svc-0", "svc-1", "svc-2", "svc-3"]);
@@ -544,10 +406,7 @@ describe("HTTPRoute patches in a wide cluster", () => {
         store.upsert("GRPCRoute", grpcRoute(`s${step}`));
         edits.push("GRPCRoute");
       }
-      const result = translateLikeCold({ memoised, memo }, snapshots.take(), options, {
-        encoder,
-        label: `step ${step} (${edits.join(", ")})`,
-      });
+      const result = translator.step(`step ${step} (${edits.join(", ")})`);
       if (!result.patched) continue;
       patched++;
       for (const key of edits) if (routes.has(key)) patchedRoutes.add(key);

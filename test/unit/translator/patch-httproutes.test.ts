@@ -11,105 +11,34 @@
  * beside a new answer from Kong's listeners, and every edit under the expressions router must take the
  * full path. Ingress edits patched by patch.ts come between, so either patch starts from the other's.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { ConfigEncoder } from "../../../src/kong/admin-client.ts";
-import { parseSupportedObject } from "../../../src/model/parse.ts";
-import { Snapshotter } from "../../../src/store/snapshot.ts";
-import { Store } from "../../../src/store/store.ts";
-import {
-  createTranslator,
-  TranslationMemo,
-  type TranslateOptions,
-} from "../../../src/translator/index.ts";
+import type { Store } from "../../../src/store/store.ts";
+import type { TranslateOptions } from "../../../src/translator/index.ts";
 import {
   ASSUME_SUPPORTED,
   type ListenerSupportOf,
 } from "../../../src/translator/gateway/listeners.ts";
+import {
+  GATEWAY_GROUP,
+  HttpRoutes,
+  ingress,
+  loadClasses,
+  loadTlsSecrets,
+  meta,
+  newStore,
+  PENDING,
+  PREFIX,
+  ROUTABLE_MATCHES,
+  service,
+  slice,
+  translatorOver,
+  type RouteShape,
+} from "../../support/patch-cluster.ts";
 import { seededRandom } from "../../support/seeded-random.ts";
-import { translateLikeCold } from "../../support/translation-checks.ts";
-
-const certs = join(import.meta.dirname, "..", "..", "fixtures", "certs");
-const b64 = (file: string): string => readFileSync(join(certs, file)).toString("base64");
 
 const NS = "shop";
-const G = "gateway.networking.k8s.io";
-
-let rv = 1;
-
-function meta(name: string, namespace = NS, extra: object = {}) {
-  return {
-    name,
-    namespace,
-    uid: `uid-${namespace}-${name}`,
-    resourceVersion: String(rv++),
-    creationTimestamp: "2024-01-02T00:00:00Z",
-    ...extra,
-  };
-}
-
-function service(name: string, namespace = NS): unknown {
-  return {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(name, namespace),
-    spec: { ports: [{ name: "http", port: 80, protocol: "TCP", targetPort: 8080 }] },
-  };
-}
-
-function slice(name: string, at: number, namespace = NS): unknown {
-  return {
-    apiVersion: "discovery.k8s.io/v1",
-    kind: "EndpointSlice",
-    metadata: meta(`${name}-a`, namespace, { labels: { "kubernetes.io/service-name": name } }),
-    addressType: "IPv4",
-    ports: [{ name: "http", port: 8080, protocol: "TCP" }],
-    endpoints: [{ addresses: [`10.0.${at}.1`], conditions: { ready: true } }],
-  };
-}
-
-function ingress(name: string, host: string, path: string, namespace = NS, age = {}): unknown {
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: meta(name, namespace, age),
-    spec: {
-      ingressClassName: "kong",
-      rules: [
-        {
-          host,
-          http: {
-            paths: [
-              {
-                path,
-                pathType: "Prefix",
-                backend: { service: { name: "svc-0", port: { number: 80 } } },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  };
-}
-
-/** What a test edit changes of a route: everything else comes from its base shape. */
-interface RouteShape {
-  readonly hostnames: readonly string[];
-  readonly parentRefs: readonly object[];
-  readonly annotations: Readonly<Record<string, string>>;
-  /** Per rule: its matches, filters and backendRefs. */
-  readonly rules: readonly {
-    readonly matches: readonly object[];
-    readonly filters: readonly object[];
-    readonly backendRefs: readonly object[];
-  }[];
-}
 
 const TO_GATEWAY = [{ name: "kong" }];
-const PREFIX = (value: string) => ({ path: { type: "PathPrefix", value } });
 const ref = (name: string, weight?: number) => ({
   name,
   port: 80,
@@ -155,48 +84,26 @@ function baseShape(name: string): RouteShape {
   }
 }
 
-/** Each route's generation, moved on by every write, as the API server does for a spec change. */
-const generations = new Map<string, number>();
-
-function httpRoute(name: string, shape: RouteShape): unknown {
-  const generation = (generations.get(name) ?? 0) + 1;
-  generations.set(name, generation);
-  return {
-    apiVersion: `${G}/v1`,
-    kind: "HTTPRoute",
-    metadata: meta(name, NS, { annotations: shape.annotations, generation }),
-    spec: { parentRefs: shape.parentRefs, hostnames: shape.hostnames, rules: shape.rules },
-  };
-}
+const ingressAt = (name: string, host: string, path: string, namespace = NS, extra = {}) =>
+  ingress({ name, namespace }, { host, path }, { extra });
 
 function loadCluster(store: Store): void {
-  store.upsert("IngressClass", {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "IngressClass",
-    metadata: { name: "kong", uid: "uid-class", resourceVersion: "1" },
-    spec: { controller: "ingress-controllers.konghq.com/kong" },
-  });
+  loadClasses(store);
   for (const [at, name] of ["svc-0", "svc-1", "svc-2", "svc-3"].entries()) {
-    store.upsert("Service", service(name));
-    store.upsert("EndpointSlice", slice(name, at));
+    store.upsert("Service", service(name, NS));
+    store.upsert("EndpointSlice", slice(name, NS, `10.0.${at}.1`));
   }
   store.upsert("Service", service("svc-0", "other"));
-  store.upsert("EndpointSlice", slice("svc-0", 9, "other"));
-  store.upsert("Ingress", ingress("ing-0", "ing-0.example.com", "/"));
-  store.upsert("Ingress", ingress("ing-shared", "shared.example.com", "/ingress"));
+  store.upsert("EndpointSlice", slice("svc-0", "other", "10.0.9.1"));
+  store.upsert("Ingress", ingressAt("ing-0", "ing-0.example.com", "/"));
+  store.upsert("Ingress", ingressAt("ing-shared", "shared.example.com", "/ingress"));
   // Older than every route: it owns its host, which hr-foreign's namespace may then not use.
   const older = { creationTimestamp: "2024-01-01T00:00:00Z" };
-  store.upsert("Ingress", ingress("ing-owner", "owned.example.com", "/", "other", older));
-  store.upsert("GatewayClass", {
-    apiVersion: `${G}/v1`,
-    kind: "GatewayClass",
-    metadata: { name: "kong", uid: "uid-gwc", resourceVersion: "1" },
-    spec: { controllerName: "konghq.com/kic-gateway-controller" },
-  });
+  store.upsert("Ingress", ingressAt("ing-owner", "owned.example.com", "/", "other", older));
   store.upsert("Gateway", {
-    apiVersion: `${G}/v1`,
+    apiVersion: `${GATEWAY_GROUP}/v1`,
     kind: "Gateway",
-    metadata: meta("kong"),
+    metadata: meta("kong", NS),
     spec: {
       gatewayClassName: "kong",
       listeners: [
@@ -211,25 +118,7 @@ function loadCluster(store: Store): void {
       ],
     },
   });
-  // Announced as the metadata-only watch does; the store then asks for its data.
-  store.upsert("Secret", {
-    apiVersion: "meta.k8s.io/v1",
-    kind: "PartialObjectMetadata",
-    metadata: { name: "tls-gw", namespace: NS, uid: "uid-tls-gw", resourceVersion: "1" },
-  });
-  for (const pending of store.secretsToFetch())
-    store.fillSecret({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: {
-        name: pending.name,
-        namespace: pending.namespace,
-        uid: "uid-tls-gw",
-        resourceVersion: "1",
-      },
-      type: "kubernetes.io/tls",
-      data: { "tls.crt": b64("shop.crt"), "tls.key": b64("shop.key") },
-    });
+  loadTlsSecrets(store, [["tls-gw", NS]]);
 }
 
 /** Edits of a route's own Kong routes: patched while the route is plain. */
@@ -256,16 +145,8 @@ type Edit = (typeof OWN_EDITS)[number] | (typeof MAY_EDITS)[number] | (typeof OT
 
 /** A match that Kong's traditional router takes as written. */
 function randomMatch(random: () => number, step: number): object {
-  switch (Math.floor(random() * 4)) {
-    case 0:
-      return PREFIX(`/p${step}`);
-    case 1:
-      return { path: { type: "Exact", value: `/exact/${step}` } };
-    case 2:
-      return { ...PREFIX(`/h${step}`), headers: [{ name: "x-env", value: `v${step}` }] };
-    default:
-      return { ...PREFIX(`/m${step}`), method: "POST" };
-  }
+  const make = ROUTABLE_MATCHES[Math.floor(random() * ROUTABLE_MATCHES.length)];
+  return (make as (step: number) => object)(step);
 }
 
 function randomFilter(random: () => number, step: number): readonly object[] {
@@ -276,19 +157,6 @@ function randomFilter(random: () => number, step: number): readonly object[] {
       requestHeaderModifier: { set: [{ name: "x-step", value: String(step) }] },
     },
   ];
-}
-
-const PENDING: ListenerSupportOf = () => ({
-  state: "pending",
-  message: "Kong has not answered yet",
-});
-
-function newStore(): Store {
-  return new Store({
-    ingressClass: "kong",
-    parse: parseSupportedObject,
-    logger: pino({ level: "silent" }),
-  });
 }
 
 describe("HTTPRoute changes patched into the last translation", () => {
@@ -307,16 +175,14 @@ describe("HTTPRoute changes patched into the last translation", () => {
       listenerSupport: () => listeners,
     };
     const store = newStore();
-    store.onSecretNeeded(() => undefined);
     loadCluster(store);
+    const httpRoutes = new HttpRoutes();
+    const httpRoute = (name: string, shape: RouteShape): unknown =>
+      httpRoutes.object(name, NS, shape);
     const shapes = new Map<string, RouteShape>();
     for (const name of [...PATCHABLE, ...NOT_PLAIN]) shapes.set(name, baseShape(name));
     for (const [name, shape] of shapes) store.upsert("HTTPRoute", httpRoute(name, shape));
-    const snapshots = new Snapshotter(store);
-    const memo = new TranslationMemo();
-    const memoised = createTranslator(options, memo);
-    const encoder = new ConfigEncoder();
-    encoder.encode(memoised(snapshots.take()).config);
+    const translator = translatorOver(store, options);
     const counts = { mustPatch: 0, mustNotPatch: 0, partlyPatched: 0 };
     let added = 0;
     /** Routes holding a match Kong's router refuses: their Kong service lacks a route they emit. */
@@ -426,20 +292,17 @@ describe("HTTPRoute changes patched into the last translation", () => {
         }
         case "withIngress":
           ownEdit(route, "matches");
-          store.upsert("Ingress", ingress("ing-0", "ing-0.example.com", `/i${step}`));
+          store.upsert("Ingress", ingressAt("ing-0", "ing-0.example.com", `/i${step}`));
           break;
         case "withListeners":
           ownEdit(route, "matches");
           listeners = listeners === ASSUME_SUPPORTED ? PENDING : ASSUME_SUPPORTED;
           break;
         case "ingressOnly":
-          store.upsert("Ingress", ingress("ing-0", "ing-0.example.com", `/i${step}`));
+          store.upsert("Ingress", ingressAt("ing-0", "ing-0.example.com", `/i${step}`));
           break;
       }
-      const { patched } = translateLikeCold({ memoised, memo }, snapshots.take(), options, {
-        encoder,
-        label: `step ${step} (${edit}: ${edited.join(", ")})`,
-      });
+      const { patched } = translator.step(`step ${step} (${edit}: ${edited.join(", ")})`);
       // patch.ts decides an Ingress edit alone; patch.test.ts holds it to its own rules.
       if (edit === "ingressOnly") continue;
       if (edit === "partlyUnroutable") {
