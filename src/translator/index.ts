@@ -44,7 +44,7 @@ import {
 import { translateGatewayRoutes } from "./gateway/routes.ts";
 import { globalPlugins, translateConsumers } from "./consumers.ts";
 import { attachPlugins } from "./plugin-attach.ts";
-import { admittedServices, pluginRefusal } from "./plugin-gate.ts";
+import { admittedServices, routePluginQuestions } from "./plugin-gate.ts";
 import { PluginCatalog } from "./plugins.ts";
 import { applyUpstreamPolicies } from "./upstream-policy.ts";
 import {
@@ -161,8 +161,7 @@ function translateWith(
       results: new TranslatedHeldBack(results),
       translators: { HTTPRoute: translateHttpRoute, GRPCRoute: translateGrpcRoute },
       memo: memo.gatewayRoutes,
-      admitPlugins: route => pluginRefusal(route, { catalog, services: serviceView, results }),
-      extensionRef: (route, name) => catalog.resolveExtensionRef(route, name) !== undefined,
+      ...routePluginQuestions({ catalog, services: serviceView, results }),
       expressions,
     }),
   });

@@ -5,17 +5,22 @@
  * bundles), and the stage outputs a patch asks again instead of rebuilding them: host ownership, the
  * TLS hosts' first claimants, the Ingress routes' path claims and the Gateway API evaluation.
  */
-import type { Ingress, KubeObject, Secret, ServicePort } from "../model/k8s.ts";
+import type { Ingress, KubeObject, Service, ServicePort } from "../model/k8s.ts";
 import { refKey } from "../model/object-ref.ts";
 import { SNAPSHOT_LISTS } from "../model/snapshot.ts";
 import { indexOfSorted, sameSet } from "../util/compare.ts";
 import { sameSettings } from "./ir/same.ts";
-import type { BackendSpec, ServiceSpec } from "./ir/types.ts";
+import type { BackendSpec, RouteEmission, ServiceSpec } from "./ir/types.ts";
+import { withinBudgets } from "./budgets.ts";
+import { admitExternalNames } from "./external-names.ts";
+import { objectBudgets } from "./ownership-apply.ts";
+import { judgeRoute } from "./services.ts";
 import { routeClaims, type PathClaims } from "./conflicts.ts";
 import type { IngressRoute } from "./ingress.ts";
 import type { TranslationMemo } from "./memo.ts";
 import { PluginCatalog } from "./plugins.ts";
-import type { ResultSink } from "./results.ts";
+import { RecordedResults, type ResultSink } from "./results.ts";
+import { admittedServices, type ServiceView } from "./plugin-gate.ts";
 import type { HostOwnership, RecordedClaim } from "./ownership.ts";
 import type { WriterFlavor } from "./kong-writer/index.ts";
 import type { ListenerSupportOf } from "./gateway/listeners.ts";
@@ -181,6 +186,38 @@ function samePort(a: ServicePort, b: ServicePort): boolean {
 }
 
 /**
+ * Whether every one of an object's routes reaches Kong as the full path would send it: each host
+ * admitted by the last translation's owners (a patch keeps the claims, so the owners stand), within
+ * the object's budgets and the ExternalName policy, and taken whole by Kong's router. Then nothing is
+ * left out and nothing more is said; when something is, the caller leaves the change to the full path.
+ */
+export function admittedWhole(
+  emissions: readonly RouteEmission[],
+  ctx: {
+    readonly base: PatchBase;
+    readonly memo: TranslationMemo;
+    readonly options: TranslateOptions;
+    readonly flavor: WriterFlavor;
+    readonly results: ResultSink;
+  },
+): boolean {
+  const expressions = ctx.flavor === "expressions";
+  for (const { route } of emissions) {
+    if (route.kind !== "http") return false;
+    const namespace = route.origin.object.metadata.namespace ?? "";
+    for (const host of route.match.hosts)
+      if (ctx.base.ownership.refusal(namespace, host) !== undefined) return false;
+    const verdict = ctx.memo.routerVerdict(route, expressions, judgeRoute);
+    if (verdict.limits.length > 0 || verdict.losses.length > 0) return false;
+  }
+  const budgets = objectBudgets(ctx.options);
+  return (
+    withinBudgets(emissions, budgets, ctx.results).length === emissions.length &&
+    admitExternalNames([...emissions], ctx.options, ctx.results).length === emissions.length
+  );
+}
+
+/**
  * `results` (sorted by their ref's key, as `ResultsBuilder.build` sorts them) with each of `entries`
  * in place of the entry for the same object; undefined when one has no entry there.
  */
@@ -197,26 +234,40 @@ export function replacedResults(
   return out;
 }
 
+/** What a patch reads plugins and Services through, as the full path does. */
+export interface PatchPlugins {
+  /** Where the plugin stages say what the last translation's results already hold. */
+  readonly aside: RecordedResults;
+  readonly catalog: PluginCatalog;
+  /** The Services by `namespace/name`. */
+  readonly servicesByKey: ReadonlyMap<string, Service>;
+  /** Which Services are left out for their plugins. */
+  readonly view: ServiceView;
+}
+
 /**
- * The plugin catalog of a patch: the full path's, over the same KongPlugins and Secrets (the patch
- * takes only snapshots where those did not change), its words to `results`.
+ * The full path's plugin catalog and Service view over the same KongPlugins, Secrets and Services (a
+ * patch takes only snapshots where those did not change: the memo's derivations are of these very
+ * lists); undefined before a full translation derived them.
  */
-export function patchCatalog(from: {
-  readonly snapshot: Snapshot;
-  readonly secrets: ReadonlyMap<string, Secret>;
-  readonly memo: TranslationMemo;
-  readonly inputs: PatchInputs;
-  readonly results: ResultSink;
-}): PluginCatalog {
-  const { snapshot, memo } = from;
-  return new PluginCatalog({
+export function patchPlugins(
+  snapshot: Snapshot,
+  memo: TranslationMemo,
+  inputs: PatchInputs,
+): PatchPlugins | undefined {
+  const { services, secrets } = memo;
+  if (services === undefined || secrets === undefined) return undefined;
+  const aside = new RecordedResults();
+  const catalog = new PluginCatalog({
     plugins: [...snapshot.kongPlugins, ...snapshot.kongClusterPlugins],
-    secrets: from.secrets,
+    secrets: secrets.value,
     grants: snapshot.referenceGrants,
-    results: from.results,
+    results: aside,
     builds: memo.pluginBuilds,
-    kongPlugins: from.inputs.kongPlugins,
+    kongPlugins: inputs.kongPlugins,
   });
+  const view = admittedServices(services.value, catalog, aside);
+  return { aside, catalog, servicesByKey: services.value, view };
 }
 
 /** The base's result, kept in `memo` as what the next translation may patch. */

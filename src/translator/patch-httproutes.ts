@@ -22,8 +22,6 @@
  */
 import type { HTTPRoute, HTTPRouteRule } from "../model/gateway-api.ts";
 import { sameData, sameSet } from "../util/compare.ts";
-import { withinBudgets } from "./budgets.ts";
-import { admitExternalNames } from "./external-names.ts";
 import type { RouteStatusSpec } from "./gateway/conditions.ts";
 import { ReferenceGrants } from "./gateway/grants.ts";
 import { translateHttpRoute } from "./gateway/http.ts";
@@ -39,10 +37,11 @@ import { sameItems } from "./ir/same.ts";
 import type { IrRoute, IrService, RouteEmission, ServiceSpec } from "./ir/types.ts";
 import { rewriteServices } from "./kong-writer/index.ts";
 import type { TranslationMemo } from "./memo.ts";
-import { objectBudgets, TranslatedHeldBack } from "./ownership-apply.ts";
+import { TranslatedHeldBack } from "./ownership-apply.ts";
 import {
+  admittedWhole,
   onlyListChanged,
-  patchCatalog,
+  patchPlugins,
   replacedInPlace,
   replacedResults,
   sameObject,
@@ -52,10 +51,9 @@ import {
   type Replaced,
 } from "./patch-base.ts";
 import { hasPluginsAnnotation } from "./plugin-refs.ts";
-import { admittedServices, pluginRefusal, type ServiceView } from "./plugin-gate.ts";
+import { routePluginQuestions, type ServiceView } from "./plugin-gate.ts";
 import type { PluginCatalog } from "./plugins.ts";
-import { RecordedResults, ResultsBuilder, type ResultSink } from "./results.ts";
-import { judgeRoute } from "./services.ts";
+import { ResultsBuilder, type RecordedResults, type ResultSink } from "./results.ts";
 import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
 interface RoutePatchContext {
@@ -63,6 +61,7 @@ interface RoutePatchContext {
   readonly options: TranslateOptions;
   readonly memo: TranslationMemo;
   readonly base: PatchBase;
+  readonly inputs: PatchInputs;
   readonly lookups: RouteLookups;
   readonly catalog: PluginCatalog;
   readonly view: ServiceView;
@@ -106,7 +105,7 @@ export function patchHttpRoutes(
     if (one === undefined) return undefined;
     patched.push(one);
   }
-  return commit(ctx, patched, inputs);
+  return commit(ctx, patched);
 }
 
 function patchContext(
@@ -114,23 +113,16 @@ function patchContext(
   inputs: PatchInputs,
 ): RoutePatchContext | undefined {
   const { snapshot, memo, base } = from;
-  // Derived from these very lists by the last translation (the same lists: `onlyListChanged`).
-  const { services, secrets } = memo;
-  if (services === undefined || secrets === undefined) return undefined;
-  const aside = new RecordedResults();
-  const catalog = patchCatalog({ snapshot, secrets: secrets.value, memo, inputs, results: aside });
+  const plugins = patchPlugins(snapshot, memo, inputs);
+  if (plugins === undefined) return undefined;
+  const { aside, catalog, view, servicesByKey } = plugins;
   const lookups: RouteLookups = {
     gateways: base.gatewayApi.gateways,
     grants: new ReferenceGrants(snapshot.referenceGrants),
     namespace: name => snapshot.namespaces.find(n => n.metadata.name === name),
-    service: (namespace, name) => services.value.get(`${namespace}/${name}`),
+    service: (namespace, name) => servicesByKey.get(`${namespace}/${name}`),
   };
-  return {
-    ...from,
-    ...{ lookups, catalog, aside },
-    view: admittedServices(services.value, catalog, aside),
-    services: new Map(),
-  };
+  return { ...from, ...{ inputs, lookups, catalog, view, aside }, services: new Map() };
 }
 
 /** The changed route's result and status, with its Kong routes moved in `ctx`; undefined: not patchable. */
@@ -150,7 +142,8 @@ function patchRoute(pair: Replaced<HTTPRoute>, ctx: RoutePatchContext): PatchedR
   if (was === undefined || unit === undefined || !plainUnit(was, old) || !plainUnit(unit, next))
     return undefined;
   if (!sameSet(claimedHosts(was.emissions), claimedHosts(unit.emissions))) return undefined;
-  if (!admitted(next, unit.emissions, { ctx, results: builder })) return undefined;
+  const admission = { ...ctx, flavor: ctx.inputs.flavor, results: builder };
+  if (!admittedWhole(unit.emissions, admission)) return undefined;
   if (!reroute(was.emissions, unit.emissions, ctx)) return undefined;
   // Every route reaches Kong (`admitted`): served (`markServed`).
   builder.translated(next);
@@ -259,8 +252,7 @@ function unitOf(
   const { catalog, view } = ctx;
   const routeCtx = routeContext(evaluated, attachments, {
     results: held,
-    admitPlugins: route => pluginRefusal(route, { catalog, services: view, results }),
-    extensionRef: (route, name) => catalog.resolveExtensionRef(route, name) !== undefined,
+    ...routePluginQuestions({ catalog, services: view, results }),
   });
   const unit = routeUnit(translateHttpRoute, routeCtx, ctx.memo.gatewayRoutes);
   unit.said.replay(held);
@@ -283,30 +275,6 @@ function claimedHosts(emissions: readonly RouteEmission[]): Set<string> {
   for (const { route } of emissions)
     if (route.kind === "http") for (const host of route.match.hosts) hosts.add(host.toLowerCase());
   return hosts;
-}
-
-/**
- * Every route on hosts its namespace may use, within the object's budgets and the ExternalName policy,
- * and taken whole by Kong's router: nothing is left out, so nothing more is said.
- */
-function admitted(
-  route: HTTPRoute,
-  emissions: readonly RouteEmission[],
-  { ctx, results }: { ctx: RoutePatchContext; results: ResultSink },
-): boolean {
-  const namespace = route.metadata.namespace ?? "";
-  for (const { route: r } of emissions) {
-    if (r.kind !== "http") return false;
-    for (const host of r.match.hosts)
-      if (ctx.base.ownership.refusal(namespace, host) !== undefined) return false;
-    const verdict = ctx.memo.routerVerdict(r, false, judgeRoute);
-    if (verdict.limits.length > 0 || verdict.losses.length > 0) return false;
-  }
-  const budgets = objectBudgets(ctx.options);
-  return (
-    withinBudgets(emissions, budgets, results).length === emissions.length &&
-    admitExternalNames([...emissions], ctx.options, results).length === emissions.length
-  );
 }
 
 /** The route's Kong services by name, each with its spec and routes, in emission order. */
@@ -358,7 +326,6 @@ function sameAcceptance(a: RouteStatusSpec, b: RouteStatusSpec): boolean {
 function commit(
   ctx: RoutePatchContext,
   patched: readonly PatchedRoute[],
-  inputs: PatchInputs,
 ): TranslationResult | undefined {
   const { base, memo } = ctx;
   const results = replacedResults(
@@ -367,7 +334,7 @@ function commit(
   );
   if (results === undefined) return undefined;
   const services = [...ctx.services.values()];
-  const config = rewriteServices(base.result.config, services, memo.writer, inputs.flavor);
+  const config = rewriteServices(base.result.config, services, memo.writer, ctx.inputs.flavor);
   if (config === undefined) return undefined;
   const statuses = [...base.result.gatewayApi.routes];
   const evaluated = [...base.gatewayApi.routes];

@@ -23,8 +23,7 @@
  */
 import type { Ingress, IngressClass } from "../model/k8s.ts";
 import { sameSet } from "../util/compare.ts";
-import { withinBudgets, type ObjectBudgets } from "./budgets.ts";
-import { admitExternalNames } from "./external-names.ts";
+import type { ObjectBudgets } from "./budgets.ts";
 import { matchIngressClass } from "./ingress-class.ts";
 import { classSettings, type ClassSettings } from "./ingress-class-parameters.ts";
 import type { IngressEmission, IngressRoute } from "./ingress.ts";
@@ -34,9 +33,10 @@ import { rewriteServices } from "./kong-writer/index.ts";
 import type { BackendSet, IngressUnit, TranslationMemo } from "./memo.ts";
 import { objectBudgets } from "./ownership-apply.ts";
 import {
+  admittedWhole,
   claimKeysOf,
   onlyListChanged,
-  patchCatalog,
+  patchPlugins,
   replacedInPlace,
   replacedResults,
   sameObject,
@@ -46,9 +46,8 @@ import {
   type Replaced,
 } from "./patch-base.ts";
 import { hasPluginsAnnotation } from "./plugin-refs.ts";
-import { admittedServices, type ServiceView } from "./plugin-gate.ts";
-import { RecordedResults, ResultsBuilder } from "./results.ts";
-import { judgeRoute } from "./services.ts";
+import type { ServiceView } from "./plugin-gate.ts";
+import { ResultsBuilder, type RecordedResults } from "./results.ts";
 import { CertificateCollector } from "./tls.ts";
 import type { ObjectResult, Snapshot, TranslateOptions, TranslationResult } from "./types.ts";
 
@@ -127,16 +126,15 @@ function patchContext(
 ): PatchContext | undefined {
   const { snapshot, options, memo, base } = from;
   // Derived from these very lists by the last translation (the same lists: `patchable`).
-  const { classes, services, secrets } = memo;
-  if (classes === undefined || services === undefined || secrets === undefined) return undefined;
-  const aside = new RecordedResults();
+  const { classes } = memo;
+  const plugins = patchPlugins(snapshot, memo, inputs);
+  if (classes === undefined || plugins === undefined) return undefined;
+  const { aside, view } = plugins;
   const ourClass = classes.value.get(options.ingressClass);
-  const catalog = patchCatalog({ snapshot, secrets: secrets.value, memo, inputs, results: aside });
   return {
-    ...{ snapshot, options, memo, base, inputs, aside },
+    ...{ snapshot, options, memo, base, inputs, aside, view },
     classes: classes.value,
     settings: classSettings(ourClass, snapshot, aside, memo.classSettings),
-    view: admittedServices(services.value, catalog, aside),
     budgets: objectBudgets(options),
     services: new Map(),
     moves: new Map(),
@@ -158,7 +156,8 @@ function patchIngress(pair: IngressPair, ctx: PatchContext): ObjectResult | unde
   const oldRoutes = before.routes as readonly IngressRoute[];
   const newRoutes = unit.routes as readonly IngressRoute[];
   if (!sameSet(claimedHosts(old, before), claimedHosts(next, unit))) return undefined;
-  if (!newRoutes.every(r => admitted(r, ctx)) || !withinLimits(newRoutes, ctx)) return undefined;
+  const admission = { ...ctx, flavor: ctx.inputs.flavor, results: ctx.aside };
+  if (!admittedWhole(newRoutes, admission)) return undefined;
   if (!tlsClaimedFirst(next, ctx) || !moveClaims(pair, { oldRoutes, newRoutes }, ctx))
     return undefined;
   if (!reroute(oldRoutes, newRoutes, ctx)) return undefined;
@@ -211,24 +210,6 @@ function claimedHosts(ingress: Ingress, unit: IngressUnit): Set<string> {
   for (const alias of unit.overrides.hostAliases) add(alias);
   for (const tls of ingress.spec.tls ?? []) for (const host of tls.hosts ?? []) add(host);
   return hosts;
-}
-
-/** Every host admitted by the last translation's owners (the claims are the same), Kong takes it whole. */
-function admitted(r: IngressRoute, ctx: PatchContext): boolean {
-  const namespace = r.ingress.metadata.namespace ?? "";
-  for (const host of r.route.match.hosts)
-    if (ctx.base.ownership.refusal(namespace, host) !== undefined) return false;
-  const expressions = ctx.inputs.flavor === "expressions";
-  const verdict = ctx.memo.routerVerdict(r.route, expressions, judgeRoute);
-  return verdict.limits.length === 0 && verdict.losses.length === 0;
-}
-
-/** Within the per-object budgets and the ExternalName policy: no route left out. */
-function withinLimits(routes: readonly IngressRoute[], ctx: PatchContext): boolean {
-  return (
-    withinBudgets(routes, ctx.budgets, ctx.aside).length === routes.length &&
-    admitExternalNames([...routes], ctx.options, ctx.aside).length === routes.length
-  );
 }
 
 /**

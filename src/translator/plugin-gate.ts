@@ -64,3 +64,22 @@ export function pluginRefusal(
   }
   return undefined;
 }
+
+/**
+ * The plugin questions a Gateway API route's translation asks (gateway/routes.ts): whether it may be
+ * served with its plugins (`pluginRefusal`), and whether an ExtensionRef's KongPlugin resolves.
+ */
+export function routePluginQuestions(ctx: {
+  readonly catalog: PluginCatalog;
+  readonly services: ServiceView;
+  readonly results: ResultSink;
+}): {
+  readonly admitPlugins: (route: GatewayRoute) => string | undefined;
+  readonly extensionRef: (route: GatewayRoute, name: string) => boolean;
+} {
+  const { catalog } = ctx;
+  return {
+    admitPlugins: route => pluginRefusal(route, ctx),
+    extensionRef: (route, name) => catalog.resolveExtensionRef(route, name) !== undefined,
+  };
+}
